@@ -1,0 +1,53 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Baraza",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "baraza", targets: ["baraza"]),
+        .library(name: "BarazaPipeline", targets: ["BarazaPipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]
+        ),
+        .target(name: "BarazaModel", swiftSettings: strict),
+        .target(name: "BarazaIngest", dependencies: ["BarazaModel", "CLibXML2"], swiftSettings: strict),
+        .target(name: "BarazaCoding", dependencies: ["BarazaModel", "BarazaIngest", "Yams"], swiftSettings: strict),
+        .target(
+            name: "BarazaStore",
+            dependencies: ["BarazaModel", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        .target(name: "BarazaAnalysis", dependencies: ["BarazaModel"], swiftSettings: strict),
+        .target(name: "BarazaReporting", dependencies: ["BarazaModel", "BarazaAnalysis"], swiftSettings: strict),
+        .target(name: "BarazaSynth", dependencies: ["BarazaModel"], swiftSettings: strict),
+        .target(
+            name: "BarazaPipeline",
+            dependencies: ["BarazaModel", "BarazaIngest", "BarazaCoding", "BarazaStore", "BarazaAnalysis", "BarazaReporting", "BarazaSynth"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "baraza",
+            dependencies: ["BarazaPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "BarazaIngestTests", dependencies: ["BarazaIngest"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "BarazaCodingTests", dependencies: ["BarazaCoding", "BarazaIngest"], swiftSettings: strict),
+        .testTarget(name: "BarazaStoreTests", dependencies: ["BarazaStore"], swiftSettings: strict),
+        .testTarget(name: "BarazaAnalysisTests", dependencies: ["BarazaAnalysis"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "BarazaReportingTests", dependencies: ["BarazaReporting", "BarazaAnalysis"], swiftSettings: strict),
+        .testTarget(name: "BarazaPipelineTests", dependencies: ["BarazaPipeline", "BarazaIngest", "BarazaCoding"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,129 @@
+import BarazaModel
+
+/// What analysis needs to know about the consultation: the plan of the report.
+public struct AnalysisPlan: Sendable {
+    public var title: String
+    public var themes: [Theme]
+    public var groups: [StakeholderGroup]
+    public var questions: [Question]
+    public var scales: [String: Scale]
+    /// Code id → (label, theme) for open-text codes.
+    public var codeInfo: [String: (label: String, theme: String?)]
+    public var by: [String]
+    public var minCell: Int
+    public init(title: String, themes: [Theme], groups: [StakeholderGroup], questions: [Question], scales: [String: Scale],
+                codeInfo: [String: (label: String, theme: String?)], by: [String], minCell: Int) {
+        self.title = title; self.themes = themes; self.groups = groups; self.questions = questions; self.scales = scales
+        self.codeInfo = codeInfo; self.by = by; self.minCell = minCell
+    }
+}
+
+/// One cell's summary of an item or theme score. When `suppressed`, every figure is nil.
+public struct CellSummary: Sendable, Hashable, Codable {
+    public var cell: CellKey
+    public var suppressed: Bool
+    public var asked: Int?
+    public var answered: Int?
+    public var missing: [MissingKind: Int]?
+    public var unrecognised: Int?
+    /// Count per scale point, every point listed (empty ones as 0).
+    public var distribution: [ScaleCount]?
+    public var stats: Descriptives?
+    public var topBox: Proportion?
+    public var bottomBox: Proportion?
+    public var consensus: Double?
+}
+
+public struct ScaleCount: Sendable, Hashable, Codable {
+    public var value: Double
+    public var label: String
+    public var count: Int
+}
+
+/// A pairwise comparison between two groups.
+public struct PairwiseResult: Sendable, Hashable, Codable {
+    public var groupA: String
+    public var groupB: String
+    public var test: TestResult
+    public var pHolm: Double?
+}
+
+/// An item (question) or a theme score, by cell, with its between-group test.
+public struct MeasureResult: Sendable, Hashable, Codable {
+    public var id: String
+    public var label: String
+    public var theme: String?
+    public var reverse: Bool
+    public var scaleMin: Double
+    public var scaleMax: Double
+    /// By stakeholder group (collapsed over other dimensions).
+    public var byGroup: [CellSummary]
+    /// By the report's full breakdown (group × country × wave), when it has more than group.
+    public var byCell: [CellSummary]
+    /// All mapped respondents; nil when showing it would let a suppressed cell be worked out.
+    public var total: CellSummary?
+    public var test: TestResult
+    public var pairwise: [PairwiseResult]
+    /// Groups not tested because their cell was suppressed.
+    public var untestedGroups: [String]
+}
+
+/// Option or code shares per group.
+public struct ShareTable: Sendable, Hashable, Codable {
+    public struct Row: Sendable, Hashable, Codable {
+        public var option: String
+        public var label: String
+        public var theme: String?
+        public var shares: [String: Proportion]
+    }
+    public struct Base: Sendable, Hashable, Codable {
+        public var group: String
+        public var answered: Int?
+        public var suppressed: Bool
+    }
+    public var question: String
+    public var label: String
+    public var bases: [Base]
+    public var rows: [Row]
+}
+
+/// Quotes for a code, by group, with personal data already removed by reporting.
+public struct QuoteSet: Sendable, Hashable, Codable {
+    public var question: String
+    public var code: String
+    public var group: String
+    public var texts: [String]
+}
+
+/// Largest difference of theme-score means between two groups.
+public struct ThemeGap: Sendable, Hashable, Codable {
+    public var theme: String
+    public var high: String
+    public var low: String
+    public var difference: Double
+}
+
+/// One theme: its score by group, its items, the largest gap.
+public struct ThemeResult: Sendable, Hashable, Codable {
+    public var theme: Theme
+    public var score: MeasureResult
+    public var items: [MeasureResult]
+    public var gap: ThemeGap?
+    public var codes: [ShareTable]
+}
+
+/// Everything the report shows, as plain values: reporting formats, it does not compute.
+public struct ConsultationAnalysis: Sendable, Codable {
+    public var title: String
+    public var groups: [StakeholderGroup]
+    public var by: [String]
+    public var minCell: Int
+    public var respondents: [CellSummary]
+    public var totalRespondents: Int
+    public var themes: [ThemeResult]
+    public var choices: [ShareTable]
+    public var quotes: [QuoteSet]
+    public var quality: DataQuality
+    public var testCount: Int
+    public var dataPeriod: String?
+}

@@ -1,0 +1,212 @@
+import BarazaModel
+import Foundation
+
+/// Summary of one distribution (an item or a theme score in a cell).
+public struct Descriptives: Sendable, Hashable, Codable {
+    public var n: Int
+    /// Kish effective sample size; equals `n` without weights.
+    public var effectiveN: Double
+    public var mean: Double
+    public var sd: Double?
+    public var ciLow: Double?
+    public var ciHigh: Double?
+    public var median: Double
+}
+
+/// A proportion with its Wilson score interval.
+public struct Proportion: Sendable, Hashable, Codable {
+    public var count: Int
+    public var base: Int
+    public var share: Double
+    public var low: Double
+    public var high: Double
+}
+
+public enum Statistics {
+    /// Mean, SD (n − 1), 95% t interval and median of a weighted frequency table.
+    /// With weights, the mean is weighted and the interval uses Kish's effective n.
+    public static func describe(_ values: [Double: WeightedCount], confidence: Double = 0.95) -> Descriptives? {
+        let sorted = values.filter { $0.value.count > 0 }.sorted { $0.key < $1.key }
+        let n = sorted.reduce(0) { $0 + $1.value.count }
+        guard n > 0 else { return nil }
+        let sw = sorted.reduce(0.0) { $0 + $1.value.weight }
+        let sw2 = sorted.reduce(0.0) { $0 + $1.value.weightSquared }
+        guard sw > 0 else { return nil }
+        let mean = sorted.reduce(0.0) { $0 + $1.key * $1.value.weight } / sw
+        let effectiveN = sw * sw / sw2
+        var sd: Double?, lo: Double?, hi: Double?
+        if n > 1 {
+            let ss = sorted.reduce(0.0) { $0 + $1.value.weight * ($1.key - mean) * ($1.key - mean) }
+            // Unweighted: the usual n − 1 denominator. Weighted (frequency-style) with n_eff.
+            let variance = ss / sw * effectiveN / (effectiveN - 1)
+            let s = variance.squareRoot()
+            sd = s
+            if effectiveN > 1 {
+                let t = Distributions.studentTQuantile(1 - (1 - confidence) / 2, df: effectiveN - 1)
+                let half = t * s / effectiveN.squareRoot()
+                lo = mean - half; hi = mean + half
+            }
+        }
+        // Weighted median: the smallest value whose cumulative weight reaches half, averaging at an exact tie.
+        var cum = 0.0, median = sorted[0].key
+        for (i, (v, c)) in sorted.enumerated() {
+            cum += c.weight
+            if abs(cum - sw / 2) < 1e-12 * sw, i + 1 < sorted.count { median = (v + sorted[i + 1].key) / 2; break }
+            if cum > sw / 2 { median = v; break }
+        }
+        return Descriptives(n: n, effectiveN: effectiveN, mean: mean, sd: sd, ciLow: lo, ciHigh: hi, median: median)
+    }
+
+    /// Wilson score interval for `count` out of `base` (z for 95% by default).
+    public static func wilson(count: Int, base: Int, z: Double = 1.959963984540054) -> Proportion? {
+        guard base > 0 else { return nil }
+        let n = Double(base), p = Double(count) / n
+        let z2 = z * z
+        let centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+        let half = z * (p * (1 - p) / n + z2 / (4 * n * n)).squareRoot() / (1 + z2 / n)
+        return Proportion(count: count, base: base, share: p, low: max(0, centre - half), high: min(1, centre + half))
+    }
+
+    /// Tastle–Wierman consensus on an ordinal scale from `minValue` to `maxValue`: 1 when everyone
+    /// gives the same answer, 0 when answers split evenly between the two ends.
+    public static func consensus(_ values: [Double: WeightedCount], minValue: Double, maxValue: Double) -> Double? {
+        // Sorted, so floating-point sums do not depend on dictionary order (reports are byte-identical).
+        let sorted = values.sorted { $0.key < $1.key }
+        let total = sorted.reduce(0.0) { $0 + $1.value.weight }
+        guard total > 0, maxValue > minValue else { return nil }
+        let mean = sorted.reduce(0.0) { $0 + $1.key * $1.value.weight } / total
+        let width = maxValue - minValue
+        var sum = 0.0
+        for (v, c) in sorted where c.weight > 0 {
+            sum += (c.weight / total) * log2(1 - abs(v - mean) / width)
+        }
+        return 1 + sum
+    }
+}
+
+/// The result of a test between groups, or why it could not be computed.
+public struct TestResult: Sendable, Hashable, Codable {
+    public var name: String
+    public var statistic: Double?
+    public var df: Double?
+    public var p: Double?
+    /// Effect size (epsilon-squared for Kruskal–Wallis).
+    public var effect: Double?
+    /// Benjamini–Hochberg q over all tests of the report, filled in at the end.
+    public var q: Double?
+    public var notComputed: String?
+    public var method: String?
+}
+
+public enum RankTests {
+    /// Kruskal–Wallis H with tie correction, from each group's frequency table.
+    public static func kruskalWallis(_ groups: [[Double: Int]]) -> TestResult {
+        let used = groups.filter { $0.values.reduce(0, +) > 0 }
+        guard used.count >= 2 else {
+            return TestResult(name: "Kruskal–Wallis", notComputed: "fewer than two groups with answers")
+        }
+        let (ranks, n, tieSum) = midranks(used)
+        let N = Double(n)
+        guard tieSum < N * N * N - N else {
+            return TestResult(name: "Kruskal–Wallis", notComputed: "every answer is the same value (no variance)")
+        }
+        var h = 0.0
+        for g in used {
+            let ni = Double(g.values.reduce(0, +))
+            let r = g.reduce(0.0) { $0 + Double($1.value) * (ranks[$1.key] ?? 0) }
+            h += r * r / ni
+        }
+        h = 12 / (N * (N + 1)) * h - 3 * (N + 1)
+        h /= 1 - tieSum / (N * N * N - N)
+        let df = Double(used.count - 1)
+        return TestResult(name: "Kruskal–Wallis", statistic: h, df: df, p: Distributions.chiSquareSF(h, df: df), effect: h / (N - 1))
+    }
+
+    /// Average ranks of the pooled distinct values, the pooled size, and Σ(t³ − t) over ties.
+    static func midranks(_ groups: [[Double: Int]]) -> ([Double: Double], Int, Double) {
+        var pooled: [Double: Int] = [:]
+        for g in groups { for (v, c) in g { pooled[v, default: 0] += c } }
+        var ranks: [Double: Double] = [:]
+        var next = 0, tieSum = 0.0
+        for (v, c) in pooled.sorted(by: { $0.key < $1.key }) where c > 0 {
+            ranks[v] = Double(next) + Double(c + 1) / 2
+            next += c
+            let t = Double(c)
+            tieSum += t * t * t - t
+        }
+        return (ranks, next, tieSum)
+    }
+
+    /// Two-sided Mann–Whitney U as SciPy computes it by default: exact when both samples are
+    /// smaller than 8 and there are no ties, otherwise the normal approximation with tie
+    /// correction and continuity correction. U is the statistic of the first sample.
+    public static func mannWhitney(_ x: [Double: Int], _ y: [Double: Int]) -> TestResult {
+        let n1 = x.values.reduce(0, +), n2 = y.values.reduce(0, +)
+        guard n1 > 0, n2 > 0 else { return TestResult(name: "Mann–Whitney U", notComputed: "a group has no answers") }
+        let (ranks, n, tieSum) = midranks([x, y])
+        let r1 = x.reduce(0.0) { $0 + Double($1.value) * (ranks[$1.key] ?? 0) }
+        let u1 = r1 - Double(n1 * (n1 + 1)) / 2
+        let u2 = Double(n1 * n2) - u1
+        let hasTies = tieSum > 0
+        if n1 < 8 && n2 < 8 && !hasTies {
+            let p = exactMannWhitneyP(u: max(u1, u2), n1: n1, n2: n2)
+            return TestResult(name: "Mann–Whitney U", statistic: u1, p: p, method: "exact")
+        }
+        let N = Double(n)
+        let mu = Double(n1 * n2) / 2
+        let sigma = (Double(n1 * n2) / 12 * ((N + 1) - tieSum / (N * (N - 1)))).squareRoot()
+        guard sigma > 0 else { return TestResult(name: "Mann–Whitney U", statistic: u1, notComputed: "every answer is the same value (no variance)") }
+        let z = (max(u1, u2) - mu - 0.5) / sigma
+        return TestResult(name: "Mann–Whitney U", statistic: u1, p: min(1, 2 * Distributions.normalSF(z)), method: "asymptotic")
+    }
+
+    /// P(U ≥ u) × 2 under the null, by counting arrangements (no ties).
+    static func exactMannWhitneyP(u: Double, n1: Int, n2: Int) -> Double {
+        // counts[k] = number of arrangements with U = k, built up by the standard recurrence.
+        let maxU = n1 * n2
+        var table = [[[Double]]](repeating: [[Double]](repeating: [], count: n2 + 1), count: n1 + 1)
+        for i in 0...n1 {
+            for j in 0...n2 {
+                if i == 0 || j == 0 { var a = [Double](repeating: 0, count: i * j + 1); a[0] = 1; table[i][j] = a; continue }
+                var a = [Double](repeating: 0, count: i * j + 1)
+                for (k, c) in table[i - 1][j].enumerated() where c > 0 { a[k + j] += c }
+                for (k, c) in table[i][j - 1].enumerated() where c > 0 { a[k] += c }
+                table[i][j] = a
+            }
+        }
+        let dist = table[n1][n2]
+        let total = dist.reduce(0, +)
+        let k = Int(u.rounded())
+        let upper = (k...maxU).reduce(0.0) { $0 + dist[$1] }
+        return min(1, 2 * upper / total)
+    }
+}
+
+public enum MultipleTesting {
+    /// Holm step-down adjusted p-values, in the input order.
+    public static func holm(_ p: [Double]) -> [Double] {
+        let m = p.count
+        let order = p.indices.sorted { p[$0] < p[$1] }
+        var adjusted = [Double](repeating: 0, count: m)
+        var running = 0.0
+        for (rank, i) in order.enumerated() {
+            running = max(running, min(1, Double(m - rank) * p[i]))
+            adjusted[i] = running
+        }
+        return adjusted
+    }
+
+    /// Benjamini–Hochberg q-values, in the input order.
+    public static func benjaminiHochberg(_ p: [Double]) -> [Double] {
+        let m = p.count
+        let order = p.indices.sorted { p[$0] > p[$1] }
+        var q = [Double](repeating: 0, count: m)
+        var running = 1.0
+        for (k, i) in order.enumerated() {
+            let rank = m - k
+            running = min(running, p[i] * Double(m) / Double(rank))
+            q[i] = min(1, running)
+        }
+        return q
+    }
+}

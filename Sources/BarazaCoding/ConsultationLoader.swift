@@ -1,0 +1,408 @@
+import BarazaIngest
+import BarazaModel
+import Foundation
+import Yams
+
+/// Reads a consultation file (YAML, `version: 1`) into a `Consultation`, checking it as it goes.
+///
+/// Every error names the file, line and column of the offending node and what was expected.
+/// The YAML is walked as a node tree (not decoded through `Codable`) so that every value keeps
+/// its position.
+public enum ConsultationLoader {
+    public static let supportedVersion = 1
+
+    public static func load(path: String) throws(ConsultationError) -> Consultation {
+        let absolute = path.hasPrefix("/") ? path : joinPath(FileManager.default.currentDirectoryPath, path)
+        guard let data = FileManager.default.contents(atPath: absolute), let text = String(data: data, encoding: .utf8) else {
+            throw ConsultationError(.unreadable, "cannot read consultation file", at: SourceLocation(file: path, line: 1))
+        }
+        return try parse(text, file: path, absolutePath: absolute)
+    }
+
+    public static func parse(_ text: String, file: String, absolutePath: String? = nil) throws(ConsultationError) -> Consultation {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ConsultationError(.syntax, "the file is empty", at: SourceLocation(file: file, line: 1), expected: "a YAML mapping")
+            }
+            root = node
+        } catch let e as ConsultationError {
+            throw e
+        } catch let e as YamlError {
+            throw yamlSyntax(e, file: file)
+        } catch {
+            throw ConsultationError(.syntax, "\(error)", at: SourceLocation(file: file, line: 1))
+        }
+        let abs = absolutePath ?? file
+        var p = Parser(file: file)
+        return try p.consultation(root, absolutePath: abs)
+    }
+
+    static func yamlSyntax(_ e: YamlError, file: String) -> ConsultationError {
+        switch e {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
+            return ConsultationError(.syntax, "YAML: \(problem)" + (context.map { " \($0.text)" } ?? ""),
+                                     at: SourceLocation(file: file, line: mark.line, column: mark.column))
+        default:
+            return ConsultationError(.syntax, "YAML: \(e)", at: SourceLocation(file: file, line: 1))
+        }
+    }
+}
+
+private struct Parser {
+    let file: String
+
+    func loc(_ n: Node?) -> SourceLocation {
+        SourceLocation(file: file, line: n?.mark?.line ?? 1, column: n?.mark?.column ?? 1)
+    }
+
+    func mapping(_ n: Node, _ what: String) throws(ConsultationError) -> Node.Mapping {
+        guard let m = n.mapping else { throw ConsultationError(.wrongType, "\(what) must be a mapping", at: loc(n), expected: "key: value pairs") }
+        return m
+    }
+
+    func sequence(_ n: Node, _ what: String) throws(ConsultationError) -> [Node] {
+        if let s = n.sequence { return Array(s) }
+        throw ConsultationError(.wrongType, "\(what) must be a list", at: loc(n), expected: "a YAML list")
+    }
+
+    func string(_ n: Node, _ what: String) throws(ConsultationError) -> String {
+        guard let s = n.scalar?.string else { throw ConsultationError(.wrongType, "\(what) must be a text value", at: loc(n), expected: "a scalar") }
+        return s
+    }
+
+    func strings(_ n: Node, _ what: String) throws(ConsultationError) -> [String] {
+        if let s = n.scalar?.string { return [s] }
+        var out: [String] = []
+        for item in try sequence(n, what) { out.append(try string(item, what)) }
+        return out
+    }
+
+    func int(_ n: Node, _ what: String) throws(ConsultationError) -> Int {
+        guard let s = n.scalar?.string, let v = Int(s) else { throw ConsultationError(.wrongType, "\(what) must be a whole number", at: loc(n), expected: "an integer") }
+        return v
+    }
+
+    func bool(_ n: Node, _ what: String) throws(ConsultationError) -> Bool {
+        guard let s = n.scalar?.string.lowercased(), ["true", "false", "yes", "no"].contains(s) else {
+            throw ConsultationError(.wrongType, "\(what) must be true or false", at: loc(n), expected: "true or false")
+        }
+        return s == "true" || s == "yes"
+    }
+
+    func value(_ m: Node.Mapping, _ key: String) -> Node? {
+        m.first { $0.key.scalar?.string == key }?.value
+    }
+
+    func keyNode(_ m: Node.Mapping, _ key: String) -> Node? {
+        m.first { $0.key.scalar?.string == key }?.key
+    }
+
+    func require(_ m: Node.Mapping, _ key: String, in owner: Node, _ what: String) throws(ConsultationError) -> Node {
+        guard let v = value(m, key) else {
+            throw ConsultationError(.missingKey, "\(what) has no '\(key)'", at: loc(owner), expected: "a '\(key)' key")
+        }
+        return v
+    }
+
+    func checkKeys(_ m: Node.Mapping, allowed: Set<String>, _ what: String) throws(ConsultationError) {
+        for (k, _) in m {
+            let name = k.scalar?.string ?? ""
+            if !allowed.contains(name) {
+                throw ConsultationError(.invalidValue, "unknown key '\(name)' in \(what)", at: loc(k),
+                                        expected: "one of: \(allowed.sorted().joined(separator: ", "))")
+            }
+        }
+    }
+
+    mutating func consultation(_ root: Node, absolutePath: String) throws(ConsultationError) -> Consultation {
+        let m = try mapping(root, "the consultation file")
+        try checkKeys(m, allowed: ["version", "consultation", "name", "store", "themes", "groups", "scales", "questions",
+                                   "codebooks", "negators", "sources", "report"], "the consultation file")
+        let versionNode = try require(m, "version", in: root, "the consultation file")
+        let version = try int(versionNode, "version")
+        guard version == ConsultationLoader.supportedVersion else {
+            throw ConsultationError(.unsupportedVersion, "version \(version) is not supported", at: loc(versionNode),
+                                    expected: "version: \(ConsultationLoader.supportedVersion)")
+        }
+        let title = try string(try require(m, "consultation", in: root, "the consultation file"), "consultation")
+        let base = (absolutePath as NSString).deletingLastPathComponent
+        let fileStem = ((absolutePath as NSString).lastPathComponent as NSString).deletingPathExtension
+        let name = try value(m, "name").map { n throws(ConsultationError) in try string(n, "name") } ?? fileStem
+
+        // Themes
+        var themes = Theme.defaultFramework
+        if let t = value(m, "themes") {
+            if t.scalar?.string == "default" { themes = Theme.defaultFramework } else {
+                var list: [Theme] = []
+                var extending = false
+                for item in try sequence(t, "themes") {
+                    if item.scalar?.string == "default" { list += Theme.defaultFramework; extending = true; continue }
+                    let tm = try mapping(item, "a theme")
+                    let id = try string(try require(tm, "id", in: item, "a theme"), "theme id")
+                    let label = try value(tm, "label").map { n throws(ConsultationError) in try string(n, "label") } ?? id
+                    list.append(Theme(id: id, label: label))
+                }
+                _ = extending
+                themes = list
+            }
+        }
+        let themeIDs = Set(themes.map(\.id))
+
+        // Groups
+        var groups = StakeholderGroup.defaults
+        if let g = value(m, "groups"), g.scalar?.string != "default" {
+            let gm = try mapping(g, "groups")
+            for (k, v) in gm {
+                let id = try string(k, "group id")
+                var label = id.replacingOccurrences(of: "_", with: " ").capitalized
+                var synonyms: [String]
+                if let vm = v.mapping {
+                    if let l = value(vm, "label") { label = try string(l, "label") }
+                    synonyms = try value(vm, "synonyms").map { n throws(ConsultationError) in try strings(n, "synonyms") } ?? []
+                } else {
+                    synonyms = try strings(v, "group synonyms")
+                }
+                if let i = groups.firstIndex(where: { $0.id == id }) {
+                    groups[i].synonyms = synonyms + groups[i].synonyms
+                    if v.mapping != nil { groups[i].label = label }
+                } else {
+                    groups.append(StakeholderGroup(id: id, label: label, synonyms: synonyms))
+                }
+            }
+        }
+
+        // Scales
+        var scales = BuiltInScales.all
+        if let s = value(m, "scales") {
+            for (k, v) in try mapping(s, "scales") {
+                let id = try string(k, "scale id")
+                scales[id] = try scale(id: id, v)
+            }
+        }
+
+        // Codebooks
+        var codebooks: [String: [CodeRule]] = [:]
+        if let c = value(m, "codebooks") {
+            for (k, v) in try mapping(c, "codebooks") {
+                let id = try string(k, "codebook id")
+                var rules: [CodeRule] = []
+                for item in try sequence(v, "codebook '\(id)'") {
+                    let rm = try mapping(item, "a code")
+                    try checkKeys(rm, allowed: ["code", "theme", "label", "match", "exclude"], "a code")
+                    let code = try string(try require(rm, "code", in: item, "a code"), "code")
+                    var theme: String?
+                    if let tn = value(rm, "theme") {
+                        let t = try string(tn, "theme")
+                        guard themeIDs.contains(t) else {
+                            throw ConsultationError(.unknownTheme, "unknown theme '\(t)' for code '\(code)'", at: loc(tn),
+                                                    expected: "one of: \(themes.map(\.id).joined(separator: ", "))")
+                        }
+                        theme = t
+                    }
+                    let match = try strings(try require(rm, "match", in: item, "code '\(code)'"), "match")
+                    let exclude = try value(rm, "exclude").map { n throws(ConsultationError) in try strings(n, "exclude") } ?? []
+                    let label = try value(rm, "label").map { n throws(ConsultationError) in try string(n, "label") }
+                    rules.append(CodeRule(code: code, theme: theme, label: label, match: match, exclude: exclude))
+                }
+                codebooks[id] = rules
+            }
+        }
+        let negators = try value(m, "negators").map { n throws(ConsultationError) in try strings(n, "negators") } ?? OpenTextCoder.defaultNegators
+
+        // Questions
+        var questions: [Question] = []
+        var seenIDs: [String: SourceLocation] = [:]
+        var claimed: [String: (String, SourceLocation)] = [:]
+        for item in try sequence(try require(m, "questions", in: root, "the consultation file"), "questions") {
+            let qm = try mapping(item, "a question")
+            try checkKeys(qm, allowed: ["id", "type", "theme", "scale", "reverse", "columns", "codebook", "options", "text"], "a question")
+            let idNode = try require(qm, "id", in: item, "a question")
+            let id = try string(idNode, "question id")
+            if let first = seenIDs[id] {
+                throw ConsultationError(.duplicateQuestion, "duplicate question id '\(id)' (first at line \(first.line))", at: loc(idNode),
+                                        expected: "a unique id")
+            }
+            seenIDs[id] = loc(idNode)
+            var type = QuestionType.likert
+            if let tn = value(qm, "type") {
+                let t = try string(tn, "type")
+                guard let qt = QuestionType(rawValue: t) else {
+                    throw ConsultationError(.invalidValue, "unknown question type '\(t)'", at: loc(tn), expected: "likert, single, multiple, number or text")
+                }
+                type = qt
+            }
+            var theme: String?
+            if let tn = value(qm, "theme") {
+                let t = try string(tn, "theme")
+                guard themeIDs.contains(t) else {
+                    throw ConsultationError(.unknownTheme, "unknown theme '\(t)' for question '\(id)'", at: loc(tn),
+                                            expected: "one of: \(themes.map(\.id).joined(separator: ", "))")
+                }
+                theme = t
+            }
+            var scaleID: String?
+            if let sn = value(qm, "scale") {
+                let s = try string(sn, "scale")
+                guard scales[s] != nil else {
+                    throw ConsultationError(.unknownScale, "unknown scale '\(s)' for question '\(id)'", at: loc(sn),
+                                            expected: "one of: \(scales.keys.sorted().joined(separator: ", "))")
+                }
+                scaleID = s
+            }
+            if type == .likert && scaleID == nil {
+                throw ConsultationError(.missingKey, "likert question '\(id)' has no scale", at: loc(item), expected: "a 'scale' key")
+            }
+            var codebook: String?
+            if let cn = value(qm, "codebook") {
+                let c = try string(cn, "codebook")
+                guard codebooks[c] != nil else {
+                    throw ConsultationError(.unknownCodebook, "unknown codebook '\(c)' for question '\(id)'", at: loc(cn),
+                                            expected: "one of: \(codebooks.keys.sorted().joined(separator: ", "))")
+                }
+                codebook = c
+            }
+            let reverse = try value(qm, "reverse").map { n throws(ConsultationError) in try bool(n, "reverse") } ?? false
+            var columns = [id]
+            if let cn = value(qm, "columns") {
+                columns = try strings(cn, "columns")
+                for (i, c) in columns.enumerated() {
+                    let key = Folding.fold(c)
+                    let at = cn.sequence.map { Array($0) }.flatMap { i < $0.count ? loc($0[i]) : nil } ?? loc(cn)
+                    if let (other, _) = claimed[key], other != id {
+                        throw ConsultationError(.columnClaimedTwice, "column '\(c)' is claimed by questions '\(other)' and '\(id)'", at: at,
+                                                expected: "each column alias in one question only")
+                    }
+                    claimed[key] = (id, at)
+                }
+            }
+            var options: [String] = []
+            var optionAliases: [String: String] = [:]
+            if let on = value(qm, "options") {
+                if let om = on.mapping {
+                    for (k, v) in om {
+                        let code = try string(k, "option")
+                        options.append(code)
+                        for alias in try strings(v, "option labels") { optionAliases[alias] = code }
+                    }
+                } else {
+                    options = try strings(on, "options")
+                }
+            }
+            let text = try value(qm, "text").map { n throws(ConsultationError) in try string(n, "text") }
+            questions.append(Question(id: id, type: type, theme: theme, scale: scaleID, reverse: reverse, columns: columns,
+                                      codebook: codebook, options: options, optionAliases: optionAliases, text: text))
+        }
+
+        // Sources
+        var sources: [SourceSpec] = []
+        if let sn = value(m, "sources") {
+            for item in try sequence(sn, "sources") {
+                sources.append(try source(item, base: base))
+            }
+        }
+
+        // Report
+        var report = ReportSettings(out: "Reports/\(name)")
+        if let rn = value(m, "report") {
+            let rm = try mapping(rn, "report")
+            try checkKeys(rm, allowed: ["by", "min_cell", "out", "title"], "report")
+            if let b = value(rm, "by") {
+                report.by = try strings(b, "by")
+                for (i, dim) in report.by.enumerated() where !["group", "country", "wave"].contains(dim) {
+                    let at = b.sequence.map { Array($0) }.flatMap { i < $0.count ? loc($0[i]) : nil } ?? loc(b)
+                    throw ConsultationError(.invalidValue, "unknown report dimension '\(dim)'", at: at, expected: "group, country or wave")
+                }
+            }
+            if let mc = value(rm, "min_cell") {
+                report.minCell = try int(mc, "min_cell")
+                if report.minCell < 1 { throw ConsultationError(.invalidValue, "min_cell must be at least 1", at: loc(mc), expected: "a number ≥ 1") }
+            }
+            if let o = value(rm, "out") { report.out = try string(o, "out") }
+            if let t = value(rm, "title") { report.title = try string(t, "title") }
+        }
+        let store = try value(m, "store").map { n throws(ConsultationError) in try string(n, "store") } ?? "\(name).sqlite"
+
+        return Consultation(title: title, name: name, version: version, file: absolutePath, baseDirectory: base,
+                            storePath: joinPath(base, store), themes: themes, groups: groups, scales: scales, questions: questions,
+                            codebooks: codebooks, negators: negators, sources: sources, report: report)
+    }
+
+    func scale(id: String, _ v: Node) throws(ConsultationError) -> Scale {
+        let sm = try mapping(v, "scale '\(id)'")
+        try checkKeys(sm, allowed: ["labels", "missing"], "scale '\(id)'")
+        let labelsNode = try require(sm, "labels", in: v, "scale '\(id)'")
+        var points: [ScalePoint] = []
+        for (k, lv) in try mapping(labelsNode, "labels of scale '\(id)'") {
+            let value = try int(k, "scale point")
+            points.append(ScalePoint(value: value, labels: try strings(lv, "labels")))
+        }
+        points.sort { $0.value < $1.value }
+        for (a, b) in zip(points, points.dropFirst()) where b.value != a.value + 1 {
+            throw ConsultationError(.scaleGap, "scale '\(id)' jumps from \(a.value) to \(b.value)", at: loc(labelsNode),
+                                    expected: "consecutive points \(a.value)…\(points.last?.value ?? b.value) with labels for \(a.value + 1)")
+        }
+        var missing = BuiltInScales.missing
+        if let mn = value(sm, "missing") {
+            if let list = mn.sequence {
+                // A plain list adds to "don't know".
+                for item in list { missing[.dontKnow, default: []].append(try string(item, "missing label")) }
+            } else {
+                for (k, lv) in try mapping(mn, "missing") {
+                    let kindName = try string(k, "missing kind")
+                    guard let kind = MissingKind(rawValue: kindName) else {
+                        throw ConsultationError(.invalidValue, "unknown missing kind '\(kindName)'", at: loc(k),
+                                                expected: MissingKind.allCases.map(\.rawValue).joined(separator: ", "))
+                    }
+                    missing[kind, default: []] += try strings(lv, "missing labels")
+                }
+            }
+        }
+        return Scale(id: id, points: points, missing: missing)
+    }
+
+    func source(_ item: Node, base: String) throws(ConsultationError) -> SourceSpec {
+        let sm = try mapping(item, "a source")
+        try checkKeys(sm, allowed: ["path", "country", "wave", "group_column", "group", "country_column", "id_column",
+                                    "submitted_column", "weight_column", "delimiter", "encoding", "format", "record_element"], "a source")
+        func opt(_ key: String) throws(ConsultationError) -> String? {
+            guard let n = value(sm, key) else { return nil }
+            return try string(n, key)
+        }
+        let pathNode = try require(sm, "path", in: item, "a source")
+        let path = try string(pathNode, "path")
+        var options = ReadOptions()
+        if let d = try opt("delimiter") {
+            let c: Character? = d == "\\t" || d == "tab" ? "\t" : d.count == 1 ? d.first : nil
+            guard let c, [",", ";", "\t", "|"].contains(c) else {
+                throw ConsultationError(.invalidValue, "unsupported delimiter '\(d)'", at: loc(value(sm, "delimiter")), expected: "',', ';', 'tab' or '|'")
+            }
+            options.delimiter = c
+        }
+        if let e = try opt("encoding") {
+            guard let enc = TextEncoding(rawValue: e) ?? [TextEncoding.utf8, .utf8BOM, .utf16LE, .utf16BE, .windows1252]
+                .first(where: { $0.rawValue.lowercased() == e.lowercased() || ($0 == .windows1252 && e.lowercased() == "cp1252") }) else {
+                throw ConsultationError(.invalidValue, "unknown encoding '\(e)'", at: loc(value(sm, "encoding")),
+                                        expected: "UTF-8, UTF-16LE, UTF-16BE or Windows-1252")
+            }
+            options.encoding = enc
+        }
+        if let f = try opt("format") {
+            guard let p = ExportProfile(rawValue: f) else {
+                throw ConsultationError(.invalidValue, "unknown format '\(f)'", at: loc(value(sm, "format")),
+                                        expected: ExportProfile.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            options.profile = p
+        }
+        options.recordElement = try opt("record_element")
+        let spec = SourceSpec(path: path, country: try opt("country"), wave: try opt("wave"), groupColumn: try opt("group_column"),
+                              group: try opt("group"), countryColumn: try opt("country_column"), idColumn: try opt("id_column"),
+                              submittedColumn: try opt("submitted_column"), weightColumn: try opt("weight_column"), options: options,
+                              location: loc(pathNode))
+        if SourceFiles.expand(spec.path, base: base).isEmpty {
+            throw ConsultationError(.globMatchesNothing, "source path '\(path)' matches no file", at: loc(pathNode),
+                                    expected: "a path or glob that names at least one export")
+        }
+        return spec
+    }
+}

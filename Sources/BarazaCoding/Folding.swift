@@ -1,0 +1,68 @@
+import Foundation
+
+/// Folds text for matching: lower case, no diacritics, straight quotes, one space for any run of
+/// white space (NBSP included), trimmed. "Tout à fait d’accord" and "tout a fait d'accord" fold alike.
+public enum Folding {
+    public static func fold(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        var pendingSpace = false
+        let lowered = text.lowercased()
+        let decomposed = lowered.decomposedStringWithCanonicalMapping
+        for s in decomposed.unicodeScalars {
+            if s.properties.generalCategory == .nonspacingMark { continue }
+            var c = s
+            switch s.value {
+            case 0x2018, 0x2019, 0x201B, 0x2032, 0x00B4, 0x0060: c = "'"
+            case 0x201C, 0x201D, 0x201F, 0x2033, 0x00AB, 0x00BB: c = "\""
+            case 0x2010...0x2015, 0x2212: c = "-"
+            case 0x0153: out.append("o"); c = "e"  // œ
+            case 0x00E6: out.append("a"); c = "e"  // æ
+            case 0x00DF: out.append("s"); c = "s"  // ß
+            default: break
+            }
+            if c.properties.isWhitespace {
+                pendingSpace = !out.isEmpty
+                continue
+            }
+            if pendingSpace { out.append(" "); pendingSpace = false }
+            out.append(c)
+        }
+        return String(out)
+    }
+}
+
+/// A pattern over folded text where `*` matches any run of characters.
+public struct GlobPattern: Sendable, Hashable {
+    public let source: String
+    private let parts: [String]
+    private let anchoredStart: Bool
+    private let anchoredEnd: Bool
+
+    public init(_ pattern: String) {
+        source = pattern
+        let folded = Folding.fold(pattern)
+        anchoredStart = !folded.hasPrefix("*")
+        anchoredEnd = !folded.hasSuffix("*")
+        parts = folded.split(separator: "*", omittingEmptySubsequences: true).map(String.init)
+    }
+
+    public var isLiteral: Bool { anchoredStart && anchoredEnd && parts.count <= 1 }
+
+    /// Whether `folded` (already folded) matches the whole pattern.
+    public func matches(folded: String) -> Bool {
+        if parts.isEmpty { return !anchoredStart || folded.isEmpty }
+        var rest = Substring(folded)
+        for (i, part) in parts.enumerated() {
+            if i == 0 && anchoredStart {
+                guard rest.hasPrefix(part) else { return false }
+                rest = rest.dropFirst(part.count)
+            } else if i == parts.count - 1 && anchoredEnd {
+                return rest.count >= part.count && rest.hasSuffix(part)
+            } else {
+                guard let r = rest.range(of: part) else { return false }
+                rest = rest[r.upperBound...]
+            }
+        }
+        return !anchoredEnd || rest.isEmpty
+    }
+}

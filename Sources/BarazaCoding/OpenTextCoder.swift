@@ -1,0 +1,105 @@
+import BarazaModel
+
+/// Assigns codebook codes to open answers by transparent dictionary rules.
+///
+/// Text and patterns are folded (case, diacritics, quotes), then split into word tokens (an
+/// apostrophe splits, so "l'accès" gives "l" and "acces"). A pattern is one or more tokens; a
+/// token ending in `*` matches any word starting with it. A match is dropped when a negator
+/// ("not", "pas", "no", "não", "sin", "sans", ...) stands within `negationWindow` tokens before
+/// it; a code is not given when one of its exclusion patterns matches anywhere in the answer.
+/// Each assignment records the rule and the matched span, so every code can be explained.
+public struct OpenTextCoder: Sendable {
+    public static let defaultNegators = ["not", "no", "never", "without", "nor", "isn't", "don't", "doesn't", "pas", "non", "jamais",
+                                         "sans", "ni", "aucun", "aucune", "nunca", "sin", "tampoco", "ningun", "ninguna", "nao", "nem",
+                                         "sem", "nenhum", "nenhuma"]
+
+    struct Pattern: Sendable {
+        var source: String
+        var tokens: [(text: String, prefix: Bool)]
+    }
+
+    struct CompiledRule: Sendable {
+        var code: String
+        var matches: [Pattern]
+        var excludes: [Pattern]
+    }
+
+    public let codebook: String
+    private let rules: [CompiledRule]
+    private let negators: Set<String>
+    public let negationWindow: Int
+
+    public init(codebook: String, rules: [CodeRule], negators: [String] = defaultNegators, negationWindow: Int = 3) {
+        self.codebook = codebook
+        self.rules = rules.map { r in
+            CompiledRule(code: r.code, matches: r.match.map(Self.compile), excludes: r.exclude.map(Self.compile))
+        }
+        self.negators = Set(negators.flatMap { Self.tokenize(Folding.fold($0)).map(\.text) })
+        self.negationWindow = negationWindow
+    }
+
+    static func compile(_ source: String) -> Pattern {
+        let folded = Folding.fold(source)
+        var tokens: [(String, Bool)] = []
+        for word in folded.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "*") }) {
+            let w = String(word)
+            if w.hasSuffix("*") { tokens.append((String(w.dropLast()), true)) } else { tokens.append((w, false)) }
+        }
+        return Pattern(source: source, tokens: tokens)
+    }
+
+    struct Token { var text: String; var start: Int; var end: Int }
+
+    /// Word tokens of folded text with their character offsets.
+    static func tokenize(_ folded: String) -> [Token] {
+        var out: [Token] = []
+        var current = ""
+        var start = 0
+        var i = 0
+        for ch in folded {
+            if ch.isLetter || ch.isNumber {
+                if current.isEmpty { start = i }
+                current.append(ch)
+            } else if !current.isEmpty {
+                out.append(Token(text: current, start: start, end: i)); current = ""
+            }
+            i += 1
+        }
+        if !current.isEmpty { out.append(Token(text: current, start: start, end: i)) }
+        return out
+    }
+
+    private func matchPositions(_ p: Pattern, _ tokens: [Token]) -> [Int] {
+        guard !p.tokens.isEmpty, tokens.count >= p.tokens.count else { return [] }
+        var hits: [Int] = []
+        for i in 0...(tokens.count - p.tokens.count) {
+            var ok = true
+            for (k, t) in p.tokens.enumerated() {
+                let w = tokens[i + k].text
+                if t.prefix ? !w.hasPrefix(t.text) : w != t.text { ok = false; break }
+            }
+            if ok { hits.append(i) }
+        }
+        return hits
+    }
+
+    /// The codes for one answer; at most one assignment per code (its first unnegated match).
+    public func code(_ text: String, question: String) -> [CodeAssignment] {
+        let tokens = Self.tokenize(Folding.fold(text))
+        if tokens.isEmpty { return [] }
+        var out: [CodeAssignment] = []
+        for rule in rules {
+            if rule.excludes.contains(where: { !matchPositions($0, tokens).isEmpty }) { continue }
+            search: for p in rule.matches {
+                for i in matchPositions(p, tokens) {
+                    let lo = max(0, i - negationWindow)
+                    if tokens[lo..<i].contains(where: { negators.contains($0.text) }) { continue }
+                    out.append(CodeAssignment(question: question, code: rule.code, rule: p.source,
+                                              spanStart: tokens[i].start, spanEnd: tokens[i + p.tokens.count - 1].end))
+                    break search
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,243 @@
+import BarazaIngest
+import BarazaModel
+import Foundation
+
+/// Codes the records of one source file against the consultation.
+///
+/// Binds each question to the file's columns once (again when an XML reader finds new columns),
+/// then turns each record into a `Response`: scale values, missing kinds, chosen options, coded
+/// open text, stakeholder group, country, wave. What cannot be mapped is counted for the report
+/// (`unknownLabels`, `unmappedGroups`), never guessed.
+public struct ResponseCoder {
+    public let consultation: Consultation
+    public let source: SourceSpec
+    public let wave: String?
+    public let country: String?
+    public let profile: ExportProfile
+
+    private var scaleCoders: [String: ClosedAnswerCoder] = [:]
+    private let textCoders: [String: OpenTextCoder]
+    private let groupMapper: GroupMapper
+    private var boundColumnCount = -1
+    private var binding = Binding()
+
+    /// Raw labels that matched no scale point, by question, with counts.
+    public private(set) var unknownLabels: [String: [String: Int]] = [:]
+    /// Raw group values that matched no stakeholder group, with counts.
+    public private(set) var unmappedGroups: [String: Int] = [:]
+    /// Questions with no column in this file.
+    public private(set) var unboundQuestions: [String] = []
+
+    struct Binding {
+        var question: [String: Int] = [:]
+        var options: [String: [(option: String, column: Int)]] = [:]
+        var id: Int?
+        var replaces: Int?
+        var group: Int?
+        var country: Int?
+        var submitted: Int?
+        var weight: Int?
+    }
+
+    public init(consultation: Consultation, source: SourceSpec, profile: ExportProfile, wave: String? = nil, country: String? = nil) {
+        self.consultation = consultation
+        self.source = source
+        self.profile = profile
+        self.wave = wave ?? source.wave
+        self.country = country ?? source.country
+        var tc: [String: OpenTextCoder] = [:]
+        for (id, rules) in consultation.codebooks { tc[id] = OpenTextCoder(codebook: id, rules: rules, negators: consultation.negators) }
+        self.textCoders = tc
+        self.groupMapper = GroupMapper(groups: consultation.groups)
+        for q in consultation.questions {
+            if let s = q.scale, let scale = consultation.scales[s] { scaleCoders[s] = ClosedAnswerCoder(scale: scale) }
+        }
+    }
+
+    static func findColumn(_ aliases: [String], in columns: [ColumnHeader]) -> Int? {
+        let folded = columns.map { (Folding.fold($0.name), Folding.fold($0.leaf)) }
+        for alias in aliases {
+            let a = Folding.fold(alias)
+            if let i = folded.firstIndex(where: { $0.0 == a }) { return i }
+        }
+        for alias in aliases {
+            let a = Folding.fold(alias)
+            if let i = folded.firstIndex(where: { $0.1 == a }) { return i }
+        }
+        for alias in aliases where alias.contains("*") {
+            let g = GlobPattern(alias)
+            if let i = folded.firstIndex(where: { g.matches(folded: $0.0) || g.matches(folded: $0.1) }) { return i }
+        }
+        return nil
+    }
+
+    /// Split columns of a multiple-choice question: `q/opt`, `grp/q/opt`, `q-opt`, `q.opt`, `Q / Opt`.
+    static func optionColumns(_ aliases: [String], in columns: [ColumnHeader]) -> [(String, Int)] {
+        var out: [(String, Int)] = []
+        for (i, c) in columns.enumerated() {
+            let name = Folding.fold(c.name)
+            for alias in aliases {
+                let a = Folding.fold(alias).replacingOccurrences(of: "*", with: "")
+                guard !a.isEmpty else { continue }
+                var rest: String?
+                for sep in [" / ", "/", "-", "."] {
+                    if name.hasPrefix(a + sep) { rest = String(name.dropFirst(a.count + sep.count)); break }
+                    if let r = name.range(of: "/" + a + sep), r.upperBound < name.endIndex { rest = String(name[r.upperBound...]); break }
+                }
+                if let rest, !rest.isEmpty, !rest.contains("/") { out.append((rest, i)); break }
+            }
+        }
+        return out
+    }
+
+    private static let idDefaults = ["_uuid", "meta/instanceID", "meta-instanceID", "instanceID", "KEY", "Respondent ID", "ResponseId",
+                                     "ResponseID", "V1", "id", "respondent_id", "@instanceID"]
+    private static let submittedDefaults = ["_submission_time", "SubmissionDate", "meta/submissionDate", "end", "End Date", "EndDate",
+                                            "Timestamp", "Horodateur", "Marca temporal", "submitdate", "submission_time", "meta/timeEnd"]
+
+    private mutating func bind(_ columns: [ColumnHeader]) {
+        var b = Binding()
+        var unbound: [String] = []
+        for q in consultation.questions {
+            if let i = Self.findColumn(q.columns, in: columns) { b.question[q.id] = i }
+            if q.type == .multiple {
+                let opts = Self.optionColumns(q.columns, in: columns)
+                if !opts.isEmpty { b.options[q.id] = opts }
+            }
+            if b.question[q.id] == nil && b.options[q.id] == nil { unbound.append(q.id) }
+        }
+        b.id = Self.findColumn(source.idColumn.map { [$0] } ?? Self.idDefaults, in: columns)
+        b.replaces = Self.findColumn(["meta/deprecatedID", "meta-deprecatedID", "deprecatedID"], in: columns)
+        b.group = source.groupColumn.flatMap { Self.findColumn([$0], in: columns) }
+        b.country = source.countryColumn.flatMap { Self.findColumn([$0], in: columns) }
+        b.submitted = Self.findColumn(source.submittedColumn.map { [$0] } ?? Self.submittedDefaults, in: columns)
+        b.weight = source.weightColumn.flatMap { Self.findColumn([$0], in: columns) }
+        binding = b
+        unboundQuestions = unbound
+        boundColumnCount = columns.count
+    }
+
+    /// Codes one record. `columns` are the reader's columns as they stand now.
+    public mutating func code(_ record: RawRecord, columns: [ColumnHeader], diagnostics: inout Diagnostics) -> Response {
+        if columns.count != boundColumnCount { bind(columns) }
+        let values = record.values
+        func cell(_ i: Int?) -> String? {
+            guard let i, i < values.count else { return nil }
+            return values[i]
+        }
+        let file = (record.location.file as NSString).lastPathComponent
+        var id = cell(binding.id)?.trimmingWhitespace() ?? ""
+        if id.isEmpty { id = "\(file):\(record.location.line)" }
+        let replaces = cell(binding.replaces)?.trimmingWhitespace()
+
+        var rawGroup = source.group ?? ""
+        var group: String?
+        if let fixed = source.group {
+            group = groupMapper.map(fixed) ?? fixed
+        } else if let g = cell(binding.group) {
+            rawGroup = g
+            group = groupMapper.map(g)
+            if group == nil {
+                unmappedGroups[g.trimmingWhitespace(), default: 0] += 1
+            }
+        }
+        let country = cell(binding.country).map { $0.trimmingWhitespace() }.flatMap { $0.isEmpty ? nil : $0 } ?? self.country
+        var submitted: Date?
+        if let s = cell(binding.submitted), !s.isEmpty {
+            submitted = DateParser.parse(s)
+            if submitted == nil {
+                diagnostics.warning("date '\(s)' not recognised; kept out of the submission time", at: record.location,
+                                    expected: "an ISO 8601, SurveyMonkey or Google Forms date", key: "date.\(source.path)")
+            }
+        }
+        var weight: Double?
+        if let w = cell(binding.weight) {
+            weight = Double(w.trimmingWhitespace())
+            if weight == nil || weight! < 0 {
+                diagnostics.warning("weight '\(w)' is not a non-negative number; the record counts with weight 1", at: record.location,
+                                    expected: "a number ≥ 0", key: "weight.\(source.path)")
+                weight = nil
+            }
+        }
+
+        var response = Response(respondentID: id, replaces: (replaces?.isEmpty ?? true) ? nil : replaces, group: group, rawGroup: rawGroup,
+                                country: country, wave: wave, submittedAt: submitted, weight: weight, location: record.location)
+        for q in consultation.questions {
+            switch q.type {
+            case .likert:
+                guard let raw = cell(binding.question[q.id]), let sid = q.scale, var coder = scaleCoders[sid] else { continue }
+                let result = coder.code(raw)
+                scaleCoders[sid] = coder
+                switch result {
+                case .value(let v):
+                    let value = q.reverse ? coder.scale.minValue + coder.scale.maxValue - v : v
+                    response.answers.append(CodedAnswer(question: q.id, value: Double(value), missing: nil, raw: raw))
+                case .missing(let kind):
+                    response.answers.append(CodedAnswer(question: q.id, value: nil, missing: kind, raw: raw))
+                case .unknown:
+                    unknownLabels[q.id, default: [:]][raw, default: 0] += 1
+                    response.answers.append(CodedAnswer(question: q.id, value: nil, missing: nil, raw: raw))
+                }
+            case .number:
+                guard let raw = cell(binding.question[q.id]) else { continue }
+                let t = raw.trimmingWhitespace()
+                if t.isEmpty {
+                    response.answers.append(CodedAnswer(question: q.id, value: nil, missing: .blank, raw: raw))
+                } else if let v = Double(t.replacingOccurrences(of: ",", with: ".")) {
+                    let isSentinel = BuiltInScales.missing[.sentinel]?.contains(t) ?? false
+                    response.answers.append(CodedAnswer(question: q.id, value: isSentinel ? nil : v, missing: isSentinel ? .sentinel : nil, raw: raw))
+                } else {
+                    unknownLabels[q.id, default: [:]][raw, default: 0] += 1
+                    response.answers.append(CodedAnswer(question: q.id, value: nil, missing: nil, raw: raw))
+                }
+            case .multiple, .single:
+                if let choice = codeChoice(q, cell: cell) { response.choices.append(choice) }
+            case .text:
+                guard let raw = cell(binding.question[q.id]) else { continue }
+                let t = raw.trimmingWhitespace()
+                if t.isEmpty { continue }
+                let codes = q.codebook.flatMap { textCoders[$0] }?.code(t, question: q.id) ?? []
+                response.texts.append(TextAnswer(question: q.id, text: t, codes: codes))
+            }
+        }
+        return response
+    }
+
+    private func codeChoice(_ q: Question, cell: (Int?) -> String?) -> ChoiceAnswer? {
+        if let raw = cell(binding.question[q.id]) {
+            let t = raw.trimmingWhitespace()
+            if t.isEmpty { return ChoiceAnswer(question: q.id, options: [], missing: .blank) }
+            if let kind = missingKind(t) { return ChoiceAnswer(question: q.id, options: [], missing: kind) }
+            if q.type == .single { return ChoiceAnswer(question: q.id, options: [normaliseOption(t, q)], missing: nil) }
+            let sep: Character = t.contains(";") ? ";" : t.contains(",") && !q.options.contains(where: { $0.contains(",") }) ? "," : " "
+            let parts = t.split(separator: sep).map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
+            let opts = Array(Set(parts.map { normaliseOption($0, q) })).sorted()
+            return ChoiceAnswer(question: q.id, options: opts, missing: nil)
+        }
+        guard let split = binding.options[q.id] else { return nil }
+        var chosen: [String] = []
+        var answered = false
+        for (opt, col) in split {
+            let v = Folding.fold(cell(col) ?? "")
+            if v.isEmpty { continue }
+            answered = true
+            if v != "0" && v != "false" && v != "no" && v != "non" { chosen.append(normaliseOption(opt, q)) }
+        }
+        return ChoiceAnswer(question: q.id, options: chosen.sorted(), missing: answered ? nil : .blank)
+    }
+
+    private func normaliseOption(_ raw: String, _ q: Question) -> String {
+        let f = Folding.fold(raw)
+        if let code = q.options.first(where: { Folding.fold($0) == f }) { return code }
+        if let alias = q.optionAliases.first(where: { Folding.fold($0.key) == f }) { return alias.value }
+        return f
+    }
+
+    private func missingKind(_ t: String) -> MissingKind? {
+        let f = Folding.fold(t)
+        for (kind, labels) in BuiltInScales.missing where kind != .sentinel {
+            if labels.contains(where: { Folding.fold($0) == f }) { return kind }
+        }
+        return nil
+    }
+}

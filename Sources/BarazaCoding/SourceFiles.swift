@@ -1,0 +1,47 @@
+import Foundation
+
+/// Expands a source path (a file, a folder of XML submissions, or a glob with `*`, `?`) into the
+/// files it names, sorted so runs are deterministic.
+public enum SourceFiles {
+    public static func expand(_ pattern: String, base: String) -> [String] {
+        let full = joinPath(base, pattern)
+        if !full.contains("*") && !full.contains("?") {
+            return FileManager.default.fileExists(atPath: full) ? [full] : []
+        }
+        let dir = (full as NSString).deletingLastPathComponent
+        let namePattern = (full as NSString).lastPathComponent
+        guard !dir.contains("*"), let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
+        return names.filter { fnmatch(namePattern, $0) }.sorted().map { joinPath(dir, $0) }
+    }
+
+    /// Shell-style match of `*` and `?` against a file name.
+    static func fnmatch(_ pattern: String, _ name: String) -> Bool {
+        let p = Array(pattern), n = Array(name)
+        var pi = 0, ni = 0, star = -1, mark = 0
+        while ni < n.count {
+            if pi < p.count && (p[pi] == "?" || p[pi] == n[ni]) { pi += 1; ni += 1 }
+            else if pi < p.count && p[pi] == "*" { star = pi; mark = ni; pi += 1 }
+            else if star >= 0 { pi = star + 1; mark += 1; ni = mark }
+            else { return false }
+        }
+        while pi < p.count && p[pi] == "*" { pi += 1 }
+        return pi == p.count
+    }
+}
+
+extension SourceFiles {
+    /// Every file a consultation's sources name, each with its source. A folder source gives one
+    /// entry per XML file in it (each submission file is its own batch), sorted by name.
+    public static func expandSources(_ c: Consultation) -> [(path: String, source: SourceSpec)] {
+        c.sources.flatMap { s in
+            expand(s.path, base: c.baseDirectory).flatMap { path -> [(path: String, source: SourceSpec)] in
+                var isDir: ObjCBool = false
+                if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+                    let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+                    return names.filter { $0.lowercased().hasSuffix(".xml") }.sorted().map { (joinPath(path, $0), s) }
+                }
+                return [(path, s)]
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Errors that stop a file from being read at all (as opposed to diagnostics about its content).
+public enum IngestError: Error, Sendable, CustomStringConvertible, Equatable {
+    case fileNotReadable(path: String, reason: String)
+    case empty(path: String)
+    case unsupportedFormat(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .fileNotReadable(let path, let reason): "\(path): cannot read file: \(reason)"
+        case .empty(let path): "\(path): file is empty; expected a header row"
+        case .unsupportedFormat(let path, let reason): "\(path): unsupported format: \(reason)"
+        }
+    }
+}
+
+/// Reads a file in fixed-size chunks with C stdio, so memory does not grow with the file.
+final class FileChunks {
+    private let handle: UnsafeMutablePointer<FILE>
+    let chunkSize: Int
+
+    init(path: String, chunkSize: Int = 1 << 20) throws(IngestError) {
+        guard let h = fopen(path, "rb") else {
+            throw .fileNotReadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        handle = h
+        self.chunkSize = chunkSize
+    }
+
+    deinit { fclose(handle) }
+
+    /// Appends the next chunk to `buffer`; returns the number of bytes read (0 at end of file).
+    func read(into buffer: inout [UInt8]) -> Int {
+        let start = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: chunkSize))
+        let n = buffer.withUnsafeMutableBufferPointer { p -> Int in
+            guard let base = p.baseAddress else { return 0 }
+            return fread(base + start, 1, chunkSize, handle)
+        }
+        buffer.removeLast(chunkSize - n)
+        return n
+    }
+}

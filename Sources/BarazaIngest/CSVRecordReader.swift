@@ -1,0 +1,81 @@
+import BarazaModel
+
+/// Reads a CSV export: sniffs encoding, delimiter and platform profile, then streams records.
+///
+/// A record whose field count differs from the header's is rejected with its line (never
+/// shifted); trailing empty fields beyond the header (a trailing delimiter) are accepted.
+public struct CSVRecordReader: RecordSource {
+    public let path: String
+    public let profile: ExportProfile
+    public let encoding: TextEncoding
+    public let delimiter: Character?
+    public let headerRows: Int
+    public let columns: [ColumnHeader]
+
+    private var tokenizer: CSVTokenizer
+    private var pending: [CSVRow]
+
+    public init(path: String, options: ReadOptions = ReadOptions(), diagnostics: inout Diagnostics) throws(IngestError) {
+        let sniffed = try CSVSniffer.sniff(path: path)
+        var enc = sniffed.encoding
+        var bom = sniffed.bomLength
+        if let forced = options.encoding, forced != enc {
+            enc = forced
+            bom = (forced == .utf8BOM) ? 3 : (forced == .utf16LE || forced == .utf16BE) ? 2 : 0
+        }
+        if enc == .windows1252 {
+            diagnostics.note("bytes are not valid UTF-8; reading as Windows-1252", at: SourceLocation(file: path, line: 1))
+        } else if enc == .utf16LE || enc == .utf16BE {
+            diagnostics.note("reading as \(enc.rawValue) (byte-order mark)", at: SourceLocation(file: path, line: 1))
+        }
+        var delim = sniffed.delimiter
+        if let d = options.delimiter, let a = d.asciiValue { delim = a }
+        self.path = path
+        self.encoding = enc
+        self.delimiter = Character(Unicode.Scalar(delim))
+        var tok = try CSVTokenizer(path: path, delimiter: delim, encoding: enc, bomLength: bom)
+        var head: [CSVRow] = []
+        while head.count < 3, let row = tok.next(&diagnostics) { head.append(row) }
+        guard !head.isEmpty else { throw .empty(path: path) }
+        let (detected, rows) = ProfileDetector.detect(head.map(\.fields))
+        let prof = options.profile ?? detected
+        let hdr = (options.profile == nil) ? rows : (prof == .surveyMonkey ? 2 : prof == .qualtrics ? 3 : 1)
+        self.profile = prof
+        self.headerRows = min(hdr, head.count)
+        self.columns = ProfileDetector.columns(profile: prof, headerRows: head.prefix(headerRows).map(\.fields))
+        self.pending = Array(head.dropFirst(headerRows))
+        self.tokenizer = tok
+        var seen: [String: Int] = [:]
+        for (i, c) in columns.enumerated() {
+            if let j = seen[c.name] {
+                diagnostics.warning("duplicate column name '\(c.name)' (also column \(j + 1)); the first is used for lookups",
+                                    at: SourceLocation(file: path, line: 1, column: i + 1), key: "csv.dupColumn.\(c.name)")
+            } else { seen[c.name] = i }
+        }
+    }
+
+    public mutating func next(_ diagnostics: inout Diagnostics) -> SourceRecord? {
+        while true {
+            let row: CSVRow
+            if !pending.isEmpty { row = pending.removeFirst() } else if let r = tokenizer.next(&diagnostics) { row = r } else { return nil }
+            let loc = SourceLocation(file: path, line: row.line, column: 1)
+            if row.fields.count == 1 && row.fields[0].isEmpty {
+                diagnostics.note("empty line skipped", at: loc, key: "csv.emptyLine")
+                continue
+            }
+            if let defect = row.defect {
+                return .rejected(RejectedRecord(location: loc, reason: defect, values: row.fields))
+            }
+            var fields = row.fields
+            if fields.count > columns.count, fields[columns.count...].allSatisfy(\.isEmpty) {
+                fields.removeLast(fields.count - columns.count)
+            }
+            if fields.count != columns.count {
+                let reason = "record has \(fields.count) fields; expected \(columns.count) (the header's)"
+                diagnostics.error(reason, at: loc, expected: "\(columns.count) fields")
+                return .rejected(RejectedRecord(location: loc, reason: reason, values: row.fields))
+            }
+            return .record(RawRecord(values: fields, location: loc))
+        }
+    }
+}

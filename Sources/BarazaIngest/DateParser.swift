@@ -1,0 +1,86 @@
+import Foundation
+
+/// Parses the date-time forms survey platforms export into one instant (UTC when no offset is given).
+///
+/// - ISO 8601 (Kobo `_submission_time`, ODK `SubmissionDate`, Qualtrics): `2024-03-01T10:22:33.123+03:00`,
+///   `2024-03-01 10:22:33`, `2024-03-01T10:22:33Z`, `2024-03-01`.
+/// - SurveyMonkey: `03/01/2024 10:22:33 AM` (month first).
+/// - Google Forms: `2024/03/01 10:22:33 AM GMT+3`, `3/1/2024 10:22:33`, `01/03/2024 10:22:33` (day
+///   first when the first number is above 12).
+/// Anything else returns nil, and the caller keeps the text with a diagnostic.
+public enum DateParser {
+    public static func parse(_ text: String) -> Date? {
+        let s = text.trimmingWhitespace()
+        if s.isEmpty { return nil }
+        var nums: [Int] = []
+        var current = ""
+        var fraction = 0.0
+        var offsetSeconds = 0
+        var pm: Bool?
+        var chars = Array(s)
+        // Offset: Z, +03:00, +0300, GMT+3, UTC-5
+        if chars.last == "Z" { chars.removeLast() }
+        let str = String(chars)
+        var body = str
+        if let r = str.range(of: #"(GMT|UTC)?[+-]\d{1,2}(:?\d{2})?$"#, options: .regularExpression), str.distance(from: str.startIndex, to: r.lowerBound) > 9 {
+            var off = String(str[r]).replacingOccurrences(of: "GMT", with: "").replacingOccurrences(of: "UTC", with: "")
+            let sign = off.hasPrefix("-") ? -1 : 1
+            off.removeFirst()
+            let digits = off.replacingOccurrences(of: ":", with: "")
+            let h: Int, m: Int
+            if digits.count <= 2 { h = Int(digits) ?? 0; m = 0 } else { h = Int(digits.prefix(digits.count - 2)) ?? 0; m = Int(digits.suffix(2)) ?? 0 }
+            offsetSeconds = sign * (h * 3600 + m * 60)
+            body = String(str[..<r.lowerBound]).trimmingWhitespace()
+        }
+        let upper = body.uppercased()
+        if upper.hasSuffix("AM") || upper.hasSuffix("PM") {
+            pm = upper.hasSuffix("PM")
+            body = String(body.dropLast(2)).trimmingWhitespace()
+        }
+        var tokens: [(text: String, sep: Character?)] = []
+        var lastSep: Character?
+        for c in body {
+            if c.isASCII && c.isNumber { current.append(c); continue }
+            if !current.isEmpty { tokens.append((current, lastSep)); current = "" }
+            lastSep = c
+        }
+        if !current.isEmpty { tokens.append((current, lastSep)) }
+        if tokens.count == 7, tokens[6].sep == "." || tokens[6].sep == "," {
+            fraction = Double("0." + tokens[6].text) ?? 0
+            tokens.removeLast()
+        }
+        nums = tokens.map { Int($0.text) ?? -1 }
+        guard nums.count == 3 || nums.count == 5 || nums.count == 6 else { return nil }
+        var year: Int, month: Int, day: Int
+        if nums[0] > 31 {
+            (year, month, day) = (nums[0], nums[1], nums[2])
+        } else if nums[2] > 31 {
+            year = nums[2]
+            if nums[0] > 12 { (day, month) = (nums[0], nums[1]) } else { (month, day) = (nums[0], nums[1]) }
+        } else {
+            return nil
+        }
+        guard (1...12).contains(month), (1...31).contains(day), (1000...9999).contains(year) else { return nil }
+        var hour = nums.count > 3 ? nums[3] : 0
+        let minute = nums.count > 4 ? nums[4] : 0
+        let second = nums.count > 5 ? nums[5] : 0
+        if let pm {
+            guard (1...12).contains(hour) else { return nil }
+            hour = hour % 12 + (pm ? 12 : 0)
+        }
+        guard hour < 24, minute < 60, second < 61 else { return nil }
+        let days = daysFromCivil(year, month, day)
+        let t = Double(days * 86400 + hour * 3600 + minute * 60 + second - offsetSeconds) + fraction
+        return Date(timeIntervalSince1970: t)
+    }
+
+    /// Days since 1970-01-01 in the proleptic Gregorian calendar (Howard Hinnant's algorithm).
+    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
+        let y = m <= 2 ? y0 - 1 : y0
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
+}

@@ -1,0 +1,46 @@
+import BarazaModel
+
+/// What a reader yields: a usable record, or one kept aside with the reason it cannot be used.
+public enum SourceRecord: Sendable {
+    case record(RawRecord)
+    case rejected(RejectedRecord)
+}
+
+/// A stream of records from one export (a CSV file, an XML file, or a folder of XML submissions).
+///
+/// `columns` may grow while reading XML (a later submission can carry a field the first did not);
+/// a record's `values` are aligned with `columns` as they stood when it was read, and a shorter
+/// record means the missing fields were absent.
+public protocol RecordSource {
+    var path: String { get }
+    var profile: ExportProfile { get }
+    var encoding: TextEncoding { get }
+    /// The delimiter for CSV, nil for XML.
+    var delimiter: Character? { get }
+    var headerRows: Int { get }
+    var columns: [ColumnHeader] { get }
+    mutating func next(_ diagnostics: inout Diagnostics) -> SourceRecord?
+}
+
+/// Options a consultation file may set per source to override what is sniffed.
+public struct ReadOptions: Sendable, Hashable {
+    public var delimiter: Character?
+    public var encoding: TextEncoding?
+    public var profile: ExportProfile?
+    /// For XML: the element that holds one record; nil to recognise it.
+    public var recordElement: String?
+
+    public init(delimiter: Character? = nil, encoding: TextEncoding? = nil, profile: ExportProfile? = nil, recordElement: String? = nil) {
+        self.delimiter = delimiter; self.encoding = encoding; self.profile = profile; self.recordElement = recordElement
+    }
+}
+
+/// Opens the right reader for a path: a folder or `.xml` file gets the XML reader, anything else CSV.
+public enum ExportReader {
+    public static func open(_ path: String, options: ReadOptions = ReadOptions(), diagnostics: inout Diagnostics) throws(IngestError) -> any RecordSource {
+        if isDirectory(path) || path.lowercased().hasSuffix(".xml") {
+            return try XMLRecordReader(path: path, options: options)
+        }
+        return try CSVRecordReader(path: path, options: options, diagnostics: &diagnostics)
+    }
+}

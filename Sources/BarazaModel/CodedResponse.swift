@@ -1,0 +1,73 @@
+import Foundation
+
+/// A closed answer after coding: a scale value, or the kind of missing it is.
+public struct CodedAnswer: Sendable, Hashable, Codable {
+    public var question: String
+    public var value: Double?
+    public var missing: MissingKind?
+    public var raw: String
+    public init(question: String, value: Double?, missing: MissingKind?, raw: String) {
+        self.question = question; self.value = value; self.missing = missing; self.raw = raw
+    }
+}
+
+/// A multiple-choice answer: the options chosen (empty with `missing` set when unanswered).
+public struct ChoiceAnswer: Sendable, Hashable, Codable {
+    public var question: String
+    public var options: [String]
+    public var missing: MissingKind?
+    public var other: String?
+    public init(question: String, options: [String], missing: MissingKind?, other: String? = nil) {
+        self.question = question; self.options = options; self.missing = missing; self.other = other
+    }
+}
+
+/// Why an open answer got a code: which rule matched which span of the folded text.
+public struct CodeAssignment: Sendable, Hashable, Codable {
+    public var question: String
+    public var code: String
+    public var rule: String
+    /// Matched span in the folded text, as character offsets.
+    public var spanStart: Int
+    public var spanEnd: Int
+    public var source: String
+    public init(question: String, code: String, rule: String, spanStart: Int, spanEnd: Int, source: String = "rules") {
+        self.question = question; self.code = code; self.rule = rule
+        self.spanStart = spanStart; self.spanEnd = spanEnd; self.source = source
+    }
+}
+
+/// An open-text answer and the codes given to it.
+public struct TextAnswer: Sendable, Hashable, Codable {
+    public var question: String
+    public var text: String
+    public var codes: [CodeAssignment]
+    public init(question: String, text: String, codes: [CodeAssignment]) {
+        self.question = question; self.text = text; self.codes = codes
+    }
+}
+
+/// One respondent's submission, coded against the consultation.
+public struct Response: Sendable, Hashable, Codable {
+    public var respondentID: String
+    /// The id of an earlier submission this one replaces (Kobo/ODK `deprecatedID`).
+    public var replaces: String?
+    public var group: String?
+    public var rawGroup: String
+    public var country: String?
+    public var wave: String?
+    public var submittedAt: Date?
+    public var weight: Double?
+    public var location: SourceLocation
+    public var answers: [CodedAnswer]
+    public var choices: [ChoiceAnswer]
+    public var texts: [TextAnswer]
+
+    public init(respondentID: String, replaces: String? = nil, group: String?, rawGroup: String, country: String?, wave: String?,
+                submittedAt: Date?, weight: Double? = nil, location: SourceLocation,
+                answers: [CodedAnswer] = [], choices: [ChoiceAnswer] = [], texts: [TextAnswer] = []) {
+        self.respondentID = respondentID; self.replaces = replaces; self.group = group; self.rawGroup = rawGroup
+        self.country = country; self.wave = wave; self.submittedAt = submittedAt; self.weight = weight
+        self.location = location; self.answers = answers; self.choices = choices; self.texts = texts
+    }
+}

@@ -1,0 +1,76 @@
+import BarazaCoding
+import BarazaIngest
+import BarazaModel
+import Foundation
+
+/// `baraza check`: codes every source record without storing it, and lists what does not map.
+public struct CheckReport: Sendable, Codable {
+    public struct Finding: Sendable, Codable {
+        public var severity: String
+        public var file: String
+        public var line: Int?
+        public var column: Int?
+        public var message: String
+    }
+    public var consultation: String
+    public var files: Int
+    public var records: Int
+    public var findings: [Finding]
+    public var errors: Int { findings.filter { $0.severity == "error" }.count }
+    public var warnings: Int { findings.filter { $0.severity == "warning" }.count }
+}
+
+public enum ConsultationChecker {
+    public static func check(_ consultation: Consultation, store: String? = nil) -> CheckReport {
+        var findings: [CheckReport.Finding] = []
+        var records = 0
+        var codesSeen: Set<String> = []
+        var questionsBound: Set<String> = []
+        let files = SourceFiles.expandSources(consultation)
+        for (path, source) in files {
+            var d = Diagnostics()
+            do {
+                var reader = try ExportReader.open(path, options: source.options, diagnostics: &d)
+                var coder = ResponseCoder(consultation: consultation, source: source, profile: reader.profile)
+                while let item = reader.next(&d) {
+                    records += 1
+                    if case .record(let raw) = item {
+                        let r = coder.code(raw, columns: reader.columns, diagnostics: &d)
+                        for t in r.texts { for c in t.codes { codesSeen.insert(c.code) } }
+                    }
+                }
+                questionsBound.formUnion(Set(consultation.questions.map(\.id)).subtracting(coder.unboundQuestions))
+                for (g, n) in coder.unmappedGroups.sorted(by: { $0.key < $1.key }) {
+                    findings.append(.init(severity: "warning", file: path, line: nil, column: nil,
+                                          message: "group value '\(g)' (\(n)×) matches no stakeholder group"))
+                }
+                for (q, labels) in coder.unknownLabels.sorted(by: { $0.key < $1.key }) {
+                    let scale = consultation.question(q)?.scale.flatMap { consultation.scales[$0] }
+                    for (raw, n) in labels.sorted(by: { $0.key < $1.key }) {
+                        let near = scale.flatMap { ClosedAnswerCoder(scale: $0).nearestLabel(to: raw) }
+                        findings.append(.init(severity: "warning", file: path, line: nil, column: nil,
+                                              message: "question '\(q)': label '\(raw)' (\(n)×) matches no scale point" + (near.map { "; did you mean '\($0)'?" } ?? "")))
+                    }
+                }
+            } catch {
+                findings.append(.init(severity: "error", file: path, line: 1, column: nil, message: "\(error)"))
+            }
+            for item in d.items where item.severity != .note {
+                findings.append(.init(severity: item.severity.rawValue, file: item.location?.file ?? path, line: item.location?.line,
+                                      column: item.location?.column, message: item.message + (item.expected.map { " (expected \($0))" } ?? "")))
+            }
+        }
+        for q in consultation.questions where !questionsBound.contains(q.id) {
+            findings.append(.init(severity: "warning", file: consultation.file, line: nil, column: nil,
+                                  message: "question '\(q.id)' has no column in any source (aliases: \(q.columns.joined(separator: ", ")))"))
+        }
+        for (book, rules) in consultation.codebooks.sorted(by: { $0.key < $1.key }) {
+            for r in rules where !codesSeen.contains(r.code) {
+                findings.append(.init(severity: "warning", file: consultation.file, line: nil, column: nil,
+                                      message: "code '\(r.code)' of codebook '\(book)' matches no answer"))
+            }
+        }
+        return CheckReport(consultation: consultation.file, files: files.count, records: records, findings: findings)
+    }
+}
+

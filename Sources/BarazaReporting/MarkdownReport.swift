@@ -1,0 +1,103 @@
+import BarazaAnalysis
+import BarazaModel
+
+/// The report as Markdown: the same sections as the HTML, tables instead of charts.
+public struct MarkdownReport: ReportFormat {
+    public let fileName = "report.md"
+    public init() {}
+
+    public func render(_ a: ConsultationAnalysis) -> String {
+        func label(_ g: String?) -> String { guard let g else { return "All respondents" }; return a.groups.first { $0.id == g }?.label ?? g }
+        let supp = Fmt.suppressedText(a.minCell)
+        var m = "# \(Escape.markdown(a.title))\n\n"
+        m += "Stakeholder comparison report · \(a.totalRespondents) respondents counted · groups: "
+        m += a.respondents.map { "\(Escape.markdown(label($0.cell.group))) (\($0.suppressed ? supp : String($0.answered ?? 0)))" }.joined(separator: ", ") + "\n\n"
+        m += "## Summary\n\n"
+        for s in SummaryWriter.sentences(a) { m += "- \(Escape.markdown(s))\n" }
+        m += "\n## Theme scores by stakeholder group\n\n"
+        let groups = a.respondents.compactMap(\.cell.group)
+        m += "| Theme | " + groups.map { Escape.markdown(label($0)) }.joined(separator: " | ") + " |\n"
+        m += "|---|" + groups.map { _ in "---:" }.joined(separator: "|") + "|\n"
+        for t in a.themes {
+            m += "| \(Escape.markdown(t.theme.label)) | "
+            m += groups.map { g in
+                guard let c = t.score.byGroup.first(where: { $0.cell.group == g }) else { return "–" }
+                return c.suppressed ? supp : "\(Fmt.num(c.stats?.mean)) (n = \(c.answered ?? 0))"
+            }.joined(separator: " | ") + " |\n"
+        }
+        for t in a.themes {
+            m += "\n## \(Escape.markdown(t.theme.label))\n\n### Theme score\n\n"
+            m += table(t.score, label, supp, showBox: false) + test(t.score, label)
+            for item in t.items {
+                m += "\n### \(Escape.markdown(item.label))\(item.reverse ? " (reverse-coded)" : "")\n\n"
+                if let points = item.byGroup.first(where: { $0.distribution != nil })?.distribution {
+                    m += "| Group | " + points.map { Escape.markdown($0.label) }.joined(separator: " | ") + " |\n"
+                    m += "|---|" + points.map { _ in "---:" }.joined(separator: "|") + "|\n"
+                    for r in item.byGroup {
+                        m += "| \(Escape.markdown(label(r.cell.group))) | "
+                        if r.suppressed || r.distribution == nil { m += points.map { _ in supp }.joined(separator: " | ") + " |\n"; continue }
+                        m += (r.distribution ?? []).map { "\($0.count)" }.joined(separator: " | ") + " |\n"
+                    }
+                    m += "\n"
+                }
+                m += table(item, label, supp, showBox: true) + test(item, label)
+            }
+            for ct in t.codes {
+                m += "\n### Open answers: \(Escape.markdown(ct.label))\n\n" + shares(ct, label, supp)
+                for row in ct.rows {
+                    let sets = a.quotes.filter { $0.question == ct.question && $0.code == row.option }
+                    guard !sets.isEmpty else { continue }
+                    m += "\n**\(Escape.markdown(row.label))** — what respondents said:\n\n"
+                    for set in sets { for text in set.texts.prefix(2) { m += "> “\(Escape.markdown(QuoteScrubber.scrub(text)))” — \(Escape.markdown(label(set.group)))\n>\n" } }
+                }
+            }
+        }
+        m += "\n## Multiple-choice questions\n"
+        for ct in a.choices { m += "\n### \(Escape.markdown(ct.label))\n\n" + shares(ct, label, supp) }
+        m += "\n## Methodology\n\n"
+        for p in MethodologyText.paragraphs(a) { m += Escape.markdown(p) + "\n\n" }
+        m += "## Data quality\n\n| Batch | File | Format | Records | Responses | Rejected | Duplicates | Superseded | Status |\n|---:|---|---|---:|---:|---:|---:|---:|---|\n"
+        for b in a.quality.batches {
+            m += "| \(b.id) | \(Escape.markdown(b.path)) | \(Escape.markdown(b.format)) | \(b.records) | \(b.responses) | \(b.rejected) | \(b.duplicates) | \(b.superseded) | \(Escape.markdown(b.status)) |\n"
+        }
+        m += "\n\(a.quality.activeResponses) responses counted; \(a.quality.supersededResponses) superseded by a later edit or duplicate (kept for audit, not counted).\n\n"
+        for l in QualityText.lines(a.quality) { m += Escape.markdown(l) + "\n\n" }
+        return m
+    }
+
+    func table(_ m: MeasureResult, _ label: (String?) -> String, _ supp: String, showBox: Bool) -> String {
+        var s = "| Group | n | Missing | Mean | 95% CI | SD | Median |" + (showBox ? " Top-2-box | 95% CI | Consensus |" : "") + "\n"
+        s += "|---|---:|---:|---:|---:|---:|---:|" + (showBox ? "---:|---:|---:|" : "") + "\n"
+        for r in m.byGroup + m.byCell + (m.total.map { [$0] } ?? []) {
+            var name = label(r.cell.group)
+            if let c = r.cell.country { name += " · \(c)" }
+            if let w = r.cell.wave { name += " · \(w)" }
+            if r.suppressed { s += "| \(Escape.markdown(name)) | \(supp) |" + String(repeating: " |", count: showBox ? 8 : 5) + "\n"; continue }
+            s += "| \(Escape.markdown(name)) | \(r.answered ?? 0) | \((r.asked ?? 0) - (r.answered ?? 0)) | \(Fmt.num(r.stats?.mean)) | \(Fmt.ci(r.stats)) | \(Fmt.num(r.stats?.sd)) | \(Fmt.num(r.stats?.median, 1)) |"
+            if showBox { s += " \(Fmt.pct(r.topBox?.share)) | \(Fmt.boxCI(r.topBox)) | \(Fmt.num(r.consensus)) |" }
+            s += "\n"
+        }
+        return s + "\n"
+    }
+
+    func test(_ m: MeasureResult, _ label: (String?) -> String) -> String {
+        if let why = m.test.notComputed { return "Between-group test not computed: \(Escape.markdown(why)).\n" }
+        var s = "Kruskal–Wallis H = \(Fmt.num(m.test.statistic)), df = \(Fmt.num(m.test.df, 0)), p = \(Fmt.p(m.test.p)), BH q = \(Fmt.p(m.test.q)), ε² = \(Fmt.num(m.test.effect, 3))."
+        let pairs = m.pairwise.filter { ($0.pHolm ?? 1) < 0.05 }
+        if !pairs.isEmpty {
+            s += " Pairs that differ (Mann–Whitney, Holm p < 0.05): " + pairs.map { "\(Escape.markdown(label($0.groupA))) vs \(Escape.markdown(label($0.groupB))) (p = \(Fmt.p($0.pHolm)))" }.joined(separator: "; ") + "."
+        }
+        return s + "\n"
+    }
+
+    func shares(_ t: ShareTable, _ label: (String?) -> String, _ supp: String) -> String {
+        var s = "| Option | " + t.bases.map { "\(Escape.markdown(label($0.group))) (n = \($0.answered.map(String.init) ?? supp))" }.joined(separator: " | ") + " |\n"
+        s += "|---|" + t.bases.map { _ in "---:" }.joined(separator: "|") + "|\n"
+        for row in t.rows {
+            s += "| \(Escape.markdown(row.label)) | " + t.bases.map { b in
+                b.suppressed ? supp : "\(Fmt.pct(row.shares[b.group]?.share)) (\(row.shares[b.group]?.count ?? 0))"
+            }.joined(separator: " | ") + " |\n"
+        }
+        return s
+    }
+}

@@ -1,0 +1,60 @@
+import BarazaModel
+
+/// What an import knows about a file before reading it.
+public struct BatchInput: Sendable, Hashable {
+    public var path: String
+    public var size: Int64
+    public var sha256: String
+    public var format: String
+    public var wave: String?
+    public var country: String?
+    public var importedAt: String
+    public init(path: String, size: Int64, sha256: String, format: String, wave: String?, country: String?, importedAt: String) {
+        self.path = path; self.size = size; self.sha256 = sha256; self.format = format; self.wave = wave; self.country = country
+        self.importedAt = importedAt
+    }
+}
+
+/// Counts a batch writer reports when it is done.
+public struct BatchCounts: Sendable, Hashable {
+    public var records = 0
+    public var rejected = 0
+    public var unknownLabels: [String: [String: Int]] = [:]
+    public var unmappedGroups: [String: Int] = [:]
+    public init() {}
+}
+
+/// Where a write to the store failed.
+public enum StoreError: Error, Sendable, CustomStringConvertible {
+    case cannotOpen(path: String, reason: String)
+    case noSuchBatch(Int64)
+    case database(String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let reason): "\(path): cannot open store: \(reason)"
+        case .noSuchBatch(let id): "no batch \(id) in the store"
+        case .database(let m): "store: \(m)"
+        }
+    }
+}
+
+/// Receives one batch's content inside the import transaction.
+public protocol BatchSink {
+    mutating func add(_ response: Response) throws
+    mutating func reject(_ record: RejectedRecord) throws
+    mutating func record(_ diagnostic: Diagnostic) throws
+}
+
+/// The consultation's ledger of batches and responses. SQLite (`SQLiteStore`) now; the protocol
+/// leaves room for a PostgreSQL store for teams.
+public protocol ConsultationStore {
+    func batch(sha256: String) throws -> BatchRecord?
+    func batches() throws -> [BatchRecord]
+    /// Imports one batch in one transaction: all or nothing.
+    func importBatch(_ input: BatchInput, _ body: (inout any BatchSink) throws -> BatchCounts) throws -> BatchRecord
+    /// Removes a batch and everything it brought, restoring what it had superseded.
+    func rollback(batch id: Int64) throws -> BatchRecord
+    /// Frequency tables for analysis. `themes` maps each theme to its Likert items.
+    func aggregate(by dimensions: [String], themes: [String: [String]], quotesPerCode: Int) throws -> AggregatedData
+}

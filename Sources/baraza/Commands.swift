@@ -1,0 +1,324 @@
+import ArgumentParser
+import BarazaCoding
+import BarazaIngest
+import BarazaModel
+import BarazaPipeline
+import BarazaReporting
+import BarazaStore
+import BarazaSynth
+import Foundation
+
+func loadConsultation(_ path: String) throws -> Consultation {
+    do { return try ConsultationLoader.load(path: path) } catch {
+        Terminal.err(error.description)
+        throw ExitCode(Exit.usage)
+    }
+}
+
+func openStore(_ c: Consultation) throws -> SQLiteStore {
+    do { return try SQLiteStore(path: c.storePath) } catch {
+        Terminal.err("\(error)")
+        throw ExitCode(Exit.failed)
+    }
+}
+
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show what an export file is: format, encoding, delimiter, header rows, records, columns, diagnostics.",
+        discussion: "Example: baraza inspect Surveys/kenya/baseline_kobo.csv --json")
+    @Argument(help: "Export files (CSV, XML, or a folder of XML submissions).") var files: [String]
+    @Flag(help: "Print one JSON document on stdout.") var json = false
+
+    func run() throws {
+        var results: [FileInspection] = []
+        var failed = false
+        for f in files {
+            do { results.append(try Inspector.inspect(f)) } catch { Terminal.err("\(error)"); failed = true }
+        }
+        if json {
+            if results.count == 1, files.count == 1 { Terminal.json(results[0]) } else { Terminal.json(results) }
+        } else {
+            for r in results {
+                Terminal.out("\(r.file): \(r.format), \(r.encoding), delimiter \(r.delimiter.map { "'\($0)'" } ?? "n/a"), \(r.headerRows) header row(s), \(r.records) records (\(r.rejected) rejected), \(r.columns.count) columns")
+                for c in r.columns {
+                    let path = c.groupPath.isEmpty ? "" : " [group \(c.groupPath.joined(separator: "/"))]"
+                    Terminal.out("  \(c.name)\(path): \(c.inferredType), \(c.distinctValues) distinct" + (c.examples.isEmpty ? "" : " e.g. \(c.examples.prefix(3).map { "\"\($0.prefix(30))\"" }.joined(separator: ", "))"))
+                }
+                for d in r.diagnostics { Terminal.err("\(r.file):\(d.line ?? 0):\(d.column ?? 0): \(d.severity): \(d.message)") }
+            }
+        }
+        if failed { throw ExitCode(Exit.failed) }
+        if results.contains(where: { $0.rejected > 0 }) { throw ExitCode(Exit.needsPerson) }
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate a consultation file against its sources: unmapped columns, labels and group values, codes that match nothing.",
+        discussion: "Exit 0 when clean, 3 with warnings, 2 on errors. Example: baraza check Surveys/demo.yml")
+    @Argument(help: "The consultation file (YAML).") var consultation: String
+    @Flag(help: "Print one JSON document on stdout.") var json = false
+
+    func run() throws {
+        let c = try loadConsultation(consultation)
+        let report = ConsultationChecker.check(c)
+        if json { Terminal.json(report) } else {
+            for f in report.findings {
+                let loc = f.line.map { ":\($0)" + (f.column.map { ":\($0)" } ?? "") } ?? ""
+                Terminal.err("\(f.file)\(loc): \(f.severity): \(f.message)")
+            }
+            Terminal.err("checked \(report.files) files, \(report.records) records: \(report.errors) errors, \(report.warnings) warnings")
+        }
+        if report.errors > 0 { throw ExitCode(Exit.usage) }
+        if report.warnings > 0 { throw ExitCode(Exit.needsPerson) }
+    }
+}
+
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import export files into the consultation's store (all sources when no file is named).",
+        discussion: "Each file is one batch, imported all or nothing; the same bytes twice are a no-op.\nExample: baraza import Surveys/demo.yml Surveys/kenya/baseline_kobo.csv --wave baseline")
+    @Argument(help: "The consultation file (YAML).") var consultation: String
+    @Argument(help: "Files to import; default: every source file of the consultation.") var files: [String] = []
+    @Option(help: "Wave for these files (overrides the source's).") var wave: String?
+    @Option(help: "Country for these files (overrides the source's).") var country: String?
+    @Flag(help: "Print one JSON document on stdout.") var json = false
+
+    func run() throws {
+        let c = try loadConsultation(consultation)
+        let store = try openStore(c)
+        let job = ImportJob(consultation: c, store: store)
+        var d = Diagnostics()
+        let targets = files.isEmpty ? job.sourceFiles() : files.map { ($0, job.source(for: $0)) }
+        let results = targets.map { job.importFile($0.0, source: $0.1, wave: wave, country: country, diagnostics: &d) }
+        try? job.writeRejectsFile(to: rejectsPath(c))
+        finish(results, d, json: json, rejects: rejectsPath(c))
+        let code = importExitCode(results)
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+func rejectsPath(_ c: Consultation) -> String {
+    ((c.storePath as NSString).deletingPathExtension) + ".rejects.csv"
+}
+
+/// Prints results and exits with the contract's code.
+func finish(_ results: [FileImportResult], _ d: Diagnostics, json: Bool, rejects: String) {
+    if json { Terminal.json(results) } else {
+        Terminal.print(d)
+        for r in results {
+            switch r.outcome {
+            case .imported: Terminal.err("imported \(r.path): batch \(r.batch ?? 0), \(r.responses) responses, \(r.rejected) rejected, \(r.duplicates) duplicates, \(r.superseded) superseded")
+            case .skipped: Terminal.err("skipped \(r.path): \(r.message ?? "")")
+            case .failed: Terminal.err("FAILED \(r.path): \(r.message ?? "")")
+            }
+        }
+        let rejected = results.reduce(0) { $0 + $1.rejected }
+        if rejected > 0 { Terminal.err("\(rejected) rows rejected; see \(rejects)") }
+    }
+}
+
+func importExitCode(_ results: [FileImportResult]) -> Int32 {
+    if results.contains(where: { $0.outcome == .failed }) { return Exit.failed }
+    if results.contains(where: { $0.rejected > 0 }) { return Exit.needsPerson }
+    return 0
+}
+
+extension Import {
+    mutating func validate() throws {
+        if let w = wave, w.isEmpty { throw ValidationError("--wave must not be empty") }
+    }
+}
+
+struct Batches: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List imported batches with their counts and status.",
+                                                    discussion: "Example: baraza batches Surveys/demo.yml --json")
+    @Argument(help: "The consultation file (YAML).") var consultation: String
+    @Flag(help: "Print one JSON document on stdout.") var json = false
+
+    func run() throws {
+        let c = try loadConsultation(consultation)
+        let batches = try openStore(c).batches()
+        if json { Terminal.json(batches); return }
+        Terminal.out("batch  responses  superseded  rejected  duplicates  status                 file")
+        for b in batches {
+            Terminal.out(String(format: "%5lld  %9d  %10d  %8d  %10d  %-21@  %@", b.id, b.responses, b.superseded, b.rejected, b.duplicates,
+                                b.status as NSString, b.path as NSString))
+        }
+    }
+}
+
+struct Rollback: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Remove a batch and everything it brought, restoring what it superseded.",
+                                                    discussion: "Example: baraza rollback Surveys/demo.yml 3")
+    @Argument(help: "The consultation file (YAML).") var consultation: String
+    @Argument(help: "The batch id (see `baraza batches`).") var batch: Int64
+
+    func run() throws {
+        let c = try loadConsultation(consultation)
+        let store = try openStore(c)
+        do {
+            let b = try store.rollback(batch: batch)
+            Terminal.err("rolled back batch \(b.id) (\(b.path)): \(b.responses) responses removed, \(b.superseded) earlier submissions count again")
+        } catch {
+            Terminal.err("\(error)")
+            throw ExitCode(Exit.usage)
+        }
+    }
+}
+
+struct ReportOptions: ParsableArguments {
+    @Option(help: "Breakdown: any of group,country,wave (default: the consultation's report.by).") var by: String?
+    @Option(help: "Output folder (default: the consultation's report.out).") var out: String?
+    @Option(help: "Formats to write: html,md,csv,json.") var format = "html,md,csv,json"
+
+    func dimensions() throws -> [String]? {
+        guard let by else { return nil }
+        let dims = by.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for d in dims where !["group", "country", "wave"].contains(d) { throw ValidationError("--by: unknown dimension '\(d)' (expected group, country or wave)") }
+        return dims
+    }
+
+    func formats() throws -> ReportFormats {
+        switch ReportFormats.parse(format) {
+        case .success(let f): return f
+        case .failure(let e): throw ValidationError("--format: \(e)")
+        }
+    }
+}
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write the comparison report from the store.",
+                                                    discussion: "Example: baraza report Surveys/demo.yml --by group,wave --out Reports/demo-waves")
+    @Argument(help: "The consultation file (YAML).") var consultation: String
+    @OptionGroup var options: ReportOptions
+
+    func validate() throws { _ = try options.dimensions(); _ = try options.formats() }
+
+    func run() throws {
+        let c = try loadConsultation(consultation)
+        let job = ReportJob(consultation: c, store: try openStore(c))
+        do {
+            let files = try job.write(by: options.dimensions(), out: options.out, formats: options.formats())
+            Terminal.err("report written: \(job.outputDirectory(options.out)) (\(files.count) files)")
+        } catch let e as ValidationError { throw e } catch {
+            Terminal.err("report failed, previous report left in place: \(error)")
+            throw ExitCode(Exit.failed)
+        }
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The scheduled job: import every source file not yet imported, then refresh the report.",
+        discussion: "Takes a lock beside the store so two runs never interleave.\nExample: baraza run Surveys/demo.yml --log /var/log/baraza.jsonl")
+    @Argument(help: "The consultation file (YAML).") var consultation: String
+    @Option(help: "Append JSON-lines events to this file.") var log: String?
+    @Option(help: "Seconds to wait for another run's lock before giving up.") var wait: Double = 0
+    @Flag(help: "Print the import results as one JSON document on stdout.") var json = false
+
+    func run() throws {
+        let c = try loadConsultation(consultation)
+        let lock = RunLock(path: c.storePath + ".lock")
+        do { try lock.acquire(wait: wait) } catch {
+            Terminal.err("\(error)")
+            throw ExitCode(Exit.failed)
+        }
+        defer { lock.release() }
+        let events = EventLog(path: log)
+        let store = try openStore(c)
+        var job = ImportJob(consultation: c, store: store)
+        if Terminal.isTTY && log == nil {
+            job.progress = { file, n in FileHandle.standardError.write(Data("\r\(file): \(n) records…".utf8)) }
+        }
+        var d = Diagnostics()
+        var results: [FileImportResult] = []
+        for (path, source) in job.sourceFiles() {
+            events.write(["event": "batch_started", "file": path])
+            let r = job.importFile(path, source: source, diagnostics: &d)
+            results.append(r)
+            events.write(["event": r.outcome == .imported ? "imported" : r.outcome == .skipped ? "skipped" : "failed", "file": r.path,
+                          "batch": r.batch.map(String.init) ?? "", "responses": String(r.responses), "rejected": String(r.rejected),
+                          "message": r.message ?? ""])
+            if r.rejected > 0 { events.write(["event": "rejected_rows", "file": r.path, "count": String(r.rejected)]) }
+        }
+        try? job.writeRejectsFile(to: rejectsPath(c))
+        finish(results, d, json: json, rejects: rejectsPath(c))
+        if results.contains(where: { $0.outcome == .failed }) {
+            events.write(["event": "failed", "message": "one or more files failed to import"])
+            throw ExitCode(Exit.failed)
+        }
+        do {
+            let report = ReportJob(consultation: c, store: store)
+            let files = try report.write()
+            let dir = report.outputDirectory(nil)
+            events.write(["event": "report_written", "path": dir, "files": String(files.count)])
+            let imported = results.filter { $0.outcome == .imported }
+            Terminal.err("done: \(imported.count) files imported, \(results.count - imported.count) already in the store; report in \(dir)")
+        } catch {
+            events.write(["event": "failed", "message": "\(error)"])
+            Terminal.err("report failed, previous report left in place: \(error)")
+            throw ExitCode(Exit.failed)
+        }
+        let code = importExitCode(results)
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// JSON-lines event log for scheduled runs.
+struct EventLog {
+    let path: String?
+    func write(_ fields: [String: String]) {
+        guard let path else { return }
+        var f = fields
+        f["time"] = ISO8601DateFormatter().string(from: Date())
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? e.encode(f) else { return }
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let h = FileHandle(forWritingAtPath: path) else { return }
+        defer { try? h.close() }
+        _ = try? h.seekToEnd()
+        h.write(data + Data("\n".utf8))
+    }
+}
+
+struct Synth: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a synthetic consultation (deterministic): exports in three shapes and the consultation file.",
+        discussion: "Example: baraza synth --out Surveys")
+    @Option(help: "Multiply every group's size by this (1 = about 200 respondents).") var rows: Int = 1
+    @Option(help: "Random seed.") var seed: UInt64 = 20240301
+    @Option(help: "Folder to write into.") var out: String
+
+    func validate() throws { if rows < 1 { throw ValidationError("--rows must be at least 1") } }
+
+    func run() throws {
+        do {
+            let files = try DemoGenerator(seed: seed, scale: rows).write(to: out)
+            Terminal.err("wrote \(files.count) files to \(out) (consultation file: \(out)/demo.yml)")
+        } catch {
+            Terminal.err("\(out): cannot write: \(error)")
+            throw ExitCode(Exit.failed)
+        }
+    }
+}
+
+struct Explain: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show why a response's open answers got their codes (rule and matched span).",
+                                                    discussion: "Example: baraza explain Surveys/demo.yml uuid:5f2b0001-8c1d-4e7a-9b3f-000000001eef")
+    @Argument(help: "The consultation file (YAML).") var consultation: String
+    @Argument(help: "The respondent id.") var respondent: String
+
+    func run() throws {
+        let c = try loadConsultation(consultation)
+        let rows = try openStore(c).explain(respondentID: respondent)
+        if rows.isEmpty { Terminal.err("no open answers for respondent '\(respondent)'"); throw ExitCode(Exit.usage) }
+        for r in rows {
+            if r.code.isEmpty { Terminal.out("\(r.question): \"\(r.text)\" → no code (in the review queue)"); continue }
+            let folded = Array(Folding.fold(r.text))
+            let span = r.span.clamped(to: 0..<folded.count)
+            Terminal.out("\(r.question): \(r.code) ← rule \"\(r.rule)\" matched \"\(String(folded[span]))\" at \(span.lowerBound)–\(span.upperBound)")
+        }
+    }
+}

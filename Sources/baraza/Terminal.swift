@@ -1,0 +1,33 @@
+import BarazaModel
+import Foundation
+
+/// Front-end output: JSON on stdout, human messages on stderr.
+enum Terminal {
+    static func err(_ s: String) {
+        FileHandle.standardError.write(Data((s + "\n").utf8))
+    }
+
+    static func out(_ s: String) {
+        FileHandle.standardOutput.write(Data((s + "\n").utf8))
+    }
+
+    static func json<T: Encodable>(_ value: T) {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        if let d = try? e.encode(value) { FileHandle.standardOutput.write(d + Data("\n".utf8)) }
+    }
+
+    static func print(_ diagnostics: Diagnostics, minimum: Diagnostic.Severity = .warning) {
+        for d in diagnostics.items where d.severity >= minimum { err(d.description) }
+        for (k, n) in diagnostics.suppressedCounts.sorted(by: { $0.key < $1.key }) { err("note: \(n) more like '\(k)' not shown") }
+    }
+
+    static var isTTY: Bool { isatty(STDERR_FILENO) == 1 }
+}
+
+/// Exit codes of the command-line contract.
+enum Exit {
+    static let failed: Int32 = 1
+    static let usage: Int32 = 2
+    static let needsPerson: Int32 = 3
+}
