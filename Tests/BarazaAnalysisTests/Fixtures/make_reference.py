@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""Reference values for BarazaAnalysisTests, from SciPy and statsmodels.
+
+Run: python3 make_reference.py > reference.json   (needs scipy, statsmodels)
+Each case lists groups as frequency tables {value: count}; the script expands them to samples
+and records what SciPy/statsmodels compute, to full double precision.
+"""
+import json
+import numpy as np
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.multitest import multipletests
+
+CASES = {
+    # ties everywhere, unequal sizes, an empty level (value 3 never used by group c)
+    "likert_unequal": [{1: 3, 2: 5, 3: 4, 4: 9, 5: 2}, {1: 1, 2: 2, 3: 6, 4: 4, 5: 7}, {1: 4, 2: 4, 4: 1, 5: 0}],
+    # tiny groups of 2 and 3
+    "tiny": [{2: 1, 4: 1}, {1: 1, 3: 1, 5: 1}, {2: 2, 5: 1}],
+    # no ties at all, small samples: Mann-Whitney exact
+    "no_ties_small": [{1.0: 1, 2.5: 1, 4.0: 1, 7.0: 1}, {3.0: 1, 5.0: 1, 6.0: 1, 8.0: 1, 9.0: 1}],
+    # larger, many ties: asymptotic
+    "large_ties": [{1: 30, 2: 41, 3: 22, 4: 60, 5: 17}, {1: 12, 2: 20, 3: 33, 4: 51, 5: 40}],
+}
+
+def expand(table):
+    return np.array([float(v) for v, c in sorted(table.items()) for _ in range(c)])
+
+out = {"cases": {}, "wilson": [], "holm": {}, "bh": {}, "t_interval": []}
+for name, groups in CASES.items():
+    samples = [expand(g) for g in groups]
+    case = {"groups": [{str(k): v for k, v in g.items()} for g in groups]}
+    if len(samples) >= 2:
+        h, p = stats.kruskal(*samples)
+        n = sum(len(s) for s in samples)
+        case["kruskal"] = {"h": h, "p": p, "epsilon2": h / (n - 1)}
+    pairs = []
+    for i in range(len(samples)):
+        for j in range(i + 1, len(samples)):
+            r = stats.mannwhitneyu(samples[i], samples[j], alternative="two-sided")
+            pairs.append({"i": i, "j": j, "u": float(r.statistic), "p": float(r.pvalue)})
+    case["mannwhitney"] = pairs
+    desc = []
+    for s in samples:
+        m = float(np.mean(s)); sd = float(np.std(s, ddof=1)) if len(s) > 1 else None
+        lo, hi = (stats.t.interval(0.95, len(s) - 1, loc=m, scale=sd / np.sqrt(len(s))) if len(s) > 1 else (None, None))
+        desc.append({"n": len(s), "mean": m, "sd": sd, "ci_low": lo, "ci_high": hi, "median": float(np.median(s))})
+    case["describe"] = desc
+    out["cases"][name] = case
+
+for count, base in [(0, 7), (3, 7), (7, 7), (12, 40), (250, 1000), (1, 2)]:
+    lo, hi = proportion_confint(count, base, alpha=0.05, method="wilson")
+    out["wilson"].append({"count": count, "base": base, "low": lo, "high": hi})
+
+ps = [0.01, 0.04, 0.03, 0.005, 0.2, 0.049, 0.5]
+out["holm"] = {"p": ps, "adjusted": list(multipletests(ps, method="holm")[1])}
+out["bh"] = {"p": ps, "adjusted": list(multipletests(ps, method="fdr_bh")[1])}
+for df in [1, 2, 5, 13, 120]:
+    out["t_interval"].append({"df": df, "q975": stats.t.ppf(0.975, df)})
+out["chi2_sf"] = [{"x": x, "df": df, "p": stats.chi2.sf(x, df)} for x, df in [(0.5, 1), (3.84, 1), (12.3, 3), (95.6, 3), (40, 10)]]
+print(json.dumps(out, indent=1, sort_keys=True))
