@@ -42,7 +42,11 @@ public struct CSVRecordReader: RecordSource {
         let hdr = (options.profile == nil) ? rows : (prof == .surveyMonkey ? 2 : prof == .qualtrics ? 3 : 1)
         self.profile = prof
         self.headerRows = min(hdr, head.count)
-        self.columns = ProfileDetector.columns(profile: prof, headerRows: head.prefix(headerRows).map(\.fields))
+        var cols = ProfileDetector.columns(profile: prof, headerRows: head.prefix(headerRows).map(\.fields))
+        // A trailing delimiter on the header line (legacy Qualtrics) makes an empty-named last
+        // column; data rows' matching empty field is then dropped like any trailing delimiter.
+        while let last = cols.last, last.name.isEmpty, cols.count > 1 { cols.removeLast() }
+        self.columns = cols
         self.pending = Array(head.dropFirst(headerRows))
         self.tokenizer = tok
         var seen: [String: Int] = [:]

@@ -20,7 +20,14 @@ public enum DateParser {
         var chars = Array(s)
         // Offset: Z, +03:00, +0300, GMT+3, UTC-5
         if chars.last == "Z" { chars.removeLast() }
-        let str = String(chars)
+        var str = String(chars)
+        // A trailing zone abbreviation (Google Forms writes "4:20:37 pm CET").
+        let zones = ["UTC": 0, "GMT": 0, "CET": 3600, "CEST": 7200, "WAT": 3600, "EAT": 10800, "CAT": 7200, "SAST": 7200, "WET": 0,
+                     "WEST": 3600, "EST": -18000, "EDT": -14400, "CST": -21600, "CDT": -18000, "PST": -28800, "PDT": -25200, "BST": 3600]
+        if let space = str.lastIndex(of: " "), let z = zones[String(str[str.index(after: space)...]).uppercased()] {
+            offsetSeconds = z
+            str = String(str[..<space])
+        }
         var body = str
         if let r = str.range(of: #"(GMT|UTC)?[+-]\d{1,2}(:?\d{2})?$"#, options: .regularExpression), str.distance(from: str.startIndex, to: r.lowerBound) > 9 {
             var off = String(str[r]).replacingOccurrences(of: "GMT", with: "").replacingOccurrences(of: "UTC", with: "")

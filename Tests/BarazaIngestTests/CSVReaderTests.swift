@@ -1,0 +1,148 @@
+import BarazaModel
+import Foundation
+import Testing
+@testable import BarazaIngest
+
+func fixture(_ name: String) throws -> String {
+    try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures")).path
+}
+
+/// Reads every record of a file: (records, rejected, diagnostics, reader).
+func readAll(_ path: String, options: ReadOptions = ReadOptions()) throws -> ([RawRecord], [RejectedRecord], Diagnostics, any RecordSource) {
+    var d = Diagnostics()
+    var reader = try ExportReader.open(path, options: options, diagnostics: &d)
+    var records: [RawRecord] = [], rejected: [RejectedRecord] = []
+    while let item = reader.next(&d) {
+        switch item {
+        case .record(let r): records.append(r)
+        case .rejected(let r): rejected.append(r)
+        }
+    }
+    return (records, rejected, d, reader)
+}
+
+func tempFile(_ bytes: [UInt8], ext: String = "csv") throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("baraza-\(UUID().uuidString).\(ext)").path
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    return path
+}
+
+struct CSVReaderTests {
+    @Test func rfc4180QuotesDoubledQuotesNewlinesAndNoFinalLineBreak() throws {
+        let (records, rejected, _, reader) = try readAll(try fixture("rfc4180.csv"))
+        #expect(reader.columns.map(\.name) == ["id", "name", "comment"])
+        #expect(rejected.isEmpty)
+        #expect(records.map(\.values) == [["1", "Ana", "said \"hi\", then left"], ["2", "Bo", "line one\nline two"], ["3", "Cé", "last"]])
+        // Record 3 starts on line 5: the quoted newline in record 2 counts.
+        #expect(records.map(\.location.line) == [2, 3, 5])
+    }
+
+    @Test func raggedRowsAreRejectedWithTheirLineNeverShifted() throws {
+        let (records, rejected, d, _) = try readAll(try fixture("ragged.csv"))
+        #expect(records.map(\.values) == [["1", "2", "3"], ["10", "11", "12"]])
+        #expect(rejected.map(\.location.line) == [3, 4])
+        #expect(rejected[0].values == ["4", "5"])
+        #expect(rejected[0].reason.contains("2 fields; expected 3"))
+        #expect(d.items.contains { $0.severity == .error && $0.location?.line == 4 })
+    }
+
+    @Test func unterminatedQuoteAtEndOfFileIsRejectedWithItsPosition() throws {
+        let (records, rejected, d, _) = try readAll(try fixture("unterminated.csv"))
+        #expect(records.isEmpty)
+        #expect(rejected.count == 1)
+        let e = try #require(d.items.first { $0.message.contains("unterminated") })
+        #expect(e.location?.line == 2 && e.location?.column == 3)
+        #expect(rejected[0].values[1] == "never closed\n2;x\n")
+    }
+
+    @Test func byteOrderMarkTrailingDelimiterAndLegacyQualtricsHeader() throws {
+        let (records, rejected, _, reader) = try readAll(try fixture("bom_trailing.csv"))
+        #expect(reader.encoding == .utf8BOM)
+        #expect(reader.profile == .qualtrics)
+        #expect(reader.headerRows == 2)
+        #expect(reader.columns.first?.name == "V1")  // no BOM bytes in the name
+        #expect(rejected.isEmpty)
+        #expect(records.first?.values == ["R_1", "Default", "Zoë"])
+    }
+
+    @Test func windows1252IsDetectedAndDecoded() throws {
+        let (records, _, d, reader) = try readAll(try fixture("cp1252.csv"))
+        #expect(reader.encoding == .windows1252)
+        #expect(records.first?.values == ["Ministère", "“café” – 5€"])
+        #expect(d.items.contains { $0.message.contains("Windows-1252") })
+    }
+
+    @Test func utf16WithBOMInBothByteOrdersAndSniffedDelimiters() throws {
+        let (le, _, _, r1) = try readAll(try fixture("utf16le.csv"))
+        #expect(r1.encoding == .utf16LE && r1.delimiter == "\t")
+        #expect(le.map(\.values) == [["ONG locale", "4"], ["Ministère", "5"]])
+        let (be, _, _, r2) = try readAll(try fixture("utf16be.csv"))
+        #expect(r2.encoding == .utf16BE && r2.delimiter == "|")
+        #expect(be.map(\.values) == [["ONG locale", "4"]])
+    }
+
+    @Test func recordsAcrossChunkBoundariesAndLoneCarriageReturns() throws {
+        // Small chunks force every state of the tokenizer across a refill.
+        let text = "a,b\r\"x\"\"y\",\"1\r\n2\"\r3,4"
+        let path = try tempFile(Array(text.utf8))
+        var d = Diagnostics()
+        var tok = try CSVTokenizer(path: path, delimiter: UInt8(ascii: ","), encoding: .utf8, bomLength: 0, chunkSize: 1)
+        var rows: [[String]] = []
+        while let r = tok.next(&d) { rows.append(r.fields) }
+        #expect(rows == [["a", "b"], ["x\"y", "1\r\n2"], ["3", "4"]])
+    }
+
+    @Test func invalidUTF8AndNULBytesBecomeDiagnosticsNotCrashes() throws {
+        var bytes = Array("q,t\n1,ok\n2,".utf8)
+        bytes += [0xC3, 0x28, 0x00, 0x41]   // invalid sequence, then NUL
+        bytes += Array("\n".utf8)
+        // Make the first 64 KiB valid UTF-8 so the file is read as UTF-8.
+        let path = try tempFile(Array("q,t\n".utf8) + Array(repeating: UInt8(ascii: "x"), count: 0) + Array(bytes.dropFirst(4)))
+        let (records, _, d, _) = try readAll(path)
+        #expect(records.count == 2)
+        #expect(d.items.contains { $0.message.contains("NUL") && $0.location?.line == 3 })
+        #expect(!records[1].values[1].contains("\u{0}"))
+    }
+
+    @Test(.timeLimit(.minutes(1))) func tenThousandColumnsAndAFiftyMegabyteField() throws {
+        let header = (0..<10_000).map { "c\($0)" }.joined(separator: ",")
+        let row = (0..<10_000).map { String($0) }.joined(separator: ",")
+        let (wide, _, _, reader) = try readAll(try tempFile(Array((header + "\n" + row + "\n").utf8)))
+        #expect(reader.columns.count == 10_000)
+        #expect(wide.first?.values.last == "9999")
+        var big = Array("id,text\n1,\"".utf8)
+        big += [UInt8](repeating: UInt8(ascii: "a"), count: 50 << 20)
+        big += Array("\"\n2,small\n".utf8)
+        let (records, _, _, _) = try readAll(try tempFile(big))
+        #expect(records.count == 2)
+        #expect(records[0].values[1].utf8.count == 50 << 20)
+    }
+
+    @Test func profilesAreRecognisedFromTheirHeaders() {
+        #expect(ProfileDetector.detect([["start", "grp/q1", "_uuid", "_submission_time"], ["#date", "#q"]]) == (.koboToolbox, 2))
+        #expect(ProfileDetector.detect([["SubmissionDate", "meta-instanceID", "g-q1"]]).0 == .odk)
+        #expect(ProfileDetector.detect([["Respondent ID", "Collector ID", "Q1"], ["", "", "Response"]]) == (.surveyMonkey, 2))
+        #expect(ProfileDetector.detect([["StartDate", "Q1"], ["Start Date", "Q one"], ["{\"ImportId\":\"startDate\"}", "{\"ImportId\":\"QID1\"}"]]) == (.qualtrics, 3))
+        #expect(ProfileDetector.detect([["StartDate", "Q1"], ["Start Date", "Q one"], ["{'ImportId': 'startDate'}", "{'ImportId': 'QID1'}"]]) == (.qualtrics, 3))
+        #expect(ProfileDetector.detect([["Horodateur", "Votre nom"]]).0 == .googleForms)
+        #expect(ProfileDetector.detect([["id", "submitdate", "lastpage", "startlanguage"]]).0 == .limeSurvey)
+        #expect(ProfileDetector.detect([["a", "b"]]).0 == .plainCSV)
+        let cols = ProfileDetector.columns(profile: .koboToolbox, headerRows: [["grp_policy/pol1", "_uuid"]])
+        #expect(cols[0].leaf == "pol1" && cols[0].groupPath == ["grp_policy"])
+        let sm = ProfileDetector.columns(profile: .surveyMonkey, headerRows: [["Q", "", "Open"], ["A", "B", "Open-Ended Response"]])
+        #expect(sm.map(\.name) == ["Q / A", "Q / B", "Open"])
+    }
+
+    @Test func datesInEveryExportFormParseToOneInstant() throws {
+        let instant = Date(timeIntervalSince1970: 1_709_277_753)  // 2024-03-01T07:22:33Z
+        #expect(DateParser.parse("2024-03-01T10:22:33+03:00") == instant)
+        #expect(DateParser.parse("2024-03-01T07:22:33Z") == instant)
+        #expect(DateParser.parse("2024-03-01 07:22:33") == instant)
+        #expect(DateParser.parse("03/01/2024 07:22:33 AM") == instant)
+        #expect(DateParser.parse("2024/03/01 8:22:33 am CET") == instant)
+        #expect(DateParser.parse("2024-03-01T10:22:33.500+0300") == instant.addingTimeInterval(0.5))
+        #expect(DateParser.parse("13/03/2024 07:22:33") == instant.addingTimeInterval(12 * 86400))
+        #expect(DateParser.parse("yesterday") == nil)
+        #expect(DateParser.parse("2024-13-01") == nil)
+    }
+}

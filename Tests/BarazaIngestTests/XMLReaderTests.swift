@@ -1,0 +1,62 @@
+import BarazaModel
+import Foundation
+import Testing
+@testable import BarazaIngest
+
+struct XMLReaderTests {
+    @Test func odkInstanceWithNamespacesGroupsAndRepeats() throws {
+        let (records, rejected, _, reader) = try readAll(try fixture("instance.xml"))
+        #expect(rejected.isEmpty && records.count == 1)
+        var values: [String: String] = [:]
+        for (c, v) in zip(reader.columns, records[0].values) { values[c.name] = v }
+        #expect(values["@id"] == "form1")
+        #expect(values["org_type"] == "ministry")
+        #expect(values["grp/q1"] == "agree")
+        #expect(values["grp/q2"] == "")
+        #expect(values["members/name"] == "Ana")
+        #expect(values["members[2]/name"] == "Zoë")
+        #expect(values["meta/instanceID"] == "uuid:abc")
+        #expect(reader.columns.first { $0.name == "grp/q1" }?.leaf == "q1")
+    }
+
+    @Test(.timeLimit(.minutes(1))) func billionLaughsIsStoppedAndNeverExpanded() throws {
+        let (records, _, d, _) = try readAll(try fixture("billion_laughs.xml"))
+        let text = records.flatMap(\.values).joined()
+        #expect(text.count < 1000)
+        #expect(!d.items.isEmpty)
+    }
+
+    @Test func externalEntityContentNeverAppears() throws {
+        let secret = FileManager.default.temporaryDirectory.appendingPathComponent("baraza-secret-\(UUID().uuidString).txt").path
+        try Data("TOP-SECRET-CONTENT".utf8).write(to: URL(fileURLWithPath: secret))
+        let xml = "<?xml version=\"1.0\"?>\n<!DOCTYPE d [<!ENTITY xxe SYSTEM \"file://\(secret)\">]>\n<data id=\"f\"><q>&xxe;</q></data>\n"
+        let (records, _, _, _) = try readAll(try tempFile(Array(xml.utf8), ext: "xml"))
+        #expect(!records.flatMap(\.values).joined().contains("TOP-SECRET"))
+    }
+
+    @Test(.timeLimit(.minutes(1))) func absurdNestingEndsWithADiagnostic() throws {
+        let depth = 10_000
+        let xml = "<r>" + String(repeating: "<a>", count: depth) + "x" + String(repeating: "</a>", count: depth) + "</r>"
+        let (_, _, d, _) = try readAll(try tempFile(Array(xml.utf8), ext: "xml"))
+        #expect(d.items.contains { $0.severity == .error && ($0.location?.line ?? 0) >= 1 })
+    }
+
+    @Test func truncatedXMLKeepsCompleteRecordsAndRejectsTheCutOne() throws {
+        let (records, rejected, d, _) = try readAll(try fixture("truncated.xml"))
+        #expect(records.count == 1)
+        #expect(rejected.count == 1)
+        #expect(rejected[0].location.line == 4)
+        #expect(d.items.contains { $0.severity == .error && $0.message.hasPrefix("XML:") && $0.location?.line != nil })
+    }
+
+    @Test func aFolderOfSubmissionsIsReadInNameOrder() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("baraza-xml-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for (name, v) in [("b.xml", "2"), ("a.xml", "1"), ("notes.txt", "x")] {
+            try Data("<data id=\"f\"><q>\(v)</q></data>".utf8).write(to: URL(fileURLWithPath: dir + "/" + name))
+        }
+        let (records, _, _, reader) = try readAll(dir)
+        let qi = try #require(reader.columns.firstIndex { $0.name == "q" })
+        #expect(records.map { $0.values[qi] } == ["1", "2"])
+    }
+}
