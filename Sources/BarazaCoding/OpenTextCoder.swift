@@ -6,7 +6,7 @@ import BarazaModel
 /// apostrophe splits, so "l'accès" gives "l" and "acces"). A pattern is one or more tokens; a
 /// token ending in `*` matches any word starting with it. A match is dropped when a negator
 /// ("not", "pas", "no", "não", "sin", "sans", ...) stands within `negationWindow` tokens before
-/// it; a code is not given when one of its exclusion patterns matches anywhere in the answer.
+/// it in the same clause (punctuation ends a clause); a code is not given when one of its exclusion patterns matches anywhere in the answer.
 /// Each assignment records the rule and the matched span, so every code can be explained.
 public struct OpenTextCoder: Sendable {
     public static let defaultNegators = ["not", "no", "never", "without", "nor", "isn't", "don't", "doesn't", "pas", "non", "jamais",
@@ -48,7 +48,7 @@ public struct OpenTextCoder: Sendable {
         return Pattern(source: source, tokens: tokens)
     }
 
-    struct Token { var text: String; var start: Int; var end: Int }
+    struct Token { var text: String; var start: Int; var end: Int; var clause: Int = 0 }
 
     /// Word tokens of folded text with their character offsets.
     static func tokenize(_ folded: String) -> [Token] {
@@ -56,16 +56,19 @@ public struct OpenTextCoder: Sendable {
         var current = ""
         var start = 0
         var i = 0
+        var clause = 0
         for ch in folded {
             if ch.isLetter || ch.isNumber {
                 if current.isEmpty { start = i }
                 current.append(ch)
-            } else if !current.isEmpty {
-                out.append(Token(text: current, start: start, end: i)); current = ""
+            } else {
+                if !current.isEmpty { out.append(Token(text: current, start: start, end: i, clause: clause)); current = "" }
+                // A negation does not reach across a clause boundary.
+                if ",;.:!?()".contains(ch) { clause += 1 }
             }
             i += 1
         }
-        if !current.isEmpty { out.append(Token(text: current, start: start, end: i)) }
+        if !current.isEmpty { out.append(Token(text: current, start: start, end: i, clause: clause)) }
         return out
     }
 
@@ -93,7 +96,7 @@ public struct OpenTextCoder: Sendable {
             search: for p in rule.matches {
                 for i in matchPositions(p, tokens) {
                     let lo = max(0, i - negationWindow)
-                    if tokens[lo..<i].contains(where: { negators.contains($0.text) }) { continue }
+                    if tokens[lo..<i].contains(where: { negators.contains($0.text) && $0.clause == tokens[i].clause }) { continue }
                     out.append(CodeAssignment(question: question, code: rule.code, rule: p.source,
                                               spanStart: tokens[i].start, spanEnd: tokens[i + p.tokens.count - 1].end))
                     break search

@@ -1,0 +1,96 @@
+import BarazaIngest
+import BarazaModel
+import Foundation
+import Testing
+@testable import BarazaCoding
+
+struct CodingTests {
+    @Test func foldingIgnoresCaseDiacriticsCurlyQuotesAndNBSP() {
+        #expect(Folding.fold("  Tout\u{00A0}à fait   d’accord ") == "tout a fait d'accord")
+        #expect(Folding.fold("MUY DE ACUERDO") == "muy de acuerdo")
+        #expect(Folding.fold("Não sei") == "nao sei")
+        #expect(Folding.fold("Œuvre") == "oeuvre")
+    }
+
+    @Test func labelsInFourLanguagesAndCodesMapToScaleValues() {
+        var coder = ClosedAnswerCoder(scale: BuiltInScales.all["agree5"]!)
+        #expect(coder.code("Strongly agree") == .value(5))
+        #expect(coder.code("tout à fait d’accord") == .value(5))
+        #expect(coder.code("Muy en desacuerdo") == .value(1))
+        #expect(coder.code("Concordo") == .value(4))
+        #expect(coder.code("3") == .value(3))
+        #expect(coder.code("Agree strongly") == .unknown)
+        #expect(coder.nearestLabel(to: "Agree strongly") != nil)
+    }
+
+    @Test func eachMissingKindIsKeptApart() {
+        var coder = ClosedAnswerCoder(scale: BuiltInScales.all["agree5"]!)
+        #expect(coder.code("") == .missing(.blank))
+        #expect(coder.code("  ") == .missing(.blank))
+        #expect(coder.code("Ne sait pas") == .missing(.dontKnow))
+        #expect(coder.code("Prefiero no responder") == .missing(.refused))
+        #expect(coder.code("N/A") == .missing(.notApplicable))
+        #expect(coder.code("-99") == .missing(.sentinel))
+    }
+
+    @Test func groupsMapFromSynonymsInSeveralLanguagesAndUnmappedStaysNil() {
+        let m = GroupMapper(groups: StakeholderGroup.defaults)
+        #expect(m.map("Ministère du Plan") == "government")
+        #expect(m.map("Local government") == "government")
+        #expect(m.map("ONG locale") == "cso")
+        #expect(m.map("Bilateral donor") == "development_partner")
+        #expect(m.map("Entreprise privée") == "private_sector")
+        #expect(m.map("Université") == nil)
+        #expect(m.map("") == nil)
+    }
+
+    /// Hand-coded expectations on real-looking answers in three languages, with negations and exclusions.
+    @Test func codebookAssignsCodesWithNegationAndExclusion() {
+        let rules = [
+            CodeRule(code: "credit", theme: "access_to_finance", match: ["interest rate*", "collateral", "crédit*", "préstamo*"]),
+            CodeRule(code: "training", theme: "local_capacity", match: ["training", "formation", "capacitación"], exclude: ["not the problem", "pas de problème"]),
+            CodeRule(code: "corruption", theme: "enabling_policies", match: ["corruption", "corrupción"]),
+        ]
+        let coder = OpenTextCoder(codebook: "b", rules: rules)
+        func codes(_ t: String) -> [String] { coder.code(t, question: "q").map(\.code) }
+        #expect(codes("Interest rates are too high and banks want collateral") == ["credit"])
+        #expect(codes("Le crédit coûte cher, et la formation manque") == ["credit", "training"])
+        #expect(codes("Los préstamos son caros; falta capacitación") == ["credit", "training"])
+        #expect(codes("Training is not the problem, credit is") == ["credit"])          // exclusion
+        #expect(codes("There is no corruption here") == [])                           // negation
+        #expect(codes("Il n'y a pas de corruption mais pas de crédit") == [])         // negation in French
+        #expect(codes("Sin corrupción") == [])                                        // negation in Spanish
+        #expect(codes("Corruption, not credit, is the issue") == ["corruption"])
+        let a = coder.code("High interest rates", question: "q")[0]
+        #expect(a.rule == "interest rate*")
+        #expect(String(Array(Folding.fold("High interest rates"))[a.spanStart..<a.spanEnd]) == "interest rates")
+    }
+
+    @Test func responseCoderReversesItemsAndReadsSplitMultiSelectColumns() throws {
+        let yaml = """
+        version: 1
+        consultation: T
+        questions:
+          - {id: fin3, theme: access_to_finance, scale: agree5, reverse: true, columns: [fin3]}
+          - id: support
+            type: multiple
+            columns: [support]
+            options: {funding: [Financement], training: [Formation]}
+        """
+        let c = try ConsultationLoader.parse(yaml, file: "t.yml", absolutePath: "/tmp/t.yml")
+        let source = SourceSpec(path: "x.csv", country: "Senegal", wave: "baseline", group: "cso", location: SourceLocation(file: "t.yml", line: 1))
+        var coder = ResponseCoder(consultation: c, source: source, profile: .surveyMonkey)
+        let columns = [ColumnHeader(name: "Respondent ID"), ColumnHeader(name: "fin3"), ColumnHeader(name: "support / Financement"),
+                       ColumnHeader(name: "support / Formation")]
+        var d = Diagnostics()
+        let r = coder.code(RawRecord(values: ["77", "Strongly agree", "Financement", ""], location: SourceLocation(file: "x.csv", line: 3)),
+                           columns: columns, diagnostics: &d)
+        #expect(r.respondentID == "77")
+        #expect(r.group == "cso" && r.country == "Senegal" && r.wave == "baseline")
+        #expect(r.answers.first?.value == 1)  // 5 reversed on a 1–5 scale
+        #expect(r.choices.first?.options == ["funding"])
+        let blank = coder.code(RawRecord(values: ["78", "", "", ""], location: SourceLocation(file: "x.csv", line: 4)), columns: columns, diagnostics: &d)
+        #expect(blank.choices.first?.missing == .blank)
+        #expect(blank.answers.first?.missing == .blank)
+    }
+}
