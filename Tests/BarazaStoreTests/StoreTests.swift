@@ -1,0 +1,109 @@
+import BarazaModel
+import Foundation
+import GRDB
+import Testing
+@testable import BarazaStore
+
+struct StoreTests {
+    static func tempStore() throws -> SQLiteStore {
+        try SQLiteStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("baraza-\(UUID().uuidString).sqlite").path)
+    }
+
+    static func response(_ id: String, group: String = "cso", value: Double = 4, replaces: String? = nil) -> Response {
+        Response(respondentID: id, replaces: replaces, group: group, rawGroup: group, country: "Kenya", wave: "baseline", submittedAt: nil,
+                 location: SourceLocation(file: "f.csv", line: 2), answers: [CodedAnswer(question: "q1", value: value, missing: nil, raw: "x")])
+    }
+
+    static func input(_ sha: String) -> BatchInput {
+        BatchInput(path: "f-\(sha).csv", size: 10, sha256: sha, format: "csv", wave: nil, country: nil, importedAt: "2026-01-01T00:00:00Z")
+    }
+
+    @discardableResult
+    static func importBatch(_ store: SQLiteStore, _ sha: String, _ responses: [Response], rejects: Int = 0) throws -> BatchRecord {
+        try store.importBatch(input(sha)) { sink in
+            var counts = BatchCounts()
+            for r in responses { try sink.add(r); counts.records += 1 }
+            for i in 0..<rejects {
+                try sink.reject(RejectedRecord(location: SourceLocation(file: "f.csv", line: 10 + i), reason: "bad", values: ["a"]))
+                counts.rejected += 1
+            }
+            return counts
+        }
+    }
+
+    @Test func theSameBytesTwiceAreFoundByTheirDigest() throws {
+        let store = try Self.tempStore()
+        let b = try Self.importBatch(store, "abc", [Self.response("r1")])
+        #expect(try store.batch(sha256: "abc")?.id == b.id)
+        #expect(throws: (any Error).self) { try Self.importBatch(store, "abc", [Self.response("r1")]) }  // UNIQUE digest
+        #expect(try store.responseCounts().active == 1)
+    }
+
+    @Test func aLaterBatchSupersedesTheSameRespondentAndDeprecatedIDs() throws {
+        let store = try Self.tempStore()
+        try Self.importBatch(store, "b1", [Self.response("r1", value: 2), Self.response("r2"), Self.response("r3")])
+        let b2 = try Self.importBatch(store, "b2", [Self.response("r1", value: 5), Self.response("r9", replaces: "r2")])
+        #expect(b2.superseded == 2)
+        #expect(try store.responseCounts() == (active: 3, superseded: 2))
+        let data = try store.aggregate(by: ["group"], themes: [:], quotesPerCode: 3)
+        let q1 = try #require(data.items["q1"]?[CellKey(group: "cso")])
+        #expect(q1.answered == 3)
+        #expect(q1.values[5]?.count == 1 && q1.values[2] == nil)
+    }
+
+    @Test func duplicatesInsideOneBatchCountOnce() throws {
+        let store = try Self.tempStore()
+        let b = try Self.importBatch(store, "b1", [Self.response("r1", value: 1), Self.response("r1", value: 3)])
+        #expect(b.duplicates == 1 && b.responses == 2)
+        #expect(try store.responseCounts().active == 1)
+    }
+
+    @Test func rollbackRemovesTheBatchAndRestoresTheExactEarlierCounts() throws {
+        let store = try Self.tempStore()
+        try Self.importBatch(store, "b1", [Self.response("r1", value: 2), Self.response("r2")], rejects: 1)
+        let before = try store.aggregate(by: ["group"], themes: ["enabling_policies": ["q1"]], quotesPerCode: 3)
+        let b2 = try Self.importBatch(store, "b2", [Self.response("r1", value: 5), Self.response("r3")], rejects: 2)
+        #expect(try store.responseCounts() == (active: 3, superseded: 1))
+        try store.rollback(batch: b2.id)
+        let after = try store.aggregate(by: ["group"], themes: ["enabling_policies": ["q1"]], quotesPerCode: 3)
+        #expect(after.items == before.items)
+        #expect(after.themeScores == before.themeScores)
+        #expect(after.quality.rejectReasons == ["bad": 1])
+        #expect(try store.responseCounts() == (active: 2, superseded: 0))
+        #expect(try store.batch(sha256: "b2") == nil)
+        #expect(throws: StoreError.self) { try store.rollback(batch: 999) }
+    }
+
+    @Test func aFailedBatchLeavesNoTrace() throws {
+        struct Boom: Error {}
+        let store = try Self.tempStore()
+        #expect(throws: Boom.self) {
+            try store.importBatch(Self.input("b1")) { sink in
+                try sink.add(Self.response("r1"))
+                throw Boom()
+            }
+        }
+        #expect(try store.batches().isEmpty)
+        #expect(try store.responseCounts() == (active: 0, superseded: 0))
+        #expect(try store.integrityCheck() == "ok")
+    }
+
+    @Test func themeScoresNeedHalfTheItemsAnswered() throws {
+        let store = try Self.tempStore()
+        var full = Self.response("a")
+        full.answers = [CodedAnswer(question: "q1", value: 4, missing: nil, raw: ""), CodedAnswer(question: "q2", value: 2, missing: nil, raw: "")]
+        var half = Self.response("b")
+        half.answers = [CodedAnswer(question: "q1", value: 5, missing: nil, raw: ""), CodedAnswer(question: "q2", value: nil, missing: .dontKnow, raw: "")]
+        var none = Self.response("c")
+        none.answers = [CodedAnswer(question: "q1", value: nil, missing: .blank, raw: ""), CodedAnswer(question: "q2", value: nil, missing: .blank, raw: "")]
+        try Self.importBatch(store, "b1", [full, half, none])
+        let data = try store.aggregate(by: ["group"], themes: ["t": ["q1", "q2"]], quotesPerCode: 3)
+        let scores = try #require(data.themeScores["t"]?[CellKey(group: "cso")])
+        #expect(scores.values.mapValues(\.count) == [3: 1, 5: 1])
+        #expect(data.themeUnscored["t"]?[CellKey(group: "cso")] == 1)
+    }
+
+    @Test func schemaComesFromMigrations() throws {
+        #expect(try Self.tempStore().appliedMigrations() == ["v1"])
+    }
+}
