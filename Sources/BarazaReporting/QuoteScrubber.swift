@@ -11,7 +11,7 @@ import Foundation
 /// - web addresses → `[link]`
 public enum QuoteScrubber {
     static let email = try? NSRegularExpression(pattern: #"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"#)
-    static let link = try? NSRegularExpression(pattern: #"(?i)\b(?:https?://|www\.)\S+"#)
+    static let link = try? NSRegularExpression(pattern: #"(?i)\b(?:https?://|www\.)[^\s"'<>()\[\]]+"#)
     static let phone = try? NSRegularExpression(pattern: #"(?<![\w])(?:\+|00)?\(?\d(?:[\s.\-()]{0,2}\d){6,}"#)
     static let name = try? NSRegularExpression(pattern:
         #"(?i)(\b(?:my name is|i am called|je m['’]appelle|mon nom est|me llamo|mi nombre es|meu nome [eé]|chamo-me|me chamo)\s+)(?-i:\p{Lu}[\p{L}'’\-]*(?:\s+\p{Lu}[\p{L}'’\-]*){0,2})"#)
