@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+
+/// The real `baraza` binary: its contract (JSON on stdout, exit codes, --version).
+struct CLITests {
+    static let binary: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        for config in ["debug", "release"] {
+            let p = url.appendingPathComponent(".build/\(config)/baraza").path
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return url.appendingPathComponent(".build/debug/baraza").path
+    }()
+
+    static func run(_ args: [String], cwd: String? = nil) throws -> (status: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    @Test func versionAndHelp() throws {
+        #expect(try Self.run(["--version"]).out.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
+        let help = try Self.run(["run", "--help"])
+        #expect(help.status == 0 && help.out.contains("Example:"))
+    }
+
+    @Test func runsTheDemoThenSkipsWhatItHasAndInspectPrintsJSON() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("baraza-cli-\(UUID().uuidString)").path
+        #expect(try Self.run(["synth", "--out", dir + "/Surveys"]).status == 0)
+        let first = try Self.run(["run", dir + "/Surveys/demo.yml", "--log", dir + "/run.jsonl"])
+        #expect(first.status == 0, "\(first.err)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/Reports/demo/index.html"))
+        let second = try Self.run(["run", dir + "/Surveys/demo.yml", "--json"])
+        #expect(second.status == 0)
+        let results = try JSONSerialization.jsonObject(with: Data(second.out.utf8)) as? [[String: Any]]
+        #expect(results?.allSatisfy { $0["outcome"] as? String == "skipped" } == true)
+        let log = try String(contentsOfFile: dir + "/run.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(log.contains { $0.contains("\"event\":\"report_written\"") })
+        let inspect = try Self.run(["inspect", dir + "/Surveys/kenya/baseline_kobo.csv", "--json"])
+        #expect(inspect.status == 0)
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(inspect.out.utf8)) as? [String: Any])
+        for key in ["file", "format", "encoding", "delimiter", "headerRows", "records", "columns", "diagnostics"] { #expect(doc[key] != nil, "\(key)") }
+        #expect(doc["format"] as? String == "kobotoolbox" && doc["delimiter"] as? String == ";")
+        // check: warnings (an unknown label, an unmapped group) → 3; a broken file → 2.
+        #expect(try Self.run(["check", dir + "/Surveys/demo.yml"]).status == 3)
+        try Data("version: 2\nconsultation: x\nquestions: []\n".utf8).write(to: URL(fileURLWithPath: dir + "/bad.yml"))
+        let bad = try Self.run(["check", dir + "/bad.yml"])
+        #expect(bad.status == 2 && bad.err.contains("bad.yml:1:10"))
+    }
+
+    @Test func rejectedRowsExitThreeAndGoToTheRejectsFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("baraza-cli-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Data("id,grp,q1\n1,NGO,Agree\n2,NGO\n3,Ministry,Disagree\n".utf8).write(to: URL(fileURLWithPath: dir + "/a.csv"))
+        try Data("""
+        version: 1
+        consultation: Tiny
+        questions: [{id: q1, theme: enabling_policies, scale: agree5}]
+        sources: [{path: a.csv, group_column: grp}]
+        """.utf8).write(to: URL(fileURLWithPath: dir + "/c.yml"))
+        let r = try Self.run(["import", dir + "/c.yml"])
+        #expect(r.status == 3, "\(r.err)")
+        let rejects = try String(contentsOfFile: dir + "/c.rejects.csv", encoding: .utf8)
+        #expect(rejects.contains("a.csv,3,record has 2 fields; expected 3"))
+        let batches = try Self.run(["batches", dir + "/c.yml", "--json"])
+        let list = try JSONSerialization.jsonObject(with: Data(batches.out.utf8)) as? [[String: Any]]
+        #expect(list?.first?["responses"] as? Int == 2 && list?.first?["rejected"] as? Int == 1)
+        #expect(try Self.run(["rollback", dir + "/c.yml", "1"]).status == 0)
+        #expect(try Self.run(["rollback", dir + "/c.yml", "1"]).status == 2)
+    }
+}
