@@ -103,6 +103,20 @@ enum StoreSchema {
                 );
                 """)
         }
+        m.registerMigration("v2") { db in
+            // Person-assigned codes (a review queue coded by hand) take precedence over the rules'
+            // codes for the same answer; the index serves the report's per-question scans.
+            try db.execute(sql: """
+                CREATE TABLE person_codes (
+                  respondent_id TEXT NOT NULL,
+                  question TEXT NOT NULL,
+                  code TEXT NOT NULL,
+                  coder TEXT,
+                  PRIMARY KEY (respondent_id, question, code)
+                ) WITHOUT ROWID;
+                CREATE INDEX answers_question ON answers(question);
+                """)
+        }
         return m
     }
 }

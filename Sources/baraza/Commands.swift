@@ -200,7 +200,7 @@ struct Report: ParsableCommand {
         let job = ReportJob(consultation: c, store: try openStore(c))
         do {
             let files = try job.write(by: options.dimensions(), out: options.out, formats: options.formats())
-            Terminal.err("report written: \(job.outputDirectory(options.out)) (\(files.count) files)")
+            Terminal.err("report written: \((job.outputDirectory(options.out) as NSString).standardizingPath) (\(files.count) files)")
         } catch let e as ValidationError { throw e } catch {
             Terminal.err("report failed, previous report left in place: \(error)")
             throw ExitCode(Exit.failed)
@@ -251,7 +251,7 @@ struct Run: ParsableCommand {
         do {
             let report = ReportJob(consultation: c, store: store)
             let files = try report.write()
-            let dir = report.outputDirectory(nil)
+            let dir = (report.outputDirectory(nil) as NSString).standardizingPath
             events.write(["event": "report_written", "path": dir, "files": String(files.count)])
             let imported = results.filter { $0.outcome == .imported }
             Terminal.err("done: \(imported.count) files imported, \(results.count - imported.count) already in the store; report in \(dir)")

@@ -104,6 +104,28 @@ struct StoreTests {
     }
 
     @Test func schemaComesFromMigrations() throws {
-        #expect(try Self.tempStore().appliedMigrations() == ["v1"])
+        #expect(try Self.tempStore().appliedMigrations() == ["v1", "v2"])
+    }
+}
+
+struct MigrationTests {
+    @Test func aStoreWrittenByTheFirstSchemaIsMigratedAndKeepsItsData() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("baraza-old-\(UUID().uuidString).sqlite").path
+        // Write a store as version v1 of the schema left it.
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try StoreSchema.migrator.migrate(queue, upTo: "v1")
+            try queue.write { db in
+                try db.execute(sql: "INSERT INTO batches (id, path, size, sha256, format, imported_at, responses, status) VALUES (1, 'old.csv', 5, 'old', 'csv', 'then', 1, 'imported')")
+                try db.execute(sql: "INSERT INTO responses (id, batch_id, respondent_id, source_file, source_line, grp, raw_group) VALUES (1, 1, 'r1', 'old.csv', 2, 'cso', 'NGO')")
+                try db.execute(sql: "INSERT INTO answers (response_id, question, value, raw) VALUES (1, 'q1', 4, 'Agree')")
+            }
+        }
+        let store = try SQLiteStore(path: path)
+        #expect(try store.appliedMigrations() == ["v1", "v2"])
+        #expect(try store.batches().map(\.path) == ["old.csv"])
+        let data = try store.aggregate(by: ["group"], themes: [:], quotesPerCode: 1)
+        #expect(data.items["q1"]?[CellKey(group: "cso")]?.values[4]?.count == 1)
+        #expect(try store.integrityCheck() == "ok")
     }
 }
