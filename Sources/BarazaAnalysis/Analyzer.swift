@@ -56,9 +56,13 @@ public struct Analyzer: Sendable {
         let order = plan.groups.map(\.id).filter { groups[$0] != nil } + groups.keys.filter { g in !plan.groups.contains { $0.id == g } }.sorted()
         let byGroup = order.map { g in summarize(groups[g] ?? ValueCounts(), cell: CellKey(group: g), scale: scale, min: lo, max: hi) }
         let multi = plan.by.contains("country") || plan.by.contains("wave")
-        let byCell = multi ? cells.keys.filter { $0.group != nil }.sorted().map { k in
+        var byCell = multi ? cells.keys.filter { $0.group != nil }.sorted().map { k in
             summarize(cells[k] ?? ValueCounts(), cell: k, scale: scale, min: lo, max: hi)
         } : []
+        // Secondary suppression: when one cell of a group is suppressed, its group total minus the
+        // group's other cells would reveal it, so the group's other cells are suppressed too.
+        let groupsWithSmallCells = Set(byCell.filter(\.suppressed).compactMap(\.cell.group))
+        byCell = byCell.map { $0.suppressed || !groupsWithSmallCells.contains($0.cell.group ?? "") ? $0 : CellSummary(cell: $0.cell, suppressed: true) }
         var all = ValueCounts()
         for (_, g) in groups.sorted(by: { $0.key < $1.key }) { all.merge(g) }
         let anySuppressed = byGroup.contains { $0.suppressed } || byCell.contains { $0.suppressed }

@@ -17,6 +17,11 @@ public enum Fmt {
         guard let v else { return "–" }
         return v < 0.001 ? "< 0.001" : String(format: "%.3f", v)
     }
+    /// A p- or q-value after its name: "= 0.012" or "< 0.001".
+    public static func pEquals(_ v: Double?) -> String {
+        guard let v else { return "= –" }
+        return v < 0.001 ? "< 0.001" : "= " + String(format: "%.3f", v)
+    }
     public static func ci(_ s: Descriptives?) -> String {
         guard let s, let lo = s.ciLow, let hi = s.ciHigh else { return "–" }
         return "\(num(lo))–\(num(hi))"
@@ -43,9 +48,9 @@ public enum SummaryWriter {
             let hi = shown.first { $0.cell.group == gap.high }, lo = shown.first { $0.cell.group == gap.low }
             let figures = "\(label(gap.high)) \(Fmt.num(hi?.stats?.mean)) (n = \(hi?.answered ?? 0)) vs \(label(gap.low)) \(Fmt.num(lo?.stats?.mean)) (n = \(lo?.answered ?? 0))"
             if let q, q < 0.05 {
-                out.append("\(t.theme.label): the groups appear to diverge — \(figures); Kruskal–Wallis H = \(Fmt.num(t.score.test.statistic)), BH-adjusted q = \(Fmt.p(q)).")
+                out.append("\(t.theme.label): the groups appear to diverge — \(figures); Kruskal–Wallis H = \(Fmt.num(t.score.test.statistic)), BH-adjusted q \(Fmt.pEquals(q)).")
             } else {
-                out.append("\(t.theme.label): no difference between groups holds after correction for multiple tests (q = \(Fmt.p(q))); the largest gap is \(figures).")
+                out.append("\(t.theme.label): no difference between groups holds after correction for multiple tests (q \(Fmt.pEquals(q))); the largest gap is \(figures).")
             }
         }
         return out

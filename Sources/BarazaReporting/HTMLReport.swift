@@ -122,14 +122,19 @@ public struct HTMLReport: ReportFormat {
 
     func heatMap(_ a: ConsultationAnalysis) -> String {
         let groups = a.respondents.compactMap(\.cell.group)
-        let cw = 150, ch = 46, lw = 250, top = 40
+        let cw = 150, ch = 46, lw = 250, top = 56
         let width = lw + cw * groups.count + 10, height = top + ch * a.themes.count + 10
         func label(_ g: String) -> String { a.groups.first { $0.id == g }?.label ?? g }
         var s = "<figure>\n<svg role=\"img\" aria-labelledby=\"hm-title hm-desc\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" xmlns=\"http://www.w3.org/2000/svg\">\n"
         s += "<title id=\"hm-title\">Theme score (mean, 1–5) by stakeholder group</title>\n"
         var desc: [String] = []
         for (gi, g) in groups.enumerated() {
-            s += "<text x=\"\(lw + gi * cw + cw / 2)\" y=\"\(top - 12)\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"600\">\(Escape.html(label(g)))</text>\n"
+            // Long group names wrap onto two lines so neighbouring columns never collide.
+            let lines = Self.wrap(label(g), width: 18)
+            for (li, line) in lines.enumerated() {
+                let y = top - 10 - (lines.count - 1 - li) * 15
+                s += "<text x=\"\(lw + gi * cw + cw / 2)\" y=\"\(y)\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"600\">\(Escape.html(line))</text>\n"
+            }
         }
         for (ti, t) in a.themes.enumerated() {
             let y = top + ti * ch
@@ -202,6 +207,18 @@ public struct HTMLReport: ReportFormat {
         return s
     }
 
+    /// Splits text into lines of at most `width` characters at spaces (a longer word stays whole).
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(separator: " ") {
+            if !current.isEmpty && current.count + 1 + word.count > width { lines.append(current); current = "" }
+            current += current.isEmpty ? String(word) : " " + word
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
+    }
+
     private func quoted(_ v: Double) -> String { "\"\(Fmt.num(v, 1))\"" }
 
     func measureTable(_ m: MeasureResult, _ a: ConsultationAnalysis, _ label: (String?) -> String, _ supp: String, showBox: Bool) -> String {
@@ -230,12 +247,12 @@ public struct HTMLReport: ReportFormat {
 
     func testBlock(_ m: MeasureResult, _ label: (String?) -> String) -> String {
         if let why = m.test.notComputed { return "<p class=\"note\">Between-group test not computed: \(Escape.html(why)).</p>\n" }
-        var s = "<p class=\"note\">Kruskal–Wallis H = \(Fmt.num(m.test.statistic)), df = \(Fmt.num(m.test.df, 0)), p = \(Fmt.p(m.test.p)), BH q = \(Fmt.p(m.test.q)), ε² = \(Fmt.num(m.test.effect, 3))."
+        var s = "<p class=\"note\">Kruskal–Wallis H = \(Fmt.num(m.test.statistic)), df = \(Fmt.num(m.test.df, 0)), p \(Fmt.pEquals(m.test.p)), BH q \(Fmt.pEquals(m.test.q)), ε² = \(Fmt.num(m.test.effect, 3))."
         if !m.untestedGroups.isEmpty { s += " Not tested (too few answers): \(Escape.html(m.untestedGroups.map { label($0) }.joined(separator: ", ")))." }
         let pairs = m.pairwise.filter { ($0.pHolm ?? 1) < 0.05 }
         if !pairs.isEmpty {
             s += " Pairs that differ (Mann–Whitney, Holm-adjusted p < 0.05): "
-            s += pairs.map { "\(Escape.html(label($0.groupA))) vs \(Escape.html(label($0.groupB))) (p = \(Fmt.p($0.pHolm)))" }.joined(separator: "; ")
+            s += pairs.map { "\(Escape.html(label($0.groupA))) vs \(Escape.html(label($0.groupB))) (p \(Fmt.pEquals($0.pHolm)))" }.joined(separator: "; ")
             s += "."
         }
         return s + "</p>\n"

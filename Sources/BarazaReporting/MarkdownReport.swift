@@ -82,10 +82,10 @@ public struct MarkdownReport: ReportFormat {
 
     func test(_ m: MeasureResult, _ label: (String?) -> String) -> String {
         if let why = m.test.notComputed { return "Between-group test not computed: \(Escape.markdown(why)).\n" }
-        var s = "Kruskal–Wallis H = \(Fmt.num(m.test.statistic)), df = \(Fmt.num(m.test.df, 0)), p = \(Fmt.p(m.test.p)), BH q = \(Fmt.p(m.test.q)), ε² = \(Fmt.num(m.test.effect, 3))."
+        var s = "Kruskal–Wallis H = \(Fmt.num(m.test.statistic)), df = \(Fmt.num(m.test.df, 0)), p \(Fmt.pEquals(m.test.p)), BH q \(Fmt.pEquals(m.test.q)), ε² = \(Fmt.num(m.test.effect, 3))."
         let pairs = m.pairwise.filter { ($0.pHolm ?? 1) < 0.05 }
         if !pairs.isEmpty {
-            s += " Pairs that differ (Mann–Whitney, Holm p < 0.05): " + pairs.map { "\(Escape.markdown(label($0.groupA))) vs \(Escape.markdown(label($0.groupB))) (p = \(Fmt.p($0.pHolm)))" }.joined(separator: "; ") + "."
+            s += " Pairs that differ (Mann–Whitney, Holm p < 0.05): " + pairs.map { "\(Escape.markdown(label($0.groupA))) vs \(Escape.markdown(label($0.groupB))) (p \(Fmt.pEquals($0.pHolm)))" }.joined(separator: "; ") + "."
         }
         return s + "\n"
     }

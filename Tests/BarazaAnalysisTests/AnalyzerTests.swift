@@ -65,3 +65,24 @@ struct AnalyzerTests {
         #expect(one.stats?.mean == 4 && one.stats?.sd == nil && one.stats?.ciLow == nil)
     }
 }
+
+struct SecondarySuppressionTests {
+    @Test func aGroupsOtherCellsAreSuppressedWhenOneOfItsCellsIsSmall() {
+        var plan = AnalyzerTests.plan()
+        plan.by = ["group", "country"]
+        var data = AggregatedData()
+        data.items["q1"] = [
+            CellKey(group: "development_partner", country: "Kenya"): AnalyzerTests.counts([3: 10, 4: 4]),
+            CellKey(group: "development_partner", country: "Senegal"): AnalyzerTests.counts([5: 4]),
+            CellKey(group: "cso", country: "Kenya"): AnalyzerTests.counts([2: 8]),
+            CellKey(group: "cso", country: "Senegal"): AnalyzerTests.counts([1: 9]),
+        ]
+        let item = Analyzer(plan: plan).analyze(data).themes[0].items[0]
+        // The group total (18) is shown; neither of its country cells may be, or 18 − 14 gives the small one away.
+        #expect(item.byGroup.first { $0.cell.group == "development_partner" }?.answered == 18)
+        let partners = item.byCell.filter { $0.cell.group == "development_partner" }
+        let csos = item.byCell.filter { $0.cell.group == "cso" }
+        #expect(partners.count == 2 && partners.allSatisfy { $0.suppressed })
+        #expect(csos.count == 2 && csos.allSatisfy { !$0.suppressed })
+    }
+}
