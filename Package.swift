@@ -43,6 +43,7 @@ let package = Package(
             dependencies: ["BarazaPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
+        .testTarget(name: "BarazaModelTests", dependencies: ["BarazaModel"], swiftSettings: strict),
         .testTarget(name: "BarazaIngestTests", dependencies: ["BarazaIngest"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "BarazaCodingTests", dependencies: ["BarazaCoding", "BarazaIngest"], swiftSettings: strict),
         .testTarget(name: "BarazaStoreTests", dependencies: ["BarazaStore"], swiftSettings: strict),
