@@ -11,11 +11,25 @@ public struct AnalysisPlan: Sendable {
     public var codeInfo: [String: (label: String, theme: String?)]
     public var by: [String]
     public var minCell: Int
+    /// Waves in the consultation's order (first = earliest); wave changes compare the first and last.
+    public var waves: [String]
+    public var weighting: Weighting
     public init(title: String, themes: [Theme], groups: [StakeholderGroup], questions: [Question], scales: [String: Scale],
-                codeInfo: [String: (label: String, theme: String?)], by: [String], minCell: Int) {
+                codeInfo: [String: (label: String, theme: String?)], by: [String], minCell: Int, waves: [String] = [],
+                weighting: Weighting = .none) {
         self.title = title; self.themes = themes; self.groups = groups; self.questions = questions; self.scales = scales
-        self.codeInfo = codeInfo; self.by = by; self.minCell = minCell
+        self.codeInfo = codeInfo; self.by = by; self.minCell = minCell; self.waves = waves; self.weighting = weighting
     }
+}
+
+/// How respondents are weighted.
+public enum Weighting: String, Sendable, Hashable, Codable {
+    /// Every respondent counts once.
+    case none
+    /// A weight column of the sources (stored per response).
+    case column
+    /// Each stakeholder group counts equally in the all-respondents figures.
+    case equalGroups = "equal_groups"
 }
 
 /// One cell's summary of an item or theme score. When `suppressed`, every figure is nil.
@@ -75,6 +89,8 @@ public struct ShareTable: Sendable, Hashable, Codable {
         public var label: String
         public var theme: String?
         public var shares: [String: Proportion]
+        /// Whether choosing this option depends on the group (suppressed groups left out).
+        public var test: TestResult?
     }
     public struct Base: Sendable, Hashable, Codable {
         public var group: String
@@ -126,4 +142,6 @@ public struct ConsultationAnalysis: Sendable, Codable {
     public var quality: DataQuality
     public var testCount: Int
     public var dataPeriod: String?
+    public var waveChanges: [WaveChange]
+    public var weighting: Weighting
 }

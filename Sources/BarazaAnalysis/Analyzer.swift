@@ -64,7 +64,12 @@ public struct Analyzer: Sendable {
         let groupsWithSmallCells = Set(byCell.filter(\.suppressed).compactMap(\.cell.group))
         byCell = byCell.map { $0.suppressed || !groupsWithSmallCells.contains($0.cell.group ?? "") ? $0 : CellSummary(cell: $0.cell, suppressed: true) }
         var all = ValueCounts()
-        for (_, g) in groups.sorted(by: { $0.key < $1.key }) { all.merge(g) }
+        let groupWeight = groups.mapValues { $0.values.values.reduce(0.0) { $0 + $1.weight } }
+        let meanWeight = groupWeight.values.reduce(0, +) / Double(max(1, groupWeight.count))
+        for (g, c) in groups.sorted(by: { $0.key < $1.key }) {
+            // Equal weight per group: each group's answers together weigh the same in the total.
+            if plan.weighting == .equalGroups, let w = groupWeight[g], w > 0 { all.merge(c.scaled(by: meanWeight / w)) } else { all.merge(c) }
+        }
         let anySuppressed = byGroup.contains { $0.suppressed } || byCell.contains { $0.suppressed }
         // A total beside exactly one suppressed group would reveal it by subtraction.
         let suppressedCount = byGroup.filter(\.suppressed).count
@@ -118,12 +123,18 @@ public struct Analyzer: Sendable {
                 }
             }
             let (l, t) = info(o)
-            return ShareTable.Row(option: o, label: l, theme: t, shares: shares)
+            // Chosen / not chosen by (unsuppressed) group.
+            let tested = bases.filter { !$0.suppressed }
+            let table = [tested.map { groups[$0.group]?.options[o]?.count ?? 0 },
+                         tested.map { (groups[$0.group]?.answered ?? 0) - (groups[$0.group]?.options[o]?.count ?? 0) }]
+            let test: TestResult? = tested.count >= 2 ? CategoricalTests.independence(table) : nil
+            return ShareTable.Row(option: o, label: l, theme: t, shares: shares, test: test)
         }
         return ShareTable(question: question, label: label, bases: bases, rows: rows)
     }
 
-    public func analyze(_ data: AggregatedData) -> ConsultationAnalysis {
+    /// `byWave`: the same store aggregated by group × wave, for wave changes (nil to skip them).
+    public func analyze(_ data: AggregatedData, byWave: AggregatedData? = nil) -> ConsultationAnalysis {
         var themes: [ThemeResult] = []
         for theme in plan.themes {
             let items = plan.questions.filter { $0.theme == theme.id && ($0.type == .likert || $0.type == .number) }
@@ -159,16 +170,31 @@ public struct Analyzer: Sendable {
         let choices = plan.questions.filter { $0.type == .multiple || $0.type == .single }.map { q in
             shareTable(question: q.id, label: q.text ?? q.id, cells: data.choices[q.id] ?? [:], optionOrder: q.options.map { $0 }, info: { ($0, nil) })
         }
+        var choiceTables = choices
         // Benjamini–Hochberg over every between-group test in the report.
-        var refs: [(Int, Int?)] = []
+        enum Ref { case score(Int), item(Int, Int), code(Int, Int, Int), choice(Int, Int), wave(Int) }
+        var changes = waveChanges(byWave)
+        var refs: [Ref] = []
         var ps: [Double] = []
         for (ti, t) in themes.enumerated() {
-            if let p = t.score.test.p { refs.append((ti, nil)); ps.append(p) }
-            for (ii, item) in t.items.enumerated() { if let p = item.test.p { refs.append((ti, ii)); ps.append(p) } }
+            if let p = t.score.test.p { refs.append(.score(ti)); ps.append(p) }
+            for (ii, item) in t.items.enumerated() { if let p = item.test.p { refs.append(.item(ti, ii)); ps.append(p) } }
+            for (ci, table) in t.codes.enumerated() {
+                for (ri, row) in table.rows.enumerated() { if let p = row.test?.p { refs.append(.code(ti, ci, ri)); ps.append(p) } }
+            }
         }
+        for (ci, table) in choiceTables.enumerated() {
+            for (ri, row) in table.rows.enumerated() { if let p = row.test?.p { refs.append(.choice(ci, ri)); ps.append(p) } }
+        }
+        for (wi, w) in changes.enumerated() { if let p = w.test.p { refs.append(.wave(wi)); ps.append(p) } }
         for (k, q) in MultipleTesting.benjaminiHochberg(ps).enumerated() {
-            let (ti, ii) = refs[k]
-            if let ii { themes[ti].items[ii].test.q = q } else { themes[ti].score.test.q = q }
+            switch refs[k] {
+            case .score(let ti): themes[ti].score.test.q = q
+            case .item(let ti, let ii): themes[ti].items[ii].test.q = q
+            case .code(let ti, let ci, let ri): themes[ti].codes[ci].rows[ri].test?.q = q
+            case .choice(let ci, let ri): choiceTables[ci].rows[ri].test?.q = q
+            case .wave(let wi): changes[wi].test.q = q
+            }
         }
         // Respondents per group.
         var groupCounts: [String: Int] = [:]
@@ -190,7 +216,32 @@ public struct Analyzer: Sendable {
         }
         for k in keys { if let v = grouped[k] { quotes.append(v) } }
         return ConsultationAnalysis(title: plan.title, groups: plan.groups, by: plan.by, minCell: plan.minCell, respondents: respondents,
-                                    totalRespondents: data.quality.activeResponses, themes: themes, choices: choices, quotes: quotes,
-                                    quality: data.quality, testCount: ps.count, dataPeriod: nil)
+                                    totalRespondents: data.quality.activeResponses, themes: themes, choices: choiceTables, quotes: quotes,
+                                    quality: data.quality, testCount: ps.count, dataPeriod: nil,
+                                    waveChanges: changes, weighting: plan.weighting)
+    }
+
+    /// Change of each theme score per group from the first to the last wave. `byWave` holds theme
+    /// scores by group × wave (nil when the data has fewer than two waves).
+    func waveChanges(_ byWave: AggregatedData?) -> [WaveChange] {
+        guard let byWave, let first = plan.waves.first, let last = plan.waves.last, first != last else { return [] }
+        var out: [WaveChange] = []
+        for theme in plan.themes {
+            let cells = byWave.themeScores[theme.id] ?? [:]
+            for g in plan.groups.map(\.id) {
+                let a = cells[CellKey(group: g, wave: first)] ?? ValueCounts(), b = cells[CellKey(group: g, wave: last)] ?? ValueCounts()
+                if a.answered == 0 && b.answered == 0 { continue }
+                if a.answered < plan.minCell || b.answered < plan.minCell {
+                    out.append(WaveChange(measure: theme.id, group: g, fromWave: first, toWave: last, test: TestResult(name: "Welch's t",
+                               notComputed: "fewer than \(plan.minCell) answers in a wave"), suppressed: true))
+                    continue
+                }
+                guard let da = Statistics.describe(a.values), let db = Statistics.describe(b.values) else { continue }
+                let w = WelchTest.compare(da, db)
+                out.append(WaveChange(measure: theme.id, group: g, fromWave: first, toWave: last, fromMean: da.mean, toMean: db.mean,
+                                      fromN: da.n, toN: db.n, change: w.diff, ciLow: w.low, ciHigh: w.high, test: w.test, suppressed: false))
+            }
+        }
+        return out
     }
 }

@@ -45,8 +45,10 @@ public struct ReportSettings: Sendable, Hashable {
     /// Output folder, relative to the consultation file's folder unless absolute.
     public var out: String
     public var title: String?
-    public init(by: [String] = ["group"], minCell: Int = 5, out: String, title: String? = nil) {
-        self.by = by; self.minCell = minCell; self.out = out; self.title = title
+    /// `none`, `column` (the sources' weight_column) or `equal_groups`.
+    public var weights: String
+    public init(by: [String] = ["group"], minCell: Int = 5, out: String, title: String? = nil, weights: String = "none") {
+        self.by = by; self.minCell = minCell; self.out = out; self.title = title; self.weights = weights
     }
 }
 
@@ -71,6 +73,13 @@ public struct Consultation: Sendable {
     public var report: ReportSettings
 
     public func theme(_ id: String) -> Theme? { themes.first { $0.id == id } }
+
+    /// The waves the sources name, in the order they are first named (the earliest wave first).
+    public var waves: [String] {
+        var seen: [String] = []
+        for s in sources { if let w = s.wave, !seen.contains(w) { seen.append(w) } }
+        return seen
+    }
     public func question(_ id: String) -> Question? { questions.first { $0.id == id } }
 
     /// Resolves a path from the consultation file against its folder.

@@ -306,7 +306,13 @@ private struct Parser {
         var report = ReportSettings(out: "Reports/\(name)")
         if let rn = value(m, "report") {
             let rm = try mapping(rn, "report")
-            try checkKeys(rm, allowed: ["by", "min_cell", "out", "title"], "report")
+            try checkKeys(rm, allowed: ["by", "min_cell", "out", "title", "weights"], "report")
+            if let w = value(rm, "weights") {
+                report.weights = try string(w, "weights")
+                guard ["none", "column", "equal_groups"].contains(report.weights) else {
+                    throw ConsultationError(.invalidValue, "unknown weighting '\(report.weights)'", at: loc(w), expected: "none, column or equal_groups")
+                }
+            }
             if let b = value(rm, "by") {
                 report.by = try strings(b, "by")
                 for (i, dim) in report.by.enumerated() where !["group", "country", "wave"].contains(dim) {
@@ -321,6 +327,7 @@ private struct Parser {
             if let o = value(rm, "out") { report.out = try string(o, "out") }
             if let t = value(rm, "title") { report.title = try string(t, "title") }
         }
+        if report.weights == "none" && sources.contains(where: { $0.weightColumn != nil }) { report.weights = "column" }
         let store = try value(m, "store").map { n throws(ConsultationError) in try string(n, "store") } ?? "\(name).sqlite"
 
         return Consultation(title: title, name: name, version: version, file: absolutePath, baseDirectory: base,

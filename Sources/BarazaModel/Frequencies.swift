@@ -37,6 +37,13 @@ public struct ValueCounts: Sendable, Hashable, Codable {
     public var missingTotal: Int { missing.values.reduce(0, +) + unrecognised }
     public var asked: Int { answered + missingTotal }
 
+    /// The same counts with every weight multiplied by `factor` (for equal weight per group).
+    public func scaled(by factor: Double) -> ValueCounts {
+        var c = self
+        c.values = values.mapValues { WeightedCount(count: $0.count, weight: $0.weight * factor, weightSquared: $0.weightSquared * factor * factor) }
+        return c
+    }
+
     public mutating func merge(_ o: ValueCounts) {
         for (v, c) in o.values { values[v, default: WeightedCount()].add(c) }
         for (k, c) in o.missing { missing[k, default: 0] += c }

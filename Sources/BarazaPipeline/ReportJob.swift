@@ -21,7 +21,8 @@ public struct ReportJob {
         for rules in consultation.codebooks.values { for r in rules { info[r.code] = (r.label ?? r.code, r.theme) } }
         return AnalysisPlan(title: consultation.report.title ?? consultation.title, themes: consultation.themes, groups: consultation.groups,
                             questions: consultation.questions, scales: consultation.scales, codeInfo: info,
-                            by: by ?? consultation.report.by, minCell: consultation.report.minCell)
+                            by: by ?? consultation.report.by, minCell: consultation.report.minCell, waves: consultation.waves,
+                            weighting: Weighting(rawValue: consultation.report.weights) ?? .none)
     }
 
     public func analyze(by: [String]? = nil) throws -> ConsultationAnalysis {
@@ -33,7 +34,8 @@ public struct ReportJob {
         var data = try store.aggregate(by: plan.by, themes: themeItems, quotesPerCode: 3)
         // Reports depend on the data, never on when it was imported.
         for i in data.quality.batches.indices { data.quality.batches[i].importedAt = nil }
-        return Analyzer(plan: plan).analyze(data)
+        let byWave = plan.waves.count >= 2 ? try store.aggregate(by: ["wave"], themes: themeItems, quotesPerCode: 0) : nil
+        return Analyzer(plan: plan).analyze(data, byWave: byWave)
     }
 
     /// The report folder: `--out`, else the consultation's `report.out`.

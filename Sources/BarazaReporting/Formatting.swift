@@ -53,6 +53,18 @@ public enum SummaryWriter {
                 out.append("\(t.theme.label): no difference between groups holds after correction for multiple tests (q \(Fmt.pEquals(q))); the largest gap is \(figures).")
             }
         }
+        for w in a.waveChanges where !w.suppressed {
+            guard let q = w.test.q, q < 0.05, let change = w.change, let theme = a.themes.first(where: { $0.theme.id == w.measure }) else { continue }
+            out.append("\(theme.theme.label), \(label(w.group)): the score \(change > 0 ? "rose" : "fell") by \(Fmt.num(abs(change))) from \(w.fromWave) (\(Fmt.num(w.fromMean)), n = \(w.fromN ?? 0)) to \(w.toWave) (\(Fmt.num(w.toMean)), n = \(w.toN ?? 0)); 95% CI of the change \(Fmt.num(w.ciLow)) to \(Fmt.num(w.ciHigh)), q \(Fmt.pEquals(q)).")
+        }
         return out
+    }
+
+    /// "χ² p = 0.012 (q = 0.030)", "Fisher p = …", "permutation p = …", or why not computed.
+    public static func shortTest(_ t: TestResult?) -> String {
+        guard let t else { return "–" }
+        if t.notComputed != nil { return "–" }
+        let name = t.name == "Fisher's exact" ? "Fisher" : (t.method?.hasPrefix("Monte-Carlo") ?? false) ? "χ² (perm.)" : "χ²"
+        return "\(name) p \(Fmt.pEquals(t.p)), q \(Fmt.pEquals(t.q))"
     }
 }

@@ -57,7 +57,7 @@ public struct HTMLReport: ReportFormat {
         h += "</p>\n</header>\n"
         h += "<nav aria-label=\"Contents\"><ol><li><a href=\"#summary\">Summary</a></li><li><a href=\"#heatmap\">Theme scores by group</a></li>"
         for t in a.themes { h += "<li><a href=\"#theme-\(t.theme.id)\">\(Escape.html(t.theme.label))</a></li>" }
-        h += "<li><a href=\"#choices\">Multiple-choice questions</a></li><li><a href=\"#methodology\">Methodology</a></li><li><a href=\"#quality\">Data quality</a></li></ol></nav>\n"
+        h += "\(a.waveChanges.isEmpty ? "" : "<li><a href=\"#waves\">Change between waves</a></li>")<li><a href=\"#choices\">Multiple-choice questions</a></li><li><a href=\"#methodology\">Methodology</a></li><li><a href=\"#quality\">Data quality</a></li></ol></nav>\n"
 
         // Summary
         h += "<section id=\"summary\">\n<h2>Summary</h2>\n<ul class=\"summary\">\n"
@@ -97,6 +97,17 @@ public struct HTMLReport: ReportFormat {
             h += "</section>\n"
         }
 
+        if !a.waveChanges.isEmpty {
+            h += "<section id=\"waves\">\n<h2>Change between waves</h2>\n"
+            h += "<table>\n<thead><tr><th>Theme</th><th>Group</th><th>\(Escape.html(a.waveChanges[0].fromWave))</th><th>\(Escape.html(a.waveChanges[0].toWave))</th><th>Change</th><th>95% CI</th><th>Welch p</th><th>BH q</th></tr></thead>\n<tbody>\n"
+            for w in a.waveChanges {
+                let theme = a.themes.first { $0.theme.id == w.measure }?.theme.label ?? w.measure
+                h += "<tr><td>\(Escape.html(theme))</td><td>\(Escape.html(label(w.group)))</td>"
+                if w.suppressed { h += "<td colspan=\"6\">\(supp) in a wave</td></tr>\n"; continue }
+                h += "<td>\(Fmt.num(w.fromMean)) (\(w.fromN ?? 0))</td><td>\(Fmt.num(w.toMean)) (\(w.toN ?? 0))</td><td>\(w.change.map { ($0 > 0 ? "+" : "") + Fmt.num($0) } ?? "–")</td><td>\(Fmt.num(w.ciLow)) to \(Fmt.num(w.ciHigh))</td><td>\(Fmt.p(w.test.p))</td><td>\(Fmt.p(w.test.q))</td></tr>\n"
+            }
+            h += "</tbody>\n</table>\n</section>\n"
+        }
         h += "<section id=\"choices\">\n<h2>Multiple-choice questions</h2>\n"
         for table in a.choices {
             h += "<h3>\(Escape.html(table.label))</h3>\n"
@@ -261,7 +272,7 @@ public struct HTMLReport: ReportFormat {
     func shareTable(_ t: ShareTable, _ a: ConsultationAnalysis, _ label: (String?) -> String, _ supp: String) -> String {
         var s = "<table>\n<thead><tr><th>Option</th>"
         for b in t.bases { s += "<th>\(Escape.html(label(b.group)))<br><span class=\"muted\">n = \(b.answered.map(String.init) ?? Fmt.suppressedText(a.minCell))</span></th>" }
-        s += "</tr></thead>\n<tbody>\n"
+        s += "<th>Differs by group?</th></tr></thead>\n<tbody>\n"
         for row in t.rows {
             s += "<tr><td>\(Escape.html(row.label))</td>"
             for b in t.bases {
@@ -269,7 +280,7 @@ public struct HTMLReport: ReportFormat {
                 let p = row.shares[b.group]
                 s += "<td>\(Fmt.pct(p?.share)) <span class=\"muted\">(\(p?.count ?? 0))</span></td>"
             }
-            s += "</tr>\n"
+            s += "<td class=\"note\">\(Escape.html(SummaryWriter.shortTest(row.test)))</td></tr>\n"
         }
         s += "</tbody>\n</table>\n"
         return s

@@ -52,6 +52,14 @@ public struct MarkdownReport: ReportFormat {
                 }
             }
         }
+        if !a.waveChanges.isEmpty {
+            m += "\n## Change between waves\n\n| Theme | Group | \(Escape.markdown(a.waveChanges[0].fromWave)) | \(Escape.markdown(a.waveChanges[0].toWave)) | Change | 95% CI | Welch p | BH q |\n|---|---|---:|---:|---:|---:|---:|---:|\n"
+            for w in a.waveChanges {
+                let theme = a.themes.first { $0.theme.id == w.measure }?.theme.label ?? w.measure
+                if w.suppressed { m += "| \(Escape.markdown(theme)) | \(Escape.markdown(label(w.group))) | \(supp) in a wave | | | | | |\n"; continue }
+                m += "| \(Escape.markdown(theme)) | \(Escape.markdown(label(w.group))) | \(Fmt.num(w.fromMean)) (\(w.fromN ?? 0)) | \(Fmt.num(w.toMean)) (\(w.toN ?? 0)) | \(w.change.map { ($0 > 0 ? "+" : "") + Fmt.num($0) } ?? "–") | \(Fmt.num(w.ciLow)) to \(Fmt.num(w.ciHigh)) | \(Fmt.p(w.test.p)) | \(Fmt.p(w.test.q)) |\n"
+            }
+        }
         m += "\n## Multiple-choice questions\n"
         for ct in a.choices { m += "\n### \(Escape.markdown(ct.label))\n\n" + shares(ct, label, supp) }
         m += "\n## Methodology\n\n"
@@ -91,12 +99,12 @@ public struct MarkdownReport: ReportFormat {
     }
 
     func shares(_ t: ShareTable, _ label: (String?) -> String, _ supp: String) -> String {
-        var s = "| Option | " + t.bases.map { "\(Escape.markdown(label($0.group))) (n = \($0.answered.map(String.init) ?? supp))" }.joined(separator: " | ") + " |\n"
-        s += "|---|" + t.bases.map { _ in "---:" }.joined(separator: "|") + "|\n"
+        var s = "| Option | " + t.bases.map { "\(Escape.markdown(label($0.group))) (n = \($0.answered.map(String.init) ?? supp))" }.joined(separator: " | ") + " | Differs by group? |\n"
+        s += "|---|" + t.bases.map { _ in "---:" }.joined(separator: "|") + "|---|\n"
         for row in t.rows {
             s += "| \(Escape.markdown(row.label)) | " + t.bases.map { b in
                 b.suppressed ? supp : "\(Fmt.pct(row.shares[b.group]?.share)) (\(row.shares[b.group]?.count ?? 0))"
-            }.joined(separator: " | ") + " |\n"
+            }.joined(separator: " | ") + " | \(SummaryWriter.shortTest(row.test)) |\n"
         }
         return s
     }

@@ -10,10 +10,20 @@ public enum MethodologyText {
             "Scores: items are coded 1 (most negative) to 5 (most positive); reverse-coded items are flipped before anything is computed. A respondent's theme score is the mean of that theme's answered items when at least half of the items asked were answered.",
             "Statistics: means with 95% confidence intervals from Student's t; top-2-box shares (the two most positive points) with Wilson 95% intervals; consensus within a group by Tastle and Wierman's measure (1 = full agreement, 0 = an even split between the extremes).",
             "Tests: differences between stakeholder groups by the Kruskal–Wallis test with tie correction (effect size ε²), pairwise Mann–Whitney U tests with Holm's correction; across all \(a.testCount) between-group tests of this report, p-values are adjusted by Benjamini–Hochberg (q). The summary names a divergence only when q < 0.05.",
-            "Weights: when the consultation sets a weight column, means and shares are weighted and intervals use Kish's effective sample size; otherwise every respondent counts once.",
+            "Categorical answers (an option chosen or not, a code given or not, by group): Pearson's chi-square when every expected count is at least 5 (Yates-corrected for 2×2), otherwise Fisher's exact test for 2×2 tables and a Monte-Carlo permutation test of the chi-square statistic (10,000 replicates, fixed seed) for larger ones.",
+            "Waves: the change of each theme score per group from the first to the last wave, with a 95% interval and Welch's t test; a group with fewer than \(a.minCell) answers in either wave is not compared.",
+            weightingText(a.weighting),
             "Suppression: a cell with fewer than \(a.minCell) answers shows no figures (\"fewer than \(a.minCell)\"), is left out of tests, and the all-respondents row is withheld when it would let a single suppressed group be worked out by subtraction.",
             "Quotes: chosen deterministically among answers given each code; e-mail addresses, phone numbers, web links and names introduced by phrases such as \"my name is\" or \"je m'appelle\" are replaced by [email], [phone], [link] and [name].",
         ]
+    }
+}
+
+func weightingText(_ w: Weighting) -> String {
+    switch w {
+    case .none: "Weights: none; every respondent counts once."
+    case .column: "Weights: the sources' weight column; means and shares are weighted and intervals use Kish's effective sample size."
+    case .equalGroups: "Weights: each stakeholder group counts equally in the all-respondents figures (a group's respondents share one group's weight); intervals use Kish's effective sample size. Figures within a group are unweighted."
     }
 }
 

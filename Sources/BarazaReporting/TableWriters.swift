@@ -50,10 +50,23 @@ public enum CSVTables {
         }
         var choices = row(["question", "option", "theme", "group", "base", "count", "share", "share_low", "share_high"])
         for ct in a.choices { choices += shareRows(ct, theme: nil) }
+        func testRow(_ id: String, _ t: TestResult) -> String {
+            row([id, t.name, Fmt.num(t.statistic, 6), Fmt.num(t.df, 0), t.p.map { String(format: "%.6g", $0) } ?? "",
+                 t.q.map { String(format: "%.6g", $0) } ?? "", Fmt.num(t.effect, 6), t.notComputed ?? ""].map { $0 == "–" ? "" : $0 })
+        }
+        for t in a.themes { for ct in t.codes { for r in ct.rows { if let test = r.test { tests += testRow("\(ct.question):\(r.option)", test) } } } }
+        for ct in a.choices { for r in ct.rows { if let test = r.test { tests += testRow("\(ct.question):\(r.option)", test) } } }
+        var waves = row(["theme", "group", "from_wave", "to_wave", "suppressed", "from_n", "from_mean", "to_n", "to_mean", "change", "ci_low", "ci_high", "p", "q_bh"])
+        for w in a.waveChanges {
+            if w.suppressed { waves += row([w.measure, w.group, w.fromWave, w.toWave, "true", "", "", "", "", "", "", "", "", ""]); continue }
+            waves += row([w.measure, w.group, w.fromWave, w.toWave, "false", String(w.fromN ?? 0), Fmt.num(w.fromMean, 6), String(w.toN ?? 0),
+                          Fmt.num(w.toMean, 6), Fmt.num(w.change, 6), Fmt.num(w.ciLow, 6), Fmt.num(w.ciHigh, 6),
+                          w.test.p.map { String(format: "%.6g", $0) } ?? "", w.test.q.map { String(format: "%.6g", $0) } ?? ""].map { $0 == "–" ? "" : $0 })
+        }
         var quotes = row(["question", "code", "group", "text"])
         for q in a.quotes { for t in q.texts { quotes += row([q.question, q.code, q.group, QuoteScrubber.scrub(t)]) } }
         return ["theme_scores.csv": themeScores, "items.csv": items, "distributions.csv": dist, "tests.csv": tests,
-                "pairwise.csv": pairs, "codes.csv": codes, "choices.csv": choices, "quotes.csv": quotes]
+                "pairwise.csv": pairs, "codes.csv": codes, "choices.csv": choices, "quotes.csv": quotes, "waves.csv": waves]
     }
 
     static func shareRows(_ t: ShareTable, theme: String?) -> String {

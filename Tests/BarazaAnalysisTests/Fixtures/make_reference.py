@@ -57,4 +57,21 @@ out["bh"] = {"p": ps, "adjusted": list(multipletests(ps, method="fdr_bh")[1])}
 for df in [1, 2, 5, 13, 120]:
     out["t_interval"].append({"df": df, "q975": stats.t.ppf(0.975, df)})
 out["chi2_sf"] = [{"x": x, "df": df, "p": stats.chi2.sf(x, df)} for x, df in [(0.5, 1), (3.84, 1), (12.3, 3), (95.6, 3), (40, 10)]]
+# Categorical: chi2_contingency (Yates for 2x2, as SciPy's default) and fisher_exact.
+out["chi2_contingency"] = []
+for t in [[[12, 30, 18], [40, 25, 33]], [[20, 15], [30, 45]], [[5, 9, 14, 7], [25, 21, 16, 23]]]:
+    x, p, df, _ = stats.chi2_contingency(np.array(t))
+    out["chi2_contingency"].append({"table": t, "chi2": x, "p": p, "df": int(df)})
+out["fisher"] = []
+for t in [[[3, 1], [1, 3]], [[0, 7], [5, 2]], [[8, 2], [1, 5]], [[2, 9], [10, 1]]]:
+    odds, p = stats.fisher_exact(np.array(t))
+    out["fisher"].append({"table": t, "p": p})
+# Welch's t on two frequency tables (wave change).
+out["welch"] = []
+for a, b in [({1: 3, 2: 5, 3: 9, 4: 6, 5: 2}, {2: 2, 3: 6, 4: 11, 5: 5}), ({3: 4, 4: 3}, {1: 2, 2: 3, 5: 1})]:
+    xa, xb = expand(a), expand(b)
+    r = stats.ttest_ind(xb, xa, equal_var=False)
+    ci = r.confidence_interval(0.95)
+    out["welch"].append({"a": {str(k): v for k, v in a.items()}, "b": {str(k): v for k, v in b.items()},
+                         "t": float(r.statistic), "p": float(r.pvalue), "df": float(r.df), "low": float(ci.low), "high": float(ci.high)})
 print(json.dumps(out, indent=1, sort_keys=True))
