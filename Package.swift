@@ -45,10 +45,10 @@ let package = Package(
         ),
         .testTarget(name: "BarazaModelTests", dependencies: ["BarazaModel"], swiftSettings: strict),
         .testTarget(name: "BarazaIngestTests", dependencies: ["BarazaIngest"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "BarazaCodingTests", dependencies: ["BarazaCoding", "BarazaIngest"], swiftSettings: strict),
+        .testTarget(name: "BarazaCodingTests", dependencies: ["BarazaCoding", "BarazaIngest"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "BarazaStoreTests", dependencies: ["BarazaStore"], swiftSettings: strict),
         .testTarget(name: "BarazaAnalysisTests", dependencies: ["BarazaAnalysis"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "BarazaReportingTests", dependencies: ["BarazaReporting", "BarazaAnalysis"], swiftSettings: strict),
-        .testTarget(name: "BarazaPipelineTests", dependencies: ["BarazaPipeline", "BarazaIngest", "BarazaCoding", "baraza"], swiftSettings: strict),
+        .testTarget(name: "BarazaPipelineTests", dependencies: ["BarazaPipeline", "BarazaIngest", "BarazaCoding", "BarazaStore", "BarazaSynth", "BarazaAnalysis", "baraza"], swiftSettings: strict),
     ]
 )

@@ -3,9 +3,9 @@ import BarazaModel
 /// Scales every consultation has without declaring them, labelled in English, French, Spanish and Portuguese.
 public enum BuiltInScales {
     public static let missing: [MissingKind: [String]] = [
-        .dontKnow: ["Don't know", "Do not know", "DK", "Not sure", "Ne sait pas", "Je ne sais pas", "NSP", "No sabe", "No sé", "NS",
+        .dontKnow: ["Don't know", "Dont know", "Do not know", "DK", "Not sure", "Ne sait pas", "Je ne sais pas", "NSP", "No sabe", "No sé", "NS",
                     "Não sei", "Não sabe"],
-        .refused: ["Prefer not to say", "Refused", "No answer", "Préfère ne pas répondre", "Refus", "Sans réponse",
+        .refused: ["Prefer not to say", "Prefer not to answer", "Refused", "No answer", "Préfère ne pas répondre", "Refus", "Sans réponse",
                    "Prefiero no responder", "No responde", "Prefiro não responder", "Recusou"],
         .notApplicable: ["N/A", "NA", "Not applicable", "Non applicable", "Sans objet", "No aplica", "No corresponde", "Não se aplica"],
         .sentinel: ["-99", "-999", "999", "-9", "-8", "-7", "-77", "-88", "88", "99", "77"],

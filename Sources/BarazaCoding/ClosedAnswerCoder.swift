@@ -50,11 +50,10 @@ public struct ClosedAnswerCoder: Sendable {
         let f = Array(Folding.fold(raw))
         var best: String?
         var bestDistance = Int.max
-        for p in scale.points {
-            for l in p.labels {
-                let d = editDistance(f, Array(Folding.fold(l)))
-                if d < bestDistance { best = l; bestDistance = d }
-            }
+        let labels = scale.points.flatMap(\.labels) + MissingKind.allCases.flatMap { scale.missing[$0] ?? [] }
+        for l in labels {
+            let d = editDistance(f, Array(Folding.fold(l)))
+            if d < bestDistance { best = l; bestDistance = d }
         }
         return best
     }

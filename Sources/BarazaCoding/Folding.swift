@@ -1,7 +1,8 @@
 import Foundation
 
 /// Folds text for matching: lower case, no diacritics, straight quotes, one space for any run of
-/// white space (NBSP included), trimmed. "Tout à fait d’accord" and "tout a fait d'accord" fold alike.
+/// white space (NBSP included) or underscores, trimmed. "Tout à fait d’accord" and "tout a fait
+/// d'accord" fold alike, and so do ODK choice names (`strongly_agree`) and labels ("Strongly agree").
 public enum Folding {
     public static func fold(_ text: String) -> String {
         var out = String.UnicodeScalarView()
@@ -20,7 +21,7 @@ public enum Folding {
             case 0x00DF: out.append("s"); c = "s"  // ß
             default: break
             }
-            if c.properties.isWhitespace {
+            if c.properties.isWhitespace || c == "_" {
                 pendingSpace = !out.isEmpty
                 continue
             }

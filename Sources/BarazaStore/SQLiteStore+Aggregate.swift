@@ -2,6 +2,18 @@ import BarazaModel
 import GRDB
 
 extension SQLiteStore {
+    /// The codes that count: a person's codes for an answer replace the rules' codes for it (a
+    /// person's row with an empty code marks the answer reviewed with no code).
+    static let effectiveCodes = """
+        WITH eff(response_id, question, code) AS (
+          SELECT c.response_id, c.question, c.code FROM codes c JOIN responses r0 ON r0.id = c.response_id
+          WHERE NOT EXISTS (SELECT 1 FROM person_codes p WHERE p.respondent_id = r0.respondent_id AND p.question = c.question)
+          UNION
+          SELECT t.response_id, p.question, p.code FROM person_codes p JOIN responses r0 ON r0.respondent_id = p.respondent_id
+          JOIN texts t ON t.response_id = r0.id AND t.question = p.question
+          WHERE p.code != '')
+
+        """
     /// Builds the frequency tables analysis needs with GROUP BY queries over active responses
     /// (not superseded), so the result's size depends on the number of cells, not respondents.
     public func aggregate(by dimensions: [String], themes: [String: [String]], quotesPerCode: Int = 3) throws -> AggregatedData {
@@ -98,9 +110,9 @@ extension SQLiteStore {
                 data.codes[q, default: [:]][cell(row), default: OptionCounts()].answered = row[4]
                 data.codes[q, default: [:]][cell(row), default: OptionCounts()].answeredWeight = row[5]
             }
-            for row in try Row.fetchAll(db, sql: """
+            for row in try Row.fetchAll(db, sql: Self.effectiveCodes + """
                 SELECT \(cellSQL), c.question, c.code, count(DISTINCT r.id), sum(r.weight), sum(r.weight * r.weight)
-                FROM codes c JOIN responses r ON r.id = c.response_id
+                FROM eff c JOIN responses r ON r.id = c.response_id
                 WHERE r.superseded_by IS NULL GROUP BY 1, 2, 3, 4, 5
                 """) {
                 let q: String = row[3], code: String = row[4]
@@ -109,12 +121,12 @@ extension SQLiteStore {
             }
             // Quotes: per question, code and group, a few answers chosen deterministically (closest
             // to 140 characters, then by respondent id).
-            for row in try Row.fetchAll(db, sql: """
+            for row in try Row.fetchAll(db, sql: Self.effectiveCodes + """
                 SELECT grp, question, code, respondent_id, text FROM (
                   SELECT r.grp, c.question, c.code, r.respondent_id, t.text,
                          row_number() OVER (PARTITION BY c.question, c.code, r.grp
                                             ORDER BY abs(length(t.text) - 140), r.respondent_id) AS k
-                  FROM codes c JOIN texts t ON t.response_id = c.response_id AND t.question = c.question
+                  FROM eff c JOIN texts t ON t.response_id = c.response_id AND t.question = c.question
                   JOIN responses r ON r.id = c.response_id
                   WHERE r.superseded_by IS NULL AND r.grp IS NOT NULL)
                 WHERE k <= ? ORDER BY question, code, grp, k

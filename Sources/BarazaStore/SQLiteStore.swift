@@ -130,7 +130,13 @@ public final class SQLiteStore: ConsultationStore {
             try Row.fetchAll(db, sql: """
                 SELECT t.question, t.text, c.code, c.rule, c.span_start, c.span_end FROM responses r
                 JOIN texts t ON t.response_id = r.id LEFT JOIN codes c ON c.response_id = r.id AND c.question = t.question
-                WHERE r.respondent_id = ? AND r.superseded_by IS NULL ORDER BY t.question, c.code
+                WHERE r.respondent_id = ?1 AND r.superseded_by IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM person_codes p WHERE p.respondent_id = ?1 AND p.question = t.question)
+                UNION ALL
+                SELECT t.question, t.text, p.code, 'coded by ' || coalesce(p.coder, 'a person'), 0, 0 FROM responses r
+                JOIN texts t ON t.response_id = r.id JOIN person_codes p ON p.respondent_id = r.respondent_id AND p.question = t.question
+                WHERE r.respondent_id = ?1 AND r.superseded_by IS NULL
+                ORDER BY 1, 3
                 """, arguments: [respondentID]).map { row in
                 let s: Int = row["span_start"] ?? 0, e: Int = row["span_end"] ?? 0
                 return (row["question"], row["text"], row["code"] ?? "", row["rule"] ?? "", s..<max(s, e))

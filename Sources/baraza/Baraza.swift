@@ -11,6 +11,7 @@ struct Baraza: ParsableCommand {
         3 done, but rows were rejected or labels need a person.
         """,
         version: version,
-        subcommands: [Inspect.self, Check.self, Import.self, Batches.self, Rollback.self, Report.self, Run.self, Synth.self, Explain.self]
+        subcommands: [Inspect.self, Check.self, Import.self, Batches.self, Rollback.self, Report.self, Run.self, Synth.self, Explain.self,
+                      Init.self, AgreementCommand.self, Review.self]
     )
 }
