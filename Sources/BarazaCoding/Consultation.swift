@@ -14,12 +14,18 @@ public struct SourceSpec: Sendable, Hashable {
     public var idColumn: String?
     public var submittedColumn: String?
     public var weightColumn: String?
+    /// The column naming the respondent's organisation, and a CSV (`organisation,group`) that maps
+    /// organisation names to groups when the group column is blank or unmapped.
+    public var organisationColumn: String?
+    public var groupLookup: [String: String]
     public var options: ReadOptions
     public var location: SourceLocation
 
     public init(path: String, country: String? = nil, wave: String? = nil, groupColumn: String? = nil, group: String? = nil,
                 countryColumn: String? = nil, idColumn: String? = nil, submittedColumn: String? = nil, weightColumn: String? = nil,
+                organisationColumn: String? = nil, groupLookup: [String: String] = [:],
                 options: ReadOptions = ReadOptions(), location: SourceLocation) {
+        self.organisationColumn = organisationColumn; self.groupLookup = groupLookup
         self.path = path; self.country = country; self.wave = wave; self.groupColumn = groupColumn; self.group = group
         self.countryColumn = countryColumn; self.idColumn = idColumn; self.submittedColumn = submittedColumn
         self.weightColumn = weightColumn; self.options = options; self.location = location

@@ -371,7 +371,8 @@ private struct Parser {
     func source(_ item: Node, base: String) throws(ConsultationError) -> SourceSpec {
         let sm = try mapping(item, "a source")
         try checkKeys(sm, allowed: ["path", "country", "wave", "group_column", "group", "country_column", "id_column",
-                                    "submitted_column", "weight_column", "delimiter", "encoding", "format", "record_element"], "a source")
+                                    "submitted_column", "weight_column", "delimiter", "encoding", "format", "record_element",
+                                    "organisation_column", "group_lookup"], "a source")
         func opt(_ key: String) throws(ConsultationError) -> String? {
             guard let n = value(sm, key) else { return nil }
             return try string(n, key)
@@ -402,9 +403,23 @@ private struct Parser {
             options.profile = p
         }
         options.recordElement = try opt("record_element")
+        var lookup: [String: String] = [:]
+        if let lp = try opt("group_lookup") {
+            let lookupPath = joinPath(base, lp)
+            var d = Diagnostics()
+            guard var reader = try? ExportReader.open(lookupPath, diagnostics: &d), reader.columns.count >= 2 else {
+                throw ConsultationError(.invalidValue, "group_lookup '\(lp)' cannot be read", at: loc(value(sm, "group_lookup")),
+                                        expected: "a CSV file with organisation and group columns")
+            }
+            while let item = reader.next(&d) {
+                guard case .record(let r) = item, r.values.count >= 2 else { continue }
+                lookup[Folding.fold(r.values[0])] = r.values[1].trimmingCharacters(in: .whitespaces)
+            }
+        }
         let spec = SourceSpec(path: path, country: try opt("country"), wave: try opt("wave"), groupColumn: try opt("group_column"),
                               group: try opt("group"), countryColumn: try opt("country_column"), idColumn: try opt("id_column"),
-                              submittedColumn: try opt("submitted_column"), weightColumn: try opt("weight_column"), options: options,
+                              submittedColumn: try opt("submitted_column"), weightColumn: try opt("weight_column"),
+                              organisationColumn: try opt("organisation_column"), groupLookup: lookup, options: options,
                               location: loc(pathNode))
         if SourceFiles.expand(spec.path, base: base).isEmpty {
             throw ConsultationError(.globMatchesNothing, "source path '\(path)' matches no file", at: loc(pathNode),

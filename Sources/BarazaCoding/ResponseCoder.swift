@@ -37,6 +37,19 @@ public struct ResponseCoder {
         var country: Int?
         var submitted: Int?
         var weight: Int?
+        var organisation: Int?
+        var other: [String: Int] = [:]
+    }
+
+    /// Columns this file's questions and metadata use; the rest are reported by `check`.
+    public var boundColumns: Set<Int> {
+        var s = Set(binding.question.values)
+        for opts in binding.options.values { for o in opts { s.insert(o.column) } }
+        for c in [binding.id, binding.replaces, binding.group, binding.country, binding.submitted, binding.weight, binding.organisation] {
+            if let c { s.insert(c) }
+        }
+        s.formUnion(binding.other.values)
+        return s
     }
 
     public init(consultation: Consultation, source: SourceSpec, profile: ExportProfile, wave: String? = nil, country: String? = nil) {
@@ -112,6 +125,12 @@ public struct ResponseCoder {
         b.country = source.countryColumn.flatMap { Self.findColumn([$0], in: columns) }
         b.submitted = Self.findColumn(source.submittedColumn.map { [$0] } ?? Self.submittedDefaults, in: columns)
         b.weight = source.weightColumn.flatMap { Self.findColumn([$0], in: columns) }
+        b.organisation = source.organisationColumn.flatMap { Self.findColumn([$0], in: columns) }
+        // "Other (specify)" text: `q_other`, `q/other_text`, `Q / Other (please specify)`.
+        for q in consultation.questions where q.type == .multiple || q.type == .single {
+            let aliases = q.columns.flatMap { a in ["\(a)_other", "\(a)/other_text", "\(a) / Other (please specify)", "\(a)_autre", "\(a) / Autre (préciser)"] }
+            if let i = Self.findColumn(aliases, in: columns) { b.other[q.id] = i }
+        }
         binding = b
         unboundQuestions = unbound
         boundColumnCount = columns.count
@@ -137,9 +156,13 @@ public struct ResponseCoder {
         } else if let g = cell(binding.group) {
             rawGroup = g
             group = groupMapper.map(g)
-            if group == nil {
-                unmappedGroups[g.trimmingWhitespace(), default: 0] += 1
-            }
+        }
+        // An organisation-name lookup fills a blank or unmapped group.
+        if group == nil, let org = cell(binding.organisation), let g = source.groupLookup[Folding.fold(org)] {
+            group = groupMapper.map(g) ?? g
+        }
+        if group == nil, source.group == nil, let g = cell(binding.group) {
+            unmappedGroups[g.trimmingWhitespace(), default: 0] += 1
         }
         let country = cell(binding.country).map { $0.trimmingWhitespace() }.flatMap { $0.isEmpty ? nil : $0 } ?? self.country
         var submitted: Date?
@@ -191,7 +214,10 @@ public struct ResponseCoder {
                     response.answers.append(CodedAnswer(question: q.id, value: nil, missing: nil, raw: raw))
                 }
             case .multiple, .single:
-                if let choice = codeChoice(q, cell: cell) { response.choices.append(choice) }
+                if var choice = codeChoice(q, cell: cell) {
+                    if let other = cell(binding.other[q.id])?.trimmingWhitespace(), !other.isEmpty { choice.other = other }
+                    response.choices.append(choice)
+                }
             case .text:
                 guard let raw = cell(binding.question[q.id]) else { continue }
                 let t = raw.trimmingWhitespace()

@@ -40,6 +40,11 @@ public enum ConsultationChecker {
                     }
                 }
                 questionsBound.formUnion(Set(consultation.questions.map(\.id)).subtracting(coder.unboundQuestions))
+                let unused = reader.columns.enumerated().filter { !coder.boundColumns.contains($0.offset) && !ConsultationDrafter.isMetadata($0.element) }
+                if !unused.isEmpty {
+                    findings.append(.init(severity: "note", file: path, line: 1, column: nil,
+                                          message: "columns not mapped to any question: " + unused.map(\.element.name).joined(separator: ", ")))
+                }
                 for (g, n) in coder.unmappedGroups.sorted(by: { $0.key < $1.key }) {
                     findings.append(.init(severity: "warning", file: path, line: nil, column: nil,
                                           message: "group value '\(g)' (\(n)×) matches no stakeholder group"))

@@ -23,9 +23,10 @@ public enum ConsultationDrafter {
                                         "submitdate", "lastpage", "startlanguage", "seed", "token", "respondent_id", "submission_time"]
 
     static func isMetadata(_ c: ColumnHeader) -> Bool {
-        let n = Folding.fold(c.name), leaf = Folding.fold(c.leaf)
-        return n.hasPrefix("_") || leaf.hasPrefix("_") || n.hasPrefix("meta/") || n.hasPrefix("meta-") || metadata.contains(n) || metadata.contains(leaf)
-            || n.hasPrefix("@")
+        // Raw (unfolded) names: folding would turn the leading underscore of `_uuid` into nothing.
+        let n = c.name.lowercased().trimmingCharacters(in: .whitespaces), leaf = c.leaf.lowercased()
+        return n.hasPrefix("_") || leaf.hasPrefix("_") || n.hasPrefix("meta/") || n.hasPrefix("meta-") || n.hasPrefix("@")
+            || metadata.contains(n) || metadata.contains(leaf)
     }
 
     /// A YAML scalar, quoted when needed.

@@ -181,6 +181,8 @@ struct SQLiteBatchSink: BatchSink {
                 try insertChoice.execute(arguments: [rid, c.question, nil as String?, c.missing?.rawValue])
             }
             for o in c.options { try insertChoice.execute(arguments: [rid, c.question, o, nil as String?]) }
+            // "Other (specify)" text is kept as an open answer of its own, so it reaches the review queue.
+            if let other = c.other { try insertText.execute(arguments: [rid, c.question + ".other", other]) }
         }
         for t in r.texts {
             try insertText.execute(arguments: [rid, t.question, t.text])

@@ -94,3 +94,34 @@ struct CodingTests {
         #expect(blank.answers.first?.missing == .blank)
     }
 }
+
+struct GroupLookupAndOtherTests {
+    @Test func organisationLookupFillsUnmappedGroupsAndOtherTextIsKept() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("baraza-lookup-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Data("organisation,group\nUniversité de Dakar,cso\nBanque Agricole,private_sector\n".utf8).write(to: URL(fileURLWithPath: dir + "/orgs.csv"))
+        try Data("id,type,org,support,support_other\n1,Autre,Université de Dakar,funding other,mentoring\n2,,Banque Agricole,,\n3,Autre,Inconnue,training,\n".utf8)
+            .write(to: URL(fileURLWithPath: dir + "/a.csv"))
+        let yaml = """
+        version: 1
+        consultation: T
+        questions:
+          - {id: support, type: multiple, columns: [support], options: [funding, training, other]}
+        sources:
+          - {path: a.csv, group_column: type, organisation_column: org, group_lookup: orgs.csv, id_column: id}
+        """
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: dir + "/c.yml"))
+        let c = try ConsultationLoader.load(path: dir + "/c.yml")
+        var d = Diagnostics()
+        var reader = try ExportReader.open(dir + "/a.csv", diagnostics: &d)
+        var coder = ResponseCoder(consultation: c, source: c.sources[0], profile: reader.profile)
+        var responses: [Response] = []
+        while let item = reader.next(&d) { if case .record(let r) = item { responses.append(coder.code(r, columns: reader.columns, diagnostics: &d)) } }
+        #expect(responses.map(\.group) == ["cso", "private_sector", nil])
+        #expect(coder.unmappedGroups == ["Autre": 1])
+        #expect(responses[0].choices.first?.options == ["funding", "other"])
+        #expect(responses[0].choices.first?.other == "mentoring")
+        #expect(responses[1].choices.first?.missing == .blank)
+        #expect(coder.boundColumns == [0, 1, 2, 3, 4])
+    }
+}
