@@ -49,6 +49,6 @@ let package = Package(
         .testTarget(name: "BarazaStoreTests", dependencies: ["BarazaStore"], swiftSettings: strict),
         .testTarget(name: "BarazaAnalysisTests", dependencies: ["BarazaAnalysis"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "BarazaReportingTests", dependencies: ["BarazaReporting", "BarazaAnalysis"], swiftSettings: strict),
-        .testTarget(name: "BarazaPipelineTests", dependencies: ["BarazaPipeline", "BarazaIngest", "BarazaCoding", "BarazaStore", "BarazaSynth", "BarazaAnalysis", "baraza"], swiftSettings: strict),
+        .testTarget(name: "BarazaPipelineTests", dependencies: ["BarazaPipeline", "BarazaIngest", "BarazaCoding", "BarazaStore", "BarazaSynth", "BarazaAnalysis"], swiftSettings: strict),
     ]
 )
