@@ -2,8 +2,10 @@ import BarazaModel
 
 /// Reads a CSV export: sniffs encoding, delimiter and platform profile, then streams records.
 ///
-/// A record whose field count differs from the header's is rejected with its line (never
-/// shifted); trailing empty fields beyond the header (a trailing delimiter) are accepted.
+/// Field counts: extra fields that are empty (a trailing delimiter) are dropped; a record with
+/// more non-empty fields than the header is rejected with its line (its columns cannot be known);
+/// a record with fewer fields keeps its fields in place and reads the missing trailing ones as
+/// blank, with a warning. Nothing is ever shifted between columns.
 public struct CSVRecordReader: RecordSource {
     public let path: String
     public let profile: ExportProfile
@@ -73,6 +75,13 @@ public struct CSVRecordReader: RecordSource {
             var fields = row.fields
             if fields.count > columns.count, fields[columns.count...].allSatisfy(\.isEmpty) {
                 fields.removeLast(fields.count - columns.count)
+            }
+            if fields.count < columns.count {
+                // Exports omit empty trailing fields (ODK Central 2019 leaves `Status` unfilled): the
+                // fields present keep their columns, the missing ones at the end read as blank.
+                diagnostics.warning("record has \(fields.count) fields; expected \(columns.count): the last \(columns.count - fields.count) read as blank",
+                                    at: SourceLocation(file: path, line: row.line, column: 1), expected: "\(columns.count) fields", key: "csv.short.\(path)")
+                fields += Array(repeating: "", count: columns.count - fields.count)
             }
             if fields.count != columns.count {
                 let reason = "record has \(fields.count) fields; expected \(columns.count) (the header's)"

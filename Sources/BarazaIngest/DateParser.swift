@@ -10,8 +10,9 @@ import Foundation
 /// Anything else returns nil, and the caller keeps the text with a diagnostic.
 public enum DateParser {
     public static func parse(_ text: String) -> Date? {
-        let s = text.trimmingWhitespace()
+        var s = text.trimmingWhitespace()
         if s.isEmpty { return nil }
+        s = numericMonth(s)
         var nums: [Int] = []
         var current = ""
         var fraction = 0.0
@@ -79,6 +80,36 @@ public enum DateParser {
         let days = daysFromCivil(year, month, day)
         let t = Double(days * 86400 + hour * 3600 + minute * 60 + second - offsetSeconds) + fraction
         return Date(timeIntervalSince1970: t)
+    }
+
+    static let months: [String: Int] = [
+        "jan": 1, "january": 1, "janv": 1, "janvier": 1, "ene": 1, "enero": 1, "feb": 2, "february": 2, "fev": 2, "fevr": 2, "fevrier": 2,
+        "febrero": 2, "mar": 3, "march": 3, "mars": 3, "marzo": 3, "apr": 4, "april": 4, "avr": 4, "avril": 4, "abr": 4, "abril": 4,
+        "may": 5, "mai": 5, "mayo": 5, "jun": 6, "june": 6, "juin": 6, "junio": 6, "jul": 7, "july": 7, "juil": 7, "juillet": 7, "julio": 7,
+        "aug": 8, "august": 8, "aout": 8, "ago": 8, "agosto": 8, "sep": 9, "sept": 9, "september": 9, "septembre": 9, "septiembre": 9,
+        "oct": 10, "october": 10, "octobre": 10, "octubre": 10, "nov": 11, "november": 11, "novembre": 11, "noviembre": 11,
+        "dec": 12, "december": 12, "decembre": 12, "dic": 12, "diciembre": 12,
+    ]
+
+    /// "Apr 26, 2018 8:58:20 AM" → "04/26/2018 8:58:20 AM"; "26 avril 2018" → "26/04/2018".
+    static func numericMonth(_ s: String) -> String {
+        let words = s.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        guard words.count >= 3 else { return s }
+        func month(_ w: String) -> Int? {
+            let key = w.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ".,"))
+                .folding(options: .diacriticInsensitive, locale: nil)
+            return months[key]
+        }
+        let day = { (w: String) in Int(w.trimmingCharacters(in: CharacterSet(charactersIn: ","))) }
+        if let m = month(words[0]), let d = day(words[1]), let y = Int(words[2]) {
+            return String(format: "%02d/%02d/%04d", m, d, y) + (words.count > 3 ? " " + words[3...].joined(separator: " ") : "")
+        }
+        if let d = day(words[0]), let m = month(words[1]), let y = Int(words[2]), d > 0 {
+            // Day first, month named: written as day/month only when the day cannot be read as a month.
+            let text = d > 12 ? String(format: "%02d/%02d/%04d", d, m, y) : String(format: "%04d-%02d-%02d", y, m, d)
+            return text + (words.count > 3 ? (d > 12 ? " " : "T") + words[3...].joined(separator: " ") : "")
+        }
+        return s
     }
 
     /// Days since 1970-01-01 in the proleptic Gregorian calendar (Howard Hinnant's algorithm).

@@ -38,7 +38,11 @@ public struct ReadOptions: Sendable, Hashable {
 /// Opens the right reader for a path: a folder or `.xml` file gets the XML reader, anything else CSV.
 public enum ExportReader {
     public static func open(_ path: String, options: ReadOptions = ReadOptions(), diagnostics: inout Diagnostics) throws(IngestError) -> any RecordSource {
-        if isDirectory(path) || path.lowercased().hasSuffix(".xml") {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".sss") {
+            return try TripleSReader(path: path, diagnostics: &diagnostics)
+        }
+        if isDirectory(path) || lower.hasSuffix(".xml") || lower.hasSuffix(".lsr") {
             return try XMLRecordReader(path: path, options: options)
         }
         return try CSVRecordReader(path: path, options: options, diagnostics: &diagnostics)

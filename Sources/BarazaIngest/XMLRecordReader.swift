@@ -29,7 +29,7 @@ private let errorHandler: xmlStructuredErrorFunc = { context, error in
 /// become `@name` columns.
 public struct XMLRecordReader: RecordSource {
     public let path: String
-    public let profile: ExportProfile = .odkXML
+    public private(set) var profile: ExportProfile = .odkXML
     public let encoding: TextEncoding = .utf8
     public let delimiter: Character? = nil
     public let headerRows = 0
@@ -44,6 +44,8 @@ public struct XMLRecordReader: RecordSource {
     private let recordElement: String?
     /// Depth of record elements in the current file, once recognised.
     private var recordDepth: Int?
+    /// The record element's name when the recognised shape fixes it (LimeSurvey's `row`).
+    private var recognisedName: String?
 
     public init(path: String, options: ReadOptions = ReadOptions()) throws(IngestError) {
         self.path = path
@@ -73,6 +75,7 @@ public struct XMLRecordReader: RecordSource {
         sink = XMLErrorSink()
         reportedErrors = 0
         recordDepth = nil
+        recognisedName = nil
         reader = xmlReaderForFile(file, nil, Self.parseOptions)
         if let reader {
             xmlTextReaderSetStructuredErrorHandler(reader, errorHandler, Unmanaged.passUnretained(sink).toOpaque())
@@ -132,12 +135,16 @@ public struct XMLRecordReader: RecordSource {
         var instances: [String: Int] = [:]
         var pathParts: [String] = []
 
-        func setValue(_ column: String, _ value: String, group: [String], leaf: String) {
+        func setValue(_ rawColumn: String, _ value: String, group: [String], leaf: String) {
+            // LimeSurvey writes SGQA codes as elements with a leading underscore (`_981966X2X10`),
+            // since an XML name cannot start with a digit; its field list names them without.
+            var column = rawColumn
+            if profile == .limeSurvey, column.hasPrefix("_"), column.dropFirst().first?.isNumber == true { column.removeFirst() }
             let idx: Int
             if let i = columnIndex[column] { idx = i } else {
                 idx = columns.count
                 columnIndex[column] = idx
-                columns.append(ColumnHeader(name: column, leaf: leaf, groupPath: group))
+                columns.append(ColumnHeader(name: column, leaf: column == rawColumn ? leaf : column, groupPath: group))
             }
             if values.count <= idx { values.append(contentsOf: repeatElement("", count: idx + 1 - values.count)) }
             values[idx] = value
@@ -165,7 +172,7 @@ public struct XMLRecordReader: RecordSource {
                     recordDepth = recognise(reader, name: name, depth: depth)
                 }
                 if !inRecord {
-                    guard depth == recordDepth, recordElement == nil || recordElement == name else { continue }
+                    guard depth == recordDepth, (recordElement ?? recognisedName).map({ $0 == name }) ?? true else { continue }
                     inRecord = true
                     values = []
                     stack = []
@@ -220,13 +227,15 @@ public struct XMLRecordReader: RecordSource {
     }
 
     /// The depth at which records sit, decided at the root element.
-    private func recognise(_ reader: OpaquePointer, name: String, depth: Int) -> Int {
+    private mutating func recognise(_ reader: OpaquePointer, name: String, depth: Int) -> Int {
         if let recordElement { return recordElement == name ? depth : depth + 1 }
+        // A LimeSurvey response export (.lsr): <document><responses><rows><row>…
+        if name == "document" { profile = .limeSurvey; recognisedName = "row"; return depth + 3 }
         // An ODK/Kobo instance: the root is the form (it carries the form id).
         if xmlTextReaderGetAttribute(reader, "id").map({ p in free(p); return true }) ?? false { return depth }
         if name == "data" { return depth }
         // A KoboToolbox API page: <root><count/><next/><previous/><results><item>…
-        if name == "root" { return depth + 2 }
+        if name == "root" { profile = .koboToolbox; return depth + 2 }
         return depth + 1
     }
 }

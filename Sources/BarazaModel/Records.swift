@@ -7,6 +7,7 @@ public enum ExportProfile: String, Sendable, Hashable, Codable, CaseIterable {
     case googleForms = "google-forms"
     case limeSurvey = "limesurvey"
     case odkXML = "odk-xml"
+    case tripleS = "triple-s"
     case plainCSV = "csv"
 }
 

@@ -8,7 +8,8 @@ import Testing
 struct RealExportTests {
     static let root: String? = {
         var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<4 { url.deleteLastPathComponent() }
+        // Tests/BarazaIngestTests/RealExportTests.swift → the package root, then ../shared/realdata.
+        for _ in 0..<3 { url.deleteLastPathComponent() }
         let path = url.appendingPathComponent("../shared/realdata").standardizedFileURL.path
         return FileManager.default.fileExists(atPath: path) ? path : nil
     }()
@@ -47,9 +48,13 @@ struct RealExportTests {
 
     @Test(.enabled(if: root != nil, "../shared/realdata is absent"))
     func odkCentralMainTableAndRepeatParentLink() throws {
-        let (records, rejected, _, reader) = try readAll(Self.root! + "/odk/ruODK_build_Flora-Quadrat-0-4_1564384341.csv")
+        // A real quirk: 31 header columns, 30 fields per row (the trailing Status is never filled).
+        let (records, rejected, d, reader) = try readAll(Self.root! + "/odk/ruODK_build_Flora-Quadrat-0-4_1564384341.csv")
         #expect(reader.profile == .odk)
-        #expect(records.count == 2 && rejected.isEmpty)
+        try #require(records.count == 2 && rejected.isEmpty)
+        #expect(Self.value(reader, records[0], "Status") == "")
+        #expect(Self.value(reader, records[0], "SubmitterName") == "flora")
+        #expect(d.items.contains { $0.severity == .warning && $0.location?.line == 2 })
         #expect(Self.value(reader, records[0], "meta-instanceID") == "uuid:d5e78a78-34db-483d-978f-d9c9a3bc7b69")
         #expect(DateParser.parse(Self.value(reader, records[0], "SubmissionDate") ?? "") == Date(timeIntervalSince1970: 1_568_796_667.481))
         #expect(reader.columns.first { $0.name == "location-area_name" }?.groupPath == ["location"])
@@ -85,5 +90,93 @@ struct RealExportTests {
         #expect(Self.value(reader, records[0], "meta/instanceID")?.hasPrefix("uuid:") == true)
         let (page, _, _, _) = try readAll(Self.root! + "/kobo/kobo-transfer_api_v2_data_submission.xml")
         #expect(!page.isEmpty)
+    }
+
+    @Test(.enabled(if: root != nil, "../shared/realdata is absent"))
+    func koboCSVExportsWithRepeatsDotNamesAndBulkRows() throws {
+        let (nested, r1, _, nr) = try readAll(Self.root! + "/kobo/kpi_kobocat_nested_repeats.csv")
+        #expect(nested.count == 2 && r1.isEmpty)
+        #expect(Self.value(nr, nested[0], "kids/kids_details[1]/kids_name") == "Hansel")
+        #expect(Self.value(nr, nested[0], "kids/kids_details[2]/kids_name") == "Gretel")
+        #expect(nr.columns.first { $0.name == "kids/kids_details[1]/kids_name" }?.groupPath == ["kids", "kids_details[1]"] || nr.profile != .koboToolbox)
+        let (bulk, r2, _, _) = try readAll(Self.root! + "/kobo/kpi_kobocat_bulk_good.csv")
+        #expect(bulk.count == 9 && r2.isEmpty)
+        let (tut, _, _, _) = try readAll(Self.root! + "/kobo/kpi_kobocat_tutorial_w_repeats.csv")
+        #expect(tut.count == 1)
+        let (dots, _, _, dr) = try readAll(Self.root! + "/kobo/kpi_kobocat_userone_with_dot_name_fields.csv")
+        #expect(dots.count == 1 && Self.value(dr, dots[0], "Q1.1") == "Office")
+    }
+
+    @Test(.enabled(if: root != nil, "../shared/realdata is absent"))
+    func qualtricsInsightsWithPythonDictImportIds() throws {
+        for (name, n) in [("QualtricsTools_Multiple_Answer_MC_Questions__Insights_.csv", 5), ("QualtricsTools_No_Basis_for_Evaluation__Insights_.csv", 15),
+                          ("QualtricsTools_Test_Survey_for_Coded_Comments.csv", 10)] {
+            let (records, rejected, _, reader) = try readAll(Self.root! + "/qualtrics/" + name)
+            #expect(reader.profile == .qualtrics && reader.headerRows == 3, "\(name)")
+            #expect(records.count == n && rejected.isEmpty, "\(name): \(records.count)")
+            #expect(records.first?.values.first?.hasPrefix("R_") == true, "\(name)")
+        }
+        let (legacy, _, _, lr) = try readAll(Self.root! + "/qualtrics/QualtricsTools_Multiple_Answer_MC_Questions.csv")
+        #expect(lr.headerRows == 2 && legacy.count == 5)
+        #expect(legacy.first?.values.first == "R_bIVJQDOvulWU4BL")
+    }
+
+    @Test(.enabled(if: root != nil, "../shared/realdata is absent"))
+    func odkBriefcaseExportsAndNestedRepeatSubmission() throws {
+        let (all, _, _, ar) = try readAll(Self.root! + "/odk/briefcase_all-data-types.csv.expected")
+        #expect(ar.profile == .odk && all.count == 1)
+        let date = try #require(Self.value(ar, all[0], "SubmissionDate"))
+        #expect(DateParser.parse(date) == Date(timeIntervalSince1970: 1_524_733_100))   // Apr 26, 2018 8:58:20 AM (UTC)
+        let (choices, _, _, cr) = try readAll(Self.root! + "/odk/briefcase_choice-lists.csv.expected")
+        #expect(Self.value(cr, choices[0], "some_string/CHOICE_1") == "1")
+        #expect(cr.columns.first { $0.name == "some_group-yet_another_string" }?.groupPath == ["some_group"])
+        let (sub, _, _, sr) = try readAll(Self.root! + "/odk/briefcase_nested-repeats-submission.xml")
+        #expect(sub.count == 1)
+        #expect(Self.value(sr, sub[0], "@instanceID") == "uuid:0a1b861f-a5fd-4f49-846a-78dcf06cfc1b")
+        #expect(Self.value(sr, sub[0], "g1/t1") == "some text 1")
+        #expect(sr.columns.contains { $0.name.contains("g2[2]") })
+        let (veg, _, _, vr) = try readAll(Self.root! + "/odk/ruODK_build_Flora-Quadrat-0-4_1564384341-vegetation_stratum.csv")
+        #expect(veg.count == 7 && Self.value(vr, veg[0], "PARENT_KEY")?.hasPrefix("uuid:") == true)
+    }
+
+    @Test(.enabled(if: root != nil, "../shared/realdata is absent"))
+    func limeSurveyResponsesLSR() throws {
+        let (records, rejected, _, reader) = try readAll(Self.root! + "/limesurvey/survey_981966_responses.lsr")
+        #expect(reader.profile == .limeSurvey)
+        #expect(records.count == 2 && rejected.isEmpty)
+        #expect(Self.value(reader, records[0], "id") == "11")
+        #expect(Self.value(reader, records[0], "981966X1X3") == "RS answer here")
+        #expect(DateParser.parse(Self.value(reader, records[0], "submitdate") ?? "") == Date(timeIntervalSince1970: 1_408_654_142))
+    }
+
+    @Test(.enabled(if: root != nil, "../shared/realdata is absent"))
+    func tripleSFixedAndCSVDataWithCategoryLabels() throws {
+        for name in ["example1.sss", "example2.sss"] {
+            let (records, rejected, _, reader) = try readAll(Self.root! + "/triple-s/" + name)
+            #expect(reader.profile == .tripleS && records.count == 3 && rejected.isEmpty, "\(name)")
+            #expect(Self.value(reader, records[0], "RESPONDENT_ID") == "520001")
+            #expect(Self.value(reader, records[0], "Q2") == "No, this is the first visit")
+            #expect(Self.value(reader, records[0], "Q3") == "1 3 5 9")
+            #expect(Self.value(reader, records[0], "Q3.a") == "Nottingham Goose Fair")
+            #expect(Self.value(reader, records[2], "Q3.a") == "\"Heritage\" Zone")
+        }
+        let (house, _, _, hr) = try readAll(Self.root! + "/triple-s/hierarchy/householddata.sss")
+        #expect(house.count == 3 && Self.value(hr, house[0], "hnumber") == "010001")
+        var d = Diagnostics()
+        #expect(throws: IngestError.self) { _ = try ExportReader.open(Self.root! + "/triple-s/example3.sss", diagnostics: &d) }
+    }
+
+    @Test(.enabled(if: root != nil, "../shared/realdata is absent"))
+    func ddiCodebookCategoryLabels() throws {
+        var d = Diagnostics()
+        let ipums = try DDICodebook.read(Self.root! + "/ddi/ipumsr_cps_00157.xml", diagnostics: &d)
+        #expect(ipums.count == 8)
+        let month = try #require(ipums.first { $0.name == "MONTH" })
+        #expect(month.label == "Month" && month.startPosition == 10 && month.endPosition == 11)
+        #expect(month.categories.first?.value == "01" && month.categories.first?.label == "January")
+        #expect(month.categories.count == 12)
+        let dataverse = try DDICodebook.read(Self.root! + "/ddi/dataverse_dct_codebook.xml", diagnostics: &d)
+        #expect(dataverse.map(\.name).prefix(3) == ["Var1", "Var2", "Var3"])
+        #expect(d.items.isEmpty)
     }
 }

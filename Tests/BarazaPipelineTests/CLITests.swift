@@ -60,7 +60,7 @@ struct CLITests {
     @Test func rejectedRowsExitThreeAndGoToTheRejectsFile() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("baraza-cli-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try Data("id,grp,q1\n1,NGO,Agree\n2,NGO\n3,Ministry,Disagree\n".utf8).write(to: URL(fileURLWithPath: dir + "/a.csv"))
+        try Data("id,grp,q1\n1,NGO,Agree\n2,NGO,Agree,extra\n3,Ministry,Disagree\n".utf8).write(to: URL(fileURLWithPath: dir + "/a.csv"))
         try Data("""
         version: 1
         consultation: Tiny
@@ -70,7 +70,7 @@ struct CLITests {
         let r = try Self.run(["import", dir + "/c.yml"])
         #expect(r.status == 3, "\(r.err)")
         let rejects = try String(contentsOfFile: dir + "/c.rejects.csv", encoding: .utf8)
-        #expect(rejects.contains("a.csv,3,record has 2 fields; expected 3"))
+        #expect(rejects.contains("a.csv,3,record has 4 fields; expected 3"))
         let batches = try Self.run(["batches", dir + "/c.yml", "--json"])
         let list = try JSONSerialization.jsonObject(with: Data(batches.out.utf8)) as? [[String: Any]]
         #expect(list?.first?["responses"] as? Int == 2 && list?.first?["rejected"] as? Int == 1)
