@@ -53,22 +53,30 @@ public struct OpenTextCoder: Sendable {
     /// Word tokens of folded text with their character offsets.
     static func tokenize(_ folded: String) -> [Token] {
         var out: [Token] = []
-        var current = ""
+        var current = String.UnicodeScalarView()
         var start = 0
         var i = 0
         var clause = 0
-        for ch in folded {
-            if ch.isLetter || ch.isNumber {
-                if current.isEmpty { start = i }
-                current.append(ch)
+        for s in folded.unicodeScalars {
+            // ASCII is decided by value; only other scalars pay for a Unicode property look-up.
+            let isWord: Bool
+            if s.isASCII {
+                let v = s.value
+                isWord = (v >= 0x61 && v <= 0x7A) || (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A)
             } else {
-                if !current.isEmpty { out.append(Token(text: current, start: start, end: i, clause: clause)); current = "" }
+                isWord = s.properties.isAlphabetic || s.properties.numericType != nil
+            }
+            if isWord {
+                if current.isEmpty { start = i }
+                current.append(s)
+            } else {
+                if !current.isEmpty { out.append(Token(text: String(current), start: start, end: i, clause: clause)); current = String.UnicodeScalarView() }
                 // A negation does not reach across a clause boundary.
-                if ",;.:!?()".contains(ch) { clause += 1 }
+                if s.isASCII, ",;.:!?()".unicodeScalars.contains(s) { clause += 1 }
             }
             i += 1
         }
-        if !current.isEmpty { out.append(Token(text: current, start: start, end: i, clause: clause)) }
+        if !current.isEmpty { out.append(Token(text: String(current), start: start, end: i, clause: clause)) }
         return out
     }
 

@@ -16,6 +16,14 @@ public struct ResponseCoder {
     public let profile: ExportProfile
 
     private var scaleCoders: [String: ClosedAnswerCoder] = [:]
+    /// Per question: folded option label or alias → option code.
+    private let optionCodes: [String: [String: String]]
+    /// Folded missing label → kind (the built-in ones, not sentinels), for choice questions.
+    private static let missingLabels: [String: MissingKind] = {
+        var m: [String: MissingKind] = [:]
+        for (kind, labels) in BuiltInScales.missing where kind != .sentinel { for l in labels { m[Folding.fold(l)] = kind } }
+        return m
+    }()
     private let textCoders: [String: OpenTextCoder]
     private let groupMapper: GroupMapper
     private var boundColumnCount = -1
@@ -62,6 +70,14 @@ public struct ResponseCoder {
         for (id, rules) in consultation.codebooks { tc[id] = OpenTextCoder(codebook: id, rules: rules, negators: consultation.negators) }
         self.textCoders = tc
         self.groupMapper = GroupMapper(groups: consultation.groups)
+        var oc: [String: [String: String]] = [:]
+        for q in consultation.questions where q.type == .multiple || q.type == .single {
+            var m: [String: String] = [:]
+            for (alias, code) in q.optionAliases { m[Folding.fold(alias)] = code }
+            for o in q.options { m[Folding.fold(o)] = o }
+            oc[q.id] = m
+        }
+        self.optionCodes = oc
         for q in consultation.questions {
             if let s = q.scale, let scale = consultation.scales[s] { scaleCoders[s] = ClosedAnswerCoder(scale: scale) }
         }
@@ -155,7 +171,7 @@ public struct ResponseCoder {
             group = groupMapper.map(fixed) ?? fixed
         } else if let g = cell(binding.group) {
             rawGroup = g
-            group = groupMapper.map(g)
+            group = mapGroup(g)
         }
         // An organisation-name lookup fills a blank or unmapped group.
         if group == nil, let org = cell(binding.organisation), let g = source.groupLookup[Folding.fold(org)] {
@@ -184,7 +200,8 @@ public struct ResponseCoder {
         }
 
         var response = Response(respondentID: id, replaces: (replaces?.isEmpty ?? true) ? nil : replaces, group: group, rawGroup: rawGroup,
-                                country: country, wave: wave, submittedAt: submitted, weight: weight, location: record.location)
+                                country: country, wave: wave, submittedAt: submitted, weight: weight, location: record.location,
+                                rawValues: record.values)
         for q in consultation.questions {
             switch q.type {
             case .likert:
@@ -252,18 +269,21 @@ public struct ResponseCoder {
         return ChoiceAnswer(question: q.id, options: chosen.sorted(), missing: answered ? nil : .blank)
     }
 
+    /// Group answers repeat a handful of values; each distinct one is mapped once.
+    private var groupCache: [String: String?] = [:]
+    private mutating func mapGroup(_ raw: String) -> String? {
+        if let hit = groupCache[raw] { return hit }
+        let g = groupMapper.map(raw)
+        if groupCache.count < 10_000 { groupCache[raw] = g }
+        return g
+    }
+
     private func normaliseOption(_ raw: String, _ q: Question) -> String {
         let f = Folding.fold(raw)
-        if let code = q.options.first(where: { Folding.fold($0) == f }) { return code }
-        if let alias = q.optionAliases.first(where: { Folding.fold($0.key) == f }) { return alias.value }
-        return f
+        return optionCodes[q.id]?[f] ?? f
     }
 
     private func missingKind(_ t: String) -> MissingKind? {
-        let f = Folding.fold(t)
-        for (kind, labels) in BuiltInScales.missing where kind != .sentinel {
-            if labels.contains(where: { Folding.fold($0) == f }) { return kind }
-        }
-        return nil
+        Self.missingLabels[Folding.fold(t)]
     }
 }

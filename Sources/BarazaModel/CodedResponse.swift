@@ -62,10 +62,13 @@ public struct Response: Sendable, Hashable, Codable {
     public var answers: [CodedAnswer]
     public var choices: [ChoiceAnswer]
     public var texts: [TextAnswer]
+    /// The source record's fields as read, kept whole in the store ("nothing the user gave is lost").
+    public var rawValues: [String]
 
     public init(respondentID: String, replaces: String? = nil, group: String?, rawGroup: String, country: String?, wave: String?,
                 submittedAt: Date?, weight: Double? = nil, location: SourceLocation,
-                answers: [CodedAnswer] = [], choices: [ChoiceAnswer] = [], texts: [TextAnswer] = []) {
+                answers: [CodedAnswer] = [], choices: [ChoiceAnswer] = [], texts: [TextAnswer] = [], rawValues: [String] = []) {
+        self.rawValues = rawValues
         self.respondentID = respondentID; self.replaces = replaces; self.group = group; self.rawGroup = rawGroup
         self.country = country; self.wave = wave; self.submittedAt = submittedAt; self.weight = weight
         self.location = location; self.answers = answers; self.choices = choices; self.texts = texts

@@ -1,6 +1,17 @@
 import BarazaModel
 import GRDB
 
+/// An open answer with the codes that count for it, for `explain`, review and agreement.
+public struct StoredTextAnswer: Sendable, Hashable {
+    public var respondentID: String
+    public var question: String
+    public var text: String
+    public var codes: [String]
+    /// Who coded it, when a person's codes replaced the rules'.
+    public var coder: String?
+    public var byPerson: Bool
+}
+
 extension SQLiteStore {
     /// Stores a person's codes; they replace the rules' codes for those answers in every figure.
     /// A person's rows for an answer replace any earlier person's rows for it. Rows naming no
@@ -29,26 +40,36 @@ extension SQLiteStore {
         }
     }
 
-    /// Open answers no code counts for (neither a rule's nor a person's): the review queue.
-    public func reviewQueue() throws -> [(respondentID: String, question: String, text: String)] {
+    /// Every active open answer with the codes that count for it (a person's replace the rules').
+    /// `respondentID` limits it to one respondent.
+    public func textAnswers(respondentID: String? = nil) throws -> [StoredTextAnswer] {
         try db.read { db in
-            try Row.fetchAll(db, sql: Self.effectiveCodes + """
-                SELECT r.respondent_id, t.question, t.text FROM texts t JOIN responses r ON r.id = t.response_id
-                WHERE r.superseded_by IS NULL
-                  AND NOT EXISTS (SELECT 1 FROM eff e WHERE e.response_id = t.response_id AND e.question = t.question)
-                  AND NOT EXISTS (SELECT 1 FROM person_codes p WHERE p.respondent_id = r.respondent_id AND p.question = t.question)
-                ORDER BY r.respondent_id, t.question
-                """).map { ($0[0], $0[1], $0[2]) }
+            let registry = try Registry.load(db)
+            let coders = Dictionary(try Row.fetchAll(db, sql: "SELECT respondent_id || char(1) || question, max(coder) FROM person_codes GROUP BY 1")
+                .map { ($0[0] as String, $0[1] as String?) }, uniquingKeysWith: { a, _ in a })
+            var wanted: [(Int64, String, String, [String])] = []
+            try Self.scan(db, registry: registry) { r in
+                if let respondentID, r.respondentID != respondentID { return }
+                for t in r.coded { wanted.append((r.id, r.respondentID, t.question, t.codes.sorted())) }
+            }
+            let textStatement = try db.cachedStatement(sql: "SELECT text FROM texts WHERE response_id = ? AND question = ?")
+            return try wanted.map { rid, respondent, q, codes in
+                let key = respondent + "\u{1}" + q
+                let text = try String.fetchOne(textStatement, arguments: [rid, q]) ?? ""
+                return StoredTextAnswer(respondentID: respondent, question: q, text: text, codes: codes,
+                                        coder: coders[key] ?? nil, byPerson: coders.keys.contains(key))
+            }
         }
+    }
+
+    /// Open answers no code counts for and no person has reviewed: the review queue.
+    public func reviewQueue() throws -> [(respondentID: String, question: String, text: String)] {
+        try textAnswers().filter { $0.codes.isEmpty && !$0.byPerson }.sorted { ($0.respondentID, $0.question) < ($1.respondentID, $1.question) }
+            .map { ($0.respondentID, $0.question, $0.text) }
     }
 
     /// Every code that counts, as `respondent id, question, code` (for `agreement` and audits).
     public func effectiveCodeRows() throws -> [(respondentID: String, question: String, code: String)] {
-        try db.read { db in
-            try Row.fetchAll(db, sql: Self.effectiveCodes + """
-                SELECT r.respondent_id, e.question, e.code FROM eff e JOIN responses r ON r.id = e.response_id
-                WHERE r.superseded_by IS NULL ORDER BY 1, 2, 3
-                """).map { ($0[0], $0[1], $0[2]) }
-        }
+        try textAnswers().flatMap { t in t.codes.map { (t.respondentID, t.question, $0) } }.sorted { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }
     }
 }

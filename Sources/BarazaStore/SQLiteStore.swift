@@ -62,19 +62,23 @@ public final class SQLiteStore: ConsultationStore {
                 try db.execute(sql: "INSERT INTO unmapped_groups (batch_id, raw, count) VALUES (?, ?, ?)", arguments: [batchID, raw, n])
             }
             // Within the batch, the last record with a respondent id wins; earlier ones are duplicates.
+            // (UPDATE … FROM over a grouped table: a correlated subquery here went quadratic.)
             try db.execute(sql: """
-                UPDATE responses SET superseded_by = (SELECT max(n.id) FROM responses n WHERE n.batch_id = ?1 AND n.respondent_id = responses.respondent_id)
-                WHERE batch_id = ?1 AND id < (SELECT max(n.id) FROM responses n WHERE n.batch_id = ?1 AND n.respondent_id = responses.respondent_id)
+                UPDATE responses SET superseded_by = d.keep
+                FROM (SELECT respondent_id AS rid, max(id) AS keep FROM responses WHERE batch_id = ?1
+                      GROUP BY respondent_id HAVING count(*) > 1) AS d
+                WHERE responses.batch_id = ?1 AND responses.respondent_id = d.rid AND responses.id < d.keep
                 """, arguments: [batchID])
             let duplicates = db.changesCount
             // A later batch with the same respondent id, or naming it as replaced (deprecatedID), supersedes it.
             try db.execute(sql: """
-                UPDATE responses SET superseded_by = (
-                    SELECT max(n.id) FROM responses n WHERE n.batch_id = ?1 AND n.superseded_by IS NULL
-                      AND (n.respondent_id = responses.respondent_id OR n.replaces = responses.respondent_id))
-                WHERE batch_id != ?1 AND superseded_by IS NULL AND respondent_id IN (
-                    SELECT respondent_id FROM responses WHERE batch_id = ?1
-                    UNION SELECT replaces FROM responses WHERE batch_id = ?1 AND replaces IS NOT NULL)
+                WITH fresh(rid, keep) AS (
+                  SELECT respondent_id, max(id) FROM responses WHERE batch_id = ?1 AND superseded_by IS NULL GROUP BY respondent_id
+                  UNION ALL
+                  SELECT replaces, max(id) FROM responses WHERE batch_id = ?1 AND superseded_by IS NULL AND replaces IS NOT NULL GROUP BY replaces),
+                best(rid, keep) AS (SELECT rid, max(keep) FROM fresh GROUP BY rid)
+                UPDATE responses SET superseded_by = best.keep FROM best
+                WHERE responses.batch_id != ?1 AND responses.superseded_by IS NULL AND responses.respondent_id = best.rid
                 """, arguments: [batchID])
             let superseded = db.changesCount
             let responses = try Int.fetchOne(db, sql: "SELECT count(*) FROM responses WHERE batch_id = ?", arguments: [batchID]) ?? 0
@@ -123,83 +127,104 @@ public final class SQLiteStore: ConsultationStore {
     public func integrityCheck() throws -> String {
         try db.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "" }
     }
-
-    /// One response with its answers and code assignments, for `explain`.
-    public func explain(respondentID: String) throws -> [(question: String, text: String, code: String, rule: String, span: Range<Int>)] {
-        try db.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT t.question, t.text, c.code, c.rule, c.span_start, c.span_end FROM responses r
-                JOIN texts t ON t.response_id = r.id LEFT JOIN codes c ON c.response_id = r.id AND c.question = t.question
-                WHERE r.respondent_id = ?1 AND r.superseded_by IS NULL
-                  AND NOT EXISTS (SELECT 1 FROM person_codes p WHERE p.respondent_id = ?1 AND p.question = t.question)
-                UNION ALL
-                SELECT t.question, t.text, p.code, 'coded by ' || coalesce(p.coder, 'a person'), 0, 0 FROM responses r
-                JOIN texts t ON t.response_id = r.id JOIN person_codes p ON p.respondent_id = r.respondent_id AND p.question = t.question
-                WHERE r.respondent_id = ?1 AND r.superseded_by IS NULL
-                ORDER BY 1, 3
-                """, arguments: [respondentID]).map { row in
-                let s: Int = row["span_start"] ?? 0, e: Int = row["span_end"] ?? 0
-                return (row["question"], row["text"], row["code"] ?? "", row["rule"] ?? "", s..<max(s, e))
-            }
-        }
-    }
 }
 
-/// Writes one batch's rows with cached prepared statements, inside the import transaction.
+/// Writes one batch's rows with cached prepared statements, inside the import transaction: per
+/// response one row with its packed answers, its raw record, and its open answers' texts.
 struct SQLiteBatchSink: BatchSink {
     let db: Database
     let batchID: Int64
+    var registry: Registry
     let insertResponse: Statement
+    let insertRaw: Statement
     let insertAnswer: Statement
-    let insertChoice: Statement
     let insertText: Statement
-    let insertCode: Statement
 
     init(db: Database, batchID: Int64) throws {
         self.db = db
         self.batchID = batchID
+        registry = try Registry.load(db)
         insertResponse = try db.cachedStatement(sql: """
-            INSERT INTO responses (batch_id, respondent_id, replaces, source_file, source_line, grp, raw_group, country, wave, submitted_at, weight)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO responses (batch_id, respondent_id, replaces, source_file, source_line, grp, raw_group, country, wave, submitted_at, weight,
+                                   closed, chosen, coded)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
+        insertRaw = try db.cachedStatement(sql: "INSERT INTO raw_records (response_id, raw) VALUES (?, ?)")
         insertAnswer = try db.cachedStatement(sql: "INSERT INTO answers (response_id, question, value, missing, raw) VALUES (?, ?, ?, ?, ?)")
-        insertChoice = try db.cachedStatement(sql: "INSERT INTO choices (response_id, question, option, missing) VALUES (?, ?, ?, ?)")
         insertText = try db.cachedStatement(sql: "INSERT INTO texts (response_id, question, text) VALUES (?, ?, ?)")
-        insertCode = try db.cachedStatement(sql: "INSERT INTO codes (response_id, question, code, rule, span_start, span_end, source) VALUES (?, ?, ?, ?, ?, ?, ?)")
     }
 
     mutating func add(_ r: Response) throws {
-        try insertResponse.execute(arguments: [batchID, r.respondentID, r.replaces, r.location.file, r.location.line, r.group, r.rawGroup,
-                                               r.country, r.wave, r.submittedAt?.timeIntervalSince1970, r.weight ?? 1])
-        let rid = db.lastInsertedRowID
+        var closed: [UInt8] = []
+        var unpacked: [CodedAnswer] = []
         for a in r.answers {
-            let missing: String? = a.value != nil ? nil : (a.missing?.rawValue ?? "unrecognised")
-            try insertAnswer.execute(arguments: [rid, a.question, a.value, missing, a.raw])
+            guard let byte = PackedAnswers.closedByte(value: a.value, missing: a.missing) else { unpacked.append(a); continue }
+            let idx = try registry.question(a.question, db)
+            if closed.count < idx { closed += repeatElement(0, count: idx - closed.count) }
+            closed[idx - 1] = byte
         }
+        var chosen: [UInt8] = []
         for c in r.choices {
-            if c.options.isEmpty {
-                try insertChoice.execute(arguments: [rid, c.question, nil as String?, c.missing?.rawValue])
+            PackedAnswers.append16(try registry.question(c.question, db), to: &chosen)
+            if c.options.isEmpty, let m = c.missing {
+                chosen.append(255); chosen.append(PackedAnswers.missingByte(m)); continue
             }
-            for o in c.options { try insertChoice.execute(arguments: [rid, c.question, o, nil as String?]) }
-            // "Other (specify)" text is kept as an open answer of its own, so it reaches the review queue.
-            if let other = c.other { try insertText.execute(arguments: [rid, c.question + ".other", other]) }
+            chosen.append(UInt8(min(254, c.options.count)))
+            for o in c.options.prefix(254) { PackedAnswers.append32(try registry.option(c.question, o, db), to: &chosen) }
         }
+        var coded: [UInt8] = []
         for t in r.texts {
-            try insertText.execute(arguments: [rid, t.question, t.text])
-            for c in t.codes {
-                try insertCode.execute(arguments: [rid, c.question, c.code, c.rule, c.spanStart, c.spanEnd, c.source])
-            }
+            PackedAnswers.append16(try registry.question(t.question, db), to: &coded)
+            PackedAnswers.append32(t.text.count, to: &coded)
+            let codes = Array(Set(t.codes.map(\.code))).sorted()
+            coded.append(UInt8(min(254, codes.count)))
+            for c in codes.prefix(254) { PackedAnswers.append32(try registry.code(c, db), to: &coded) }
         }
+        try insertResponse.execute(arguments: [batchID, r.respondentID, r.replaces, r.location.file, r.location.line, r.group, r.rawGroup,
+                                               r.country, r.wave, r.submittedAt?.timeIntervalSince1970, r.weight ?? 1,
+                                               closed.isEmpty ? nil : Data(closed), chosen.isEmpty ? nil : Data(chosen),
+                                               coded.isEmpty ? nil : Data(coded)])
+        let rid = db.lastInsertedRowID
+        try insertRaw.execute(arguments: [rid, RawJSON.encode(r.rawValues)])
+        for a in unpacked {
+            try insertAnswer.execute(arguments: [rid, a.question, a.value, a.missing?.rawValue, a.raw])
+        }
+        for t in r.texts { try insertText.execute(arguments: [rid, t.question, t.text]) }
+        // "Other (specify)" text is kept as an open answer of its own, so it reaches the review queue.
+        for c in r.choices { if let other = c.other { try insertText.execute(arguments: [rid, c.question + ".other", other]) } }
     }
 
     mutating func reject(_ record: RejectedRecord) throws {
-        let json = String(decoding: (try? JSONEncoder().encode(record.values)) ?? Data("[]".utf8), as: UTF8.self)
         try db.execute(sql: "INSERT INTO rejects (batch_id, file, line, reason, raw_values) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [batchID, record.location.file, record.location.line, record.reason, json])
+                       arguments: [batchID, record.location.file, record.location.line, record.reason, RawJSON.encode(record.values)])
     }
 
     mutating func record(_ d: Diagnostic) throws {
         try db.execute(sql: "INSERT INTO diagnostics (batch_id, severity, file, line, col, message, expected) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        arguments: [batchID, d.severity.rawValue, d.location?.file, d.location?.line, d.location?.column, d.message, d.expected])
+    }
+}
+
+/// A JSON array of strings, written by hand: JSONEncoder was a measurable share of import time.
+enum RawJSON {
+    static func encode(_ values: [String]) -> String {
+        var out = "["
+        for (i, v) in values.enumerated() {
+            if i > 0 { out += "," }
+            out += "\""
+            for u in v.unicodeScalars {
+                switch u {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                default:
+                    if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+                }
+            }
+            out += "\""
+        }
+        return out + "]"
     }
 }

@@ -1,3 +1,5 @@
+import BarazaModel
+import Foundation
 import GRDB
 
 /// The store's schema, built and evolved only through GRDB migrations.
@@ -117,6 +119,78 @@ enum StoreSchema {
                 CREATE INDEX answers_question ON answers(question);
                 """)
         }
+        m.registerMigration("v3") { db in
+            // Packed answers (see PackedAnswers): one row per response instead of one per answer.
+            try db.execute(sql: """
+                CREATE TABLE questions (idx INTEGER PRIMARY KEY, question TEXT NOT NULL UNIQUE);
+                CREATE TABLE options (idx INTEGER PRIMARY KEY, question TEXT NOT NULL, option TEXT NOT NULL, UNIQUE (question, option));
+                CREATE TABLE code_ids (idx INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE);
+                ALTER TABLE responses ADD COLUMN closed BLOB;
+                ALTER TABLE responses ADD COLUMN chosen BLOB;
+                ALTER TABLE responses ADD COLUMN coded BLOB;
+                CREATE TABLE raw_records (
+                  response_id INTEGER PRIMARY KEY REFERENCES responses(id) ON DELETE CASCADE,
+                  raw TEXT NOT NULL
+                );
+                """)
+            try StoreSchema.packV2Rows(db)
+            try db.execute(sql: "DROP TABLE choices; DROP TABLE codes")
+        }
         return m
+    }
+
+    /// Moves answers, choices and codes written by schema v1/v2 (one row each) into the packed
+    /// columns. Closed answers that do not fit a byte stay in `answers`.
+    static func packV2Rows(_ db: Database) throws {
+        var registry = try Registry.load(db)
+        var closed: [Int64: [UInt8]] = [:]
+        var packed: [(Int64, String)] = []
+        for row in try Row.fetchAll(db, sql: "SELECT response_id, question, value, missing FROM answers ORDER BY response_id, question") {
+            let rid: Int64 = row[0], q: String = row[1]
+            let value: Double? = row[2]
+            let missing = (row[3] as String?).flatMap(MissingKind.init(rawValue:))
+            guard let byte = PackedAnswers.closedByte(value: value, missing: missing) else { continue }
+            let idx = try registry.question(q, db)
+            var b = closed[rid, default: []]
+            if b.count < idx { b += Array(repeating: 0, count: idx - b.count) }
+            b[idx - 1] = byte
+            closed[rid] = b
+            packed.append((rid, q))
+        }
+        for (rid, b) in closed { try db.execute(sql: "UPDATE responses SET closed = ? WHERE id = ?", arguments: [Data(b), rid]) }
+        for (rid, q) in packed { try db.execute(sql: "DELETE FROM answers WHERE response_id = ? AND question = ?", arguments: [rid, q]) }
+        var chosen: [Int64: [String: (options: [String], missing: MissingKind?)]] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT response_id, question, option, missing FROM choices ORDER BY response_id, question, option") {
+            let rid: Int64 = row[0], q: String = row[1]
+            var entry = chosen[rid, default: [:]][q] ?? ([], nil)
+            if let o: String = row[2] { entry.options.append(o) }
+            if let m: String = row[3] { entry.missing = MissingKind(rawValue: m) }
+            chosen[rid, default: [:]][q] = entry
+        }
+        for (rid, qs) in chosen {
+            var b: [UInt8] = []
+            for (q, e) in qs.sorted(by: { $0.key < $1.key }) {
+                PackedAnswers.append16(try registry.question(q, db), to: &b)
+                if e.options.isEmpty, let m = e.missing { b.append(255); b.append(PackedAnswers.missingByte(m)); continue }
+                b.append(UInt8(min(254, e.options.count)))
+                for o in e.options.prefix(254) { PackedAnswers.append32(try registry.option(q, o, db), to: &b) }
+            }
+            try db.execute(sql: "UPDATE responses SET chosen = ? WHERE id = ?", arguments: [Data(b), rid])
+        }
+        var coded: [Int64: [(String, Int, [String])]] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT t.response_id, t.question, length(t.text), group_concat(c.code, char(1)) FROM texts t LEFT JOIN codes c ON c.response_id = t.response_id AND c.question = t.question GROUP BY 1, 2 ORDER BY 1, 2") {
+            let codes = (row[3] as String?)?.split(separator: "\u{1}").map(String.init) ?? []
+            coded[row[0], default: []].append((row[1], row[2], Array(Set(codes)).sorted()))
+        }
+        for (rid, entries) in coded {
+            var b: [UInt8] = []
+            for (q, len, codes) in entries {
+                PackedAnswers.append16(try registry.question(q, db), to: &b)
+                PackedAnswers.append32(len, to: &b)
+                b.append(UInt8(min(254, codes.count)))
+                for c in codes.prefix(254) { PackedAnswers.append32(try registry.code(c, db), to: &b) }
+            }
+            try db.execute(sql: "UPDATE responses SET coded = ? WHERE id = ?", arguments: [Data(b), rid])
+        }
     }
 }

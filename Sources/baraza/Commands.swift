@@ -312,13 +312,8 @@ struct Explain: ParsableCommand {
 
     func run() throws {
         let c = try loadConsultation(consultation)
-        let rows = try openStore(c).explain(respondentID: respondent)
+        let rows = try Explainer.explain(c, store: try openStore(c), respondentID: respondent)
         if rows.isEmpty { Terminal.err("no open answers for respondent '\(respondent)'"); throw ExitCode(Exit.usage) }
-        for r in rows {
-            if r.code.isEmpty { Terminal.out("\(r.question): \"\(r.text)\" → no code (in the review queue)"); continue }
-            let folded = Array(Folding.fold(r.text))
-            let span = r.span.clamped(to: 0..<folded.count)
-            Terminal.out("\(r.question): \(r.code) ← rule \"\(r.rule)\" matched \"\(String(folded[span]))\" at \(span.lowerBound)–\(span.upperBound)")
-        }
+        for r in rows { Terminal.out("\(r.question): \(r.code ?? "no code") ← \(r.reason)") }
     }
 }

@@ -106,7 +106,7 @@ struct CSVReaderTests {
         #expect(!records[1].values[1].contains("\u{0}"))
     }
 
-    @Test(.timeLimit(.minutes(1))) func tenThousandColumnsAndAFiftyMegabyteField() throws {
+    @Test(.timeLimit(.minutes(3))) func tenThousandColumnsAndAFiftyMegabyteField() throws {
         let header = (0..<10_000).map { "c\($0)" }.joined(separator: ",")
         let row = (0..<10_000).map { String($0) }.joined(separator: ",")
         let (wide, _, _, reader) = try readAll(try tempFile(Array((header + "\n" + row + "\n").utf8)))

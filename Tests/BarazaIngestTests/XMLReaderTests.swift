@@ -19,7 +19,7 @@ struct XMLReaderTests {
         #expect(reader.columns.first { $0.name == "grp/q1" }?.leaf == "q1")
     }
 
-    @Test(.timeLimit(.minutes(1))) func billionLaughsIsStoppedAndNeverExpanded() throws {
+    @Test(.timeLimit(.minutes(3))) func billionLaughsIsStoppedAndNeverExpanded() throws {
         let (records, _, d, _) = try readAll(try fixture("billion_laughs.xml"))
         let text = records.flatMap(\.values).joined()
         #expect(text.count < 1000)
@@ -34,7 +34,7 @@ struct XMLReaderTests {
         #expect(!records.flatMap(\.values).joined().contains("TOP-SECRET"))
     }
 
-    @Test(.timeLimit(.minutes(1))) func absurdNestingEndsWithADiagnostic() throws {
+    @Test(.timeLimit(.minutes(3))) func absurdNestingEndsWithADiagnostic() throws {
         let depth = 10_000
         let xml = "<r>" + String(repeating: "<a>", count: depth) + "x" + String(repeating: "</a>", count: depth) + "</r>"
         let (_, _, d, _) = try readAll(try tempFile(Array(xml.utf8), ext: "xml"))

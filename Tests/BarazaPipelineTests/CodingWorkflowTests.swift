@@ -53,8 +53,12 @@ struct CodingWorkflowTests {
         #expect(try store.effectiveCodeRows().contains { $0.respondentID == first.respondentID && $0.code == "donor_dependency" })
         #expect(try !store.effectiveCodeRows().contains { $0.respondentID == first.respondentID && $0.question == "barriers" && $0.code == "credit_cost" })
         #expect(try store.reviewQueue().count == queue.count - (queue.isEmpty ? 0 : 1))
-        let why = try store.explain(respondentID: first.respondentID).filter { $0.question == "barriers" }
-        #expect(why.map(\.rule) == ["coded by amina"])
+        let why = try Explainer.explain(c, store: store, respondentID: first.respondentID).filter { $0.question == "barriers" }
+        #expect(why.map(\.reason) == ["coded by amina"])
+        // A rule's code is explained by its rule and matched span.
+        let ruled = try #require(try store.textAnswers().first { !$0.byPerson && $0.codes.contains("regulation") })
+        let reasons = try Explainer.explain(c, store: store, respondentID: ruled.respondentID).filter { $0.code == "regulation" }
+        #expect(reasons.first?.reason.hasPrefix("rule \"") == true && reasons.first?.reason.contains(" matched \"") == true)
     }
 
     @Test func agreementOnTheCommandLine() throws {

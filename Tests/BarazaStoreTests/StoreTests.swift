@@ -104,7 +104,7 @@ struct StoreTests {
     }
 
     @Test func schemaComesFromMigrations() throws {
-        #expect(try Self.tempStore().appliedMigrations() == ["v1", "v2"])
+        #expect(try Self.tempStore().appliedMigrations() == ["v1", "v2", "v3"])
     }
 }
 
@@ -122,7 +122,7 @@ struct MigrationTests {
             }
         }
         let store = try SQLiteStore(path: path)
-        #expect(try store.appliedMigrations() == ["v1", "v2"])
+        #expect(try store.appliedMigrations() == ["v1", "v2", "v3"])
         #expect(try store.batches().map(\.path) == ["old.csv"])
         let data = try store.aggregate(by: ["group"], themes: [:], quotesPerCode: 1)
         #expect(data.items["q1"]?[CellKey(group: "cso")]?.values[4]?.count == 1)

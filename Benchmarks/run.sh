@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Baraza against its peers on the reference workload (../shared/bench/gen_survey.py), in one go.
+#
+#   Benchmarks/run.sh [--rows N] [--xml-rows N] [--repeat K] [--scaling]
+#
+# Generates the workload (cached in Benchmarks/work/), installs the peers (DuckDB, Polars, pandas,
+# lxml) into a local virtual environment, builds Baraza in release mode, runs every engine K times
+# (median reported) on the same files, checks that all engines' group x question counts and means
+# agree, and prints wall time, CPU time, peak resident memory, MB/s and the ratio to DuckDB.
+# --scaling also times `baraza run` at 100k, 1M and 3M rows.
+set -euo pipefail
+cd "$(dirname "$0")"
+rows=1000000; xml_rows=200000; repeat=3; scaling=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rows) rows=$2; shift 2 ;;
+    --xml-rows) xml_rows=$2; shift 2 ;;
+    --repeat) repeat=$2; shift 2 ;;
+    --scaling) scaling=1; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+gen=../../shared/bench/gen_survey.py
+[ -f "$gen" ] || gen=../shared/bench/gen_survey.py
+[ -f "$gen" ] || { echo "gen_survey.py not found beside the checkout (../shared/bench)" >&2; exit 2; }
+mkdir -p work
+venv=work/venv
+if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
+"$venv/bin/python" -c "import duckdb, polars, pandas, lxml" 2>/dev/null || "$venv/bin/pip" install -q duckdb polars pandas lxml
+py="$venv/bin/python"
+
+csv="work/survey_${rows}.csv"; xml="work/survey_${xml_rows}.xml"
+[ -s "$csv" ] || { echo "generating $csv"; python3 "$gen" --rows "$rows" --seed 20240301 --csv "$csv"; }
+[ -s "$xml" ] || { echo "generating $xml"; python3 "$gen" --rows "$xml_rows" --xml-rows "$xml_rows" --seed 20240301 --xml "$xml"; }
+(cd .. && swift build -c release >/dev/null)
+baraza=../.build/release/baraza
+
+consultation() {  # $1 data file, $2 name → writes work/$2.yml
+  sed "s#work/survey.csv#$(basename "$1")#; s#work/survey.xml#$(basename "$1")#; s#^store: .*#store: $2.sqlite#; s#out: work/report[-a-z]*#out: $2#; s#^name: .*#name: $2#" \
+    "$( [[ "$1" == *.xml ]] && echo consultation-xml.yml || echo consultation.yml )" > "work/$2.yml"
+}
+
+results=work/results.tsv
+: > "$results"
+timed() {  # $1 engine label, $2 file measured (for MB/s), $3 output json (or -), rest: command. Runs $repeat times.
+  local label=$1 file=$2; shift 2
+  local walls=() cpus=() rss=()
+  for _ in $(seq "$repeat"); do
+    [ -n "${BEFORE:-}" ] && eval "$BEFORE"
+    /usr/bin/time -o work/time.txt -f "%e %U %S %M" "$@" >/dev/null 2>work/last.err || { echo "$label failed:" >&2; tail -5 work/last.err >&2; exit 1; }
+    local t; t=$(tail -1 work/time.txt)
+    walls+=("$(echo "$t" | awk '{print $1}')"); cpus+=("$(echo "$t" | awk '{print $2 + $3}')"); rss+=("$(echo "$t" | awk '{print $4}')")
+  done
+  local mid=$(( (repeat - 1) / 2 ))
+  local wall cpu maxrss
+  wall=$(printf '%s\n' "${walls[@]}" | sort -g | sed -n "$((mid + 1))p")
+  cpu=$(printf '%s\n' "${cpus[@]}" | sort -g | sed -n "$((mid + 1))p")
+  maxrss=$(printf '%s\n' "${rss[@]}" | sort -g | tail -1)
+  local bytes; bytes=$(stat -c %s "$file")
+  printf '%s\t%s\t%s\t%s\t%s\n' "$label" "$wall" "$cpu" "$maxrss" "$bytes" >> "$results"
+  printf '  %-34s %8.2f s wall (median of %d)\n' "$label" "$wall" "$repeat"
+}
+
+echo "CSV: $csv ($(du -h "$csv" | cut -f1)), $rows rows; XML: $xml ($(du -h "$xml" | cut -f1)), $xml_rows rows"
+cat "$csv" > /dev/null; cat "$xml" > /dev/null   # page cache, as for the peers' published figures
+timed "cat (the floor)" "$csv" cat "$csv"
+timed "DuckDB read_csv + SQL" "$csv" $py peers/duckdb_csv.py "$csv" work/duckdb.json
+timed "Polars scan_csv (streaming)" "$csv" $py peers/polars_csv.py "$csv" work/polars.json
+timed "pandas read_csv" "$csv" $py peers/pandas_csv.py "$csv" work/pandas.json
+consultation "$csv" bench-csv
+BEFORE="rm -rf work/bench-csv.sqlite* work/bench-csv" timed "baraza run (import all + report)" "$csv" $baraza run work/bench-csv.yml
+BEFORE="" timed "baraza report (from the store)" "$csv" $baraza report work/bench-csv.yml
+$py peers/baraza_items.py work/bench-csv/tables/items.csv work/baraza.json 2>/dev/null
+timed "lxml iterparse (XML)" "$xml" $py peers/lxml_xml.py "$xml" work/lxml.json
+consultation "$xml" bench-xml
+BEFORE="rm -rf work/bench-xml.sqlite* work/bench-xml" timed "baraza run XML (import all + report)" "$xml" $baraza run work/bench-xml.yml
+BEFORE=""
+$py peers/baraza_items.py work/bench-xml/tables/items.csv work/baraza-xml.json 2>/dev/null
+
+echo; echo "Do the engines agree? (group x question count and mean of the 30 Likert items)"
+$py peers/agree.py duckdb=work/duckdb.json polars=work/polars.json pandas=work/pandas.json baraza=work/baraza.json
+$py peers/agree.py lxml=work/lxml.json baraza-xml=work/baraza-xml.json
+
+if [ "$scaling" = 1 ]; then
+  echo; echo "Scaling of baraza run (import all + report):"
+  for n in 100000 1000000 3000000; do
+    f="work/survey_${n}.csv"; [ -s "$f" ] || python3 "$gen" --rows "$n" --seed 20240301 --csv "$f"
+    consultation "$f" "scale-$n"
+    BEFORE="rm -rf work/scale-$n.sqlite* work/scale-$n" repeat_saved=$repeat; repeat=1
+    timed "baraza run, $n rows" "$f" $baraza run "work/scale-$n.yml"
+    repeat=$repeat_saved; BEFORE=""
+  done
+fi
+
+echo; echo "| engine | job | median wall | CPU | peak RSS | MB/s | × DuckDB |"
+echo "|---|---|---:|---:|---:|---:|---:|"
+duck=$(awk -F'\t' '$1 ~ /^DuckDB/ {print $2}' "$results")
+awk -F'\t' -v duck="$duck" '{
+  mbs = ($2 > 0) ? $5 / 1e6 / $2 : 0
+  ratio = (duck > 0) ? sprintf("%.2f", $2 / duck) : "–"
+  printf "| %s | %s | %.2f s | %.2f s | %.0f MiB | %.0f | %s |\n", $1, ($5 > 0 ? sprintf("%.0f MB", $5 / 1e6) : ""), $2, $3, $4 / 1024, mbs, ratio
+}' "$results"

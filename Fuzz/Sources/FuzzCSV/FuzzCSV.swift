@@ -1,0 +1,58 @@
+import BarazaIngest
+import BarazaModel
+import Foundation
+
+/// Reads one input through the CSV reader and checks what must hold for any bytes at all:
+/// no crash, no hang, and every record it accepts is aligned with the reader's columns.
+func readOne(_ data: UnsafeRawBufferPointer) {
+    let path = "/dev/shm/baraza-fuzz-\(getpid()).csv"
+    FileManager.default.createFile(atPath: path, contents: Data(data))
+    defer { unlink(path) }
+    var d = Diagnostics()
+    guard var reader = try? ExportReader.open(path, diagnostics: &d) else { return }
+    var n = 0
+    while let item = reader.next(&d) {
+        n += 1
+        if case .record(let r) = item {
+            precondition(r.values.count <= reader.columns.count, "a record has more values than the reader has columns")
+            precondition(r.location.line >= 1, "a record without a line")
+        }
+        precondition(n < 10_000_000, "runaway record count")
+    }
+}
+
+#if BARAZA_FUZZ
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzTest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    readOne(UnsafeRawBufferPointer(start: data, count: size))
+    return 0
+}
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
+                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+
+/// SwiftPM links an executable's entry point under this name; libFuzzer's driver takes over here.
+@_cdecl("FuzzCSV_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var vector = argv
+    return LLVMFuzzerRunDriver(&count, &vector, fuzzTest)
+}
+#else
+/// Replay: reads every file named on the command line (a crash reproducer or a whole corpus).
+@main
+struct Replay {
+    static func main() {
+        for path in CommandLine.arguments.dropFirst() {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: path).map { path + "/" + $0 }) ?? [path]
+            for f in files.sorted() {
+                guard let data = FileManager.default.contents(atPath: f) else { continue }
+                data.withUnsafeBytes { readOne($0) }
+            }
+            print("replayed \(files.count) input(s) from \(path)")
+        }
+    }
+}
+#endif

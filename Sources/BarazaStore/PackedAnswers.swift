@@ -1,0 +1,93 @@
+import BarazaModel
+
+/// The packed encodings of a response's answers, stored as BLOBs on its row (schema v3).
+///
+/// One row per answer made imports and reports scale with answers × respondents (30 million rows
+/// for a million respondents); packed, an import writes one row per response and a report reads
+/// the responses once. Encodings, all little-endian:
+/// - `closed`: one byte per question index (1-based position): 0 not asked; 1...249 a scale
+///   value + 100 (values −99...149); 250 unrecognised; 251 blank; 252 don't know; 253 refused;
+///   254 not applicable; 255 sentinel. Values that do not fit (non-integers, large numbers) stay
+///   in the `answers` table.
+/// - `chosen`: per choice question `[question u16][n u8][option u32 × n]`, or n = 255 and one
+///   missing-kind byte when unanswered.
+/// - `coded`: per non-empty open answer `[question u16][text length u32][n u8][code u32 × n]`.
+enum PackedAnswers {
+    static let unrecognised: UInt8 = 250
+    static func missingByte(_ kind: MissingKind) -> UInt8 {
+        switch kind {
+        case .blank: 251
+        case .dontKnow: 252
+        case .refused: 253
+        case .notApplicable: 254
+        case .sentinel: 255
+        }
+    }
+    static func missingKind(_ byte: UInt8) -> MissingKind? {
+        switch byte {
+        case 251: .blank
+        case 252: .dontKnow
+        case 253: .refused
+        case 254: .notApplicable
+        case 255: .sentinel
+        default: nil
+        }
+    }
+
+    /// The byte for a closed answer, or nil when its value does not fit a byte.
+    static func closedByte(value: Double?, missing: MissingKind?) -> UInt8? {
+        if let value {
+            guard value == value.rounded(), value >= -99, value <= 149 else { return nil }
+            return UInt8(Int(value) + 100)
+        }
+        if let missing { return missingByte(missing) }
+        return unrecognised
+    }
+
+    static func append16(_ v: Int, to b: inout [UInt8]) { b.append(UInt8(v & 0xFF)); b.append(UInt8((v >> 8) & 0xFF)) }
+    static func append32(_ v: Int, to b: inout [UInt8]) { for s in stride(from: 0, to: 32, by: 8) { b.append(UInt8((v >> s) & 0xFF)) } }
+    static func read16(_ b: [UInt8], _ i: inout Int) -> Int? {
+        guard i + 2 <= b.count else { return nil }
+        defer { i += 2 }
+        return Int(b[i]) | Int(b[i + 1]) << 8
+    }
+    static func read32(_ b: [UInt8], _ i: inout Int) -> Int? {
+        guard i + 4 <= b.count else { return nil }
+        defer { i += 4 }
+        return Int(b[i]) | Int(b[i + 1]) << 8 | Int(b[i + 2]) << 16 | Int(b[i + 3]) << 24
+    }
+
+    struct Choice { var question: Int; var options: [Int]; var missing: MissingKind? }
+    struct Coded { var question: Int; var length: Int; var codes: [Int] }
+
+    static func decodeChosen(_ b: [UInt8]) -> [Choice] {
+        var out: [Choice] = []
+        var i = 0
+        while i < b.count {
+            guard let q = read16(b, &i), i < b.count else { break }
+            let n = Int(b[i]); i += 1
+            if n == 255 {
+                guard i < b.count else { break }
+                out.append(Choice(question: q, options: [], missing: missingKind(b[i]))); i += 1
+                continue
+            }
+            var opts: [Int] = []
+            for _ in 0..<n { if let o = read32(b, &i) { opts.append(o) } }
+            out.append(Choice(question: q, options: opts, missing: nil))
+        }
+        return out
+    }
+
+    static func decodeCoded(_ b: [UInt8]) -> [Coded] {
+        var out: [Coded] = []
+        var i = 0
+        while i < b.count {
+            guard let q = read16(b, &i), let len = read32(b, &i), i < b.count else { break }
+            let n = Int(b[i]); i += 1
+            var codes: [Int] = []
+            for _ in 0..<n { if let c = read32(b, &i) { codes.append(c) } }
+            out.append(Coded(question: q, length: len, codes: codes))
+        }
+        return out
+    }
+}
