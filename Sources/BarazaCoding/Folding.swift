@@ -32,7 +32,89 @@ public enum Folding {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Folded forms of U+00C0–U+024F (Latin-1 Supplement, Latin Extended-A and -B), generated with
+    /// Python's unicodedata (lower case, NFD, combining marks removed; œ → oe, æ → ae, ß → ss);
+    /// nil where the result is not ASCII. French, Spanish and Portuguese text folds through this
+    /// table without Foundation's decomposition.
+    static let latinTable: [String?] = [
+        "a", "a", "a", "a", "a", "a", "ae", "c",
+        "e", "e", "e", "e", "i", "i", "i", "i",
+        nil, "n", "o", "o", "o", "o", "o", nil,
+        nil, "u", "u", "u", "u", "y", nil, "ss",
+        "a", "a", "a", "a", "a", "a", "ae", "c",
+        "e", "e", "e", "e", "i", "i", "i", "i",
+        nil, "n", "o", "o", "o", "o", "o", nil,
+        nil, "u", "u", "u", "u", "y", nil, "y",
+        "a", "a", "a", "a", "a", "a", "c", "c",
+        "c", "c", "c", "c", "c", "c", "d", "d",
+        nil, nil, "e", "e", "e", "e", "e", "e",
+        "e", "e", "e", "e", "g", "g", "g", "g",
+        "g", "g", "g", "g", "h", "h", nil, nil,
+        "i", "i", "i", "i", "i", "i", "i", "i",
+        "i", nil, nil, nil, "j", "j", "k", "k",
+        nil, "l", "l", "l", "l", "l", "l", nil,
+        nil, nil, nil, "n", "n", "n", "n", "n",
+        "n", nil, nil, nil, "o", "o", "o", "o",
+        "o", "o", "oe", "oe", "r", "r", "r", "r",
+        "r", "r", "s", "s", "s", "s", "s", "s",
+        "s", "s", "t", "t", "t", "t", nil, nil,
+        "u", "u", "u", "u", "u", "u", "u", "u",
+        "u", "u", "u", "u", "w", "w", "y", "y",
+        "y", "z", "z", "z", "z", "z", "z", nil,
+        nil, nil, nil, nil, nil, nil, nil, nil,
+        nil, nil, nil, nil, nil, nil, nil, nil,
+        nil, nil, nil, nil, nil, nil, nil, nil,
+        nil, nil, nil, nil, nil, nil, nil, nil,
+        "o", "o", nil, nil, nil, nil, nil, nil,
+        nil, nil, nil, nil, nil, nil, nil, "u",
+        "u", nil, nil, nil, nil, nil, nil, nil,
+        nil, nil, nil, nil, nil, nil, nil, nil,
+        nil, nil, nil, nil, nil, nil, nil, nil,
+        nil, nil, nil, nil, nil, "a", "a", "i",
+        "i", "o", "o", "u", "u", "u", "u", "u",
+        "u", "u", "u", "u", "u", nil, "a", "a",
+        "a", "a", nil, nil, nil, nil, "g", "g",
+        "k", "k", "o", "o", "o", "o", nil, nil,
+        "j", nil, nil, nil, "g", "g", nil, nil,
+        "n", "n", "a", "a", nil, nil, nil, nil,
+        "a", "a", "a", "a", "e", "e", "e", "e",
+        "i", "i", "i", "i", "o", "o", "o", "o",
+        "r", "r", "r", "r", "u", "u", "u", "u",
+        "s", "s", "t", "t", nil, nil, "h", "h",
+        nil, nil, nil, nil, nil, nil, "a", "a",
+        "e", "e", "o", "o", "o", "o", "o", "o",
+        "o", "o", "y", "y", nil, nil, nil, nil,
+        nil, nil, nil, nil, nil, nil, nil, nil,
+        nil, nil, nil, nil, nil, nil, nil, nil,
+        nil, nil, nil, nil, nil, nil, nil, nil,
+    ]
+
     static func foldUnicode(_ text: String) -> String {
+        // Fast path: every scalar is ASCII or in the Latin table.
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        var pendingSpace = false
+        var simple = true
+        for u in text.unicodeScalars {
+            let v = u.value
+            if v < 0x80 {
+                let b = UInt8(v)
+                if b == 0x20 || (0x09...0x0D).contains(b) || b == UInt8(ascii: "_") { pendingSpace = !out.isEmpty; continue }
+                if pendingSpace { out.append(0x20); pendingSpace = false }
+                out.append(b >= 0x41 && b <= 0x5A ? b + 0x20 : (b == UInt8(ascii: "`") ? UInt8(ascii: "'") : b))
+            } else if v >= 0xC0 && v < 0x250, let f = latinTable[Int(v - 0xC0)] {
+                if pendingSpace { out.append(0x20); pendingSpace = false }
+                out.append(contentsOf: f.utf8)
+            } else {
+                simple = false
+                break
+            }
+        }
+        if simple { return String(decoding: out, as: UTF8.self) }
+        return foldGeneral(text)
+    }
+
+    static func foldGeneral(_ text: String) -> String {
         var out = String.UnicodeScalarView()
         var pendingSpace = false
         let lowered = text.lowercased()

@@ -80,6 +80,15 @@ public struct OpenTextCoder: Sendable {
         return out
     }
 
+    private func matches(_ p: Pattern, at i: Int, _ tokens: [Token]) -> Bool {
+        guard i + p.tokens.count <= tokens.count else { return false }
+        for (k, t) in p.tokens.enumerated() {
+            let w = tokens[i + k].text
+            if t.prefix ? !w.hasPrefix(t.text) : w != t.text { return false }
+        }
+        return true
+    }
+
     private func matchPositions(_ p: Pattern, _ tokens: [Token]) -> [Int] {
         guard !p.tokens.isEmpty, tokens.count >= p.tokens.count else { return [] }
         var hits: [Int] = []
@@ -98,6 +107,17 @@ public struct OpenTextCoder: Sendable {
     public func code(_ text: String, question: String) -> [CodeAssignment] {
         let tokens = Self.tokenize(Folding.fold(text))
         if tokens.isEmpty { return [] }
+        // Patterns whose first word is exact only need to look where that word occurs.
+        var positions: [String: [Int]] = [:]
+        for (i, t) in tokens.enumerated() { positions[t.text, default: []].append(i) }
+        func matchPositions(_ p: Pattern, _ tokens: [Token]) -> [Int] {
+            guard let first = p.tokens.first else { return [] }
+            if !first.prefix {
+                guard let starts = positions[first.text] else { return [] }
+                return starts.filter { i in self.matches(p, at: i, tokens) }
+            }
+            return self.matchPositions(p, tokens)
+        }
         var out: [CodeAssignment] = []
         for rule in rules {
             if rule.excludes.contains(where: { !matchPositions($0, tokens).isEmpty }) { continue }

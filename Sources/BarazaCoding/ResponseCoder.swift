@@ -8,7 +8,7 @@ import Foundation
 /// then turns each record into a `Response`: scale values, missing kinds, chosen options, coded
 /// open text, stakeholder group, country, wave. What cannot be mapped is counted for the report
 /// (`unknownLabels`, `unmappedGroups`), never guessed.
-public struct ResponseCoder {
+public struct ResponseCoder: Sendable {
     public let consultation: Consultation
     public let source: SourceSpec
     public let wave: String?
@@ -35,6 +35,21 @@ public struct ResponseCoder {
     public private(set) var unmappedGroups: [String: Int] = [:]
     /// Questions with no column in this file.
     public private(set) var unboundQuestions: [String] = []
+
+    /// Adds another coder's counts (a copy that coded other records of the same file in parallel).
+    public mutating func mergeCounts(from other: ResponseCoder) {
+        for (q, labels) in other.unknownLabels { for (raw, n) in labels { unknownLabels[q, default: [:]][raw, default: 0] += n } }
+        for (g, n) in other.unmappedGroups { unmappedGroups[g, default: 0] += n }
+        if unboundQuestions.isEmpty { unboundQuestions = other.unboundQuestions }
+    }
+
+    /// The same coder with its counts cleared, to code a share of the records in parallel.
+    public func freshCopy() -> ResponseCoder {
+        var c = self
+        c.unknownLabels = [:]
+        c.unmappedGroups = [:]
+        return c
+    }
 
     struct Binding {
         var question: [String: Int] = [:]

@@ -69,16 +69,27 @@ public struct ImportJob {
             let progress = self.progress
             let batch = try store.importBatch(input) { sink in
                 var counts = BatchCounts()
-                while let item = reader.next(&local) {
-                    counts.records += 1
-                    switch item {
-                    case .record(let raw):
-                        try sink.add(coder.code(raw, columns: reader.columns, diagnostics: &local))
-                    case .rejected(let rejected):
-                        counts.rejected += 1
-                        try sink.reject(rejected)
+                // Records are read in chunks; each chunk is coded on both cores (two copies of the
+                // coder, counts merged after) and written in file order, so ids stay deterministic.
+                var chunk: [SourceRecord] = []
+                chunk.reserveCapacity(Self.chunkSize)
+                var done = false
+                while !done {
+                    chunk.removeAll(keepingCapacity: true)
+                    while chunk.count < Self.chunkSize, let item = reader.next(&local) { chunk.append(item) }
+                    done = chunk.count < Self.chunkSize
+                    if chunk.isEmpty { break }
+                    let coded = Self.code(chunk, columns: reader.columns, coder: &coder, diagnostics: &local)
+                    for item in coded {
+                        counts.records += 1
+                        switch item {
+                        case .response(let r): try sink.add(r)
+                        case .rejected(let rejected):
+                            counts.rejected += 1
+                            try sink.reject(rejected)
+                        }
                     }
-                    if counts.records % 10_000 == 0 { progress?(display, counts.records) }
+                    progress?(display, counts.records)
                 }
                 for q in coder.unboundQuestions {
                     local.note("question '\(q)' has no column in this file", at: SourceLocation(file: path, line: 1), key: "unbound.\(q)")
@@ -107,6 +118,45 @@ public struct ImportJob {
             return FileImportResult(path: display, outcome: .failed, batch: nil, format: nil, records: 0, responses: 0, rejected: 0,
                                     duplicates: 0, superseded: 0, message: "\(error)")
         }
+    }
+
+    static let chunkSize = 2048
+
+    enum Coded: Sendable {
+        case response(Response)
+        case rejected(RejectedRecord)
+    }
+
+    /// Codes a chunk of records, in two halves on two threads when it is large enough to pay.
+    static func code(_ chunk: [SourceRecord], columns: [ColumnHeader], coder: inout ResponseCoder, diagnostics: inout Diagnostics) -> [Coded] {
+        @Sendable func run(_ part: ArraySlice<SourceRecord>, _ c: inout ResponseCoder, _ d: inout Diagnostics) -> [Coded] {
+            part.map { item in
+                switch item {
+                case .record(let raw): .response(c.code(raw, columns: columns, diagnostics: &d))
+                case .rejected(let r): .rejected(r)
+                }
+            }
+        }
+        if chunk.count < 256 { return run(chunk[...], &coder, &diagnostics) }
+        let half = chunk.count / 2
+        let parts = [chunk[..<half], chunk[half...]]
+        let workers = ParallelSlots<(coder: ResponseCoder, diagnostics: Diagnostics, out: [Coded])>(count: 2)
+        let template = coder.freshCopy()
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            var c = template
+            var d = Diagnostics()
+            let out = run(parts[i], &c, &d)
+            workers.set(i, (c, d, out))
+        }
+        var result: [Coded] = []
+        result.reserveCapacity(chunk.count)
+        for i in 0..<2 {
+            guard let w = workers.get(i) else { continue }
+            coder.mergeCounts(from: w.coder)
+            diagnostics.merge(w.diagnostics)
+            result += w.out
+        }
+        return result
     }
 
     /// Paths are recorded relative to the consultation's folder, so a store moves with its files.

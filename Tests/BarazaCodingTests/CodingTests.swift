@@ -125,3 +125,15 @@ struct GroupLookupAndOtherTests {
         #expect(coder.boundColumns == [0, 1, 2, 3, 4])
     }
 }
+
+struct FoldingTableTests {
+    @Test func theLatinFastPathAgreesWithFullUnicodeFolding() {
+        for v in 0xC0..<0x250 {
+            guard let scalar = Unicode.Scalar(v), let fast = Folding.latinTable[v - 0xC0] else { continue }
+            let s = "A" + String(Character(scalar)) + "b"
+            #expect(Folding.foldUnicode(s) == "a" + fast + "b")
+            #expect(Folding.foldGeneral(s) == "a" + fast + "b", "U+\(String(v, radix: 16)) \(String(Character(scalar)))")
+        }
+        #expect(Folding.fold("Ça VA, São Tomé — Œuvre") == Folding.foldGeneral("Ça VA, São Tomé — Œuvre"))
+    }
+}
