@@ -179,4 +179,33 @@ struct RealExportTests {
         #expect(dataverse.map(\.name).prefix(3) == ["Var1", "Var2", "Var3"])
         #expect(d.items.isEmpty)
     }
+
+    /// Every response export in ../shared/realdata is read through `ExportReader` without a crash,
+    /// with at least one record and none rejected. Form definitions, schemas, codebooks and
+    /// spreadsheets (.xlsx: neither CSV nor XML) are not response exports.
+    @Test(.enabled(if: root != nil, "../shared/realdata is absent"))
+    func everyResponseExportIsRead() throws {
+        let notResponses = ["ruODK_FloraQuadrat04_form.xml", "briefcase_choice-lists.xml", "briefcase_nested-repeats.xml",
+                            "survey_981966_en_quexml.xml", "survey_981966.lss", "sss_v20.dtd", "sss_v30.xsd", "example3.sss",
+                            "hierarchyDefinition.sss", "ipumsr_cps_00157.xml", "ipumsr_cps_00158.xml", "dataverse_dct_codebook.xml"]
+        let exts = [".csv", ".expected", ".xml", ".lsr", ".sss"]
+        var read = 0
+        let files = (FileManager.default.enumerator(atPath: Self.root!)?.allObjects as? [String] ?? []).sorted()
+        for rel in files where exts.contains(where: { rel.hasSuffix($0) }) && !notResponses.contains((rel as NSString).lastPathComponent) {
+            let (records, rejected, _, _) = try readAll(Self.root! + "/" + rel)
+            #expect(!records.isEmpty, "\(rel): no records")
+            #expect(rejected.isEmpty, "\(rel): \(rejected.count) rejected: \(rejected.first?.reason ?? "")")
+            read += 1
+        }
+        #expect(read >= 35)
+    }
+
+    @Test(.enabled(if: root != nil, "../shared/realdata is absent"))
+    func koboInstanceBehindTheNestedRepeatsCSV() throws {
+        let (records, _, _, reader) = try readAll(Self.root! + "/kobo/kpi_kobocat_nested_repeats_01.xml")
+        #expect(records.count == 1)
+        #expect(reader.columns.contains { $0.name.contains("kids_details[2]") })
+        let (problem, _, _, pr) = try readAll(Self.root! + "/odk/ruODK_submission_report_problem_7e67b4e4.xml")
+        #expect(problem.count == 1 && Self.value(pr, problem[0], "meta/instanceID")?.hasPrefix("uuid:") == true)
+    }
 }
