@@ -7,9 +7,8 @@ let package = Package(
     name: "BarazaFuzz",
     dependencies: [.package(name: "Baraza", path: "..")],
     targets: [
-        .executableTarget(name: "FuzzCSV", dependencies: [.product(name: "BarazaPipeline", package: "Baraza")],
-                          swiftSettings: [.swiftLanguageMode(.v6)]),
-        .executableTarget(name: "FuzzXML", dependencies: [.product(name: "BarazaPipeline", package: "Baraza")],
+        // One target for both readers; BARAZA_FUZZ_FORMAT=csv|xml picks which.
+        .executableTarget(name: "FuzzReaders", dependencies: [.product(name: "BarazaPipeline", package: "Baraza")],
                           swiftSettings: [.swiftLanguageMode(.v6)]),
     ]
 )

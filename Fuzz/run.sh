@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the CSV and XML readers with libFuzzer, both at once (one per core).
 # Usage: Fuzz/run.sh [SECONDS=600]. Findings (crash-*, timeout-*, oom-*) land in Fuzz/findings/;
-# replay one with: swift run --package-path Fuzz FuzzCSV Fuzz/findings/csv/crash-...
+# replay one with: BARAZA_FUZZ_FORMAT=csv swift run --package-path Fuzz FuzzReaders Fuzz/findings/csv/crash-...
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${1:-600}"
@@ -13,11 +13,11 @@ cp -n corpus/csv/* work/csv/ 2>/dev/null || true
 cp -n corpus/xml/* work/xml/ 2>/dev/null || true
 run() {
   local name=$1 kind=$2
-  "$bin/$name" "work/$kind" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+  BARAZA_FUZZ_FORMAT="$kind" "$bin/FuzzReaders" "work/$kind" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
     -artifact_prefix="findings/$kind/" -print_final_stats=1 > "findings/$kind.log" 2>&1 || true
   echo "== $name: $(grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' "findings/$kind.log" | tr '\n' ' ')"
   ls "findings/$kind" | sed 's/^/   finding: /' || true
 }
-run FuzzCSV csv &
-run FuzzXML xml &
+run "CSV reader" csv &
+run "XML reader" xml &
 wait

@@ -1,4 +1,3 @@
-internal import CLibXML2
 import BarazaModel
 import Foundation
 
@@ -22,48 +21,35 @@ public struct DDIVariable: Sendable, Hashable {
 /// consultation map coded data (`01` → "January") the same way as labelled exports.
 public enum DDICodebook {
     public static func read(_ path: String, diagnostics: inout Diagnostics) throws(IngestError) -> [DDIVariable] {
-        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue | XML_PARSE_COMPACT.rawValue)
-        guard let reader = xmlReaderForFile(path, nil, options) else { throw .fileNotReadable(path: path, reason: "cannot open XML") }
-        defer { xmlFreeTextReader(reader) }
-        func str(_ p: UnsafePointer<xmlChar>?) -> String { p.map { String(cString: $0) } ?? "" }
-        func attr(_ name: String) -> String? {
-            guard let p = xmlTextReaderGetAttribute(reader, name) else { return nil }
-            defer { free(p) }
-            return String(cString: p)
-        }
+        let xml = try XMLStream(path: path)
         var out: [DDIVariable] = []
         var current: DDIVariable?
         var inCategory = false
         var catValue = "", catLabel = ""
         var stack: [String] = []
         var text = ""
-        while true {
-            let status = xmlTextReaderRead(reader)
-            if status != 1 {
-                if status < 0 {
-                    diagnostics.error("DDI codebook is not well-formed XML", at: SourceLocation(file: path, line: Int(xmlTextReaderGetParserLineNumber(reader))),
-                                      expected: "well-formed XML")
+        while let step = xml.next() {
+            guard case .success(let node) = step else {
+                if case .failure(let e) = step {
+                    diagnostics.error("DDI codebook is not well-formed XML", at: SourceLocation(file: path, line: e.line), expected: "well-formed XML")
                 }
                 break
             }
-            let type = xmlTextReaderNodeType(reader)
-            let name = str(xmlTextReaderConstLocalName(reader))
-            switch type {
-            case Int32(XML_READER_TYPE_ELEMENT.rawValue):
-                let empty = xmlTextReaderIsEmptyElement(reader) == 1
+            switch node {
+            case .element(let name, let empty):
                 if name == "var" {
-                    current = DDIVariable(name: attr("name") ?? attr("ID") ?? "", label: "", categories: [])
+                    current = DDIVariable(name: xml.attribute("name") ?? xml.attribute("ID") ?? "", label: "", categories: [])
                 } else if name == "location", current != nil {
-                    current?.startPosition = attr("StartPos").flatMap { Int($0) }
-                    current?.endPosition = attr("EndPos").flatMap { Int($0) }
+                    current?.startPosition = xml.attribute("StartPos").flatMap { Int($0) }
+                    current?.endPosition = xml.attribute("EndPos").flatMap { Int($0) }
                 } else if name == "catgry" {
                     inCategory = true; catValue = ""; catLabel = ""
                 }
                 text = ""
                 if !empty { stack.append(name) }
-            case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue):
-                text += str(xmlTextReaderConstValue(reader))
-            case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
+            case .text(let t):
+                text += t
+            case .end(let name):
                 _ = stack.popLast()
                 let t = text.trimmingWhitespace()
                 switch name {
@@ -79,7 +65,8 @@ public enum DDICodebook {
                 default: break
                 }
                 text = ""
-            default: continue
+            case .other:
+                continue
             }
         }
         return out

@@ -1,4 +1,3 @@
-internal import CLibXML2
 import BarazaModel
 import Foundation
 
@@ -68,69 +67,55 @@ public struct TripleSReader: RecordSource {
     }
 
     static func readMetadata(_ path: String, _ diagnostics: inout Diagnostics) throws(IngestError) -> ([TripleSVariable], String, Int) {
-        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
-        guard let reader = xmlReaderForFile(path, nil, options) else { throw .fileNotReadable(path: path, reason: "cannot open XML") }
-        defer { xmlFreeTextReader(reader) }
-        func str(_ p: UnsafePointer<xmlChar>?) -> String { p.map { String(cString: $0) } ?? "" }
-        func attr(_ name: String) -> String? {
-            guard let p = xmlTextReaderGetAttribute(reader, name) else { return nil }
-            defer { free(p) }
-            return String(cString: p)
-        }
+        let xml = try XMLStream(path: path)
         var vars: [TripleSVariable] = []
         var current: TripleSVariable?
         var format = "fixed", skip = 0
         var stack: [String] = []
         var text = ""
         var valueCode: String?
-        var labelDepth = 0
-        while true {
-            let status = xmlTextReaderRead(reader)
-            if status != 1 {
-                if status < 0 {
-                    diagnostics.error("Triple-S metadata is not well-formed XML", at: SourceLocation(file: path, line: Int(xmlTextReaderGetParserLineNumber(reader))))
+        var inLabel = false
+        while let step = xml.next() {
+            guard case .success(let node) = step else {
+                if case .failure(let e) = step {
+                    diagnostics.error("Triple-S metadata is not well-formed XML", at: SourceLocation(file: path, line: e.line), expected: "well-formed XML")
                 }
                 break
             }
-            let type = xmlTextReaderNodeType(reader)
-            let name = str(xmlTextReaderConstLocalName(reader))
-            switch type {
-            case Int32(XML_READER_TYPE_ELEMENT.rawValue):
-                let empty = xmlTextReaderIsEmptyElement(reader) == 1
+            switch node {
+            case .element(let name, let empty):
                 switch name {
                 case "record":
-                    format = attr("format") ?? "fixed"
-                    skip = Int(attr("skip") ?? "0") ?? 0
+                    format = xml.attribute("format") ?? "fixed"
+                    skip = Int(xml.attribute("skip") ?? "0") ?? 0
                 case "variable":
-                    current = TripleSVariable(ident: attr("ident") ?? "", type: attr("type") ?? "character", name: "", label: "",
+                    current = TripleSVariable(ident: xml.attribute("ident") ?? "", type: xml.attribute("type") ?? "character", name: "", label: "",
                                               start: 0, finish: 0, values: [:])
                 case "position":
-                    let s = Int(attr("start") ?? "") ?? 0
+                    let s = Int(xml.attribute("start") ?? "") ?? 0
                     current?.start = s
-                    current?.finish = Int(attr("finish") ?? "") ?? s
+                    current?.finish = Int(xml.attribute("finish") ?? "") ?? s
                 case "spread":
-                    current?.subfields = Int(attr("subfields") ?? "")
+                    current?.subfields = Int(xml.attribute("subfields") ?? "")
                 case "value":
-                    valueCode = attr("code")
+                    valueCode = xml.attribute("code")
                 case "label":
-                    labelDepth = stack.count + 1
-                case "text":
-                    // Mode-specific label texts: keep the first, in the label's own text when it has none.
-                    break
+                    inLabel = true
                 default: break
                 }
                 text = ""
                 if !empty { stack.append(name) }
-            case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue):
-                text += str(xmlTextReaderConstValue(reader))
-                if labelDepth > 0, current != nil, current?.label.isEmpty == true, stack.last == "label" || stack.last == "text" {
+            case .text(let t):
+                text += t
+                // A label's own text, or its first mode-specific <text> when it has none.
+                if inLabel, current?.label.isEmpty == true, stack.last == "label" || stack.last == "text" {
                     current?.label = text.trimmingWhitespace()
                 }
-            case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
+            case .end(let name):
                 _ = stack.popLast()
                 switch name {
                 case "name": if stack.last == "variable" { current?.name = text.trimmingWhitespace() }
-                case "label": labelDepth = 0
+                case "label": inLabel = false
                 case "value":
                     if let code = valueCode { current?.values[code] = text.trimmingWhitespace() }
                     valueCode = nil
@@ -140,7 +125,8 @@ public struct TripleSReader: RecordSource {
                 default: break
                 }
                 text = ""
-            default: continue
+            case .other:
+                continue
             }
         }
         return (vars, format, skip)

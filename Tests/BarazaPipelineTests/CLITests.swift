@@ -13,9 +13,9 @@ struct CLITests {
         return url.appendingPathComponent(".build/debug/baraza").path
     }()
 
-    static func run(_ args: [String], cwd: String? = nil) throws -> (status: Int32, out: String, err: String) {
+    static func run(_ args: [String], cwd: String? = nil, executable: String = binary) throws -> (status: Int32, out: String, err: String) {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
+        p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
         if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
         let out = Pipe(), err = Pipe()

@@ -2,10 +2,14 @@ import BarazaIngest
 import BarazaModel
 import Foundation
 
-/// Reads one input through the XML reader and checks what must hold for any bytes at all:
-/// no crash, no hang, and every record it accepts is aligned with the reader's columns.
+/// Which reader to fuzz: `BARAZA_FUZZ_FORMAT=csv` (default) or `xml`; the input is written to a
+/// file with that extension and opened through `ExportReader`, as a user's export would be.
+let format = ProcessInfo.processInfo.environment["BARAZA_FUZZ_FORMAT"] == "xml" ? "xml" : "csv"
+
+/// Reads one input and checks what must hold for any bytes at all: no crash, no hang, and every
+/// record the reader accepts is aligned with its columns.
 func readOne(_ data: UnsafeRawBufferPointer) {
-    let path = "/dev/shm/baraza-fuzz-\(getpid()).xml"
+    let path = "/dev/shm/baraza-fuzz-\(getpid()).\(format)"
     FileManager.default.createFile(atPath: path, contents: Data(data))
     defer { unlink(path) }
     var d = Diagnostics()
@@ -34,7 +38,7 @@ func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
                          _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
 
 /// SwiftPM links an executable's entry point under this name; libFuzzer's driver takes over here.
-@_cdecl("FuzzXML_main")
+@_cdecl("FuzzReaders_main")
 public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     var count = argc
     var vector = argv
