@@ -372,7 +372,7 @@ private struct Parser {
         let sm = try mapping(item, "a source")
         try checkKeys(sm, allowed: ["path", "country", "wave", "group_column", "group", "country_column", "id_column",
                                     "submitted_column", "weight_column", "delimiter", "encoding", "format", "record_element",
-                                    "organisation_column", "group_lookup"], "a source")
+                                    "organisation_column", "group_lookup", "group_separator"], "a source")
         func opt(_ key: String) throws(ConsultationError) -> String? {
             guard let n = value(sm, key) else { return nil }
             return try string(n, key)
@@ -403,6 +403,7 @@ private struct Parser {
             options.profile = p
         }
         options.recordElement = try opt("record_element")
+        options.groupSeparator = try opt("group_separator")
         var lookup: [String: String] = [:]
         if let lp = try opt("group_lookup") {
             let lookupPath = joinPath(base, lp)

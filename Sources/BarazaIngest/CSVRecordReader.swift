@@ -45,6 +45,12 @@ public struct CSVRecordReader: RecordSource {
         self.profile = prof
         self.headerRows = min(hdr, head.count)
         var cols = ProfileDetector.columns(profile: prof, headerRows: head.prefix(headerRows).map(\.fields))
+        if let sep = options.groupSeparator, !sep.isEmpty {
+            cols = cols.map { c in
+                let parts = c.name.components(separatedBy: sep)
+                return ColumnHeader(name: c.name, leaf: parts.last ?? c.name, groupPath: Array(parts.dropLast()), subLabel: c.subLabel)
+            }
+        }
         // A trailing delimiter on the header line (legacy Qualtrics) makes an empty-named last
         // column; data rows' matching empty field is then dropped like any trailing delimiter.
         while let last = cols.last, last.name.isEmpty, cols.count > 1 { cols.removeLast() }

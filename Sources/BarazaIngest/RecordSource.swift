@@ -29,9 +29,14 @@ public struct ReadOptions: Sendable, Hashable {
     public var profile: ExportProfile?
     /// For XML: the element that holds one record; nil to recognise it.
     public var recordElement: String?
+    /// The group-path separator of CSV headers when it is not the platform's usual one (Kobo's
+    /// "group separator" export option, e.g. `.`); headers are split on it whatever the profile.
+    public var groupSeparator: String?
 
-    public init(delimiter: Character? = nil, encoding: TextEncoding? = nil, profile: ExportProfile? = nil, recordElement: String? = nil) {
+    public init(delimiter: Character? = nil, encoding: TextEncoding? = nil, profile: ExportProfile? = nil, recordElement: String? = nil,
+                groupSeparator: String? = nil) {
         self.delimiter = delimiter; self.encoding = encoding; self.profile = profile; self.recordElement = recordElement
+        self.groupSeparator = groupSeparator
     }
 }
 

@@ -208,4 +208,18 @@ struct RealExportTests {
         let (problem, _, _, pr) = try readAll(Self.root! + "/odk/ruODK_submission_report_problem_7e67b4e4.xml")
         #expect(problem.count == 1 && Self.value(pr, problem[0], "meta/instanceID")?.hasPrefix("uuid:") == true)
     }
+
+    @Test(.enabled(if: root != nil, "../shared/realdata is absent"))
+    func koboGroupSeparatorOtherThanSlash() throws {
+        let path = Self.root! + "/kobo/formpack_generated/formpack_grouped_translated__xml_dotsep_details.csv"
+        let (records, _, _, reader) = try readAll(path, options: ReadOptions(groupSeparator: "."))
+        #expect(reader.profile == .koboToolbox && !records.isEmpty)
+        let segments = try #require(reader.columns.first { $0.name == "external_characteristics.How_many_segments_does_your_body_have" })
+        #expect(segments.groupPath == ["external_characteristics"] && segments.leaf == "How_many_segments_does_your_body_have")
+        let radial = try #require(reader.columns.first { $0.name.hasSuffix(".radial") })
+        #expect(radial.groupPath == ["external_characteristics", "What_kind_of_symmetry_do_you_have"])
+        // Without the option, dotted names stay whole (real exports also use dots inside names: Q1.1).
+        let (_, _, _, plain) = try readAll(path)
+        #expect(plain.columns.first { $0.name == segments.name }?.groupPath == [])
+    }
 }
