@@ -135,15 +135,14 @@ private struct Parser {
         if let t = value(m, "themes") {
             if t.scalar?.string == "default" { themes = Theme.defaultFramework } else {
                 var list: [Theme] = []
-                var extending = false
                 for item in try sequence(t, "themes") {
-                    if item.scalar?.string == "default" { list += Theme.defaultFramework; extending = true; continue }
+                    // `default` in the list stands for the five enabling conditions, to extend them.
+                    if item.scalar?.string == "default" { list += Theme.defaultFramework; continue }
                     let tm = try mapping(item, "a theme")
                     let id = try string(try require(tm, "id", in: item, "a theme"), "theme id")
                     let label = try value(tm, "label").map { n throws(ConsultationError) in try string(n, "label") } ?? id
                     list.append(Theme(id: id, label: label))
                 }
-                _ = extending
                 themes = list
             }
         }

@@ -13,18 +13,12 @@ public enum DateParser {
         var s = text.trimmingWhitespace()
         if s.isEmpty { return nil }
         s = numericMonth(s)
-        var nums: [Int] = []
-        var current = ""
         var fraction = 0.0
         var offsetSeconds = 0
         var pm: Bool?
-        var chars = Array(s)
         // Offset: Z, +03:00, +0300, GMT+3, UTC-5
-        if chars.last == "Z" { chars.removeLast() }
-        var str = String(chars)
+        var str = s.hasSuffix("Z") ? String(s.dropLast()) : s
         // A trailing zone abbreviation (Google Forms writes "4:20:37 pm CET").
-        let zones = ["UTC": 0, "GMT": 0, "CET": 3600, "CEST": 7200, "WAT": 3600, "EAT": 10800, "CAT": 7200, "SAST": 7200, "WET": 0,
-                     "WEST": 3600, "EST": -18000, "EDT": -14400, "CST": -21600, "CDT": -18000, "PST": -28800, "PDT": -25200, "BST": 3600]
         if let space = str.lastIndex(of: " "), let z = zones[String(str[str.index(after: space)...]).uppercased()] {
             offsetSeconds = z
             str = String(str[..<space])
@@ -40,6 +34,7 @@ public enum DateParser {
             body = String(body.dropLast(2)).trimmingWhitespace()
         }
         var tokens: [(text: String, sep: Character?)] = []
+        var current = ""
         var lastSep: Character?
         for c in body {
             if c.isASCII && c.isNumber { current.append(c); continue }
@@ -51,7 +46,7 @@ public enum DateParser {
             fraction = Double("0." + tokens[6].text) ?? 0
             tokens.removeLast()
         }
-        nums = tokens.map { Int($0.text) ?? -1 }
+        let nums = tokens.map { Int($0.text) ?? -1 }
         guard nums.count == 3 || nums.count == 5 || nums.count == 6 else { return nil }
         var year: Int, month: Int, day: Int
         if nums[0] > 31 {
@@ -102,6 +97,10 @@ public enum DateParser {
         let idx = s.utf8.index(s.utf8.startIndex, offsetBy: start)
         return (sign * (hours * 3600 + minutes * 60), idx)
     }
+
+    /// Zone abbreviations seen in exports, with their offsets in seconds.
+    static let zones = ["UTC": 0, "GMT": 0, "CET": 3600, "CEST": 7200, "WAT": 3600, "EAT": 10800, "CAT": 7200, "SAST": 7200, "WET": 0,
+                        "WEST": 3600, "EST": -18000, "EDT": -14400, "CST": -21600, "CDT": -18000, "PST": -28800, "PDT": -25200, "BST": 3600]
 
     static let months: [String: Int] = [
         "jan": 1, "january": 1, "janv": 1, "janvier": 1, "ene": 1, "enero": 1, "feb": 2, "february": 2, "fev": 2, "fevr": 2, "fevrier": 2,

@@ -57,26 +57,7 @@ enum PackedAnswers {
         return Int(b[i]) | Int(b[i + 1]) << 8 | Int(b[i + 2]) << 16 | Int(b[i + 3]) << 24
     }
 
-    struct Choice { var question: Int; var options: [Int]; var missing: MissingKind? }
     struct Coded { var question: Int; var length: Int; var codes: [Int] }
-
-    static func decodeChosen(_ b: [UInt8]) -> [Choice] {
-        var out: [Choice] = []
-        var i = 0
-        while i < b.count {
-            guard let q = read16(b, &i), i < b.count else { break }
-            let n = Int(b[i]); i += 1
-            if n == 255 {
-                guard i < b.count else { break }
-                out.append(Choice(question: q, options: [], missing: missingKind(b[i]))); i += 1
-                continue
-            }
-            var opts: [Int] = []
-            for _ in 0..<n { if let o = read32(b, &i) { opts.append(o) } }
-            out.append(Choice(question: q, options: opts, missing: nil))
-        }
-        return out
-    }
 
     static func decodeCoded(_ b: [UInt8]) -> [Coded] {
         var out: [Coded] = []

@@ -15,39 +15,27 @@ extension SQLiteStore {
         return out
     }
 
-    /// One active response as the scan sees it.
-    struct ScannedResponse {
-        var id: Int64
-        var respondentID: String
-        var group: String?
-        var country: String?
-        var wave: String?
-        var weight: Double
-        var closed: [UInt8]
-        var chosen: [UInt8]
-        /// Open answers: question, text length, the codes that count (names).
-        var coded: [(question: String, length: Int, codes: [String])]
-    }
-
-    /// Visits every active (not superseded) response once, in id order, with its open-text codes
-    /// already resolved (a person's codes replace the rules' codes for that answer).
-    static func scan(_ db: Database, registry: Registry, _ visit: (ScannedResponse) throws -> Void) throws {
+    /// The open answers of every active (not superseded) response, in id order, with the codes
+    /// that count (a person's codes replace the rules' codes for that answer). The report's own
+    /// pass decodes the same blob inline, on its hot path; this one serves explain, review and
+    /// agreement.
+    static func codedAnswers(_ db: Database, registry: Registry, respondentID: String? = nil)
+        throws -> [(responseID: Int64, respondentID: String, question: String, codes: [String])] {
         let person = try personCodes(db)
-        let cursor = try Row.fetchCursor(db, sql: """
-            SELECT id, respondent_id, grp, country, wave, weight, closed, chosen, coded FROM responses
-            WHERE superseded_by IS NULL ORDER BY id
-            """)
+        var sql = "SELECT id, respondent_id, coded FROM responses WHERE superseded_by IS NULL AND coded IS NOT NULL"
+        var arguments: StatementArguments = []
+        if let respondentID { sql += " AND respondent_id = ?"; arguments = [respondentID] }
+        var out: [(Int64, String, String, [String])] = []
+        let cursor = try Row.fetchCursor(db, sql: sql + " ORDER BY id", arguments: arguments)
         while let row = try cursor.next() {
             let respondent: String = row[1]
             let overrides = person[respondent]
-            let coded = PackedAnswers.decodeCoded((row[8] as Data?).map { [UInt8]($0) } ?? []).compactMap { c -> (String, Int, [String])? in
-                guard let q = registry.questionName[c.question] else { return nil }
-                return (q, c.length, overrides?[q] ?? c.codes.compactMap { registry.codeName[$0] })
+            for c in PackedAnswers.decodeCoded((row[2] as Data?).map { [UInt8]($0) } ?? []) {
+                guard let q = registry.questionName[c.question] else { continue }
+                out.append((row[0], respondent, q, overrides?[q] ?? c.codes.compactMap { registry.codeName[$0] }))
             }
-            try visit(ScannedResponse(id: row[0], respondentID: respondent, group: row[2], country: row[3], wave: row[4], weight: row[5],
-                                      closed: (row[6] as Data?).map { [UInt8]($0) } ?? [], chosen: (row[7] as Data?).map { [UInt8]($0) } ?? [],
-                                      coded: coded))
         }
+        return out
     }
 
     /// Builds the frequency tables analysis needs in one pass over the active responses, so the
@@ -190,7 +178,7 @@ extension SQLiteStore {
                 let hasOverrides = !person.isEmpty
                 try row.withUnsafeData(atIndex: 8) { codedData in
                     guard let codedData else { return }
-                    try codedData.withUnsafeBytes { b in
+                    codedData.withUnsafeBytes { b in
                         var i = 0
                         while i + 7 <= b.count {
                             let q = Int(b[i]) | Int(b[i + 1]) << 8

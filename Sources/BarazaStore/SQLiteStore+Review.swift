@@ -47,11 +47,7 @@ extension SQLiteStore {
             let registry = try Registry.load(db)
             let coders = Dictionary(try Row.fetchAll(db, sql: "SELECT respondent_id || char(1) || question, max(coder) FROM person_codes GROUP BY 1")
                 .map { ($0[0] as String, $0[1] as String?) }, uniquingKeysWith: { a, _ in a })
-            var wanted: [(Int64, String, String, [String])] = []
-            try Self.scan(db, registry: registry) { r in
-                if let respondentID, r.respondentID != respondentID { return }
-                for t in r.coded { wanted.append((r.id, r.respondentID, t.question, t.codes.sorted())) }
-            }
+            let wanted = try Self.codedAnswers(db, registry: registry, respondentID: respondentID).map { ($0.responseID, $0.respondentID, $0.question, $0.codes.sorted()) }
             let textStatement = try db.cachedStatement(sql: "SELECT text FROM texts WHERE response_id = ? AND question = ?")
             return try wanted.map { rid, respondent, q, codes in
                 let key = respondent + "\u{1}" + q

@@ -34,7 +34,6 @@ struct CodingWorkflowTests {
         let (c, _) = try DemoEndToEndTests.runDemo(in: dir)
         let store = try SQLiteStore(path: c.storePath)
         let queue = try store.reviewQueue()
-        let before = try ReportJob(consultation: c, store: store).analyze()
         let rules = try store.effectiveCodeRows().filter { $0.question == "barriers" && $0.code == "credit_cost" }
         #expect(!rules.isEmpty)
         // A person says the first credit_cost answer is really about donor dependency, and codes a queued answer.
@@ -48,7 +47,6 @@ struct CodingWorkflowTests {
             try store.aggregate(by: ["group"], themes: [:], quotesPerCode: 0).codes["barriers"]?.values
                 .reduce(0) { $0 + ($1.options[code]?.count ?? 0) } ?? 0
         }
-        _ = before
         #expect(try tally("credit_cost") == rules.count - 1)
         #expect(try store.effectiveCodeRows().contains { $0.respondentID == first.respondentID && $0.code == "donor_dependency" })
         #expect(try !store.effectiveCodeRows().contains { $0.respondentID == first.respondentID && $0.question == "barriers" && $0.code == "credit_cost" })

@@ -163,7 +163,7 @@ struct DemoEndToEndTests {
         func files(_ root: String) throws -> [String] {
             (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? [])
                 .filter { !$0.contains("sqlite") && !$0.hasSuffix(".lock") && !$0.hasSuffix(".rejects.csv") }
-                .filter { var d: ObjCBool = false; FileManager.default.fileExists(atPath: root + "/" + $0, isDirectory: &d); return !d.boolValue }
+                .filter { var d: ObjCBool = false; _ = FileManager.default.fileExists(atPath: root + "/" + $0, isDirectory: &d); return !d.boolValue }
                 .sorted()
         }
         for (fresh, committed) in [(dir + "/Surveys", committedSurveys), (dir + "/report", committedReport)] {

@@ -64,7 +64,7 @@ struct StoreTests {
         let before = try store.aggregate(by: ["group"], themes: ["enabling_policies": ["q1"]], quotesPerCode: 3)
         let b2 = try Self.importBatch(store, "b2", [Self.response("r1", value: 5), Self.response("r3")], rejects: 2)
         #expect(try store.responseCounts() == (active: 3, superseded: 1))
-        try store.rollback(batch: b2.id)
+        _ = try store.rollback(batch: b2.id)
         let after = try store.aggregate(by: ["group"], themes: ["enabling_policies": ["q1"]], quotesPerCode: 3)
         #expect(after.items == before.items)
         #expect(after.themeScores == before.themeScores)
