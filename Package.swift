@@ -27,7 +27,8 @@ let package = Package(
         .target(name: "BarazaCoding", dependencies: ["BarazaModel", "BarazaIngest", "Yams"], swiftSettings: strict),
         .target(
             name: "BarazaStore",
-            dependencies: ["BarazaModel", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["BarazaModel", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "GRDBSQLite", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .target(name: "BarazaAnalysis", dependencies: ["BarazaModel"], swiftSettings: strict),

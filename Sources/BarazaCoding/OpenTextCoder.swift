@@ -27,6 +27,21 @@ public struct OpenTextCoder: Sendable {
     public let codebook: String
     private let rules: [CompiledRule]
     private let negators: Set<String>
+    var compiledRules: [CompiledRule] { rules }
+    func isNegator(_ token: String) -> Bool { negators.contains(token) }
+
+    /// How many clause marks (`,;.:!?()`) folded text holds: where `tokenize` starts new clauses.
+    static func clauseMarks(in folded: String) -> Int {
+        var n = 0
+        for b in folded.utf8 {
+            switch b {
+            case UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "."), UInt8(ascii: ":"), UInt8(ascii: "!"), UInt8(ascii: "?"),
+                 UInt8(ascii: "("), UInt8(ascii: ")"): n += 1
+            default: break
+            }
+        }
+        return n
+    }
     public let negationWindow: Int
 
     public init(codebook: String, rules: [CodeRule], negators: [String] = defaultNegators, negationWindow: Int = 3) {

@@ -167,41 +167,108 @@ public struct ResponseCoder: Sendable {
         boundColumnCount = columns.count
     }
 
+    /// What to do for each question, fixed when the columns are bound (no per-record look-ups by name).
+    struct Plan: Sendable {
+        var question: Question
+        var column: Int?
+        var scale: Int?
+        var codebook: Int?
+        var other: Int?
+    }
+    private var plans: [Plan] = []
+    private var scaleIDs: [String] = []
+    private var scaleCoderList: [ClosedAnswerCoder] = []
+    /// Memo caches keyed by a field's raw bytes (see `ByteMemo`): exports repeat a handful of labels,
+    /// group names, countries and option sets millions of times.
+    private var closedMemo: [ByteMemo<(code: ClosedCode, raw: String)>] = []
+    private var choiceMemo: [ByteMemo<ChoiceAnswer?>] = []
+    private var groupMemo = ByteMemo<(group: String?, raw: String)>(limit: 10_000)
+    private var countryMemo = ByteMemo<String?>(limit: 10_000)
+    private var scanners: [TextCodeScanner] = []
+    private var codebookIDs: [String] = []
+
+    private mutating func makePlans() {
+        if scanners.isEmpty {
+            codebookIDs = textCoders.keys.sorted()
+            scanners = codebookIDs.compactMap { textCoders[$0].map(TextCodeScanner.init) }
+            scaleIDs = scaleCoders.keys.sorted()
+            scaleCoderList = scaleIDs.compactMap { scaleCoders[$0] }
+            closedMemo = scaleIDs.map { _ in ByteMemo(limit: 10_000) }
+        }
+        plans = consultation.questions.map { q in
+            Plan(question: q, column: binding.question[q.id], scale: q.scale.flatMap { scaleIDs.firstIndex(of: $0) },
+                 codebook: q.codebook.flatMap { codebookIDs.firstIndex(of: $0) }, other: binding.other[q.id])
+        }
+        choiceMemo = plans.map { _ in ByteMemo(limit: 10_000) }
+    }
+
+    /// A field's text with white space trimmed; made from the bytes directly unless they start or end
+    /// with something that may be white space.
+    private static func trimmed(_ f: FieldRow, _ i: Int) -> String {
+        f.withField(i) { p in
+            guard let first = p.first, let last = p.last else { return "" }
+            let s = String(decoding: p, as: UTF8.self)
+            func plain(_ b: UInt8) -> Bool { b > 0x20 && b < 0x80 }
+            return plain(first) && plain(last) ? s : s.trimmingWhitespace()
+        }
+    }
+
     /// Codes one record. `columns` are the reader's columns as they stand now.
     public mutating func code(_ record: RawRecord, columns: [ColumnHeader], diagnostics: inout Diagnostics) -> Response {
-        if columns.count != boundColumnCount { bind(columns) }
-        let values = record.values
-        func cell(_ i: Int?) -> String? {
-            guard let i, i < values.count else { return nil }
-            return values[i]
+        if columns.count != boundColumnCount { bind(columns); makePlans() }
+        let f = record.fields
+        func has(_ i: Int?) -> Int? {
+            guard let i, i < f.count else { return nil }
+            return i
         }
-        let file = (record.location.file as NSString).lastPathComponent
-        var id = cell(binding.id)?.trimmingWhitespace() ?? ""
-        if id.isEmpty { id = "\(file):\(record.location.line)" }
-        let replaces = cell(binding.replaces)?.trimmingWhitespace()
+        func cell(_ i: Int?) -> String? { has(i).map(f.string) }
+        var id = has(binding.id).map { Self.trimmed(f, $0) } ?? ""
+        if id.isEmpty { id = "\((record.location.file as NSString).lastPathComponent):\(record.location.line)" }
+        let replaces = has(binding.replaces).map { Self.trimmed(f, $0) }
 
         var rawGroup = source.group ?? ""
         var group: String?
         if let fixed = source.group {
             group = groupMapper.map(fixed) ?? fixed
-        } else if let g = cell(binding.group) {
-            rawGroup = g
-            group = mapGroup(g)
+        } else if let c = has(binding.group) {
+            let hit = f.withField(c) { key in groupMemo.find(key).map { groupMemo[$0] } }
+            if let hit {
+                (group, rawGroup) = hit
+            } else {
+                rawGroup = f.string(c)
+                group = groupMapper.map(rawGroup)
+                f.withField(c) { key in _ = groupMemo.insert(key, (group, rawGroup)) }
+            }
         }
         // An organisation-name lookup fills a blank or unmapped group.
         if group == nil, let org = cell(binding.organisation), let g = source.groupLookup[Folding.fold(org)] {
             group = groupMapper.map(g) ?? g
         }
-        if group == nil, source.group == nil, let g = cell(binding.group) {
-            unmappedGroups[g.trimmingWhitespace(), default: 0] += 1
+        if group == nil, source.group == nil, has(binding.group) != nil {
+            unmappedGroups[rawGroup.trimmingWhitespace(), default: 0] += 1
         }
-        let country = cell(binding.country).map { $0.trimmingWhitespace() }.flatMap { $0.isEmpty ? nil : $0 } ?? self.country
+        var country = self.country
+        if let c = has(binding.country) {
+            let hit = f.withField(c) { key in countryMemo.find(key).map { countryMemo[$0] } }
+            let value: String?
+            if let hit { value = hit } else {
+                let t = Self.trimmed(f, c)
+                value = t.isEmpty ? nil : t
+                f.withField(c) { key in _ = countryMemo.insert(key, value) }
+            }
+            if let value { country = value }
+        }
         var submitted: Date?
-        if let s = cell(binding.submitted), !s.isEmpty {
-            submitted = DateParser.parse(s)
-            if submitted == nil {
-                diagnostics.warning("date '\(s)' not recognised; kept out of the submission time", at: record.location,
-                                    expected: "an ISO 8601, SurveyMonkey or Google Forms date", key: "date.\(source.path)")
+        if let c = has(binding.submitted), !f.isBlank(c) {
+            if let t = f.withField(c, DateParser.parseISO) {
+                submitted = Date(timeIntervalSince1970: t)
+            } else {
+                let s = f.string(c)
+                submitted = DateParser.parse(s)
+                if submitted == nil {
+                    diagnostics.warning("date '\(s)' not recognised; kept out of the submission time", at: record.location,
+                                        expected: "an ISO 8601, SurveyMonkey or Google Forms date", key: "date.\(source.path)")
+                }
             }
         }
         var weight: Double?
@@ -216,16 +283,25 @@ public struct ResponseCoder: Sendable {
 
         var response = Response(respondentID: id, replaces: (replaces?.isEmpty ?? true) ? nil : replaces, group: group, rawGroup: rawGroup,
                                 country: country, wave: wave, submittedAt: submitted, weight: weight, location: record.location,
-                                rawValues: record.values)
-        for q in consultation.questions {
+                                raw: record.fields)
+        response.answers.reserveCapacity(plans.count)
+        for k in plans.indices {
+            let plan = plans[k]
+            let q = plan.question
             switch q.type {
             case .likert:
-                guard let raw = cell(binding.question[q.id]), let sid = q.scale, var coder = scaleCoders[sid] else { continue }
-                let result = coder.code(raw)
-                scaleCoders[sid] = coder
+                guard let c = has(plan.column), let si = plan.scale else { continue }
+                let hit = f.withField(c) { key in closedMemo[si].find(key).map { closedMemo[si][$0] } }
+                let result: ClosedCode, raw: String
+                if let hit { (result, raw) = hit } else {
+                    raw = f.string(c)
+                    result = scaleCoderList[si].code(raw)
+                    f.withField(c) { key in _ = closedMemo[si].insert(key, (result, raw)) }
+                }
                 switch result {
                 case .value(let v):
-                    let value = q.reverse ? coder.scale.minValue + coder.scale.maxValue - v : v
+                    let scale = scaleCoderList[si].scale
+                    let value = q.reverse ? scale.minValue + scale.maxValue - v : v
                     response.answers.append(CodedAnswer(question: q.id, value: Double(value), missing: nil, raw: raw))
                 case .missing(let kind):
                     response.answers.append(CodedAnswer(question: q.id, value: nil, missing: kind, raw: raw))
@@ -234,7 +310,7 @@ public struct ResponseCoder: Sendable {
                     response.answers.append(CodedAnswer(question: q.id, value: nil, missing: nil, raw: raw))
                 }
             case .number:
-                guard let raw = cell(binding.question[q.id]) else { continue }
+                guard let raw = cell(plan.column) else { continue }
                 let t = raw.trimmingWhitespace()
                 if t.isEmpty {
                     response.answers.append(CodedAnswer(question: q.id, value: nil, missing: .blank, raw: raw))
@@ -246,15 +322,28 @@ public struct ResponseCoder: Sendable {
                     response.answers.append(CodedAnswer(question: q.id, value: nil, missing: nil, raw: raw))
                 }
             case .multiple, .single:
-                if var choice = codeChoice(q, cell: cell) {
-                    if let other = cell(binding.other[q.id])?.trimmingWhitespace(), !other.isEmpty { choice.other = other }
+                var choice: ChoiceAnswer?
+                if let c = has(plan.column) {
+                    let hit = f.withField(c) { key in choiceMemo[k].find(key).map { choiceMemo[k][$0] } }
+                    if let hit { choice = hit } else {
+                        choice = codeChoice(q, cell: cell)
+                        f.withField(c) { key in _ = choiceMemo[k].insert(key, choice) }
+                    }
+                } else {
+                    choice = codeChoice(q, cell: cell)
+                }
+                if var choice {
+                    if let o = has(plan.other) {
+                        let other = Self.trimmed(f, o)
+                        if !other.isEmpty { choice.other = other }
+                    }
                     response.choices.append(choice)
                 }
             case .text:
-                guard let raw = cell(binding.question[q.id]) else { continue }
-                let t = raw.trimmingWhitespace()
+                guard let c = has(plan.column), !f.isBlank(c) else { continue }
+                var t = Self.trimmed(f, c)
                 if t.isEmpty { continue }
-                let codes = q.codebook.flatMap { textCoders[$0] }?.code(t, question: q.id) ?? []
+                let codes = plan.codebook.map { b in t.withUTF8 { scanners[b].codes($0) } } ?? []
                 response.texts.append(TextAnswer(question: q.id, text: t, codes: codes))
             }
         }
@@ -282,15 +371,6 @@ public struct ResponseCoder: Sendable {
             if v != "0" && v != "false" && v != "no" && v != "non" { chosen.append(normaliseOption(opt, q)) }
         }
         return ChoiceAnswer(question: q.id, options: chosen.sorted(), missing: answered ? nil : .blank)
-    }
-
-    /// Group answers repeat a handful of values; each distinct one is mapped once.
-    private var groupCache: [String: String?] = [:]
-    private mutating func mapGroup(_ raw: String) -> String? {
-        if let hit = groupCache[raw] { return hit }
-        let g = groupMapper.map(raw)
-        if groupCache.count < 10_000 { groupCache[raw] = g }
-        return g
     }
 
     private func normaliseOption(_ raw: String, _ q: Question) -> String {

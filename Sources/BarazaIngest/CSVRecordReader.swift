@@ -68,33 +68,40 @@ public struct CSVRecordReader: RecordSource {
 
     public mutating func next(_ diagnostics: inout Diagnostics) -> SourceRecord? {
         while true {
-            let row: CSVRow
-            if !pending.isEmpty { row = pending.removeFirst() } else if let r = tokenizer.next(&diagnostics) { row = r } else { return nil }
-            let loc = SourceLocation(file: path, line: row.line, column: 1)
-            if row.fields.count == 1 && row.fields[0].isEmpty {
+            var row = FieldRow()
+            let line: Int, defect: String?
+            if !pending.isEmpty {
+                let p = pending.removeFirst()
+                row = FieldRow(p.fields); line = p.line; defect = p.defect
+            } else if let info = tokenizer.nextRow(into: &row, &diagnostics) {
+                (line, defect) = info
+            } else {
+                return nil
+            }
+            let loc = SourceLocation(file: path, line: line, column: 1)
+            if row.count == 1 && row.isBlank(0) {
                 diagnostics.note("empty line skipped", at: loc, key: "csv.emptyLine")
                 continue
             }
-            if let defect = row.defect {
-                return .rejected(RejectedRecord(location: loc, reason: defect, values: row.fields))
+            if let defect {
+                return .rejected(RejectedRecord(location: loc, reason: defect, values: row.strings))
             }
-            var fields = row.fields
-            if fields.count > columns.count, fields[columns.count...].allSatisfy(\.isEmpty) {
-                fields.removeLast(fields.count - columns.count)
+            if row.count > columns.count, (columns.count..<row.count).allSatisfy(row.isBlank) {
+                row.truncate(to: columns.count)
             }
-            if fields.count < columns.count {
+            if row.count < columns.count {
                 // Exports omit empty trailing fields (ODK Central 2019 leaves `Status` unfilled): the
                 // fields present keep their columns, the missing ones at the end read as blank.
-                diagnostics.warning("record has \(fields.count) fields; expected \(columns.count): the last \(columns.count - fields.count) read as blank",
-                                    at: SourceLocation(file: path, line: row.line, column: 1), expected: "\(columns.count) fields", key: "csv.short.\(path)")
-                fields += Array(repeating: "", count: columns.count - fields.count)
+                diagnostics.warning("record has \(row.count) fields; expected \(columns.count): the last \(columns.count - row.count) read as blank",
+                                    at: SourceLocation(file: path, line: line, column: 1), expected: "\(columns.count) fields", key: "csv.short.\(path)")
+                row.pad(to: columns.count)
             }
-            if fields.count != columns.count {
-                let reason = "record has \(fields.count) fields; expected \(columns.count) (the header's)"
+            if row.count != columns.count {
+                let reason = "record has \(row.count) fields; expected \(columns.count) (the header's)"
                 diagnostics.error(reason, at: loc, expected: "\(columns.count) fields")
-                return .rejected(RejectedRecord(location: loc, reason: reason, values: row.fields))
+                return .rejected(RejectedRecord(location: loc, reason: reason, values: row.strings))
             }
-            return .record(RawRecord(values: fields, location: loc))
+            return .record(RawRecord(fields: row, location: loc))
         }
     }
 }

@@ -28,7 +28,6 @@ public struct CSVTokenizer {
     private var utf16Carry: [UInt8] = []
 
     private var line = 1
-    private var column = 0
     /// Byte-order-mark bytes still to skip at the start of the raw file.
     private var skipBytes: Int
 
@@ -65,103 +64,181 @@ public struct CSVTokenizer {
         position = 0
     }
 
-    private mutating func nextByte() -> UInt8? {
-        if position >= buffer.count {
-            if atEOF { return nil }
-            refill()
-            while buffer.isEmpty && !atEOF { refill() }
-            if position >= buffer.count { return nil }
-        }
-        let b = buffer[position]
-        position += 1
-        return b
-    }
+    private enum State { case fieldStart, unquoted, quoted, quotedSawQuote, quotedSawCR, afterQuoted }
 
-    private mutating func peekByte() -> UInt8? {
-        if position >= buffer.count {
-            if atEOF { return nil }
-            refill()
-            while buffer.isEmpty && !atEOF { refill() }
-            if position >= buffer.count { return nil }
-        }
-        return buffer[position]
-    }
-
-    private enum State { case fieldStart, unquoted, quoted, afterQuoted }
+    /// Absolute offset of `buffer[0]` in the (decoded) byte stream, and of the current line's start.
+    private var chunkBase = 0
+    private var lineStart = 0
+    /// An unquoted CR ended the last record; a LF right after it belongs to that line end.
+    private var skipLF = false
+    /// The line on which each field of the current record ends (for diagnostics on repair).
+    private var fieldLines: [Int] = []
 
     /// The next record, or nil at end of file.
     public mutating func next(_ diagnostics: inout Diagnostics) -> CSVRow? {
-        var fields: [String] = []
-        var field: [UInt8] = []
+        var row = FieldRow()
+        guard let info = nextRow(into: &row, &diagnostics) else { return nil }
+        return CSVRow(fields: row.strings, line: info.line, defect: info.defect)
+    }
+
+    /// Reads the next record into `row` (cleared first), as valid UTF-8: the line it starts on and
+    /// a defect when it could not be read as it stands; nil at end of file.
+    ///
+    /// The hot loop scans runs of ordinary bytes and copies each run at once; a record is checked
+    /// for UTF-8 validity and NUL bytes as a whole, and only a record that needs repair is decoded
+    /// field by field (with the diagnostics).
+    public mutating func nextRow(into row: inout FieldRow, _ diagnostics: inout Diagnostics) -> (line: Int, defect: String?)? {
+        row.removeAll()
+        fieldLines.removeAll(keepingCapacity: true)
         var state = State.fieldStart
         let startLine = line
         var quoteLine = 0, quoteColumn = 0
         var sawAny = false
+        var high = false, nul = false
+        let delimiter = self.delimiter
+        let quote = Self.quote, lf = Self.lf, cr = Self.cr
+        let path = self.path
 
         func loc(_ l: Int, _ c: Int) -> SourceLocation { SourceLocation(file: path, line: l, column: c) }
 
         while true {
-            guard let b = nextByte() else {
+            if position >= buffer.count {
+                if !atEOF {
+                    chunkBase += buffer.count
+                    refill()
+                    continue
+                }
                 // End of file.
                 if !sawAny { return nil }
-                if state == .quoted {
+                switch state {
+                case .quoted, .quotedSawCR:
                     diagnostics.error("unterminated quoted field", at: loc(quoteLine, quoteColumn),
                                       expected: "a closing '\"' before the end of the file")
-                    fields.append(decode(field, &diagnostics, fieldLine: quoteLine))
-                    return CSVRow(fields: fields, line: startLine, defect: "unterminated quoted field starting at line \(quoteLine), column \(quoteColumn)")
+                    row.endField(); fieldLines.append(quoteLine)
+                    finish(&row, high: high, nul: nul, &diagnostics)
+                    return (startLine, "unterminated quoted field starting at line \(quoteLine), column \(quoteColumn)")
+                default:
+                    row.endField(); fieldLines.append(line)
+                    finish(&row, high: high, nul: nul, &diagnostics)
+                    return (startLine, nil)
                 }
-                fields.append(decode(field, &diagnostics, fieldLine: startLine))
-                return CSVRow(fields: fields, line: startLine)
             }
-            sawAny = true
-            column += 1
-
-            switch state {
-            case .fieldStart, .unquoted, .afterQuoted:
-                if b == delimiter {
-                    fields.append(decode(field, &diagnostics, fieldLine: line))
-                    field.removeAll(keepingCapacity: true)
-                    state = .fieldStart
-                } else if b == Self.lf || b == Self.cr {
-                    fields.append(decode(field, &diagnostics, fieldLine: line))
-                    newline()
-                    if b == Self.cr, peekByte() == Self.lf { _ = nextByte() }
-                    return CSVRow(fields: fields, line: startLine)
-                } else if b == Self.quote && state == .fieldStart {
-                    state = .quoted
-                    quoteLine = line; quoteColumn = column
-                } else {
-                    if state == .afterQuoted {
-                        diagnostics.warning("text after a closing quote is kept as part of the field", at: loc(line, column),
-                                            expected: "a delimiter or line end after a closing quote", key: "csv.afterQuote")
-                    } else if b == Self.quote {
-                        diagnostics.note("a quote inside an unquoted field is kept as text", at: loc(line, column), key: "csv.strayQuote")
-                    }
-                    if state == .fieldStart { state = .unquoted }
-                    field.append(b)
+            let buf = buffer
+            var i = position
+            let n = buf.count
+            var done = false
+            var line = self.line, lineStart = self.lineStart, skipLF = self.skipLF
+            let chunkBase = self.chunkBase
+            var fieldLines = self.fieldLines
+            self.fieldLines = []
+            buf.withUnsafeBufferPointer { p in
+                if skipLF {
+                    skipLF = false
+                    if p[i] == lf { i += 1; lineStart = chunkBase + i; return }
                 }
-            case .quoted:
-                if b == Self.quote {
-                    if peekByte() == Self.quote {
-                        _ = nextByte(); column += 1
-                        field.append(Self.quote)
-                    } else {
-                        state = .afterQuoted
+                sawAny = true
+                while i < n {
+                    let b = p[i]
+                    switch state {
+                    case .fieldStart, .unquoted, .afterQuoted:
+                        if b == delimiter {
+                            row.endField(); fieldLines.append(line)
+                            state = .fieldStart
+                            i += 1
+                        } else if b == lf || b == cr {
+                            row.endField(); fieldLines.append(line)
+                            i += 1
+                            line += 1
+                            if b == cr { if i < n { if p[i] == lf { i += 1 } } else { skipLF = true } }
+                            lineStart = chunkBase + i
+                            done = true
+                            return
+                        } else if b == quote && state == .fieldStart {
+                            state = .quoted
+                            quoteLine = line; quoteColumn = chunkBase + i - lineStart + 1
+                            i += 1
+                        } else if state == .afterQuoted || b == quote {
+                            let column = chunkBase + i - lineStart + 1
+                            if state == .afterQuoted {
+                                diagnostics.warning("text after a closing quote is kept as part of the field", at: loc(line, column),
+                                                    expected: "a delimiter or line end after a closing quote", key: "csv.afterQuote")
+                                state = .unquoted
+                            } else {
+                                diagnostics.note("a quote inside an unquoted field is kept as text", at: loc(line, column), key: "csv.strayQuote")
+                            }
+                            row.appendByte(b)
+                            if b >= 0x80 { high = true } else if b == 0 { nul = true }
+                            i += 1
+                        } else {
+                            state = .unquoted
+                            // A run of ordinary bytes, copied at once.
+                            let s = i
+                            while i < n {
+                                let c = p[i]
+                                if c == delimiter || c == lf || c == cr || c == quote { break }
+                                if c >= 0x80 { high = true } else if c == 0 { nul = true }
+                                i += 1
+                            }
+                            row.appendBytes(UnsafeBufferPointer(rebasing: p[s..<i]))
+                        }
+                    case .quoted:
+                        if b == quote {
+                            state = .quotedSawQuote
+                            i += 1
+                        } else if b == lf || b == cr {
+                            row.appendByte(b)
+                            i += 1
+                            line += 1
+                            lineStart = chunkBase + i
+                            if b == cr { state = .quotedSawCR }
+                        } else {
+                            let s = i
+                            while i < n {
+                                let c = p[i]
+                                if c == quote || c == lf || c == cr { break }
+                                if c >= 0x80 { high = true } else if c == 0 { nul = true }
+                                i += 1
+                            }
+                            row.appendBytes(UnsafeBufferPointer(rebasing: p[s..<i]))
+                        }
+                    case .quotedSawQuote:
+                        if b == quote {
+                            row.appendByte(quote)
+                            state = .quoted
+                            i += 1
+                        } else {
+                            state = .afterQuoted
+                        }
+                    case .quotedSawCR:
+                        state = .quoted
+                        if b == lf {
+                            row.appendByte(lf)
+                            i += 1
+                            lineStart = chunkBase + i
+                        }
                     }
-                } else {
-                    if b == Self.lf || b == Self.cr {
-                        newline()
-                        if b == Self.cr, peekByte() == Self.lf { _ = nextByte(); field.append(Self.cr); field.append(Self.lf); continue }
-                    }
-                    field.append(b)
                 }
+            }
+            self.line = line; self.lineStart = lineStart; self.skipLF = skipLF; self.fieldLines = fieldLines
+            position = i
+            if state == .quotedSawQuote && position >= buffer.count && atEOF { state = .afterQuoted }
+            if done {
+                finish(&row, high: high, nul: nul, &diagnostics)
+                return (startLine, nil)
             }
         }
     }
 
-    private mutating func newline() {
-        line += 1
-        column = 0
+    /// Makes the record valid UTF-8 without NUL bytes: as it stands when it already is (the common
+    /// case, checked for the whole record at once), else field by field with diagnostics.
+    private func finish(_ row: inout FieldRow, high: Bool, nul: Bool, _ diagnostics: inout Diagnostics) {
+        if !nul && (!high || (encoding != .windows1252 && UTF8Check.isValid(row.bytes))) { return }
+        var fixed = FieldRow()
+        for i in 0..<row.count {
+            let bytes = Array(row.bytes[row.range(i)])
+            fixed.append(decode(bytes, &diagnostics, fieldLine: i < fieldLines.count ? fieldLines[i] : line))
+        }
+        row = fixed
     }
 
     private func decode(_ bytes: [UInt8], _ diagnostics: inout Diagnostics, fieldLine: Int) -> String {

@@ -37,12 +37,13 @@ public struct CodeAssignment: Sendable, Hashable, Codable {
     }
 }
 
-/// An open-text answer and the codes given to it.
+/// An open-text answer and the codes its codebook's rules give it (each once, in rule order;
+/// `baraza explain` shows the rule and span behind each).
 public struct TextAnswer: Sendable, Hashable, Codable {
     public var question: String
     public var text: String
-    public var codes: [CodeAssignment]
-    public init(question: String, text: String, codes: [CodeAssignment]) {
+    public var codes: [String]
+    public init(question: String, text: String, codes: [String]) {
         self.question = question; self.text = text; self.codes = codes
     }
 }
@@ -63,12 +64,13 @@ public struct Response: Sendable, Hashable, Codable {
     public var choices: [ChoiceAnswer]
     public var texts: [TextAnswer]
     /// The source record's fields as read, kept whole in the store ("nothing the user gave is lost").
-    public var rawValues: [String]
+    public var raw: FieldRow
+    public var rawValues: [String] { raw.strings }
 
     public init(respondentID: String, replaces: String? = nil, group: String?, rawGroup: String, country: String?, wave: String?,
                 submittedAt: Date?, weight: Double? = nil, location: SourceLocation,
-                answers: [CodedAnswer] = [], choices: [ChoiceAnswer] = [], texts: [TextAnswer] = [], rawValues: [String] = []) {
-        self.rawValues = rawValues
+                answers: [CodedAnswer] = [], choices: [ChoiceAnswer] = [], texts: [TextAnswer] = [], raw: FieldRow = FieldRow()) {
+        self.raw = raw
         self.respondentID = respondentID; self.replaces = replaces; self.group = group; self.rawGroup = rawGroup
         self.country = country; self.wave = wave; self.submittedAt = submittedAt; self.weight = weight
         self.location = location; self.answers = answers; self.choices = choices; self.texts = texts

@@ -32,13 +32,22 @@ public struct ColumnHeader: Sendable, Hashable, Codable {
 
 /// One raw record as it came out of a file: values aligned with the reader's headers.
 public struct RawRecord: Sendable, Hashable {
-    public var values: [String]
+    /// The fields as UTF-8 bytes (see `FieldRow`).
+    public var fields: FieldRow
     /// Where the record starts in its file.
     public var location: SourceLocation
-    /// The record's own source text when it had to be rejected, for the rejects file.
     public init(values: [String], location: SourceLocation) {
-        self.values = values
+        self.fields = FieldRow(values)
         self.location = location
+    }
+    public init(fields: FieldRow, location: SourceLocation) {
+        self.fields = fields
+        self.location = location
+    }
+    /// The fields as Strings.
+    public var values: [String] {
+        get { fields.strings }
+        set { fields = FieldRow(newValue) }
     }
 }
 

@@ -36,7 +36,7 @@ public enum ConsultationChecker {
                     records += 1
                     if case .record(let raw) = item {
                         let r = coder.code(raw, columns: reader.columns, diagnostics: &d)
-                        for t in r.texts { for c in t.codes { codesSeen.insert(c.code) } }
+                        for t in r.texts { for c in t.codes { codesSeen.insert(c) } }
                     }
                 }
                 questionsBound.formUnion(Set(consultation.questions.map(\.id)).subtracting(coder.unboundQuestions))

@@ -1,0 +1,187 @@
+import BarazaModel
+
+/// The import path's open-text coder: the same rules and verdicts as `OpenTextCoder.code`, over
+/// bytes, with each distinct word folded and matched once.
+///
+/// Text is cut into runs at ASCII bytes that are not letters or digits (the clause marks among
+/// them counted as in `OpenTextCoder`); each distinct run is folded and tokenised once by
+/// `OpenTextCoder` itself and remembered as a list of token ids. A token that matches no pattern
+/// word and is no negator gets id 0 and is not stored, so memory is bounded by the codebook's
+/// vocabulary plus a capped run cache. Profiling showed per-answer folding, tokenising into
+/// Strings and dictionary building at 35% of import time; `TextCodeScannerTests` checks that the
+/// codes equal `OpenTextCoder.code`'s on real and generated text.
+public struct TextCodeScanner: Sendable {
+    struct PatternWord: Sendable { var text: String; var prefix: Bool }
+    struct Pat: Sendable { var words: [PatternWord]; var exclude: Bool }
+    struct Hit: Sendable { var pattern: Int32; var position: Int32 }
+    struct Run: Sendable { var start: Int32; var count: Int32; var clauses: Int32 }
+
+    public let coder: OpenTextCoder
+    private let pats: [Pat]
+    private let ruleCodes: [String]
+    private let ruleMatches: [[Int]]
+    private let ruleExcludes: [[Int]]
+
+    private var runs = ByteMemo<Run>(limit: 1 << 17, arenaLimit: 8 << 20)
+    private var pool: [Int32] = []
+    private var poolClause: [Int32] = []
+    private var tokenIDs: [String: Int32] = [:]
+    private var tokenHits: [[Hit]] = [[]]
+    private var isNegator: [Bool] = [false]
+
+    private var toks: [Int32] = []
+    private var clauses: [Int32] = []
+    private var anyHit: [UInt32]
+    private var freeHit: [UInt32]
+    private var generation: UInt32 = 0
+
+    public init(_ coder: OpenTextCoder) {
+        self.coder = coder
+        var pats: [Pat] = []
+        var codes: [String] = [], matches: [[Int]] = [], excludes: [[Int]] = []
+        for rule in coder.compiledRules {
+            codes.append(rule.code)
+            var m: [Int] = [], e: [Int] = []
+            for p in rule.matches { m.append(pats.count); pats.append(Pat(words: p.tokens.map { PatternWord(text: $0.text, prefix: $0.prefix) }, exclude: false)) }
+            for p in rule.excludes { e.append(pats.count); pats.append(Pat(words: p.tokens.map { PatternWord(text: $0.text, prefix: $0.prefix) }, exclude: true)) }
+            matches.append(m); excludes.append(e)
+        }
+        self.pats = pats
+        ruleCodes = codes; ruleMatches = matches; ruleExcludes = excludes
+        anyHit = Array(repeating: 0, count: pats.count)
+        freeHit = Array(repeating: 0, count: pats.count)
+    }
+
+    /// The id of a folded token: 0 when it matches no pattern word and is no negator.
+    private mutating func tokenID(_ w: String) -> Int32 {
+        if let id = tokenIDs[w] { return id }
+        var hits: [Hit] = []
+        for (p, pat) in pats.enumerated() {
+            for (k, t) in pat.words.enumerated() where t.prefix ? w.hasPrefix(t.text) : w == t.text {
+                hits.append(Hit(pattern: Int32(p), position: Int32(k)))
+            }
+        }
+        let negator = coder.isNegator(w)
+        if hits.isEmpty && !negator { return 0 }
+        let id = Int32(tokenHits.count)
+        tokenHits.append(hits)
+        isNegator.append(negator)
+        tokenIDs[w] = id
+        return id
+    }
+
+    /// Folds and tokenises one run; appends its token ids (and clause offsets) to the pool.
+    private mutating func tokenise(_ run: UnsafeBufferPointer<UInt8>) -> Run {
+        let folded = Folding.fold(String(decoding: run, as: UTF8.self))
+        let tokens = OpenTextCoder.tokenize(folded)
+        let start = pool.count
+        for t in tokens {
+            pool.append(tokenID(t.text))
+            poolClause.append(Int32(t.clause))
+        }
+        return Run(start: Int32(start), count: Int32(tokens.count), clauses: Int32(OpenTextCoder.clauseMarks(in: folded)))
+    }
+
+    @inline(__always) private static func isWordByte(_ b: UInt8) -> Bool {
+        b >= 0x80 || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A)
+    }
+
+    @inline(__always) private static func isClauseMark(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "."), UInt8(ascii: ":"), UInt8(ascii: "!"), UInt8(ascii: "?"),
+             UInt8(ascii: "("), UInt8(ascii: ")"): true
+        default: false
+        }
+    }
+
+    /// The codes for one answer's UTF-8 bytes, in rule order, each once.
+    public mutating func codes(_ text: UnsafeBufferPointer<UInt8>) -> [String] {
+        toks.removeAll(keepingCapacity: true)
+        clauses.removeAll(keepingCapacity: true)
+        var clause: Int32 = 0
+        var i = 0
+        let n = text.count
+        while i < n {
+            let b = text[i]
+            if !Self.isWordByte(b) {
+                if Self.isClauseMark(b) { clause += 1 }
+                i += 1
+                continue
+            }
+            let s = i
+            while i < n && Self.isWordByte(text[i]) { i += 1 }
+            let key = UnsafeBufferPointer(rebasing: text[s..<i])
+            let run: Run
+            if let e = runs.find(key) {
+                run = runs[e]
+            } else {
+                let poolMark = pool.count
+                run = tokenise(key)
+                if runs.insert(key, run) == nil {
+                    // The cache is full: use the tokens once, then drop them from the pool.
+                    for k in 0..<Int(run.count) {
+                        toks.append(pool[poolMark + k])
+                        clauses.append(clause + poolClause[poolMark + k])
+                    }
+                    pool.removeLast(pool.count - poolMark)
+                    poolClause.removeLast(poolClause.count - poolMark)
+                    clause += run.clauses
+                    continue
+                }
+            }
+            let start = Int(run.start)
+            for k in 0..<Int(run.count) {
+                toks.append(pool[start + k])
+                clauses.append(clause + poolClause[start + k])
+            }
+            clause += run.clauses
+        }
+        return evaluate()
+    }
+
+    private mutating func evaluate() -> [String] {
+        generation &+= 1
+        if generation == 0 {
+            for k in anyHit.indices { anyHit[k] = 0; freeHit[k] = 0 }
+            generation = 1
+        }
+        let gen = generation
+        let window = coder.negationWindow
+        var sawHit = false
+        for i in toks.indices {
+            let id = Int(toks[i])
+            if id == 0 { continue }
+            for h in tokenHits[id] where h.position == 0 {
+                let p = Int(h.pattern)
+                let length = pats[p].words.count
+                if length > 1 {
+                    guard i + length <= toks.count else { continue }
+                    var whole = true
+                    for k in 1..<length {
+                        let next = Int(toks[i + k])
+                        if next == 0 || !tokenHits[next].contains(where: { $0.pattern == h.pattern && $0.position == Int32(k) }) { whole = false; break }
+                    }
+                    if !whole { continue }
+                }
+                sawHit = true
+                anyHit[p] = gen
+                if !pats[p].exclude && freeHit[p] != gen {
+                    var negated = false
+                    var t = max(0, i - window)
+                    while t < i {
+                        if isNegator[Int(toks[t])] && clauses[t] == clauses[i] { negated = true; break }
+                        t += 1
+                    }
+                    if !negated { freeHit[p] = gen }
+                }
+            }
+        }
+        if !sawHit { return [] }
+        var out: [String] = []
+        for r in ruleCodes.indices {
+            if ruleExcludes[r].contains(where: { anyHit[$0] == gen }) { continue }
+            if ruleMatches[r].contains(where: { freeHit[$0] == gen }), !out.contains(ruleCodes[r]) { out.append(ruleCodes[r]) }
+        }
+        return out
+    }
+}
