@@ -129,13 +129,14 @@ public enum Folding {
             }
             if s.properties.generalCategory == .nonspacingMark { continue }
             var c = s
+            var lead: Unicode.Scalar?
             switch s.value {
             case 0x2018, 0x2019, 0x201B, 0x2032, 0x00B4, 0x0060: c = "'"
             case 0x201C, 0x201D, 0x201F, 0x2033, 0x00AB, 0x00BB: c = "\""
             case 0x2010...0x2015, 0x2212: c = "-"
-            case 0x0153: out.append("o"); c = "e"  // œ
-            case 0x00E6: out.append("a"); c = "e"  // æ
-            case 0x00DF: out.append("s"); c = "s"  // ß
+            case 0x0153: lead = "o"; c = "e"  // œ
+            case 0x00E6: lead = "a"; c = "e"  // æ
+            case 0x00DF: lead = "s"; c = "s"  // ß
             default: break
             }
             if c.properties.isWhitespace || c == "_" {
@@ -143,6 +144,7 @@ public enum Folding {
                 continue
             }
             if pendingSpace { out.append(" "); pendingSpace = false }
+            if let lead { out.append(lead) }
             out.append(c)
         }
         return String(out)

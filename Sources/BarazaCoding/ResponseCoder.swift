@@ -190,7 +190,7 @@ public struct ResponseCoder: Sendable {
     private mutating func makePlans() {
         if scanners.isEmpty {
             codebookIDs = textCoders.keys.sorted()
-            scanners = codebookIDs.compactMap { textCoders[$0].map(TextCodeScanner.init) }
+            scanners = codebookIDs.compactMap { textCoders[$0].map { TextCodeScanner($0) } }
             scaleIDs = scaleCoders.keys.sorted()
             scaleCoderList = scaleIDs.compactMap { scaleCoders[$0] }
             closedMemo = scaleIDs.map { _ in ByteMemo(limit: 10_000) }

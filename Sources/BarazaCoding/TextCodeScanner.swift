@@ -22,7 +22,7 @@ public struct TextCodeScanner: Sendable {
     private let ruleMatches: [[Int]]
     private let ruleExcludes: [[Int]]
 
-    private var runs = ByteMemo<Run>(limit: 1 << 17, arenaLimit: 8 << 20)
+    private var runs: ByteMemo<Run>
     private var pool: [Int32] = []
     private var poolClause: [Int32] = []
     private var tokenIDs: [String: Int32] = [:]
@@ -35,8 +35,9 @@ public struct TextCodeScanner: Sendable {
     private var freeHit: [UInt32]
     private var generation: UInt32 = 0
 
-    public init(_ coder: OpenTextCoder) {
+    public init(_ coder: OpenTextCoder, runCacheLimit: Int = 1 << 17) {
         self.coder = coder
+        runs = ByteMemo(limit: runCacheLimit, arenaLimit: 8 << 20)
         var pats: [Pat] = []
         var codes: [String] = [], matches: [[Int]] = [], excludes: [[Int]] = []
         for rule in coder.compiledRules {

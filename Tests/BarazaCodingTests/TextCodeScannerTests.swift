@@ -1,0 +1,103 @@
+import BarazaModel
+import Foundation
+import Testing
+@testable import BarazaCoding
+
+/// A seeded generator, so a failure names a reproducible text.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// The import path's byte-level coder must give exactly the codes of the reference `OpenTextCoder`.
+struct TextCodeScannerTests {
+    static let rules = [
+        CodeRule(code: "funding", theme: nil, match: ["funding", "financement", "financiamiento", "budget*", "lack of money"], exclude: ["funding agency"]),
+        CodeRule(code: "training", theme: nil, match: ["training", "formation", "capacitación", "capacity building", "renforcement des capacités"]),
+        CodeRule(code: "access", theme: nil, match: ["l'accès", "acces*", "access"]),
+        CodeRule(code: "coordination", theme: nil, match: ["coordination", "coordenação"], exclude: ["no problem"]),
+        CodeRule(code: "funding", theme: nil, match: ["donor*"]),
+        CodeRule(code: "everything", theme: nil, match: ["*"], exclude: ["nothing"]),
+        CodeRule(code: "numbers", theme: nil, match: ["2024", "covid 19"]),
+    ]
+    static let vocabulary = [
+        "funding", "Funding", "FUNDING", "financement", "Financiamiento", "budget", "budgétaire", "budgets", "lack", "of", "money",
+        "agency", "training", "formation", "capacitación", "capacitacion", "capacity", "building", "renforcement", "des", "capacités",
+        "l'accès", "l’accès", "accès", "access", "accessible", "coordination", "coordenação", "coordenacao", "no", "problem",
+        "not", "pas", "sans", "nunca", "não", "isn't", "don't", "jamais", "never", "donors", "donor", "nothing", "2024", "covid",
+        "19", "covid-19", "œuvre", "Straße", "naïve", "«formation»", "—", "–", "ﬁnancement", "ＦＵＮＤＩＮＧ", "e\u{301}tat", "🙂",
+        "the", "and", "la", "le", "y", "e", "mais", "but", "we", "need", "more", "Ελλάδα", "ΟΔΟΣ", "Δ", "i̇stanbul", "ǅ",
+    ]
+    static let separators = [" ", " ", " ", ", ", ". ", "; ", "! ", "? ", " (", ") ", ": ", "\n", "\u{00A0}", "\t", " - ", "/", "_", "'", "\"", "*", "  "]
+
+    static func randomText(_ rng: inout SplitMix) -> String {
+        var s = ""
+        for _ in 0..<Int.random(in: 0...24, using: &rng) {
+            s += vocabulary.randomElement(using: &rng) ?? ""
+            s += separators.randomElement(using: &rng) ?? " "
+        }
+        return s
+    }
+
+    static func reference(_ coder: OpenTextCoder, _ text: String) -> [String] {
+        var out: [String] = []
+        for a in coder.code(text, question: "q") where !out.contains(a.code) { out.append(a.code) }
+        return out
+    }
+
+    @Test func sameCodesAsTheReferenceCoderOnGeneratedText() {
+        let coder = OpenTextCoder(codebook: "b", rules: Self.rules)
+        var scanner = TextCodeScanner(coder)
+        var rng = SplitMix(state: 20_261_121)
+        var coded = 0
+        for _ in 0..<20_000 {
+            var text = Self.randomText(&rng)
+            let expected = Self.reference(coder, text)
+            let got = text.withUTF8 { scanner.codes($0) }
+            #expect(got == expected, "text: \(text.debugDescription)")
+            if !expected.isEmpty { coded += 1 }
+        }
+        // The generated texts exercise both outcomes.
+        #expect(coded > 1_000 && coded < 20_000)
+    }
+
+    @Test func negationExclusionAndPhrasesOnKnownSentences() {
+        let coder = OpenTextCoder(codebook: "b", rules: Self.rules)
+        var scanner = TextCodeScanner(coder)
+        func codes(_ t: String) -> [String] { var t = t; return t.withUTF8 { scanner.codes($0) } }
+        #expect(codes("There is a lack of money here") == ["funding", "everything"])
+        #expect(codes("not funding, nothing") == [])
+        #expect(codes("not funding. But training") == ["training", "everything"])
+        #expect(codes("Le renforcement des capacités, l’accès") == ["training", "access", "everything"])
+        #expect(codes("the funding agency") == ["everything"])
+        #expect(codes("COVID 19 in 2024") == ["everything", "numbers"])
+        #expect(codes("") == [])
+    }
+
+    /// With a run cache of one entry the scanner must still give the same codes (the overflow path).
+    @Test func fullRunCacheStillGivesTheSameCodes() {
+        let coder = OpenTextCoder(codebook: "b", rules: Self.rules)
+        var scanner = TextCodeScanner(coder, runCacheLimit: 1)
+        var rng = SplitMix(state: 7)
+        for _ in 0..<2_000 {
+            var text = Self.randomText(&rng)
+            let expected = Self.reference(coder, text)
+            #expect(text.withUTF8 { scanner.codes($0) } == expected, "text: \(text.debugDescription)")
+        }
+    }
+}
+
+/// Found by the differential test above: the general folding path put the first letter of œ, æ and ß
+/// before the space that precedes the word ("a œuvre" read as "ao euvre") in any text that also
+/// held a character outside the Latin table.
+@Test func ligaturesAfterASpaceFoldInPlaceOnTheGeneralPath() {
+    #expect(Folding.fold("la œuvre Δ") == "la oeuvre δ")
+    #expect(Folding.fold("x Straße — ") == "x strasse -")
+    #expect(Folding.fold("y æther «z»") == "y aether \"z\"")
+}

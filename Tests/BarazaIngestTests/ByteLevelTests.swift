@@ -1,0 +1,102 @@
+import BarazaModel
+import Foundation
+import Testing
+@testable import BarazaIngest
+
+struct Rand: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// The byte-level parts of the import path agree with the standard library and the general readers.
+struct ByteLevelTests {
+    @Test func utf8CheckAgreesWithTheStandardLibrary() {
+        var rng = Rand(state: 1)
+        let interesting: [UInt8] = [0x00, 0x41, 0x7F, 0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xA0, 0x9F, 0xED, 0xEF, 0xF0, 0x90, 0x8F, 0xF4, 0xF5, 0xFF]
+        var invalid = 0
+        for _ in 0..<50_000 {
+            let n = Int.random(in: 0...12, using: &rng)
+            var bytes: [UInt8] = []
+            for _ in 0..<n {
+                bytes.append(Bool.random(using: &rng) ? (interesting.randomElement(using: &rng) ?? 0) : UInt8.random(in: 0...255, using: &rng))
+            }
+            if Bool.random(using: &rng) { bytes = Array("plain ascii prefix ".utf8) + bytes }
+            let expected = String(validating: bytes, as: UTF8.self) != nil
+            #expect(UTF8Check.isValid(bytes) == expected, "\(bytes)")
+            if !expected { invalid += 1 }
+        }
+        #expect(invalid > 10_000 && invalid < 50_000)
+        for s in ["", "ascii only", "é", "€", "𝄞", "日本語テキスト", "Côte d'Ivoire – São Tomé"] { #expect(UTF8Check.isValid(Array(s.utf8))) }
+    }
+
+    /// Records must not depend on where the file's chunks happen to end.
+    @Test func tokenizerGivesTheSameRecordsWhateverTheChunkSize() throws {
+        let text = "id,text,n\r\n1,\"quoted, with \"\"doubles\"\"\r\nand a CRLF line\",3\r\n2,plain é ü 日本,4\r3,\"x\"\"\",\n" +
+            "4,\"lone\rCR inside\",5\n5,trailing,6,\n6,\"€ at the end\"\n\n7,\"unterminated"
+        let path = try tempFile(Array(text.utf8))
+        func read(_ chunk: Int) throws -> [String] {
+            var tok = try CSVTokenizer(path: path, delimiter: UInt8(ascii: ","), encoding: .utf8, bomLength: 0, chunkSize: chunk)
+            var d = Diagnostics()
+            var out: [String] = []
+            while let r = tok.next(&d) { out.append("\(r.line)|\(r.defect ?? "-")|" + r.fields.joined(separator: "¦")) }
+            out.append(d.items.map { "\($0.location?.line ?? 0):\($0.location?.column ?? 0) \($0.message)" }.joined(separator: "; "))
+            return out
+        }
+        let reference = try read(1 << 20)
+        #expect(reference[1] == "2|-|1¦quoted, with \"doubles\"\r\nand a CRLF line¦3")
+        #expect(reference[3] == "5|-|3¦x\"¦")
+        #expect(reference[4] == "6|-|4¦lone\rCR inside¦5")
+        #expect(reference[7] == "10|-|")
+        #expect(reference[8].hasPrefix("11|unterminated quoted field starting at line 11, column 3|7¦unterminated"))
+        for chunk in [1, 2, 3, 5, 7, 16, 64] { #expect(try read(chunk) == reference, "chunk size \(chunk)") }
+    }
+
+    @Test func isoDatesFromBytesEqualTheGeneralParser() {
+        var rng = Rand(state: 3)
+        let offsets = ["", "Z", "+03:00", "-05:30", "+0100", "+3", "+03:0", "Z ", " +03:00"]
+        var accepted = 0
+        for _ in 0..<20_000 {
+            let y = Int.random(in: 990...10_010, using: &rng), mo = Int.random(in: 0...13, using: &rng), d = Int.random(in: 0...32, using: &rng)
+            let h = Int.random(in: 0...24, using: &rng), mi = Int.random(in: 0...60, using: &rng), s = Int.random(in: 0...61, using: &rng)
+            let fraction = ["", ".0", ".020", ",5", ".123456789012345", ".1234567890123456", "."].randomElement(using: &rng) ?? ""
+            let sep = ["T", " ", "t"].randomElement(using: &rng) ?? "T"
+            let text = String(format: "%04d-%02d-%02d", y, mo, d) + sep + String(format: "%02d:%02d:%02d", h, mi, s) + fraction + (offsets.randomElement(using: &rng) ?? "")
+            var copy = text
+            let fast = copy.withUTF8 { DateParser.parseISO($0) }
+            if let fast {
+                accepted += 1
+                // Compared as Dates, which both paths make (a Date keeps seconds since 2001).
+                #expect(DateParser.parse(text) == Date(timeIntervalSince1970: fast), "\(text)")
+            }
+        }
+        #expect(accepted > 1_000)
+        var t = "2024-03-07T06:15:47.020+03:00"
+        #expect(t.withUTF8 { DateParser.parseISO($0) } == 1_709_781_347.02)
+    }
+
+    @Test func byteMemoFindsWhatItHoldsAndStopsAtItsLimit() {
+        var memo = ByteMemo<Int>(limit: 5_000)
+        for i in 0..<6_000 {
+            var key = "key-\(i)-" + String(repeating: "x", count: i % 40)
+            key.withUTF8 { k in
+                if let e = memo.find(k) { Issue.record("key \(i) found before insertion at \(e)") }
+                let added = memo.insert(k, i)
+                #expect((added != nil) == (i < 5_000))
+            }
+        }
+        #expect(memo.count == 5_000)
+        for i in 0..<6_000 {
+            var key = "key-\(i)-" + String(repeating: "x", count: i % 40)
+            let hit = key.withUTF8 { k in memo.find(k).map { memo[$0] } }
+            #expect(hit == (i < 5_000 ? i : nil))
+        }
+        var empty = ""
+        empty.withUTF8 { k in #expect(memo.find(k) == nil); memo = ByteMemo(limit: 1); _ = memo.insert(k, 9); #expect(memo.find(k) == 0) }
+    }
+}
