@@ -23,12 +23,14 @@ let package = Package(
             providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]
         ),
         .target(name: "BarazaModel", swiftSettings: strict),
+        .target(name: "CSQLiteSetup", dependencies: [.product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .target(name: "BarazaIngest", dependencies: ["BarazaModel", "CLibXML2"], swiftSettings: strict),
         .target(name: "BarazaCoding", dependencies: ["BarazaModel", "BarazaIngest", "Yams"], swiftSettings: strict),
         .target(
             name: "BarazaStore",
             dependencies: ["BarazaModel", .product(name: "GRDB", package: "GRDB.swift"),
-                           .product(name: "GRDBSQLite", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
+                           .product(name: "GRDBSQLite", package: "GRDB.swift"), "CSQLiteSetup",
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .target(name: "BarazaAnalysis", dependencies: ["BarazaModel"], swiftSettings: strict),

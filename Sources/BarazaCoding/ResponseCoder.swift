@@ -169,7 +169,10 @@ public struct ResponseCoder: Sendable {
 
     /// What to do for each question, fixed when the columns are bound (no per-record look-ups by name).
     struct Plan: Sendable {
-        var question: Question
+        var index: Int
+        var id: String
+        var type: QuestionType
+        var reverse: Bool
         var column: Int?
         var scale: Int?
         var codebook: Int?
@@ -195,8 +198,8 @@ public struct ResponseCoder: Sendable {
             scaleCoderList = scaleIDs.compactMap { scaleCoders[$0] }
             closedMemo = scaleIDs.map { _ in ByteMemo(limit: 10_000) }
         }
-        plans = consultation.questions.map { q in
-            Plan(question: q, column: binding.question[q.id], scale: q.scale.flatMap { scaleIDs.firstIndex(of: $0) },
+        plans = consultation.questions.enumerated().map { i, q in
+            Plan(index: i, id: q.id, type: q.type, reverse: q.reverse, column: binding.question[q.id], scale: q.scale.flatMap { scaleIDs.firstIndex(of: $0) },
                  codebook: q.codebook.flatMap { codebookIDs.firstIndex(of: $0) }, other: binding.other[q.id])
         }
         choiceMemo = plans.map { _ in ByteMemo(limit: 10_000) }
@@ -287,7 +290,7 @@ public struct ResponseCoder: Sendable {
         response.answers.reserveCapacity(plans.count)
         for k in plans.indices {
             let plan = plans[k]
-            let q = plan.question
+            let q = plan
             switch q.type {
             case .likert:
                 guard let c = has(plan.column), let si = plan.scale else { continue }
@@ -326,11 +329,11 @@ public struct ResponseCoder: Sendable {
                 if let c = has(plan.column) {
                     let hit = f.withField(c) { key in choiceMemo[k].find(key).map { choiceMemo[k][$0] } }
                     if let hit { choice = hit } else {
-                        choice = codeChoice(q, cell: cell)
+                        choice = codeChoice(consultation.questions[plan.index], cell: cell)
                         f.withField(c) { key in _ = choiceMemo[k].insert(key, choice) }
                     }
                 } else {
-                    choice = codeChoice(q, cell: cell)
+                    choice = codeChoice(consultation.questions[plan.index], cell: cell)
                 }
                 if var choice {
                     if let o = has(plan.other) {

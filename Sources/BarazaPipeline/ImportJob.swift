@@ -69,28 +69,55 @@ public struct ImportJob {
             let progress = self.progress
             let batch = try store.importBatch(input) { sink in
                 var counts = BatchCounts()
-                // Records are read in chunks; each chunk is coded on both cores (two copies of the
-                // coder, counts merged after) and written in file order, so ids stay deterministic.
-                var chunk: [SourceRecord] = []
-                chunk.reserveCapacity(Self.chunkSize)
-                var done = false
-                while !done {
-                    chunk.removeAll(keepingCapacity: true)
-                    while chunk.count < Self.chunkSize, let item = reader.next(&local) { chunk.append(item) }
-                    done = chunk.count < Self.chunkSize
-                    if chunk.isEmpty { break }
-                    let coded = Self.code(chunk, columns: reader.columns, coder: &coder, diagnostics: &local)
-                    for item in coded {
-                        counts.records += 1
-                        switch item {
-                        case .response(let r): try sink.add(r)
-                        case .rejected(let rejected):
-                            counts.rejected += 1
-                            try sink.reject(rejected)
-                        }
+                // Two stages on the two cores: a reading thread reads and codes records in chunks, in
+                // file order; this thread writes each chunk as it comes, so ids stay deterministic.
+                // The channel holds at most a few chunks, so memory does not grow with the file.
+                let channel = Channel<[Coded]>(capacity: 4)
+                let stage = Handover((reader: reader, coder: coder, diagnostics: local))
+                let finished = DispatchSemaphore(value: 0)
+                let thread = Thread {
+                    var (reader, coder, diagnostics) = stage.value
+                    defer {
+                        stage.value = (reader, coder, diagnostics)
+                        channel.close()
+                        finished.signal()
                     }
-                    progress?(display, counts.records)
+                    var chunk: [Coded] = []
+                    while true {
+                        chunk = []
+                        chunk.reserveCapacity(Self.chunkSize)
+                        while chunk.count < Self.chunkSize, let item = reader.next(&diagnostics) {
+                            switch item {
+                            case .record(let raw): chunk.append(.response(coder.code(raw, columns: reader.columns, diagnostics: &diagnostics)))
+                            case .rejected(let r): chunk.append(.rejected(r))
+                            }
+                        }
+                        if chunk.isEmpty || !channel.put(chunk) { return }
+                        if chunk.count < Self.chunkSize { return }
+                    }
                 }
+                thread.stackSize = 8 << 20
+                thread.start()
+                do {
+                    while let coded = channel.take() {
+                        for item in coded {
+                            counts.records += 1
+                            switch item {
+                            case .response(let r): try sink.add(r)
+                            case .rejected(let rejected):
+                                counts.rejected += 1
+                                try sink.reject(rejected)
+                            }
+                        }
+                        progress?(display, counts.records)
+                    }
+                } catch {
+                    channel.cancel()
+                    finished.wait()
+                    throw error
+                }
+                finished.wait()
+                (reader, coder, local) = stage.value
                 for q in coder.unboundQuestions {
                     local.note("question '\(q)' has no column in this file", at: SourceLocation(file: path, line: 1), key: "unbound.\(q)")
                 }
@@ -120,43 +147,11 @@ public struct ImportJob {
         }
     }
 
-    static let chunkSize = 2048
+    static let chunkSize = 512
 
     enum Coded: Sendable {
         case response(Response)
         case rejected(RejectedRecord)
-    }
-
-    /// Codes a chunk of records, in two halves on two threads when it is large enough to pay.
-    static func code(_ chunk: [SourceRecord], columns: [ColumnHeader], coder: inout ResponseCoder, diagnostics: inout Diagnostics) -> [Coded] {
-        @Sendable func run(_ part: ArraySlice<SourceRecord>, _ c: inout ResponseCoder, _ d: inout Diagnostics) -> [Coded] {
-            part.map { item in
-                switch item {
-                case .record(let raw): .response(c.code(raw, columns: columns, diagnostics: &d))
-                case .rejected(let r): .rejected(r)
-                }
-            }
-        }
-        if chunk.count < 256 { return run(chunk[...], &coder, &diagnostics) }
-        let half = chunk.count / 2
-        let parts = [chunk[..<half], chunk[half...]]
-        let workers = ParallelSlots<(coder: ResponseCoder, diagnostics: Diagnostics, out: [Coded])>(count: 2)
-        let template = coder.freshCopy()
-        DispatchQueue.concurrentPerform(iterations: 2) { i in
-            var c = template
-            var d = Diagnostics()
-            let out = run(parts[i], &c, &d)
-            workers.set(i, (c, d, out))
-        }
-        var result: [Coded] = []
-        result.reserveCapacity(chunk.count)
-        for i in 0..<2 {
-            guard let w = workers.get(i) else { continue }
-            coder.mergeCounts(from: w.coder)
-            diagnostics.merge(w.diagnostics)
-            result += w.out
-        }
-        return result
     }
 
     /// Paths are recorded relative to the consultation's folder, so a store moves with its files.

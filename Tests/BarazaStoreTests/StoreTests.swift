@@ -129,3 +129,21 @@ struct MigrationTests {
         #expect(try store.integrityCheck() == "ok")
     }
 }
+
+/// The byte count of characters used when packing open answers equals Swift's `String.count`.
+@Test func packedCharacterCountEqualsStringCount() {
+    let pieces = ["a", "Z", " ", "\r\n", "\r", "\n", "é", "ñ", "ç", "ß", "œ", "e\u{301}", "🙂", "👍🏽", "日本", "Δ", "\u{00AD}", "\t", "ǅ", "ɏ", "\r\r\n", "🇰🇪"]
+    var state: UInt64 = 42
+    func next(_ bound: Int) -> Int {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Int((state >> 33) % UInt64(bound))
+    }
+    var fast = 0
+    for _ in 0..<5_000 {
+        var s = ""
+        for _ in 0..<next(20) { s += pieces[next(pieces.count)] }
+        #expect(PackedAnswers.characterCount(s) == s.count, "\(s.debugDescription)")
+        if !s.unicodeScalars.contains(where: { $0.value >= 0x300 }) { fast += 1 }
+    }
+    #expect(fast > 50)
+}
