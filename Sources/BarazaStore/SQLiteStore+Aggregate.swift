@@ -1,6 +1,7 @@
 import BarazaModel
 import Foundation
 import GRDB
+import GRDBSQLite
 
 extension SQLiteStore {
     /// A person's codes: respondent id → question → codes (an empty list: reviewed, no code).
@@ -77,149 +78,201 @@ extension SQLiteStore {
             var quoteBest: [Int: [(key: (Int, String), responseID: Int64)]] = [:]  // key: (question << 40) | (code << 8) | group slot
             var groupSlots: [String: Int] = [:]
             var groupNames: [String] = []
-            var themeSum = [Double](repeating: 0, count: themeNames.count)
             var themeAnswered = [Int](repeating: 0, count: themeNames.count)
             var themeAsked = [Int](repeating: 0, count: themeNames.count)
             var scores: [[Int: [Double: WeightedCount]]] = []   // cell → theme slot → score → count
             var unscored: [[Int: Int]] = []
 
-            // Cells are matched on their columns' bytes, read in place: no String per row.
-            var cellBytes: [(group: [UInt8]?, country: [UInt8]?, wave: [UInt8]?)] = []
-            func bytes(_ row: Row, _ i: Int) throws -> [UInt8]? { try row.withUnsafeData(atIndex: i) { $0.map { [UInt8]($0) } } }
-            func same(_ row: Row, _ i: Int, _ b: [UInt8]?) throws -> Bool {
-                try row.withUnsafeData(atIndex: i) { d in
-                    switch (d, b) {
-                    case (nil, nil): return true
-                    case (let d?, let b?): return d.count == b.count && d.elementsEqual(b)
-                    default: return false
-                    }
-                }
-            }
-            let cursor = try Row.fetchCursor(db, sql: """
+            // The scan reads columns through SQLite's C API and tallies into flat arrays: GRDB rows,
+            // Data iterators and dictionary keys per row made the 1M-response report take 2.7 s.
+            for codes in person.values { for list in codes.values { for c in list { _ = codeIndex(c) } } }
+            let optionWidth = (registry.optionName.keys.max() ?? 0) + 1
+            let codeWidth = (localCodeNames.keys.max() ?? 0) + 1
+            let themeCount = themeNames.count
+            var respondentTally: [WeightedCount] = []
+            var optionFlat: [WeightedCount] = []           // cell × optionWidth + option
+            var codeFlat: [WeightedCount] = []             // (cell × width + question) × codeWidth + code
+            var scoreTally: [IntTally] = []                // cell × themeCount + theme → (sum << 16 | answered) → count
+            var unscoredFlat: [Int] = []                   // cell × themeCount + theme
+            var themeSumInt = [Int](repeating: 0, count: themeCount)
+            var seenOption: [Int] = []
+            var codes: [Int] = []
+            var cellKey: [UInt8] = []
+            var cellMemo = ByteMemo<Int>(limit: 1 << 20, arenaLimit: 1 << 30)
+            var cellGroupSlot: [Int] = []
+            var quoteBar = [Int](repeating: Int.max, count: max(1, width * codeWidth * 256))
+            let statement = try db.makeStatement(sql: """
                 SELECT id, respondent_id, grp, country, wave, weight, closed, chosen, coded FROM responses
                 WHERE superseded_by IS NULL ORDER BY id
                 """)
-            while let row = try cursor.next() {
-                var ci = -1
-                for (k, c) in cellBytes.enumerated() {
-                    if try same(row, 2, c.group), try !withCountry || same(row, 3, c.country), try !withWave || same(row, 4, c.wave) { ci = k; break }
+            let h = statement.sqliteStatement
+            func column(_ i: Int32) -> UnsafeBufferPointer<UInt8>? {
+                if sqlite3_column_type(h, i) == SQLITE_NULL { return nil }
+                let p = sqlite3_column_blob(h, i)
+                let n = Int(sqlite3_column_bytes(h, i))
+                guard let p, n > 0 else { return UnsafeBufferPointer(start: nil, count: 0) }
+                return UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: n)
+            }
+            func text(_ i: Int32) -> String { column(i).map { String(decoding: $0, as: UTF8.self) } ?? "" }
+            sqlite3_reset(h)
+            while true {
+                let rc = sqlite3_step(h)
+                if rc == SQLITE_DONE { break }
+                guard rc == SQLITE_ROW else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
                 }
+                let gcol = column(2), ccol = withCountry ? column(3) : nil, wcol = withWave ? column(4) : nil
+                // The cell's key bytes: per column a presence tag, the bytes, a separator.
+                cellKey.removeAll(keepingCapacity: true)
+                func keyPart(_ c: UnsafeBufferPointer<UInt8>?) {
+                    if let c { cellKey.append(1); cellKey.append(contentsOf: c); cellKey.append(0) } else { cellKey.append(2) }
+                }
+                keyPart(gcol); keyPart(ccol); keyPart(wcol)
+                var ci = cellKey.withUnsafeBufferPointer { cellMemo.find($0).map { cellMemo[$0] } } ?? -1
                 if ci < 0 {
-                    let key = CellKey(group: row[2], country: withCountry ? row[3] : nil, wave: withWave ? row[4] : nil)
+                    let key = CellKey(group: gcol.map { String(decoding: $0, as: UTF8.self) }, country: ccol.map { String(decoding: $0, as: UTF8.self) },
+                                      wave: wcol.map { String(decoding: $0, as: UTF8.self) })
                     ci = cells.count; cellIndex[key] = ci; cells.append(key)
-                    cellBytes.append((try bytes(row, 2), withCountry ? try bytes(row, 3) : nil, withWave ? try bytes(row, 4) : nil))
+                    cellKey.withUnsafeBufferPointer { _ = cellMemo.insert($0, ci) }
+                    if let g = key.group, groupSlots[g] == nil { groupSlots[g] = groupNames.count; groupNames.append(g) }
+                    cellGroupSlot.append(key.group.flatMap { groupSlots[$0] } ?? -1)
                     closedTally.append(contentsOf: repeatElement(WeightedCount(), count: width * 256))
                     choiceBase.append(contentsOf: repeatElement((n: 0, w: 0.0, missing: 0), count: width))
                     textBase.append(contentsOf: repeatElement((n: 0, w: 0.0), count: width))
-                    optionTally.append([:]); codeTally.append([:])
-                    scores.append([:]); unscored.append([:])
-                    data.respondents[key] = WeightedCount()
+                    respondentTally.append(WeightedCount())
+                    optionFlat.append(contentsOf: repeatElement(WeightedCount(), count: optionWidth))
+                    codeFlat.append(contentsOf: repeatElement(WeightedCount(), count: width * codeWidth))
+                    scoreTally.append(contentsOf: repeatElement(IntTally(), count: themeCount))
+                    unscoredFlat.append(contentsOf: repeatElement(0, count: themeCount))
                 }
-                let key = cells[ci]
-                let group = key.group
-                let w: Double = row[5], w2 = w * w
-                data.respondents[key]?.add(WeightedCount(count: 1, weight: w, weightSquared: w2))
-                try row.withUnsafeData(atIndex: 6) { closedData in
-                    guard let closedData else { return }
-                    for i in themeSum.indices { themeSum[i] = 0; themeAnswered[i] = 0; themeAsked[i] = 0 }
+                let w = sqlite3_column_double(h, 5), w2 = w * w
+                respondentTally[ci].count += 1; respondentTally[ci].weight += w; respondentTally[ci].weightSquared += w2
+                if let b = column(6) {
+                    for i in 0..<themeCount { themeSumInt[i] = 0; themeAnswered[i] = 0; themeAsked[i] = 0 }
                     let base = ci * width * 256
-                    closedData.withUnsafeBytes { bytes in
-                        for (i, byte) in bytes.enumerated() where byte != 0 && i + 1 < width {
-                            let slot = base + (i + 1) * 256 + Int(byte)
-                            closedTally[slot].count += 1
-                            closedTally[slot].weight += w
-                            closedTally[slot].weightSquared += w2
-                            let t = themeOfQuestion[i + 1]
-                            if t >= 0 {
-                                themeAsked[t] += 1
-                                if byte < PackedAnswers.unrecognised { themeAnswered[t] += 1; themeSum[t] += Double(Int(byte) - 100) }
+                    // Unsafe buffers here: the per-answer uniqueness checks of array writes were a
+                    // fifth of this loop's time.
+                    closedTally.withUnsafeMutableBufferPointer { tally in
+                        themeAsked.withUnsafeMutableBufferPointer { asked in
+                            themeAnswered.withUnsafeMutableBufferPointer { answered in
+                                themeSumInt.withUnsafeMutableBufferPointer { sum in
+                                    themeOfQuestion.withUnsafeBufferPointer { themeOf in
+                                        for i in 0..<min(b.count, width - 1) {
+                                            let byte = b[i]
+                                            if byte == 0 { continue }
+                                            let slot = base + (i + 1) * 256 + Int(byte)
+                                            tally[slot].count += 1
+                                            tally[slot].weight += w
+                                            tally[slot].weightSquared += w2
+                                            let t = themeOf[i + 1]
+                                            if t >= 0 {
+                                                asked[t] += 1
+                                                if byte < PackedAnswers.unrecognised { answered[t] += 1; sum[t] += Int(byte) - 100 }
+                                            }
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
                     // Theme score: mean of the theme's answered items, when at least half of those asked were answered.
-                    for t in themeSum.indices where themeAsked[t] > 0 {
+                    for t in 0..<themeCount where themeAsked[t] > 0 {
                         if themeAnswered[t] > 0 && 2 * themeAnswered[t] >= themeAsked[t] {
-                            let score = (themeSum[t] / Double(themeAnswered[t]) * 1e9).rounded() / 1e9
-                            scores[ci][t, default: [:]][score, default: WeightedCount()].add(WeightedCount(count: 1, weight: w, weightSquared: w2))
+                            scoreTally[ci * themeCount + t].add(themeSumInt[t] << 16 | themeAnswered[t], w, w2)
                         } else {
-                            unscored[ci][t, default: 0] += 1
+                            unscoredFlat[ci * themeCount + t] += 1
                         }
                     }
                 }
                 // chosen: [question u16][n u8][option u32 × n] or n = 255 + missing kind.
-                try row.withUnsafeData(atIndex: 7) { chosenData in
-                    guard let chosenData else { return }
-                    chosenData.withUnsafeBytes { b in
-                        var i = 0
-                        while i + 3 <= b.count {
-                            let q = Int(b[i]) | Int(b[i + 1]) << 8
-                            let n = Int(b[i + 2])
-                            i += 3
-                            let at = ci * width + min(q, width - 1)
-                            if n == 255 { choiceBase[at].missing += 1; i += 1; continue }
-                            choiceBase[at].n += 1; choiceBase[at].w += w
-                            let first = i
-                            for k in 0..<n where i + 4 <= b.count {
-                                let o = Int(b[i]) | Int(b[i + 1]) << 8 | Int(b[i + 2]) << 16 | Int(b[i + 3]) << 24
-                                i += 4
-                                // Count an option once per answer even if written twice.
-                                var repeated = false
-                                for j in 0..<k where Int(b[first + 4 * j]) | Int(b[first + 4 * j + 1]) << 8 | Int(b[first + 4 * j + 2]) << 16 | Int(b[first + 4 * j + 3]) << 24 == o {
-                                    repeated = true
-                                }
-                                if !repeated { optionTally[ci][o, default: WeightedCount()].add(WeightedCount(count: 1, weight: w, weightSquared: w2)) }
-                            }
+                if let b = column(7) {
+                    var i = 0
+                    while i + 3 <= b.count {
+                        let q = Int(b[i]) | Int(b[i + 1]) << 8
+                        let n = Int(b[i + 2])
+                        i += 3
+                        let at = ci * width + min(q, width - 1)
+                        if n == 255 { choiceBase[at].missing += 1; i += 1; continue }
+                        choiceBase[at].n += 1; choiceBase[at].w += w
+                        seenOption.removeAll(keepingCapacity: true)
+                        for _ in 0..<n where i + 4 <= b.count {
+                            let o = Int(b[i]) | Int(b[i + 1]) << 8 | Int(b[i + 2]) << 16 | Int(b[i + 3]) << 24
+                            i += 4
+                            // Count an option once per answer even if written twice.
+                            if seenOption.contains(o) || o >= optionWidth { continue }
+                            seenOption.append(o)
+                            let s = ci * optionWidth + o
+                            optionFlat[s].count += 1; optionFlat[s].weight += w; optionFlat[s].weightSquared += w2
                         }
                     }
                 }
                 // coded: [question u16][length u32][n u8][code u32 × n].
+                guard let b = column(8) else { continue }
                 var respondent: String?
-                let rid: Int64 = row[0]
+                let rid = sqlite3_column_int64(h, 0)
                 let hasOverrides = !person.isEmpty
-                try row.withUnsafeData(atIndex: 8) { codedData in
-                    guard let codedData else { return }
-                    codedData.withUnsafeBytes { b in
-                        var i = 0
-                        while i + 7 <= b.count {
-                            let q = Int(b[i]) | Int(b[i + 1]) << 8
-                            let length = Int(b[i + 2]) | Int(b[i + 3]) << 8 | Int(b[i + 4]) << 16 | Int(b[i + 5]) << 24
-                            let n = Int(b[i + 6])
-                            i += 7
-                            let at = ci * width + min(q, width - 1)
-                            textBase[at].n += 1; textBase[at].w += w
-                            var codes: [Int] = []
-                            codes.reserveCapacity(n)
-                            for _ in 0..<n where i + 4 <= b.count {
-                                let c = Int(b[i]) | Int(b[i + 1]) << 8 | Int(b[i + 2]) << 16 | Int(b[i + 3]) << 24
-                                i += 4
-                                if !codes.contains(c) { codes.append(c) }
-                            }
-                            if hasOverrides {
-                                if respondent == nil { respondent = row[1] }
-                                if let r = respondent, let qn = registry.questionName[q], let mine = person[r]?[qn] { codes = mine.map(codeIndex) }
-                            }
-                            for code in codes {
-                                codeTally[ci][q << 32 | code, default: WeightedCount()].add(WeightedCount(count: 1, weight: w, weightSquared: w2))
-                                // Quotes: the answers closest to 140 characters, then by respondent id, per code and group.
-                                guard quotesPerCode > 0, let g = group else { continue }
-                                let gs: Int
-                                if let s = groupSlots[g] { gs = s } else { gs = groupNames.count; groupSlots[g] = gs; groupNames.append(g) }
-                                guard gs < 256, code < 1 << 32 else { continue }   // the slot key packs 8 bits of group, 32 of code
-                                let slot = q << 40 | code << 8 | gs
-                                let distance = abs(length - 140)
-                                // The respondent id breaks ties only; it is read when a candidate could enter.
-                                if let best = quoteBest[slot], best.count == quotesPerCode, let worst = best.last, distance > worst.key.0 { continue }
-                                if respondent == nil { respondent = row[1] }
-                                let k = (distance, respondent ?? "")
-                                var best = quoteBest[slot, default: []]
-                                if best.count < quotesPerCode || k < best[best.count - 1].key {
-                                    best.append((k, rid))
-                                    best.sort { $0.key < $1.key }
-                                    if best.count > quotesPerCode { best.removeLast() }
-                                    quoteBest[slot] = best
-                                }
-                            }
+                var i = 0
+                while i + 7 <= b.count {
+                    let q = Int(b[i]) | Int(b[i + 1]) << 8
+                    let length = Int(b[i + 2]) | Int(b[i + 3]) << 8 | Int(b[i + 4]) << 16 | Int(b[i + 5]) << 24
+                    let n = Int(b[i + 6])
+                    i += 7
+                    let at = ci * width + min(q, width - 1)
+                    textBase[at].n += 1; textBase[at].w += w
+                    codes.removeAll(keepingCapacity: true)
+                    for _ in 0..<n where i + 4 <= b.count {
+                        let c = Int(b[i]) | Int(b[i + 1]) << 8 | Int(b[i + 2]) << 16 | Int(b[i + 3]) << 24
+                        i += 4
+                        if !codes.contains(c) { codes.append(c) }
+                    }
+                    if hasOverrides {
+                        if respondent == nil { respondent = text(1) }
+                        if let r = respondent, let qn = registry.questionName[q], let mine = person[r]?[qn] { codes = mine.map(codeIndex) }
+                    }
+                    for code in codes where code < codeWidth {
+                        let s = at * codeWidth + code
+                        codeFlat[s].count += 1; codeFlat[s].weight += w; codeFlat[s].weightSquared += w2
+                        // Quotes: the answers closest to 140 characters, then by respondent id, per code and group.
+                        let gs = cellGroupSlot[ci]
+                        guard quotesPerCode > 0, gs >= 0, gs < 256, code < 1 << 32 else { continue }   // the slot key packs 8 bits of group, 32 of code
+                        let slot = q << 40 | code << 8 | gs
+                        let distance = abs(length - 140)
+                        // A candidate farther than a full list's last is out before any look-up; the
+                        // respondent id breaks ties only and is read when a candidate could enter.
+                        let bar = ((min(q, width - 1) * codeWidth) + code) * 256 + gs
+                        if distance > quoteBar[bar] { continue }
+                        if respondent == nil { respondent = text(1) }
+                        let k = (distance, respondent ?? "")
+                        var best = quoteBest[slot, default: []]
+                        if best.count < quotesPerCode || k < best[best.count - 1].key {
+                            best.append((k, rid))
+                            best.sort { $0.key < $1.key }
+                            if best.count > quotesPerCode { best.removeLast() }
+                            if best.count == quotesPerCode, let last = best.last { quoteBar[bar] = last.key.0 }
+                            quoteBest[slot] = best
                         }
+                    }
+                }
+            }
+            scores = Array(repeating: [:], count: cells.count)
+            unscored = Array(repeating: [:], count: cells.count)
+            optionTally = Array(repeating: [:], count: cells.count)
+            codeTally = Array(repeating: [:], count: cells.count)
+            for (ci, key) in cells.enumerated() {
+                data.respondents[key] = respondentTally[ci]
+                for t in 0..<themeCount {
+                    // Merged in key order, so weighted sums add up in the same order every run.
+                    for (k, c) in scoreTally[ci * themeCount + t].sorted() {
+                        let sum = k >> 16, answered = k & 0xFFFF
+                        let score = (Double(sum) / Double(answered) * 1e9).rounded() / 1e9
+                        scores[ci][t, default: [:]][score, default: WeightedCount()].add(c)
+                    }
+                    if unscoredFlat[ci * themeCount + t] > 0 { unscored[ci][t] = unscoredFlat[ci * themeCount + t] }
+                }
+                for o in 0..<optionWidth where optionFlat[ci * optionWidth + o].count > 0 { optionTally[ci][o] = optionFlat[ci * optionWidth + o] }
+                for q in 0..<width {
+                    for code in 0..<codeWidth where codeFlat[(ci * width + q) * codeWidth + code].count > 0 {
+                        codeTally[ci][q << 32 | code] = codeFlat[(ci * width + q) * codeWidth + code]
                     }
                 }
             }
@@ -301,20 +354,57 @@ extension SQLiteStore {
                 guard let text = try String.fetchOne(textStatement, arguments: [q.responseID, q.question]) else { continue }
                 data.quotes.append(QuoteCandidate(question: q.question, code: q.code, cell: CellKey(group: q.group), respondentID: q.key.1, text: text))
             }
-            data.quality = try Self.quality(db)
+            // The scan has counted the active responses; counting them again would be a second pass.
+            data.quality = try Self.quality(db, activeResponses: respondentTally.reduce(0) { $0 + $1.count })
             return data
         }
     }
 
-    static func quality(_ db: Database) throws -> DataQuality {
+    static func quality(_ db: Database, activeResponses: Int? = nil) throws -> DataQuality {
         var q = DataQuality()
         q.batches = try Row.fetchAll(db, sql: "SELECT * FROM batches ORDER BY id").map(Self.batchRecord)
         for row in try Row.fetchAll(db, sql: "SELECT reason, count(*) FROM rejects GROUP BY reason ORDER BY reason") { q.rejectReasons[row[0]] = row[1] }
         for row in try Row.fetchAll(db, sql: "SELECT question, raw, sum(count) FROM unknown_labels GROUP BY 1, 2") { q.unknownLabels[row[0], default: [:]][row[1]] = row[2] }
         for row in try Row.fetchAll(db, sql: "SELECT raw, sum(count) FROM unmapped_groups GROUP BY 1") { q.unmappedGroups[row[0]] = row[1] }
-        q.activeResponses = try Int.fetchOne(db, sql: "SELECT count(*) FROM responses WHERE superseded_by IS NULL") ?? 0
+        q.activeResponses = try activeResponses ?? Int.fetchOne(db, sql: "SELECT count(*) FROM responses WHERE superseded_by IS NULL") ?? 0
         q.supersededResponses = try Int.fetchOne(db, sql: "SELECT count(*) FROM responses WHERE superseded_by IS NOT NULL") ?? 0
         q.duplicatesInBatches = try Int.fetchOne(db, sql: "SELECT coalesce(sum(duplicates), 0) FROM batches") ?? 0
         return q
+    }
+}
+
+/// Weighted counts keyed by small integers, in an open-addressing table with a multiplicative hash:
+/// the theme-score tally takes one look-up per response and theme, where `Dictionary`'s seeded
+/// hashing was a tenth of the report's scan.
+struct IntTally {
+    private var keys: [Int] = Array(repeating: Int.min, count: 16)
+    private var values: [WeightedCount] = Array(repeating: WeightedCount(), count: 16)
+    private var used = 0
+
+    mutating func add(_ key: Int, _ w: Double, _ w2: Double) {
+        if (used + 1) * 2 > keys.count { grow() }
+        let mask = keys.count - 1
+        var s = Int(truncatingIfNeeded: UInt64(bitPattern: Int64(key)) &* 0x9E37_79B9_7F4A_7C15 >> 32) & mask
+        while keys[s] != key && keys[s] != Int.min { s = (s + 1) & mask }
+        if keys[s] == Int.min { keys[s] = key; used += 1 }
+        values[s].count += 1; values[s].weight += w; values[s].weightSquared += w2
+    }
+
+    private mutating func grow() {
+        let old = zip(keys, values).filter { $0.0 != Int.min }
+        keys = Array(repeating: Int.min, count: keys.count * 2)
+        values = Array(repeating: WeightedCount(), count: keys.count)
+        used = 0
+        let mask = keys.count - 1
+        for (k, v) in old {
+            var s = Int(truncatingIfNeeded: UInt64(bitPattern: Int64(k)) &* 0x9E37_79B9_7F4A_7C15 >> 32) & mask
+            while keys[s] != Int.min { s = (s + 1) & mask }
+            keys[s] = k; values[s] = v; used += 1
+        }
+    }
+
+    /// The entries in key order.
+    func sorted() -> [(key: Int, value: WeightedCount)] {
+        zip(keys, values).filter { $0.0 != Int.min }.map { (key: $0.0, value: $0.1) }.sorted { $0.key < $1.key }
     }
 }
