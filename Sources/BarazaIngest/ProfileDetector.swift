@@ -74,6 +74,10 @@ public enum ProfileDetector {
 extension String {
     /// The string without leading and trailing white space (including NBSP).
     public func trimmingWhitespace() -> String {
+        // Most values start and end with a visible ASCII character: nothing to trim, and no
+        // Unicode property look-up (a visible share of XML import time).
+        if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x80, last > 0x20, last < 0x80 { return self }
+        if isEmpty { return self }
         var s = Substring(self)
         while let c = s.first, c.isWhitespace { s.removeFirst() }
         while let c = s.last, c.isWhitespace { s.removeLast() }

@@ -174,10 +174,10 @@ public struct XMLRecordReader: RecordSource {
                 if !inRecord {
                     guard depth == recordDepth, (recordElement ?? recognisedName).map({ $0 == name }) ?? true else { continue }
                     inRecord = true
-                    values = []
-                    stack = []
-                    instances = [:]
-                    pathParts = []
+                    values.removeAll(keepingCapacity: true)
+                    stack.removeAll(keepingCapacity: true)
+                    instances.removeAll(keepingCapacity: true)
+                    pathParts.removeAll(keepingCapacity: true)
                     recordLocation = SourceLocation(file: currentFile, line: Int(xmlTextReaderGetParserLineNumber(reader)),
                                                     column: Int(xmlTextReaderGetParserColumnNumber(reader)))
                     while xmlTextReaderMoveToNextAttribute(reader) == 1 {
@@ -191,12 +191,12 @@ public struct XMLRecordReader: RecordSource {
                     continue
                 }
                 if !stack.isEmpty { stack[stack.count - 1].hasChild = true }
-                let parentKey = pathParts.joined(separator: "/")
-                let k = instances["\(parentKey)/\(name)", default: 0] + 1
-                instances["\(parentKey)/\(name)"] = k
+                let instanceKey = pathParts.isEmpty ? name : pathParts.joined(separator: "/") + "/" + name
+                let k = instances[instanceKey, default: 0] + 1
+                instances[instanceKey] = k
                 let part = k > 1 ? "\(name)[\(k)]" : name
                 if isEmpty {
-                    setValue((pathParts + [part]).joined(separator: "/"), "", group: pathParts, leaf: name)
+                    setValue(pathParts.isEmpty ? part : (pathParts + [part]).joined(separator: "/"), "", group: pathParts, leaf: name)
                 } else {
                     pathParts.append(part)
                     stack.append((name, "", false))
@@ -218,7 +218,7 @@ public struct XMLRecordReader: RecordSource {
                 }
                 let part = pathParts.popLast() ?? top.name
                 if !top.hasChild {
-                    setValue((pathParts + [part]).joined(separator: "/"), top.text.trimmingWhitespace(), group: pathParts, leaf: top.name)
+                    setValue(pathParts.isEmpty ? part : (pathParts + [part]).joined(separator: "/"), top.text.trimmingWhitespace(), group: pathParts, leaf: top.name)
                 }
             default:
                 continue

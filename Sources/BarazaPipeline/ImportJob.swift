@@ -74,9 +74,11 @@ public struct ImportJob {
                 // The channel holds at most a few chunks, so memory does not grow with the file.
                 let channel = Channel<[Coded]>(capacity: 4)
                 let stage = Handover((reader: reader, coder: coder, diagnostics: local))
+                let packerBox = Handover(sink.makePacker())
                 let finished = DispatchSemaphore(value: 0)
                 let thread = Thread {
                     var (reader, coder, diagnostics) = stage.value
+                    var packer = packerBox.value
                     defer {
                         stage.value = (reader, coder, diagnostics)
                         channel.close()
@@ -88,7 +90,7 @@ public struct ImportJob {
                         chunk.reserveCapacity(Self.chunkSize)
                         while chunk.count < Self.chunkSize, let item = reader.next(&diagnostics) {
                             switch item {
-                            case .record(let raw): chunk.append(.response(coder.code(raw, columns: reader.columns, diagnostics: &diagnostics)))
+                            case .record(let raw): chunk.append(.response(packer.pack(coder.code(raw, columns: reader.columns, diagnostics: &diagnostics))))
                             case .rejected(let r): chunk.append(.rejected(r))
                             }
                         }
@@ -150,7 +152,7 @@ public struct ImportJob {
     static let chunkSize = 512
 
     enum Coded: Sendable {
-        case response(Response)
+        case response(PackedResponse)
         case rejected(RejectedRecord)
     }
 

@@ -150,7 +150,6 @@ public final class SQLiteStore: ConsultationStore {
 struct SQLiteBatchSink: BatchSink {
     let db: Database
     let batchID: Int64
-    var registry: Registry
     let insertResponse: Statement
     let insertRaw: Statement
     let insertAnswer: Statement
@@ -159,7 +158,7 @@ struct SQLiteBatchSink: BatchSink {
     init(db: Database, batchID: Int64) throws {
         self.db = db
         self.batchID = batchID
-        registry = try Registry.load(db)
+        packer = ResponsePacker(try Registry.load(db))
         insertResponse = try db.cachedStatement(sql: """
             INSERT INTO responses (batch_id, respondent_id, replaces, source_file, source_line, grp, raw_group, country, wave, submitted_at, weight,
                                    closed, chosen, coded)
@@ -170,80 +169,56 @@ struct SQLiteBatchSink: BatchSink {
         insertText = try db.cachedStatement(sql: "INSERT INTO texts (response_id, question, text) VALUES (?, ?, ?)")
     }
 
-    /// Registry indices of the last response's closed answers, by position: responses of one file
-    /// list their questions in the same order, so a look-up is a string comparison.
-    private var lastQuestions: [String] = []
-    private var lastIndices: [Int] = []
+    /// The packer for this batch's responses. A caller that packs on another thread takes it with
+    /// `makePacker()` and then adds only packed responses.
+    private var packer: ResponsePacker
 
-    private mutating func questionIndex(_ q: String, at k: Int) throws -> Int {
-        if k < lastQuestions.count, lastQuestions[k] == q { return lastIndices[k] }
-        let i = try registry.question(q, db)
-        if k < lastQuestions.count { lastQuestions[k] = q; lastIndices[k] = i } else if k == lastQuestions.count { lastQuestions.append(q); lastIndices.append(i) }
-        return i
-    }
+    func makePacker() -> ResponsePacker { packer }
 
     mutating func add(_ r: Response) throws {
-        var closed: [UInt8] = []
-        var unpacked: [CodedAnswer] = []
-        for (k, a) in r.answers.enumerated() {
-            guard let byte = PackedAnswers.closedByte(value: a.value, missing: a.missing) else { unpacked.append(a); continue }
-            let idx = try questionIndex(a.question, at: k)
-            if closed.count < idx { closed += repeatElement(0, count: idx - closed.count) }
-            closed[idx - 1] = byte
-        }
-        var chosen: [UInt8] = []
-        for c in r.choices {
-            PackedAnswers.append16(try registry.question(c.question, db), to: &chosen)
-            if c.options.isEmpty, let m = c.missing {
-                chosen.append(255); chosen.append(PackedAnswers.missingByte(m)); continue
+        try add(packer.pack(r))
+    }
+
+    mutating func add(_ p: PackedResponse) throws {
+        for name in p.newNames {
+            switch name {
+            case .question(let i, let q):
+                try db.execute(sql: "INSERT INTO questions (idx, question) VALUES (?, ?)", arguments: [i, q])
+            case .option(let i, let q, let o):
+                try db.execute(sql: "INSERT INTO options (idx, question, option) VALUES (?, ?, ?)", arguments: [i, q, o])
+            case .code(let i, let c):
+                try db.execute(sql: "INSERT INTO code_ids (idx, code) VALUES (?, ?)", arguments: [i, c])
             }
-            chosen.append(UInt8(min(254, c.options.count)))
-            for o in c.options.prefix(254) { PackedAnswers.append32(try registry.option(c.question, o, db), to: &chosen) }
-        }
-        var coded: [UInt8] = []
-        for t in r.texts {
-            PackedAnswers.append16(try registry.question(t.question, db), to: &coded)
-            PackedAnswers.append32(PackedAnswers.characterCount(t.text), to: &coded)
-            let codes = t.codes.count < 2 ? t.codes : Array(Set(t.codes)).sorted()
-            coded.append(UInt8(min(254, codes.count)))
-            for c in codes.prefix(254) { PackedAnswers.append32(try registry.code(c, db), to: &coded) }
         }
         // Bound through the C API: GRDB's argument arrays of existentials were a tenth of import time.
         let s = RawStatement(insertResponse.sqliteStatement)
         s.bind(1, batchID)
-        s.bind(2, r.respondentID)
-        s.bind(3, r.replaces)
-        s.bind(4, r.location.file)
-        s.bind(5, Int64(r.location.line))
-        s.bind(6, r.group)
-        s.bind(7, r.rawGroup)
-        s.bind(8, r.country)
-        s.bind(9, r.wave)
-        s.bind(10, r.submittedAt?.timeIntervalSince1970)
-        s.bind(11, r.weight ?? 1)
-        s.bindBlob(12, closed)
-        s.bindBlob(13, chosen)
-        s.bindBlob(14, coded)
+        s.bind(2, p.respondentID)
+        s.bind(3, p.replaces)
+        s.bind(4, p.location.file)
+        s.bind(5, Int64(p.location.line))
+        s.bind(6, p.group)
+        s.bind(7, p.rawGroup)
+        s.bind(8, p.country)
+        s.bind(9, p.wave)
+        s.bind(10, p.submittedAt)
+        s.bind(11, p.weight)
+        s.bindBlob(12, p.closed)
+        s.bindBlob(13, p.chosen)
+        s.bindBlob(14, p.coded)
         try s.step(db)
         let rid = db.lastInsertedRowID
         let raw = RawStatement(insertRaw.sqliteStatement)
         raw.bind(1, rid)
-        raw.bindText(2, RawJSON.bytes(r.raw))
+        raw.bindText(2, p.raw)
         try raw.step(db)
-        for a in unpacked {
+        for a in p.unpacked {
             try insertAnswer.execute(arguments: [rid, a.question, a.value, a.missing?.rawValue, a.raw])
         }
         let text = RawStatement(insertText.sqliteStatement)
-        for t in r.texts {
+        for t in p.texts {
             text.bind(1, rid); text.bind(2, t.question); text.bind(3, t.text)
             try text.step(db)
-        }
-        // "Other (specify)" text is kept as an open answer of its own, so it reaches the review queue.
-        for c in r.choices {
-            if let other = c.other {
-                text.bind(1, rid); text.bind(2, c.question + ".other"); text.bind(3, other)
-                try text.step(db)
-            }
         }
     }
 
