@@ -69,37 +69,63 @@ public struct ImportJob {
             let progress = self.progress
             let batch = try store.importBatch(input) { sink in
                 var counts = BatchCounts()
-                // Two stages on the two cores: a reading thread reads and codes records in chunks, in
-                // file order; this thread writes each chunk as it comes, so ids stay deterministic.
-                // The channel holds at most a few chunks, so memory does not grow with the file.
+                // Three stages in file order: a reading thread parses records in chunks, a coding
+                // thread codes and packs them, and this thread writes them, so ids stay
+                // deterministic. Three threads on two cores balance whichever stage is heaviest (XML
+                // parsing, open-text coding, SQLite). The channels hold a few chunks each, so memory
+                // does not grow with the file.
+                let records = Channel<(records: [SourceRecord], columns: [ColumnHeader])>(capacity: 4)
                 let channel = Channel<[Coded]>(capacity: 4)
-                let stage = Handover((reader: reader, coder: coder, diagnostics: local))
-                let packerBox = Handover(sink.makePacker())
+                let readStage = Handover((reader: reader, diagnostics: local))
+                let codeStage = Handover((coder: coder, packer: sink.makePacker(), diagnostics: Diagnostics()))
                 let finished = DispatchSemaphore(value: 0)
-                let thread = Thread {
-                    var (reader, coder, diagnostics) = stage.value
-                    var packer = packerBox.value
+                let readThread = Thread {
+                    var (reader, diagnostics) = readStage.value
                     defer {
-                        stage.value = (reader, coder, diagnostics)
-                        channel.close()
+                        readStage.value = (reader, diagnostics)
+                        records.close()
                         finished.signal()
                     }
-                    var chunk: [Coded] = []
                     while true {
-                        chunk = []
+                        var chunk: [SourceRecord] = []
                         chunk.reserveCapacity(Self.chunkSize)
-                        while chunk.count < Self.chunkSize, let item = reader.next(&diagnostics) {
-                            switch item {
-                            case .record(let raw): chunk.append(.response(packer.pack(coder.code(raw, columns: reader.columns, diagnostics: &diagnostics))))
-                            case .rejected(let r): chunk.append(.rejected(r))
-                            }
-                        }
-                        if chunk.isEmpty || !channel.put(chunk) { return }
+                        while chunk.count < Self.chunkSize, let item = reader.next(&diagnostics) { chunk.append(item) }
+                        // The columns as they stand after the chunk (an XML reader finds new ones as it
+                        // goes); a record without a later column's field reads it as absent.
+                        if chunk.isEmpty || !records.put((chunk, reader.columns)) { return }
                         if chunk.count < Self.chunkSize { return }
                     }
                 }
-                thread.stackSize = 8 << 20
-                thread.start()
+                let codeThread = Thread {
+                    var (coder, packer, diagnostics) = codeStage.value
+                    defer {
+                        codeStage.value = (coder, packer, diagnostics)
+                        channel.close()
+                        finished.signal()
+                    }
+                    while let (chunk, columns) = records.take() {
+                        var coded: [Coded] = []
+                        coded.reserveCapacity(chunk.count)
+                        for item in chunk {
+                            switch item {
+                            case .record(let raw): coded.append(.response(packer.pack(coder.code(raw, columns: columns, diagnostics: &diagnostics))))
+                            case .rejected(let r): coded.append(.rejected(r))
+                            }
+                        }
+                        if !channel.put(coded) { records.cancel(); return }
+                    }
+                }
+                for thread in [readThread, codeThread] {
+                    thread.stackSize = 8 << 20
+                    thread.start()
+                }
+                func join() {
+                    finished.wait()
+                    finished.wait()
+                    (reader, local) = readStage.value
+                    coder = codeStage.value.coder
+                    local.merge(codeStage.value.diagnostics)
+                }
                 do {
                     while let coded = channel.take() {
                         for item in coded {
@@ -115,11 +141,11 @@ public struct ImportJob {
                     }
                 } catch {
                     channel.cancel()
-                    finished.wait()
+                    records.cancel()
+                    join()
                     throw error
                 }
-                finished.wait()
-                (reader, coder, local) = stage.value
+                join()
                 for q in coder.unboundQuestions {
                     local.note("question '\(q)' has no column in this file", at: SourceLocation(file: path, line: 1), key: "unbound.\(q)")
                 }

@@ -46,8 +46,8 @@ final class Channel<Item: Sendable>: @unchecked Sendable {
     /// The next item, waiting for one; nil once the channel is closed and drained.
     func take() -> Item? {
         condition.lock(); defer { condition.unlock() }
-        while items.isEmpty && !closed { condition.wait() }
-        if items.isEmpty { return nil }
+        while items.isEmpty && !closed && !cancelled { condition.wait() }
+        if items.isEmpty || cancelled { return nil }
         let item = items.removeFirst()  // at most `capacity` items: cheap, and nothing taken stays referenced
         condition.broadcast()
         return item
