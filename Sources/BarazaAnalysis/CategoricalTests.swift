@@ -1,3 +1,4 @@
+import BarazaModel
 import Foundation
 
 /// Tests of independence for categorical answers (an option chosen or not, by group).
@@ -90,7 +91,7 @@ public enum CategoricalTests {
         var columnOf = [Int](repeating: 0, count: n)
         var k = 0
         for j in 0..<cols { for _ in 0..<colSums[j] { columnOf[k] = j; k += 1 } }
-        var rng = SplitMix(state: seed)
+        var rng = SplitMix64(seed: seed)  // seeded: permutation p-values are identical on every run
         var atLeast = 0
         var sim = [Int](repeating: 0, count: rows * cols)
         for _ in 0..<replicates {
@@ -104,18 +105,6 @@ public enum CategoricalTests {
         }
         return TestResult(name: "Chi-square", statistic: observed, df: Double((rows - 1) * (cols - 1)),
                           p: Double(1 + atLeast) / Double(replicates + 1), method: "Monte-Carlo permutation, \(replicates) replicates")
-    }
-
-    /// SplitMix64: a small seeded generator, so permutation p-values are identical on every run.
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 }
 

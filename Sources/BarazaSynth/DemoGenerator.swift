@@ -1,3 +1,4 @@
+import BarazaModel
 import Foundation
 
 /// Writes a synthetic, deterministic multistakeholder consultation: exports in three real shapes

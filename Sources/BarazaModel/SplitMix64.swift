@@ -1,4 +1,5 @@
-/// A small seeded generator (SplitMix64) so synthetic consultations are identical on every machine.
+/// A small seeded generator (SplitMix64): synthetic consultations, permutation p-values and
+/// generated test inputs are identical on every run and machine.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
     public init(seed: UInt64) { state = seed }
