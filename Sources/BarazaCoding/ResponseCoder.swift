@@ -36,21 +36,6 @@ public struct ResponseCoder: Sendable {
     /// Questions with no column in this file.
     public private(set) var unboundQuestions: [String] = []
 
-    /// Adds another coder's counts (a copy that coded other records of the same file in parallel).
-    public mutating func mergeCounts(from other: ResponseCoder) {
-        for (q, labels) in other.unknownLabels { for (raw, n) in labels { unknownLabels[q, default: [:]][raw, default: 0] += n } }
-        for (g, n) in other.unmappedGroups { unmappedGroups[g, default: 0] += n }
-        if unboundQuestions.isEmpty { unboundQuestions = other.unboundQuestions }
-    }
-
-    /// The same coder with its counts cleared, to code a share of the records in parallel.
-    public func freshCopy() -> ResponseCoder {
-        var c = self
-        c.unknownLabels = [:]
-        c.unmappedGroups = [:]
-        return c
-    }
-
     struct Binding {
         var question: [String: Int] = [:]
         var options: [String: [(option: String, column: Int)]] = [:]

@@ -1,17 +1,5 @@
 import Foundation
 
-/// Result slots filled by parallel workers and read after they finish. Each worker writes its own
-/// slot; the lock makes the hand-over visible across threads.
-final class ParallelSlots<Value: Sendable>: @unchecked Sendable {
-    private var values: [Value?]
-    private let lock = NSLock()
-
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-
-    func set(_ i: Int, _ v: Value) { lock.lock(); values[i] = v; lock.unlock() }
-    func get(_ i: Int) -> Value? { lock.lock(); defer { lock.unlock() }; return values[i] }
-}
-
 /// A bounded first-in first-out hand-off from one producing thread to one consuming thread. The
 /// producer blocks while `capacity` items wait, so memory stays bounded whichever side is slower.
 final class Channel<Item: Sendable>: @unchecked Sendable {
