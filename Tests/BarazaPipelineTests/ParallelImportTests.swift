@@ -5,9 +5,10 @@ import Foundation
 import Testing
 @testable import BarazaPipeline
 
-/// A file large enough to be coded on two threads gives exactly what the test counts itself.
+/// A file of several chunks, read, coded and written by the three-stage import, gives exactly what
+/// the test counts itself, in file order.
 struct ParallelImportTests {
-    @Test func parallelCodingLosesNothingAndKeepsFileOrder() throws {
+    @Test func pipelinedImportLosesNothingAndKeepsFileOrder() throws {
         let dir = try DemoEndToEndTests.tempDir()
         let labels = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree", "Don't know", "", "Agree-ish"]
         let groups = ["Ministry", "NGO", "Private company", "UN agency", "Somebody"]
