@@ -15,7 +15,6 @@ public struct ResponseCoder: Sendable {
     public let country: String?
     public let profile: ExportProfile
 
-    private var scaleCoders: [String: ClosedAnswerCoder] = [:]
     /// Per question: folded option label or alias → option code.
     private let optionCodes: [String: [String: String]]
     /// Folded missing label → kind (the built-in ones, not sentinels), for choice questions.
@@ -24,7 +23,6 @@ public struct ResponseCoder: Sendable {
         for (kind, labels) in BuiltInScales.missing where kind != .sentinel { for l in labels { m[Folding.fold(l)] = kind } }
         return m
     }()
-    private let textCoders: [String: OpenTextCoder]
     private let groupMapper: GroupMapper
     private var boundColumnCount = -1
     private var binding = Binding()
@@ -66,9 +64,13 @@ public struct ResponseCoder: Sendable {
         self.profile = profile
         self.wave = wave ?? source.wave
         self.country = country ?? source.country
-        var tc: [String: OpenTextCoder] = [:]
-        for (id, rules) in consultation.codebooks { tc[id] = OpenTextCoder(codebook: id, rules: rules, negators: consultation.negators) }
-        self.textCoders = tc
+        codebookIDs = consultation.codebooks.keys.sorted()
+        scanners = codebookIDs.map { id in
+            TextCodeScanner(OpenTextCoder(codebook: id, rules: consultation.codebooks[id] ?? [], negators: consultation.negators))
+        }
+        scaleIDs = Set(consultation.questions.compactMap { q in q.scale.flatMap { consultation.scales[$0] != nil ? $0 : nil } }).sorted()
+        scaleCoderList = scaleIDs.compactMap { consultation.scales[$0].map(ClosedAnswerCoder.init) }
+        closedMemo = scaleIDs.map { _ in ByteMemo(limit: 10_000) }
         self.groupMapper = GroupMapper(groups: consultation.groups)
         var oc: [String: [String: String]] = [:]
         for q in consultation.questions where q.type == .multiple || q.type == .single {
@@ -78,9 +80,6 @@ public struct ResponseCoder: Sendable {
             oc[q.id] = m
         }
         self.optionCodes = oc
-        for q in consultation.questions {
-            if let s = q.scale, let scale = consultation.scales[s] { scaleCoders[s] = ClosedAnswerCoder(scale: scale) }
-        }
     }
 
     static func findColumn(_ aliases: [String], in columns: [ColumnHeader]) -> Int? {
@@ -164,25 +163,18 @@ public struct ResponseCoder: Sendable {
         var other: Int?
     }
     private var plans: [Plan] = []
-    private var scaleIDs: [String] = []
-    private var scaleCoderList: [ClosedAnswerCoder] = []
+    private let scaleIDs: [String]
+    private var scaleCoderList: [ClosedAnswerCoder]
     /// Memo caches keyed by a field's raw bytes (see `ByteMemo`): exports repeat a handful of labels,
     /// group names, countries and option sets millions of times.
-    private var closedMemo: [ByteMemo<(code: ClosedCode, raw: String)>] = []
+    private var closedMemo: [ByteMemo<(code: ClosedCode, raw: String)>]
     private var choiceMemo: [ByteMemo<ChoiceAnswer?>] = []
     private var groupMemo = ByteMemo<(group: String?, raw: String)>(limit: 10_000)
     private var countryMemo = ByteMemo<String?>(limit: 10_000)
-    private var scanners: [TextCodeScanner] = []
-    private var codebookIDs: [String] = []
+    private var scanners: [TextCodeScanner]
+    private let codebookIDs: [String]
 
     private mutating func makePlans() {
-        if scanners.isEmpty {
-            codebookIDs = textCoders.keys.sorted()
-            scanners = codebookIDs.compactMap { textCoders[$0].map { TextCodeScanner($0) } }
-            scaleIDs = scaleCoders.keys.sorted()
-            scaleCoderList = scaleIDs.compactMap { scaleCoders[$0] }
-            closedMemo = scaleIDs.map { _ in ByteMemo(limit: 10_000) }
-        }
         plans = consultation.questions.enumerated().map { i, q in
             Plan(index: i, id: q.id, type: q.type, reverse: q.reverse, column: binding.question[q.id], scale: q.scale.flatMap { scaleIDs.firstIndex(of: $0) },
                  codebook: q.codebook.flatMap { codebookIDs.firstIndex(of: $0) }, other: binding.other[q.id])

@@ -40,17 +40,18 @@ enum PackedAnswers {
     /// of its own except CR LF, so such text is counted from its bytes; other text is counted by Swift.
     static func characterCount(_ text: String) -> Int {
         var copy = text
-        return copy.withUTF8 { p in
+        let counted: Int? = copy.withUTF8 { p in
             var scalars = 0, crlf = 0
             var previous: UInt8 = 0
             for b in p {
-                if b >= 0xCC { return -1 }  // a scalar from U+0300 on: let Swift count
+                if b >= 0xCC { return nil }  // a scalar from U+0300 on: let Swift count
                 if b & 0xC0 != 0x80 { scalars += 1 }
                 if b == 0x0A && previous == 0x0D { crlf += 1 }
                 previous = b
             }
             return scalars - crlf
-        }.nonNegative ?? text.count
+        }
+        return counted ?? text.count
     }
 
     static func closedByte(value: Double?, missing: MissingKind?) -> UInt8? {
@@ -89,8 +90,4 @@ enum PackedAnswers {
         }
         return out
     }
-}
-
-private extension Int {
-    var nonNegative: Int? { self >= 0 ? self : nil }
 }

@@ -1,4 +1,5 @@
 import BarazaModel
+import GRDB
 
 /// A response made ready for the store: packed answers (see `PackedAnswers`), the raw record as JSON,
 /// the open texts, and any registry names it uses for the first time. Made on the import's reading
@@ -28,12 +29,28 @@ public struct PackedResponse: Sendable {
     var newNames: [Name] = []
 }
 
+extension PackedResponse.Name {
+    /// Writes a newly indexed name into its registry table.
+    func write(_ db: Database) throws {
+        switch self {
+        case .question(let i, let q):
+            try db.execute(sql: "INSERT INTO questions (idx, question) VALUES (?, ?)", arguments: [i, q])
+        case .option(let i, let q, let o):
+            try db.execute(sql: "INSERT INTO options (idx, question, option) VALUES (?, ?, ?)", arguments: [i, q, o])
+        case .code(let i, let c):
+            try db.execute(sql: "INSERT INTO code_ids (idx, code) VALUES (?, ?)", arguments: [i, c])
+        }
+    }
+}
+
 /// Packs responses against the store's registry of question, option and code indices, assigning
 /// the next index to a name seen for the first time (the sink writes it before the row). One packer
 /// per batch, used on one thread.
 public struct ResponsePacker: Sendable {
+    struct OptionKey: Hashable, Sendable { var question: String; var option: String }
+
     private var questionIndex: [String: Int]
-    private var optionIndex: [String: [String: Int]] = [:]
+    private var optionIndex: [OptionKey: Int] = [:]
     private var codeIndex: [String: Int]
     private var nextQuestion: Int
     private var nextOption: Int
@@ -47,43 +64,45 @@ public struct ResponsePacker: Sendable {
     init(_ registry: Registry) {
         questionIndex = registry.questionIndex
         codeIndex = registry.codeIndex
-        for (i, name) in registry.optionName { optionIndex[name.question, default: [:]][name.option] = i }
+        for (i, name) in registry.optionName { optionIndex[OptionKey(question: name.question, option: name.option)] = i }
         nextQuestion = (registry.questionName.keys.max() ?? 0) + 1
         nextOption = (registry.optionName.keys.max() ?? 0) + 1
         nextCode = (registry.codeName.keys.max() ?? 0) + 1
     }
 
-    private mutating func question(_ q: String) -> Int {
-        if let i = questionIndex[q] { return i }
-        let i = nextQuestion
-        nextQuestion += 1
-        questionIndex[q] = i
-        fresh.append(.question(i, q))
+    /// The index of `key`, or the next free one, noted as a new name to write.
+    private static func index<Key: Hashable>(_ key: Key, _ indices: inout [Key: Int], _ next: inout Int,
+                                             _ fresh: inout [PackedResponse.Name], _ name: (Int) -> PackedResponse.Name) -> Int {
+        if let i = indices[key] { return i }
+        let i = next
+        next += 1
+        indices[key] = i
+        fresh.append(name(i))
         return i
+    }
+
+    mutating func question(_ q: String) -> Int {
+        Self.index(q, &questionIndex, &nextQuestion, &fresh) { .question($0, q) }
+    }
+
+    mutating func option(_ q: String, _ o: String) -> Int {
+        Self.index(OptionKey(question: q, option: o), &optionIndex, &nextOption, &fresh) { .option($0, q, o) }
+    }
+
+    mutating func code(_ c: String) -> Int {
+        Self.index(c, &codeIndex, &nextCode, &fresh) { .code($0, c) }
+    }
+
+    /// The names given an index since the last call, to be written before the rows that use them.
+    mutating func takeNewNames() -> [PackedResponse.Name] {
+        defer { fresh = [] }
+        return fresh
     }
 
     private mutating func question(_ q: String, at k: Int) -> Int {
         if k < lastQuestions.count, lastQuestions[k] == q { return lastIndices[k] }
         let i = question(q)
         if k < lastQuestions.count { lastQuestions[k] = q; lastIndices[k] = i } else if k == lastQuestions.count { lastQuestions.append(q); lastIndices.append(i) }
-        return i
-    }
-
-    private mutating func option(_ q: String, _ o: String) -> Int {
-        if let i = optionIndex[q]?[o] { return i }
-        let i = nextOption
-        nextOption += 1
-        optionIndex[q, default: [:]][o] = i
-        fresh.append(.option(i, q, o))
-        return i
-    }
-
-    private mutating func code(_ c: String) -> Int {
-        if let i = codeIndex[c] { return i }
-        let i = nextCode
-        nextCode += 1
-        codeIndex[c] = i
-        fresh.append(.code(i, c))
         return i
     }
 
@@ -117,7 +136,7 @@ public struct ResponsePacker: Sendable {
         // "Other (specify)" text is kept as an open answer of its own, so it reaches the review queue.
         for c in r.choices { if let other = c.other { p.texts.append((c.question + ".other", other)) } }
         p.raw = RawJSON.bytes(r.raw)
-        if !fresh.isEmpty { p.newNames = fresh; fresh = [] }
+        p.newNames = takeNewNames()
         return p
     }
 }

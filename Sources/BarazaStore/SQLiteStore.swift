@@ -180,16 +180,7 @@ struct SQLiteBatchSink: BatchSink {
     }
 
     mutating func add(_ p: PackedResponse) throws {
-        for name in p.newNames {
-            switch name {
-            case .question(let i, let q):
-                try db.execute(sql: "INSERT INTO questions (idx, question) VALUES (?, ?)", arguments: [i, q])
-            case .option(let i, let q, let o):
-                try db.execute(sql: "INSERT INTO options (idx, question, option) VALUES (?, ?, ?)", arguments: [i, q, o])
-            case .code(let i, let c):
-                try db.execute(sql: "INSERT INTO code_ids (idx, code) VALUES (?, ?)", arguments: [i, c])
-            }
-        }
+        for name in p.newNames { try name.write(db) }
         // Bound through the C API: GRDB's argument arrays of existentials were a tenth of import time.
         let s = RawStatement(insertResponse.sqliteStatement)
         s.bind(1, batchID)

@@ -142,7 +142,7 @@ enum StoreSchema {
     /// Moves answers, choices and codes written by schema v1/v2 (one row each) into the packed
     /// columns. Closed answers that do not fit a byte stay in `answers`.
     static func packV2Rows(_ db: Database) throws {
-        var registry = try Registry.load(db)
+        var packer = ResponsePacker(try Registry.load(db))
         var closed: [Int64: [UInt8]] = [:]
         var packed: [(Int64, String)] = []
         for row in try Row.fetchAll(db, sql: "SELECT response_id, question, value, missing FROM answers ORDER BY response_id, question") {
@@ -150,7 +150,7 @@ enum StoreSchema {
             let value: Double? = row[2]
             let missing = (row[3] as String?).flatMap(MissingKind.init(rawValue:))
             guard let byte = PackedAnswers.closedByte(value: value, missing: missing) else { continue }
-            let idx = try registry.question(q, db)
+            let idx = packer.question(q)
             var b = closed[rid, default: []]
             if b.count < idx { b += Array(repeating: 0, count: idx - b.count) }
             b[idx - 1] = byte
@@ -170,10 +170,10 @@ enum StoreSchema {
         for (rid, qs) in chosen {
             var b: [UInt8] = []
             for (q, e) in qs.sorted(by: { $0.key < $1.key }) {
-                PackedAnswers.append16(try registry.question(q, db), to: &b)
+                PackedAnswers.append16(packer.question(q), to: &b)
                 if e.options.isEmpty, let m = e.missing { b.append(255); b.append(PackedAnswers.missingByte(m)); continue }
                 b.append(UInt8(min(254, e.options.count)))
-                for o in e.options.prefix(254) { PackedAnswers.append32(try registry.option(q, o, db), to: &b) }
+                for o in e.options.prefix(254) { PackedAnswers.append32(packer.option(q, o), to: &b) }
             }
             try db.execute(sql: "UPDATE responses SET chosen = ? WHERE id = ?", arguments: [Data(b), rid])
         }
@@ -185,12 +185,13 @@ enum StoreSchema {
         for (rid, entries) in coded {
             var b: [UInt8] = []
             for (q, len, codes) in entries {
-                PackedAnswers.append16(try registry.question(q, db), to: &b)
+                PackedAnswers.append16(packer.question(q), to: &b)
                 PackedAnswers.append32(len, to: &b)
                 b.append(UInt8(min(254, codes.count)))
-                for c in codes.prefix(254) { PackedAnswers.append32(try registry.code(c, db), to: &b) }
+                for c in codes.prefix(254) { PackedAnswers.append32(packer.code(c), to: &b) }
             }
             try db.execute(sql: "UPDATE responses SET coded = ? WHERE id = ?", arguments: [Data(b), rid])
         }
+        for name in packer.takeNewNames() { try name.write(db) }
     }
 }
