@@ -75,7 +75,7 @@ public struct ImportJob {
                 // parsing, open-text coding, SQLite). The channels hold a few chunks each, so memory
                 // does not grow with the file.
                 let records = Channel<(records: [SourceRecord], columns: [ColumnHeader])>(capacity: 4)
-                let channel = Channel<[Coded]>(capacity: 4)
+                let channel = Channel<CodedChunk>(capacity: 4)
                 let readStage = Handover((reader: reader, diagnostics: local))
                 let codeStage = Handover((coder: coder, packer: sink.makePacker(), diagnostics: Diagnostics()))
                 let finished = DispatchSemaphore(value: 0)
@@ -104,12 +104,12 @@ public struct ImportJob {
                         finished.signal()
                     }
                     while let (chunk, columns) = records.take() {
-                        var coded: [Coded] = []
-                        coded.reserveCapacity(chunk.count)
+                        var coded = CodedChunk()
+                        coded.records = chunk.count
                         for item in chunk {
                             switch item {
-                            case .record(let raw): coded.append(.response(packer.pack(coder.code(raw, columns: columns, diagnostics: &diagnostics))))
-                            case .rejected(let r): coded.append(.rejected(r))
+                            case .record(let raw): packer.pack(coder.code(raw, columns: columns, diagnostics: &diagnostics), into: &coded.packed)
+                            case .rejected(let r): coded.rejected.append(r)
                             }
                         }
                         if !channel.put(coded) { records.cancel(); return }
@@ -128,15 +128,10 @@ public struct ImportJob {
                 }
                 do {
                     while let coded = channel.take() {
-                        for item in coded {
-                            counts.records += 1
-                            switch item {
-                            case .response(let r): try sink.add(r)
-                            case .rejected(let rejected):
-                                counts.rejected += 1
-                                try sink.reject(rejected)
-                            }
-                        }
+                        try sink.add(coded.packed)
+                        for rejected in coded.rejected { try sink.reject(rejected) }
+                        counts.records += coded.records
+                        counts.rejected += coded.rejected.count
                         progress?(display, counts.records)
                     }
                 } catch {
@@ -177,9 +172,11 @@ public struct ImportJob {
 
     static let chunkSize = 512
 
-    enum Coded: Sendable {
-        case response(PackedResponse)
-        case rejected(RejectedRecord)
+    /// A chunk of records coded and packed: the responses, and the records rejected.
+    struct CodedChunk: Sendable {
+        var packed = PackedChunk()
+        var rejected: [RejectedRecord] = []
+        var records = 0
     }
 
     /// Paths are recorded relative to the consultation's folder, so a store moves with its files.

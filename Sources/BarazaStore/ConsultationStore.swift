@@ -42,8 +42,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
 /// Receives one batch's content inside the import transaction.
 public protocol BatchSink {
     mutating func add(_ response: Response) throws
-    /// A response packed by `makePacker()`'s packer (on another thread, say).
-    mutating func add(_ packed: PackedResponse) throws
+    /// Responses packed by `makePacker()`'s packer (on another thread, say).
+    mutating func add(_ chunk: PackedChunk) throws
     /// The packer for this batch, to pack responses away from the writing thread. Use either this
     /// or `add(_: Response)` for one batch, not both.
     func makePacker() -> ResponsePacker

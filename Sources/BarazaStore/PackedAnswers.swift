@@ -12,6 +12,9 @@ import BarazaModel
 /// - `chosen`: per choice question `[question u16][n u8][option u32 × n]`, or n = 255 and one
 ///   missing-kind byte when unanswered.
 /// - `coded`: per non-empty open answer `[question u16][text length u32][n u8][code u32 × n]`.
+/// - `texts` (schema v4, on the `records` row with the raw record): per open answer and "other
+///   (specify)" text `[question u16][byte count u32][UTF-8 bytes]`; "other" texts under the question
+///   name with `.other` appended.
 enum PackedAnswers {
     static let unrecognised: UInt8 = 250
     static func missingByte(_ kind: MissingKind) -> UInt8 {
@@ -87,6 +90,27 @@ enum PackedAnswers {
             var codes: [Int] = []
             for _ in 0..<n { if let c = read32(b, &i) { codes.append(c) } }
             out.append(Coded(question: q, length: len, codes: codes))
+        }
+        return out
+    }
+
+    static func appendText(_ question: Int, _ text: String, to b: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { p in
+            append16(question, to: &b)
+            append32(p.count, to: &b)
+            b.append(contentsOf: p)
+        }
+    }
+
+    /// The texts blob's entries as (question index, text).
+    static func decodeTexts(_ b: [UInt8]) -> [(question: Int, text: String)] {
+        var out: [(Int, String)] = []
+        var i = 0
+        while i < b.count {
+            guard let q = read16(b, &i), let n = read32(b, &i), n <= b.count - i else { break }
+            out.append((q, String(decoding: b[i..<(i + n)], as: UTF8.self)))
+            i += n
         }
         return out
     }

@@ -349,9 +349,9 @@ extension SQLiteStore {
                 for b in best { chosenQuotes.append((q, code, g, b.key, b.responseID)) }
             }
             chosenQuotes.sort { ($0.question, $0.code, $0.group, $0.key.0, $0.key.1) < ($1.question, $1.code, $1.group, $1.key.0, $1.key.1) }
-            let textStatement = try db.cachedStatement(sql: "SELECT text FROM texts WHERE response_id = ? AND question = ?")
+            let texts = try StoredTexts(db, registry: registry)
             for q in chosenQuotes {
-                guard let text = try String.fetchOne(textStatement, arguments: [q.responseID, q.question]) else { continue }
+                guard let text = try texts.text(responseID: q.responseID, question: q.question) else { continue }
                 data.quotes.append(QuoteCandidate(question: q.question, code: q.code, cell: CellKey(group: q.group), respondentID: q.key.1, text: text))
             }
             // The scan has counted the active responses; counting them again would be a second pass.
@@ -370,6 +370,23 @@ extension SQLiteStore {
         q.supersededResponses = try Int.fetchOne(db, sql: "SELECT count(*) FROM responses WHERE superseded_by IS NOT NULL") ?? 0
         q.duplicatesInBatches = try Int.fetchOne(db, sql: "SELECT coalesce(sum(duplicates), 0) FROM batches") ?? 0
         return q
+    }
+}
+
+/// Open texts read back from the records' texts blobs (see `PackedAnswers`).
+struct StoredTexts {
+    let statement: Statement
+    let registry: Registry
+
+    init(_ db: Database, registry: Registry) throws {
+        statement = try db.cachedStatement(sql: "SELECT texts FROM records WHERE response_id = ?")
+        self.registry = registry
+    }
+
+    /// The text response `responseID` gave `question`, if any.
+    func text(responseID: Int64, question: String) throws -> String? {
+        guard let q = registry.questionIndex[question], let blob = try Data.fetchOne(statement, arguments: [responseID]) else { return nil }
+        return PackedAnswers.decodeTexts([UInt8](blob)).first { $0.question == q }?.text
     }
 }
 

@@ -22,10 +22,12 @@ extension SQLiteStore {
             var stored = 0
             var unknown: [(String, String)] = []
             var cleared: Set<String> = []
+            let texts = try StoredTexts(db, registry: try Registry.load(db))
+            let responsesOf = try db.cachedStatement(sql: "SELECT id FROM responses WHERE respondent_id = ?")
             for row in rows {
-                let known = try Bool.fetchOne(db, sql: """
-                    SELECT 1 FROM texts t JOIN responses r ON r.id = t.response_id WHERE r.respondent_id = ? AND t.question = ? LIMIT 1
-                    """, arguments: [row.respondentID, row.question]) != nil
+                let known = try Int64.fetchAll(responsesOf, arguments: [row.respondentID]).contains { rid in
+                    try texts.text(responseID: rid, question: row.question) != nil
+                }
                 guard known else { unknown.append((row.respondentID, row.question)); continue }
                 let key = row.respondentID + "\u{1}" + row.question
                 if !cleared.contains(key) {
@@ -48,10 +50,10 @@ extension SQLiteStore {
             let coders = Dictionary(try Row.fetchAll(db, sql: "SELECT respondent_id || char(1) || question, max(coder) FROM person_codes GROUP BY 1")
                 .map { ($0[0] as String, $0[1] as String?) }, uniquingKeysWith: { a, _ in a })
             let wanted = try Self.codedAnswers(db, registry: registry, respondentID: respondentID).map { ($0.responseID, $0.respondentID, $0.question, $0.codes.sorted()) }
-            let textStatement = try db.cachedStatement(sql: "SELECT text FROM texts WHERE response_id = ? AND question = ?")
+            let texts = try StoredTexts(db, registry: registry)
             return try wanted.map { rid, respondent, q, codes in
                 let key = respondent + "\u{1}" + q
-                let text = try String.fetchOne(textStatement, arguments: [rid, q]) ?? ""
+                let text = try texts.text(responseID: rid, question: q) ?? ""
                 return StoredTextAnswer(respondentID: respondent, question: q, text: text, codes: codes,
                                         coder: coders[key] ?? nil, byPerson: coders.keys.contains(key))
             }

@@ -146,14 +146,13 @@ public final class SQLiteStore: ConsultationStore {
 }
 
 /// Writes one batch's rows with cached prepared statements, inside the import transaction: per
-/// response one row with its packed answers, its raw record, and its open answers' texts.
+/// response one row with its packed answers, and one with its raw record and open texts.
 struct SQLiteBatchSink: BatchSink {
     let db: Database
     let batchID: Int64
     let insertResponse: Statement
-    let insertRaw: Statement
+    let insertRecord: Statement
     let insertAnswer: Statement
-    let insertText: Statement
 
     init(db: Database, batchID: Int64) throws {
         self.db = db
@@ -164,52 +163,58 @@ struct SQLiteBatchSink: BatchSink {
                                    closed, chosen, coded)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        insertRaw = try db.cachedStatement(sql: "INSERT INTO raw_records (response_id, raw) VALUES (?, ?)")
+        insertRecord = try db.cachedStatement(sql: "INSERT INTO records (response_id, raw, texts) VALUES (?, ?, ?)")
         insertAnswer = try db.cachedStatement(sql: "INSERT INTO answers (response_id, question, value, missing, raw) VALUES (?, ?, ?, ?, ?)")
-        insertText = try db.cachedStatement(sql: "INSERT INTO texts (response_id, question, text) VALUES (?, ?, ?)")
     }
 
     /// The packer for this batch's responses. A caller that packs on another thread takes it with
-    /// `makePacker()` and then adds only packed responses.
+    /// `makePacker()` and then adds only packed chunks.
     private var packer: ResponsePacker
 
     func makePacker() -> ResponsePacker { packer }
 
     mutating func add(_ r: Response) throws {
-        try add(packer.pack(r))
+        var chunk = PackedChunk()
+        packer.pack(r, into: &chunk)
+        try add(chunk)
     }
 
-    mutating func add(_ p: PackedResponse) throws {
-        for name in p.newNames { try name.write(db) }
-        // Bound through the C API: GRDB's argument arrays of existentials were a tenth of import time.
-        let s = RawStatement(insertResponse.sqliteStatement)
-        s.bind(1, batchID)
-        s.bind(2, p.respondentID)
-        s.bind(3, p.replaces)
-        s.bind(4, p.location.file)
-        s.bind(5, Int64(p.location.line))
-        s.bind(6, p.group)
-        s.bind(7, p.rawGroup)
-        s.bind(8, p.country)
-        s.bind(9, p.wave)
-        s.bind(10, p.submittedAt)
-        s.bind(11, p.weight)
-        s.bindBlob(12, p.closed)
-        s.bindBlob(13, p.chosen)
-        s.bindBlob(14, p.coded)
-        try s.step(db)
-        let rid = db.lastInsertedRowID
-        let raw = RawStatement(insertRaw.sqliteStatement)
-        raw.bind(1, rid)
-        raw.bindText(2, p.raw)
-        try raw.step(db)
-        for a in p.unpacked {
-            try insertAnswer.execute(arguments: [rid, a.question, a.value, a.missing?.rawValue, a.raw])
-        }
-        let text = RawStatement(insertText.sqliteStatement)
-        for t in p.texts {
-            text.bind(1, rid); text.bind(2, t.question); text.bind(3, t.text)
-            try text.step(db)
+    mutating func add(_ chunk: PackedChunk) throws {
+        for name in chunk.newNames { try name.write(db) }
+        var nextUnpacked = 0
+        // Bound through the C API, straight from the chunk's arena (no copies): GRDB's argument
+        // arrays of existentials were a tenth of import time.
+        try chunk.bytes.withUnsafeBufferPointer { arena in
+            let s = RawStatement(insertResponse.sqliteStatement, arena: arena)
+            let record = RawStatement(insertRecord.sqliteStatement, arena: arena)
+            for k in chunk.entries.indices {
+                let e = chunk.entries[k]
+                s.bind(1, batchID)
+                s.bindText(2, e.respondentID)
+                s.bindText(3, e.replaces)
+                s.bindText(4, e.file)
+                s.bind(5, e.line)
+                s.bindText(6, e.group)
+                s.bindText(7, e.rawGroup)
+                s.bindText(8, e.country)
+                s.bindText(9, e.wave)
+                s.bind(10, e.submittedAt)
+                s.bind(11, e.weight)
+                s.bindBlob(12, e.closed)
+                s.bindBlob(13, e.chosen)
+                s.bindBlob(14, e.coded)
+                try s.step(db)
+                let rid = db.lastInsertedRowID
+                record.bind(1, rid)
+                record.bindText(2, e.raw)
+                record.bindBlob(3, e.texts)
+                try record.step(db)
+                while nextUnpacked < chunk.unpacked.count, chunk.unpacked[nextUnpacked].entry == k {
+                    let a = chunk.unpacked[nextUnpacked].answer
+                    try insertAnswer.execute(arguments: [rid, a.question, a.value, a.missing?.rawValue, a.raw])
+                    nextUnpacked += 1
+                }
+            }
         }
     }
 
@@ -236,7 +241,13 @@ enum RawJSON {
     /// The JSON array's UTF-8 bytes; runs of bytes that need no escape are copied at once.
     static func bytes(_ row: FieldRow) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(row.bytes.count + 3 * row.count + 2)
+        write(row, to: &out)
+        return out
+    }
+
+    /// Appends the JSON array's UTF-8 bytes to `out`.
+    static func write(_ row: FieldRow, to out: inout [UInt8]) {
+        out.reserveCapacity(out.count + row.bytes.count + 3 * row.count + 2)
         out.append(UInt8(ascii: "["))
         let hex: [UInt8] = Array("0123456789abcdef".utf8)
         row.bytes.withUnsafeBufferPointer { p in
@@ -266,14 +277,18 @@ enum RawJSON {
             }
         }
         out.append(UInt8(ascii: "]"))
-        return out
     }
 }
 
-/// A prepared statement bound and stepped through SQLite's C API (values copied at bind time).
+/// A prepared statement bound and stepped through SQLite's C API. Spans bind bytes of `arena`
+/// without a copy (SQLITE_STATIC: the arena outlives the step, which resets the statement).
 struct RawStatement {
     let handle: OpaquePointer
-    init(_ handle: OpaquePointer) { self.handle = handle }
+    let arena: UnsafeBufferPointer<UInt8>
+    init(_ handle: OpaquePointer, arena: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: nil, count: 0)) {
+        self.handle = handle
+        self.arena = arena
+    }
 
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
@@ -281,22 +296,23 @@ struct RawStatement {
     func bind(_ i: Int32, _ v: Double?) {
         if let v { sqlite3_bind_double(handle, i, v) } else { sqlite3_bind_null(handle, i) }
     }
-    func bind(_ i: Int32, _ s: String?) {
-        guard var s else { sqlite3_bind_null(handle, i); return }
-        s.withUTF8 { p in bindText(i, p) }
-    }
-    func bindText(_ i: Int32, _ bytes: [UInt8]) { bytes.withUnsafeBufferPointer { bindText(i, $0) } }
-    func bindText(_ i: Int32, _ p: UnsafeBufferPointer<UInt8>) {
-        if let base = p.baseAddress {
-            _ = base.withMemoryRebound(to: CChar.self, capacity: p.count) { sqlite3_bind_text(handle, i, $0, Int32(p.count), Self.transient) }
-        } else {
+    /// Binds the span's bytes as TEXT (NULL for a null span).
+    func bindText(_ i: Int32, _ span: PackedChunk.Span) {
+        guard span.count >= 0 else { sqlite3_bind_null(handle, i); return }
+        guard span.count > 0, let base = arena.baseAddress else {
             sqlite3_bind_text(handle, i, "", 0, Self.transient)  // an empty string, not NULL
+            return
+        }
+        precondition(span.start + span.count <= arena.count)
+        UnsafeRawPointer(base + span.start).withMemoryRebound(to: CChar.self, capacity: span.count) {
+            _ = sqlite3_bind_text(handle, i, $0, Int32(span.count), nil)
         }
     }
-    /// Binds bytes as a BLOB, or NULL when there are none.
-    func bindBlob(_ i: Int32, _ bytes: [UInt8]) {
-        if bytes.isEmpty { sqlite3_bind_null(handle, i); return }
-        _ = bytes.withUnsafeBytes { p in sqlite3_bind_blob(handle, i, p.baseAddress, Int32(p.count), Self.transient) }
+    /// Binds the span's bytes as a BLOB, or NULL for a null or empty span.
+    func bindBlob(_ i: Int32, _ span: PackedChunk.Span) {
+        guard span.count > 0, let base = arena.baseAddress else { sqlite3_bind_null(handle, i); return }
+        precondition(span.start + span.count <= arena.count)
+        sqlite3_bind_blob(handle, i, UnsafeRawPointer(base + span.start), Int32(span.count), nil)
     }
     func step(_ db: Database) throws {
         let rc = sqlite3_step(handle)

@@ -3,6 +3,14 @@ import Foundation
 import Testing
 @testable import BarazaIngest
 
+/// A folder for this test process's files, removed when the process exits.
+let scratchDirectory: String = {
+    func path() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("baraza-ingest-tests-\(getpid())").path }
+    try? FileManager.default.createDirectory(atPath: path(), withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: path()) }
+    return path()
+}()
+
 func fixture(_ name: String) throws -> String {
     try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures")).path
 }
@@ -22,7 +30,7 @@ func readAll(_ path: String, options: ReadOptions = ReadOptions()) throws -> ([R
 }
 
 func tempFile(_ bytes: [UInt8], ext: String = "csv") throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("baraza-\(UUID().uuidString).\(ext)").path
+    let path = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-\(UUID().uuidString).\(ext)").path
     try Data(bytes).write(to: URL(fileURLWithPath: path))
     return path
 }

@@ -4,9 +4,17 @@ import GRDB
 import Testing
 @testable import BarazaStore
 
+/// A folder for this test process's files, removed when the process exits.
+let scratchDirectory: String = {
+    func path() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("baraza-store-tests-\(getpid())").path }
+    try? FileManager.default.createDirectory(atPath: path(), withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: path()) }
+    return path()
+}()
+
 struct StoreTests {
     static func tempStore() throws -> SQLiteStore {
-        try SQLiteStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("baraza-\(UUID().uuidString).sqlite").path)
+        try SQLiteStore(path: URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-\(UUID().uuidString).sqlite").path)
     }
 
     static func response(_ id: String, group: String = "cso", value: Double = 4, replaces: String? = nil) -> Response {
@@ -104,7 +112,7 @@ struct StoreTests {
     }
 
     @Test func schemaComesFromMigrations() throws {
-        #expect(try Self.tempStore().appliedMigrations() == ["v1", "v2", "v3"])
+        #expect(try Self.tempStore().appliedMigrations() == ["v1", "v2", "v3", "v4"])
     }
 }
 
@@ -119,14 +127,64 @@ struct MigrationTests {
                 try db.execute(sql: "INSERT INTO batches (id, path, size, sha256, format, imported_at, responses, status) VALUES (1, 'old.csv', 5, 'old', 'csv', 'then', 1, 'imported')")
                 try db.execute(sql: "INSERT INTO responses (id, batch_id, respondent_id, source_file, source_line, grp, raw_group) VALUES (1, 1, 'r1', 'old.csv', 2, 'cso', 'NGO')")
                 try db.execute(sql: "INSERT INTO answers (response_id, question, value, raw) VALUES (1, 'q1', 4, 'Agree')")
+                try db.execute(sql: "INSERT INTO texts (response_id, question, text) VALUES (1, 'open1', 'More funding, please')")
+                try db.execute(sql: "INSERT INTO codes (response_id, question, code, rule, span_start, span_end, source) VALUES (1, 'open1', 'funding', 'funding', 5, 12, 'rule')")
             }
         }
+        defer { try? FileManager.default.removeItem(atPath: path) }
         let store = try SQLiteStore(path: path)
-        #expect(try store.appliedMigrations() == ["v1", "v2", "v3"])
+        #expect(try store.appliedMigrations() == ["v1", "v2", "v3", "v4"])
         #expect(try store.batches().map(\.path) == ["old.csv"])
         let data = try store.aggregate(by: ["group"], themes: [:], quotesPerCode: 1)
         #expect(data.items["q1"]?[CellKey(group: "cso")]?.values[4]?.count == 1)
+        #expect(data.codes["open1"]?[CellKey(group: "cso")]?.options["funding"]?.count == 1)
+        #expect(data.quotes.map(\.text) == ["More funding, please"])
+        #expect(try store.textAnswers().map { [$0.respondentID, $0.question, $0.text] } == [["r1", "open1", "More funding, please"]])
         #expect(try store.integrityCheck() == "ok")
+    }
+
+    /// A v3 store (raw records and texts in tables of their own) keeps both in the v4 records.
+    @Test func aV3StoreKeepsItsRawRecordsAndTexts() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("baraza-v3-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try StoreSchema.migrator.migrate(queue, upTo: "v3")
+            try queue.write { db in
+                try db.execute(sql: "INSERT INTO batches (id, path, size, sha256, format, imported_at, responses, status) VALUES (1, 'a.csv', 5, 'a', 'csv', 'then', 2, 'imported')")
+                for (id, respondent) in [(1, "r1"), (2, "r2")] {
+                    try db.execute(sql: "INSERT INTO responses (id, batch_id, respondent_id, source_file, source_line, grp, raw_group) VALUES (?, 1, ?, 'a.csv', ?, 'cso', 'NGO')",
+                                   arguments: [id, respondent, id + 1])
+                }
+                try db.execute(sql: "INSERT INTO raw_records (response_id, raw) VALUES (1, '[\"r1\",\"Plus de financement\",\"\"]'), (2, '[\"r2\",\"\",\"x\"]')")
+                try db.execute(sql: "INSERT INTO questions (idx, question) VALUES (1, 'open1')")
+                try db.execute(sql: "UPDATE responses SET coded = x'01001300000000' WHERE id = 1")
+                try db.execute(sql: "INSERT INTO texts (response_id, question, text) VALUES (1, 'open1', 'Plus de financement'), (2, 'sm1.other', 'x')")
+            }
+        }
+        let store = try SQLiteStore(path: path)
+        #expect(try store.appliedMigrations() == ["v1", "v2", "v3", "v4"])
+        #expect(try store.textAnswers().map { [$0.respondentID, $0.question, $0.text] } == [["r1", "open1", "Plus de financement"]])
+        let stored = try #require(try SQLiteStore.readRecords(store))
+        #expect(stored.map(\.raw) == ["[\"r1\",\"Plus de financement\",\"\"]", "[\"r2\",\"\",\"x\"]"])
+        #expect(stored.map(\.texts) == [["open1": "Plus de financement"], ["sm1.other": "x"]])
+        // A person's codes can name the "other (specify)" text, which no rule codes.
+        #expect(try store.importPersonCodes([("r2", "sm1.other", "funding"), ("r3", "open1", "x")], coder: "ana").unknown.map(\.respondentID) == ["r3"])
+        #expect(try store.integrityCheck() == "ok")
+    }
+}
+
+extension SQLiteStore {
+    /// The records table as raw JSON and texts by question name, in response order.
+    static func readRecords(_ store: SQLiteStore) throws -> [(raw: String?, texts: [String: String])] {
+        try store.db.read { db in
+            let registry = try Registry.load(db)
+            return try Row.fetchAll(db, sql: "SELECT raw, texts FROM records ORDER BY response_id").map { row in
+                let blob = (row[1] as Data?).map { [UInt8]($0) } ?? []
+                let texts = PackedAnswers.decodeTexts(blob).map { (registry.questionName[$0.question] ?? "?", $0.text) }
+                return (row[0], Dictionary(texts, uniquingKeysWith: { a, _ in a }))
+            }
+        }
     }
 }
 
