@@ -97,7 +97,7 @@ struct CodingTests {
 
 struct GroupLookupAndOtherTests {
     @Test func organisationLookupFillsUnmappedGroupsAndOtherTextIsKept() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("baraza-lookup-\(UUID().uuidString)").path
+        let dir = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-lookup-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try Data("organisation,group\nUniversité de Dakar,cso\nBanque Agricole,private_sector\n".utf8).write(to: URL(fileURLWithPath: dir + "/orgs.csv"))
         try Data("id,type,org,support,support_other\n1,Autre,Université de Dakar,funding other,mentoring\n2,,Banque Agricole,,\n3,Autre,Inconnue,training,\n".utf8)

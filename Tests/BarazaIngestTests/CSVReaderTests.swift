@@ -3,14 +3,6 @@ import Foundation
 import Testing
 @testable import BarazaIngest
 
-/// A folder for this test process's files, removed when the process exits.
-let scratchDirectory: String = {
-    func path() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("baraza-ingest-tests-\(getpid())").path }
-    try? FileManager.default.createDirectory(atPath: path(), withIntermediateDirectories: true)
-    atexit { try? FileManager.default.removeItem(atPath: path()) }
-    return path()
-}()
-
 func fixture(_ name: String) throws -> String {
     try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures")).path
 }

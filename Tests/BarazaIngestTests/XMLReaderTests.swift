@@ -27,7 +27,7 @@ struct XMLReaderTests {
     }
 
     @Test func externalEntityContentNeverAppears() throws {
-        let secret = FileManager.default.temporaryDirectory.appendingPathComponent("baraza-secret-\(UUID().uuidString).txt").path
+        let secret = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-secret-\(UUID().uuidString).txt").path
         try Data("TOP-SECRET-CONTENT".utf8).write(to: URL(fileURLWithPath: secret))
         let xml = "<?xml version=\"1.0\"?>\n<!DOCTYPE d [<!ENTITY xxe SYSTEM \"file://\(secret)\">]>\n<data id=\"f\"><q>&xxe;</q></data>\n"
         let (records, _, _, _) = try readAll(try tempFile(Array(xml.utf8), ext: "xml"))
@@ -50,7 +50,7 @@ struct XMLReaderTests {
     }
 
     @Test func aFolderOfSubmissionsIsReadInNameOrder() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("baraza-xml-\(UUID().uuidString)").path
+        let dir = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-xml-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         for (name, v) in [("b.xml", "2"), ("a.xml", "1"), ("notes.txt", "x")] {
             try Data("<data id=\"f\"><q>\(v)</q></data>".utf8).write(to: URL(fileURLWithPath: dir + "/" + name))

@@ -6,7 +6,7 @@ import Testing
 struct BatchJobSafetyTests {
     /// A consultation with one large generated CSV.
     static func bigConsultation(rows: Int) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("baraza-big-\(UUID().uuidString)").path
+        let dir = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-big-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let labels = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree", "Don't know", ""]
         let groups = ["government", "private_sector", "cso", "development_partner"]

@@ -34,7 +34,7 @@ struct CLITests {
     }
 
     @Test func runsTheDemoThenSkipsWhatItHasAndInspectPrintsJSON() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("baraza-cli-\(UUID().uuidString)").path
+        let dir = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-cli-\(UUID().uuidString)").path
         #expect(try Self.run(["synth", "--out", dir + "/Surveys"]).status == 0)
         let first = try Self.run(["run", dir + "/Surveys/demo.yml", "--log", dir + "/run.jsonl"])
         #expect(first.status == 0, "\(first.err)")
@@ -58,7 +58,7 @@ struct CLITests {
     }
 
     @Test func rejectedRowsExitThreeAndGoToTheRejectsFile() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("baraza-cli-\(UUID().uuidString)").path
+        let dir = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-cli-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try Data("id,grp,q1\n1,NGO,Agree\n2,NGO,Agree,extra\n3,Ministry,Disagree\n".utf8).write(to: URL(fileURLWithPath: dir + "/a.csv"))
         try Data("""

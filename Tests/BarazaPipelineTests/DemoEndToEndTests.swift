@@ -16,7 +16,7 @@ struct DemoEndToEndTests {
     }()
 
     static func tempDir() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("baraza-e2e-\(UUID().uuidString)").path
+        let dir = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-e2e-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }

@@ -117,7 +117,7 @@ struct ReportSafetyTests {
     }
 
     @Test func reportFolderIsReplacedAtomically() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("baraza-report-\(UUID().uuidString)").path
+        let dir = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-report-\(UUID().uuidString)").path
         let files = try ReportWriter.write(Self.analysis(), to: dir)
         #expect(files.contains(dir + "/index.html") && files.contains(dir + "/tables/items.csv"))
         try Data("old".utf8).write(to: URL(fileURLWithPath: dir + "/stale.txt"))

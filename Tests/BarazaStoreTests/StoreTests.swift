@@ -4,14 +4,6 @@ import GRDB
 import Testing
 @testable import BarazaStore
 
-/// A folder for this test process's files, removed when the process exits.
-let scratchDirectory: String = {
-    func path() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("baraza-store-tests-\(getpid())").path }
-    try? FileManager.default.createDirectory(atPath: path(), withIntermediateDirectories: true)
-    atexit { try? FileManager.default.removeItem(atPath: path()) }
-    return path()
-}()
-
 struct StoreTests {
     static func tempStore() throws -> SQLiteStore {
         try SQLiteStore(path: URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-\(UUID().uuidString).sqlite").path)
@@ -118,7 +110,7 @@ struct StoreTests {
 
 struct MigrationTests {
     @Test func aStoreWrittenByTheFirstSchemaIsMigratedAndKeepsItsData() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("baraza-old-\(UUID().uuidString).sqlite").path
+        let path = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-old-\(UUID().uuidString).sqlite").path
         // Write a store as version v1 of the schema left it.
         do {
             let queue = try DatabaseQueue(path: path)
@@ -145,7 +137,7 @@ struct MigrationTests {
 
     /// A v3 store (raw records and texts in tables of their own) keeps both in the v4 records.
     @Test func aV3StoreKeepsItsRawRecordsAndTexts() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("baraza-v3-\(UUID().uuidString).sqlite").path
+        let path = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-v3-\(UUID().uuidString).sqlite").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         do {
             let queue = try DatabaseQueue(path: path)
