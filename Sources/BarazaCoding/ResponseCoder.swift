@@ -315,7 +315,7 @@ public struct ResponseCoder: Sendable {
                 if var choice {
                     if let o = has(plan.other) {
                         let other = Self.trimmed(f, o)
-                        if !other.isEmpty { choice.other = other }
+                        if !other.isEmpty { choice.other = other; choice.otherField = o }
                     }
                     response.choices.append(choice)
                 }
@@ -324,7 +324,7 @@ public struct ResponseCoder: Sendable {
                 var t = Self.trimmed(f, c)
                 if t.isEmpty { continue }
                 let codes = plan.codebook.map { b in t.withUTF8 { scanners[b].codes($0) } } ?? []
-                response.texts.append(TextAnswer(question: q.id, text: t, codes: codes))
+                response.texts.append(TextAnswer(question: q.id, text: t, codes: codes, field: c))
             }
         }
         return response

@@ -17,8 +17,10 @@ public struct ChoiceAnswer: Sendable, Hashable, Codable {
     public var options: [String]
     public var missing: MissingKind?
     public var other: String?
-    public init(question: String, options: [String], missing: MissingKind?, other: String? = nil) {
-        self.question = question; self.options = options; self.missing = missing; self.other = other
+    /// The raw record's field the "other" text was read from, when it was read from one.
+    public var otherField: Int?
+    public init(question: String, options: [String], missing: MissingKind?, other: String? = nil, otherField: Int? = nil) {
+        self.question = question; self.options = options; self.missing = missing; self.other = other; self.otherField = otherField
     }
 }
 
@@ -43,8 +45,11 @@ public struct TextAnswer: Sendable, Hashable, Codable {
     public var question: String
     public var text: String
     public var codes: [String]
-    public init(question: String, text: String, codes: [String]) {
-        self.question = question; self.text = text; self.codes = codes
+    /// The raw record's field the text was read from (trimmed), when it was read from one: the
+    /// store then keeps the text as a reference into the raw record instead of a second copy.
+    public var field: Int?
+    public init(question: String, text: String, codes: [String], field: Int? = nil) {
+        self.question = question; self.text = text; self.codes = codes; self.field = field
     }
 }
 

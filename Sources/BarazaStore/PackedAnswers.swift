@@ -1,4 +1,5 @@
 import BarazaModel
+import Foundation
 
 /// The packed encodings of a response's answers, stored as BLOBs on its row (schema v3).
 ///
@@ -13,8 +14,10 @@ import BarazaModel
 ///   missing-kind byte when unanswered.
 /// - `coded`: per non-empty open answer `[question u16][text length u32][n u8][code u32 × n]`.
 /// - `texts` (schema v4, on the `records` row with the raw record): per open answer and "other
-///   (specify)" text `[question u16][byte count u32][UTF-8 bytes]`; "other" texts under the question
-///   name with `.other` appended.
+///   (specify)" text `[question u16][1][field u32][start u32][byte count u32]`, a reference to the
+///   bytes of the raw record's field the text was trimmed from (kept once, not twice), or
+///   `[question u16][0][byte count u32][UTF-8 bytes]` for a text not read from a field; "other"
+///   texts under the question name with `.other` appended.
 enum PackedAnswers {
     static let unrecognised: UInt8 = 250
     static func missingByte(_ kind: MissingKind) -> UInt8 {
@@ -94,24 +97,72 @@ enum PackedAnswers {
         return out
     }
 
-    static func appendText(_ question: Int, _ text: String, to b: inout [UInt8]) {
+    /// Appends an open text to a texts blob: as a reference into the raw record when `field` names
+    /// the raw field the text is a part of, else as its bytes.
+    static func appendText(_ question: Int, _ text: String, field: Int? = nil, raw: FieldRow? = nil, to b: inout [UInt8]) {
         var text = text
-        text.withUTF8 { p in
+        text.withUTF8 { t in
             append16(question, to: &b)
-            append32(p.count, to: &b)
-            b.append(contentsOf: p)
+            if let field, let raw, field < raw.count, let start = raw.withField(field, { find(t, in: $0) }) {
+                b.append(1)
+                append32(field, to: &b)
+                append32(start, to: &b)
+                append32(t.count, to: &b)
+            } else {
+                b.append(0)
+                append32(t.count, to: &b)
+                b.append(contentsOf: t)
+            }
         }
     }
 
-    /// The texts blob's entries as (question index, text).
-    static func decodeTexts(_ b: [UInt8]) -> [(question: Int, text: String)] {
-        var out: [(Int, String)] = []
+    /// Where `needle` first occurs in `hay` (a trimmed text in its field: almost always at 0).
+    private static func find(_ needle: UnsafeBufferPointer<UInt8>, in hay: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard needle.count <= hay.count else { return nil }
+        if needle.count == 0 { return 0 }
+        var s = 0
+        while s + needle.count <= hay.count {
+            if hay[s] == needle[0], memcmp(hay.baseAddress! + s, needle.baseAddress!, needle.count) == 0 { return s }
+            s += 1
+        }
+        return nil
+    }
+
+    /// An entry of a texts blob: the text's bytes, or where they stand in the raw record.
+    enum StoredText: Equatable {
+        case bytes(String)
+        case field(Int, start: Int, count: Int)
+    }
+
+    /// The texts blob's entries as (question index, text or reference).
+    static func decodeTexts(_ b: [UInt8]) -> [(question: Int, text: StoredText)] {
+        var out: [(Int, StoredText)] = []
         var i = 0
         while i < b.count {
-            guard let q = read16(b, &i), let n = read32(b, &i), n <= b.count - i else { break }
-            out.append((q, String(decoding: b[i..<(i + n)], as: UTF8.self)))
-            i += n
+            guard let q = read16(b, &i), i < b.count else { break }
+            let kind = b[i]
+            i += 1
+            if kind == 1 {
+                guard let f = read32(b, &i), let s = read32(b, &i), let n = read32(b, &i) else { break }
+                out.append((q, .field(f, start: s, count: n)))
+            } else {
+                guard let n = read32(b, &i), n <= b.count - i else { break }
+                out.append((q, .bytes(String(decoding: b[i..<(i + n)], as: UTF8.self))))
+                i += n
+            }
         }
         return out
+    }
+
+    /// The text of an entry, given the raw record's fields (for references).
+    static func resolve(_ text: StoredText, raw: [String]?) -> String? {
+        switch text {
+        case .bytes(let s): return s
+        case .field(let f, let start, let count):
+            guard let raw, f < raw.count else { return nil }
+            let bytes = Array(raw[f].utf8)
+            guard start >= 0, count >= 0, start + count <= bytes.count else { return nil }
+            return String(decoding: bytes[start..<(start + count)], as: UTF8.self)
+        }
     }
 }

@@ -187,9 +187,11 @@ public struct ResponsePacker: Sendable {
             }
         }
         e.texts = chunk.appendBlob { b in
-            for t in r.texts { PackedAnswers.appendText(question(t.question), t.text, to: &b) }
+            for t in r.texts { PackedAnswers.appendText(question(t.question), t.text, field: t.field, raw: r.raw, to: &b) }
             // "Other (specify)" text is kept as an open answer of its own.
-            for c in r.choices { if let other = c.other { PackedAnswers.appendText(question(c.question + ".other"), other, to: &b) } }
+            for c in r.choices {
+                if let other = c.other { PackedAnswers.appendText(question(c.question + ".other"), other, field: c.otherField, raw: r.raw, to: &b) }
+            }
         }
         e.raw = chunk.appendBlob { RawJSON.write(r.raw, to: &$0) }
         chunk.entries.append(e)

@@ -379,14 +379,17 @@ struct StoredTexts {
     let registry: Registry
 
     init(_ db: Database, registry: Registry) throws {
-        statement = try db.cachedStatement(sql: "SELECT texts FROM records WHERE response_id = ?")
+        statement = try db.cachedStatement(sql: "SELECT texts, raw FROM records WHERE response_id = ?")
         self.registry = registry
     }
 
     /// The text response `responseID` gave `question`, if any.
     func text(responseID: Int64, question: String) throws -> String? {
-        guard let q = registry.questionIndex[question], let blob = try Data.fetchOne(statement, arguments: [responseID]) else { return nil }
-        return PackedAnswers.decodeTexts([UInt8](blob)).first { $0.question == q }?.text
+        guard let q = registry.questionIndex[question], let row = try Row.fetchOne(statement, arguments: [responseID]),
+              let blob: Data = row[0], let entry = PackedAnswers.decodeTexts([UInt8](blob)).first(where: { $0.question == q }) else { return nil }
+        var raw: [String]?
+        if case .field = entry.text, let json: String = row[1] { raw = try? JSONDecoder().decode([String].self, from: Data(json.utf8)) }
+        return PackedAnswers.resolve(entry.text, raw: raw)
     }
 }
 

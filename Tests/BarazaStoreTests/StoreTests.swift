@@ -103,6 +103,30 @@ struct StoreTests {
         #expect(data.themeUnscored["t"]?[CellKey(group: "cso")] == 1)
     }
 
+    /// Open texts are kept once: as references into the raw record when they were read from a
+    /// field (trimmed, with characters the raw JSON escapes), as bytes otherwise.
+    @Test func openTextsAreReferencesIntoTheRawRecord() throws {
+        let store = try Self.tempStore()
+        var r = Self.response("r1")
+        let fields = ["r1", "  Plus de \"financement\",\nvite \u{1}é ", "autre\tchose", "unrelated"]
+        r.raw = FieldRow(fields)
+        r.texts = [TextAnswer(question: "open1", text: "Plus de \"financement\",\nvite \u{1}é", codes: ["funding"], field: 1),
+                   TextAnswer(question: "open2", text: "not in its field", codes: [], field: 3),
+                   TextAnswer(question: "open3", text: "no field", codes: [])]
+        r.choices = [ChoiceAnswer(question: "sm1", options: ["a"], missing: nil, other: "autre\tchose", otherField: 2)]
+        try Self.importBatch(store, "t", [r])
+        let stored = try SQLiteStore.readRecords(store)
+        #expect(stored.count == 1)
+        #expect(stored.first?.texts == ["open1": "Plus de \"financement\",\nvite \u{1}é", "open2": "not in its field", "open3": "no field",
+                                        "sm1.other": "autre\tchose"])
+        let kinds = try store.db.read { db in
+            PackedAnswers.decodeTexts([UInt8](try Data.fetchOne(db, sql: "SELECT texts FROM records") ?? Data())).map(\.text)
+        }
+        #expect(kinds == [.field(1, start: 2, count: "Plus de \"financement\",\nvite \u{1}é".utf8.count), .bytes("not in its field"), .bytes("no field"),
+                          .field(2, start: 0, count: 11)])
+        #expect(try store.textAnswers().map(\.text) == ["Plus de \"financement\",\nvite \u{1}é", "not in its field", "no field"])
+    }
+
     @Test func schemaComesFromMigrations() throws {
         #expect(try Self.tempStore().appliedMigrations() == ["v1", "v2", "v3", "v4"])
     }
@@ -173,8 +197,10 @@ extension SQLiteStore {
             let registry = try Registry.load(db)
             return try Row.fetchAll(db, sql: "SELECT raw, texts FROM records ORDER BY response_id").map { row in
                 let blob = (row[1] as Data?).map { [UInt8]($0) } ?? []
-                let texts = PackedAnswers.decodeTexts(blob).map { (registry.questionName[$0.question] ?? "?", $0.text) }
-                return (row[0], Dictionary(texts, uniquingKeysWith: { a, _ in a }))
+                let raw: String? = row[0]
+                let fields = raw.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
+                let texts = PackedAnswers.decodeTexts(blob).map { (registry.questionName[$0.question] ?? "?", PackedAnswers.resolve($0.text, raw: fields) ?? "?") }
+                return (raw, Dictionary(texts, uniquingKeysWith: { a, _ in a }))
             }
         }
     }
