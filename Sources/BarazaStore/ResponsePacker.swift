@@ -47,9 +47,6 @@ public struct PackedChunk: Sendable {
 
     public init() {}
 
-    /// The number of responses.
-    public var count: Int { entries.count }
-
     mutating func append(_ s: String) -> Span {
         var s = s
         return s.withUTF8 { append($0) }

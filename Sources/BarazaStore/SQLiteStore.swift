@@ -232,17 +232,10 @@ struct SQLiteBatchSink: BatchSink {
 /// A JSON array of strings, written byte by byte: JSONEncoder, then a String-appending version,
 /// were each a fifth of import time in profiles.
 enum RawJSON {
-    static func encode(_ values: [String]) -> String { encode(FieldRow(values)) }
-
-    static func encode(_ row: FieldRow) -> String {
-        String(decoding: bytes(row), as: UTF8.self)
-    }
-
-    /// The JSON array's UTF-8 bytes; runs of bytes that need no escape are copied at once.
-    static func bytes(_ row: FieldRow) -> [UInt8] {
+    static func encode(_ values: [String]) -> String {
         var out: [UInt8] = []
-        write(row, to: &out)
-        return out
+        write(FieldRow(values), to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Appends the JSON array's UTF-8 bytes to `out`.
