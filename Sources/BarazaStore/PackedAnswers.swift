@@ -119,10 +119,10 @@ enum PackedAnswers {
     /// Where `needle` first occurs in `hay` (a trimmed text in its field: almost always at 0).
     private static func find(_ needle: UnsafeBufferPointer<UInt8>, in hay: UnsafeBufferPointer<UInt8>) -> Int? {
         guard needle.count <= hay.count else { return nil }
-        if needle.count == 0 { return 0 }
+        guard let n = needle.baseAddress, let h = hay.baseAddress else { return 0 }  // the empty text
         var s = 0
         while s + needle.count <= hay.count {
-            if hay[s] == needle[0], memcmp(hay.baseAddress! + s, needle.baseAddress!, needle.count) == 0 { return s }
+            if h[s] == n[0], memcmp(h + s, n, needle.count) == 0 { return s }
             s += 1
         }
         return nil

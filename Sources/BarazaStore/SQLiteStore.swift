@@ -238,9 +238,9 @@ enum RawJSON {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends the JSON array's UTF-8 bytes to `out`.
+    /// Appends the JSON array's UTF-8 bytes to `out` (usually a chunk's whole arena, left to grow
+    /// geometrically: reserving exactly what each record needs made it reallocate more often).
     static func write(_ row: FieldRow, to out: inout [UInt8]) {
-        out.reserveCapacity(out.count + row.bytes.count + 3 * row.count + 2)
         out.append(UInt8(ascii: "["))
         let hex: [UInt8] = Array("0123456789abcdef".utf8)
         row.bytes.withUnsafeBufferPointer { p in
@@ -278,7 +278,7 @@ enum RawJSON {
 struct RawStatement {
     let handle: OpaquePointer
     let arena: UnsafeBufferPointer<UInt8>
-    init(_ handle: OpaquePointer, arena: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: nil, count: 0)) {
+    init(_ handle: OpaquePointer, arena: UnsafeBufferPointer<UInt8>) {
         self.handle = handle
         self.arena = arena
     }
