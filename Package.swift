@@ -46,12 +46,14 @@ let package = Package(
             dependencies: ["BarazaPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
+        // Helpers shared by the test modules (a scratch folder removed at exit).
+        .target(name: "BarazaTestSupport", path: "Tests/BarazaTestSupport", swiftSettings: strict),
         .testTarget(name: "BarazaModelTests", dependencies: ["BarazaModel"], swiftSettings: strict),
-        .testTarget(name: "BarazaIngestTests", dependencies: ["BarazaIngest"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "BarazaCodingTests", dependencies: ["BarazaCoding", "BarazaIngest"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "BarazaStoreTests", dependencies: ["BarazaStore"], swiftSettings: strict),
+        .testTarget(name: "BarazaIngestTests", dependencies: ["BarazaTestSupport", "BarazaIngest"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "BarazaCodingTests", dependencies: ["BarazaTestSupport", "BarazaCoding", "BarazaIngest"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "BarazaStoreTests", dependencies: ["BarazaTestSupport", "BarazaStore"], swiftSettings: strict),
         .testTarget(name: "BarazaAnalysisTests", dependencies: ["BarazaAnalysis"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "BarazaReportingTests", dependencies: ["BarazaReporting", "BarazaAnalysis"], swiftSettings: strict),
-        .testTarget(name: "BarazaPipelineTests", dependencies: ["BarazaPipeline", "BarazaIngest", "BarazaCoding", "BarazaStore", "BarazaSynth", "BarazaAnalysis"], swiftSettings: strict),
+        .testTarget(name: "BarazaReportingTests", dependencies: ["BarazaTestSupport", "BarazaReporting", "BarazaAnalysis"], swiftSettings: strict),
+        .testTarget(name: "BarazaPipelineTests", dependencies: ["BarazaTestSupport", "BarazaPipeline", "BarazaIngest", "BarazaCoding", "BarazaStore", "BarazaSynth", "BarazaAnalysis"], swiftSettings: strict),
     ]
 )

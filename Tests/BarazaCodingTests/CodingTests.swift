@@ -1,5 +1,6 @@
 import BarazaIngest
 import BarazaModel
+import BarazaTestSupport
 import Foundation
 import Testing
 @testable import BarazaCoding

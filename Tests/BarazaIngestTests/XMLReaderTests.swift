@@ -1,4 +1,5 @@
 import BarazaModel
+import BarazaTestSupport
 import Foundation
 import Testing
 @testable import BarazaIngest

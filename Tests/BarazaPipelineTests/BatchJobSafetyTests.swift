@@ -1,4 +1,5 @@
 import BarazaStore
+import BarazaTestSupport
 import Foundation
 import Testing
 

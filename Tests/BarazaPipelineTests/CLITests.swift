@@ -1,3 +1,4 @@
+import BarazaTestSupport
 import Foundation
 import Testing
 

@@ -2,6 +2,7 @@ import BarazaCoding
 import BarazaModel
 import BarazaStore
 import BarazaSynth
+import BarazaTestSupport
 import Foundation
 import Testing
 @testable import BarazaPipeline

@@ -1,5 +1,6 @@
 import BarazaAnalysis
 import BarazaModel
+import BarazaTestSupport
 import Foundation
 import Testing
 @testable import BarazaReporting
