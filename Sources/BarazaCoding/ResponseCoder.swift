@@ -254,7 +254,7 @@ public struct ResponseCoder: Sendable {
         var weight: Double?
         if let w = cell(binding.weight) {
             weight = Double(w.trimmingWhitespace())
-            if weight == nil || weight! < 0 {
+            if (weight ?? -1) < 0 {
                 diagnostics.warning("weight '\(w)' is not a non-negative number; the record counts with weight 1", at: record.location,
                                     expected: "a number ≥ 0", key: "weight.\(source.path)")
                 weight = nil

@@ -129,9 +129,10 @@ public struct ByteMemo<Value: Sendable>: Sendable {
         let start = starts[e]
         let end = e + 1 < starts.count ? starts[e + 1] : arena.count
         guard end - start == key.count else { return false }
-        if key.isEmpty { return true }
+        guard let k = key.baseAddress else { return true }  // the empty key
         return arena.withUnsafeBufferPointer { a in
-            memcmpBytes(a.baseAddress! + start, key.baseAddress!, key.count)
+            guard let base = a.baseAddress else { return false }
+            return memcmpBytes(base + start, k, key.count)
         }
     }
 
