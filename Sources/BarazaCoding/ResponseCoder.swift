@@ -211,7 +211,7 @@ public struct ResponseCoder: Sendable {
         if let fixed = source.group {
             group = groupMapper.map(fixed) ?? fixed
         } else if let c = has(binding.group) {
-            let hit = f.withField(c) { key in groupMemo.find(key).map { groupMemo[$0] } }
+            let hit = f.withField(c) { key in groupMemo.value(for: key) }
             if let hit {
                 (group, rawGroup) = hit
             } else {
@@ -229,7 +229,7 @@ public struct ResponseCoder: Sendable {
         }
         var country = self.country
         if let c = has(binding.country) {
-            let hit = f.withField(c) { key in countryMemo.find(key).map { countryMemo[$0] } }
+            let hit = f.withField(c) { key in countryMemo.value(for: key) }
             let value: String?
             if let hit { value = hit } else {
                 let t = Self.trimmed(f, c)
@@ -271,7 +271,7 @@ public struct ResponseCoder: Sendable {
             switch q.type {
             case .likert:
                 guard let c = has(plan.column), let si = plan.scale else { continue }
-                let hit = f.withField(c) { key in closedMemo[si].find(key).map { closedMemo[si][$0] } }
+                let hit = f.withField(c) { key in closedMemo[si].value(for: key) }
                 let result: ClosedCode, raw: String
                 if let hit { (result, raw) = hit } else {
                     raw = f.string(c)
@@ -304,7 +304,7 @@ public struct ResponseCoder: Sendable {
             case .multiple, .single:
                 var choice: ChoiceAnswer?
                 if let c = has(plan.column) {
-                    let hit = f.withField(c) { key in choiceMemo[k].find(key).map { choiceMemo[k][$0] } }
+                    let hit = f.withField(c) { key in choiceMemo[k].value(for: key) }
                     if let hit { choice = hit } else {
                         choice = codeChoice(consultation.questions[plan.index], cell: cell)
                         f.withField(c) { key in _ = choiceMemo[k].insert(key, choice) }

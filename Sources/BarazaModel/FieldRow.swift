@@ -75,11 +75,11 @@ public struct FieldRow: Sendable, Hashable {
 /// SipHash, which was 7% of import samples when Strings were the keys. Holds at most `limit`
 /// entries; past that, `insert` declines and callers compute without caching.
 public struct ByteMemo<Value: Sendable>: Sendable {
-    private var slots: [Int32]
-    private var hashes: [UInt64] = []
-    private var starts: [Int] = []
-    private var arena: [UInt8] = []
-    public private(set) var values: [Value] = []
+    @usableFromInline var slots: [Int32]
+    @usableFromInline var hashes: [UInt64] = []
+    @usableFromInline var starts: [Int] = []
+    @usableFromInline var arena: [UInt8] = []
+    @usableFromInline var _values: [Value] = []
     public let limit: Int
     public let arenaLimit: Int
 
@@ -89,7 +89,8 @@ public struct ByteMemo<Value: Sendable>: Sendable {
         slots = Array(repeating: -1, count: 64)
     }
 
-    public var count: Int { values.count }
+    @inlinable public var count: Int { _values.count }
+    @inlinable public var values: [Value] { _values }
 
     @inlinable static func hash(_ p: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(p.count)
@@ -113,7 +114,7 @@ public struct ByteMemo<Value: Sendable>: Sendable {
     }
 
     /// The entry's index for `key`, if present.
-    public func find(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
+    @inlinable public func find(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
         let h = Self.hash(key)
         let mask = slots.count - 1
         var s = Int(truncatingIfNeeded: h) & mask
@@ -125,7 +126,7 @@ public struct ByteMemo<Value: Sendable>: Sendable {
         }
     }
 
-    private func keyEquals(_ e: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+    @inlinable func keyEquals(_ e: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
         let start = starts[e]
         let end = e + 1 < starts.count ? starts[e + 1] : arena.count
         guard end - start == key.count else { return false }
@@ -136,40 +137,47 @@ public struct ByteMemo<Value: Sendable>: Sendable {
         }
     }
 
+    /// The value for `key`, if present. Mutating only so that a memo held in an array is reached in
+    /// place (through the array's `_modify`) instead of copied: a copy retains and releases each of
+    /// its five buffers, which was a tenth of the coding thread's samples.
+    @inlinable public mutating func value(for key: UnsafeBufferPointer<UInt8>) -> Value? {
+        find(key).map { _values[$0] }
+    }
+
     /// Adds `key` → `value`; the new index, or nil when the memo is full.
     @discardableResult
-    public mutating func insert(_ key: UnsafeBufferPointer<UInt8>, _ value: Value) -> Int? {
-        guard values.count < limit, arena.count + key.count <= arenaLimit else { return nil }
-        if (values.count + 1) * 2 > slots.count { grow() }
+    @inlinable public mutating func insert(_ key: UnsafeBufferPointer<UInt8>, _ value: Value) -> Int? {
+        guard _values.count < limit, arena.count + key.count <= arenaLimit else { return nil }
+        if (_values.count + 1) * 2 > slots.count { grow() }
         let h = Self.hash(key)
-        let e = values.count
+        let e = _values.count
         starts.append(arena.count)
         arena.append(contentsOf: key)
         hashes.append(h)
-        values.append(value)
+        _values.append(value)
         place(e, h)
         return e
     }
 
-    public subscript(_ e: Int) -> Value {
-        get { values[e] }
-        set { values[e] = newValue }
+    @inlinable public subscript(_ e: Int) -> Value {
+        get { _values[e] }
+        set { _values[e] = newValue }
     }
 
-    private mutating func place(_ e: Int, _ h: UInt64) {
+    @inlinable mutating func place(_ e: Int, _ h: UInt64) {
         let mask = slots.count - 1
         var s = Int(truncatingIfNeeded: h) & mask
         while slots[s] >= 0 { s = (s + 1) & mask }
         slots[s] = Int32(e)
     }
 
-    private mutating func grow() {
+    @usableFromInline mutating func grow() {
         slots = Array(repeating: -1, count: slots.count * 2)
-        for e in 0..<values.count { place(e, hashes[e]) }
+        for e in 0..<_values.count { place(e, hashes[e]) }
     }
 }
 
-@inline(__always)
+@inlinable @inline(__always)
 func memcmpBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
     var i = 0
     while i + 8 <= n {

@@ -62,8 +62,14 @@ public final class SQLiteStore: ConsultationStore {
                 INSERT INTO batches (path, size, sha256, format, imported_at, wave, country, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'importing')
                 """, arguments: [input.path, input.size, input.sha256, input.format, input.importedAt, input.wave, input.country])
             let batchID = db.lastInsertedRowID
+            // Into an empty store, the respondent index is built once after the rows are in (a
+            // sort) instead of kept up to date row by row: random ids touch a different page per
+            // insert, and once the index outgrows the page cache every insert reads one back.
+            let fresh = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM responses)") ?? false
+            if fresh { try db.execute(sql: "DROP INDEX responses_respondent") }
             var sink: any BatchSink = try SQLiteBatchSink(db: db, batchID: batchID)
             let counts = try body(&sink)
+            if fresh { try db.execute(sql: StoreSchema.respondentIndex) }
             for (q, labels) in counts.unknownLabels {
                 for (raw, n) in labels {
                     try db.execute(sql: "INSERT INTO unknown_labels (batch_id, question, raw, count) VALUES (?, ?, ?, ?)", arguments: [batchID, q, raw, n])
@@ -74,15 +80,18 @@ public final class SQLiteStore: ConsultationStore {
             }
             // Within the batch, the last record with a respondent id wins; earlier ones are duplicates.
             // (UPDATE … FROM over a grouped table: a correlated subquery here went quadratic.)
+            // Into an empty store every row is this batch's, so the filter is dropped and the
+            // grouping reads the respondent index alone (0.32 s instead of 0.64 s at 1M rows).
+            let inBatch = fresh ? "" : "WHERE batch_id = ?1"
             try db.execute(sql: """
                 UPDATE responses SET superseded_by = d.keep
-                FROM (SELECT respondent_id AS rid, max(id) AS keep FROM responses WHERE batch_id = ?1
+                FROM (SELECT respondent_id AS rid, max(id) AS keep FROM responses \(inBatch)
                       GROUP BY respondent_id HAVING count(*) > 1) AS d
                 WHERE responses.batch_id = ?1 AND responses.respondent_id = d.rid AND responses.id < d.keep
                 """, arguments: [batchID])
             let duplicates = db.changesCount
             // A later batch with the same respondent id, or naming it as replaced (deprecatedID), supersedes it.
-            try db.execute(sql: """
+            if !fresh { try db.execute(sql: """
                 WITH fresh(rid, keep) AS (
                   SELECT respondent_id, max(id) FROM responses WHERE batch_id = ?1 AND superseded_by IS NULL GROUP BY respondent_id
                   UNION ALL
@@ -90,8 +99,8 @@ public final class SQLiteStore: ConsultationStore {
                 best(rid, keep) AS (SELECT rid, max(keep) FROM fresh GROUP BY rid)
                 UPDATE responses SET superseded_by = best.keep FROM best
                 WHERE responses.batch_id != ?1 AND responses.superseded_by IS NULL AND responses.respondent_id = best.rid
-                """, arguments: [batchID])
-            let superseded = db.changesCount
+                """, arguments: [batchID]) }
+            let superseded = fresh ? 0 : db.changesCount
             let responses = try Int.fetchOne(db, sql: "SELECT count(*) FROM responses WHERE batch_id = ?", arguments: [batchID]) ?? 0
             try db.execute(sql: """
                 UPDATE batches SET records = ?, responses = ?, rejected = ?, duplicates = ?, superseded = ?, status = ? WHERE id = ?

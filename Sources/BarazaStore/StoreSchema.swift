@@ -4,6 +4,9 @@ import GRDB
 
 /// The store's schema, built and evolved only through GRDB migrations.
 enum StoreSchema {
+    /// The index on respondent ids (schema v1), also rebuilt after a bulk load into an empty store.
+    static let respondentIndex = "CREATE INDEX responses_respondent ON responses(respondent_id)"
+
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
         m.registerMigration("v1") { db in
@@ -40,7 +43,7 @@ enum StoreSchema {
                   superseded_by INTEGER REFERENCES responses(id) ON DELETE SET NULL
                 );
                 CREATE INDEX responses_batch ON responses(batch_id);
-                CREATE INDEX responses_respondent ON responses(respondent_id);
+                \(respondentIndex);
                 CREATE INDEX responses_replaces ON responses(replaces) WHERE replaces IS NOT NULL;
                 CREATE INDEX responses_superseded_by ON responses(superseded_by) WHERE superseded_by IS NOT NULL;
                 CREATE TABLE answers (

@@ -75,6 +75,37 @@ struct StoreTests {
         #expect(throws: StoreError.self) { try store.rollback(batch: 999) }
     }
 
+    static func indexNames(_ store: SQLiteStore) throws -> [String] {
+        try store.db.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'responses' ORDER BY name") }
+    }
+
+    /// Into an empty store the respondent index is dropped for the load and built after it; it must
+    /// be there afterwards, also when that first batch fails, and serve later batches' superseding.
+    @Test func theRespondentIndexIsRebuiltAfterALoadIntoAnEmptyStore() throws {
+        struct Boom: Error {}
+        let store = try Self.tempStore()
+        let before = try Self.indexNames(store)
+        #expect(before.contains("responses_respondent"))
+        #expect(throws: Boom.self) {
+            try store.importBatch(Self.input("b0")) { sink in
+                try sink.add(Self.response("r1"))
+                throw Boom()
+            }
+        }
+        #expect(try Self.indexNames(store) == before)
+        let b1 = try Self.importBatch(store, "b1", [Self.response("r1", value: 1), Self.response("r2"), Self.response("r1", value: 3)])
+        #expect(try Self.indexNames(store) == before)
+        #expect(b1.duplicates == 1 && b1.superseded == 0)
+        let b2 = try Self.importBatch(store, "b2", [Self.response("r2", value: 5), Self.response("r3"), Self.response("r3")])
+        #expect(b2.duplicates == 1 && b2.superseded == 1)
+        #expect(try store.responseCounts() == (active: 3, superseded: 3))
+        let plan = try store.db.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT id FROM responses WHERE respondent_id = 'r1'").map { $0["detail"] as String }
+        }
+        #expect(plan.contains { $0.contains("responses_respondent") })
+        #expect(try store.integrityCheck() == "ok")
+    }
+
     @Test func aFailedBatchLeavesNoTrace() throws {
         struct Boom: Error {}
         let store = try Self.tempStore()
