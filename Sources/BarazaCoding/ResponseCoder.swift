@@ -82,6 +82,29 @@ public struct ResponseCoder: Sendable {
         self.optionCodes = oc
     }
 
+    /// The names this coder's responses can use, in a fixed order (the consultation's): question
+    /// ids and their "other (specify)" texts, declared options, codebook codes. An import registers
+    /// them before its coding workers start (`ResponsePacker.register`).
+    public var storeNames: (questions: [String], options: [(question: String, option: String)], codes: [String]) {
+        var questions = consultation.questions.map(\.id)
+        var options: [(question: String, option: String)] = []
+        for q in consultation.questions where q.type == .multiple || q.type == .single {
+            questions.append(q.id + ".other")
+            for o in q.options { options.append((q.id, o)) }
+        }
+        var codes: [String] = []
+        var seen = Set<String>()
+        for b in scanners { for c in b.coder.compiledRules.map(\.code) where seen.insert(c).inserted { codes.append(c) } }
+        return (questions, options, codes)
+    }
+
+    /// Adds another coder's counts of unknown labels and unmapped groups to this one's (coding
+    /// workers of one file, joined).
+    public mutating func addCounts(of other: ResponseCoder) {
+        for (q, labels) in other.unknownLabels { for (raw, n) in labels { unknownLabels[q, default: [:]][raw, default: 0] += n } }
+        for (g, n) in other.unmappedGroups { unmappedGroups[g, default: 0] += n }
+    }
+
     static func findColumn(_ aliases: [String], in columns: [ColumnHeader]) -> Int? {
         let folded = columns.map { (Folding.fold($0.name), Folding.fold($0.leaf)) }
         for alias in aliases {

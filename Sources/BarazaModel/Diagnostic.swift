@@ -35,6 +35,8 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
 /// with a million bad rows does not hold a million diagnostics.
 public struct Diagnostics: Sendable {
     public private(set) var items: [Diagnostic] = []
+    /// Each stored item's key.
+    private var itemKeys: [String] = []
     private var repeats: [String: Int] = [:]
     /// How many diagnostics with the same key are stored before the rest are only counted.
     public var keepPerKey: Int
@@ -45,7 +47,7 @@ public struct Diagnostics: Sendable {
         let k = key ?? diagnostic.message
         let seen = repeats[k, default: 0]
         repeats[k] = seen + 1
-        if seen < keepPerKey { items.append(diagnostic) }
+        if seen < keepPerKey { items.append(diagnostic); itemKeys.append(k) }
     }
 
     public mutating func error(_ message: String, at location: SourceLocation? = nil, expected: String? = nil) {
@@ -62,7 +64,22 @@ public struct Diagnostics: Sendable {
 
     public mutating func merge(_ other: Diagnostics) {
         items.append(contentsOf: other.items)
+        itemKeys.append(contentsOf: other.itemKeys)
         for (k, v) in other.repeats { repeats[k, default: 0] += v }
+    }
+
+    /// Adds diagnostics collected after this one's, as if emitted here: per key, only the first
+    /// `keepPerKey` over both are stored, and all are counted. Parts of one input collected apart
+    /// (a file's chunks on several threads) and appended in input order keep exactly what one
+    /// collector would have kept.
+    public mutating func append(_ later: Diagnostics) {
+        var storedFromLater: [String: Int] = [:]
+        for (d, k) in zip(later.items, later.itemKeys) {
+            let seen = repeats[k, default: 0] + storedFromLater[k, default: 0]
+            storedFromLater[k, default: 0] += 1
+            if seen < keepPerKey { items.append(d); itemKeys.append(k) }
+        }
+        for (k, v) in later.repeats { repeats[k, default: 0] += v }
     }
 
     /// Diagnostics that were counted but not stored, by key.

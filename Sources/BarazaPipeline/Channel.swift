@@ -48,3 +48,62 @@ final class Handover<Value>: @unchecked Sendable {
     var value: Value
     init(_ value: Value) { self.value = value }
 }
+
+/// A count shared by threads, taken down one at a time under a lock.
+final class Countdown: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count: Int
+    init(_ count: Int) { self.count = count }
+
+    /// Takes one off; the count left.
+    func decrement() -> Int {
+        lock.lock(); defer { lock.unlock() }
+        count -= 1
+        return count
+    }
+}
+
+/// A bounded hand-off from several producing threads to one consumer, in sequence order: items are
+/// put with their sequence numbers (0, 1, 2, … each once) in any order and taken in order. A
+/// producer waits while its item is `capacity` or more ahead of the next to be taken, so memory
+/// stays bounded and a slow item holds back at most that many.
+final class OrderedChannel<Item: Sendable>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var waiting: [Int: Item] = [:]
+    private var next = 0
+    private var closed = false
+    private var cancelled = false
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Waits for room, then adds item number `sequence`; false when the consumer has cancelled.
+    func put(_ sequence: Int, _ item: Item) -> Bool {
+        condition.lock(); defer { condition.unlock() }
+        while sequence - next >= capacity && !cancelled { condition.wait() }
+        if cancelled { return false }
+        waiting[sequence] = item
+        condition.broadcast()
+        return true
+    }
+
+    /// No more items will come (every producer has finished).
+    func close() {
+        condition.lock(); closed = true; condition.broadcast(); condition.unlock()
+    }
+
+    /// The consumer stops early (an error): waiting producers are released.
+    func cancel() {
+        condition.lock(); cancelled = true; waiting.removeAll(); condition.broadcast(); condition.unlock()
+    }
+
+    /// The next item in sequence, waiting for it; nil once the channel is closed without it.
+    func take() -> Item? {
+        condition.lock(); defer { condition.unlock() }
+        while waiting[next] == nil && !closed && !cancelled { condition.wait() }
+        guard !cancelled, let item = waiting.removeValue(forKey: next) else { return nil }
+        next += 1
+        condition.broadcast()
+        return item
+    }
+}

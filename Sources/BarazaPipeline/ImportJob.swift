@@ -28,6 +28,8 @@ public struct ImportJob {
     public var progress: (@Sendable (String, Int) -> Void)?
     /// The clock for `imported_at`; injectable so tests and golden reports are deterministic.
     public var now: @Sendable () -> Date = { Date() }
+    /// Coding threads (at least one); the store and diagnostics come out the same for any number.
+    public var codingWorkers = ImportJob.defaultCodingWorkers
 
     public init(consultation: Consultation, store: SQLiteStore) {
         self.consultation = consultation
@@ -69,15 +71,21 @@ public struct ImportJob {
             let progress = self.progress
             let batch = try store.importBatch(input) { sink in
                 var counts = BatchCounts()
-                // Three stages in file order: a reading thread parses records in chunks, a coding
-                // thread codes and packs them, and this thread writes them, so ids stay
-                // deterministic. Three threads on two cores balance whichever stage is heaviest (XML
-                // parsing, open-text coding, SQLite). The channels hold a few chunks each, so memory
-                // does not grow with the file.
-                let records = Channel<(records: [SourceRecord], columns: [ColumnHeader])>(capacity: 4)
-                let channel = Channel<CodedChunk>(capacity: 4)
+                // A reading thread parses records in chunks, coding workers code and pack whole
+                // chunks, and this thread writes them in file order, so ids stay deterministic.
+                // On two cores the threads balance whichever stage is heaviest (XML parsing,
+                // open-text coding, SQLite). Workers never give registry indices themselves (see
+                // `ResponsePacker`): the consultation's names are registered first, and a name met
+                // in the data gets its index here, in file order. The channels hold a few chunks
+                // each, so memory does not grow with the file.
+                let names = coder.storeNames
+                try sink.register(questions: names.questions, options: names.options, codes: names.codes)
+                let workers = max(1, codingWorkers)
+                let records = Channel<(sequence: Int, records: [SourceRecord], columns: [ColumnHeader])>(capacity: 2 * workers + 2)
+                let channel = OrderedChannel<CodedChunk>(capacity: 2 * workers + 2)
                 let readStage = Handover((reader: reader, diagnostics: local))
-                let codeStage = Handover((coder: coder, packer: sink.makePacker(), diagnostics: Diagnostics()))
+                let packer = workers > 1 ? sink.makePacker().worker() : sink.makePacker()
+                let codeStages = (0..<workers).map { _ in Handover((coder: coder, packer: packer, last: -1)) }
                 let finished = DispatchSemaphore(value: 0)
                 let readThread = Thread {
                     var (reader, diagnostics) = readStage.value
@@ -86,50 +94,65 @@ public struct ImportJob {
                         records.close()
                         finished.signal()
                     }
+                    var sequence = 0
                     while true {
                         var chunk: [SourceRecord] = []
                         chunk.reserveCapacity(Self.chunkSize)
                         while chunk.count < Self.chunkSize, let item = reader.next(&diagnostics) { chunk.append(item) }
                         // The columns as they stand after the chunk (an XML reader finds new ones as it
                         // goes); a record without a later column's field reads it as absent.
-                        if chunk.isEmpty || !records.put((chunk, reader.columns)) { return }
+                        if chunk.isEmpty || !records.put((sequence, chunk, reader.columns)) { return }
+                        sequence += 1
                         if chunk.count < Self.chunkSize { return }
                     }
                 }
-                let codeThread = Thread {
-                    var (coder, packer, diagnostics) = codeStage.value
-                    defer {
-                        codeStage.value = (coder, packer, diagnostics)
-                        channel.close()
-                        finished.signal()
-                    }
-                    while let (chunk, columns) = records.take() {
-                        var coded = CodedChunk()
-                        coded.records = chunk.count
-                        for item in chunk {
-                            switch item {
-                            case .record(let raw): packer.pack(coder.code(raw, columns: columns, diagnostics: &diagnostics), into: &coded.packed)
-                            case .rejected(let r): coded.rejected.append(r)
-                            }
+                let running = Countdown(workers)
+                let codeThreads = codeStages.map { stage in
+                    Thread {
+                        var (coder, packer, last) = stage.value
+                        defer {
+                            stage.value = (coder, packer, last)
+                            // The last worker to finish closes the channel.
+                            if running.decrement() == 0 { channel.close() }
+                            finished.signal()
                         }
-                        if !channel.put(coded) { records.cancel(); return }
+                        while let (sequence, chunk, columns) = records.take() {
+                            var coded = CodedChunk()
+                            coded.records = chunk.count
+                            for item in chunk {
+                                switch item {
+                                case .record(let raw): packer.pack(coder.code(raw, columns: columns, diagnostics: &coded.diagnostics), into: &coded.packed)
+                                case .rejected(let r): coded.rejected.append(r)
+                                }
+                            }
+                            last = sequence
+                            if !channel.put(sequence, coded) { records.cancel(); return }
+                        }
                     }
                 }
-                for thread in [readThread, codeThread] {
+                for thread in [readThread] + codeThreads {
                     thread.stackSize = 8 << 20
                     thread.start()
                 }
+                var coding = Diagnostics()
                 func join() {
-                    finished.wait()
-                    finished.wait()
+                    for _ in 0...workers { finished.wait() }
                     (reader, local) = readStage.value
-                    coder = codeStage.value.coder
-                    local.merge(codeStage.value.diagnostics)
+                    // The coder that saw the last chunk holds the file's final column binding.
+                    let stages = codeStages.map(\.value).sorted { $0.last < $1.last }
+                    if var merged = stages.last?.coder {
+                        for s in stages.dropLast() { merged.addCounts(of: s.coder) }
+                        coder = merged
+                    }
+                    local.merge(coding)
                 }
                 do {
-                    while let coded = channel.take() {
-                        try sink.add(coded.packed)
+                    while var coded = channel.take() {
+                        var packed = PackedChunk()
+                        swap(&packed, &coded.packed)
+                        try sink.add(packed)
                         for rejected in coded.rejected { try sink.reject(rejected) }
+                        coding.append(coded.diagnostics)
                         counts.records += coded.records
                         counts.rejected += coded.rejected.count
                         progress?(display, counts.records)
@@ -172,11 +195,16 @@ public struct ImportJob {
 
     static let chunkSize = 512
 
-    /// A chunk of records coded and packed: the responses, and the records rejected.
+    /// Coding threads per import: two on two cores or more (coding is the heaviest stage of a CSV
+    /// import), one on one core.
+    public static let defaultCodingWorkers = ProcessInfo.processInfo.activeProcessorCount > 1 ? 2 : 1
+
+    /// A chunk of records coded and packed: the responses, the records rejected, what coding said.
     struct CodedChunk: Sendable {
         var packed = PackedChunk()
         var rejected: [RejectedRecord] = []
         var records = 0
+        var diagnostics = Diagnostics()
     }
 
     /// Paths are recorded relative to the consultation's folder, so a store moves with its files.

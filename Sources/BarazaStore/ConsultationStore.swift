@@ -29,12 +29,15 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case cannotOpen(path: String, reason: String)
     case noSuchBatch(Int64)
     case database(String)
+    /// A registry index past what its packed field holds (65,535 questions, 2³² options or codes).
+    case tooManyNames(Int)
 
     public var description: String {
         switch self {
         case .cannotOpen(let path, let reason): "\(path): cannot open store: \(reason)"
         case .noSuchBatch(let id): "no batch \(id) in the store"
         case .database(let m): "store: \(m)"
+        case .tooManyNames(let i): "store: name index \(i) does not fit its packed field (at most 65,535 questions)"
         }
     }
 }
@@ -42,11 +45,14 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
 /// Receives one batch's content inside the import transaction.
 public protocol BatchSink {
     mutating func add(_ response: Response) throws
-    /// Responses packed by `makePacker()`'s packer (on another thread, say).
-    mutating func add(_ chunk: PackedChunk) throws
+    /// Responses packed by `makePacker()`'s packer, or by its `worker()` copies, on other threads.
+    /// Chunks are added in file order.
+    mutating func add(_ chunk: consuming PackedChunk) throws
     /// The packer for this batch, to pack responses away from the writing thread. Use either this
     /// or `add(_: Response)` for one batch, not both.
     func makePacker() -> ResponsePacker
+    /// Gives names their indices before packers are made (see `ResponsePacker.register`).
+    mutating func register(questions: [String], options: [(question: String, option: String)], codes: [String]) throws
     mutating func reject(_ record: RejectedRecord) throws
     mutating func record(_ diagnostic: Diagnostic) throws
 }

@@ -44,6 +44,17 @@ public struct PackedChunk: Sendable {
     var unpacked: [(entry: Int, answer: CodedAnswer)] = []
     /// Registry names first used in this chunk, written before its rows.
     var newNames: [Name] = []
+    /// Names a worker packer had no index for, by provisional number (the `Int` of each `Name`
+    /// is that number); the writer gives them their indices and patches `fixups`.
+    var provisional: [Name] = []
+    /// Arena offsets of provisional numbers written into blobs: question numbers take 2 bytes,
+    /// option and code numbers 4.
+    var fixups: [Fixup] = []
+
+    struct Fixup: Sendable {
+        var offset: Int
+        var width: Int
+    }
 
     public init() {}
 
@@ -84,7 +95,13 @@ extension PackedChunk.Name {
 
 /// Packs responses against the store's registry of question, option and code indices, assigning
 /// the next index to a name seen for the first time (the sink writes it before the row). One packer
-/// per batch, used on one thread.
+/// per batch, used on one thread — or, with `provisional` set, one per coding worker: a worker
+/// never assigns an index itself. A name it has none for gets a number local to the chunk, written
+/// where the index goes and listed in the chunk; the writer, which takes chunks in file order,
+/// gives those names their indices and patches the numbers (`SQLiteBatchSink.add`). Indices are so
+/// the same whatever the workers' timing. Closed answers are positional (byte k is question k), so
+/// one whose question has no index yet goes to the `answers` table instead; `register` gives every
+/// question of a consultation its index before the workers start, so that does not happen.
 public struct ResponsePacker: Sendable {
     struct OptionKey: Hashable, Sendable { var question: String; var option: String }
 
@@ -100,6 +117,14 @@ public struct ResponsePacker: Sendable {
     private var lastIndices: [Int] = []
     private var fresh: [PackedChunk.Name] = []
 
+    /// A worker's packer: names without an index get chunk-local numbers (see the type's note).
+    public private(set) var provisional = false
+    private var localQuestion: [String: Int] = [:]
+    private var localOption: [OptionKey: Int] = [:]
+    private var localCode: [String: Int] = [:]
+    private var localNames: [PackedChunk.Name] = []
+    private var localFixups: [PackedChunk.Fixup] = []
+
     init(_ registry: Registry) {
         questionIndex = registry.questionIndex
         codeIndex = registry.codeIndex
@@ -107,6 +132,14 @@ public struct ResponsePacker: Sendable {
         nextQuestion = (registry.questionName.keys.max() ?? 0) + 1
         nextOption = (registry.optionName.keys.max() ?? 0) + 1
         nextCode = (registry.codeName.keys.max() ?? 0) + 1
+    }
+
+    /// A copy for a coding worker (see the type's note).
+    public func worker() -> ResponsePacker {
+        var p = self
+        p.provisional = true
+        p.fresh = []
+        return p
     }
 
     /// The index of `key`, or the next free one, noted as a new name to write.
@@ -132,28 +165,96 @@ public struct ResponsePacker: Sendable {
         Self.index(c, &codeIndex, &nextCode, &fresh) { .code($0, c) }
     }
 
+    /// Gives names their indices ahead of the rows (a consultation's questions, declared options and
+    /// codes), so that worker packers made afterwards know them.
+    public mutating func register(questions: [String], options: [(question: String, option: String)], codes: [String]) {
+        for q in questions { _ = question(q) }
+        for (q, o) in options { _ = option(q, o) }
+        for c in codes { _ = code(c) }
+    }
+
     /// The names given an index since the last call, to be written before the rows that use them.
     mutating func takeNewNames() -> [PackedChunk.Name] {
         defer { fresh = [] }
         return fresh
     }
 
-    private mutating func question(_ q: String, at k: Int) -> Int {
+    /// The index of a provisional chunk's name `name`, assigned by this (the writer's) packer.
+    mutating func resolve(_ name: PackedChunk.Name) -> Int {
+        switch name {
+        case .question(_, let q): question(q)
+        case .option(_, let q, let o): option(q, o)
+        case .code(_, let c): code(c)
+        }
+    }
+
+    /// Writes the reference to a name: its index, or in a worker without one, a chunk-local number
+    /// and a fixup at the blob offset.
+    private mutating func writeRef(question q: String, to b: inout [UInt8]) {
+        if let i = questionIndex[q] { PackedAnswers.append16(i, to: &b); return }
+        if !provisional { PackedAnswers.append16(question(q), to: &b); return }
+        let n = Self.local(q, &localQuestion, &localNames) { .question($0, q) }
+        localFixups.append(PackedChunk.Fixup(offset: b.count, width: 2))
+        PackedAnswers.append16(n, to: &b)
+    }
+
+    private mutating func writeRef(option o: String, of q: String, to b: inout [UInt8]) {
+        let key = OptionKey(question: q, option: o)
+        if let i = optionIndex[key] { PackedAnswers.append32(i, to: &b); return }
+        if !provisional { PackedAnswers.append32(option(q, o), to: &b); return }
+        let n = Self.local(key, &localOption, &localNames) { .option($0, q, o) }
+        localFixups.append(PackedChunk.Fixup(offset: b.count, width: 4))
+        PackedAnswers.append32(n, to: &b)
+    }
+
+    private mutating func writeRef(code c: String, to b: inout [UInt8]) {
+        if let i = codeIndex[c] { PackedAnswers.append32(i, to: &b); return }
+        if !provisional { PackedAnswers.append32(code(c), to: &b); return }
+        let n = Self.local(c, &localCode, &localNames) { .code($0, c) }
+        localFixups.append(PackedChunk.Fixup(offset: b.count, width: 4))
+        PackedAnswers.append32(n, to: &b)
+    }
+
+    private static func local<Key: Hashable>(_ key: Key, _ numbers: inout [Key: Int], _ names: inout [PackedChunk.Name],
+                                             _ name: (Int) -> PackedChunk.Name) -> Int {
+        if let n = numbers[key] { return n }
+        let n = names.count
+        numbers[key] = n
+        names.append(name(n))
+        return n
+    }
+
+    /// The closed answer's question index at position `k`, nil in a worker that has none for it.
+    private mutating func question(_ q: String, at k: Int) -> Int? {
         if k < lastQuestions.count, lastQuestions[k] == q { return lastIndices[k] }
-        let i = question(q)
+        let i: Int
+        if provisional {
+            guard let known = questionIndex[q] else { return nil }
+            i = known
+        } else {
+            i = question(q)
+        }
         if k < lastQuestions.count { lastQuestions[k] = q; lastIndices[k] = i } else if k == lastQuestions.count { lastQuestions.append(q); lastIndices.append(i) }
         return i
     }
 
     /// Packs `r` into `chunk`.
     public mutating func pack(_ r: Response, into chunk: inout PackedChunk) {
+        if provisional && chunk.entries.isEmpty {
+            // A new chunk: its provisional numbers start again.
+            localQuestion.removeAll(keepingCapacity: true)
+            localOption.removeAll(keepingCapacity: true)
+            localCode.removeAll(keepingCapacity: true)
+        }
+        localNames = chunk.provisional
+        localFixups = []
         let entry = chunk.entries.count
         var closed: [UInt8] = []
         for k in r.answers.indices {
-            guard let byte = PackedAnswers.closedByte(value: r.answers[k].value, missing: r.answers[k].missing) else {
+            guard let byte = PackedAnswers.closedByte(value: r.answers[k].value, missing: r.answers[k].missing),
+                  let idx = question(r.answers[k].question, at: k) else {
                 chunk.unpacked.append((entry, r.answers[k])); continue
             }
-            let idx = question(r.answers[k].question, at: k)
             if closed.count < idx { closed += repeatElement(0, count: idx - closed.count) }
             closed[idx - 1] = byte
         }
@@ -166,32 +267,40 @@ public struct ResponsePacker: Sendable {
             chosen: .null, coded: .null, raw: .null, texts: .null)
         e.chosen = chunk.appendBlob { b in
             for c in r.choices {
-                PackedAnswers.append16(question(c.question), to: &b)
+                writeRef(question: c.question, to: &b)
                 if c.options.isEmpty, let m = c.missing {
                     b.append(255); b.append(PackedAnswers.missingByte(m)); continue
                 }
                 b.append(UInt8(min(254, c.options.count)))
-                for o in c.options.prefix(254) { PackedAnswers.append32(option(c.question, o), to: &b) }
+                for o in c.options.prefix(254) { writeRef(option: o, of: c.question, to: &b) }
             }
         }
         e.coded = chunk.appendBlob { b in
             for t in r.texts {
-                PackedAnswers.append16(question(t.question), to: &b)
+                writeRef(question: t.question, to: &b)
                 PackedAnswers.append32(PackedAnswers.characterCount(t.text), to: &b)
                 let codes = t.codes.count < 2 ? t.codes : Array(Set(t.codes)).sorted()
                 b.append(UInt8(min(254, codes.count)))
-                for c in codes.prefix(254) { PackedAnswers.append32(code(c), to: &b) }
+                for c in codes.prefix(254) { writeRef(code: c, to: &b) }
             }
         }
         e.texts = chunk.appendBlob { b in
-            for t in r.texts { PackedAnswers.appendText(question(t.question), t.text, field: t.field, raw: r.raw, to: &b) }
+            for t in r.texts {
+                writeRef(question: t.question, to: &b)
+                PackedAnswers.appendText(t.text, field: t.field, raw: r.raw, to: &b)
+            }
             // "Other (specify)" text is kept as an open answer of its own.
             for c in r.choices {
-                if let other = c.other { PackedAnswers.appendText(question(c.question + ".other"), other, field: c.otherField, raw: r.raw, to: &b) }
+                if let other = c.other {
+                    writeRef(question: c.question + ".other", to: &b)
+                    PackedAnswers.appendText(other, field: c.otherField, raw: r.raw, to: &b)
+                }
             }
         }
         e.raw = chunk.appendBlob { RawJSON.write(r.raw, to: &$0) }
         chunk.entries.append(e)
         chunk.newNames += takeNewNames()
+        chunk.provisional = localNames
+        chunk.fixups += localFixups
     }
 }

@@ -188,8 +188,27 @@ struct SQLiteBatchSink: BatchSink {
         try add(chunk)
     }
 
-    mutating func add(_ chunk: PackedChunk) throws {
+    mutating func register(questions: [String], options: [(question: String, option: String)], codes: [String]) throws {
+        packer.register(questions: questions, options: options, codes: codes)
+        for name in packer.takeNewNames() { try name.write(db) }
+    }
+
+    mutating func add(_ chunk: consuming PackedChunk) throws {
         for name in chunk.newNames { try name.write(db) }
+        if !chunk.provisional.isEmpty {
+            // A worker's chunk: its provisional numbers become indices, given here in file order.
+            let indices = chunk.provisional.map { packer.resolve($0) }
+            for name in packer.takeNewNames() { try name.write(db) }
+            try chunk.bytes.withUnsafeMutableBufferPointer { b in
+                for f in chunk.fixups {
+                    var n = 0
+                    for k in 0..<f.width { n |= Int(b[f.offset + k]) << (8 * k) }
+                    let i = indices[n]
+                    guard i < 1 << (8 * f.width) else { throw StoreError.tooManyNames(i) }
+                    for k in 0..<f.width { b[f.offset + k] = UInt8(truncatingIfNeeded: i >> (8 * k)) }
+                }
+            }
+        }
         var nextUnpacked = 0
         // Bound through the C API, straight from the chunk's arena (no copies): GRDB's argument
         // arrays of existentials were a tenth of import time.

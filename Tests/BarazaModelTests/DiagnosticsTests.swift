@@ -12,6 +12,31 @@ struct DiagnosticsTests {
         #expect(d.items.last?.description == "a.csv:11:4: error: broken (expected a quote)")
     }
 
+    /// Diagnostics collected in parts (a file's chunks, coded on several threads) and appended in
+    /// order keep exactly what one collector would: per key the first `keepPerKey`, all counted.
+    @Test func partsAppendedInOrderKeepWhatOneCollectorKeeps() {
+        var rng = SplitMix64(seed: 5)
+        for _ in 0..<200 {
+            let keys = ["a", "b", "c", "d"]
+            var events: [(key: String, line: Int)] = []
+            for line in 1...Int(rng.next() % 60 + 1) { events.append((keys[Int(rng.next() % 4)], line)) }
+            let keep = Int(rng.next() % 4)
+            var whole = Diagnostics(keepPerKey: keep)
+            for e in events { whole.warning("w \(e.key)", at: SourceLocation(file: "f", line: e.line), key: e.key) }
+            var joined = Diagnostics(keepPerKey: keep)
+            var start = 0
+            while start < events.count {
+                let end = min(events.count, start + Int(rng.next() % 9))
+                var part = Diagnostics(keepPerKey: keep)
+                for e in events[start..<end] { part.warning("w \(e.key)", at: SourceLocation(file: "f", line: e.line), key: e.key) }
+                joined.append(part)  // parts may be empty
+                start = end
+            }
+            #expect(joined.items == whole.items)
+            #expect(joined.suppressedCounts == whole.suppressedCounts)
+        }
+    }
+
     @Test func locationsOrderByFileLineColumn() {
         let a = SourceLocation(file: "a", line: 2, column: 9), b = SourceLocation(file: "a", line: 10, column: 1)
         #expect(a < b)

@@ -2,6 +2,7 @@ import BarazaCoding
 import BarazaModel
 import BarazaStore
 import Foundation
+import GRDB
 import Testing
 @testable import BarazaPipeline
 
@@ -48,5 +49,121 @@ struct ParallelImportTests {
         #expect(data.quality.unmappedGroups["Somebody"] == unmapped)
         // Rows are stored in file order: response ids follow the file's lines.
         #expect(try store.respondentIDs() == (0..<3000).map { "r\($0)" })
+    }
+
+    /// Every table of a store as text: rows in rowid order (sorted, for tables without rowid).
+    static func dump(_ path: String) throws -> [String: [String]] {
+        let db = try DatabaseQueue(path: path)
+        return try db.read { db in
+            var out: [String: [String]] = [:]
+            for table in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'grdb%' ORDER BY name") {
+                let withoutRowID = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = ?", arguments: [table])?.contains("WITHOUT ROWID") ?? false
+                let rows = try Row.fetchAll(db, sql: "SELECT * FROM \(table)" + (withoutRowID ? "" : " ORDER BY rowid")).map { row in
+                    row.databaseValues.map { v -> String in
+                        if case .blob(let d) = v.storage { return d.map { String($0) }.joined(separator: " ") }
+                        return v.description
+                    }.joined(separator: "|")
+                }
+                out[table] = withoutRowID ? rows.sorted() : rows
+            }
+            return out
+        }
+    }
+
+    /// Coding workers pack without registry indices of their own (names met in the data get theirs
+    /// from the writer, in file order) and keep their diagnostics per chunk: one worker or three,
+    /// the store comes out the same byte for byte, and the diagnostics kept are the file's first.
+    @Test func oneWorkerOrThreeWriteTheSameStore() throws {
+        var text = "id,org,when,q1,sm,open\n"
+        var state: UInt64 = 11
+        func next(_ n: Int) -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int((state >> 33) % UInt64(n)) }
+        let labels = ["Disagree", "Agree", "Strongly agree", "Don't know", "Agree-ish", ""]
+        let words = ["budget", "formation", "the", "training", "not", "data", "pas", "de", "coordination"]
+        var badDateLines: [Int] = []
+        for i in 0..<5000 {
+            // Options first met late in the file, in a later chunk than the first worker's.
+            let pool = i < 3000 ? ["radio", "sms", "web"] : ["radio", "sms", "web", "doors", "poster"]
+            let chosen = (0..<next(4)).map { _ in pool[next(pool.count)] }.joined(separator: " ")
+            let open = (0..<next(12)).map { _ in words[next(words.count)] }.joined(separator: " ")
+            var when = "2025-0\(1 + next(9))-1\(next(10))"
+            if next(7) == 0 { when = "someday \(i)"; badDateLines.append(i + 2) }
+            text += "r\(i % 4700),\(["Ministry", "NGO", "Somebody"][next(3)]),\(when),\(labels[next(labels.count)]),\(chosen),\"\(open)\"\n"
+        }
+        var dumps: [[String: [String]]] = []
+        var kept: [[Diagnostic]] = []
+        let dir = try DemoEndToEndTests.tempDir()
+        for workers in [1, 3] {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/a.csv"))
+            try Data("""
+            version: 1
+            consultation: P
+            questions:
+              - {id: q1, theme: local_capacity, scale: agree5}
+              - {id: sm, type: multiple, options: [web, radio]}
+              - {id: open, type: text, codebook: topics}
+            codebooks:
+              topics:
+                - {code: funding, theme: access_to_finance, match: ["budget*"]}
+                - {code: training, theme: local_capacity, match: ["training", "formation"]}
+                - {code: data, theme: learning_knowledge, match: ["data"]}
+            sources: [{path: a.csv, group_column: org, id_column: id, submitted_column: when}]
+            """.utf8).write(to: URL(fileURLWithPath: dir + "/c.yml"))
+            let c = try ConsultationLoader.load(path: dir + "/c.yml")
+            var job = ImportJob(consultation: c, store: try SQLiteStore(path: c.storePath))
+            job.codingWorkers = workers
+            job.now = { Date(timeIntervalSince1970: 1_700_000_000) }
+            var d = Diagnostics()
+            let result = job.importFile(dir + "/a.csv", source: c.sources[0], diagnostics: &d)
+            #expect(result.responses == 5000 && result.duplicates == 300)
+            dumps.append(try Self.dump(c.storePath))
+            kept.append(d.items)
+            try FileManager.default.removeItem(atPath: c.storePath)
+            let dates = d.items.filter { $0.message.contains("not recognised") }
+            #expect(dates.map { $0.location?.line } == badDateLines.prefix(d.keepPerKey).map { $0 })
+            #expect(d.suppressedCounts.values.contains(badDateLines.count - d.keepPerKey))
+        }
+        #expect(dumps[0].keys.sorted() == dumps[1].keys.sorted())
+        for (table, rows) in dumps[0] {
+            let other = dumps[1][table] ?? []
+            #expect(rows.count == other.count, "table \(table)")
+            let firstDifference = zip(rows, other).first { $0.0 != $0.1 }
+            let shown: String = firstDifference.map { "\($0.0) ≠ \($0.1)" } ?? ""
+            #expect(firstDifference == nil, "table \(table): \(shown)")
+        }
+        #expect((dumps[0]["options"] ?? []).count == 5)
+        #expect(kept[0] == kept[1])
+    }
+
+    /// Items put by several threads in any order come out in sequence order, all of them; a
+    /// producer running ahead waits, and a cancel releases it.
+    @Test func orderedChannelHandsOverInSequence() {
+        let channel = OrderedChannel<Int>(capacity: 3)
+        let producers = 4, count = 2000
+        let done = Countdown(producers)
+        for p in 0..<producers {
+            Thread {
+                var rng = SplitMix64(seed: UInt64(p + 1))
+                for sequence in stride(from: p, to: count, by: producers) {
+                    if rng.next() % 8 == 0 { usleep(UInt32(rng.next() % 200)) }
+                    _ = channel.put(sequence, sequence * 10)
+                }
+                if done.decrement() == 0 { channel.close() }
+            }.start()
+        }
+        var taken: [Int] = []
+        while let item = channel.take() { taken.append(item) }
+        #expect(taken == (0..<count).map { $0 * 10 })
+
+        let stuck = OrderedChannel<Int>(capacity: 2)
+        let released = DispatchSemaphore(value: 0)
+        let result = Handover(true)
+        Thread {
+            result.value = stuck.put(5, 1)  // 5 items ahead of the next to take: waits
+            released.signal()
+        }.start()
+        #expect(released.wait(timeout: .now() + 0.2) == .timedOut)
+        stuck.cancel()
+        #expect(released.wait(timeout: .now() + 5) == .success)
+        #expect(result.value == false)
     }
 }

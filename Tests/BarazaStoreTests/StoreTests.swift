@@ -106,6 +106,68 @@ struct StoreTests {
         #expect(try store.integrityCheck() == "ok")
     }
 
+    /// Responses with open texts, choices with "other" text and closed answers, drawn at random.
+    static func mixedResponses(_ n: Int, seed: UInt64) -> [Response] {
+        var rng = SplitMix64(seed: seed)
+        func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
+        return (0..<n).map { i in
+            var r = Self.response("r\(i)", group: pick(["cso", "government"]), value: Double(rng.next() % 5 + 1))
+            r.answers.append(CodedAnswer(question: "q2", value: pick([1, 2, nil]), missing: pick([nil, .dontKnow]), raw: "x"))
+            let options = Array(Set((0..<Int(rng.next() % 3)).map { _ in pick(["web", "radio", "sms-\(i % 7)"]) })).sorted()
+            r.choices = [ChoiceAnswer(question: "sm", options: options, missing: options.isEmpty ? .blank : nil, other: i % 5 == 0 ? "other \(i)" : nil)]
+            r.texts = [TextAnswer(question: "open", text: "text \(i)", codes: (0..<Int(rng.next() % 3)).map { _ in pick(["funding", "training", "data-\(i % 4)"]) })]
+            return r
+        }
+    }
+
+    /// Worker packers give no registry indices: names they lack get chunk-local numbers that the
+    /// writer resolves in chunk order. With the names registered first, two workers' chunks give
+    /// the same rows byte for byte as one packer; without, closed answers of unknown questions go
+    /// to the answers table and the report's counts are still the same.
+    @Test func workerPackedChunksResolveToWhatOnePackerWrites() throws {
+        let responses = Self.mixedResponses(300, seed: 9)
+        func rows(_ store: SQLiteStore) throws -> [String] {
+            try store.db.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT r.respondent_id, hex(r.closed), hex(r.chosen), hex(r.coded), hex(x.texts)
+                    FROM responses r JOIN records x ON x.response_id = r.id ORDER BY r.id
+                    """).map { "\($0)" }
+                + Row.fetchAll(db, sql: "SELECT 'q', idx, question, '' FROM questions UNION ALL SELECT 'o', idx, question, option FROM options UNION ALL SELECT 'c', idx, code, '' FROM code_ids ORDER BY 1, 2").map { "\($0)" }
+            }
+        }
+        for registered in [true, false] {
+            let one = try Self.tempStore(), two = try Self.tempStore()
+            _ = try one.importBatch(Self.input("b")) { sink in
+                if registered { try sink.register(questions: ["q1", "q2", "sm", "open", "sm.other"], options: [("sm", "web")], codes: ["funding"]) }
+                for r in responses { try sink.add(r) }
+                return BatchCounts()
+            }
+            _ = try two.importBatch(Self.input("b")) { sink in
+                if registered { try sink.register(questions: ["q1", "q2", "sm", "open", "sm.other"], options: [("sm", "web")], codes: ["funding"]) }
+                var workers = [sink.makePacker().worker(), sink.makePacker().worker()]
+                for (k, start) in stride(from: 0, to: responses.count, by: 37).enumerated() {
+                    var chunk = PackedChunk()
+                    for r in responses[start..<min(responses.count, start + 37)] { workers[k % 2].pack(r, into: &chunk) }
+                    try sink.add(chunk)
+                }
+                return BatchCounts()
+            }
+            if registered {
+                #expect(try rows(one) == rows(two))
+            } else {
+                let unpacked = try two.db.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM answers") }
+                #expect(unpacked == 600)
+            }
+            let a = try one.aggregate(by: ["group"], themes: [:], quotesPerCode: 3)
+            let b = try two.aggregate(by: ["group"], themes: [:], quotesPerCode: 3)
+            #expect(a.items == b.items && a.choices == b.choices && a.codes == b.codes && a.respondents == b.respondents)
+            #expect(a.quotes == b.quotes)
+            let texts = try one.textAnswers()
+            #expect(texts.count == 300 && texts.first?.text == "text 0")
+            #expect(try two.textAnswers() == texts)
+        }
+    }
+
     @Test func aFailedBatchLeavesNoTrace() throws {
         struct Boom: Error {}
         let store = try Self.tempStore()
