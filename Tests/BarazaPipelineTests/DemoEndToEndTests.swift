@@ -142,6 +142,18 @@ struct DemoEndToEndTests {
         #expect(copy.outcome == .skipped)
         #expect(try store.responseCounts() == before)
         #expect(before.active == 192 && before.superseded == 1)
+        // Digests computed while importing (no batch had the file's size) are the files' own.
+        for b in try store.batches() {
+            #expect(b.sha256 == (try FileDigest.sha256(path: dir + "/Surveys/" + b.path.replacingOccurrences(of: "Surveys/", with: ""))).hex)
+        }
+        // Other bytes of the same size as a batch are imported (the digest is taken first then).
+        var bytes = try Array(Data(contentsOf: URL(fileURLWithPath: dir + "/Surveys/kenya/baseline_kobo.csv")))
+        let at = try #require(bytes.lastIndex(of: UInt8(ascii: "4")))
+        bytes[at] = UInt8(ascii: "5")
+        try Data(bytes).write(to: URL(fileURLWithPath: dir + "/Surveys/edited.csv"))
+        let edited = job.importFile(dir + "/Surveys/edited.csv", source: job.source(for: dir + "/Surveys/edited.csv"), diagnostics: &d)
+        #expect(edited.outcome == .imported)
+        #expect(try store.batch(sha256: (try FileDigest.sha256(path: dir + "/Surveys/edited.csv")).hex)?.id == edited.batch)
     }
 
     /// Regenerating the demo gives byte-identical exports and report to the committed ones.
