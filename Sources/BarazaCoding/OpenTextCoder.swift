@@ -29,6 +29,8 @@ public struct OpenTextCoder: Sendable {
     private let negators: Set<String>
     var compiledRules: [CompiledRule] { rules }
     func isNegator(_ token: String) -> Bool { negators.contains(token) }
+    /// The folded negator tokens.
+    var negatorTokens: Set<String> { negators }
 
     /// How many clause marks (`,;.:!?()`) folded text holds: where `tokenize` starts new clauses.
     static func clauseMarks(in folded: String) -> Int {

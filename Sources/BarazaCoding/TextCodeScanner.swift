@@ -29,6 +29,13 @@ public struct TextCodeScanner: Sendable {
     private var tokenHits: [[Hit]] = [[]]
     private var isNegator: [Bool] = [false]
 
+    /// For runs of ASCII letters and digits (whose folding is lowercasing and which are one token
+    /// each): 1 where a word with these first two characters, or this one character alone, could
+    /// match a pattern word or be a negator (`Self.slot`); a run outside it is token 0 without a
+    /// look-up. Most words of open text are such runs; the look-up was most of the scanner's time.
+    private var firstTwo: [UInt8]
+    private var single: [UInt8]
+
     private var toks: [Int32] = []
     private var clauses: [Int32] = []
     private var anyHit: [UInt32]
@@ -51,6 +58,35 @@ public struct TextCodeScanner: Sendable {
         ruleCodes = codes; ruleMatches = matches; ruleExcludes = excludes
         anyHit = Array(repeating: 0, count: pats.count)
         freeHit = Array(repeating: 0, count: pats.count)
+        firstTwo = Array(repeating: 0, count: 36 * 36)
+        single = Array(repeating: 0, count: 36)
+        var words = pats.flatMap(\.words)
+        words += coder.negatorTokens.map { PatternWord(text: $0, prefix: false) }
+        for w in words {
+            let b = Array(w.text.utf8)
+            if b.isEmpty && w.prefix {  // "*": every word
+                for k in firstTwo.indices { firstTwo[k] = 1 }
+                for k in single.indices { single[k] = 1 }
+                continue
+            }
+            guard let first = b.first, b.allSatisfy({ Self.slot($0) != nil }), let a = Self.slot(first) else { continue }  // matches no ASCII run
+            if b.count == 1 {
+                single[a] = 1
+                if w.prefix { for k in 0..<36 { firstTwo[a * 36 + k] = 1 } }
+            } else if let c = Self.slot(b[1]) {
+                firstTwo[a * 36 + c] = 1
+            }
+        }
+    }
+
+    /// 0...35 for an ASCII digit or letter (either case), nil for any other byte.
+    @inline(__always) static func slot(_ b: UInt8) -> Int? {
+        switch b {
+        case 0x30...0x39: Int(b - 0x30)
+        case 0x41...0x5A: Int(b - 0x41) + 10
+        case 0x61...0x7A: Int(b - 0x61) + 10
+        default: nil
+        }
     }
 
     /// The id of a folded token: 0 when it matches no pattern word and is no negator.
@@ -83,6 +119,17 @@ public struct TextCodeScanner: Sendable {
         return Run(start: Int32(start), count: Int32(tokens.count), clauses: Int32(OpenTextCoder.clauseMarks(in: folded)))
     }
 
+    /// Byte classes for the scan: other, clause mark, ASCII letter or digit, non-ASCII (a word byte;
+    /// its scalar's class is decided when the run is tokenised). One table load per byte instead
+    /// of range comparisons, which were the scanner's hottest instructions.
+    private static let clauseMark: UInt8 = 1, asciiWord: UInt8 = 2, nonASCII: UInt8 = 3
+    private static let byteClasses: [UInt8] = (0..<256).map { v in
+        let b = UInt8(v)
+        return b >= 0x80 ? nonASCII : slot(b) != nil ? asciiWord : isClauseMark(b) ? clauseMark : 0
+    }
+    /// `slot(b)` for ASCII letters and digits (0 for other bytes, which the scan never looks up).
+    private static let byteSlots: [UInt8] = (0..<256).map { v in UInt8(slot(UInt8(v)) ?? 0) }
+
     @inline(__always) private static func isWordByte(_ b: UInt8) -> Bool {
         b >= 0x80 || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A)
     }
@@ -102,15 +149,31 @@ public struct TextCodeScanner: Sendable {
         var clause: Int32 = 0
         var i = 0
         let n = text.count
+        let classes = Self.byteClasses, slots = Self.byteSlots
         while i < n {
-            let b = text[i]
-            if !Self.isWordByte(b) {
-                if Self.isClauseMark(b) { clause += 1 }
+            let c = classes[Int(text[i])]
+            if c < Self.asciiWord {
+                if c == Self.clauseMark { clause += 1 }
                 i += 1
                 continue
             }
             let s = i
-            while i < n && Self.isWordByte(text[i]) { i += 1 }
+            var kinds: UInt8 = 0
+            while i < n {
+                let k = classes[Int(text[i])]
+                if k < Self.asciiWord { break }
+                kinds |= k
+                i += 1
+            }
+            if kinds == Self.asciiWord {
+                let a = Int(slots[Int(text[s])])
+                let relevant = i - s == 1 ? single[a] : firstTwo[a * 36 + Int(slots[Int(text[s + 1])])]
+                if relevant == 0 {
+                    toks.append(0)
+                    clauses.append(clause)
+                    continue
+                }
+            }
             let key = UnsafeBufferPointer(rebasing: text[s..<i])
             let run: Run
             if let e = runs.find(key) {
