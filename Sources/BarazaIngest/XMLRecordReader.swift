@@ -36,6 +36,17 @@ public struct XMLRecordReader: RecordSource {
     public private(set) var columns: [ColumnHeader] = []
 
     private var columnIndex: [String: Int] = [:]
+    /// This file's element paths (node 0 is the record element) and the look-up to them.
+    private var nodes: [PathNode] = []
+    private var edges = EdgeTable()
+    private var namedEdges: [NamedEdge: Int32] = [:]
+    /// The record being read: its text bytes, and per column the span of its value and the
+    /// record number that set it (a column not set in this record is blank).
+    private var scratch: [UInt8] = []
+    private var spans: [(start: Int, end: Int)] = []
+    private var stamps: [Int] = []
+    private var recordNumber = 0
+    private var fieldCount = 0
     private var files: [String]
     private var fileIndex = 0
     private var reader: OpaquePointer?
@@ -76,6 +87,7 @@ public struct XMLRecordReader: RecordSource {
         reportedErrors = 0
         recordDepth = nil
         recognisedName = nil
+        resetPaths()
         reader = xmlReaderForFile(file, nil, Self.parseOptions)
         if let reader {
             xmlTextReaderSetStructuredErrorHandler(reader, errorHandler, Unmanaged.passUnretained(sink).toOpaque())
@@ -126,29 +138,194 @@ public struct XMLRecordReader: RecordSource {
         }
     }
 
+    /// An element path below the record element (instance numbers included), met in this file.
+    struct PathNode {
+        var name: String
+        /// The name with its instance number when not the first (`members[2]`).
+        var part: String
+        /// The local name as a C string, to check a pointer hit (see `EdgeTable`).
+        var cName: [CChar]
+        var path: String
+        var groupPath: [String]
+        /// The column this path's values go to, once it has had one.
+        var column: Int?
+        /// For a first instance: the record it was last met in, and how many siblings of its name
+        /// that record has had so far under the same parent.
+        var stamp = -1
+        var instances = 0
+    }
+
+    /// (parent node, interned element name, instance) → node: libxml2 hands out each element name
+    /// from the reader's dictionary, so a path is found by pointer instead of joining strings and
+    /// hashing them per element (which, with the Strings made per element, was most of the time
+    /// the reading thread spent on the 200k-record XML workload).
+    struct EdgeTable {
+        private var keys: [(parent: Int32, name: UInt, instance: Int32)] = []
+        private var values: [Int32] = []
+        private var slots = [Int32](repeating: -1, count: 256)
+
+        private static func hash(_ parent: Int32, _ name: UInt, _ instance: Int32) -> Int {
+            var h = UInt64(name) &* 0x9E37_79B9_7F4A_7C15
+            h ^= (UInt64(UInt32(bitPattern: parent)) << 20 ^ UInt64(UInt32(bitPattern: instance))) &* 0xBF58_476D_1CE4_E5B9
+            return Int(truncatingIfNeeded: h ^ (h >> 29))
+        }
+
+        func find(_ parent: Int32, _ name: UInt, _ instance: Int32) -> Int32? {
+            let mask = slots.count - 1
+            var s = Self.hash(parent, name, instance) & mask
+            while true {
+                let e = Int(slots[s])
+                if e < 0 { return nil }
+                let k = keys[e]
+                if k.parent == parent && k.name == name && k.instance == instance { return values[e] }
+                s = (s + 1) & mask
+            }
+        }
+
+        /// Sets the node for a key, replacing an earlier one.
+        mutating func set(_ parent: Int32, _ name: UInt, _ instance: Int32, _ node: Int32) {
+            let mask = slots.count - 1
+            var s = Self.hash(parent, name, instance) & mask
+            while slots[s] >= 0 {
+                let e = Int(slots[s])
+                let k = keys[e]
+                if k.parent == parent && k.name == name && k.instance == instance { values[e] = node; return }
+                s = (s + 1) & mask
+            }
+            slots[s] = Int32(keys.count)
+            keys.append((parent, name, instance))
+            values.append(node)
+            if keys.count * 2 > slots.count {
+                slots = [Int32](repeating: -1, count: slots.count * 2)
+                for (e, k) in keys.enumerated() {
+                    var t = Self.hash(k.parent, k.name, k.instance) & (slots.count - 1)
+                    while slots[t] >= 0 { t = (t + 1) & (slots.count - 1) }
+                    slots[t] = Int32(e)
+                }
+            }
+        }
+
+        mutating func removeAll() {
+            keys.removeAll(keepingCapacity: true)
+            values.removeAll(keepingCapacity: true)
+            for i in slots.indices { slots[i] = -1 }
+        }
+    }
+
+    /// The node for the `instance`th child named `name` of `parent`: by the name's pointer, checked
+    /// against the node's name; on a miss, by the name itself (then remembered for the pointer).
+    private mutating func child(of parent: Int32, name p: UnsafePointer<xmlChar>, instance: Int32) -> Int32 {
+        let key = UInt(bitPattern: p)
+        if let n = edges.find(parent, key, instance),
+           nodes[Int(n)].cName.withUnsafeBufferPointer({ b in
+               b.baseAddress.map { strcmp($0, UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self)) } ?? 1
+           }) == 0 {
+            return n
+        }
+        let name = Self.string(p)
+        let named = NamedEdge(parent: parent, name: name, instance: instance)
+        let node: Int32
+        if let known = namedEdges[named] { node = known } else {
+            let up = nodes[Int(parent)]
+            let part = instance > 1 ? "\(name)[\(instance)]" : name
+            let group = parent == 0 ? [] : up.groupPath + [up.part]
+            node = Int32(nodes.count)
+            nodes.append(PathNode(name: name, part: part, cName: Array(name.utf8CString), path: parent == 0 ? part : up.path + "/" + part, groupPath: group))
+            namedEdges[named] = node
+        }
+        edges.set(parent, key, instance, node)
+        return node
+    }
+
+    struct NamedEdge: Hashable { var parent: Int32; var name: String; var instance: Int32 }
+
+    /// Starts this file's paths afresh (pointers are the reader's).
+    private mutating func resetPaths() {
+        nodes = [PathNode(name: "", part: "", cName: [0], path: "", groupPath: [])]
+        edges.removeAll()
+        namedEdges.removeAll(keepingCapacity: true)
+    }
+
+    /// The column for a path, made when first set (`rawColumn`, as LimeSurvey columns are renamed).
+    private mutating func column(_ rawColumn: String, group: [String], leaf: String) -> Int {
+        // LimeSurvey writes SGQA codes as elements with a leading underscore (`_981966X2X10`),
+        // since an XML name cannot start with a digit; its field list names them without.
+        var column = rawColumn
+        if profile == .limeSurvey, column.hasPrefix("_"), column.dropFirst().first?.isNumber == true { column.removeFirst() }
+        if let i = columnIndex[column] { return i }
+        let idx = columns.count
+        columnIndex[column] = idx
+        columns.append(ColumnHeader(name: column, leaf: column == rawColumn ? leaf : column, groupPath: group))
+        return idx
+    }
+
+    /// Sets column `idx` of the record being read to `scratch[start..<end]`.
+    private mutating func setSpan(_ idx: Int, _ start: Int, _ end: Int) {
+        if idx >= spans.count {
+            spans += repeatElement((start: 0, end: 0), count: idx + 1 - spans.count)
+            stamps += repeatElement(-1, count: idx + 1 - stamps.count)
+        }
+        spans[idx] = (start, end)
+        stamps[idx] = recordNumber
+        fieldCount = max(fieldCount, idx + 1)
+    }
+
+    /// Appends `value` to the scratch bytes and sets column `idx` to it.
+    private mutating func setValue(_ idx: Int, _ value: String) {
+        let start = scratch.count
+        scratch.append(contentsOf: value.utf8)
+        setSpan(idx, start, scratch.count)
+    }
+
+    /// Sets node `n`'s column to the leaf text `scratch[start...]`, trimmed of white space.
+    private mutating func setLeaf(_ n: Int32, textFrom start: Int) {
+        var node = nodes[Int(n)]
+        let idx: Int
+        if let c = node.column { idx = c } else {
+            idx = column(node.path, group: node.groupPath, leaf: node.name)
+            node.column = idx
+            nodes[Int(n)].column = idx
+        }
+        var lo = start, hi = scratch.count
+        if lo < hi {
+            let first = scratch[lo], last = scratch[hi - 1]
+            if first > 0x20 && first < 0x80 && last > 0x20 && last < 0x80 {
+                // Nothing to trim (most values).
+            } else if scratch[lo..<hi].allSatisfy({ $0 < 0x80 }) {
+                while lo < hi, Self.isASCIISpace(scratch[lo]) { lo += 1 }
+                while hi > lo, Self.isASCIISpace(scratch[hi - 1]) { hi -= 1 }
+            } else {
+                let trimmed = String(decoding: scratch[lo..<hi], as: UTF8.self).trimmingWhitespace()
+                setValue(idx, trimmed)
+                return
+            }
+        }
+        setSpan(idx, lo, hi)
+    }
+
+    /// The white space `Character.isWhitespace` sees among ASCII bytes.
+    private static func isASCIISpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
+
+    /// The record read so far, as fields (a column not set in it is blank; it has as many fields
+    /// as its last column set).
+    private func fields() -> FieldRow {
+        var row = FieldRow()
+        scratch.withUnsafeBufferPointer { p in
+            for i in 0..<fieldCount {
+                if stamps[i] == recordNumber {
+                    row.appendBytes(UnsafeBufferPointer(rebasing: p[spans[i].start..<spans[i].end]))
+                }
+                row.endField()
+            }
+        }
+        return row
+    }
+
     /// Reads up to the end of the next record in the current file; nil when the file is done.
     private mutating func readRecord(_ reader: OpaquePointer, _ diagnostics: inout Diagnostics) -> SourceRecord? {
         var inRecord = false
         var recordLocation = SourceLocation(file: currentFile, line: 1)
-        var values: [String] = []
-        var stack: [(name: String, text: String, hasChild: Bool)] = []
-        var instances: [String: Int] = [:]
-        var pathParts: [String] = []
-
-        func setValue(_ rawColumn: String, _ value: String, group: [String], leaf: String) {
-            // LimeSurvey writes SGQA codes as elements with a leading underscore (`_981966X2X10`),
-            // since an XML name cannot start with a digit; its field list names them without.
-            var column = rawColumn
-            if profile == .limeSurvey, column.hasPrefix("_"), column.dropFirst().first?.isNumber == true { column.removeFirst() }
-            let idx: Int
-            if let i = columnIndex[column] { idx = i } else {
-                idx = columns.count
-                columnIndex[column] = idx
-                columns.append(ColumnHeader(name: column, leaf: column == rawColumn ? leaf : column, groupPath: group))
-            }
-            if values.count <= idx { values.append(contentsOf: repeatElement("", count: idx + 1 - values.count)) }
-            values[idx] = value
-        }
+        var stack: [(node: Int32, textStart: Int, hasChild: Bool)] = []
 
         while true {
             let status = xmlTextReaderRead(reader)
@@ -157,53 +334,62 @@ public struct XMLRecordReader: RecordSource {
                     flushErrors(&diagnostics)
                     if inRecord {
                         let reason = "XML ended inside a record" + (sink.errors.last.map { ": \($0.message)" } ?? "")
-                        return .rejected(RejectedRecord(location: recordLocation, reason: reason, values: values))
+                        return .rejected(RejectedRecord(location: recordLocation, reason: reason, values: fields().strings))
                     }
                 }
                 return nil
             }
             let type = xmlTextReaderNodeType(reader)
-            let depth = Int(xmlTextReaderDepth(reader))
             switch type {
             case Int32(XML_READER_TYPE_ELEMENT.rawValue):
-                let name = Self.string(xmlTextReaderConstLocalName(reader))
                 let isEmpty = xmlTextReaderIsEmptyElement(reader) == 1
-                if recordDepth == nil {
-                    recordDepth = recognise(reader, name: name, depth: depth)
-                }
                 if !inRecord {
+                    let depth = Int(xmlTextReaderDepth(reader))
+                    let name = Self.string(xmlTextReaderConstLocalName(reader))
+                    if recordDepth == nil {
+                        recordDepth = recognise(reader, name: name, depth: depth)
+                    }
                     guard depth == recordDepth, (recordElement ?? recognisedName).map({ $0 == name }) ?? true else { continue }
                     inRecord = true
-                    values.removeAll(keepingCapacity: true)
-                    stack.removeAll(keepingCapacity: true)
-                    instances.removeAll(keepingCapacity: true)
-                    pathParts.removeAll(keepingCapacity: true)
+                    recordNumber += 1
+                    fieldCount = 0
+                    scratch.removeAll(keepingCapacity: true)
                     recordLocation = SourceLocation(file: currentFile, line: Int(xmlTextReaderGetParserLineNumber(reader)),
                                                     column: Int(xmlTextReaderGetParserColumnNumber(reader)))
                     while xmlTextReaderMoveToNextAttribute(reader) == 1 {
                         let a = Self.string(xmlTextReaderConstLocalName(reader))
                         if Self.string(xmlTextReaderConstPrefix(reader)) == "xmlns" || a == "xmlns" { continue }
-                        setValue("@" + a, Self.string(xmlTextReaderConstValue(reader)), group: [], leaf: "@" + a)
+                        setValue(column("@" + a, group: [], leaf: "@" + a), Self.string(xmlTextReaderConstValue(reader)))
                     }
                     _ = xmlTextReaderMoveToElement(reader)
-                    if isEmpty { inRecord = false; return .record(RawRecord(values: values, location: recordLocation)) }
-                    stack.append((name, "", false))
+                    if isEmpty { inRecord = false; return .record(RawRecord(fields: fields(), location: recordLocation)) }
+                    stack.append((0, 0, false))
                     continue
                 }
-                if !stack.isEmpty { stack[stack.count - 1].hasChild = true }
-                let instanceKey = pathParts.isEmpty ? name : pathParts.joined(separator: "/") + "/" + name
-                let k = instances[instanceKey, default: 0] + 1
-                instances[instanceKey] = k
-                let part = k > 1 ? "\(name)[\(k)]" : name
-                if isEmpty {
-                    setValue(pathParts.isEmpty ? part : (pathParts + [part]).joined(separator: "/"), "", group: pathParts, leaf: name)
+                guard let namePointer = xmlTextReaderConstLocalName(reader) else { continue }
+                let parent = stack[stack.count - 1].node
+                stack[stack.count - 1].hasChild = true
+                // Siblings of one name under one parent are numbered: the first instance's node
+                // counts them per record.
+                var node = child(of: parent, name: namePointer, instance: 1)
+                let first = Int(node)
+                if nodes[first].stamp != recordNumber {
+                    nodes[first].stamp = recordNumber
+                    nodes[first].instances = 1
                 } else {
-                    pathParts.append(part)
-                    stack.append((name, "", false))
+                    nodes[first].instances += 1
+                    node = child(of: parent, name: namePointer, instance: Int32(nodes[first].instances))
+                }
+                if isEmpty {
+                    setLeaf(node, textFrom: scratch.count)
+                } else {
+                    stack.append((node, scratch.count, false))
                 }
             case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue),
                  Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue):
-                if inRecord, !stack.isEmpty { stack[stack.count - 1].text += Self.string(xmlTextReaderConstValue(reader)) }
+                if inRecord, let value = xmlTextReaderConstValue(reader) {
+                    scratch.append(contentsOf: UnsafeBufferPointer(start: value, count: strlen(UnsafeRawPointer(value).assumingMemoryBound(to: CChar.self))))
+                }
             case Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue):
                 if inRecord {
                     diagnostics.warning("entity reference &\(Self.string(xmlTextReaderConstLocalName(reader)));  is not expanded",
@@ -214,12 +400,9 @@ public struct XMLRecordReader: RecordSource {
                 guard inRecord, let top = stack.popLast() else { continue }
                 if stack.isEmpty {
                     inRecord = false
-                    return .record(RawRecord(values: values, location: recordLocation))
+                    return .record(RawRecord(fields: fields(), location: recordLocation))
                 }
-                let part = pathParts.popLast() ?? top.name
-                if !top.hasChild {
-                    setValue(pathParts.isEmpty ? part : (pathParts + [part]).joined(separator: "/"), top.text.trimmingWhitespace(), group: pathParts, leaf: top.name)
-                }
+                if !top.hasChild { setLeaf(top.node, textFrom: top.textStart) }
             default:
                 continue
             }
