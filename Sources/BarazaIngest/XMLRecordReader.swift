@@ -38,6 +38,8 @@ public struct XMLRecordReader: RecordSource {
     private var columnIndex: [String: Int] = [:]
     /// This file's element paths (node 0 is the record element) and the look-up to them.
     private var nodes: [PathNode] = []
+    private var state: [NodeState] = []
+    private var nameBytes: [CChar] = []
     private var edges = EdgeTable()
     private var namedEdges: [NamedEdge: Int32] = [:]
     /// The record being read: its text bytes, and per column the span of its value and the
@@ -143,16 +145,21 @@ public struct XMLRecordReader: RecordSource {
         var name: String
         /// The name with its instance number when not the first (`members[2]`).
         var part: String
-        /// The local name as a C string, to check a pointer hit (see `EdgeTable`).
-        var cName: [CChar]
         var path: String
         var groupPath: [String]
-        /// The column this path's values go to, once it has had one.
-        var column: Int?
+    }
+
+    /// What the per-element work reads and writes of a node, apart from its Strings (an element
+    /// touching a struct of Strings paid a retain and release for each).
+    struct NodeState {
+        /// The column this path's values go to, −1 until it has had one.
+        var column: Int32 = -1
         /// For a first instance: the record it was last met in, and how many siblings of its name
         /// that record has had so far under the same parent.
         var stamp = -1
-        var instances = 0
+        var instances: Int32 = 0
+        /// Where the node's name starts in `nameBytes` (NUL-terminated).
+        var nameStart: Int32
     }
 
     /// (parent node, interned element name, instance) → node: libxml2 hands out each element name
@@ -216,11 +223,11 @@ public struct XMLRecordReader: RecordSource {
     /// against the node's name; on a miss, by the name itself (then remembered for the pointer).
     private mutating func child(of parent: Int32, name p: UnsafePointer<xmlChar>, instance: Int32) -> Int32 {
         let key = UInt(bitPattern: p)
-        if let n = edges.find(parent, key, instance),
-           nodes[Int(n)].cName.withUnsafeBufferPointer({ b in
-               b.baseAddress.map { strcmp($0, UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self)) } ?? 1
-           }) == 0 {
-            return n
+        if let n = edges.find(parent, key, instance) {
+            let same = nameBytes.withUnsafeBufferPointer { b in
+                b.baseAddress.map { strcmp($0 + Int(state[Int(n)].nameStart), UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self)) == 0 } ?? false
+            }
+            if same { return n }
         }
         let name = Self.string(p)
         let named = NamedEdge(parent: parent, name: name, instance: instance)
@@ -230,7 +237,9 @@ public struct XMLRecordReader: RecordSource {
             let part = instance > 1 ? "\(name)[\(instance)]" : name
             let group = parent == 0 ? [] : up.groupPath + [up.part]
             node = Int32(nodes.count)
-            nodes.append(PathNode(name: name, part: part, cName: Array(name.utf8CString), path: parent == 0 ? part : up.path + "/" + part, groupPath: group))
+            nodes.append(PathNode(name: name, part: part, path: parent == 0 ? part : up.path + "/" + part, groupPath: group))
+            state.append(NodeState(nameStart: Int32(nameBytes.count)))
+            nameBytes += name.utf8CString
             namedEdges[named] = node
         }
         edges.set(parent, key, instance, node)
@@ -241,7 +250,9 @@ public struct XMLRecordReader: RecordSource {
 
     /// Starts this file's paths afresh (pointers are the reader's).
     private mutating func resetPaths() {
-        nodes = [PathNode(name: "", part: "", cName: [0], path: "", groupPath: [])]
+        nodes = [PathNode(name: "", part: "", path: "", groupPath: [])]
+        state = [NodeState(nameStart: 0)]
+        nameBytes = [0]
         edges.removeAll()
         namedEdges.removeAll(keepingCapacity: true)
     }
@@ -279,12 +290,11 @@ public struct XMLRecordReader: RecordSource {
 
     /// Sets node `n`'s column to the leaf text `scratch[start...]`, trimmed of white space.
     private mutating func setLeaf(_ n: Int32, textFrom start: Int) {
-        var node = nodes[Int(n)]
-        let idx: Int
-        if let c = node.column { idx = c } else {
+        var idx = Int(state[Int(n)].column)
+        if idx < 0 {
+            let node = nodes[Int(n)]
             idx = column(node.path, group: node.groupPath, leaf: node.name)
-            node.column = idx
-            nodes[Int(n)].column = idx
+            state[Int(n)].column = Int32(idx)
         }
         var lo = start, hi = scratch.count
         if lo < hi {
@@ -373,12 +383,12 @@ public struct XMLRecordReader: RecordSource {
                 // counts them per record.
                 var node = child(of: parent, name: namePointer, instance: 1)
                 let first = Int(node)
-                if nodes[first].stamp != recordNumber {
-                    nodes[first].stamp = recordNumber
-                    nodes[first].instances = 1
+                if state[first].stamp != recordNumber {
+                    state[first].stamp = recordNumber
+                    state[first].instances = 1
                 } else {
-                    nodes[first].instances += 1
-                    node = child(of: parent, name: namePointer, instance: Int32(nodes[first].instances))
+                    state[first].instances += 1
+                    node = child(of: parent, name: namePointer, instance: state[first].instances)
                 }
                 if isEmpty {
                     setLeaf(node, textFrom: scratch.count)
