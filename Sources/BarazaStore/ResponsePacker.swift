@@ -3,7 +3,7 @@ import GRDB
 
 /// Responses made ready for the store, a chunk at a time: every string and blob of every response
 /// in one byte arena, and per response a fixed-size entry of spans into it. Made on the import's
-/// coding thread; the writing thread binds straight from the arena. A struct of Strings and arrays
+/// coding workers; the writing thread binds straight from the arena. A struct of Strings and arrays
 /// per response, as before, cost the writer two fifths of its time in retain, release and
 /// cross-thread frees (perf, 100k-row import).
 public struct PackedChunk: Sendable {

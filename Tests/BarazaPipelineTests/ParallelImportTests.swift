@@ -6,7 +6,7 @@ import GRDB
 import Testing
 @testable import BarazaPipeline
 
-/// A file of several chunks, read, coded and written by the three-stage import, gives exactly what
+/// A file of several chunks, read, coded and written by the pipelined import, gives exactly what
 /// the test counts itself, in file order.
 struct ParallelImportTests {
     @Test func pipelinedImportLosesNothingAndKeepsFileOrder() throws {
