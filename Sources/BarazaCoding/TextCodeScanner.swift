@@ -130,10 +130,6 @@ public struct TextCodeScanner: Sendable {
     /// `slot(b)` for ASCII letters and digits (0 for other bytes, which the scan never looks up).
     private static let byteSlots: [UInt8] = (0..<256).map { v in UInt8(slot(UInt8(v)) ?? 0) }
 
-    @inline(__always) private static func isWordByte(_ b: UInt8) -> Bool {
-        b >= 0x80 || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A)
-    }
-
     @inline(__always) private static func isClauseMark(_ b: UInt8) -> Bool {
         switch b {
         case UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "."), UInt8(ascii: ":"), UInt8(ascii: "!"), UInt8(ascii: "?"),
