@@ -119,9 +119,8 @@ public struct ResponsePacker: Sendable {
 
     /// A worker's packer: names without an index get chunk-local numbers (see the type's note).
     public private(set) var provisional = false
-    private var localQuestion: [String: Int] = [:]
-    private var localOption: [OptionKey: Int] = [:]
-    private var localCode: [String: Int] = [:]
+    /// The current chunk's provisional numbers by name, and the names by number.
+    private var localNumbers: [NameKey: Int] = [:]
     private var localNames: [PackedChunk.Name] = []
     private var localFixups: [PackedChunk.Fixup] = []
 
@@ -190,38 +189,55 @@ public struct ResponsePacker: Sendable {
 
     /// Writes the reference to a name: its index, or in a worker without one, a chunk-local number
     /// and a fixup at the blob offset.
+    /// A registry name without its index.
+    enum NameKey: Hashable {
+        case question(String)
+        case option(String, String)
+        case code(String)
+
+        func name(_ index: Int) -> PackedChunk.Name {
+            switch self {
+            case .question(let q): .question(index, q)
+            case .option(let q, let o): .option(index, q, o)
+            case .code(let c): .code(index, c)
+            }
+        }
+    }
+
+    /// Writes a reference (`width` bytes) to a name: `known`, its index when the registry has one;
+    /// else a new index, or in a worker a chunk-local number and a fixup at the blob offset.
+    private mutating func writeRef(_ known: Int?, _ key: NameKey, width: Int, to b: inout [UInt8]) {
+        let i: Int
+        if let known {
+            i = known
+        } else if !provisional {
+            switch key {
+            case .question(let q): i = question(q)
+            case .option(let q, let o): i = option(q, o)
+            case .code(let c): i = code(c)
+            }
+        } else if let n = localNumbers[key] {
+            i = n
+            localFixups.append(PackedChunk.Fixup(offset: b.count, width: width))
+        } else {
+            i = localNames.count
+            localNumbers[key] = i
+            localNames.append(key.name(i))
+            localFixups.append(PackedChunk.Fixup(offset: b.count, width: width))
+        }
+        if width == 2 { PackedAnswers.append16(i, to: &b) } else { PackedAnswers.append32(i, to: &b) }
+    }
+
     private mutating func writeRef(question q: String, to b: inout [UInt8]) {
-        if let i = questionIndex[q] { PackedAnswers.append16(i, to: &b); return }
-        if !provisional { PackedAnswers.append16(question(q), to: &b); return }
-        let n = Self.local(q, &localQuestion, &localNames) { .question($0, q) }
-        localFixups.append(PackedChunk.Fixup(offset: b.count, width: 2))
-        PackedAnswers.append16(n, to: &b)
+        writeRef(questionIndex[q], .question(q), width: 2, to: &b)
     }
 
     private mutating func writeRef(option o: String, of q: String, to b: inout [UInt8]) {
-        let key = OptionKey(question: q, option: o)
-        if let i = optionIndex[key] { PackedAnswers.append32(i, to: &b); return }
-        if !provisional { PackedAnswers.append32(option(q, o), to: &b); return }
-        let n = Self.local(key, &localOption, &localNames) { .option($0, q, o) }
-        localFixups.append(PackedChunk.Fixup(offset: b.count, width: 4))
-        PackedAnswers.append32(n, to: &b)
+        writeRef(optionIndex[OptionKey(question: q, option: o)], .option(q, o), width: 4, to: &b)
     }
 
     private mutating func writeRef(code c: String, to b: inout [UInt8]) {
-        if let i = codeIndex[c] { PackedAnswers.append32(i, to: &b); return }
-        if !provisional { PackedAnswers.append32(code(c), to: &b); return }
-        let n = Self.local(c, &localCode, &localNames) { .code($0, c) }
-        localFixups.append(PackedChunk.Fixup(offset: b.count, width: 4))
-        PackedAnswers.append32(n, to: &b)
-    }
-
-    private static func local<Key: Hashable>(_ key: Key, _ numbers: inout [Key: Int], _ names: inout [PackedChunk.Name],
-                                             _ name: (Int) -> PackedChunk.Name) -> Int {
-        if let n = numbers[key] { return n }
-        let n = names.count
-        numbers[key] = n
-        names.append(name(n))
-        return n
+        writeRef(codeIndex[c], .code(c), width: 4, to: &b)
     }
 
     /// The closed answer's question index at position `k`, nil in a worker that has none for it.
@@ -242,12 +258,10 @@ public struct ResponsePacker: Sendable {
     public mutating func pack(_ r: Response, into chunk: inout PackedChunk) {
         if provisional && chunk.entries.isEmpty {
             // A new chunk: its provisional numbers start again.
-            localQuestion.removeAll(keepingCapacity: true)
-            localOption.removeAll(keepingCapacity: true)
-            localCode.removeAll(keepingCapacity: true)
+            localNumbers.removeAll(keepingCapacity: true)
+            localNames.removeAll(keepingCapacity: true)
         }
-        localNames = chunk.provisional
-        localFixups = []
+        localFixups.removeAll(keepingCapacity: true)
         let entry = chunk.entries.count
         var closed: [UInt8] = []
         for k in r.answers.indices {
@@ -300,7 +314,9 @@ public struct ResponsePacker: Sendable {
         e.raw = chunk.appendBlob { RawJSON.write(r.raw, to: &$0) }
         chunk.entries.append(e)
         chunk.newNames += takeNewNames()
-        chunk.provisional = localNames
-        chunk.fixups += localFixups
+        if !localFixups.isEmpty {
+            chunk.provisional = localNames
+            chunk.fixups += localFixups
+        }
     }
 }
