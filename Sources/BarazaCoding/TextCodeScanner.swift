@@ -36,8 +36,7 @@ public struct TextCodeScanner: Sendable {
     private var firstTwo: [UInt8]
     private var single: [UInt8]
 
-    private var toks: [Int32] = []
-    private var clauses: [Int32] = []
+    private var kept: [Kept] = []
     private var anyHit: [UInt32]
     private var freeHit: [UInt32]
     private var generation: UInt32 = 0
@@ -139,64 +138,81 @@ public struct TextCodeScanner: Sendable {
     }
 
     /// The codes for one answer's UTF-8 bytes, in rule order, each once.
+    ///
+    /// Only tokens with an id (a pattern word or negator) are kept, with their position among all
+    /// tokens and their clause: most words of open text have none, and keeping every token cost an
+    /// append per word. Tables are read through pointers (no bounds check per byte).
     public mutating func codes(_ text: UnsafeBufferPointer<UInt8>) -> [String] {
-        toks.removeAll(keepingCapacity: true)
-        clauses.removeAll(keepingCapacity: true)
-        var clause: Int32 = 0
-        var i = 0
+        kept.removeAll(keepingCapacity: true)
+        guard let t = text.baseAddress else { return [] }
         let n = text.count
-        let classes = Self.byteClasses, slots = Self.byteSlots
-        while i < n {
-            let c = classes[Int(text[i])]
-            if c < Self.asciiWord {
-                if c == Self.clauseMark { clause += 1 }
-                i += 1
-                continue
-            }
-            let s = i
-            var kinds: UInt8 = 0
-            while i < n {
-                let k = classes[Int(text[i])]
-                if k < Self.asciiWord { break }
-                kinds |= k
-                i += 1
-            }
-            if kinds == Self.asciiWord {
-                let a = Int(slots[Int(text[s])])
-                let relevant = i - s == 1 ? single[a] : firstTwo[a * 36 + Int(slots[Int(text[s + 1])])]
-                if relevant == 0 {
-                    toks.append(0)
-                    clauses.append(clause)
-                    continue
-                }
-            }
-            let key = UnsafeBufferPointer(rebasing: text[s..<i])
-            let run: Run
-            if let e = runs.find(key) {
-                run = runs[e]
-            } else {
-                let poolMark = pool.count
-                run = tokenise(key)
-                if runs.insert(key, run) == nil {
-                    // The cache is full: use the tokens once, then drop them from the pool.
-                    for k in 0..<Int(run.count) {
-                        toks.append(pool[poolMark + k])
-                        clauses.append(clause + poolClause[poolMark + k])
+        let firstTwo = self.firstTwo, single = self.single
+        Self.byteClasses.withUnsafeBufferPointer { classes in
+            Self.byteSlots.withUnsafeBufferPointer { slots in
+                firstTwo.withUnsafeBufferPointer { firstTwo in
+                    single.withUnsafeBufferPointer { single in
+                        var clause: Int32 = 0, position: Int32 = 0
+                        var i = 0
+                        while i < n {
+                            let c = classes[Int(t[i])]
+                            if c < Self.asciiWord {
+                                if c == Self.clauseMark { clause += 1 }
+                                i += 1
+                                continue
+                            }
+                            let s = i
+                            var kinds: UInt8 = 0
+                            while i < n {
+                                let k = classes[Int(t[i])]
+                                if k < Self.asciiWord { break }
+                                kinds |= k
+                                i += 1
+                            }
+                            if kinds == Self.asciiWord {
+                                let a = Int(slots[Int(t[s])])
+                                let relevant = i - s == 1 ? single[a] : firstTwo[a * 36 + Int(slots[Int(t[s + 1])])]
+                                if relevant == 0 {
+                                    position += 1
+                                    continue
+                                }
+                            }
+                            let key = UnsafeBufferPointer(start: t + s, count: i - s)
+                            let run: Run
+                            if let e = runs.find(key) {
+                                run = runs[e]
+                            } else {
+                                let poolMark = pool.count
+                                run = tokenise(key)
+                                if runs.insert(key, run) == nil {
+                                    // The cache is full: use the tokens once, then drop them from the pool.
+                                    keep(run, clause: clause, position: position)
+                                    pool.removeLast(pool.count - poolMark)
+                                    poolClause.removeLast(poolClause.count - poolMark)
+                                    clause += run.clauses
+                                    position += run.count
+                                    continue
+                                }
+                            }
+                            keep(run, clause: clause, position: position)
+                            clause += run.clauses
+                            position += run.count
+                        }
                     }
-                    pool.removeLast(pool.count - poolMark)
-                    poolClause.removeLast(poolClause.count - poolMark)
-                    clause += run.clauses
-                    continue
                 }
             }
-            let start = Int(run.start)
-            for k in 0..<Int(run.count) {
-                toks.append(pool[start + k])
-                clauses.append(clause + poolClause[start + k])
-            }
-            clause += run.clauses
         }
         return evaluate()
+    }
+
+    /// A token with an id, where it stands among all the answer's tokens, and its clause.
+    struct Kept { var id: Int32; var position: Int32; var clause: Int32 }
+
+    /// Keeps the run's tokens that have an id.
+    @inline(__always) private mutating func keep(_ run: Run, clause: Int32, position: Int32) {
+        let start = Int(run.start)
+        for k in 0..<Int(run.count) where pool[start + k] != 0 {
+            kept.append(Kept(id: pool[start + k], position: position + Int32(k), clause: clause + poolClause[start + k]))
+        }
     }
 
     private mutating func evaluate() -> [String] {
@@ -206,31 +222,34 @@ public struct TextCodeScanner: Sendable {
             generation = 1
         }
         let gen = generation
-        let window = coder.negationWindow
+        let window = Int32(coder.negationWindow)
         var sawHit = false
-        for i in toks.indices {
-            let id = Int(toks[i])
-            if id == 0 { continue }
-            for h in tokenHits[id] where h.position == 0 {
+        for j in kept.indices {
+            let tok = kept[j]
+            for h in tokenHits[Int(tok.id)] where h.position == 0 {
                 let p = Int(h.pattern)
                 let length = pats[p].words.count
                 if length > 1 {
-                    guard i + length <= toks.count else { continue }
+                    // The pattern's next words must be the very next tokens.
                     var whole = true
                     for k in 1..<length {
-                        let next = Int(toks[i + k])
-                        if next == 0 || !tokenHits[next].contains(where: { $0.pattern == h.pattern && $0.position == Int32(k) }) { whole = false; break }
+                        guard j + k < kept.count, kept[j + k].position == tok.position + Int32(k),
+                              tokenHits[Int(kept[j + k].id)].contains(where: { $0.pattern == h.pattern && $0.position == Int32(k) }) else {
+                            whole = false
+                            break
+                        }
                     }
                     if !whole { continue }
                 }
                 sawHit = true
                 anyHit[p] = gen
                 if !pats[p].exclude && freeHit[p] != gen {
+                    // A negator up to `window` tokens before, in the same clause.
                     var negated = false
-                    var t = max(0, i - window)
-                    while t < i {
-                        if isNegator[Int(toks[t])] && clauses[t] == clauses[i] { negated = true; break }
-                        t += 1
+                    var t = j - 1
+                    while t >= 0, kept[t].position >= tok.position - window {
+                        if isNegator[Int(kept[t].id)] && kept[t].clause == tok.clause { negated = true; break }
+                        t -= 1
                     }
                     if !negated { freeHit[p] = gen }
                 }

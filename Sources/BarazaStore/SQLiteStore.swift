@@ -268,36 +268,60 @@ enum RawJSON {
 
     /// Appends the JSON array's UTF-8 bytes to `out` (usually a chunk's whole arena, left to grow
     /// geometrically: reserving exactly what each record needs made it reallocate more often).
+    /// Written through a pointer into a scratch buffer sized for the worst case and appended once:
+    /// appending to the arena byte by byte and run by run checked its capacity and uniqueness a
+    /// few hundred times a record.
     static func write(_ row: FieldRow, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "["))
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
         row.bytes.withUnsafeBufferPointer { p in
-            for i in 0..<row.count {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(UInt8(ascii: "\""))
-                let r = row.range(i)
-                var k = r.lowerBound
-                while k < r.upperBound {
+            row.ends.withUnsafeBufferPointer { ends in
+                // Every byte escaped as \u00XX at worst; brackets, quotes and commas.
+                let worst = 2 + 3 * ends.count + 6 * p.count
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: worst) { buffer in
+                    guard let o = buffer.baseAddress else { return }
+                    let n = encode(p, ends, into: o)
+                    out.append(contentsOf: UnsafeBufferPointer(start: o, count: n))
+                }
+            }
+        }
+    }
+
+    private static let escapes: [UInt8] = (0..<256).map { b in b < 0x20 || b == 0x22 || b == 0x5C ? 1 : 0 }
+
+    private static func encode(_ p: UnsafeBufferPointer<UInt8>, _ ends: UnsafeBufferPointer<Int>, into o: UnsafeMutablePointer<UInt8>) -> Int {
+        let hex: StaticString = "0123456789abcdef"
+        return escapes.withUnsafeBufferPointer { escapes in
+            var n = 0
+            o[n] = UInt8(ascii: "["); n += 1
+            var k = 0
+            for (i, end) in ends.enumerated() {
+                if i > 0 { o[n] = UInt8(ascii: ","); n += 1 }
+                o[n] = UInt8(ascii: "\""); n += 1
+                while k < end {
                     let s = k
-                    while k < r.upperBound, p[k] >= 0x20, p[k] != UInt8(ascii: "\""), p[k] != UInt8(ascii: "\\") { k += 1 }
-                    if k > s { out.append(contentsOf: UnsafeBufferPointer(rebasing: p[s..<k])) }
-                    guard k < r.upperBound else { break }
+                    while k < end, escapes[Int(p[k])] == 0 { k += 1 }
+                    if k > s, let base = p.baseAddress {
+                        (o + n).update(from: base + s, count: k - s)
+                        n += k - s
+                    }
+                    guard k < end else { break }
                     let b = p[k]
+                    o[n] = UInt8(ascii: "\\"); n += 1
                     switch b {
-                    case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(b)
-                    case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
-                    case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
-                    case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"): o[n] = b; n += 1
+                    case 0x0A: o[n] = UInt8(ascii: "n"); n += 1
+                    case 0x0D: o[n] = UInt8(ascii: "r"); n += 1
+                    case 0x09: o[n] = UInt8(ascii: "t"); n += 1
                     default:
-                        out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-                        out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 0xF)])
+                        for c in [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")] { o[n] = c; n += 1 }
+                        o[n] = hex.utf8Start[Int(b >> 4)]; o[n + 1] = hex.utf8Start[Int(b & 0xF)]; n += 2
                     }
                     k += 1
                 }
-                out.append(UInt8(ascii: "\""))
+                o[n] = UInt8(ascii: "\""); n += 1
             }
+            o[n] = UInt8(ascii: "]"); n += 1
+            return n
         }
-        out.append(UInt8(ascii: "]"))
     }
 }
 

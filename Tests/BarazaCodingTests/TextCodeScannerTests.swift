@@ -65,8 +65,34 @@ struct TextCodeScannerTests {
         #expect(codes("not funding. But training") == ["training", "everything"])
         #expect(codes("Le renforcement des capacités, l’accès") == ["training", "access", "everything"])
         #expect(codes("the funding agency") == ["everything"])
+        // A phrase's words must be adjacent: a word between them (one no pattern knows) breaks it.
+        #expect(codes("capacity building") == ["training", "everything"])
+        #expect(codes("capacity for building") == ["everything"])
+        for t in ["capacity, building", "capacity l'école building", "capacity  building", "no capacity building", "capacity"] {
+            var reference: [String] = []
+            for a in coder.code(t, question: "q") where !reference.contains(a.code) { reference.append(a.code) }
+            #expect(codes(t) == reference, "\(t)")
+        }
         #expect(codes("COVID 19 in 2024") == ["everything", "numbers"])
         #expect(codes("") == [])
+    }
+
+    /// The scanner keeps only tokens some pattern knows, with their positions: a phrase's words must
+    /// still be adjacent among all tokens, and a negator counts only within its window.
+    @Test func phrasesAndNegationWindowsCountTheWordsNoPatternKnows() {
+        let rules = [CodeRule(code: "training", theme: nil, match: ["capacity building"]),
+                     CodeRule(code: "funding", theme: nil, match: ["funding"])]
+        let coder = OpenTextCoder(codebook: "b", rules: rules)
+        var scanner = TextCodeScanner(coder)
+        func codes(_ t: String) -> [String] { var t = t; return t.withUTF8 { scanner.codes($0) } }
+        #expect(codes("more capacity building please") == ["training"])
+        #expect(codes("capacity for building") == [])
+        #expect(codes("capacité capacity building") == ["training"])
+        #expect(codes("not funding") == [])
+        let far = "not " + String(repeating: "word ", count: coder.negationWindow) + "funding"
+        #expect(codes(far) == ["funding"])
+        let near = "not " + String(repeating: "word ", count: coder.negationWindow - 1) + "funding"
+        #expect(codes(near) == [])
     }
 
     /// With a run cache of one entry the scanner must still give the same codes (the overflow path).

@@ -317,3 +317,25 @@ extension SQLiteStore {
     }
     #expect(fast > 50)
 }
+
+/// The raw record's JSON reads back as the fields it was written from, whatever they hold
+/// (quotes, backslashes, every control character, multi-byte text, empty fields), and appends
+/// after what the arena already holds.
+@Test func rawRecordJSONReadsBackAsItsFields() throws {
+    let pieces = ["a", "\"", "\\", "\n", "\r", "\t", "\u{01}", "\u{1F}", "\u{7F}", "é", "🙂", "日本", " ", "/", "</script>", ""]
+    var rng = SplitMix64(seed: 7)
+    var arena: [UInt8] = Array("prefix".utf8)
+    for _ in 0..<2_000 {
+        let fields = (0..<Int(rng.next() % 8)).map { _ in
+            (0..<Int(rng.next() % 6)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined()
+        }
+        let start = arena.count
+        RawJSON.write(FieldRow(fields), to: &arena)
+        #expect(try JSONDecoder().decode([String].self, from: Data(arena[start...])) == fields)
+    }
+    #expect(Array(arena.prefix(6)) == Array("prefix".utf8))
+    // Control characters are escaped, never written raw.
+    var controls: [UInt8] = []
+    RawJSON.write(FieldRow((0..<32).map { String(UnicodeScalar(UInt8($0))) }), to: &controls)
+    #expect(!controls.contains { $0 < 0x20 })
+}
