@@ -18,17 +18,23 @@ public enum IngestError: Error, Sendable, CustomStringConvertible, Equatable {
     }
 }
 
+/// Called with every byte a reader reads from its file, in file order, as it reads them (an
+/// import hashes the file this way instead of reading it twice). Called on the reading thread.
+public typealias ByteObserver = (UnsafeRawBufferPointer) -> Void
+
 /// Reads a file in fixed-size chunks with C stdio, so memory does not grow with the file.
 final class FileChunks {
     private let handle: UnsafeMutablePointer<FILE>
     let chunkSize: Int
+    private let observer: ByteObserver?
 
-    init(path: String, chunkSize: Int = 1 << 20) throws(IngestError) {
+    init(path: String, chunkSize: Int = 1 << 20, observer: ByteObserver? = nil) throws(IngestError) {
         guard let h = fopen(path, "rb") else {
             throw .fileNotReadable(path: path, reason: String(cString: strerror(errno)))
         }
         handle = h
         self.chunkSize = chunkSize
+        self.observer = observer
     }
 
     deinit { fclose(handle) }
@@ -39,7 +45,9 @@ final class FileChunks {
         buffer.append(contentsOf: repeatElement(0, count: chunkSize))
         let n = buffer.withUnsafeMutableBufferPointer { p -> Int in
             guard let base = p.baseAddress else { return 0 }
-            return fread(base + start, 1, chunkSize, handle)
+            let n = fread(base + start, 1, chunkSize, handle)
+            observer?(UnsafeRawBufferPointer(start: base + start, count: n))
+            return n
         }
         buffer.removeLast(chunkSize - n)
         return n

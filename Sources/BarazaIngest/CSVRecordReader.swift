@@ -17,7 +17,9 @@ public struct CSVRecordReader: RecordSource {
     private var tokenizer: CSVTokenizer
     private var pending: [CSVRow]
 
-    public init(path: String, options: ReadOptions = ReadOptions(), diagnostics: inout Diagnostics) throws(IngestError) {
+    /// `observer` sees the file's bytes as the records are read (the sniffer's sample aside).
+    public init(path: String, options: ReadOptions = ReadOptions(), observer: ByteObserver? = nil,
+                diagnostics: inout Diagnostics) throws(IngestError) {
         let sniffed = try CSVSniffer.sniff(path: path)
         var enc = sniffed.encoding
         var bom = sniffed.bomLength
@@ -35,7 +37,7 @@ public struct CSVRecordReader: RecordSource {
         self.path = path
         self.encoding = enc
         self.delimiter = Character(Unicode.Scalar(delim))
-        var tok = try CSVTokenizer(path: path, delimiter: delim, encoding: enc, bomLength: bom)
+        var tok = try CSVTokenizer(path: path, delimiter: delim, encoding: enc, bomLength: bom, observer: observer)
         var head: [CSVRow] = []
         while head.count < 3, let row = tok.next(&diagnostics) { head.append(row) }
         guard !head.isEmpty else { throw .empty(path: path) }

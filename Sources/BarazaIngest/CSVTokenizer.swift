@@ -36,11 +36,12 @@ public struct CSVTokenizer {
     private static let cr = UInt8(ascii: "\r")
 
     /// Opens `path`, skipping `bomLength` bytes, decoding with `encoding`.
-    public init(path: String, delimiter: UInt8, encoding: TextEncoding, bomLength: Int, chunkSize: Int = 1 << 20) throws(IngestError) {
+    public init(path: String, delimiter: UInt8, encoding: TextEncoding, bomLength: Int, chunkSize: Int = 1 << 20,
+                observer: ByteObserver? = nil) throws(IngestError) {
         self.path = path
         self.delimiter = delimiter
         self.encoding = encoding
-        self.file = try FileChunks(path: path, chunkSize: chunkSize)
+        self.file = try FileChunks(path: path, chunkSize: chunkSize, observer: observer)
         self.skipBytes = bomLength
         refill()
     }

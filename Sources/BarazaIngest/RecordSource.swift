@@ -42,14 +42,23 @@ public struct ReadOptions: Sendable, Hashable {
 
 /// Opens the right reader for a path: a folder or `.xml` file gets the XML reader, anything else CSV.
 public enum ExportReader {
-    public static func open(_ path: String, options: ReadOptions = ReadOptions(), diagnostics: inout Diagnostics) throws(IngestError) -> any RecordSource {
+    /// `observer`, when the reader for `path` takes one (`observesBytes`), sees the file's bytes in
+    /// order as they are read.
+    public static func open(_ path: String, options: ReadOptions = ReadOptions(), observer: ByteObserver? = nil,
+                            diagnostics: inout Diagnostics) throws(IngestError) -> any RecordSource {
         let lower = path.lowercased()
         if lower.hasSuffix(".sss") {
             return try TripleSReader(path: path, diagnostics: &diagnostics)
         }
         if isDirectory(path) || lower.hasSuffix(".xml") || lower.hasSuffix(".lsr") {
-            return try XMLRecordReader(path: path, options: options)
+            return try XMLRecordReader(path: path, options: options, observer: isDirectory(path) ? nil : observer)
         }
-        return try CSVRecordReader(path: path, options: options, diagnostics: &diagnostics)
+        return try CSVRecordReader(path: path, options: options, observer: observer, diagnostics: &diagnostics)
+    }
+
+    /// Whether the reader for `path` shows an observer the file's bytes: a CSV or XML file (not a
+    /// folder, not Triple-S, whose data file is another file).
+    public static func observesBytes(_ path: String) -> Bool {
+        !isDirectory(path) && !path.lowercased().hasSuffix(".sss")
     }
 }

@@ -32,7 +32,8 @@ public struct XMLRecordReader: RecordSource {
     private var files: [String]
     private var fileIndex = 0
 
-    public init(path: String, options: ReadOptions = ReadOptions()) throws(IngestError) {
+    /// `observer` sees a single file's bytes as they are parsed.
+    public init(path: String, options: ReadOptions = ReadOptions(), observer: ByteObserver? = nil) throws(IngestError) {
         self.path = path
         if isDirectory(path) {
             let names: [String]
@@ -46,7 +47,7 @@ public struct XMLRecordReader: RecordSource {
             }
             files = [path]
         }
-        parse = SAXParse(recordElement: options.recordElement)
+        parse = SAXParse(recordElement: options.recordElement, observer: observer)
     }
 
     public mutating func next(_ diagnostics: inout Diagnostics) -> SourceRecord? {
@@ -75,11 +76,13 @@ final class SAXParse {
     private var context: xmlParserCtxtPtr?
     private var fd: Int32 = -1
     private let buffer: UnsafeMutableRawBufferPointer
+    private let observer: ByteObserver?
 
     private static let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue
         | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
 
-    init(recordElement: String?) {
+    init(recordElement: String?, observer: ByteObserver?) {
+        self.observer = observer
         state = .allocate(capacity: 1)
         state.initialize(to: SAXState(recordElement: recordElement))
         buffer = .allocate(byteCount: 1 << 18, alignment: 16)
@@ -152,6 +155,7 @@ final class SAXParse {
         guard let c = context else { return }
         let n = read(fd, buffer.baseAddress, buffer.count)
         if n > 0 {
+            observer?(UnsafeRawBufferPointer(start: buffer.baseAddress, count: n))
             _ = xmlParseChunk(c, buffer.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(n), 0)
             if c.pointee.disableSAX == 0 { return }
         } else {

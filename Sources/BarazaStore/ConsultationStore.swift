@@ -55,12 +55,18 @@ public protocol BatchSink {
     mutating func register(questions: [String], options: [(question: String, option: String)], codes: [String]) throws
     mutating func reject(_ record: RejectedRecord) throws
     mutating func record(_ diagnostic: Diagnostic) throws
+    /// Sets the batch's file digest and size, when they were computed while the file was read
+    /// (the batch was started with a placeholder digest).
+    mutating func setDigest(_ sha256: String, size: Int64) throws
 }
 
 /// The consultation's ledger of batches and responses. SQLite (`SQLiteStore`) now; the protocol
 /// leaves room for a PostgreSQL store for teams.
 public protocol ConsultationStore {
     func batch(sha256: String) throws -> BatchRecord?
+    /// Whether a batch has a file of this size (only then can a file of that size be one imported
+    /// before, and its digest is needed before the import).
+    func hasBatch(size: Int64) throws -> Bool
     func batches() throws -> [BatchRecord]
     /// Imports one batch in one transaction: all or nothing.
     func importBatch(_ input: BatchInput, _ body: (inout any BatchSink) throws -> BatchCounts) throws -> BatchRecord

@@ -52,6 +52,10 @@ public final class SQLiteStore: ConsultationStore {
         try db.read { db in try Row.fetchOne(db, sql: "SELECT * FROM batches WHERE sha256 = ?", arguments: [sha256]).map(Self.batchRecord) }
     }
 
+    public func hasBatch(size: Int64) throws -> Bool {
+        try db.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM batches WHERE size = ?)", arguments: [size]) ?? false }
+    }
+
     public func batches() throws -> [BatchRecord] {
         try db.read { db in try Row.fetchAll(db, sql: "SELECT * FROM batches ORDER BY id").map(Self.batchRecord) }
     }
@@ -254,6 +258,10 @@ struct SQLiteBatchSink: BatchSink {
     mutating func record(_ d: Diagnostic) throws {
         try db.execute(sql: "INSERT INTO diagnostics (batch_id, severity, file, line, col, message, expected) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        arguments: [batchID, d.severity.rawValue, d.location?.file, d.location?.line, d.location?.column, d.message, d.expected])
+    }
+
+    mutating func setDigest(_ sha256: String, size: Int64) throws {
+        try db.execute(sql: "UPDATE batches SET sha256 = ?, size = ? WHERE id = ?", arguments: [sha256, size, batchID])
     }
 }
 

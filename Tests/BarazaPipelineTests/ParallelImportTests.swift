@@ -51,6 +51,42 @@ struct ParallelImportTests {
         #expect(try store.respondentIDs() == (0..<3000).map { "r\($0)" })
     }
 
+    /// Into a store with no batch of the file's size, the digest is computed from the bytes the
+    /// reader reads: it must still be the whole file's, for CSV and for XML, and when the XML
+    /// reader stops early at a fatal error (the bytes after it are hashed at the end).
+    @Test func digestsTakenWhileReadingAreTheWholeFiles() throws {
+        let dir = try DemoEndToEndTests.tempDir()
+        var csv = "id,q1\n"
+        for i in 0..<5000 { csv += "r\(i),Agree\n" }
+        var xml = "<?xml version=\"1.0\"?>\n<responses>\n"
+        for i in 0..<2000 { xml += "<response><id>x\(i)</id><q1>Agree</q1></response>\n" }
+        let broken = xml + "<response><id>bad</id><q1>Agree</q2></response>\n" + String(repeating: "<!-- after the error -->\n", count: 40_000) + "</responses>\n"
+        xml += "</responses>\n"
+        for (name, text) in [("a.csv", csv), ("b.xml", xml), ("c.xml", broken)] {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/" + name))
+        }
+        #expect(broken.utf8.count > 1 << 20)  // several of the XML reader's 256 KiB chunks after the error
+        try Data("""
+        version: 1
+        consultation: D
+        questions: [{id: q1, theme: local_capacity, scale: agree5}]
+        sources: [{path: a.csv, id_column: id}, {path: b.xml, id_column: id}, {path: c.xml, id_column: id}]
+        """.utf8).write(to: URL(fileURLWithPath: dir + "/c.yml"))
+        let c = try ConsultationLoader.load(path: dir + "/c.yml")
+        let store = try SQLiteStore(path: c.storePath)
+        let job = ImportJob(consultation: c, store: store)
+        var d = Diagnostics()
+        for (k, name) in ["a.csv", "b.xml", "c.xml"].enumerated() {
+            let result = job.importFile(dir + "/" + name, source: c.sources[k], diagnostics: &d)
+            #expect(result.outcome == .imported, "\(name)")
+            let file = try FileDigest.sha256(path: dir + "/" + name)
+            let batch = try #require(try store.batches().first { $0.path.hasSuffix(name) })
+            #expect(batch.sha256 == file.hex && batch.size == file.size, "\(name)")
+            #expect(job.importFile(dir + "/" + name, source: c.sources[k], diagnostics: &d).outcome == .skipped, "\(name)")
+        }
+        #expect(d.items.contains { $0.severity == .error && $0.location?.file.hasSuffix("c.xml") == true })
+    }
+
     /// Every table of a store as text: rows in rowid order (sorted, for tables without rowid).
     static func dump(_ path: String) throws -> [String: [String]] {
         let db = try DatabaseQueue(path: path)
