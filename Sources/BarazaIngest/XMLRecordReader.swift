@@ -5,7 +5,8 @@ import Foundation
 /// Streams records out of XML with libxml2's SAX2 push parser, in memory that does not grow with
 /// the file: ODK/Kobo submission instances (one file each, or a folder of them), a KoboToolbox
 /// API `data.xml` page (`<root><results><item>…`), or any file whose root holds repeated records.
-/// The file is read in 256 KiB chunks; the records a chunk completes wait in a short queue.
+/// The file is read in 64 KiB chunks (about 0.1 s faster than 256 KiB on the 200k workload, near
+/// the noise); the records a chunk completes wait in a short queue.
 ///
 /// Parsed with no network, no entity substitution and no DTD loading: an external entity is
 /// never read and internal entity bombs are stopped by libxml2's amplification checks (what the
@@ -85,7 +86,7 @@ final class SAXParse {
         self.observer = observer
         state = .allocate(capacity: 1)
         state.initialize(to: SAXState(recordElement: recordElement))
-        buffer = .allocate(byteCount: 1 << 18, alignment: 16)
+        buffer = .allocate(byteCount: 1 << 16, alignment: 16)
     }
 
     deinit {

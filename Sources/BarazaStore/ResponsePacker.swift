@@ -232,12 +232,63 @@ public struct ResponsePacker: Sendable {
         writeRef(questionIndex[q], .question(q), width: 2, to: &b)
     }
 
-    private mutating func writeRef(option o: String, of q: String, to b: inout [UInt8]) {
-        writeRef(optionIndex[OptionKey(question: q, option: o)], .option(q, o), width: 4, to: &b)
+    /// Registry indices of the names the last responses used, so that a name repeated response
+    /// after response is found by comparing strings (the same storage: the coder hands out the
+    /// question's id and its memoised option lists) instead of hashing them: by position among
+    /// the response's choice and open answers, the options per choice position, and the codes.
+    private var choiceQuestions: [(name: String, index: Int)] = []
+    private var textQuestions: [(name: String, index: Int)] = []
+    private var choiceOptions: [(question: String, options: [String], indices: [Int])] = []
+    private var recentCodes: [(name: String, index: Int)] = []
+
+    private static func remember<T>(_ cache: inout [T], _ slot: Int, _ value: T) {
+        if slot < cache.count { cache[slot] = value } else if slot == cache.count { cache.append(value) }
     }
 
+    private mutating func writeRef(choiceQuestion q: String, at slot: Int, to b: inout [UInt8]) {
+        if slot < choiceQuestions.count, choiceQuestions[slot].name == q {
+            PackedAnswers.append16(choiceQuestions[slot].index, to: &b)
+            return
+        }
+        let known = questionIndex[q]
+        if let known { Self.remember(&choiceQuestions, slot, (q, known)) }
+        writeRef(known, .question(q), width: 2, to: &b)
+    }
+
+    private mutating func writeRef(textQuestion q: String, at slot: Int, to b: inout [UInt8]) {
+        if slot < textQuestions.count, textQuestions[slot].name == q {
+            PackedAnswers.append16(textQuestions[slot].index, to: &b)
+            return
+        }
+        let known = questionIndex[q]
+        if let known { Self.remember(&textQuestions, slot, (q, known)) }
+        writeRef(known, .question(q), width: 2, to: &b)
+    }
+
+    /// Writes the references of the choice's options (the first 254) at choice position `slot`.
+    private mutating func writeRefs(options: [String], of q: String, at slot: Int, to b: inout [UInt8]) {
+        if slot < choiceOptions.count, choiceOptions[slot].question == q, choiceOptions[slot].options == options {
+            for i in choiceOptions[slot].indices { PackedAnswers.append32(i, to: &b) }
+            return
+        }
+        var indices: [Int] = []
+        for o in options.prefix(254) {
+            let known = optionIndex[OptionKey(question: q, option: o)]
+            if let known { indices.append(known) }
+            writeRef(known, .option(q, o), width: 4, to: &b)
+        }
+        if indices.count == min(254, options.count) { Self.remember(&choiceOptions, slot, (q, options, indices)) }
+    }
+
+
     private mutating func writeRef(code c: String, to b: inout [UInt8]) {
-        writeRef(codeIndex[c], .code(c), width: 4, to: &b)
+        for r in recentCodes where r.name == c {
+            PackedAnswers.append32(r.index, to: &b)
+            return
+        }
+        let known = codeIndex[c]
+        if let known, recentCodes.count < 16 { recentCodes.append((c, known)) }
+        writeRef(known, .code(c), width: 4, to: &b)
     }
 
     /// The closed answer's question index at position `k`, nil in a worker that has none for it.
@@ -252,6 +303,13 @@ public struct ResponsePacker: Sendable {
         }
         if k < lastQuestions.count { lastQuestions[k] = q; lastIndices[k] = i } else if k == lastQuestions.count { lastQuestions.append(q); lastIndices.append(i) }
         return i
+    }
+
+    /// The codes sorted, each once (without hashing them).
+    private static func sortedUnique(_ codes: [String]) -> [String] {
+        var out: [String] = []
+        for c in codes.sorted() where out.last != c { out.append(c) }
+        return out
     }
 
     /// Packs `r` into `chunk`.
@@ -280,27 +338,27 @@ public struct ResponsePacker: Sendable {
             closed: closed.isEmpty ? .null : closed.withUnsafeBufferPointer { chunk.append($0) },
             chosen: .null, coded: .null, raw: .null, texts: .null)
         e.chosen = chunk.appendBlob { b in
-            for c in r.choices {
-                writeRef(question: c.question, to: &b)
+            for (k, c) in r.choices.enumerated() {
+                writeRef(choiceQuestion: c.question, at: k, to: &b)
                 if c.options.isEmpty, let m = c.missing {
                     b.append(255); b.append(PackedAnswers.missingByte(m)); continue
                 }
                 b.append(UInt8(min(254, c.options.count)))
-                for o in c.options.prefix(254) { writeRef(option: o, of: c.question, to: &b) }
+                writeRefs(options: c.options, of: c.question, at: k, to: &b)
             }
         }
         e.coded = chunk.appendBlob { b in
-            for t in r.texts {
-                writeRef(question: t.question, to: &b)
+            for (k, t) in r.texts.enumerated() {
+                writeRef(textQuestion: t.question, at: k, to: &b)
                 PackedAnswers.append32(PackedAnswers.characterCount(t.text), to: &b)
-                let codes = t.codes.count < 2 ? t.codes : Array(Set(t.codes)).sorted()
+                let codes = t.codes.count < 2 ? t.codes : Self.sortedUnique(t.codes)
                 b.append(UInt8(min(254, codes.count)))
                 for c in codes.prefix(254) { writeRef(code: c, to: &b) }
             }
         }
         e.texts = chunk.appendBlob { b in
-            for t in r.texts {
-                writeRef(question: t.question, to: &b)
+            for (k, t) in r.texts.enumerated() {
+                writeRef(textQuestion: t.question, at: k, to: &b)
                 PackedAnswers.appendText(t.text, field: t.field, raw: r.raw, to: &b)
             }
             // "Other (specify)" text is kept as an open answer of its own.

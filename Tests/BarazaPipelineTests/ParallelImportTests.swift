@@ -65,7 +65,7 @@ struct ParallelImportTests {
         for (name, text) in [("a.csv", csv), ("b.xml", xml), ("c.xml", broken)] {
             try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/" + name))
         }
-        #expect(broken.utf8.count > 1 << 20)  // several of the XML reader's 256 KiB chunks after the error
+        #expect(broken.utf8.count > 1 << 20)  // many of the XML reader's 64 KiB chunks after the error
         try Data("""
         version: 1
         consultation: D
