@@ -218,6 +218,14 @@ public struct ResponseCoder: Sendable {
 
     /// Codes one record. `columns` are the reader's columns as they stand now.
     public mutating func code(_ record: RawRecord, columns: [ColumnHeader], diagnostics: inout Diagnostics) -> Response {
+        var builder = ResponseBuilder()
+        code(record, columns: columns, diagnostics: &diagnostics, into: &builder)
+        return builder.response
+    }
+
+    /// Codes one record into `sink` (see `ResponseSink`).
+    public mutating func code<Sink: ResponseSink>(_ record: RawRecord, columns: [ColumnHeader], diagnostics: inout Diagnostics,
+                                                  into sink: inout Sink) {
         if columns.count != boundColumnCount { bind(columns); makePlans() }
         let f = record.fields
         func has(_ i: Int?) -> Int? {
@@ -284,10 +292,9 @@ public struct ResponseCoder: Sendable {
             }
         }
 
-        var response = Response(respondentID: id, replaces: (replaces?.isEmpty ?? true) ? nil : replaces, group: group, rawGroup: rawGroup,
-                                country: country, wave: wave, submittedAt: submitted, weight: weight, location: record.location,
-                                raw: record.fields)
-        response.answers.reserveCapacity(plans.count)
+        sink.begin(ResponseHeader(respondentID: id, replaces: (replaces?.isEmpty ?? true) ? nil : replaces, group: group, rawGroup: rawGroup,
+                                  country: country, wave: wave, submittedAt: submitted, weight: weight, location: record.location),
+                   raw: record.fields)
         for k in plans.indices {
             let plan = plans[k]
             let q = plan
@@ -305,24 +312,24 @@ public struct ResponseCoder: Sendable {
                 case .value(let v):
                     let scale = scaleCoderList[si].scale
                     let value = q.reverse ? scale.minValue + scale.maxValue - v : v
-                    response.answers.append(CodedAnswer(question: q.id, value: Double(value), missing: nil, raw: raw))
+                    sink.closed(CodedAnswer(question: q.id, value: Double(value), missing: nil, raw: raw))
                 case .missing(let kind):
-                    response.answers.append(CodedAnswer(question: q.id, value: nil, missing: kind, raw: raw))
+                    sink.closed(CodedAnswer(question: q.id, value: nil, missing: kind, raw: raw))
                 case .unknown:
                     unknownLabels[q.id, default: [:]][raw, default: 0] += 1
-                    response.answers.append(CodedAnswer(question: q.id, value: nil, missing: nil, raw: raw))
+                    sink.closed(CodedAnswer(question: q.id, value: nil, missing: nil, raw: raw))
                 }
             case .number:
                 guard let raw = cell(plan.column) else { continue }
                 let t = raw.trimmingWhitespace()
                 if t.isEmpty {
-                    response.answers.append(CodedAnswer(question: q.id, value: nil, missing: .blank, raw: raw))
+                    sink.closed(CodedAnswer(question: q.id, value: nil, missing: .blank, raw: raw))
                 } else if let v = Double(t.replacingOccurrences(of: ",", with: ".")) {
                     let isSentinel = BuiltInScales.missing[.sentinel]?.contains(t) ?? false
-                    response.answers.append(CodedAnswer(question: q.id, value: isSentinel ? nil : v, missing: isSentinel ? .sentinel : nil, raw: raw))
+                    sink.closed(CodedAnswer(question: q.id, value: isSentinel ? nil : v, missing: isSentinel ? .sentinel : nil, raw: raw))
                 } else {
                     unknownLabels[q.id, default: [:]][raw, default: 0] += 1
-                    response.answers.append(CodedAnswer(question: q.id, value: nil, missing: nil, raw: raw))
+                    sink.closed(CodedAnswer(question: q.id, value: nil, missing: nil, raw: raw))
                 }
             case .multiple, .single:
                 var choice: ChoiceAnswer?
@@ -340,17 +347,26 @@ public struct ResponseCoder: Sendable {
                         let other = Self.trimmed(f, o)
                         if !other.isEmpty { choice.other = other; choice.otherField = o }
                     }
-                    response.choices.append(choice)
+                    sink.choice(choice)
                 }
             case .text:
                 guard let c = has(plan.column), !f.isBlank(c) else { continue }
-                var t = Self.trimmed(f, c)
-                if t.isEmpty { continue }
-                let codes = plan.codebook.map { b in t.withUTF8 { scanners[b].codes($0) } } ?? []
-                response.texts.append(TextAnswer(question: q.id, text: t, codes: codes, field: c))
+                f.withField(c) { p in
+                    guard let first = p.first, let last = p.last else { return }
+                    if first > 0x20 && first < 0x80 && last > 0x20 && last < 0x80 {
+                        // Nothing to trim (most texts): the field's bytes, with no String made.
+                        let codes = plan.codebook.map { b in scanners[b].codes(p) } ?? []
+                        sink.text(question: q.id, field: c, start: 0, count: p.count, copy: nil, codes: codes)
+                    } else {
+                        var t = String(decoding: p, as: UTF8.self).trimmingWhitespace()
+                        if t.isEmpty { return }
+                        let codes = plan.codebook.map { b in t.withUTF8 { scanners[b].codes($0) } } ?? []
+                        sink.text(question: q.id, field: c, start: 0, count: 0, copy: t, codes: codes)
+                    }
+                }
             }
         }
-        return response
+        sink.end()
     }
 
     private func codeChoice(_ q: Question, cell: (Int?) -> String?) -> ChoiceAnswer? {

@@ -81,3 +81,55 @@ public struct Response: Sendable, Hashable, Codable {
         self.location = location; self.answers = answers; self.choices = choices; self.texts = texts
     }
 }
+
+/// What a response says about its respondent, apart from the answers.
+public struct ResponseHeader: Sendable {
+    public var respondentID: String
+    public var replaces: String?
+    public var group: String?
+    public var rawGroup: String
+    public var country: String?
+    public var wave: String?
+    public var submittedAt: Date?
+    public var weight: Double?
+    public var location: SourceLocation
+
+    public init(respondentID: String, replaces: String?, group: String?, rawGroup: String, country: String?, wave: String?,
+                submittedAt: Date?, weight: Double?, location: SourceLocation) {
+        self.respondentID = respondentID; self.replaces = replaces; self.group = group; self.rawGroup = rawGroup
+        self.country = country; self.wave = wave; self.submittedAt = submittedAt; self.weight = weight; self.location = location
+    }
+}
+
+/// Takes a coded response as the coder makes it, piece by piece: `begin`, the answers in the
+/// consultation's question order, `end`. `ResponseBuilder` makes a `Response` of them; the store's
+/// packer writes them straight into a chunk's arena, with no `Response` (its arrays and Strings
+/// were a third of a coding worker's time in retain, release and allocation).
+public protocol ResponseSink {
+    mutating func begin(_ header: ResponseHeader, raw: FieldRow)
+    mutating func closed(_ answer: CodedAnswer)
+    mutating func choice(_ choice: ChoiceAnswer)
+    /// An open answer and its codes: bytes `start..<start + count` of the raw record's field
+    /// `field`, or `copy` when trimming took more than ASCII white space (then a copy of the text).
+    mutating func text(question: String, field: Int, start: Int, count: Int, copy: String?, codes: [String])
+    mutating func end()
+}
+
+/// Makes a `Response` of what a coder gives (`response`, after `end`).
+public struct ResponseBuilder: ResponseSink {
+    public private(set) var response = Response(respondentID: "", group: nil, rawGroup: "", country: nil, wave: nil, submittedAt: nil,
+                                                location: SourceLocation(file: "", line: 0))
+    public init() {}
+
+    public mutating func begin(_ h: ResponseHeader, raw: FieldRow) {
+        response = Response(respondentID: h.respondentID, replaces: h.replaces, group: h.group, rawGroup: h.rawGroup, country: h.country,
+                            wave: h.wave, submittedAt: h.submittedAt, weight: h.weight, location: h.location, raw: raw)
+    }
+    public mutating func closed(_ answer: CodedAnswer) { response.answers.append(answer) }
+    public mutating func choice(_ choice: ChoiceAnswer) { response.choices.append(choice) }
+    public mutating func text(question: String, field: Int, start: Int, count: Int, copy: String?, codes: [String]) {
+        let text = copy ?? response.raw.withField(field) { p in String(decoding: UnsafeBufferPointer(rebasing: p[start..<(start + count)]), as: UTF8.self) }
+        response.texts.append(TextAnswer(question: question, text: text, codes: codes, field: field))
+    }
+    public mutating func end() {}
+}

@@ -133,10 +133,11 @@ public struct ImportJob {
                             coded.records = chunk.count
                             for item in chunk {
                                 switch item {
-                                case .record(let raw): packer.pack(coder.code(raw, columns: columns, diagnostics: &coded.diagnostics), into: &coded.packed)
+                                case .record(let raw): coder.code(raw, columns: columns, diagnostics: &coded.diagnostics, into: &packer)
                                 case .rejected(let r): coded.rejected.append(r)
                                 }
                             }
+                            coded.packed = packer.takeChunk()
                             last = sequence
                             if !channel.put(sequence, coded) { records.cancel(); return }
                         }

@@ -46,18 +46,32 @@ enum PackedAnswers {
     /// of its own except CR LF, so such text is counted from its bytes; other text is counted by Swift.
     static func characterCount(_ text: String) -> Int {
         var copy = text
-        let counted: Int? = copy.withUTF8 { p in
-            var scalars = 0, crlf = 0
-            var previous: UInt8 = 0
-            for b in p {
-                if b >= 0xCC { return nil }  // a scalar from U+0300 on: let Swift count
-                if b & 0xC0 != 0x80 { scalars += 1 }
-                if b == 0x0A && previous == 0x0D { crlf += 1 }
-                previous = b
-            }
-            return scalars - crlf
+        return copy.withUTF8 { countFast($0) } ?? text.count
+    }
+
+    /// `characterCount` of UTF-8 bytes.
+    static func characterCount(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        countFast(bytes) ?? String(decoding: bytes, as: UTF8.self).count
+    }
+
+    private static func countFast(_ p: UnsafeBufferPointer<UInt8>) -> Int? {
+        var scalars = 0, crlf = 0
+        var previous: UInt8 = 0
+        for b in p {
+            if b >= 0xCC { return nil }  // a scalar from U+0300 on: let Swift count
+            if b & 0xC0 != 0x80 { scalars += 1 }
+            if b == 0x0A && previous == 0x0D { crlf += 1 }
+            previous = b
         }
-        return counted ?? text.count
+        return scalars - crlf
+    }
+
+    /// A texts-blob entry (after its question reference) pointing at bytes of a raw field.
+    static func appendReference(field: Int, start: Int, count: Int, to b: inout [UInt8]) {
+        b.append(1)
+        append32(field, to: &b)
+        append32(start, to: &b)
+        append32(count, to: &b)
     }
 
     static func closedByte(value: Double?, missing: MissingKind?) -> UInt8? {
@@ -109,10 +123,7 @@ enum PackedAnswers {
         var text = text
         text.withUTF8 { t in
             if let field, let raw, field < raw.count, let start = raw.withField(field, { find(t, in: $0) }) {
-                b.append(1)
-                append32(field, to: &b)
-                append32(start, to: &b)
-                append32(t.count, to: &b)
+                appendReference(field: field, start: start, count: t.count, to: &b)
             } else {
                 b.append(0)
                 append32(t.count, to: &b)

@@ -102,7 +102,7 @@ extension PackedChunk.Name {
 /// the same whatever the workers' timing. Closed answers are positional (byte k is question k), so
 /// one whose question has no index yet goes to the `answers` table instead; `register` gives every
 /// question of a consultation its index before the workers start, so that does not happen.
-public struct ResponsePacker: Sendable {
+public struct ResponsePacker: Sendable, ResponseSink {
     struct OptionKey: Hashable, Sendable { var question: String; var option: String }
 
     private var questionIndex: [String: Int]
@@ -314,31 +314,92 @@ public struct ResponsePacker: Sendable {
 
     /// Packs `r` into `chunk`.
     public mutating func pack(_ r: Response, into chunk: inout PackedChunk) {
+        swap(&self.chunk, &chunk)
+        defer { swap(&self.chunk, &chunk) }
+        begin(ResponseHeader(respondentID: r.respondentID, replaces: r.replaces, group: r.group, rawGroup: r.rawGroup, country: r.country,
+                             wave: r.wave, submittedAt: r.submittedAt, weight: r.weight, location: r.location), raw: r.raw)
+        for a in r.answers { closed(a) }
+        for c in r.choices { choice(c) }
+        for t in r.texts { pendingTexts.append(PendingText(question: t.question, field: t.field, start: 0, count: 0, copy: t.text, codes: t.codes)) }
+        end()
+    }
+
+    // MARK: Packing as the coder codes (`ResponseSink`)
+
+    /// The chunk responses are packed into by the `ResponseSink` calls; `takeChunk` hands it over.
+    public private(set) var chunk = PackedChunk()
+    private var header = ResponseHeader(respondentID: "", replaces: nil, group: nil, rawGroup: "", country: nil, wave: nil, submittedAt: nil,
+                                        weight: nil, location: SourceLocation(file: "", line: 0))
+    private var raw = FieldRow()
+    private var closedBytes: [UInt8] = []
+    private var closedCount = 0
+    private var pendingChoices: [ChoiceAnswer] = []
+    private var pendingTexts: [PendingText] = []
+
+    /// An open answer waiting for the response's end: a span of a raw field, or a copy of the text.
+    struct PendingText {
+        var question: String
+        var field: Int?
+        var start: Int
+        var count: Int
+        var copy: String?
+        var codes: [String]
+    }
+
+    /// The chunk packed so far; the next response starts a new one.
+    public mutating func takeChunk() -> PackedChunk {
+        var out = PackedChunk()
+        swap(&out, &chunk)
+        return out
+    }
+
+    public mutating func begin(_ header: ResponseHeader, raw: FieldRow) {
         if provisional && chunk.entries.isEmpty {
             // A new chunk: its provisional numbers start again.
             localNumbers.removeAll(keepingCapacity: true)
             localNames.removeAll(keepingCapacity: true)
         }
         localFixups.removeAll(keepingCapacity: true)
-        let entry = chunk.entries.count
-        var closed: [UInt8] = []
-        for k in r.answers.indices {
-            guard let byte = PackedAnswers.closedByte(value: r.answers[k].value, missing: r.answers[k].missing),
-                  let idx = question(r.answers[k].question, at: k) else {
-                chunk.unpacked.append((entry, r.answers[k])); continue
-            }
-            if closed.count < idx { closed += repeatElement(0, count: idx - closed.count) }
-            closed[idx - 1] = byte
+        self.header = header
+        self.raw = raw
+        closedBytes.removeAll(keepingCapacity: true)
+        closedCount = 0
+        pendingChoices.removeAll(keepingCapacity: true)
+        pendingTexts.removeAll(keepingCapacity: true)
+    }
+
+    public mutating func closed(_ a: CodedAnswer) {
+        let k = closedCount
+        closedCount += 1
+        guard let byte = PackedAnswers.closedByte(value: a.value, missing: a.missing), let idx = question(a.question, at: k) else {
+            chunk.unpacked.append((chunk.entries.count, a))
+            return
         }
+        if closedBytes.count < idx { closedBytes += repeatElement(0, count: idx - closedBytes.count) }
+        closedBytes[idx - 1] = byte
+    }
+
+    public mutating func choice(_ c: ChoiceAnswer) { pendingChoices.append(c) }
+
+    public mutating func text(question: String, field: Int, start: Int, count: Int, copy: String?, codes: [String]) {
+        pendingTexts.append(PendingText(question: question, field: field, start: start, count: count, copy: copy, codes: codes))
+    }
+
+    public mutating func end() {
+        // The chunk as a local while it is written: the blobs' writers also update this packer.
+        var chunk = PackedChunk()
+        swap(&chunk, &self.chunk)
+        defer { swap(&chunk, &self.chunk) }
+        let r = header
         var e = PackedChunk.Entry(
             respondentID: chunk.append(r.respondentID), replaces: chunk.append(r.replaces),
             file: chunk.append(r.location.file), line: Int64(r.location.line),
             group: chunk.append(r.group), rawGroup: chunk.append(r.rawGroup), country: chunk.append(r.country), wave: chunk.append(r.wave),
             submittedAt: r.submittedAt?.timeIntervalSince1970, weight: r.weight ?? 1,
-            closed: closed.isEmpty ? .null : closed.withUnsafeBufferPointer { chunk.append($0) },
+            closed: closedBytes.isEmpty ? .null : closedBytes.withUnsafeBufferPointer { chunk.append($0) },
             chosen: .null, coded: .null, raw: .null, texts: .null)
         e.chosen = chunk.appendBlob { b in
-            for (k, c) in r.choices.enumerated() {
+            for (k, c) in pendingChoices.enumerated() {
                 writeRef(choiceQuestion: c.question, at: k, to: &b)
                 if c.options.isEmpty, let m = c.missing {
                     b.append(255); b.append(PackedAnswers.missingByte(m)); continue
@@ -348,28 +409,35 @@ public struct ResponsePacker: Sendable {
             }
         }
         e.coded = chunk.appendBlob { b in
-            for (k, t) in r.texts.enumerated() {
+            for (k, t) in pendingTexts.enumerated() {
                 writeRef(textQuestion: t.question, at: k, to: &b)
-                PackedAnswers.append32(PackedAnswers.characterCount(t.text), to: &b)
+                let length = t.copy.map(PackedAnswers.characterCount) ?? raw.withField(t.field ?? 0) { p in
+                    PackedAnswers.characterCount(UnsafeBufferPointer(rebasing: p[t.start..<(t.start + t.count)]))
+                }
+                PackedAnswers.append32(length, to: &b)
                 let codes = t.codes.count < 2 ? t.codes : Self.sortedUnique(t.codes)
                 b.append(UInt8(min(254, codes.count)))
                 for c in codes.prefix(254) { writeRef(code: c, to: &b) }
             }
         }
         e.texts = chunk.appendBlob { b in
-            for (k, t) in r.texts.enumerated() {
+            for (k, t) in pendingTexts.enumerated() {
                 writeRef(textQuestion: t.question, at: k, to: &b)
-                PackedAnswers.appendText(t.text, field: t.field, raw: r.raw, to: &b)
+                if let copy = t.copy {
+                    PackedAnswers.appendText(copy, field: t.field, raw: raw, to: &b)
+                } else {
+                    PackedAnswers.appendReference(field: t.field ?? 0, start: t.start, count: t.count, to: &b)
+                }
             }
             // "Other (specify)" text is kept as an open answer of its own.
-            for c in r.choices {
+            for c in pendingChoices {
                 if let other = c.other {
                     writeRef(question: c.question + ".other", to: &b)
-                    PackedAnswers.appendText(other, field: c.otherField, raw: r.raw, to: &b)
+                    PackedAnswers.appendText(other, field: c.otherField, raw: raw, to: &b)
                 }
             }
         }
-        e.raw = chunk.appendBlob { RawJSON.write(r.raw, to: &$0) }
+        e.raw = chunk.appendBlob { RawJSON.write(raw, to: &$0) }
         chunk.entries.append(e)
         chunk.newNames += takeNewNames()
         if !localFixups.isEmpty {

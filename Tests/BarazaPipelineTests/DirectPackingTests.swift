@@ -1,0 +1,91 @@
+import BarazaCoding
+import BarazaIngest
+import BarazaModel
+import BarazaSynth
+import Foundation
+import Testing
+@testable import BarazaStore
+
+/// The import codes records straight into the packer (`ResponseSink`); packing the `Response` the
+/// coder makes must give the very same chunk: the same bytes, entries, names and fixups, and the
+/// same closed answers left unpacked.
+struct DirectPackingTests {
+    static func same(_ a: PackedChunk, _ b: PackedChunk) -> Bool {
+        guard a.bytes == b.bytes, a.entries.count == b.entries.count, a.fixups.count == b.fixups.count,
+              a.unpacked.count == b.unpacked.count, a.newNames.count == b.newNames.count, a.provisional.count == b.provisional.count else { return false }
+        func spans(_ e: PackedChunk.Entry) -> [Int] {
+            [e.respondentID, e.replaces, e.file, e.group, e.rawGroup, e.country, e.wave, e.closed, e.chosen, e.coded, e.raw, e.texts]
+                .flatMap { [$0.start, $0.count] } + [Int(e.line)]
+        }
+        return zip(a.entries, b.entries).allSatisfy { spans($0) == spans($1) && $0.submittedAt == $1.submittedAt && $0.weight == $1.weight }
+            && zip(a.fixups, b.fixups).allSatisfy { $0.offset == $1.offset && $0.width == $1.width }
+            && zip(a.unpacked, b.unpacked).allSatisfy { $0.entry == $1.entry && $0.answer == $1.answer }
+            && zip(a.newNames, b.newNames).allSatisfy { "\($0)" == "\($1)" }
+            && zip(a.provisional, b.provisional).allSatisfy { "\($0)" == "\($1)" }
+    }
+
+    @Test func codingIntoThePackerEqualsPackingTheResponse() throws {
+        let dir = try DemoEndToEndTests.tempDir()
+        _ = try DemoGenerator().write(to: dir + "/Surveys")
+        // A file of its own with what trimming and packing must get right: padded, NBSP-padded and
+        // multi-line texts, "other" texts, values that do not fit a byte, unknown labels.
+        let texts = ["Funding is late", "  padded funding  ", "\u{00A0}nbsp training\u{00A0}", "line one\r\nline two", "", "   ",
+                     "Réussite : formation", "\"quoted\", data"]
+        var csv = "id,org,q1,q2,note,choice,choice_other\n"
+        var rng = SplitMix64(seed: 3)
+        for i in 0..<400 {
+            let t = texts[Int(rng.next() % UInt64(texts.count))]
+            let q1 = ["Agree", "Disagree", "Agree-ish", ""][Int(rng.next() % 4)]
+            let q2 = ["3", "2.5", "1000", "", "x"][Int(rng.next() % 5)]
+            let choice = ["a b", "b", "", "c a", "other"][Int(rng.next() % 5)]
+            let other = choice == "other" ? "  my own  " : ""
+            csv += "r\(i),\(["NGO", "Ministry", "Somebody"][Int(rng.next() % 3)]),\(q1),\(q2),\"\(t.replacingOccurrences(of: "\"", with: "\"\""))\",\(choice),\(other)\n"
+        }
+        try Data(csv.utf8).write(to: URL(fileURLWithPath: dir + "/extra.csv"))
+        try Data("""
+        version: 1
+        consultation: E
+        questions:
+          - {id: q1, theme: local_capacity, scale: agree5}
+          - {id: q2, type: number}
+          - {id: note, type: text, codebook: topics}
+          - {id: choice, type: multiple, options: [a, b, c, other]}
+        codebooks:
+          topics:
+            - {code: funding, match: ["funding"]}
+            - {code: training, match: ["training", "formation"]}
+            - {code: data, match: ["data"]}
+        sources: [{path: extra.csv, group_column: org, id_column: id}]
+        """.utf8).write(to: URL(fileURLWithPath: dir + "/extra.yml"))
+        var checked = 0
+        for path in [dir + "/Surveys/demo.yml", dir + "/extra.yml"] {
+            let c = try ConsultationLoader.load(path: path)
+            for (file, source) in SourceFiles.expandSources(c) {
+                // Worker packers (the consultation's names registered first, as an import does),
+                // then one packer that gives indices itself: each both ways.
+                var registered = ResponsePacker(Registry())
+                let names = ResponseCoder(consultation: c, source: source, profile: .plainCSV).storeNames
+                registered.register(questions: names.questions, options: names.options, codes: names.codes)
+                for start in [registered.worker(), ResponsePacker(Registry())] {
+                    var d = Diagnostics()
+                    var reader = try ExportReader.open(file, options: source.options, diagnostics: &d)
+                    var viaResponse = ResponseCoder(consultation: c, source: source, profile: reader.profile)
+                    var direct = viaResponse
+                    var packer = start, directPacker = start
+                    var chunk = PackedChunk()
+                    var dA = Diagnostics(), dB = Diagnostics()
+                    while let item = reader.next(&d) {
+                        guard case .record(let raw) = item else { continue }
+                        packer.pack(viaResponse.code(raw, columns: reader.columns, diagnostics: &dA), into: &chunk)
+                        direct.code(raw, columns: reader.columns, diagnostics: &dB, into: &directPacker)
+                        checked += 1
+                    }
+                    #expect(!chunk.entries.isEmpty)
+                    #expect(Self.same(chunk, directPacker.takeChunk()), "\(file)")
+                    #expect(dA.items == dB.items)
+                }
+            }
+        }
+        #expect(checked > 500)
+    }
+}
