@@ -468,16 +468,30 @@ struct SAXState {
     /// The record read so far, as fields (a column not set in it is blank; it has as many fields
     /// as its last column set).
     private func fields() -> FieldRow {
-        var row = FieldRow()
-        scratch.withUnsafeBufferPointer { p in
-            for i in 0..<fieldCount {
-                if stamps[i] == recordNumber {
-                    row.appendBytes(UnsafeBufferPointer(rebasing: p[spans[i].start..<spans[i].end]))
+        // Sized first and filled through pointers: appending field by field was a tenth of the
+        // reading thread.
+        let n = fieldCount
+        var total = 0
+        for i in 0..<n where stamps[i] == recordNumber { total += spans[i].end - spans[i].start }
+        return scratch.withUnsafeBufferPointer { p in
+            var ends: [Int] = []
+            let bytes = [UInt8](unsafeUninitializedCapacity: total) { out, count in
+                ends = [Int](unsafeUninitializedCapacity: n) { e, ecount in
+                    var at = 0
+                    for i in 0..<n {
+                        if stamps[i] == recordNumber, let base = p.baseAddress, let o = out.baseAddress {
+                            let (s, t) = spans[i]
+                            (o + at).initialize(from: base + s, count: t - s)
+                            at += t - s
+                        }
+                        e[i] = at
+                    }
+                    ecount = n
                 }
-                row.endField()
+                count = total
             }
+            return FieldRow(bytes: bytes, ends: ends)
         }
-        return row
     }
 
     /// An element starts (`attributes`: libxml2's five pointers per attribute).

@@ -18,6 +18,13 @@ public struct FieldRow: Sendable, Hashable {
         for s in strings { append(s) }
     }
 
+    /// A row of the given bytes and field ends (ascending, the last one `bytes.count`).
+    public init(bytes: [UInt8], ends: [Int]) {
+        assert(ends.last ?? 0 == bytes.count && zip(ends, ends.dropFirst()).allSatisfy { $0 <= $1 }, "field ends out of order")
+        self.bytes = bytes
+        self.ends = ends
+    }
+
     public var count: Int { ends.count }
     public var isEmpty: Bool { ends.isEmpty }
 
