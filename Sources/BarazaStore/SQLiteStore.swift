@@ -28,7 +28,10 @@ public final class SQLiteStore: ConsultationStore {
                 // appended again and again. Measured on the 1M-row workload: import 43.6 s in WAL
                 // mode, 26.0 s with the rollback journal, same peak memory. FULL sync makes the
                 // commit durable across power loss, at the cost of a few fsyncs per batch.
-                try db.execute(sql: "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL")
+                // 64 KiB pages for a new store (an existing one keeps its own): a raw record is a
+                // kilobyte or two, and with 4 KiB pages a 1M-row import wrote 2.4 GB in 600,000
+                // page writes; with 64 KiB pages, 2.1 GB, and the run took 0.6 s less (16 KiB: 0.3 s).
+                try db.execute(sql: "PRAGMA page_size = 65536; PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL")
             }
             db = try DatabaseQueue(path: path, configuration: config)
             try StoreSchema.migrator.migrate(db)

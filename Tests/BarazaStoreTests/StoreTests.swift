@@ -339,3 +339,14 @@ extension SQLiteStore {
     RawJSON.write(FieldRow((0..<32).map { String(UnicodeScalar(UInt8($0))) }), to: &controls)
     #expect(!controls.contains { $0 < 0x20 })
 }
+
+/// A new store is made with 64 KiB pages (see `SQLiteStore.init`); an existing store keeps its own.
+@Test func newStoresUse64KiBPagesAndOldOnesKeepTheirs() throws {
+    let path = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-\(UUID().uuidString).sqlite").path
+    _ = try SQLiteStore(path: path)
+    #expect(try DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "PRAGMA page_size") } == 65536)
+    let old = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-\(UUID().uuidString).sqlite").path
+    try DatabaseQueue(path: old).write { try $0.execute(sql: "PRAGMA page_size = 4096; CREATE TABLE t (x)") }
+    _ = try SQLiteStore(path: old)
+    #expect(try DatabaseQueue(path: old).read { try Int.fetchOne($0, sql: "PRAGMA page_size") } == 4096)
+}
