@@ -71,6 +71,7 @@ public struct ResponseCoder: Sendable {
         scaleIDs = Set(consultation.questions.compactMap { q in q.scale.flatMap { consultation.scales[$0] != nil ? $0 : nil } }).sorted()
         scaleCoderList = scaleIDs.compactMap { consultation.scales[$0].map(ClosedAnswerCoder.init) }
         closedMemo = scaleIDs.map { _ in ByteMemo(limit: 10_000) }
+        scaleFlip = scaleCoderList.map { $0.scale.minValue + $0.scale.maxValue }
         self.groupMapper = GroupMapper(groups: consultation.groups)
         var oc: [String: [String: String]] = [:]
         for q in consultation.questions where q.type == .multiple || q.type == .single {
@@ -190,7 +191,11 @@ public struct ResponseCoder: Sendable {
     private var scaleCoderList: [ClosedAnswerCoder]
     /// Memo caches keyed by a field's raw bytes (see `ByteMemo`): exports repeat a handful of labels,
     /// group names, countries and option sets millions of times.
-    private var closedMemo: [ByteMemo<(code: ClosedCode, raw: String)>]
+    /// Per scale, by the label's bytes (the label itself is those bytes, made into a String only
+    /// when wanted: an unknown label, a value the store keeps unpacked).
+    private var closedMemo: [ByteMemo<ClosedCode>]
+    /// Per scale, min + max: a reversed item's value is this minus the value.
+    private let scaleFlip: [Int]
     private var choiceMemo: [ByteMemo<ChoiceAnswer?>] = []
     private var groupMemo = ByteMemo<(group: String?, raw: String)>(limit: 10_000)
     private var countryMemo = ByteMemo<String?>(limit: 10_000)
@@ -302,34 +307,31 @@ public struct ResponseCoder: Sendable {
             case .likert:
                 guard let c = has(plan.column), let si = plan.scale else { continue }
                 let hit = f.withField(c) { key in closedMemo[si].value(for: key) }
-                let result: ClosedCode, raw: String
-                if let hit { (result, raw) = hit } else {
-                    raw = f.string(c)
-                    result = scaleCoderList[si].code(raw)
-                    f.withField(c) { key in _ = closedMemo[si].insert(key, (result, raw)) }
+                let result: ClosedCode
+                if let hit { result = hit } else {
+                    result = scaleCoderList[si].code(f.string(c))
+                    f.withField(c) { key in _ = closedMemo[si].insert(key, result) }
                 }
                 switch result {
                 case .value(let v):
-                    let scale = scaleCoderList[si].scale
-                    let value = q.reverse ? scale.minValue + scale.maxValue - v : v
-                    sink.closed(CodedAnswer(question: q.id, value: Double(value), missing: nil, raw: raw))
+                    sink.closed(question: q.id, value: Double(q.reverse ? scaleFlip[si] - v : v), missing: nil) { f.string(c) }
                 case .missing(let kind):
-                    sink.closed(CodedAnswer(question: q.id, value: nil, missing: kind, raw: raw))
+                    sink.closed(question: q.id, value: nil, missing: kind) { f.string(c) }
                 case .unknown:
-                    unknownLabels[q.id, default: [:]][raw, default: 0] += 1
-                    sink.closed(CodedAnswer(question: q.id, value: nil, missing: nil, raw: raw))
+                    unknownLabels[q.id, default: [:]][f.string(c), default: 0] += 1
+                    sink.closed(question: q.id, value: nil, missing: nil) { f.string(c) }
                 }
             case .number:
                 guard let raw = cell(plan.column) else { continue }
                 let t = raw.trimmingWhitespace()
                 if t.isEmpty {
-                    sink.closed(CodedAnswer(question: q.id, value: nil, missing: .blank, raw: raw))
+                    sink.closed(question: q.id, value: nil, missing: .blank) { raw }
                 } else if let v = Double(t.replacingOccurrences(of: ",", with: ".")) {
                     let isSentinel = BuiltInScales.missing[.sentinel]?.contains(t) ?? false
-                    sink.closed(CodedAnswer(question: q.id, value: isSentinel ? nil : v, missing: isSentinel ? .sentinel : nil, raw: raw))
+                    sink.closed(question: q.id, value: isSentinel ? nil : v, missing: isSentinel ? .sentinel : nil) { raw }
                 } else {
                     unknownLabels[q.id, default: [:]][raw, default: 0] += 1
-                    sink.closed(CodedAnswer(question: q.id, value: nil, missing: nil, raw: raw))
+                    sink.closed(question: q.id, value: nil, missing: nil) { raw }
                 }
             case .multiple, .single:
                 var choice: ChoiceAnswer?

@@ -107,7 +107,8 @@ public struct ResponseHeader: Sendable {
 /// were a third of a coding worker's time in retain, release and allocation).
 public protocol ResponseSink {
     mutating func begin(_ header: ResponseHeader, raw: FieldRow)
-    mutating func closed(_ answer: CodedAnswer)
+    /// A closed answer; `raw` gives its label as read, for a sink that keeps it.
+    mutating func closed(question: String, value: Double?, missing: MissingKind?, raw: () -> String)
     mutating func choice(_ choice: ChoiceAnswer)
     /// An open answer and its codes: bytes `start..<start + count` of the raw record's field
     /// `field`, or `copy` when trimming took more than ASCII white space (then a copy of the text).
@@ -125,7 +126,9 @@ public struct ResponseBuilder: ResponseSink {
         response = Response(respondentID: h.respondentID, replaces: h.replaces, group: h.group, rawGroup: h.rawGroup, country: h.country,
                             wave: h.wave, submittedAt: h.submittedAt, weight: h.weight, location: h.location, raw: raw)
     }
-    public mutating func closed(_ answer: CodedAnswer) { response.answers.append(answer) }
+    public mutating func closed(question: String, value: Double?, missing: MissingKind?, raw: () -> String) {
+        response.answers.append(CodedAnswer(question: question, value: value, missing: missing, raw: raw()))
+    }
     public mutating func choice(_ choice: ChoiceAnswer) { response.choices.append(choice) }
     public mutating func text(question: String, field: Int, start: Int, count: Int, copy: String?, codes: [String]) {
         let text = copy ?? response.raw.withField(field) { p in String(decoding: UnsafeBufferPointer(rebasing: p[start..<(start + count)]), as: UTF8.self) }

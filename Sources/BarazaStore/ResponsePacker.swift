@@ -318,7 +318,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
         defer { swap(&self.chunk, &chunk) }
         begin(ResponseHeader(respondentID: r.respondentID, replaces: r.replaces, group: r.group, rawGroup: r.rawGroup, country: r.country,
                              wave: r.wave, submittedAt: r.submittedAt, weight: r.weight, location: r.location), raw: r.raw)
-        for a in r.answers { closed(a) }
+        for a in r.answers { closed(question: a.question, value: a.value, missing: a.missing) { a.raw } }
         for c in r.choices { choice(c) }
         for t in r.texts { pendingTexts.append(PendingText(question: t.question, field: t.field, start: 0, count: 0, copy: t.text, codes: t.codes)) }
         end()
@@ -368,11 +368,11 @@ public struct ResponsePacker: Sendable, ResponseSink {
         pendingTexts.removeAll(keepingCapacity: true)
     }
 
-    public mutating func closed(_ a: CodedAnswer) {
+    public mutating func closed(question q: String, value: Double?, missing: MissingKind?, raw: () -> String) {
         let k = closedCount
         closedCount += 1
-        guard let byte = PackedAnswers.closedByte(value: a.value, missing: a.missing), let idx = question(a.question, at: k) else {
-            chunk.unpacked.append((chunk.entries.count, a))
+        guard let byte = PackedAnswers.closedByte(value: value, missing: missing), let idx = question(q, at: k) else {
+            chunk.unpacked.append((chunk.entries.count, CodedAnswer(question: q, value: value, missing: missing, raw: raw())))
             return
         }
         if closedBytes.count < idx { closedBytes += repeatElement(0, count: idx - closedBytes.count) }
