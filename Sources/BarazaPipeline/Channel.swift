@@ -42,13 +42,6 @@ final class Channel<Item: Sendable>: @unchecked Sendable {
     }
 }
 
-/// Hands a value that is not `Sendable` to exactly one other thread, which alone uses it from then
-/// on (the reader and coder of an import move to the reading thread and back after it is joined).
-final class Handover<Value>: @unchecked Sendable {
-    var value: Value
-    init(_ value: Value) { self.value = value }
-}
-
 /// A count shared by threads, taken down one at a time under a lock.
 final class Countdown: @unchecked Sendable {
     private let lock = NSLock()

@@ -2,7 +2,7 @@ import GRDB
 
 /// Small integer ids for question, option and code names, so packed answers stay compact.
 /// Loaded once per import or report; an import's `ResponsePacker` gives new names the next indices.
-struct Registry {
+struct Registry: Sendable {
     var questionIndex: [String: Int] = [:]
     var questionName: [Int: String] = [:]
     var optionName: [Int: (question: String, option: String)] = [:]

@@ -45,6 +45,11 @@ extension SQLiteStore {
     /// names things only at the end: string keys per answer made a million-response report take
     /// ten seconds.
     public func aggregate(by dimensions: [String], themes: [String: [String]], quotesPerCode: Int = 3) throws -> AggregatedData {
+        try aggregate(by: dimensions, themes: themes, quotesPerCode: quotesPerCode, halvesFrom: Self.halvesFrom)
+    }
+
+    /// `aggregate`, scanning in halves from `halvesFrom` responses on (tests compare the two ways).
+    func aggregate(by dimensions: [String], themes: [String: [String]], quotesPerCode: Int, halvesFrom: Int64) throws -> AggregatedData {
         let withCountry = dimensions.contains("country")
         let withWave = dimensions.contains("wave")
         return try db.read { db in
@@ -66,199 +71,21 @@ extension SQLiteStore {
             for (slot, t) in themeNames.enumerated() {
                 for q in themes[t] ?? [] { if let i = registry.questionIndex[q], i < width { themeOfQuestion[i] = slot } }
             }
-            var cells: [CellKey] = []
-            var cellIndex: [CellKey: Int] = [:]
-            // ((cell × width) + question) × 256 + byte
-            var closedTally: [WeightedCount] = []
-            // Per cell: (question → answered, weight, missing) and (option index → count) and (question, code) → count.
-            var choiceBase: [(n: Int, w: Double, missing: Int)] = []      // (cell × width) + question
             var optionTally: [[Int: WeightedCount]] = []
-            var textBase: [(n: Int, w: Double)] = []                        // (cell × width) + question
             var codeTally: [[Int: WeightedCount]] = []   // key: question << 32 | code
-            var quoteBest: [Int: [(key: (Int, String), responseID: Int64)]] = [:]  // key: (question << 40) | (code << 8) | group slot
-            var groupSlots: [String: Int] = [:]
-            var groupNames: [String] = []
-            var themeAnswered = [Int](repeating: 0, count: themeNames.count)
-            var themeAsked = [Int](repeating: 0, count: themeNames.count)
             var scores: [[Int: [Double: WeightedCount]]] = []   // cell → theme slot → score → count
             var unscored: [[Int: Int]] = []
-
-            // The scan reads columns through SQLite's C API and tallies into flat arrays: GRDB rows,
-            // Data iterators and dictionary keys per row made the 1M-response report take 2.7 s.
             for codes in person.values { for list in codes.values { for c in list { _ = codeIndex(c) } } }
             let optionWidth = (registry.optionName.keys.max() ?? 0) + 1
             let codeWidth = (localCodeNames.keys.max() ?? 0) + 1
             let themeCount = themeNames.count
-            var respondentTally: [WeightedCount] = []
-            var optionFlat: [WeightedCount] = []           // cell × optionWidth + option
-            var codeFlat: [WeightedCount] = []             // (cell × width + question) × codeWidth + code
-            var scoreTally: [IntTally] = []                // cell × themeCount + theme → (sum << 16 | answered) → count
-            var unscoredFlat: [Int] = []                   // cell × themeCount + theme
-            var themeSumInt = [Int](repeating: 0, count: themeCount)
-            var cellKey: [UInt8] = []
-            var cellMemo = ByteMemo<Int>(limit: 1 << 20, arenaLimit: 1 << 30)
-            var cellGroupSlot: [Int] = []
-            var quoteBar = [Int](repeating: Int.max, count: max(1, width * codeWidth * 256))
-            let statement = try db.makeStatement(sql: """
-                SELECT id, respondent_id, grp, country, wave, weight, closed, chosen, coded FROM responses
-                WHERE superseded_by IS NULL ORDER BY id
-                """)
-            let h = statement.sqliteStatement
-            func column(_ i: Int32) -> UnsafeBufferPointer<UInt8>? {
-                if sqlite3_column_type(h, i) == SQLITE_NULL { return nil }
-                let p = sqlite3_column_blob(h, i)
-                let n = Int(sqlite3_column_bytes(h, i))
-                guard let p, n > 0 else { return UnsafeBufferPointer(start: nil, count: 0) }
-                return UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: n)
-            }
-            func text(_ i: Int32) -> String { column(i).map { String(decoding: $0, as: UTF8.self) } ?? "" }
-            sqlite3_reset(h)
-            while true {
-                let rc = sqlite3_step(h)
-                if rc == SQLITE_DONE { break }
-                guard rc == SQLITE_ROW else {
-                    throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-                }
-                let gcol = column(2), ccol = withCountry ? column(3) : nil, wcol = withWave ? column(4) : nil
-                // The cell's key bytes: per column a presence tag, the bytes, a separator.
-                cellKey.removeAll(keepingCapacity: true)
-                func keyPart(_ c: UnsafeBufferPointer<UInt8>?) {
-                    if let c { cellKey.append(1); cellKey.append(contentsOf: c); cellKey.append(0) } else { cellKey.append(2) }
-                }
-                keyPart(gcol); keyPart(ccol); keyPart(wcol)
-                var ci = cellKey.withUnsafeBufferPointer { cellMemo.find($0).map { cellMemo[$0] } } ?? -1
-                if ci < 0 {
-                    let key = CellKey(group: gcol.map { String(decoding: $0, as: UTF8.self) }, country: ccol.map { String(decoding: $0, as: UTF8.self) },
-                                      wave: wcol.map { String(decoding: $0, as: UTF8.self) })
-                    ci = cells.count; cellIndex[key] = ci; cells.append(key)
-                    cellKey.withUnsafeBufferPointer { _ = cellMemo.insert($0, ci) }
-                    if let g = key.group, groupSlots[g] == nil { groupSlots[g] = groupNames.count; groupNames.append(g) }
-                    cellGroupSlot.append(key.group.flatMap { groupSlots[$0] } ?? -1)
-                    closedTally.append(contentsOf: repeatElement(WeightedCount(), count: width * 256))
-                    choiceBase.append(contentsOf: repeatElement((n: 0, w: 0.0, missing: 0), count: width))
-                    textBase.append(contentsOf: repeatElement((n: 0, w: 0.0), count: width))
-                    respondentTally.append(WeightedCount())
-                    optionFlat.append(contentsOf: repeatElement(WeightedCount(), count: optionWidth))
-                    codeFlat.append(contentsOf: repeatElement(WeightedCount(), count: width * codeWidth))
-                    scoreTally.append(contentsOf: repeatElement(IntTally(), count: themeCount))
-                    unscoredFlat.append(contentsOf: repeatElement(0, count: themeCount))
-                }
-                let w = sqlite3_column_double(h, 5), w2 = w * w
-                respondentTally[ci].count += 1; respondentTally[ci].weight += w; respondentTally[ci].weightSquared += w2
-                if let b = column(6) {
-                    for i in 0..<themeCount { themeSumInt[i] = 0; themeAnswered[i] = 0; themeAsked[i] = 0 }
-                    let base = ci * width * 256
-                    // Unsafe buffers here: the per-answer uniqueness checks of array writes were a
-                    // fifth of this loop's time.
-                    closedTally.withUnsafeMutableBufferPointer { tally in
-                        themeAsked.withUnsafeMutableBufferPointer { asked in
-                            themeAnswered.withUnsafeMutableBufferPointer { answered in
-                                themeSumInt.withUnsafeMutableBufferPointer { sum in
-                                    themeOfQuestion.withUnsafeBufferPointer { themeOf in
-                                        for i in 0..<min(b.count, width - 1) {
-                                            let byte = b[i]
-                                            if byte == 0 { continue }
-                                            let slot = base + (i + 1) * 256 + Int(byte)
-                                            tally[slot].count += 1
-                                            tally[slot].weight += w
-                                            tally[slot].weightSquared += w2
-                                            let t = themeOf[i + 1]
-                                            if t >= 0 {
-                                                asked[t] += 1
-                                                if byte < PackedAnswers.unrecognised { answered[t] += 1; sum[t] += Int(byte) - 100 }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    // Theme score: mean of the theme's answered items, when at least half of those asked were answered.
-                    for t in 0..<themeCount where themeAsked[t] > 0 {
-                        if themeAnswered[t] > 0 && 2 * themeAnswered[t] >= themeAsked[t] {
-                            scoreTally[ci * themeCount + t].add(themeSumInt[t] << 16 | themeAnswered[t], w, w2)
-                        } else {
-                            unscoredFlat[ci * themeCount + t] += 1
-                        }
-                    }
-                }
-                // chosen: [question u16][n u8][option u32 × n] or n = 255 + missing kind.
-                if let b = column(7) {
-                    var i = 0
-                    while i + 3 <= b.count {
-                        let q = Int(b[i]) | Int(b[i + 1]) << 8
-                        let n = Int(b[i + 2])
-                        i += 3
-                        let at = ci * width + min(q, width - 1)
-                        if n == 255 { choiceBase[at].missing += 1; i += 1; continue }
-                        choiceBase[at].n += 1; choiceBase[at].w += w
-                        let first = i, listed = min(n, (b.count - i) / 4)
-                        i += listed * 4
-                        for j in 0..<listed {
-                            let o = Self.read32(b, first + 4 * j)
-                            // Count an option once per answer even if written twice (read from the
-                            // blob: a scratch array per answer was a tenth of the scan).
-                            if o >= optionWidth || (0..<j).contains(where: { Self.read32(b, first + 4 * $0) == o }) { continue }
-                            let s = ci * optionWidth + o
-                            optionFlat[s].count += 1; optionFlat[s].weight += w; optionFlat[s].weightSquared += w2
-                        }
-                    }
-                }
-                // coded: [question u16][length u32][n u8][code u32 × n].
-                guard let b = column(8) else { continue }
-                var respondent: String?
-                let rid = sqlite3_column_int64(h, 0)
-                let hasOverrides = !person.isEmpty
-                var i = 0
-                while i + 7 <= b.count {
-                    let q = Int(b[i]) | Int(b[i + 1]) << 8
-                    let length = Int(b[i + 2]) | Int(b[i + 3]) << 8 | Int(b[i + 4]) << 16 | Int(b[i + 5]) << 24
-                    let n = Int(b[i + 6])
-                    i += 7
-                    let at = ci * width + min(q, width - 1)
-                    textBase[at].n += 1; textBase[at].w += w
-                    let first = i, listed = min(n, (b.count - i) / 4)
-                    i += listed * 4
-                    var mine: [Int]?
-                    if hasOverrides {
-                        if respondent == nil { respondent = text(1) }
-                        if let r = respondent, let qn = registry.questionName[q], let codes = person[r]?[qn] { mine = codes.map(codeIndex) }
-                    }
-                    // The codes that count: a person's, or the rules' from the blob, each once.
-                    for j in 0..<(mine?.count ?? listed) {
-                        let code: Int
-                        if let mine {
-                            code = mine[j]
-                            if mine[..<j].contains(code) { continue }
-                        } else {
-                            code = Self.read32(b, first + 4 * j)
-                            if (0..<j).contains(where: { Self.read32(b, first + 4 * $0) == code }) { continue }
-                        }
-                        guard code < codeWidth else { continue }
-                        let s = at * codeWidth + code
-                        codeFlat[s].count += 1; codeFlat[s].weight += w; codeFlat[s].weightSquared += w2
-                        // Quotes: the answers closest to 140 characters, then by respondent id, per code and group.
-                        let gs = cellGroupSlot[ci]
-                        guard quotesPerCode > 0, gs >= 0, gs < 256, code < 1 << 32 else { continue }   // the slot key packs 8 bits of group, 32 of code
-                        let slot = q << 40 | code << 8 | gs
-                        let distance = abs(length - 140)
-                        // A candidate farther than a full list's last is out before any look-up; the
-                        // respondent id breaks ties only and is read when a candidate could enter.
-                        let bar = ((min(q, width - 1) * codeWidth) + code) * 256 + gs
-                        if distance > quoteBar[bar] { continue }
-                        if respondent == nil { respondent = text(1) }
-                        let k = (distance, respondent ?? "")
-                        var best = quoteBest[slot, default: []]
-                        if best.count < quotesPerCode || k < best[best.count - 1].key {
-                            best.append((k, rid))
-                            best.sort { $0.key < $1.key }
-                            if best.count > quotesPerCode { best.removeLast() }
-                            if best.count == quotesPerCode, let last = best.last { quoteBar[bar] = last.key.0 }
-                            quoteBest[slot] = best
-                        }
-                    }
-                }
-            }
+            var scan = AggregateScan(width: width, optionWidth: optionWidth, codeWidth: codeWidth, themeCount: themeCount,
+                                     withCountry: withCountry, withWave: withWave, quotesPerCode: quotesPerCode,
+                                     themeOfQuestion: themeOfQuestion, registry: registry, person: person, localCodes: localCodes)
+            try Self.scanInHalves(db, path: path, from: halvesFrom, scan: &scan)
+            let cells = scan.cells, closedTally = scan.closedTally, choiceBase = scan.choiceBase, textBase = scan.textBase
+            let respondentTally = scan.respondentTally, optionFlat = scan.optionFlat, codeFlat = scan.codeFlat
+            let scoreTally = scan.scoreTally, unscoredFlat = scan.unscoredFlat, quoteBest = scan.quoteBest, groupNames = scan.groupNames
             scores = Array(repeating: [:], count: cells.count)
             unscored = Array(repeating: [:], count: cells.count)
             optionTally = Array(repeating: [:], count: cells.count)
@@ -365,6 +192,50 @@ extension SQLiteStore {
         }
     }
 
+    /// Stores with at least this many responses are scanned in two halves at once.
+    static let halvesFrom: Int64 = 50_000
+
+    /// Runs `scan` over the active responses: on a large store and more than one core, the lower
+    /// half of the ids here and the upper half on a second connection at the same time, then
+    /// merged (the report's pass took 0.8 s at 1M responses on one core). The second connection
+    /// reads what this one reads: it starts its read while this transaction holds its shared lock,
+    /// so no write can commit in between (rollback journal); when it cannot start at once (a
+    /// writer waiting), this connection scans both halves.
+    static func scanInHalves(_ db: Database, path: String, from: Int64, scan: inout AggregateScan) throws {
+        let bounds = try Row.fetchOne(db, sql: "SELECT min(id), max(id) FROM responses")
+        guard ProcessInfo.processInfo.activeProcessorCount > 1, let lo: Int64 = bounds?[0], let hi: Int64 = bounds?[1],
+              hi - lo >= from else {
+            try scan.scan(db, ids: nil)
+            return
+        }
+        let mid = lo + (hi - lo) / 2
+        let upper = Handover<Result<AggregateScan, any Error>?>(nil)
+        let second = scan
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            defer { done.signal() }
+            upper.value = Result {
+                var config = Configuration()
+                config.readonly = true
+                config.busyMode = .immediateError
+                let queue = try DatabaseQueue(path: path, configuration: config)
+                return try queue.read { other in
+                    var s = second
+                    try s.scan(other, ids: (mid + 1)...hi)
+                    return s
+                }
+            }
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+        try scan.scan(db, ids: lo...mid)
+        done.wait()
+        switch upper.value {
+        case .success(let s): scan.merge(s)
+        default: try scan.scan(db, ids: (mid + 1)...hi)
+        }
+    }
+
     /// The little-endian u32 at `i` (the caller has checked it is inside `b`).
     @inline(__always) static func read32(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int {
         Int(b[i]) | Int(b[i + 1]) << 8 | Int(b[i + 2]) << 16 | Int(b[i + 3]) << 24
@@ -406,7 +277,7 @@ struct StoredTexts {
 /// Weighted counts keyed by small integers, in an open-addressing table with a multiplicative hash:
 /// the theme-score tally takes one look-up per response and theme, where `Dictionary`'s seeded
 /// hashing was a tenth of the report's scan.
-struct IntTally {
+struct IntTally: Sendable {
     private var keys: [Int] = Array(repeating: Int.min, count: 16)
     private var values: [WeightedCount] = Array(repeating: WeightedCount(), count: 16)
     private var used = 0
@@ -425,6 +296,16 @@ struct IntTally {
         values.withUnsafeMutableBufferPointer { v in
             v[s].count += 1; v[s].weight += w; v[s].weightSquared += w2
         }
+    }
+
+    /// Adds a count under `key` (merging another tally).
+    mutating func add(_ key: Int, _ c: WeightedCount) {
+        if (used + 1) * 2 > keys.count { grow() }
+        let mask = keys.count - 1
+        var s = Int(truncatingIfNeeded: UInt64(bitPattern: Int64(key)) &* 0x9E37_79B9_7F4A_7C15 >> 32) & mask
+        while keys[s] != key && keys[s] != Int.min { s = (s + 1) & mask }
+        if keys[s] == Int.min { keys[s] = key; used += 1 }
+        values[s].add(c)
     }
 
     private mutating func grow() {
