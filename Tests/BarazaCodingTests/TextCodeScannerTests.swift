@@ -95,6 +95,27 @@ struct TextCodeScannerTests {
         #expect(codes(near) == [])
     }
 
+    /// Words with letters of U+00C0...U+00FF (and × and ÷, which are not letters), against patterns
+    /// with such letters, some that fold to ASCII and some that do not: the reference coder's codes.
+    @Test func accentedWordsAreCodedAsTheReferenceCoderCodesThem() {
+        let rules = [CodeRule(code: "study", theme: nil, match: ["étude", "estudio"]),
+                     CodeRule(code: "cafe", theme: nil, match: ["café", "naïve*"]),
+                     CodeRule(code: "times", theme: nil, match: ["x"]),
+                     CodeRule(code: "street", theme: nil, match: ["straße", "stra*"]),
+                     CodeRule(code: "thorn", theme: nil, match: ["aþ", "abþc"])]
+        let coder = OpenTextCoder(codebook: "b", rules: rules, negators: ["não", "ñot"])
+        var scanner = TextCodeScanner(coder)
+        let texts = ["une étude", "un estúdio", "Études", "le café noir", "cafés", "naïveté", "2×3 x", "2÷x", "straße", "strasse",
+                     "Straßenbahn", "aþ abþc abþ", "não estudio", "ñot café", "ñotcafé", "dé×à", "éa×x", "xÿ x", "ÀÉÎÕÜ étude",
+                     "ab×þ", "aÞ", "estudio×", "ab×x", "st÷x", "qq×x", "zz÷x", "abþc", "xabþc"]
+        for t in texts {
+            var reference: [String] = []
+            for a in coder.code(t, question: "q") where !reference.contains(a.code) { reference.append(a.code) }
+            var text = t
+            #expect(text.withUTF8 { scanner.codes($0) } == reference, "\(t)")
+        }
+    }
+
     /// With a run cache of one entry the scanner must still give the same codes (the overflow path).
     @Test func fullRunCacheStillGivesTheSameCodes() {
         let coder = OpenTextCoder(codebook: "b", rules: Self.rules)
