@@ -10,7 +10,7 @@ let format = ProcessInfo.processInfo.environment["BARAZA_FUZZ_FORMAT"] == "xml" 
 /// record the reader accepts is aligned with its columns.
 func readOne(_ data: UnsafeRawBufferPointer) {
     let path = "/dev/shm/baraza-fuzz-\(getpid()).\(format)"
-    FileManager.default.createFile(atPath: path, contents: Data(data))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(data))
     defer { unlink(path) }
     var d = Diagnostics()
     guard var reader = try? ExportReader.open(path, diagnostics: &d) else { return }
