@@ -236,8 +236,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
     /// after response is found by comparing strings (the same storage: the coder hands out the
     /// question's id and its memoised option lists) instead of hashing them: by position among
     /// the response's choice and open answers, the options per choice position, and the codes.
-    private var choiceQuestions: [(name: String, index: Int)] = []
-    private var textQuestions: [(name: String, index: Int)] = []
+    private var slotQuestions: [(name: String, index: Int)] = []
     private var choiceOptions: [(question: String, options: [String], indices: [Int])] = []
     private var recentCodes: [(name: String, index: Int)] = []
 
@@ -245,23 +244,18 @@ public struct ResponsePacker: Sendable, ResponseSink {
         if slot < cache.count { cache[slot] = value } else if slot == cache.count { cache.append(value) }
     }
 
-    private mutating func writeRef(choiceQuestion q: String, at slot: Int, to b: inout [UInt8]) {
-        if slot < choiceQuestions.count, choiceQuestions[slot].name == q {
-            PackedAnswers.append16(choiceQuestions[slot].index, to: &b)
+    /// Writes the reference to question `q` of the response's choice answer `k` (slot 2k) or open
+    /// answer `k` (slot 2k + 1).
+    private mutating func writeRef(question q: String, slot: Int, to b: inout [UInt8]) {
+        if slot < slotQuestions.count, slotQuestions[slot].index >= 0, slotQuestions[slot].name == q {
+            PackedAnswers.append16(slotQuestions[slot].index, to: &b)
             return
         }
         let known = questionIndex[q]
-        if let known { Self.remember(&choiceQuestions, slot, (q, known)) }
-        writeRef(known, .question(q), width: 2, to: &b)
-    }
-
-    private mutating func writeRef(textQuestion q: String, at slot: Int, to b: inout [UInt8]) {
-        if slot < textQuestions.count, textQuestions[slot].name == q {
-            PackedAnswers.append16(textQuestions[slot].index, to: &b)
-            return
+        if let known {
+            while slotQuestions.count < slot { slotQuestions.append(("", -1)) }  // a slot not yet met
+            Self.remember(&slotQuestions, slot, (q, known))
         }
-        let known = questionIndex[q]
-        if let known { Self.remember(&textQuestions, slot, (q, known)) }
         writeRef(known, .question(q), width: 2, to: &b)
     }
 
@@ -400,7 +394,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
             chosen: .null, coded: .null, raw: .null, texts: .null)
         e.chosen = chunk.appendBlob { b in
             for (k, c) in pendingChoices.enumerated() {
-                writeRef(choiceQuestion: c.question, at: k, to: &b)
+                writeRef(question: c.question, slot: 2 * k, to: &b)
                 if c.options.isEmpty, let m = c.missing {
                     b.append(255); b.append(PackedAnswers.missingByte(m)); continue
                 }
@@ -410,7 +404,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
         }
         e.coded = chunk.appendBlob { b in
             for (k, t) in pendingTexts.enumerated() {
-                writeRef(textQuestion: t.question, at: k, to: &b)
+                writeRef(question: t.question, slot: 2 * k + 1, to: &b)
                 let length = t.copy.map(PackedAnswers.characterCount) ?? raw.withField(t.field ?? 0) { p in
                     PackedAnswers.characterCount(UnsafeBufferPointer(rebasing: p[t.start..<(t.start + t.count)]))
                 }
@@ -422,7 +416,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
         }
         e.texts = chunk.appendBlob { b in
             for (k, t) in pendingTexts.enumerated() {
-                writeRef(textQuestion: t.question, at: k, to: &b)
+                writeRef(question: t.question, slot: 2 * k + 1, to: &b)
                 if let copy = t.copy {
                     PackedAnswers.appendText(copy, field: t.field, raw: raw, to: &b)
                 } else {
