@@ -58,6 +58,26 @@ struct XMLReaderTests {
         #expect(records[0].location.line == 3)
     }
 
+    /// The push parser finds the encoding from the byte-order mark or the declaration, as the pull
+    /// parser did: UTF-16 (both byte orders), ISO-8859-1, UTF-8 with a BOM.
+    @Test func declaredAndMarkedEncodingsAreDecoded() throws {
+        let body = "<data id=\"f\"><q1>Zoë café</q1><grp><q2>ok</q2></grp></data>\n"
+        var utf16LE: [UInt8] = [0xFF, 0xFE], utf16BE: [UInt8] = [0xFE, 0xFF]
+        for u in ("<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n" + body).utf16 {
+            utf16LE += [UInt8(u & 0xFF), UInt8(u >> 8)]
+            utf16BE += [UInt8(u >> 8), UInt8(u & 0xFF)]
+        }
+        let latin1 = Array(("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n" + body).unicodeScalars.map { UInt8($0.value) })
+        let bom8 = [0xEF, 0xBB, 0xBF] + Array(("<?xml version=\"1.0\"?>\n" + body).utf8)
+        for bytes in [utf16LE, utf16BE, latin1, bom8] {
+            let (records, rejected, _, reader) = try readAll(try tempFile(bytes, ext: "xml"))
+            #expect(rejected.isEmpty && records.count == 1)
+            var values: [String: String] = [:]
+            for (c, v) in zip(reader.columns, records.first?.values ?? []) { values[c.name] = v }
+            #expect(values["q1"] == "Zoë café" && values["grp/q2"] == "ok")
+        }
+    }
+
     @Test(.timeLimit(.minutes(3))) func absurdNestingEndsWithADiagnostic() throws {
         let depth = 10_000
         let xml = "<r>" + String(repeating: "<a>", count: depth) + "x" + String(repeating: "</a>", count: depth) + "</r>"
