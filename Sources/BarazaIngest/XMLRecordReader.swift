@@ -155,6 +155,7 @@ final class SAXParse {
     func feed() {
         guard let c = context else { return }
         let n = read(fd, buffer.baseAddress, buffer.count)
+        if n < 0 && errno == EINTR { return }  // interrupted: read again
         if n > 0 {
             observer?(UnsafeRawBufferPointer(start: buffer.baseAddress, count: n))
             _ = xmlParseChunk(c, buffer.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(n), 0)
