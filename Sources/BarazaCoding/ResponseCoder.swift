@@ -214,11 +214,15 @@ public struct ResponseCoder: Sendable {
     /// with something that may be white space.
     private static func trimmed(_ f: FieldRow, _ i: Int) -> String {
         f.withField(i) { p in
-            guard let first = p.first, let last = p.last else { return "" }
             let s = String(decoding: p, as: UTF8.self)
-            func plain(_ b: UInt8) -> Bool { b > 0x20 && b < 0x80 }
-            return plain(first) && plain(last) ? s : s.trimmingWhitespace()
+            return needsNoTrim(p) ? s : s.trimmingWhitespace()
         }
+    }
+
+    /// Whether bytes start and end with printable ASCII (so trimming leaves them as they are).
+    private static func needsNoTrim(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = p.first, let last = p.last else { return false }
+        return first > 0x20 && first < 0x80 && last > 0x20 && last < 0x80
     }
 
     /// Codes one record. `columns` are the reader's columns as they stand now.
@@ -354,16 +358,15 @@ public struct ResponseCoder: Sendable {
             case .text:
                 guard let c = has(plan.column), !f.isBlank(c) else { continue }
                 f.withField(c) { p in
-                    guard let first = p.first, let last = p.last else { return }
-                    if first > 0x20 && first < 0x80 && last > 0x20 && last < 0x80 {
+                    if Self.needsNoTrim(p) {
                         // Nothing to trim (most texts): the field's bytes, with no String made.
                         let codes = plan.codebook.map { b in scanners[b].codes(p) } ?? []
-                        sink.text(question: q.id, field: c, start: 0, count: p.count, copy: nil, codes: codes)
+                        sink.text(question: q.id, field: c, trimmed: nil, codes: codes)
                     } else {
                         var t = String(decoding: p, as: UTF8.self).trimmingWhitespace()
                         if t.isEmpty { return }
                         let codes = plan.codebook.map { b in t.withUTF8 { scanners[b].codes($0) } } ?? []
-                        sink.text(question: q.id, field: c, start: 0, count: 0, copy: t, codes: codes)
+                        sink.text(question: q.id, field: c, trimmed: t, codes: codes)
                     }
                 }
             }

@@ -110,9 +110,9 @@ public protocol ResponseSink {
     /// A closed answer; `raw` gives its label as read, for a sink that keeps it.
     mutating func closed(question: String, value: Double?, missing: MissingKind?, raw: () -> String)
     mutating func choice(_ choice: ChoiceAnswer)
-    /// An open answer and its codes: bytes `start..<start + count` of the raw record's field
-    /// `field`, or `copy` when trimming took more than ASCII white space (then a copy of the text).
-    mutating func text(question: String, field: Int, start: Int, count: Int, copy: String?, codes: [String])
+    /// An open answer and its codes, read from the raw record's field `field`: the whole field, or
+    /// `trimmed` when trimming it took white space off (then a copy of the text).
+    mutating func text(question: String, field: Int, trimmed: String?, codes: [String])
     mutating func end()
 }
 
@@ -130,8 +130,8 @@ public struct ResponseBuilder: ResponseSink {
         response.answers.append(CodedAnswer(question: question, value: value, missing: missing, raw: raw()))
     }
     public mutating func choice(_ choice: ChoiceAnswer) { response.choices.append(choice) }
-    public mutating func text(question: String, field: Int, start: Int, count: Int, copy: String?, codes: [String]) {
-        let text = copy ?? response.raw.withField(field) { p in String(decoding: UnsafeBufferPointer(rebasing: p[start..<(start + count)]), as: UTF8.self) }
+    public mutating func text(question: String, field: Int, trimmed: String?, codes: [String]) {
+        let text = trimmed ?? response.raw.string(field)
         response.texts.append(TextAnswer(question: question, text: text, codes: codes, field: field))
     }
     public mutating func end() {}

@@ -314,7 +314,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
                              wave: r.wave, submittedAt: r.submittedAt, weight: r.weight, location: r.location), raw: r.raw)
         for a in r.answers { closed(question: a.question, value: a.value, missing: a.missing) { a.raw } }
         for c in r.choices { choice(c) }
-        for t in r.texts { pendingTexts.append(PendingText(question: t.question, field: t.field, start: 0, count: 0, copy: t.text, codes: t.codes)) }
+        for t in r.texts { pendingTexts.append(PendingText(question: t.question, text: .copy(t.text, field: t.field), codes: t.codes)) }
         end()
     }
 
@@ -330,13 +330,16 @@ public struct ResponsePacker: Sendable, ResponseSink {
     private var pendingChoices: [ChoiceAnswer] = []
     private var pendingTexts: [PendingText] = []
 
-    /// An open answer waiting for the response's end: a span of a raw field, or a copy of the text.
+    /// An open answer waiting for the response's end.
     struct PendingText {
+        enum Text {
+            /// The whole raw field.
+            case field(Int)
+            /// A copy of the text, found in its raw field if it has one.
+            case copy(String, field: Int?)
+        }
         var question: String
-        var field: Int?
-        var start: Int
-        var count: Int
-        var copy: String?
+        var text: Text
         var codes: [String]
     }
 
@@ -375,8 +378,8 @@ public struct ResponsePacker: Sendable, ResponseSink {
 
     public mutating func choice(_ c: ChoiceAnswer) { pendingChoices.append(c) }
 
-    public mutating func text(question: String, field: Int, start: Int, count: Int, copy: String?, codes: [String]) {
-        pendingTexts.append(PendingText(question: question, field: field, start: start, count: count, copy: copy, codes: codes))
+    public mutating func text(question: String, field: Int, trimmed: String?, codes: [String]) {
+        pendingTexts.append(PendingText(question: question, text: trimmed.map { .copy($0, field: field) } ?? .field(field), codes: codes))
     }
 
     public mutating func end() {
@@ -405,8 +408,9 @@ public struct ResponsePacker: Sendable, ResponseSink {
         e.coded = chunk.appendBlob { b in
             for (k, t) in pendingTexts.enumerated() {
                 writeRef(question: t.question, slot: 2 * k + 1, to: &b)
-                let length = t.copy.map(PackedAnswers.characterCount) ?? raw.withField(t.field ?? 0) { p in
-                    PackedAnswers.characterCount(UnsafeBufferPointer(rebasing: p[t.start..<(t.start + t.count)]))
+                let length = switch t.text {
+                case .field(let f): raw.withField(f, PackedAnswers.characterCount)
+                case .copy(let text, _): PackedAnswers.characterCount(text)
                 }
                 PackedAnswers.append32(length, to: &b)
                 let codes = t.codes.count < 2 ? t.codes : Self.sortedUnique(t.codes)
@@ -417,10 +421,9 @@ public struct ResponsePacker: Sendable, ResponseSink {
         e.texts = chunk.appendBlob { b in
             for (k, t) in pendingTexts.enumerated() {
                 writeRef(question: t.question, slot: 2 * k + 1, to: &b)
-                if let copy = t.copy {
-                    PackedAnswers.appendText(copy, field: t.field, raw: raw, to: &b)
-                } else {
-                    PackedAnswers.appendReference(field: t.field ?? 0, start: t.start, count: t.count, to: &b)
+                switch t.text {
+                case .field(let f): PackedAnswers.appendReference(field: f, start: 0, count: raw.range(f).count, to: &b)
+                case .copy(let text, let field): PackedAnswers.appendText(text, field: field, raw: raw, to: &b)
                 }
             }
             // "Other (specify)" text is kept as an open answer of its own.
