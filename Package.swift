@@ -23,13 +23,15 @@ let package = Package(
             providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]
         ),
         .target(name: "BarazaModel", swiftSettings: strict),
+        // SSE2 byte scans of the import's hot loops (open-text words, JSON escapes, character counts).
+        .target(name: "CBarazaText"),
         .target(name: "CSQLiteSetup", dependencies: [.product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .target(name: "BarazaIngest", dependencies: ["BarazaModel", "CLibXML2"], swiftSettings: strict),
-        .target(name: "BarazaCoding", dependencies: ["BarazaModel", "BarazaIngest", "Yams"], swiftSettings: strict),
+        .target(name: "BarazaCoding", dependencies: ["BarazaModel", "BarazaIngest", "CBarazaText", "Yams"], swiftSettings: strict),
         .target(
             name: "BarazaStore",
             dependencies: ["BarazaModel", .product(name: "GRDB", package: "GRDB.swift"),
-                           .product(name: "GRDBSQLite", package: "GRDB.swift"), "CSQLiteSetup",
+                           .product(name: "GRDBSQLite", package: "GRDB.swift"), "CSQLiteSetup", "CBarazaText",
                            .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),

@@ -1,4 +1,5 @@
 import BarazaModel
+internal import CBarazaText
 
 /// The import path's open-text coder: the same rules and verdicts as `OpenTextCoder.code`, over
 /// bytes, with each distinct word folded and matched once.
@@ -118,88 +119,57 @@ public struct TextCodeScanner: Sendable {
         return Run(start: Int32(start), count: Int32(tokens.count), clauses: Int32(OpenTextCoder.clauseMarks(in: folded)))
     }
 
-    /// Byte classes for the scan: other, clause mark, ASCII letter or digit, non-ASCII (a word byte;
-    /// its scalar's class is decided when the run is tokenised). One table load per byte instead
-    /// of range comparisons, which were the scanner's hottest instructions.
-    private static let clauseMark: UInt8 = 1, asciiWord: UInt8 = 2, nonASCII: UInt8 = 3
-    private static let byteClasses: [UInt8] = (0..<256).map { v in
-        let b = UInt8(v)
-        return b >= 0x80 ? nonASCII : slot(b) != nil ? asciiWord : isClauseMark(b) ? clauseMark : 0
-    }
-    /// `slot(b)` for ASCII letters and digits (0 for other bytes, which the scan never looks up).
-    private static let byteSlots: [UInt8] = (0..<256).map { v in UInt8(slot(UInt8(v)) ?? 0) }
-
-    @inline(__always) private static func isClauseMark(_ b: UInt8) -> Bool {
-        switch b {
-        case UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "."), UInt8(ascii: ":"), UInt8(ascii: "!"), UInt8(ascii: "?"),
-             UInt8(ascii: "("), UInt8(ascii: ")"): true
-        default: false
-        }
-    }
+    /// Scratch room for `baraza_scan_words`: its bit masks and the words it returns.
+    private var masks: [UInt64] = []
+    private var words: [baraza_word] = []
 
     /// The codes for one answer's UTF-8 bytes, in rule order, each once.
     ///
-    /// Only tokens with an id (a pattern word or negator) are kept, with their position among all
-    /// tokens and their clause: most words of open text have none, and keeping every token cost an
-    /// append per word. Tables are read through pointers (no bounds check per byte).
+    /// `baraza_scan_words` (C, sixteen bytes at a time) cuts the text into words and skips the
+    /// ASCII words that `firstTwo`/`single` rule out, with how many it skipped and the clause marks
+    /// it passed; the per-byte loop in Swift it replaces was most of the scanner's time. Only
+    /// tokens with an id (a pattern word or negator) are kept, with their position among all
+    /// tokens and their clause: most words of open text have none.
     public mutating func codes(_ text: UnsafeBufferPointer<UInt8>) -> [String] {
         kept.removeAll(keepingCapacity: true)
-        guard let t = text.baseAddress else { return [] }
+        guard let t = text.baseAddress, !text.isEmpty else { return [] }
         let n = text.count
-        let firstTwo = self.firstTwo, single = self.single
-        Self.byteClasses.withUnsafeBufferPointer { classes in
-            Self.byteSlots.withUnsafeBufferPointer { slots in
-                firstTwo.withUnsafeBufferPointer { firstTwo in
-                    single.withUnsafeBufferPointer { single in
-                        var clause: Int32 = 0, position: Int32 = 0
-                        var i = 0
-                        while i < n {
-                            let c = classes[Int(t[i])]
-                            if c < Self.asciiWord {
-                                if c == Self.clauseMark { clause += 1 }
-                                i += 1
-                                continue
-                            }
-                            let s = i
-                            var kinds: UInt8 = 0
-                            while i < n {
-                                let k = classes[Int(t[i])]
-                                if k < Self.asciiWord { break }
-                                kinds |= k
-                                i += 1
-                            }
-                            if kinds == Self.asciiWord {
-                                let a = Int(slots[Int(t[s])])
-                                let relevant = i - s == 1 ? single[a] : firstTwo[a * 36 + Int(slots[Int(t[s + 1])])]
-                                if relevant == 0 {
-                                    position += 1
-                                    continue
-                                }
-                            }
-                            let key = UnsafeBufferPointer(start: t + s, count: i - s)
-                            let run: Run
-                            if let e = runs.find(key) {
-                                run = runs[e]
-                            } else {
-                                let poolMark = pool.count
-                                run = tokenise(key)
-                                if runs.insert(key, run) == nil {
-                                    // The cache is full: use the tokens once, then drop them from the pool.
-                                    keep(run, clause: clause, position: position)
-                                    pool.removeLast(pool.count - poolMark)
-                                    poolClause.removeLast(poolClause.count - poolMark)
-                                    clause += run.clauses
-                                    position += run.count
-                                    continue
-                                }
-                            }
-                            keep(run, clause: clause, position: position)
-                            clause += run.clauses
-                            position += run.count
-                        }
+        if masks.count < 3 * ((n + 63) / 64) { masks = Array(repeating: 0, count: 3 * ((n + 63) / 64) + 48) }
+        if words.count < n / 2 + 1 { words = Array(repeating: baraza_word(), count: n / 2 + 1 + 512) }
+        let found = firstTwo.withUnsafeBufferPointer { firstTwo in
+            single.withUnsafeBufferPointer { single in
+                masks.withUnsafeMutableBufferPointer { masks in
+                    words.withUnsafeMutableBufferPointer { words in
+                        baraza_scan_words(t, n, firstTwo.baseAddress, single.baseAddress, masks.baseAddress, words.baseAddress)
                     }
                 }
             }
+        }
+        var clause: Int32 = 0, position: Int32 = 0
+        for w in 0..<found {
+            let word = words[w]
+            position += word.skipped
+            clause += word.clauses
+            let key = UnsafeBufferPointer(start: t + Int(word.start), count: Int(word.count))
+            let run: Run
+            if let e = runs.find(key) {
+                run = runs[e]
+            } else {
+                let poolMark = pool.count
+                run = tokenise(key)
+                if runs.insert(key, run) == nil {
+                    // The cache is full: use the tokens once, then drop them from the pool.
+                    keep(run, clause: clause, position: position)
+                    pool.removeLast(pool.count - poolMark)
+                    poolClause.removeLast(poolClause.count - poolMark)
+                    clause += run.clauses
+                    position += run.count
+                    continue
+                }
+            }
+            keep(run, clause: clause, position: position)
+            clause += run.clauses
+            position += run.count
         }
         return evaluate()
     }

@@ -1,4 +1,5 @@
 import BarazaModel
+internal import CBarazaText
 import Foundation
 
 /// The packed encodings of a response's answers, stored as BLOBs on its row (schema v3).
@@ -54,16 +55,12 @@ enum PackedAnswers {
         countFast(bytes) ?? String(decoding: bytes, as: UTF8.self).count
     }
 
+    /// Scalars less CR LF pairs when no byte is 0xCC or more (`baraza_utf8_simple_count`); nil
+    /// otherwise (a scalar from U+0300 on: let Swift count).
     private static func countFast(_ p: UnsafeBufferPointer<UInt8>) -> Int? {
-        var scalars = 0, crlf = 0
-        var previous: UInt8 = 0
-        for b in p {
-            if b >= 0xCC { return nil }  // a scalar from U+0300 on: let Swift count
-            if b & 0xC0 != 0x80 { scalars += 1 }
-            if b == 0x0A && previous == 0x0D { crlf += 1 }
-            previous = b
-        }
-        return scalars - crlf
+        guard let base = p.baseAddress else { return 0 }
+        let n = baraza_utf8_simple_count(base, p.count)
+        return n < 0 ? nil : Int(n)
     }
 
     /// A texts-blob entry (after its question reference) pointing at bytes of a raw field.

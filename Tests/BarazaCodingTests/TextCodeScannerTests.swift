@@ -56,6 +56,26 @@ struct TextCodeScannerTests {
         #expect(coded > 1_000 && coded < 20_000)
     }
 
+    /// Long answers: words, marks and skipped words on both sides of every 64-byte block edge of
+    /// the C word scan, and words that span an edge.
+    @Test func longTextsGetTheReferenceCodes() {
+        let coder = OpenTextCoder(codebook: "b", rules: Self.rules)
+        var scanner = TextCodeScanner(coder)
+        var rng = SplitMix64(seed: 42)
+        for _ in 0..<2_000 {
+            var text = ""
+            for _ in 0..<Int.random(in: 1...8, using: &rng) { text += Self.randomText(&rng) }
+            // Padding of 0–63 bytes puts the same words at every offset of a block.
+            text = String(repeating: "x", count: Int.random(in: 0...63, using: &rng)) + " " + text
+            #expect(text.withUTF8 { scanner.codes($0) } == Self.reference(coder, text), "text: \(text.debugDescription)")
+        }
+        // A word that fills whole blocks, and one that ends exactly at the text's end.
+        for t in [String(repeating: "a", count: 130) + " funding", "not " + String(repeating: "é", count: 40) + " funding",
+                  String(repeating: "y ", count: 32) + "funding", String(repeating: "z", count: 63) + "," + "training"] {
+            #expect(t.utf8.withContiguousStorageIfAvailable { scanner.codes($0) } == Self.reference(coder, t), "\(t)")
+        }
+    }
+
     @Test func negationExclusionAndPhrasesOnKnownSentences() {
         let coder = OpenTextCoder(codebook: "b", rules: Self.rules)
         var scanner = TextCodeScanner(coder)

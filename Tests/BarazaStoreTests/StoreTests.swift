@@ -340,6 +340,49 @@ extension SQLiteStore {
     #expect(!controls.contains { $0 < 0x20 })
 }
 
+/// The SSE2 scans (sixteen bytes at a time, then a byte loop for the rest) against plain Swift:
+/// every special byte at every offset of fields up to 70 bytes long, so each falls in a vector
+/// block, at its edges and in the tail.
+@Test func byteScansAgreeWithPlainSwiftAtEveryOffset() throws {
+    func plainJSON(_ fields: [String]) -> String {
+        "[" + fields.map { f in
+            "\"" + f.unicodeScalars.map { u -> String in
+                switch u {
+                case "\"": "\\\""
+                case "\\": "\\\\"
+                case "\n": "\\n"
+                case "\r": "\\r"
+                case "\t": "\\t"
+                default: u.value < 0x20 ? String(format: "\\u%04x", u.value) : String(u)
+                }
+            }.joined() + "\""
+        }.joined(separator: ",") + "]"
+    }
+    for special in ["\"", "\\", "\n", "\r", "\t", "\u{01}", "\u{1F}", "\u{7F}", "é", "\r\n"] {
+        for length in 0...70 {
+            for offset in stride(from: 0, to: max(1, length), by: 1) {
+                var field = String(repeating: "a", count: length)
+                if length > 0 {
+                    field = String(field.prefix(offset)) + special + String(field.dropFirst(offset + 1))
+                }
+                var out: [UInt8] = []
+                RawJSON.write(FieldRow([field, "", field + field]), to: &out)
+                #expect(String(decoding: out, as: UTF8.self) == plainJSON([field, "", field + field]), "\(field.debugDescription)")
+                #expect(PackedAnswers.characterCount(field) == field.count, "\(field.debugDescription)")
+            }
+        }
+    }
+    // A scalar from U+0300 on anywhere (here a combining accent) leaves the count to Swift.
+    for offset in 0..<40 {
+        let s = String(repeating: "b", count: offset) + "e\u{301}" + String(repeating: "\r\n", count: 20)
+        #expect(PackedAnswers.characterCount(s) == s.count)
+    }
+    var none: [UInt8] = []
+    RawJSON.write(FieldRow([]), to: &none)
+    RawJSON.write(FieldRow(["", ""]), to: &none)
+    #expect(String(decoding: none, as: UTF8.self) == "[][\"\",\"\"]")
+}
+
 /// A new store is made with 64 KiB pages (see `SQLiteStore.init`); an existing store keeps its own.
 @Test func newStoresUse64KiBPagesAndOldOnesKeepTheirs() throws {
     let path = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-\(UUID().uuidString).sqlite").path

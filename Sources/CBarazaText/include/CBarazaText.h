@@ -1,0 +1,44 @@
+#ifndef CBARAZATEXT_H
+#define CBARAZATEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// Byte scans of the import's hot loops, sixteen bytes at a time with SSE2 where the compiler has
+/// it (every x86-64), byte by byte elsewhere. Each has a plain Swift counterpart in the tests that
+/// it is checked against on random bytes of every length.
+
+/// Characters in UTF-8 bytes as Swift's `String.count` counts them, when no byte is 0xCC or more
+/// (no scalar from U+0300 on, so no combining mark, emoji or other multi-scalar character): the
+/// scalars, less one per CR LF pair. -1 when some byte is 0xCC or more (the caller counts then).
+int64_t baraza_utf8_simple_count(const uint8_t *bytes, size_t count);
+
+/// The length of a record's fields (`bytes`, field k ending at `ends[k]`) as a JSON array of
+/// strings: brackets, commas, quotes, and in the bodies each `"` and `\`, LF, CR and TAB as two
+/// bytes, other bytes below 0x20 as six (`\u00XX`), the rest as they are.
+size_t baraza_json_array_length(const uint8_t *bytes, const intptr_t *ends, size_t fields);
+
+/// Writes the fields as a JSON array of strings (as `baraza_json_array_length` counts it) to
+/// `out`, which must have room for exactly that many bytes. Returns the bytes written.
+size_t baraza_json_array(const uint8_t *bytes, const intptr_t *ends, size_t fields, uint8_t *out);
+
+/// A word of open text that the scanner must look up (see `baraza_scan_words`).
+typedef struct {
+    /// Where it starts in the text and its length in bytes.
+    int32_t start, count;
+    /// Words skipped since the previous word returned (ASCII words no pattern can match).
+    int32_t skipped;
+    /// Clause marks (, ; . : ! ? ( )) between the previous word returned and this one.
+    int32_t clauses;
+} baraza_word;
+
+/// Cuts text into words (maximal runs of ASCII letters and digits and of bytes 0x80 and up) and
+/// returns the words to look up in `out` (room for count / 2 + 1): every word with a byte from
+/// 0x80 on, and each ASCII word whose first two characters (or one, for a one-character word) are
+/// marked in `first_two` (36 × 36, by `slot`) or `single` (36): slot is 0–9 for digits, 10–35 for
+/// letters of either case. `masks` is scratch room for 3 × (count + 63) / 64 words.
+/// Returns the number of words written.
+size_t baraza_scan_words(const uint8_t *text, size_t count, const uint8_t *first_two, const uint8_t *single,
+                         uint64_t *masks, baraza_word *out);
+
+#endif

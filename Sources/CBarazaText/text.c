@@ -1,0 +1,257 @@
+#include "CBarazaText.h"
+#include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/// Bytes of `v` that are (as unsigned) in lo...hi.
+static inline __m128i in_range(__m128i v, uint8_t lo, uint8_t hi) {
+    __m128i d = _mm_xor_si128(_mm_sub_epi8(v, _mm_set1_epi8((char)lo)), _mm_set1_epi8((char)0x80));
+    return _mm_cmplt_epi8(d, _mm_set1_epi8((char)((uint8_t)(hi - lo + 1) ^ 0x80)));
+}
+
+static inline __m128i eq(__m128i v, uint8_t b) { return _mm_cmpeq_epi8(v, _mm_set1_epi8((char)b)); }
+
+static inline uint32_t mask(__m128i m) { return (uint32_t)_mm_movemask_epi8(m); }
+#endif
+
+/* MARK: UTF-8 character count */
+
+int64_t baraza_utf8_simple_count(const uint8_t *p, size_t n) {
+    int64_t scalars = 0, crlf = 0;
+    size_t i = 0;
+    uint32_t previous_cr = 0;
+#if defined(__SSE2__)
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+        if (mask(in_range(v, 0xCC, 0xFF))) return -1;
+        uint32_t continuation = mask(eq(_mm_and_si128(v, _mm_set1_epi8((char)0xC0)), 0x80));
+        scalars += 16 - __builtin_popcount(continuation);
+        uint32_t lf = mask(eq(v, 0x0A)), cr = mask(eq(v, 0x0D));
+        crlf += __builtin_popcount(lf & ((cr << 1) | previous_cr));
+        previous_cr = (cr >> 15) & 1;
+    }
+#endif
+    uint8_t previous = previous_cr ? 0x0D : 0;
+    for (; i < n; i++) {
+        uint8_t b = p[i];
+        if (b >= 0xCC) return -1;
+        if ((b & 0xC0) != 0x80) scalars++;
+        if (b == 0x0A && previous == 0x0D) crlf++;
+        previous = b;
+    }
+    return scalars - crlf;
+}
+
+/* MARK: JSON string bodies */
+
+/// Bytes written for `b` in a JSON string body.
+static inline size_t escaped_size(uint8_t b) {
+    if (b == '"' || b == '\\' || b == '\n' || b == '\r' || b == '\t') return 2;
+    return b < 0x20 ? 6 : 1;
+}
+
+#if defined(__SSE2__)
+/// Bytes of `v` that need an escape: below 0x20, `"` and `\`.
+static inline uint32_t escapes(__m128i v) {
+    return mask(_mm_or_si128(in_range(v, 0x00, 0x1F), _mm_or_si128(eq(v, '"'), eq(v, '\\'))));
+}
+#endif
+
+/// The escaped length of bytes `p[0..<n]`.
+static size_t escaped_length(const uint8_t *p, size_t n) {
+    size_t length = 0, i = 0;
+#if defined(__SSE2__)
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+        uint32_t e = escapes(v);
+        length += 16;
+        if (!e) continue;
+        // Two bytes for each escape, four more for each control byte without a short escape.
+        uint32_t shortControl = mask(_mm_or_si128(eq(v, '\n'), _mm_or_si128(eq(v, '\r'), eq(v, '\t'))));
+        uint32_t control = mask(in_range(v, 0x00, 0x1F));
+        length += (size_t)__builtin_popcount(e) + 4 * (size_t)__builtin_popcount(control & ~shortControl);
+    }
+#endif
+    for (; i < n; i++) length += escaped_size(p[i]);
+    return length;
+}
+
+size_t baraza_json_array_length(const uint8_t *bytes, const intptr_t *ends, size_t fields) {
+    // The escapes do not depend on where fields end: one pass over all the bytes.
+    size_t total = fields ? (size_t)ends[fields - 1] : 0;
+    return escaped_length(bytes, total) + 2 + 3 * fields - (fields ? 1 : 0);
+}
+
+static inline size_t write_escape(uint8_t b, uint8_t *o) {
+    static const char hex[] = "0123456789abcdef";
+    o[0] = '\\';
+    switch (b) {
+    case '"': case '\\': o[1] = b; return 2;
+    case '\n': o[1] = 'n'; return 2;
+    case '\r': o[1] = 'r'; return 2;
+    case '\t': o[1] = 't'; return 2;
+    default:
+        o[1] = 'u'; o[2] = '0'; o[3] = '0'; o[4] = (uint8_t)hex[b >> 4]; o[5] = (uint8_t)hex[b & 0xF];
+        return 6;
+    }
+}
+
+/// Writes bytes `p[0..<n]` escaped to `o`; returns the bytes written.
+static size_t escape(const uint8_t *p, size_t n, uint8_t *o) {
+    size_t i = 0, w = 0;
+#if defined(__SSE2__)
+    while (i + 16 <= n) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+        uint32_t e = escapes(v);
+        if (!e) {
+            // Sixteen bytes without an escape are sixteen bytes of output: within `o`'s room.
+            _mm_storeu_si128((__m128i *)(o + w), v);
+            i += 16; w += 16;
+            continue;
+        }
+        unsigned k = (unsigned)__builtin_ctz(e);
+        memcpy(o + w, p + i, k);
+        w += k; i += k;
+        w += write_escape(p[i], o + w);
+        i++;
+    }
+#endif
+    for (; i < n; i++) {
+        uint8_t b = p[i];
+        if (escaped_size(b) == 1) o[w++] = b; else w += write_escape(b, o + w);
+    }
+    return w;
+}
+
+size_t baraza_json_array(const uint8_t *bytes, const intptr_t *ends, size_t fields, uint8_t *out) {
+    size_t w = 0, start = 0;
+    out[w++] = '[';
+    for (size_t k = 0; k < fields; k++) {
+        if (k) out[w++] = ',';
+        out[w++] = '"';
+        w += escape(bytes + start, (size_t)ends[k] - start, out + w);
+        out[w++] = '"';
+        start = (size_t)ends[k];
+    }
+    out[w++] = ']';
+    return w;
+}
+
+/* MARK: Words of open text */
+
+/// The masks of one 64-byte block: word bytes, clause marks.
+static inline void block_masks(const uint8_t *b, uint64_t *word, uint64_t *clause) {
+#if defined(__SSE2__)
+    uint64_t w = 0, c = 0;
+    for (int k = 0; k < 4; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(b + 16 * k));
+        __m128i letter = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z');
+        __m128i digit = in_range(v, '0', '9');
+        uint64_t wk = mask(_mm_or_si128(v, _mm_or_si128(letter, digit)));  // v's sign bit: a byte from 0x80
+        __m128i marks = _mm_or_si128(_mm_or_si128(_mm_or_si128(eq(v, ','), eq(v, ';')), _mm_or_si128(eq(v, '.'), eq(v, ':'))),
+                                     _mm_or_si128(_mm_or_si128(eq(v, '!'), eq(v, '?')), _mm_or_si128(eq(v, '('), eq(v, ')'))));
+        w |= wk << (16 * k);
+        c |= (uint64_t)mask(marks) << (16 * k);
+    }
+    *word = w;
+    *clause = c;
+#else
+    uint64_t w = 0, c = 0;
+    for (int k = 0; k < 64; k++) {
+        uint8_t x = b[k], l = x | 0x20;
+        if (x >= 0x80 || (x >= '0' && x <= '9') || (l >= 'a' && l <= 'z')) w |= 1ULL << k;
+        if (x == ',' || x == ';' || x == '.' || x == ':' || x == '!' || x == '?' || x == '(' || x == ')') c |= 1ULL << k;
+    }
+    *word = w;
+    *clause = c;
+#endif
+}
+
+/// The first bit set in `m` (`words` 64-bit words) at or after `i`; `limit` when none.
+static inline size_t next_set(const uint64_t *m, size_t words, size_t i, size_t limit) {
+    size_t k = i >> 6;
+    if (k >= words) return limit;
+    uint64_t x = m[k] & (~0ULL << (i & 63));
+    while (!x) {
+        if (++k >= words) return limit;
+        x = m[k];
+    }
+    return (k << 6) + (size_t)__builtin_ctzll(x);
+}
+
+/// The first bit clear in `m` at or after `i` (bits past the text are clear).
+static inline size_t next_clear(const uint64_t *m, size_t words, size_t i) {
+    size_t k = i >> 6;
+    if (k >= words) return i;
+    uint64_t x = ~m[k] & (~0ULL << (i & 63));
+    while (!x) {
+        if (++k >= words) return words << 6;
+        x = ~m[k];
+    }
+    return (k << 6) + (size_t)__builtin_ctzll(x);
+}
+
+/// Bits set in `m` from `a` up to (not including) `b`.
+static inline int32_t count_range(const uint64_t *m, size_t a, size_t b) {
+    if (a >= b) return 0;
+    size_t ka = a >> 6, kb = (b - 1) >> 6;
+    uint64_t first = ~0ULL << (a & 63), last = ~0ULL >> (63 - ((b - 1) & 63));
+    if (ka == kb) return __builtin_popcountll(m[ka] & first & last);
+    int32_t n = __builtin_popcountll(m[ka] & first) + __builtin_popcountll(m[kb] & last);
+    for (size_t k = ka + 1; k < kb; k++) n += __builtin_popcountll(m[k]);
+    return n;
+}
+
+static inline int slot(uint8_t b) { return b <= '9' ? b - '0' : (b | 0x20) - 'a' + 10; }
+
+size_t baraza_scan_words(const uint8_t *t, size_t n, const uint8_t *first_two, const uint8_t *single,
+                         uint64_t *masks, baraza_word *out) {
+    if (n == 0) return 0;
+    size_t words = (n + 63) / 64;
+    uint64_t *word = masks, *clause = masks + words, *high = masks + 2 * words;
+    for (size_t k = 0; k < words; k++) {
+        const uint8_t *b = t + 64 * k;
+        uint8_t tail[64];
+        if (64 * k + 64 > n) {
+            // The last, partial block: zero bytes after the text are neither word bytes nor marks.
+            memset(tail, 0, sizeof tail);
+            memcpy(tail, b, n - 64 * k);
+            b = tail;
+        }
+        block_masks(b, &word[k], &clause[k]);
+        uint64_t h = 0;
+#if defined(__SSE2__)
+        for (int j = 0; j < 4; j++) h |= (uint64_t)mask(_mm_loadu_si128((const __m128i *)(b + 16 * j))) << (16 * j);
+#else
+        for (int j = 0; j < 64; j++) if (b[j] >= 0x80) h |= 1ULL << j;
+#endif
+        high[k] = h;
+    }
+    size_t found = 0, i = 0;
+    int32_t skipped = 0, clauses = 0;
+    for (;;) {
+        size_t s = next_set(word, words, i, n);
+        if (s >= n) break;
+        clauses += count_range(clause, i, s);
+        size_t e = next_clear(word, words, s);
+        if (e > n) e = n;
+        i = e;
+        if (count_range(high, s, e) == 0) {
+            int a = slot(t[s]);
+            uint8_t relevant = e - s == 1 ? single[a] : first_two[a * 36 + slot(t[s + 1])];
+            if (!relevant) {
+                skipped++;
+                continue;
+            }
+        }
+        out[found].start = (int32_t)s;
+        out[found].count = (int32_t)(e - s);
+        out[found].skipped = skipped;
+        out[found].clauses = clauses;
+        found++;
+        skipped = 0;
+        clauses = 0;
+    }
+    return found;
+}
