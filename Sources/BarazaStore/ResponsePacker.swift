@@ -122,7 +122,6 @@ public struct ResponsePacker: Sendable, ResponseSink {
     /// The current chunk's provisional numbers by name, and the names by number.
     private var localNumbers: [NameKey: Int] = [:]
     private var localNames: [PackedChunk.Name] = []
-    private var localFixups: [PackedChunk.Fixup] = []
 
     init(_ registry: Registry) {
         questionIndex = registry.questionIndex
@@ -204,85 +203,90 @@ public struct ResponsePacker: Sendable, ResponseSink {
         }
     }
 
-    /// Writes a reference (`width` bytes) to a name: `known`, its index when the registry has one;
-    /// else a new index, or in a worker a chunk-local number and a fixup at the blob offset.
-    private mutating func writeRef(_ known: Int?, _ key: NameKey, width: Int, to b: inout [UInt8]) {
-        let i: Int
-        if let known {
-            i = known
-        } else if !provisional {
-            switch key {
-            case .question(let q): i = question(q)
-            case .option(let q, let o): i = option(q, o)
-            case .code(let c): i = code(c)
-            }
-        } else if let n = localNumbers[key] {
-            i = n
-            localFixups.append(PackedChunk.Fixup(offset: b.count, width: width))
-        } else {
-            i = localNames.count
-            localNumbers[key] = i
-            localNames.append(key.name(i))
-            localFixups.append(PackedChunk.Fixup(offset: b.count, width: width))
+    /// A reference to a name as written into a blob: its registry index, or in a worker that has
+    /// none a chunk-local number that needs a fixup.
+    struct Ref { var value: Int; var provisional: Bool }
+
+    /// A response's blob as it is written, with the fixups of its provisional numbers (offsets in
+    /// `bytes`, made arena offsets when the blob is appended to the chunk).
+    struct Blob {
+        var bytes: [UInt8] = []
+        var fixups: [PackedChunk.Fixup] = []
+
+        mutating func write(_ r: Ref, width: Int) {
+            if r.provisional { fixups.append(PackedChunk.Fixup(offset: bytes.count, width: width)) }
+            if width == 2 { PackedAnswers.append16(r.value, to: &bytes) } else { PackedAnswers.append32(r.value, to: &bytes) }
         }
-        if width == 2 { PackedAnswers.append16(i, to: &b) } else { PackedAnswers.append32(i, to: &b) }
+
+        mutating func removeAll() {
+            bytes.removeAll(keepingCapacity: true)
+            fixups.removeAll(keepingCapacity: true)
+        }
     }
 
-    private mutating func writeRef(question q: String, to b: inout [UInt8]) {
-        writeRef(questionIndex[q], .question(q), width: 2, to: &b)
+    /// The reference to a name: `known`, its index when the registry has one; else a new index, or
+    /// in a worker a chunk-local number.
+    private mutating func ref(_ known: Int?, _ key: NameKey) -> Ref {
+        if let known { return Ref(value: known, provisional: false) }
+        if !provisional {
+            switch key {
+            case .question(let q): return Ref(value: question(q), provisional: false)
+            case .option(let q, let o): return Ref(value: option(q, o), provisional: false)
+            case .code(let c): return Ref(value: code(c), provisional: false)
+            }
+        }
+        if let n = localNumbers[key] { return Ref(value: n, provisional: true) }
+        let i = localNames.count
+        localNumbers[key] = i
+        localNames.append(key.name(i))
+        return Ref(value: i, provisional: true)
     }
+
+    private mutating func questionRef(_ q: String) -> Ref { ref(questionIndex[q], .question(q)) }
 
     /// Registry indices of the names the last responses used, so that a name repeated response
     /// after response is found by comparing strings (the same storage: the coder hands out the
     /// question's id and its memoised option lists) instead of hashing them: by position among
-    /// the response's choice and open answers, the options per choice position, and the codes.
+    /// the response's choice and open answers, the options met per choice position, and the codes.
     private var slotQuestions: [(name: String, index: Int)] = []
-    private var choiceOptions: [(question: String, options: [String], indices: [Int])] = []
+    private var slotOptionQuestion: [String] = []
+    private var slotOptions: [[(option: String, index: Int)]] = []
     private var recentCodes: [(name: String, index: Int)] = []
 
-    private static func remember<T>(_ cache: inout [T], _ slot: Int, _ value: T) {
-        if slot < cache.count { cache[slot] = value } else if slot == cache.count { cache.append(value) }
-    }
-
-    /// Writes the reference to question `q` of the response's choice answer `k` (slot 2k) or open
+    /// The reference to question `q` of the response's choice answer `k` (slot 2k) or open
     /// answer `k` (slot 2k + 1).
-    private mutating func writeRef(question q: String, slot: Int, to b: inout [UInt8]) {
+    private mutating func questionRef(_ q: String, slot: Int) -> Ref {
         if slot < slotQuestions.count, slotQuestions[slot].index >= 0, slotQuestions[slot].name == q {
-            PackedAnswers.append16(slotQuestions[slot].index, to: &b)
-            return
+            return Ref(value: slotQuestions[slot].index, provisional: false)
         }
         let known = questionIndex[q]
         if let known {
             while slotQuestions.count < slot { slotQuestions.append(("", -1)) }  // a slot not yet met
-            Self.remember(&slotQuestions, slot, (q, known))
+            if slot < slotQuestions.count { slotQuestions[slot] = (q, known) } else { slotQuestions.append((q, known)) }
         }
-        writeRef(known, .question(q), width: 2, to: &b)
+        return ref(known, .question(q))
     }
 
-    /// Writes the references of the choice's options (the first 254) at choice position `slot`.
-    private mutating func writeRefs(options: [String], of q: String, at slot: Int, to b: inout [UInt8]) {
-        if slot < choiceOptions.count, choiceOptions[slot].question == q, choiceOptions[slot].options == options {
-            for i in choiceOptions[slot].indices { PackedAnswers.append32(i, to: &b) }
-            return
+    /// The reference to option `o` of question `q`, answered at choice position `slot`: multiple
+    /// choices vary from response to response, so each position keeps the options it has met
+    /// (up to 64) and finds them by string comparison.
+    private mutating func optionRef(_ o: String, of q: String, at slot: Int) -> Ref {
+        while slotOptions.count <= slot { slotOptions.append([]); slotOptionQuestion.append("") }
+        if slotOptionQuestion[slot] != q {
+            slotOptionQuestion[slot] = q
+            slotOptions[slot].removeAll(keepingCapacity: true)
         }
-        var indices: [Int] = []
-        for o in options.prefix(254) {
-            let known = optionIndex[OptionKey(question: q, option: o)]
-            if let known { indices.append(known) }
-            writeRef(known, .option(q, o), width: 4, to: &b)
-        }
-        if indices.count == min(254, options.count) { Self.remember(&choiceOptions, slot, (q, options, indices)) }
+        for m in slotOptions[slot] where m.option == o { return Ref(value: m.index, provisional: false) }
+        let known = optionIndex[OptionKey(question: q, option: o)]
+        if let known, slotOptions[slot].count < 64 { slotOptions[slot].append((o, known)) }
+        return ref(known, .option(q, o))
     }
 
-
-    private mutating func writeRef(code c: String, to b: inout [UInt8]) {
-        for r in recentCodes where r.name == c {
-            PackedAnswers.append32(r.index, to: &b)
-            return
-        }
+    private mutating func codeRef(_ c: String) -> Ref {
+        for r in recentCodes where r.name == c { return Ref(value: r.index, provisional: false) }
         let known = codeIndex[c]
         if let known, recentCodes.count < 16 { recentCodes.append((c, known)) }
-        writeRef(known, .code(c), width: 4, to: &b)
+        return ref(known, .code(c))
     }
 
     /// The closed answer's question index at position `k`, nil in a worker that has none for it.
@@ -314,7 +318,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
                              wave: r.wave, submittedAt: r.submittedAt, weight: r.weight, location: r.location), raw: r.raw)
         for a in r.answers { closed(question: a.question, value: a.value, missing: a.missing) { a.raw } }
         for c in r.choices { choice(c) }
-        for t in r.texts { pendingTexts.append(PendingText(question: t.question, text: .copy(t.text, field: t.field), codes: t.codes)) }
+        for t in r.texts { addText(question: t.question, text: .copy(t.text, field: t.field), codes: t.codes) }
         end()
     }
 
@@ -327,20 +331,21 @@ public struct ResponsePacker: Sendable, ResponseSink {
     private var raw = FieldRow()
     private var closedBytes: [UInt8] = []
     private var closedCount = 0
-    private var pendingChoices: [ChoiceAnswer] = []
-    private var pendingTexts: [PendingText] = []
+    /// The response's blobs, written as its answers arrive (no list of answers kept to the end).
+    private var chosen = Blob()
+    private var coded = Blob()
+    private var texts = Blob()
+    private var choiceCount = 0
+    private var textCount = 0
+    /// "Other (specify)" texts, written after the open answers in the texts blob.
+    private var others: [(question: String, text: String, field: Int?)] = []
 
-    /// An open answer waiting for the response's end.
-    struct PendingText {
-        enum Text {
-            /// The whole raw field.
-            case field(Int)
-            /// A copy of the text, found in its raw field if it has one.
-            case copy(String, field: Int?)
-        }
-        var question: String
-        var text: Text
-        var codes: [String]
+    /// An open answer's text.
+    enum Text {
+        /// The whole raw field.
+        case field(Int)
+        /// A copy of the text, found in its raw field if it has one.
+        case copy(String, field: Int?)
     }
 
     /// The chunk packed so far; the next response starts a new one.
@@ -356,13 +361,16 @@ public struct ResponsePacker: Sendable, ResponseSink {
             localNumbers.removeAll(keepingCapacity: true)
             localNames.removeAll(keepingCapacity: true)
         }
-        localFixups.removeAll(keepingCapacity: true)
         self.header = header
         self.raw = raw
         closedBytes.removeAll(keepingCapacity: true)
         closedCount = 0
-        pendingChoices.removeAll(keepingCapacity: true)
-        pendingTexts.removeAll(keepingCapacity: true)
+        chosen.removeAll()
+        coded.removeAll()
+        texts.removeAll()
+        choiceCount = 0
+        textCount = 0
+        others.removeAll(keepingCapacity: true)
     }
 
     public mutating func closed(question q: String, value: Double?, missing: MissingKind?, raw: () -> String) {
@@ -376,14 +384,67 @@ public struct ResponsePacker: Sendable, ResponseSink {
         closedBytes[idx - 1] = byte
     }
 
-    public mutating func choice(_ c: ChoiceAnswer) { pendingChoices.append(c) }
+    /// Writes the choice's entry in the chosen blob: its question, then 255 and the missing kind,
+    /// or the number of options (up to 254) and their references.
+    public mutating func choice(_ c: ChoiceAnswer) {
+        let k = choiceCount
+        choiceCount += 1
+        chosen.write(questionRef(c.question, slot: 2 * k), width: 2)
+        if c.options.isEmpty, let m = c.missing {
+            chosen.bytes.append(255)
+            chosen.bytes.append(PackedAnswers.missingByte(m))
+        } else {
+            chosen.bytes.append(UInt8(min(254, c.options.count)))
+            for o in c.options.prefix(254) { chosen.write(optionRef(o, of: c.question, at: k), width: 4) }
+        }
+        if let other = c.other { others.append((c.question, other, c.otherField)) }
+    }
 
     public mutating func text(question: String, field: Int, trimmed: String?, codes: [String]) {
-        pendingTexts.append(PendingText(question: question, text: trimmed.map { .copy($0, field: field) } ?? .field(field), codes: codes))
+        addText(question: question, text: trimmed.map { .copy($0, field: field) } ?? .field(field), codes: codes)
+    }
+
+    /// Writes an open answer's entries: in the coded blob its question, length in characters and
+    /// codes (sorted, each once, up to 254); in the texts blob its question and text.
+    private mutating func addText(question q: String, text: Text, codes: [String]) {
+        let k = textCount
+        textCount += 1
+        let r = questionRef(q, slot: 2 * k + 1)
+        coded.write(r, width: 2)
+        let length = switch text {
+        case .field(let f): raw.withField(f, PackedAnswers.characterCount)
+        case .copy(let text, _): PackedAnswers.characterCount(text)
+        }
+        PackedAnswers.append32(length, to: &coded.bytes)
+        let codes = codes.count < 2 ? codes : Self.sortedUnique(codes)
+        coded.bytes.append(UInt8(min(254, codes.count)))
+        for c in codes.prefix(254) { coded.write(codeRef(c), width: 4) }
+        texts.write(r, width: 2)
+        switch text {
+        case .field(let f): PackedAnswers.appendReference(field: f, start: 0, count: raw.range(f).count, to: &texts.bytes)
+        case .copy(let text, let field): PackedAnswers.appendText(text, field: field, raw: raw, to: &texts.bytes)
+        }
+    }
+
+    /// Appends a blob to the chunk's arena (NULL when empty), its fixups made arena offsets.
+    private mutating func append(_ blob: Blob, to chunk: inout PackedChunk) -> PackedChunk.Span {
+        guard !blob.bytes.isEmpty else { return .null }
+        let start = chunk.bytes.count
+        chunk.bytes += blob.bytes
+        if !blob.fixups.isEmpty {
+            chunk.provisional = localNames
+            for f in blob.fixups { chunk.fixups.append(PackedChunk.Fixup(offset: start + f.offset, width: f.width)) }
+        }
+        return PackedChunk.Span(start: start, count: blob.bytes.count)
     }
 
     public mutating func end() {
-        // The chunk as a local while it is written: the blobs' writers also update this packer.
+        // "Other (specify)" text is kept as an open answer of its own, after the open answers.
+        for o in others {
+            texts.write(questionRef(o.question + ".other"), width: 2)
+            PackedAnswers.appendText(o.text, field: o.field, raw: raw, to: &texts.bytes)
+        }
+        // The chunk as a local while it is written.
         var chunk = PackedChunk()
         swap(&chunk, &self.chunk)
         defer { swap(&chunk, &self.chunk) }
@@ -395,51 +456,11 @@ public struct ResponsePacker: Sendable, ResponseSink {
             submittedAt: r.submittedAt?.timeIntervalSince1970, weight: r.weight ?? 1,
             closed: closedBytes.isEmpty ? .null : closedBytes.withUnsafeBufferPointer { chunk.append($0) },
             chosen: .null, coded: .null, raw: .null, texts: .null)
-        e.chosen = chunk.appendBlob { b in
-            for (k, c) in pendingChoices.enumerated() {
-                writeRef(question: c.question, slot: 2 * k, to: &b)
-                if c.options.isEmpty, let m = c.missing {
-                    b.append(255); b.append(PackedAnswers.missingByte(m)); continue
-                }
-                b.append(UInt8(min(254, c.options.count)))
-                writeRefs(options: c.options, of: c.question, at: k, to: &b)
-            }
-        }
-        e.coded = chunk.appendBlob { b in
-            for (k, t) in pendingTexts.enumerated() {
-                writeRef(question: t.question, slot: 2 * k + 1, to: &b)
-                let length = switch t.text {
-                case .field(let f): raw.withField(f, PackedAnswers.characterCount)
-                case .copy(let text, _): PackedAnswers.characterCount(text)
-                }
-                PackedAnswers.append32(length, to: &b)
-                let codes = t.codes.count < 2 ? t.codes : Self.sortedUnique(t.codes)
-                b.append(UInt8(min(254, codes.count)))
-                for c in codes.prefix(254) { writeRef(code: c, to: &b) }
-            }
-        }
-        e.texts = chunk.appendBlob { b in
-            for (k, t) in pendingTexts.enumerated() {
-                writeRef(question: t.question, slot: 2 * k + 1, to: &b)
-                switch t.text {
-                case .field(let f): PackedAnswers.appendReference(field: f, start: 0, count: raw.range(f).count, to: &b)
-                case .copy(let text, let field): PackedAnswers.appendText(text, field: field, raw: raw, to: &b)
-                }
-            }
-            // "Other (specify)" text is kept as an open answer of its own.
-            for c in pendingChoices {
-                if let other = c.other {
-                    writeRef(question: c.question + ".other", to: &b)
-                    PackedAnswers.appendText(other, field: c.otherField, raw: raw, to: &b)
-                }
-            }
-        }
+        e.chosen = append(chosen, to: &chunk)
+        e.coded = append(coded, to: &chunk)
+        e.texts = append(texts, to: &chunk)
         e.raw = chunk.appendBlob { RawJSON.write(raw, to: &$0) }
         chunk.entries.append(e)
         chunk.newNames += takeNewNames()
-        if !localFixups.isEmpty {
-            chunk.provisional = localNames
-            chunk.fixups += localFixups
-        }
     }
 }

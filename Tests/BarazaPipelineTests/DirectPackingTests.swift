@@ -37,7 +37,7 @@ struct DirectPackingTests {
             let t = texts[Int(rng.next() % UInt64(texts.count))]
             let q1 = ["Agree", "Disagree", "Agree-ish", ""][Int(rng.next() % 4)]
             let q2 = ["3", "2.5", "1000", "", "x"][Int(rng.next() % 5)]
-            let choice = ["a b", "b", "", "c a", "other"][Int(rng.next() % 5)]
+            let choice = ["a b", "b", "", "c a", "other", "d a", "e"][Int(rng.next() % 7)]
             let other = choice == "other" ? "  my own  " : ""
             csv += "r\(i),\(["NGO", "Ministry", "Somebody"][Int(rng.next() % 3)]),\(q1),\(q2),\"\(t.replacingOccurrences(of: "\"", with: "\"\""))\",\(choice),\(other)\n"
         }
@@ -61,12 +61,13 @@ struct DirectPackingTests {
         for path in [dir + "/Surveys/demo.yml", dir + "/extra.yml"] {
             let c = try ConsultationLoader.load(path: path)
             for (file, source) in SourceFiles.expandSources(c) {
-                // Worker packers (the consultation's names registered first, as an import does),
-                // then one packer that gives indices itself: each both ways.
+                // The consultation's names registered first, as an import does; then a worker packer
+                // (chunk-local numbers for names it has no index for: options the consultation does
+                // not declare) and one that gives indices itself: each both ways.
                 var registered = ResponsePacker(Registry())
                 let names = ResponseCoder(consultation: c, source: source, profile: .plainCSV).storeNames
                 registered.register(questions: names.questions, options: names.options, codes: names.codes)
-                for start in [registered.worker(), ResponsePacker(Registry())] {
+                for start in [registered.worker(), registered] {
                     var d = Diagnostics()
                     var reader = try ExportReader.open(file, options: source.options, diagnostics: &d)
                     var viaResponse = ResponseCoder(consultation: c, source: source, profile: reader.profile)
@@ -81,6 +82,10 @@ struct DirectPackingTests {
                         checked += 1
                     }
                     #expect(!chunk.entries.isEmpty)
+                    if path.hasSuffix("extra.yml") {
+                        // Options "d" and "e" are not declared: new names, numbered as they are met.
+                        #expect(chunk.newNames.count + chunk.provisional.count >= 2)
+                    }
                     #expect(Self.same(chunk, directPacker.takeChunk()), "\(file)")
                     #expect(dA.items == dB.items)
                 }
