@@ -20,14 +20,22 @@ public struct TextCodeScanner: Sendable {
     public let coder: OpenTextCoder
     private let pats: [Pat]
     private let ruleCodes: [String]
-    private let ruleMatches: [[Int]]
-    private let ruleExcludes: [[Int]]
+    /// Per pattern, its number of words and whether it is an exclusion; per rule, its match and
+    /// exclusion patterns as ranges of `rulePatterns`. Flat arrays of plain values: the nested
+    /// arrays they replace were retained and released on every look-up, a tenth of the scanner.
+    private let patLength: [Int32]
+    private let patExcludes: [Bool]
+    private let rulePatterns: [Int32]
+    private let ruleMatchRange: [Range<Int>]
+    private let ruleExcludeRange: [Range<Int>]
 
     private var runs: ByteMemo<Run>
     private var pool: [Int32] = []
     private var poolClause: [Int32] = []
     private var tokenIDs: [String: Int32] = [:]
-    private var tokenHits: [[Hit]] = [[]]
+    /// Per token id, its hits: a range of `hitPool`.
+    private var hitPool: [Hit] = []
+    private var tokenHitRange: [Range<Int>] = [0..<0]
     private var isNegator: [Bool] = [false]
 
     /// For runs of ASCII letters and digits (whose folding is lowercasing and which are one token
@@ -55,7 +63,21 @@ public struct TextCodeScanner: Sendable {
             matches.append(m); excludes.append(e)
         }
         self.pats = pats
-        ruleCodes = codes; ruleMatches = matches; ruleExcludes = excludes
+        ruleCodes = codes
+        patLength = pats.map { Int32($0.words.count) }
+        patExcludes = pats.map(\.exclude)
+        var flat: [Int32] = [], matchRange: [Range<Int>] = [], excludeRange: [Range<Int>] = []
+        for r in codes.indices {
+            let m = flat.count
+            flat += matches[r].map { Int32($0) }
+            matchRange.append(m..<flat.count)
+            let e = flat.count
+            flat += excludes[r].map { Int32($0) }
+            excludeRange.append(e..<flat.count)
+        }
+        rulePatterns = flat
+        ruleMatchRange = matchRange
+        ruleExcludeRange = excludeRange
         anyHit = Array(repeating: 0, count: pats.count)
         freeHit = Array(repeating: 0, count: pats.count)
         firstTwo = Array(repeating: 0, count: 36 * 36)
@@ -100,8 +122,9 @@ public struct TextCodeScanner: Sendable {
         }
         let negator = coder.isNegator(w)
         if hits.isEmpty && !negator { return 0 }
-        let id = Int32(tokenHits.count)
-        tokenHits.append(hits)
+        let id = Int32(tokenHitRange.count)
+        tokenHitRange.append(hitPool.count..<hitPool.count + hits.count)
+        hitPool += hits
         isNegator.append(negator)
         tokenIDs[w] = id
         return id
@@ -196,15 +219,16 @@ public struct TextCodeScanner: Sendable {
         var sawHit = false
         for j in kept.indices {
             let tok = kept[j]
-            for h in tokenHits[Int(tok.id)] where h.position == 0 {
+            for hi in tokenHitRange[Int(tok.id)] where hitPool[hi].position == 0 {
+                let h = hitPool[hi]
                 let p = Int(h.pattern)
-                let length = pats[p].words.count
+                let length = Int(patLength[p])
                 if length > 1 {
                     // The pattern's next words must be the very next tokens.
                     var whole = true
                     for k in 1..<length {
                         guard j + k < kept.count, kept[j + k].position == tok.position + Int32(k),
-                              tokenHits[Int(kept[j + k].id)].contains(where: { $0.pattern == h.pattern && $0.position == Int32(k) }) else {
+                              tokenHitRange[Int(kept[j + k].id)].contains(where: { hitPool[$0].pattern == h.pattern && hitPool[$0].position == Int32(k) }) else {
                             whole = false
                             break
                         }
@@ -213,7 +237,7 @@ public struct TextCodeScanner: Sendable {
                 }
                 sawHit = true
                 anyHit[p] = gen
-                if !pats[p].exclude && freeHit[p] != gen {
+                if !patExcludes[p] && freeHit[p] != gen {
                     // A negator up to `window` tokens before, in the same clause.
                     var negated = false
                     var t = j - 1
@@ -228,8 +252,8 @@ public struct TextCodeScanner: Sendable {
         if !sawHit { return [] }
         var out: [String] = []
         for r in ruleCodes.indices {
-            if ruleExcludes[r].contains(where: { anyHit[$0] == gen }) { continue }
-            if ruleMatches[r].contains(where: { freeHit[$0] == gen }), !out.contains(ruleCodes[r]) { out.append(ruleCodes[r]) }
+            if ruleExcludeRange[r].contains(where: { anyHit[Int(rulePatterns[$0])] == gen }) { continue }
+            if ruleMatchRange[r].contains(where: { freeHit[Int(rulePatterns[$0])] == gen }), !out.contains(ruleCodes[r]) { out.append(ruleCodes[r]) }
         }
         return out
     }

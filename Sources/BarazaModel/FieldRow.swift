@@ -111,9 +111,19 @@ public struct ByteMemo<Value: Sendable>: Sendable {
                 h ^= h >> 31
                 i += 8
             }
+            // The bytes after the last whole word, read in at most two loads (no byte loop): the
+            // key's last eight bytes when it has eight, else two overlapping four- or one-byte
+            // reads. Equal keys give equal words; the length is mixed in above.
             var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < n { tail |= UInt64(base[i]) << shift; shift += 8; i += 1 }
+            if i < n {
+                if n >= 8 {
+                    tail = raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+                } else if n >= 4 {
+                    tail = UInt64(raw.loadUnaligned(as: UInt32.self)) | UInt64(raw.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)) << 32
+                } else {
+                    tail = UInt64(base[0]) | UInt64(base[n / 2]) << 8 | UInt64(base[n - 1]) << 16
+                }
+            }
             h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
         }
         h ^= h >> 29
