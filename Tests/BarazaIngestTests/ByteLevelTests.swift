@@ -89,4 +89,28 @@ struct ByteLevelTests {
         var empty = ""
         empty.withUTF8 { k in #expect(memo.find(k) == nil); memo = ByteMemo(limit: 1); _ = memo.insert(k, 9); #expect(memo.find(k) == 0) }
     }
+
+    /// Keys of every length from 1 to 17 bytes (the hash reads the bytes after the last whole word
+    /// in overlapping loads): each is found as itself, never as another of the same bytes shifted.
+    @Test func byteMemoTellsShortKeysApart() {
+        var memo = ByteMemo<Int>(limit: 100_000)
+        var keys: [[UInt8]] = []
+        for length in 1...17 {
+            for first in UInt8(ascii: "a")...UInt8(ascii: "d") {
+                for last in UInt8(ascii: "a")...UInt8(ascii: "d") {
+                    for middle in [UInt8(ascii: "a"), UInt8(ascii: "z")] {
+                        var k = [UInt8](repeating: middle, count: length)
+                        k[0] = first
+                        k[length - 1] = last
+                        if !keys.contains(k) { keys.append(k) }
+                    }
+                }
+            }
+        }
+        for (i, k) in keys.enumerated() { _ = k.withUnsafeBufferPointer { memo.insert($0, i) } }
+        #expect(memo.count == keys.count)
+        for (i, k) in keys.enumerated() {
+            #expect(k.withUnsafeBufferPointer { p in memo.find(p).map { memo[$0] } } == i, "\(k)")
+        }
+    }
 }
