@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the CSV and XML readers with libFuzzer, both at once (one per core).
+# Fuzzes the CSV and XML readers with libFuzzer, both at once (one per core), then checks the C
+# byte scans against their byte loops under sanitizers.
 # Usage: Fuzz/run.sh [SECONDS=600]. Findings (crash-*, timeout-*, oom-*) land in Fuzz/findings/;
 # replay one with: BARAZA_FUZZ_FORMAT=csv swift run --package-path Fuzz FuzzReaders Fuzz/findings/csv/crash-...
 set -euo pipefail
@@ -21,3 +22,12 @@ run() {
 run "CSV reader" csv &
 run "XML reader" xml &
 wait
+# The C byte scans (SSE2) against their byte loops, under ASan and UBSan.
+inc=../Sources/CBarazaText/include
+sed -e 's/baraza_utf8_simple_count/s_utf8/; s/baraza_json_array_length/s_len/; s/size_t baraza_json_array(/size_t s_arr(/; s/baraza_scan_words/s_words/' \
+  ../Sources/CBarazaText/text.c > work/text-scalar.c
+san="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -I$inc"
+clang $san -U__SSE2__ -c work/text-scalar.c -o work/text-scalar.o
+clang $san -c ../Sources/CBarazaText/text.c -o work/text-sse2.o
+clang $san text-scans.c work/text-sse2.o work/text-scalar.o -o work/text-scans 2>/dev/null
+echo "== C byte scans, SSE2 against byte loops: $(work/text-scans 300000)"

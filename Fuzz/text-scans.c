@@ -1,0 +1,29 @@
+// The SSE2 byte scans of Sources/CBarazaText against the same file built without SSE2 (its byte
+// loops), on random bytes of random lengths in buffers of exactly their size, under AddressSanitizer
+// and UndefinedBehaviorSanitizer (Fuzz/run.sh builds and runs it). Prints "ok" or the first
+// difference and exits nonzero.
+#include "CBarazaText.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+int64_t s_utf8(const uint8_t*,size_t); size_t s_len(const uint8_t*,const intptr_t*,size_t); size_t s_arr(const uint8_t*,const intptr_t*,size_t,uint8_t*);
+size_t s_words(const uint8_t*,size_t,const uint8_t*,const uint8_t*,uint64_t*,baraza_word*);
+int main(int argc, char **argv){
+  long iterations = argc > 1 ? atol(argv[1]) : 100000;
+  srand(7); uint8_t ft[36*36], sg[36]; for(int i=0;i<36*36;i++) ft[i]=rand()%3==0; for(int i=0;i<36;i++) sg[i]=rand()%2;
+  const char *alpha=" ,.;aZ9é\"\\\n\r\t\x01\x7f\xcc(?";
+  for(long it=0; it<iterations; it++){
+    size_t n=rand()% (it%100==0 ? 5000 : 200);
+    uint8_t *buf=malloc(n?n:1); // exact size: ASan catches any over-read
+    for(size_t i=0;i<n;i++){ int r=rand()%4; buf[i]= r==0? (uint8_t)(rand()%256) : (uint8_t)alpha[rand()%strlen(alpha)]; if(r==1) buf[i]='a'+rand()%26; }
+    if (baraza_utf8_simple_count(buf,n)!=s_utf8(buf,n)) { printf("utf8 diff\n"); return 1; }
+    size_t nf = n ? 1 + rand()%5 : 0; intptr_t *ends=malloc(sizeof(intptr_t)*(nf?nf:1)); for(size_t k=0;k<nf;k++) ends[k]= k+1==nf ? n : (k+1)*n/nf;
+    size_t l1=baraza_json_array_length(buf,ends,nf), l2=s_len(buf,ends,nf); if(l1!=l2){printf("len diff\n");return 1;}
+    uint8_t *o1=malloc(l1), *o2=malloc(l2);
+    size_t a1=baraza_json_array(buf,ends,nf,o1), a2=s_arr(buf,ends,nf,o2); if(a1!=a2||a1!=l1||memcmp(o1,o2,a1)){printf("arr diff\n");return 1;}
+    size_t nm=3*((n+63)/64); uint64_t *m=malloc(8*(nm?nm:1)); baraza_word *w1=malloc(sizeof(baraza_word)*(n/2+1)), *w2=malloc(sizeof(baraza_word)*(n/2+1));
+    size_t k1=baraza_scan_words(buf,n,ft,sg,m,w1), k2=s_words(buf,n,ft,sg,m,w2); if(k1!=k2||memcmp(w1,w2,k1*sizeof(baraza_word))){printf("words diff\n");return 1;}
+    free(buf); free(ends); free(o1); free(o2); free(m); free(w1); free(w2);
+  }
+  printf("ok\n"); return 0;
+}
