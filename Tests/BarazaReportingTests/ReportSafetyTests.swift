@@ -84,6 +84,13 @@ struct ReportSafetyTests {
         #expect(Escape.csv("@SUM(1)") == "'@SUM(1)")
         #expect(Escape.csv("+1") == "+1")
         #expect(Escape.csv("+cmd") == "'+cmd")
+        // Quoted when a comma, quote, LF or CR is anywhere in the cell (a CR LF pair too).
+        #expect(Escape.csv("a,b") == "\"a,b\"")
+        #expect(Escape.csv("say \"hi\"") == "\"say \"\"hi\"\"\"")
+        #expect(Escape.csv("l1\r\nl2") == "\"l1\r\nl2\"")
+        #expect(Escape.csv("l1\nl2") == "\"l1\nl2\"")
+        #expect(Escape.csv("Réussite; formation") == "Réussite; formation")
+        #expect(Escape.csv("é,") == "\"é,\"")
     }
 
     @Test func quotesAreScrubbedOfEmailsPhonesAndNames() {
