@@ -157,44 +157,93 @@ public struct TextCodeScanner: Sendable {
         kept.removeAll(keepingCapacity: true)
         guard let t = text.baseAddress, !text.isEmpty else { return [] }
         let n = text.count
-        if masks.count < 3 * ((n + 63) / 64) { masks = Array(repeating: 0, count: 3 * ((n + 63) / 64) + 48) }
-        if words.count < n / 2 + 1 { words = Array(repeating: baraza_word(), count: n / 2 + 1 + 512) }
+        var clause: Int32 = 0, position: Int32 = 0
+        var s = 0
+        while s < n {
+            // Windows of up to 64 KiB that end after a byte no word holds (no word is cut), so the
+            // scratch room stays bounded whatever the text's size; a word longer than a window is
+            // a window of its own, looked at here without the scan.
+            var e = min(n, s + Self.window)
+            if e < n {
+                var cut = e
+                while cut > s && Self.isWordByte(t[cut - 1]) { cut -= 1 }
+                if cut == s {
+                    while e < n && Self.isWordByte(t[e]) { e += 1 }
+                    let word = UnsafeBufferPointer(start: t + s, count: e - s)
+                    if word.allSatisfy({ $0 < 0x80 }), relevance(word) == 0 {
+                        position += 1
+                    } else {
+                        look(word, clause: &clause, position: &position)
+                    }
+                    s = e
+                    continue
+                }
+                e = cut
+            }
+            scan(UnsafeBufferPointer(start: t + s, count: e - s), clause: &clause, position: &position)
+            s = e
+        }
+        return evaluate()
+    }
+
+    private static let window = 1 << 16
+
+    /// Whether `b` is part of a word (an ASCII letter or digit, or a byte from 0x80 on).
+    @inline(__always) private static func isWordByte(_ b: UInt8) -> Bool { b >= 0x80 || slot(b) != nil }
+
+    /// `firstTwo`/`single`'s mark for an ASCII word of letters and digits.
+    private func relevance(_ w: UnsafeBufferPointer<UInt8>) -> UInt8 {
+        let a = Self.slot(w[0]) ?? 0
+        return w.count == 1 ? single[a] : firstTwo[a * 36 + (Self.slot(w[1]) ?? 0)]
+    }
+
+    /// Scans one window (whole words) with `baraza_scan_words` and looks up the words it returns.
+    private mutating func scan(_ text: UnsafeBufferPointer<UInt8>, clause: inout Int32, position: inout Int32) {
+        guard let t = text.baseAddress else { return }
+        let n = text.count
+        if masks.count < 3 * ((n + 63) / 64) { masks = Array(repeating: 0, count: 3 * ((Self.window + 63) / 64)) }
+        if words.count < n / 2 + 1 { words = Array(repeating: baraza_word(), count: Self.window / 2 + 1) }
+        var tail = baraza_word()
         let found = firstTwo.withUnsafeBufferPointer { firstTwo in
             single.withUnsafeBufferPointer { single in
                 masks.withUnsafeMutableBufferPointer { masks in
                     words.withUnsafeMutableBufferPointer { words in
-                        baraza_scan_words(t, n, firstTwo.baseAddress, single.baseAddress, masks.baseAddress, words.baseAddress)
+                        baraza_scan_words(t, n, firstTwo.baseAddress, single.baseAddress, masks.baseAddress, words.baseAddress, &tail)
                     }
                 }
             }
         }
-        var clause: Int32 = 0, position: Int32 = 0
         for w in 0..<found {
             let word = words[w]
             position += word.skipped
             clause += word.clauses
-            let key = UnsafeBufferPointer(start: t + Int(word.start), count: Int(word.count))
-            let run: Run
-            if let e = runs.find(key) {
-                run = runs[e]
-            } else {
-                let poolMark = pool.count
-                run = tokenise(key)
-                if runs.insert(key, run) == nil {
-                    // The cache is full: use the tokens once, then drop them from the pool.
-                    keep(run, clause: clause, position: position)
-                    pool.removeLast(pool.count - poolMark)
-                    poolClause.removeLast(poolClause.count - poolMark)
-                    clause += run.clauses
-                    position += run.count
-                    continue
-                }
-            }
-            keep(run, clause: clause, position: position)
-            clause += run.clauses
-            position += run.count
+            look(UnsafeBufferPointer(start: t + Int(word.start), count: Int(word.count)), clause: &clause, position: &position)
         }
-        return evaluate()
+        position += tail.skipped
+        clause += tail.clauses
+    }
+
+    /// Looks up one word (folding and tokenising it the first time) and keeps its tokens with ids.
+    private mutating func look(_ key: UnsafeBufferPointer<UInt8>, clause: inout Int32, position: inout Int32) {
+        let run: Run
+        if let e = runs.find(key) {
+            run = runs[e]
+        } else {
+            let poolMark = pool.count
+            run = tokenise(key)
+            if runs.insert(key, run) == nil {
+                // The cache is full: use the tokens once, then drop them from the pool.
+                keep(run, clause: clause, position: position)
+                pool.removeLast(pool.count - poolMark)
+                poolClause.removeLast(poolClause.count - poolMark)
+                clause += run.clauses
+                position += run.count
+                return
+            }
+        }
+        keep(run, clause: clause, position: position)
+        clause += run.clauses
+        position += run.count
     }
 
     /// A token with an id, where it stands among all the answer's tokens, and its clause.

@@ -206,7 +206,8 @@ static inline int32_t count_range(const uint64_t *m, size_t a, size_t b) {
 static inline int slot(uint8_t b) { return b <= '9' ? b - '0' : (b | 0x20) - 'a' + 10; }
 
 size_t baraza_scan_words(const uint8_t *t, size_t n, const uint8_t *first_two, const uint8_t *single,
-                         uint64_t *masks, baraza_word *out) {
+                         uint64_t *masks, baraza_word *out, baraza_word *tail) {
+    tail->start = (int32_t)n; tail->count = 0; tail->skipped = 0; tail->clauses = 0;
     if (n == 0) return 0;
     size_t words = (n + 63) / 64;
     uint64_t *word = masks, *clause = masks + words, *high = masks + 2 * words;
@@ -232,7 +233,11 @@ size_t baraza_scan_words(const uint8_t *t, size_t n, const uint8_t *first_two, c
     int32_t skipped = 0, clauses = 0;
     for (;;) {
         size_t s = next_set(word, words, i, n);
-        if (s >= n) break;
+        if (s >= n) {
+            tail->skipped = skipped;
+            tail->clauses = clauses + count_range(clause, i, n);
+            break;
+        }
         clauses += count_range(clause, i, s);
         size_t e = next_clear(word, words, s);
         if (e > n) e = n;

@@ -76,6 +76,36 @@ struct TextCodeScannerTests {
         }
     }
 
+    /// Texts longer than the scanner's 64 KiB window: words and negations on both sides of a
+    /// window's cut, and words longer than a whole window (ASCII and not).
+    @Test func textsLongerThanAWindowGetTheReferenceCodes() {
+        let coder = OpenTextCoder(codebook: "b", rules: Self.rules)
+        var scanner = TextCodeScanner(coder)
+        var rng = SplitMix64(seed: 9)
+        for round in 0..<6 {
+            var text = ""
+            while text.utf8.count < 140_000 { text += Self.randomText(&rng) }
+            if round >= 2 {
+                // A word longer than a window in the middle: ASCII, accented, or one a pattern starts.
+                let giant = ["x", "é", "fundingx"][round % 3] + String(repeating: ["y", "é", "z"][round % 3], count: 70_000)
+                let cut = text.utf8.index(text.utf8.startIndex, offsetBy: 60_000)
+                text = String(text[..<cut]) + " not " + giant + " funding " + String(text[cut...])
+            }
+            #expect(text.withUTF8 { scanner.codes($0) } == Self.reference(coder, text), "round \(round)")
+        }
+        // Words skipped and clause marks passed at the end of a window count in the next one: here
+        // the window ends exactly after 65,536 bytes, before "funding".
+        let plain = OpenTextCoder(codebook: "b", rules: [CodeRule(code: "funding", theme: nil, match: ["funding"])])
+        var plainScanner = TextCodeScanner(plain)
+        let farNegator = "not " + String(repeating: "qq ", count: 21_844) + "funding"
+        let otherClause = String(repeating: "qq ", count: 21_843) + "not,   funding"
+        for t in [farNegator, otherClause] {
+            var text = t
+            #expect(text.withUTF8 { plainScanner.codes($0) } == ["funding"])
+            #expect(Self.reference(plain, t) == ["funding"])
+        }
+    }
+
     @Test func negationExclusionAndPhrasesOnKnownSentences() {
         let coder = OpenTextCoder(codebook: "b", rules: Self.rules)
         var scanner = TextCodeScanner(coder)

@@ -36,9 +36,10 @@ typedef struct {
 /// returns the words to look up in `out` (room for count / 2 + 1): every word with a byte from
 /// 0x80 on, and each ASCII word whose first two characters (or one, for a one-character word) are
 /// marked in `first_two` (36 × 36, by `slot`) or `single` (36): slot is 0–9 for digits, 10–35 for
-/// letters of either case. `masks` is scratch room for 3 × (count + 63) / 64 words.
+/// letters of either case. `masks` is scratch room for 3 × (count + 63) / 64 words. `tail` gets
+/// the words skipped and the clause marks passed after the last word returned.
 /// Returns the number of words written.
 size_t baraza_scan_words(const uint8_t *text, size_t count, const uint8_t *first_two, const uint8_t *single,
-                         uint64_t *masks, baraza_word *out);
+                         uint64_t *masks, baraza_word *out, baraza_word *tail);
 
 #endif
