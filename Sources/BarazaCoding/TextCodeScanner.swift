@@ -22,7 +22,7 @@ public struct TextCodeScanner: Sendable {
     private let ruleCodes: [String]
     /// Per pattern, its number of words and whether it is an exclusion; per rule, its match and
     /// exclusion patterns as ranges of `rulePatterns`. Flat arrays of plain values: the nested
-    /// arrays they replace were retained and released on every look-up, a tenth of the scanner.
+    /// arrays they replace were retained and released on every look-up.
     private let patLength: [Int32]
     private let patExcludes: [Bool]
     private let rulePatterns: [Int32]
