@@ -15,22 +15,57 @@ public enum FileDigest {
     /// finished with whatever the reader left unread (`finish`, after the reading thread is done):
     /// the same digest as `sha256(path:)` without reading the file a second time.
     ///
-    /// `@unchecked Sendable`: used by one thread at a time, the reading thread and then the one
-    /// that joined it.
+    /// The hashing itself runs on a thread of its own: `update` copies the bytes into one of four
+    /// 1 MiB buffers and hands each full one over. The reading thread is the import's critical
+    /// path (libxml2 and the CSV tokenizer run there); SHA-256 on it was 0.22 s of the 200k XML
+    /// run's 2.5 s (measured: the run with hashing taken out was 0.2 s faster), a copy costs a
+    /// twentieth of that. Memory: the four buffers, whatever the file's size.
+    ///
+    /// `@unchecked Sendable`: `update` is called by one thread at a time (the reading thread),
+    /// `finish` by the one that joined it; what the hashing thread shares is behind `Pipe`'s lock.
     public final class Running: @unchecked Sendable {
-        private var hasher = SHA256()
+        private let pipe = Pipe()
+        private var current: UnsafeMutableRawBufferPointer?
+        private var filled = 0
+        private var started = false
         /// Bytes hashed so far, from the start of the file.
         public private(set) var count: Int64 = 0
 
+        static let bufferSize = 1 << 20
+
         public init() {}
 
+        deinit {
+            // Given up without `finish` (an import that failed): the thread drains and exits.
+            pipe.close()
+            current?.deallocate()
+        }
+
         public func update(_ bytes: UnsafeRawBufferPointer) {
-            hasher.update(bufferPointer: bytes)
             count += Int64(bytes.count)
+            var at = 0
+            while at < bytes.count {
+                if current == nil { current = pipe.freeBuffer(start: !started); started = true }
+                guard let buffer = current, let to = buffer.baseAddress, let from = bytes.baseAddress else { return }
+                let n = min(buffer.count - filled, bytes.count - at)
+                (to + filled).copyMemory(from: from + at, byteCount: n)
+                filled += n
+                at += n
+                if filled == buffer.count {
+                    pipe.hash(UnsafeMutableRawBufferPointer(rebasing: buffer[..<filled]))
+                    current = nil
+                    filled = 0
+                }
+            }
         }
 
         /// Hashes the rest of `path` after the bytes already seen, and gives the file's digest and size.
         public func finish(path: String) throws -> (hex: String, size: Int64) {
+            if let buffer = current, filled > 0 { pipe.hash(UnsafeMutableRawBufferPointer(rebasing: buffer[..<filled])) }
+            if let buffer = current, filled == 0 { buffer.deallocate() }
+            current = nil
+            filled = 0
+            var hasher = pipe.finish()
             guard let handle = FileHandle(forReadingAtPath: path) else {
                 throw StoreError.cannotOpen(path: path, reason: "cannot read file")
             }
@@ -39,9 +74,94 @@ public enum FileDigest {
             while true {
                 let chunk = try handle.read(upToCount: 1 << 20) ?? Data()
                 if chunk.isEmpty { break }
-                chunk.withUnsafeBytes { update($0) }
+                chunk.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+                count += Int64(chunk.count)
             }
             return (FileDigest.hex(hasher.finalize()), count)
+        }
+
+        /// The buffers between the reading thread and the hashing thread, and the hasher, which
+        /// the hashing thread owns until `finish` has waited for it.
+        final class Pipe: @unchecked Sendable {
+            private let condition = NSCondition()
+            private var full: [UnsafeMutableRawBufferPointer] = []
+            private var free: [UnsafeMutableRawBufferPointer] = []
+            private var allocated = 0
+            private var closed = false
+            private var running = false
+            private var hasher = SHA256()
+
+            /// A buffer to fill: a free one, a new one (up to four), or the next the thread frees.
+            func freeBuffer(start: Bool) -> UnsafeMutableRawBufferPointer {
+                condition.lock()
+                defer { condition.unlock() }
+                if start && !running {
+                    running = true
+                    let thread = Thread { [self] in work() }
+                    thread.stackSize = 1 << 20
+                    thread.start()
+                }
+                while free.isEmpty && allocated >= 4 { condition.wait() }
+                if let b = free.popLast() { return b }
+                allocated += 1
+                return .allocate(byteCount: Running.bufferSize, alignment: 64)
+            }
+
+            /// Hands a filled buffer (or the filled part of one) over to be hashed.
+            func hash(_ buffer: UnsafeMutableRawBufferPointer) {
+                condition.lock()
+                full.append(buffer)
+                condition.broadcast()
+                condition.unlock()
+            }
+
+            private func work() {
+                condition.lock()
+                while true {
+                    while full.isEmpty && !closed { condition.wait() }
+                    if full.isEmpty { break }
+                    let buffer = full.removeFirst()
+                    condition.unlock()
+                    hasher.update(bufferPointer: UnsafeRawBufferPointer(buffer))
+                    condition.lock()
+                    // A partial buffer is the last one; it is freed, not reused.
+                    if buffer.count == Running.bufferSize && !closed { free.append(buffer) } else { buffer.deallocate(); allocated -= 1 }
+                    condition.broadcast()
+                }
+                running = false
+                condition.broadcast()
+                condition.unlock()
+            }
+
+            /// Waits until every buffer handed over is hashed; the hasher, for the caller to go on with.
+            func finish() -> SHA256 {
+                condition.lock()
+                defer { condition.unlock() }
+                closed = true
+                condition.broadcast()
+                if running {
+                    while running { condition.wait() }
+                } else {
+                    // No thread was started: hash what was handed over here.
+                    for b in full { hasher.update(bufferPointer: UnsafeRawBufferPointer(b)); b.deallocate() }
+                    full.removeAll()
+                }
+                for b in free { b.deallocate() }
+                free.removeAll()
+                allocated = 0
+                return hasher
+            }
+
+            func close() {
+                condition.lock()
+                closed = true
+                condition.broadcast()
+                condition.unlock()
+            }
+
+            deinit {
+                for b in full + free { b.deallocate() }
+            }
         }
     }
 

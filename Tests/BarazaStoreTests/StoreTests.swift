@@ -393,3 +393,47 @@ extension SQLiteStore {
     _ = try SQLiteStore(path: old)
     #expect(try DatabaseQueue(path: old).read { try Int.fetchOne($0, sql: "PRAGMA page_size") } == 4096)
 }
+
+/// The running digest hashes on a thread of its own, in 1 MiB buffers: pieces of every size,
+/// cut anywhere, then the rest of the file read by `finish`, give the file's SHA-256 as
+/// `sha256sum` computes it.
+@Test func runningDigestMatchesTheFileWhereverTheReaderStops() throws {
+    let path = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("digest-\(UUID().uuidString).bin").path
+    var rng = SplitMix64(seed: 11)
+    let size = 6 * FileDigest.Running.bufferSize + 12_345  // more buffers than the four in flight
+    let bytes = [UInt8](unsafeUninitializedCapacity: size) { b, n in
+        for i in 0..<size { b[i] = UInt8(truncatingIfNeeded: rng.next() >> 17) }
+        n = size
+    }
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+    process.arguments = [path]
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    process.waitUntilExit()
+    let reference = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64)
+    #expect(reference.count == 64)
+    let whole = FileDigest.Running.bufferSize
+    // Where the reader stops: nothing read, inside the first buffer, on a buffer's edge, far in, the end.
+    for stop in [0, 1000, whole, 2 * whole, 5 * whole + 77, size] {
+        let running = FileDigest.Running()
+        var at = 0
+        bytes.withUnsafeBytes { all in
+            while at < stop {
+                let n = min(stop - at, Int(rng.next() % 300_000) + 1)
+                running.update(UnsafeRawBufferPointer(rebasing: all[at..<at + n]))
+                at += n
+            }
+        }
+        let d = try running.finish(path: path)
+        #expect(d.hex == String(reference) && d.size == Int64(size), "stopped at \(stop)")
+    }
+    // Given up halfway (an import that failed): nothing hangs, nothing leaks into the next one.
+    do {
+        let abandoned = FileDigest.Running()
+        bytes.withUnsafeBytes { abandoned.update(UnsafeRawBufferPointer(rebasing: $0[..<(3 * whole + 5)])) }
+    }
+    #expect(try FileDigest.sha256(path: path).hex == String(reference))
+}
