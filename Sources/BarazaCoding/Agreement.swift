@@ -95,14 +95,19 @@ public enum Agreement {
             throw AgreementError.missingColumns(path: path, found: reader.columns.map(\.name))
         }
         var rows: [CodedRow] = []
-        while let item = reader.next(&d) {
-            guard case .record(let r) = item else {
-                if case .rejected(let rej) = item { throw AgreementError.badRow(rej.location, rej.reason) }
-                continue
+        var bad: AgreementError?
+        reader.forEachRecord(&d) { item, _ in
+            switch item {
+            case .rejected(let rej):
+                bad = .badRow(rej.location, rej.reason)
+                return false
+            case .record(let r):
+                rows.append(CodedRow(responseID: r.values[ri].trimmingCharacters(in: .whitespaces), question: r.values[qi].trimmingCharacters(in: .whitespaces),
+                                     code: r.values[ci].trimmingCharacters(in: .whitespaces)))
+                return true
             }
-            rows.append(CodedRow(responseID: r.values[ri].trimmingCharacters(in: .whitespaces), question: r.values[qi].trimmingCharacters(in: .whitespaces),
-                                 code: r.values[ci].trimmingCharacters(in: .whitespaces)))
         }
+        if let bad { throw bad }
         return rows
     }
 }

@@ -411,9 +411,11 @@ private struct Parser {
                 throw ConsultationError(.invalidValue, "group_lookup '\(lp)' cannot be read", at: loc(value(sm, "group_lookup")),
                                         expected: "a CSV file with organisation and group columns")
             }
-            while let item = reader.next(&d) {
-                guard case .record(let r) = item, r.values.count >= 2 else { continue }
-                lookup[Folding.fold(r.values[0])] = r.values[1].trimmingCharacters(in: .whitespaces)
+            reader.forEachRecord(&d) { item, _ in
+                if case .record(let r) = item, r.values.count >= 2 {
+                    lookup[Folding.fold(r.values[0])] = r.values[1].trimmingCharacters(in: .whitespaces)
+                }
+                return true
             }
         }
         let spec = SourceSpec(path: path, country: try opt("country"), wave: try opt("wave"), groupColumn: try opt("group_column"),

@@ -6,7 +6,7 @@ import BarazaModel
 /// more non-empty fields than the header is rejected with its line (its columns cannot be known);
 /// a record with fewer fields keeps its fields in place and reads the missing trailing ones as
 /// blank, with a warning. Nothing is ever shifted between columns.
-public struct CSVRecordReader: RecordSource {
+public struct CSVRecordReader: PullingRecordSource {
     public let path: String
     public let profile: ExportProfile
     public let encoding: TextEncoding

@@ -19,7 +19,23 @@ public protocol RecordSource {
     var delimiter: Character? { get }
     var headerRows: Int { get }
     var columns: [ColumnHeader] { get }
+    /// Hands every record to `body`, with the columns as they stand when it is handed over, until
+    /// `body` returns false. A reader is read once. The reader drives the loop so that the XML
+    /// reader can use libxml2's pull parser (see `XMLRecordReader`).
+    mutating func forEachRecord(_ diagnostics: inout Diagnostics, _ body: (SourceRecord, [ColumnHeader]) -> Bool)
+}
+
+/// A reader that hands out one record at a time (CSV, Triple-S).
+public protocol PullingRecordSource: RecordSource {
     mutating func next(_ diagnostics: inout Diagnostics) -> SourceRecord?
+}
+
+extension PullingRecordSource {
+    public mutating func forEachRecord(_ diagnostics: inout Diagnostics, _ body: (SourceRecord, [ColumnHeader]) -> Bool) {
+        while let record = next(&diagnostics) {
+            if !body(record, columns) { return }
+        }
+    }
 }
 
 /// Options a consultation file may set per source to override what is sniffed.

@@ -23,7 +23,7 @@ public struct TripleSVariable: Sendable, Hashable {
 /// Single-response values come out as their category label (the code when it has none); a
 /// multiple-response variable, bit string or spread, comes out as its chosen codes joined by
 /// spaces; other types as written, trimmed.
-public struct TripleSReader: RecordSource {
+public struct TripleSReader: PullingRecordSource {
     public let path: String
     public let profile: ExportProfile = .tripleS
     public let encoding: TextEncoding

@@ -32,13 +32,16 @@ public enum ConsultationChecker {
             do {
                 var reader = try ExportReader.open(path, options: source.options, diagnostics: &d)
                 var coder = ResponseCoder(consultation: consultation, source: source, profile: reader.profile)
-                while let item = reader.next(&d) {
+                var coding = Diagnostics()
+                reader.forEachRecord(&d) { item, columns in
                     records += 1
                     if case .record(let raw) = item {
-                        let r = coder.code(raw, columns: reader.columns, diagnostics: &d)
+                        let r = coder.code(raw, columns: columns, diagnostics: &coding)
                         for t in r.texts { for c in t.codes { codesSeen.insert(c) } }
                     }
+                    return true
                 }
+                d.append(coding)
                 questionsBound.formUnion(Set(consultation.questions.map(\.id)).subtracting(coder.unboundQuestions))
                 let unused = reader.columns.enumerated().filter { !coder.boundColumns.contains($0.offset) && !ConsultationDrafter.isMetadata($0.element) }
                 if !unused.isEmpty {

@@ -95,10 +95,11 @@ public enum ConsultationDrafter {
             var reader = try ExportReader.open(file, diagnostics: &d)
             var profiles: [ColumnProfile] = []
             var n = 0
-            while n < sampleRecords, let item = reader.next(&d) {
-                guard case .record(let r) = item else { continue }
+            reader.forEachRecord(&d) { item, columns in
+                guard n < sampleRecords else { return false }
+                guard case .record(let r) = item else { return true }
                 n += 1
-                while profiles.count < reader.columns.count { profiles.append(ColumnProfile(header: reader.columns[profiles.count])) }
+                while profiles.count < columns.count { profiles.append(ColumnProfile(header: columns[profiles.count])) }
                 for (i, v) in r.values.enumerated() where i < profiles.count {
                     let t = v.trimmingCharacters(in: .whitespacesAndNewlines)
                     if t.isEmpty { continue }
@@ -106,6 +107,7 @@ public enum ConsultationDrafter {
                     profiles[i].totalLength += t.count
                     if profiles[i].distinct.count < 300 || profiles[i].distinct[t] != nil { profiles[i].distinct[t, default: 0] += 1 }
                 }
+                return n < sampleRecords
             }
             // The stakeholder-group column: most values map to a default group.
             var groupColumn: String?

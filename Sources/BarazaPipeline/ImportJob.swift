@@ -107,16 +107,22 @@ public struct ImportJob {
                         finished.signal()
                     }
                     var sequence = 0
-                    while true {
-                        var chunk: [SourceRecord] = []
-                        chunk.reserveCapacity(Self.chunkSize)
-                        while chunk.count < Self.chunkSize, let item = reader.next(&diagnostics) { chunk.append(item) }
-                        // The columns as they stand after the chunk (an XML reader finds new ones as it
-                        // goes); a record without a later column's field reads it as absent.
-                        if chunk.isEmpty || !records.put((sequence, chunk, reader.columns)) { return }
+                    var chunk: [SourceRecord] = []
+                    chunk.reserveCapacity(Self.chunkSize)
+                    var open = true
+                    // Each chunk goes with the columns as they stand after its last record (an XML
+                    // reader finds new ones as it goes); a record without a later column's field
+                    // reads it as absent.
+                    reader.forEachRecord(&diagnostics) { item, columns in
+                        chunk.append(item)
+                        guard chunk.count == Self.chunkSize else { return true }
+                        open = records.put((sequence, chunk, columns))
                         sequence += 1
-                        if chunk.count < Self.chunkSize { return }
+                        chunk = []
+                        chunk.reserveCapacity(Self.chunkSize)
+                        return open
                     }
+                    if open && !chunk.isEmpty { _ = records.put((sequence, chunk, reader.columns)) }
                 }
                 let running = Countdown(workers)
                 let codeThreads = codeStages.map { stage in

@@ -36,10 +36,10 @@ public enum Inspector {
         var distinct: [Set<String>] = []
         var records = 0, rejected = 0
         var numeric: [Bool] = [], dates: [Bool] = [], nonEmpty: [Int] = []
-        while let item = reader.next(&d) {
+        reader.forEachRecord(&d) { item, columns in
             records += 1
-            guard case .record(let r) = item else { rejected += 1; continue }
-            while distinct.count < reader.columns.count { distinct.append([]); numeric.append(true); dates.append(true); nonEmpty.append(0) }
+            guard case .record(let r) = item else { rejected += 1; return true }
+            while distinct.count < columns.count { distinct.append([]); numeric.append(true); dates.append(true); nonEmpty.append(0) }
             for (i, v) in r.values.enumerated() where i < distinct.count {
                 if distinct[i].count <= 1000 { distinct[i].insert(v) }
                 if v.isEmpty { continue }
@@ -47,6 +47,7 @@ public enum Inspector {
                 if numeric[i] && Double(v.trimmingWhitespace().replacingOccurrences(of: ",", with: ".")) == nil { numeric[i] = false }
                 if dates[i] && DateParser.parse(v) == nil { dates[i] = false }
             }
+            return true
         }
         let columns = reader.columns.enumerated().map { i, c -> FileInspection.Column in
             let values = i < distinct.count ? distinct[i].subtracting([""]) : []

@@ -117,7 +117,11 @@ struct GroupLookupAndOtherTests {
         var reader = try ExportReader.open(dir + "/a.csv", diagnostics: &d)
         var coder = ResponseCoder(consultation: c, source: c.sources[0], profile: reader.profile)
         var responses: [Response] = []
-        while let item = reader.next(&d) { if case .record(let r) = item { responses.append(coder.code(r, columns: reader.columns, diagnostics: &d)) } }
+        var coding = Diagnostics()
+        reader.forEachRecord(&d) { item, columns in
+            if case .record(let r) = item { responses.append(coder.code(r, columns: columns, diagnostics: &coding)) }
+            return true
+        }
         #expect(responses.map(\.group) == ["cso", "private_sector", nil])
         #expect(coder.unmappedGroups == ["Autre": 1])
         #expect(responses[0].choices.first?.options == ["funding", "other"])

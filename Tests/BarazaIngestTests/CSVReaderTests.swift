@@ -9,15 +9,22 @@ func fixture(_ name: String) throws -> String {
 }
 
 /// Reads every record of a file: (records, rejected, diagnostics, reader).
+/// Reads a whole file as the import does (`forEachRecord`); every record handed over fits the
+/// columns handed over with it, which are a prefix of the reader's final columns.
 func readAll(_ path: String, options: ReadOptions = ReadOptions()) throws -> ([RawRecord], [RejectedRecord], Diagnostics, any RecordSource) {
     var d = Diagnostics()
     var reader = try ExportReader.open(path, options: options, diagnostics: &d)
     var records: [RawRecord] = [], rejected: [RejectedRecord] = []
-    while let item = reader.next(&d) {
+    var handed: [[ColumnHeader]] = []
+    reader.forEachRecord(&d) { item, columns in
         switch item {
-        case .record(let r): records.append(r)
+        case .record(let r): records.append(r); handed.append(columns)
         case .rejected(let r): rejected.append(r)
         }
+        return true
+    }
+    for (r, columns) in zip(records, handed) {
+        #expect(r.fields.count <= columns.count && columns == Array(reader.columns.prefix(columns.count)), "\(r.location)")
     }
     return (records, rejected, d, reader)
 }

@@ -75,11 +75,12 @@ struct DirectPackingTests {
                     var packer = start, directPacker = start
                     var chunk = PackedChunk()
                     var dA = Diagnostics(), dB = Diagnostics()
-                    while let item = reader.next(&d) {
-                        guard case .record(let raw) = item else { continue }
-                        packer.pack(viaResponse.code(raw, columns: reader.columns, diagnostics: &dA), into: &chunk)
-                        direct.code(raw, columns: reader.columns, diagnostics: &dB, into: &directPacker)
+                    reader.forEachRecord(&d) { item, columns in
+                        guard case .record(let raw) = item else { return true }
+                        packer.pack(viaResponse.code(raw, columns: columns, diagnostics: &dA), into: &chunk)
+                        direct.code(raw, columns: columns, diagnostics: &dB, into: &directPacker)
                         checked += 1
+                        return true
                     }
                     #expect(!chunk.entries.isEmpty)
                     if path.hasSuffix("extra.yml") {

@@ -15,13 +15,14 @@ func readOne(_ data: UnsafeRawBufferPointer) {
     var d = Diagnostics()
     guard var reader = try? ExportReader.open(path, diagnostics: &d) else { return }
     var n = 0
-    while let item = reader.next(&d) {
+    reader.forEachRecord(&d) { item, columns in
         n += 1
         if case .record(let r) = item {
-            precondition(r.values.count <= reader.columns.count, "a record has more values than the reader has columns")
+            precondition(r.values.count <= columns.count, "a record has more values than the reader has columns")
             precondition(r.location.line >= 1, "a record without a line")
         }
         precondition(n < 10_000_000, "runaway record count")
+        return true
     }
 }
 
