@@ -175,10 +175,10 @@ public struct ResponseCoder: Sendable {
         boundColumnCount = columns.count
     }
 
-    /// What to do for each question, fixed when the columns are bound (no per-record look-ups by name).
+    /// What to do for each question, fixed when the columns are bound (no per-record look-ups by
+    /// name). No String in it (the id is in `planIDs`), so reading one retains nothing.
     struct Plan: Sendable {
         var index: Int
-        var id: String
         var type: QuestionType
         var reverse: Bool
         var column: Int?
@@ -187,6 +187,7 @@ public struct ResponseCoder: Sendable {
         var other: Int?
     }
     private var plans: [Plan] = []
+    private var planIDs: [String] = []
     private let scaleIDs: [String]
     private var scaleCoderList: [ClosedAnswerCoder]
     /// Memo caches keyed by a field's raw bytes (see `ByteMemo`): exports repeat a handful of labels,
@@ -196,7 +197,8 @@ public struct ResponseCoder: Sendable {
     private var closedMemo: [ByteMemo<ClosedCode>]
     /// Per scale, min + max: a reversed item's value is this minus the value.
     private let scaleFlip: [Int]
-    private var choiceMemo: [ByteMemo<ChoiceAnswer?>] = []
+    /// Per choice question with a column of its own, by the column's bytes.
+    private var choiceMemo: [ByteMemo<ChoiceAnswer>] = []
     private var groupMemo = ByteMemo<(group: String?, raw: String)>(limit: 10_000)
     private var countryMemo = ByteMemo<String?>(limit: 10_000)
     private var scanners: [TextCodeScanner]
@@ -204,9 +206,10 @@ public struct ResponseCoder: Sendable {
 
     private mutating func makePlans() {
         plans = consultation.questions.enumerated().map { i, q in
-            Plan(index: i, id: q.id, type: q.type, reverse: q.reverse, column: binding.question[q.id], scale: q.scale.flatMap { scaleIDs.firstIndex(of: $0) },
+            Plan(index: i, type: q.type, reverse: q.reverse, column: binding.question[q.id], scale: q.scale.flatMap { scaleIDs.firstIndex(of: $0) },
                  codebook: q.codebook.flatMap { codebookIDs.firstIndex(of: $0) }, other: binding.other[q.id])
         }
+        planIDs = consultation.questions.map(\.id)
         choiceMemo = plans.map { _ in ByteMemo(limit: 10_000) }
     }
 
@@ -304,10 +307,10 @@ public struct ResponseCoder: Sendable {
         sink.begin(ResponseHeader(respondentID: id, replaces: (replaces?.isEmpty ?? true) ? nil : replaces, group: group, rawGroup: rawGroup,
                                   country: country, wave: wave, submittedAt: submitted, weight: weight, location: record.location),
                    raw: record.fields)
+        let plans = self.plans, ids = planIDs
         for k in plans.indices {
             let plan = plans[k]
-            let q = plan
-            switch q.type {
+            switch plan.type {
             case .likert:
                 guard let c = has(plan.column), let si = plan.scale else { continue }
                 let hit = f.withField(c) { key in closedMemo[si].value(for: key) }
@@ -318,41 +321,49 @@ public struct ResponseCoder: Sendable {
                 }
                 switch result {
                 case .value(let v):
-                    sink.closed(question: q.id, value: Double(q.reverse ? scaleFlip[si] - v : v), missing: nil) { f.string(c) }
+                    sink.closed(question: ids[k], value: Double(plan.reverse ? scaleFlip[si] - v : v), missing: nil) { f.string(c) }
                 case .missing(let kind):
-                    sink.closed(question: q.id, value: nil, missing: kind) { f.string(c) }
+                    sink.closed(question: ids[k], value: nil, missing: kind) { f.string(c) }
                 case .unknown:
-                    unknownLabels[q.id, default: [:]][f.string(c), default: 0] += 1
-                    sink.closed(question: q.id, value: nil, missing: nil) { f.string(c) }
+                    unknownLabels[ids[k], default: [:]][f.string(c), default: 0] += 1
+                    sink.closed(question: ids[k], value: nil, missing: nil) { f.string(c) }
                 }
             case .number:
                 guard let raw = cell(plan.column) else { continue }
                 let t = raw.trimmingWhitespace()
                 if t.isEmpty {
-                    sink.closed(question: q.id, value: nil, missing: .blank) { raw }
+                    sink.closed(question: ids[k], value: nil, missing: .blank) { raw }
                 } else if let v = Double(t.replacingOccurrences(of: ",", with: ".")) {
                     let isSentinel = BuiltInScales.missing[.sentinel]?.contains(t) ?? false
-                    sink.closed(question: q.id, value: isSentinel ? nil : v, missing: isSentinel ? .sentinel : nil) { raw }
+                    sink.closed(question: ids[k], value: isSentinel ? nil : v, missing: isSentinel ? .sentinel : nil) { raw }
                 } else {
-                    unknownLabels[q.id, default: [:]][raw, default: 0] += 1
-                    sink.closed(question: q.id, value: nil, missing: nil) { raw }
+                    unknownLabels[ids[k], default: [:]][raw, default: 0] += 1
+                    sink.closed(question: ids[k], value: nil, missing: nil) { raw }
                 }
             case .multiple, .single:
+                let other = has(plan.other).flatMap { o in
+                    let t = Self.trimmed(f, o)
+                    return t.isEmpty ? nil : (t, o)
+                }
+                if let c = has(plan.column), other == nil {
+                    // The memoised answer handed over where it lies (a copy retained its three buffers).
+                    if let e = f.withField(c, { key in choiceMemo[k].find(key) }) {
+                        choiceMemo[k].withValue(at: e) { sink.choice($0) }
+                        continue
+                    }
+                }
                 var choice: ChoiceAnswer?
                 if let c = has(plan.column) {
-                    let hit = f.withField(c) { key in choiceMemo[k].value(for: key) }
-                    if let hit { choice = hit } else {
-                        choice = codeChoice(consultation.questions[plan.index], cell: cell)
-                        f.withField(c) { key in _ = choiceMemo[k].insert(key, choice) }
+                    if let e = f.withField(c, { key in choiceMemo[k].find(key) }) { choice = choiceMemo[k][e] } else {
+                        let coded = codeChoice(consultation.questions[plan.index], cell: cell)
+                        if let coded { f.withField(c) { key in _ = choiceMemo[k].insert(key, coded) } }
+                        choice = coded
                     }
                 } else {
                     choice = codeChoice(consultation.questions[plan.index], cell: cell)
                 }
                 if var choice {
-                    if let o = has(plan.other) {
-                        let other = Self.trimmed(f, o)
-                        if !other.isEmpty { choice.other = other; choice.otherField = o }
-                    }
+                    if let (text, o) = other { choice.other = text; choice.otherField = o }
                     sink.choice(choice)
                 }
             case .text:
@@ -361,12 +372,12 @@ public struct ResponseCoder: Sendable {
                     if Self.needsNoTrim(p) {
                         // Nothing to trim (most texts): the field's bytes, with no String made.
                         let codes = plan.codebook.map { b in scanners[b].codes(p) } ?? []
-                        sink.text(question: q.id, field: c, trimmed: nil, codes: codes)
+                        sink.text(question: ids[k], field: c, trimmed: nil, codes: codes)
                     } else {
                         var t = String(decoding: p, as: UTF8.self).trimmingWhitespace()
                         if t.isEmpty { return }
                         let codes = plan.codebook.map { b in t.withUTF8 { scanners[b].codes($0) } } ?? []
-                        sink.text(question: q.id, field: c, trimmed: t, codes: codes)
+                        sink.text(question: ids[k], field: c, trimmed: t, codes: codes)
                     }
                 }
             }

@@ -176,6 +176,11 @@ public struct ByteMemo<Value: Sendable>: Sendable {
         return e
     }
 
+    /// Calls `body` with entry `e`'s value where it lies (no copy retained for the call).
+    @inlinable public func withValue<R>(at e: Int, _ body: (borrowing Value) -> R) -> R {
+        _values.withUnsafeBufferPointer { body($0[e]) }
+    }
+
     @inlinable public subscript(_ e: Int) -> Value {
         get { _values[e] }
         set { _values[e] = newValue }

@@ -59,6 +59,9 @@ public struct PackedChunk: Sendable {
     public init() {}
 
     mutating func append(_ s: String) -> Span {
+        // The String's own bytes where it has them (a native String always does): `withUTF8` on a
+        // copy retained it.
+        if let span = s.utf8.withContiguousStorageIfAvailable({ append($0) }) { return span }
         var s = s
         return s.withUTF8 { append($0) }
     }
@@ -250,7 +253,10 @@ public struct ResponsePacker: Sendable, ResponseSink {
     /// the response's choice and open answers, the options met per choice position, and the codes.
     private var slotQuestions: [(name: String, index: Int)] = []
     private var slotOptionQuestion: [String] = []
-    private var slotOptions: [[(option: String, index: Int)]] = []
+    /// The references met per choice position: registry indices, and in a worker the chunk-local
+    /// numbers of options the registry does not have (undeclared options, met in every response
+    /// of an export that lists none; hashed per answer before), dropped when a chunk starts.
+    private var slotOptions: [[(option: String, ref: Ref)]] = []
     private var recentCodes: [(name: String, index: Int)] = []
 
     /// The reference to question `q` of the response's choice answer `k` (slot 2k) or open
@@ -276,10 +282,11 @@ public struct ResponsePacker: Sendable, ResponseSink {
             slotOptionQuestion[slot] = q
             slotOptions[slot].removeAll(keepingCapacity: true)
         }
-        for m in slotOptions[slot] where m.option == o { return Ref(value: m.index, provisional: false) }
-        let known = optionIndex[OptionKey(question: q, option: o)]
-        if let known, slotOptions[slot].count < 64 { slotOptions[slot].append((o, known)) }
-        return ref(known, .option(q, o))
+        // By index: `for m in slotOptions[slot]` copied (retained and released) the list.
+        for j in slotOptions[slot].indices where slotOptions[slot][j].option == o { return slotOptions[slot][j].ref }
+        let r = ref(optionIndex[OptionKey(question: q, option: o)], .option(q, o))
+        if slotOptions[slot].count < 64 { slotOptions[slot].append((o, r)) }
+        return r
     }
 
     private mutating func codeRef(_ c: String) -> Ref {
@@ -360,6 +367,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
             // A new chunk: its provisional numbers start again.
             localNumbers.removeAll(keepingCapacity: true)
             localNames.removeAll(keepingCapacity: true)
+            for k in slotOptions.indices { slotOptions[k].removeAll { $0.ref.provisional } }
         }
         self.header = header
         self.raw = raw
