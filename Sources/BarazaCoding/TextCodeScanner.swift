@@ -299,11 +299,15 @@ public struct TextCodeScanner: Sendable {
             }
         }
         if !sawHit { return [] }
-        var out: [String] = []
+        // Into a buffer kept from answer to answer: the caller has let go of the last answer's
+        // codes by the next call, so the buffer is unshared again and no array is allocated.
+        out.removeAll(keepingCapacity: true)
         for r in ruleCodes.indices {
             if ruleExcludeRange[r].contains(where: { anyHit[Int(rulePatterns[$0])] == gen }) { continue }
             if ruleMatchRange[r].contains(where: { freeHit[Int(rulePatterns[$0])] == gen }), !out.contains(ruleCodes[r]) { out.append(ruleCodes[r]) }
         }
         return out
     }
+
+    private var out: [String] = []
 }

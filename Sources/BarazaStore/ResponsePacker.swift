@@ -310,12 +310,20 @@ public struct ResponsePacker: Sendable, ResponseSink {
         return i
     }
 
-    /// The codes sorted, each once (without hashing them).
-    private static func sortedUnique(_ codes: [String]) -> [String] {
-        var out: [String] = []
-        for c in codes.sorted() where out.last != c { out.append(c) }
-        return out
+    /// `codes` sorted, each once (without hashing them), in a buffer kept from answer to answer
+    /// (an open answer has a handful of codes: insertion sort, no array allocated).
+    private mutating func sortedUnique(_ codes: [String]) -> [String] {
+        codeScratch.removeAll(keepingCapacity: true)
+        for c in codes {
+            var at = codeScratch.count
+            while at > 0 && c < codeScratch[at - 1] { at -= 1 }
+            if at > 0 && codeScratch[at - 1] == c { continue }
+            codeScratch.insert(c, at: at)
+        }
+        return codeScratch
     }
+
+    private var codeScratch: [String] = []
 
     /// Packs `r` into `chunk`.
     public mutating func pack(_ r: Response, into chunk: inout PackedChunk) {
@@ -424,7 +432,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
         case .copy(let text, _): PackedAnswers.characterCount(text)
         }
         PackedAnswers.append32(length, to: &coded.bytes)
-        let codes = codes.count < 2 ? codes : Self.sortedUnique(codes)
+        let codes = codes.count < 2 ? codes : sortedUnique(codes)
         coded.bytes.append(UInt8(min(254, codes.count)))
         for c in codes.prefix(254) { coded.write(codeRef(c), width: 4) }
         texts.write(r, width: 2)

@@ -437,3 +437,15 @@ extension SQLiteStore {
     }
     #expect(try FileDigest.sha256(path: path).hex == String(reference))
 }
+
+/// An open answer's codes are stored each once, whatever order and repeats they come in.
+@Test func openAnswerCodesAreStoredEachOnce() throws {
+    let store = try StoreTests.tempStore()
+    var r = StoreTests.response("r1")
+    r.texts = [TextAnswer(question: "open1", text: "funding and training", codes: ["training", "funding", "training", "data", "funding", "data"]),
+               TextAnswer(question: "open2", text: "data", codes: ["data"]),
+               TextAnswer(question: "open3", text: "nothing", codes: [])]
+    try StoreTests.importBatch(store, "codes", [r])
+    let stored = try store.textAnswers().map { [$0.question] + $0.codes }
+    #expect(stored == [["open1", "data", "funding", "training"], ["open2", "data"], ["open3"]])
+}
