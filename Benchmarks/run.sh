@@ -47,6 +47,7 @@ timed() {  # $1 engine label, $2 file measured (for MB/s), $3 output json (or -)
   local walls=() cpus=() rss=()
   for _ in $(seq "$repeat"); do
     [ -n "${BEFORE:-}" ] && eval "$BEFORE"
+    sync  # an earlier run's dirty pages written back now, not during this run's timing
     /usr/bin/time -o work/time.txt -f "%e %U %S %M" "$@" >/dev/null 2>work/last.err || { echo "$label failed:" >&2; tail -5 work/last.err >&2; exit 1; }
     local t; t=$(tail -1 work/time.txt)
     walls+=("$(echo "$t" | awk '{print $1}')"); cpus+=("$(echo "$t" | awk '{print $2 + $3}')"); rss+=("$(echo "$t" | awk '{print $4}')")
