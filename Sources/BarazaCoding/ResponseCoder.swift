@@ -345,16 +345,16 @@ public struct ResponseCoder: Sendable {
                     let t = Self.trimmed(f, o)
                     return t.isEmpty ? nil : (t, o)
                 }
-                if let c = has(plan.column), other == nil {
-                    // The memoised answer handed over where it lies (a copy retained its three buffers).
-                    if let e = f.withField(c, { key in choiceMemo[k].find(key) }) {
-                        choiceMemo[k].withValue(at: e) { sink.choice($0) }
-                        continue
-                    }
-                }
                 var choice: ChoiceAnswer?
                 if let c = has(plan.column) {
-                    if let e = f.withField(c, { key in choiceMemo[k].find(key) }) { choice = choiceMemo[k][e] } else {
+                    if let e = f.withField(c, { key in choiceMemo[k].find(key) }) {
+                        guard other != nil else {
+                            // The memoised answer handed over where it lies (a copy retained its three buffers).
+                            choiceMemo[k].withValue(at: e) { sink.choice($0) }
+                            continue
+                        }
+                        choice = choiceMemo[k][e]
+                    } else {
                         let coded = codeChoice(consultation.questions[plan.index], cell: cell)
                         if let coded { f.withField(c) { key in _ = choiceMemo[k].insert(key, coded) } }
                         choice = coded

@@ -27,7 +27,6 @@ public enum FileDigest {
         private let pipe = Pipe()
         private var current: UnsafeMutableRawBufferPointer?
         private var filled = 0
-        private var started = false
         /// Bytes hashed so far, from the start of the file.
         public private(set) var count: Int64 = 0
 
@@ -45,7 +44,7 @@ public enum FileDigest {
             count += Int64(bytes.count)
             var at = 0
             while at < bytes.count {
-                if current == nil { current = pipe.freeBuffer(start: !started); started = true }
+                if current == nil { current = pipe.freeBuffer() }
                 guard let buffer = current, let to = buffer.baseAddress, let from = bytes.baseAddress else { return }
                 let n = min(buffer.count - filled, bytes.count - at)
                 (to + filled).copyMemory(from: from + at, byteCount: n)
@@ -88,14 +87,17 @@ public enum FileDigest {
             private var free: [UnsafeMutableRawBufferPointer] = []
             private var allocated = 0
             private var closed = false
+            private var started = false
             private var running = false
             private var hasher = SHA256()
 
             /// A buffer to fill: a free one, a new one (up to four), or the next the thread frees.
-            func freeBuffer(start: Bool) -> UnsafeMutableRawBufferPointer {
+            /// The first call starts the hashing thread.
+            func freeBuffer() -> UnsafeMutableRawBufferPointer {
                 condition.lock()
                 defer { condition.unlock() }
-                if start && !running {
+                if !started {
+                    started = true
                     running = true
                     let thread = Thread { [self] in work() }
                     thread.stackSize = 1 << 20
@@ -139,13 +141,8 @@ public enum FileDigest {
                 defer { condition.unlock() }
                 closed = true
                 condition.broadcast()
-                if running {
-                    while running { condition.wait() }
-                } else {
-                    // No thread was started: hash what was handed over here.
-                    for b in full { hasher.update(bufferPointer: UnsafeRawBufferPointer(b)); b.deallocate() }
-                    full.removeAll()
-                }
+                // Buffers are handed over only after `freeBuffer` started the thread.
+                while running { condition.wait() }
                 for b in free { b.deallocate() }
                 free.removeAll()
                 allocated = 0
