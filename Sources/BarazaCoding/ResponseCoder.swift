@@ -347,13 +347,13 @@ public struct ResponseCoder: Sendable {
                 }
                 var choice: ChoiceAnswer?
                 if let c = has(plan.column) {
-                    if let e = f.withField(c, { key in choiceMemo[k].find(key) }) {
+                    if let e = f.withField(c, { key in choiceMemo[k].index(of: key) }) {
                         guard other != nil else {
                             // The memoised answer handed over where it lies (a copy retained its three buffers).
                             choiceMemo[k].withValue(at: e) { sink.choice($0) }
                             continue
                         }
-                        choice = choiceMemo[k][e]
+                        choice = choiceMemo[k].withValue(at: e) { copy $0 }
                     } else {
                         let coded = codeChoice(consultation.questions[plan.index], cell: cell)
                         if let coded { f.withField(c) { key in _ = choiceMemo[k].insert(key, coded) } }

@@ -42,8 +42,7 @@ public struct TextCodeScanner: Sendable {
     /// each): 1 where a word with these first two characters, or this one character alone, could
     /// match a pattern word or be a negator (`Self.slot`); a run outside it is token 0 without a
     /// look-up. Most words of open text are such runs; the look-up was most of the scanner's time.
-    private var firstTwo: [UInt8]
-    private var single: [UInt8]
+    private let relevanceTable: RelevanceTable
 
     private var kept: [Kept] = []
     private var anyHit: [UInt32]
@@ -80,8 +79,8 @@ public struct TextCodeScanner: Sendable {
         ruleExcludeRange = excludeRange
         anyHit = Array(repeating: 0, count: pats.count)
         freeHit = Array(repeating: 0, count: pats.count)
-        firstTwo = Array(repeating: 0, count: 36 * 36)
-        single = Array(repeating: 0, count: 36)
+        var firstTwo = [UInt8](repeating: 0, count: 36 * 36)
+        var single = [UInt8](repeating: 0, count: 36)
         var words = pats.flatMap(\.words)
         words += coder.negatorTokens.map { PatternWord(text: $0, prefix: false) }
         for w in words {
@@ -99,6 +98,22 @@ public struct TextCodeScanner: Sendable {
                 firstTwo[a * 36 + c] = 1
             }
         }
+        relevanceTable = RelevanceTable(firstTwo: firstTwo, single: single)
+    }
+
+    /// `firstTwo` and `single` in one allocation made once and never changed, shared by a
+    /// scanner's copies: read as arrays, each answer's scan retained and released both (perf: a
+    /// tenth of the scanner's own samples).
+    private final class RelevanceTable: @unchecked Sendable {
+        let firstTwo: UnsafeMutablePointer<UInt8>
+        let single: UnsafeMutablePointer<UInt8>
+        init(firstTwo: [UInt8], single: [UInt8]) {
+            self.firstTwo = .allocate(capacity: firstTwo.count + single.count)
+            self.firstTwo.initialize(from: firstTwo, count: firstTwo.count)
+            self.single = self.firstTwo + firstTwo.count
+            self.single.initialize(from: single, count: single.count)
+        }
+        deinit { firstTwo.deallocate() }
     }
 
     /// 0...35 for an ASCII digit or letter (either case), nil for any other byte.
@@ -194,7 +209,7 @@ public struct TextCodeScanner: Sendable {
     /// `firstTwo`/`single`'s mark for an ASCII word of letters and digits.
     private func relevance(_ w: UnsafeBufferPointer<UInt8>) -> UInt8 {
         let a = Self.slot(w[0]) ?? 0
-        return w.count == 1 ? single[a] : firstTwo[a * 36 + (Self.slot(w[1]) ?? 0)]
+        return w.count == 1 ? relevanceTable.single[a] : relevanceTable.firstTwo[a * 36 + (Self.slot(w[1]) ?? 0)]
     }
 
     /// Scans one window (whole words) with `baraza_scan_words` and looks up the words it returns.
@@ -204,13 +219,10 @@ public struct TextCodeScanner: Sendable {
         if masks.count < 3 * ((n + 63) / 64) { masks = Array(repeating: 0, count: 3 * ((Self.window + 63) / 64)) }
         if words.count < n / 2 + 1 { words = Array(repeating: baraza_word(), count: Self.window / 2 + 1) }
         var tail = baraza_word()
-        let found = firstTwo.withUnsafeBufferPointer { firstTwo in
-            single.withUnsafeBufferPointer { single in
-                masks.withUnsafeMutableBufferPointer { masks in
-                    words.withUnsafeMutableBufferPointer { words in
-                        baraza_scan_words(t, n, firstTwo.baseAddress, single.baseAddress, masks.baseAddress, words.baseAddress, &tail)
-                    }
-                }
+        let firstTwo = relevanceTable.firstTwo, single = relevanceTable.single
+        let found = masks.withUnsafeMutableBufferPointer { masks in
+            words.withUnsafeMutableBufferPointer { words in
+                baraza_scan_words(t, n, firstTwo, single, masks.baseAddress, words.baseAddress, &tail)
             }
         }
         for w in 0..<found {
