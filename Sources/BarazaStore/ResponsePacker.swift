@@ -229,8 +229,11 @@ public struct ResponsePacker: Sendable, ResponseSink {
 
     /// The reference to a name: `known`, its index when the registry has one; else a new index, or
     /// in a worker a chunk-local number.
-    private mutating func ref(_ known: Int?, _ key: NameKey) -> Ref {
+    /// `key` is made only when `known` is nil: made for every look-up, each answer's name was
+    /// retained into it and released again.
+    private mutating func ref(_ known: Int?, _ makeKey: @autoclosure () -> NameKey) -> Ref {
         if let known { return Ref(value: known, provisional: false) }
+        let key = makeKey()
         if !provisional {
             switch key {
             case .question(let q): return Ref(value: question(q), provisional: false)
