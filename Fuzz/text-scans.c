@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 int64_t s_utf8(const uint8_t*,size_t); size_t s_len(const uint8_t*,const intptr_t*,size_t); size_t s_arr(const uint8_t*,const intptr_t*,size_t,uint8_t*);
-size_t s_words(const uint8_t*,size_t,const uint8_t*,const uint8_t*,uint64_t*,baraza_word*,baraza_word*);
+size_t s_words(const uint8_t*,size_t,const uint8_t*,const uint8_t*,const uint8_t*,uint64_t*,baraza_word*,baraza_word*);
 int main(int argc, char **argv){
   long iterations = argc > 1 ? atol(argv[1]) : 100000;
-  srand(7); uint8_t ft[36*36], sg[36]; for(int i=0;i<36*36;i++) ft[i]=rand()%3==0; for(int i=0;i<36;i++) sg[i]=rand()%2;
+  srand(7); static uint8_t f3[36*36*36]; uint8_t ft[36*36], sg[36]; for(int i=0;i<36*36*36;i++) f3[i]=rand()%3==0; for(int i=0;i<36*36;i++) ft[i]=rand()%3==0; for(int i=0;i<36;i++) sg[i]=rand()%2;
   const char *alpha=" ,.;aZ9é\"\\\n\r\t\x01\x7f\xcc(?";
   for(long it=0; it<iterations; it++){
     size_t n=rand()% (it%100==0 ? 5000 : 200);
@@ -23,7 +23,7 @@ int main(int argc, char **argv){
     size_t a1=baraza_json_array(buf,ends,nf,o1), a2=s_arr(buf,ends,nf,o2); if(a1!=a2||a1!=l1||memcmp(o1,o2,a1)){printf("arr diff\n");return 1;}
     size_t nm=3*((n+63)/64); uint64_t *m=malloc(8*(nm?nm:1)); baraza_word *w1=malloc(sizeof(baraza_word)*(n/2+1)), *w2=malloc(sizeof(baraza_word)*(n/2+1));
     baraza_word t1, t2;
-    size_t k1=baraza_scan_words(buf,n,ft,sg,m,w1,&t1), k2=s_words(buf,n,ft,sg,m,w2,&t2); if(k1!=k2||memcmp(w1,w2,k1*sizeof(baraza_word))||memcmp(&t1,&t2,sizeof t1)){printf("words diff\n");return 1;}
+    size_t k1=baraza_scan_words(buf,n,f3,ft,sg,m,w1,&t1), k2=s_words(buf,n,f3,ft,sg,m,w2,&t2); if(k1!=k2||memcmp(w1,w2,k1*sizeof(baraza_word))||memcmp(&t1,&t2,sizeof t1)){printf("words diff\n");return 1;}
     free(buf); free(ends); free(o1); free(o2); free(m); free(w1); free(w2);
   }
   printf("ok\n"); return 0;

@@ -205,7 +205,7 @@ static inline int32_t count_range(const uint64_t *m, size_t a, size_t b) {
 
 static inline int slot(uint8_t b) { return b <= '9' ? b - '0' : (b | 0x20) - 'a' + 10; }
 
-size_t baraza_scan_words(const uint8_t *t, size_t n, const uint8_t *first_two, const uint8_t *single,
+size_t baraza_scan_words(const uint8_t *t, size_t n, const uint8_t *first_three, const uint8_t *first_two, const uint8_t *single,
                          uint64_t *masks, baraza_word *out, baraza_word *tail) {
     tail->start = (int32_t)n; tail->count = 0; tail->skipped = 0; tail->clauses = 0;
     if (n == 0) return 0;
@@ -244,7 +244,10 @@ size_t baraza_scan_words(const uint8_t *t, size_t n, const uint8_t *first_two, c
         i = e;
         if (count_range(high, s, e) == 0) {
             int a = slot(t[s]);
-            uint8_t relevant = e - s == 1 ? single[a] : first_two[a * 36 + slot(t[s + 1])];
+            size_t length = e - s;
+            uint8_t relevant = length == 1 ? single[a]
+                : length == 2 ? first_two[a * 36 + slot(t[s + 1])]
+                : first_three[(a * 36 + slot(t[s + 1])) * 36 + slot(t[s + 2])];
             if (!relevant) {
                 skipped++;
                 continue;

@@ -166,6 +166,32 @@ struct TextCodeScannerTests {
         }
     }
 
+    /// The scanner skips ASCII words by their first one, two or three characters. Without a "*"
+    /// rule (which makes every word relevant), patterns and negators of one to four characters,
+    /// exact and prefix, against words that share their first one, two or three characters, of
+    /// every length: any word the tables wrongly skip loses a code or a negation.
+    @Test func wordsSkippedByTheirFirstCharactersAreNeverOnesAPatternMatches() {
+        let rules = [CodeRule(code: "d", theme: nil, match: ["d*"]),
+                     CodeRule(code: "co", theme: nil, match: ["co*"], exclude: ["cob"]),
+                     CodeRule(code: "acc", theme: nil, match: ["acc*", "q"]),
+                     CodeRule(code: "budg", theme: nil, match: ["budg*", "x y"]),
+                     CodeRule(code: "exact", theme: nil, match: ["of", "des", "z", "fund", "fundz", "9a"])]
+        let coder = OpenTextCoder(codebook: "b", rules: rules, negators: ["n", "no", "not", "nein"])
+        var scanner = TextCodeScanner(coder)
+        let vocabulary = ["d", "da", "dat", "data", "D4", "c", "co", "cob", "coo", "cod", "cobalt", "a", "ac", "acc", "acb", "accra",
+                          "b", "bu", "bud", "budg", "budget", "budge", "bug", "q", "qq", "x", "y", "xy", "o", "of", "off", "de", "des",
+                          "desk", "z", "zz", "f", "fu", "fun", "fund", "funds", "fundz", "9", "9a", "9ab", "n", "no", "not", "note",
+                          "nei", "nein", "neinx", "e", "ee", "eee", "the", "and"]
+        var rng = SplitMix64(seed: 31)
+        for _ in 0..<20_000 {
+            var text = ""
+            for _ in 0..<Int.random(in: 1...10, using: &rng) {
+                text += (vocabulary.randomElement(using: &rng) ?? "") + ([" ", " ", ", ", ". "].randomElement(using: &rng) ?? " ")
+            }
+            #expect(text.withUTF8 { scanner.codes($0) } == Self.reference(coder, text), "text: \(text.debugDescription)")
+        }
+    }
+
     /// With a run cache of one entry the scanner must still give the same codes (the overflow path).
     @Test func fullRunCacheStillGivesTheSameCodes() {
         let coder = OpenTextCoder(codebook: "b", rules: Self.rules)

@@ -34,12 +34,13 @@ typedef struct {
 
 /// Cuts text into words (maximal runs of ASCII letters and digits and of bytes 0x80 and up) and
 /// returns the words to look up in `out` (room for count / 2 + 1): every word with a byte from
-/// 0x80 on, and each ASCII word whose first two characters (or one, for a one-character word) are
-/// marked in `first_two` (36 × 36, by `slot`) or `single` (36): slot is 0–9 for digits, 10–35 for
-/// letters of either case. `masks` is scratch room for 3 × (count + 63) / 64 words. `tail` gets
-/// the words skipped and the clause marks passed after the last word returned.
+/// 0x80 on, and each ASCII word that is marked by its characters: a word of three or more by its
+/// first three in `first_three` (36 × 36 × 36), a two-character word in `first_two` (36 × 36), a
+/// one-character word in `single` (36), each indexed by `slot` (0–9 for digits, 10–35 for letters
+/// of either case). `masks` is scratch room for 3 × (count + 63) / 64 words. `tail` gets the words
+/// skipped and the clause marks passed after the last word returned.
 /// Returns the number of words written.
-size_t baraza_scan_words(const uint8_t *text, size_t count, const uint8_t *first_two, const uint8_t *single,
-                         uint64_t *masks, baraza_word *out, baraza_word *tail);
+size_t baraza_scan_words(const uint8_t *text, size_t count, const uint8_t *first_three, const uint8_t *first_two,
+                         const uint8_t *single, uint64_t *masks, baraza_word *out, baraza_word *tail);
 
 #endif
