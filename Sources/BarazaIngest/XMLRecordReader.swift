@@ -253,6 +253,8 @@ struct SAXState {
     private var state: [NodeState] = []
     private var edges = EdgeTable()
     private var namedEdges: [NamedEdge: Int32] = [:]
+    /// Record attributes' columns by their names' pointers (see `attributeColumn`).
+    private var attributeColumns: [(name: UInt, column: Int)] = []
     /// The record being read: its text bytes, and per column the span of its value and the
     /// record number that set it (a column not set in this record is blank).
     var scratch: [UInt8] = []
@@ -445,6 +447,7 @@ struct SAXState {
     private mutating func resetPaths() {
         nodes = [PathNode(name: "", part: "", path: "", groupPath: [])]
         state = [NodeState()]
+        attributeColumns.removeAll()
         edges.removeAll()
         namedEdges.removeAll(keepingCapacity: true)
     }
@@ -571,8 +574,16 @@ struct SAXState {
             recordLocation = location
             for i in 0..<attributeCount {
                 guard let a = attributes?[5 * i], let v = attributes?[5 * i + 3], let e = attributes?[5 * i + 4] else { continue }
-                let name = "@" + String(cString: a)
-                setValue(column(name, group: [], leaf: name), attributeValue(v, count: e - v))
+                let idx = attributeColumn(a)
+                let value = UnsafeBufferPointer(start: v, count: e - v)
+                if value.contains(UInt8(ascii: "&")) {
+                    setValue(idx, attributeValue(v, count: e - v))
+                } else {
+                    // As text is: the bytes libxml2 hands over, with no String made.
+                    let start = scratch.count
+                    scratch.append(contentsOf: value)
+                    setSpan(idx, start, scratch.count)
+                }
             }
             stack.append((0, 0, false))
             return
@@ -609,6 +620,20 @@ struct SAXState {
     /// An attribute's value as SAX2 hands it over, with the references libxml2 leaves in it when
     /// entities are not substituted (`&#38;` for `&amp;`, `&name;`) decoded as its tree builder
     /// decodes them.
+    /// The column of a record attribute (`@name`): found by the name's pointer when the parser's
+    /// dictionary holds it, as element names are (a String and a dictionary look-up per attribute
+    /// and record were a tenth of the reading thread's own work on ODK exports).
+    private mutating func attributeColumn(_ a: UnsafePointer<xmlChar>) -> Int {
+        let key = UInt(bitPattern: a)
+        for known in attributeColumns where known.name == key { return known.column }
+        let name = "@" + String(cString: a)
+        let idx = column(name, group: [], leaf: name)
+        if attributeColumns.count < 64, let dict = context?.assumingMemoryBound(to: xmlParserCtxt.self).pointee.dict, xmlDictOwns(dict, a) == 1 {
+            attributeColumns.append((key, idx))
+        }
+        return idx
+    }
+
     private func attributeValue(_ v: UnsafePointer<xmlChar>, count: Int) -> String {
         let bytes = UnsafeBufferPointer(start: v, count: count)
         guard bytes.contains(UInt8(ascii: "&")), let decoded = xmlStringLenDecodeEntities(

@@ -56,4 +56,37 @@ struct XMLNamePointerTests {
         #expect(columns == ["a", "b"])
         #expect(records == [["1", "2"], ["1", "2"]])
     }
+
+    /// Record attributes (`<r a="1">`, then `<r b="2">`) whose names come from one buffer rewritten
+    /// in between: two columns, each record's value in its own.
+    @Test func attributeNamesOutsideTheDictionaryAreMatchedByName() throws {
+        let ctx = try #require(xmlNewParserCtxt())
+        defer { xmlFreeParserCtxt(ctx) }
+        var s = SAXState(recordElement: "r")
+        s.begin(file: "t.xml", context: UnsafeMutableRawPointer(ctx))
+        let record = try #require(xmlDictLookup(try #require(ctx.pointee.dict), "r", -1))
+        let name = UnsafeMutablePointer<xmlChar>.allocate(capacity: 2)
+        let value = UnsafeMutablePointer<xmlChar>.allocate(capacity: 1)
+        let attributes = UnsafeMutablePointer<UnsafePointer<xmlChar>?>.allocate(capacity: 5)
+        defer { name.deallocate(); value.deallocate(); attributes.deallocate() }
+        for (n, v) in [("a", "1"), ("b", "2")] {
+            name[0] = try #require(n.utf8.first)
+            name[1] = 0
+            value[0] = try #require(v.utf8.first)
+            attributes[0] = UnsafePointer(name)
+            attributes[1] = nil
+            attributes[2] = nil
+            attributes[3] = UnsafePointer(value)
+            attributes[4] = UnsafePointer(value + 1)
+            s.start(record, attributeCount: 1, attributes: attributes)
+            s.end()
+        }
+        var records: [[String]] = []
+        while let r = s.popRecord() {
+            guard case .record(let raw) = r else { Issue.record("rejected: \(r)"); continue }
+            records.append(raw.fields.strings)
+        }
+        #expect(s.columns.map(\.name) == ["@a", "@b"])
+        #expect(records == [["1"], ["", "2"]])
+    }
 }
