@@ -21,8 +21,9 @@ public protocol RecordSource {
     var columns: [ColumnHeader] { get }
     /// Hands every record to `body`, with the columns as they stand when it is handed over, until
     /// `body` returns false. A reader is read once. The reader drives the loop so that the XML
-    /// reader can use libxml2's pull parser (see `XMLRecordReader`).
-    mutating func forEachRecord(_ diagnostics: inout Diagnostics, _ body: (SourceRecord, [ColumnHeader]) -> Bool)
+    /// reader can use libxml2's pull parser (see `XMLRecordReader`). A record is handed over, not
+    /// lent: the body keeps it without a copy (three buffers retained and released per record).
+    mutating func forEachRecord(_ diagnostics: inout Diagnostics, _ body: (consuming SourceRecord, [ColumnHeader]) -> Bool)
 }
 
 /// A reader that hands out one record at a time (CSV, Triple-S).
@@ -31,7 +32,7 @@ public protocol PullingRecordSource: RecordSource {
 }
 
 extension PullingRecordSource {
-    public mutating func forEachRecord(_ diagnostics: inout Diagnostics, _ body: (SourceRecord, [ColumnHeader]) -> Bool) {
+    public mutating func forEachRecord(_ diagnostics: inout Diagnostics, _ body: (consuming SourceRecord, [ColumnHeader]) -> Bool) {
         while let record = next(&diagnostics) {
             if !body(record, columns) { return }
         }

@@ -61,7 +61,7 @@ public struct XMLRecordReader: RecordSource {
 
     /// Parses each file with the pull parser, handing the records to `body` as they complete (see
     /// the type's note); a reader is read once.
-    public mutating func forEachRecord(_ diagnostics: inout Diagnostics, _ body: (SourceRecord, [ColumnHeader]) -> Bool) {
+    public mutating func forEachRecord(_ diagnostics: inout Diagnostics, _ body: (consuming SourceRecord, [ColumnHeader]) -> Bool) {
         let parse = self.parse
         func deliver() -> Bool {
             parse.state.pointee.drainDiagnostics(into: &diagnostics)
@@ -262,7 +262,8 @@ struct SAXState {
     private var stamps: [Int] = []
     private var recordNumber = 0
     private var fieldCount = 0
-    private var pending: [SourceRecord] = []
+    /// Records completed and not yet handed over (each taken out when it is: no copy).
+    private var pending: [SourceRecord?] = []
     private var pendingHead = 0
     private var diagnostics: [(Diagnostic, key: String)] = []
     private var fileErrors = 0
@@ -296,7 +297,7 @@ struct SAXState {
 
     mutating func popRecord() -> SourceRecord? {
         guard pendingHead < pending.count else { return nil }
-        let r = pending[pendingHead]
+        let r = pending[pendingHead].take()
         pendingHead += 1
         if pendingHead == pending.count {
             pending.removeAll(keepingCapacity: true)
