@@ -16,7 +16,7 @@ struct XMLNamePointerTests {
         defer { xmlFreeParserCtxt(ctx) }
         var s = SAXState(recordElement: "r")
         s.begin(file: "t.xml", context: UnsafeMutableRawPointer(ctx))
-        let dict = try #require(ctx.pointee.dict)
+        let dict = try #require(ctx.pointee.dict as xmlDictPtr?)
         let record = try #require(xmlDictLookup(dict, "r", -1))
         let buffer = UnsafeMutablePointer<xmlChar>.allocate(capacity: 2)
         defer { buffer.deallocate() }
@@ -64,7 +64,7 @@ struct XMLNamePointerTests {
         defer { xmlFreeParserCtxt(ctx) }
         var s = SAXState(recordElement: "r")
         s.begin(file: "t.xml", context: UnsafeMutableRawPointer(ctx))
-        let record = try #require(xmlDictLookup(try #require(ctx.pointee.dict), "r", -1))
+        let record = try #require(xmlDictLookup(try #require(ctx.pointee.dict as xmlDictPtr?), "r", -1))
         let name = UnsafeMutablePointer<xmlChar>.allocate(capacity: 2)
         let value = UnsafeMutablePointer<xmlChar>.allocate(capacity: 1)
         let attributes = UnsafeMutablePointer<UnsafePointer<xmlChar>?>.allocate(capacity: 5)
