@@ -192,6 +192,21 @@ struct TextCodeScannerTests {
         }
     }
 
+    /// A run whose ASCII start no pattern begins with but which holds a byte from 0x80 on ("xyz—
+    /// funding" folds to two tokens) must be looked up wherever that byte falls: here at every
+    /// offset from a 64-byte block's edge, also in the block after the run's start.
+    @Test func runsWithABytePastASCIIAreLookedUpAcrossBlockEdges() {
+        let coder = OpenTextCoder(codebook: "b", rules: [CodeRule(code: "funding", theme: nil, match: ["funding"])])
+        var scanner = TextCodeScanner(coder)
+        for pad in 0..<130 {
+            for run in ["xyz—funding", String(repeating: "q", count: 40) + "·funding", String(repeating: "q", count: 100) + "·" + String(repeating: "q", count: 80) + "—funding"] {
+                let text = String(repeating: "q", count: pad) + " " + run
+                #expect(Self.reference(coder, text) == ["funding"], "\(pad) \(run)")
+                #expect(text.utf8.withContiguousStorageIfAvailable { scanner.codes($0) } == ["funding"], "\(pad) \(run)")
+            }
+        }
+    }
+
     /// With a run cache of one entry the scanner must still give the same codes (the overflow path).
     @Test func fullRunCacheStillGivesTheSameCodes() {
         let coder = OpenTextCoder(codebook: "b", rules: Self.rules)
