@@ -12,6 +12,12 @@ public struct FieldRow: Sendable, Hashable {
 
     public init() {}
 
+    /// An empty row with room for `bytes` bytes in `fields` fields.
+    public init(byteCapacity: Int, fieldCapacity: Int) {
+        bytes.reserveCapacity(byteCapacity)
+        ends.reserveCapacity(fieldCapacity)
+    }
+
     public init(_ strings: [String]) {
         bytes.reserveCapacity(strings.reduce(0) { $0 + $1.utf8.count })
         ends.reserveCapacity(strings.count)
