@@ -26,7 +26,7 @@ let package = Package(
         // SSE2 byte scans of the import's hot loops (open-text words, JSON escapes, character counts).
         .target(name: "CBarazaText"),
         .target(name: "CSQLiteSetup", dependencies: [.product(name: "GRDBSQLite", package: "GRDB.swift")]),
-        .target(name: "BarazaIngest", dependencies: ["BarazaModel", "CLibXML2"], swiftSettings: strict),
+        .target(name: "BarazaIngest", dependencies: ["BarazaModel", "CLibXML2", "CBarazaText"], swiftSettings: strict),
         .target(name: "BarazaCoding", dependencies: ["BarazaModel", "BarazaIngest", "CBarazaText", "Yams"], swiftSettings: strict),
         .target(
             name: "BarazaStore",

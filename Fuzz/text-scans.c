@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 int64_t s_utf8(const uint8_t*,size_t); size_t s_len(const uint8_t*,const intptr_t*,size_t); size_t s_arr(const uint8_t*,const intptr_t*,size_t,uint8_t*);
+size_t s_csv(const uint8_t*,size_t,uint8_t,int,uint32_t*);
 size_t s_words(const uint8_t*,size_t,const uint8_t*,const uint8_t*,const uint8_t*,uint64_t*,baraza_word*,baraza_word*);
 int main(int argc, char **argv){
   long iterations = argc > 1 ? atol(argv[1]) : 100000;
@@ -24,6 +25,7 @@ int main(int argc, char **argv){
     size_t nm=3*((n+63)/64); uint64_t *m=malloc(8*(nm?nm:1)); baraza_word *w1=malloc(sizeof(baraza_word)*(n/2+1)), *w2=malloc(sizeof(baraza_word)*(n/2+1));
     baraza_word t1, t2;
     size_t k1=baraza_scan_words(buf,n,f3,ft,sg,m,w1,&t1), k2=s_words(buf,n,f3,ft,sg,m,w2,&t2); if(k1!=k2||memcmp(w1,w2,k1*sizeof(baraza_word))||memcmp(&t1,&t2,sizeof t1)){printf("words diff\n");return 1;}
+    for(int q=0;q<2;q++){ uint32_t f1=0,f2=0; uint8_t d=(uint8_t)",;\t"[it%3]; size_t r1=baraza_csv_run(buf,n,d,q,&f1), r2=s_csv(buf,n,d,q,&f2); if(r1!=r2||f1!=f2){printf("csv diff\n");return 1;} }
     free(buf); free(ends); free(o1); free(o2); free(m); free(w1); free(w2);
   }
   printf("ok\n"); return 0;

@@ -290,3 +290,36 @@ size_t baraza_scan_words(const uint8_t *t, size_t n, const uint8_t *first_three,
     }
     return found;
 }
+
+/* MARK: CSV runs */
+
+size_t baraza_csv_run(const uint8_t *p, size_t n, uint8_t delimiter, int quoted, uint32_t *flags) {
+    size_t i = 0;
+    uint32_t f = 0;
+    // In a quoted field the delimiter is text: the quote stands in for it.
+    uint8_t d = quoted ? '"' : delimiter;
+#if defined(__SSE2__)
+    const __m128i zero = _mm_setzero_si128();
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+        uint32_t stop = mask(_mm_or_si128(_mm_or_si128(eq(v, d), eq(v, '"')), _mm_or_si128(eq(v, '\n'), eq(v, '\r'))));
+        uint32_t high = mask(v), nul = mask(_mm_cmpeq_epi8(v, zero));
+        if (stop) {
+            uint32_t before = (stop & (0u - stop)) - 1;  // the bytes before the first stop
+            if (high & before) f |= 1;
+            if (nul & before) f |= 2;
+            *flags |= f;
+            return i + (size_t)__builtin_ctz(stop);
+        }
+        if (high) f |= 1;
+        if (nul) f |= 2;
+    }
+#endif
+    for (; i < n; i++) {
+        uint8_t c = p[i];
+        if (c == d || c == '"' || c == '\n' || c == '\r') break;
+        if (c >= 0x80) f |= 1; else if (c == 0) f |= 2;
+    }
+    *flags |= f;
+    return i;
+}

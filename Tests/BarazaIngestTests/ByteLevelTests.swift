@@ -1,4 +1,5 @@
 import BarazaModel
+import CBarazaText
 import Foundation
 import Testing
 @testable import BarazaIngest
@@ -26,6 +27,45 @@ struct ByteLevelTests {
     }
 
     /// Records must not depend on where the file's chunks happen to end.
+    /// The CSV tokenizer's run scan (sixteen bytes at a time, then a byte loop) against a plain
+    /// loop: each byte that ends a run or is noted in one, at every offset of runs up to 70 bytes
+    /// (in a vector block, at its edges, in the tail), quoted and not, for three delimiters.
+    @Test func csvRunsAgreeWithAPlainLoopAtEveryOffset() {
+        func plain(_ b: [UInt8], _ delimiter: UInt8, _ quoted: Bool) -> (Int, UInt32) {
+            var flags: UInt32 = 0
+            for (i, c) in b.enumerated() {
+                if (!quoted && c == delimiter) || c == 0x22 || c == 0x0A || c == 0x0D { return (i, flags) }
+                if c >= 0x80 { flags |= 1 } else if c == 0 { flags |= 2 }
+            }
+            return (b.count, flags)
+        }
+        let specials: [UInt8] = [0x2C, 0x3B, 0x09, 0x22, 0x0A, 0x0D, 0x00, 0x80, 0xC3, 0xFF]
+        var checked = 0
+        for delimiter: UInt8 in [0x2C, 0x3B, 0x09] {
+            for quoted in [false, true] {
+                for length in 0...70 {
+                    for offset in 0..<max(1, length) {
+                        for special in specials {
+                            for second in [UInt8(0x61), 0x80, 0x00, 0x2C] {
+                                var b = [UInt8](repeating: 0x61, count: length)
+                                if length > 0 { b[offset] = special }
+                                if length > 1 { b[(offset + 17) % length] = second }
+                                var flags: UInt32 = 0
+                                let n = b.withUnsafeBufferPointer { p in
+                                    p.baseAddress.map { baraza_csv_run($0, p.count, delimiter, quoted ? 1 : 0, &flags) } ?? 0
+                                }
+                                let (en, ef) = plain(b, delimiter, quoted)
+                                if n != en || flags != ef { Issue.record("\(b) \(delimiter) \(quoted): \(n) \(flags), expected \(en) \(ef)") }
+                                checked += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(checked > 100_000)
+    }
+
     @Test func tokenizerGivesTheSameRecordsWhateverTheChunkSize() throws {
         let text = "id,text,n\r\n1,\"quoted, with \"\"doubles\"\"\r\nand a CRLF line\",3\r\n2,plain é ü 日本,4\r3,\"x\"\"\",\n" +
             "4,\"lone\rCR inside\",5\n5,trailing,6,\n6,\"€ at the end\"\n\n7,\"unterminated"

@@ -43,4 +43,9 @@ typedef struct {
 size_t baraza_scan_words(const uint8_t *text, size_t count, const uint8_t *first_three, const uint8_t *first_two,
                          const uint8_t *single, uint64_t *masks, baraza_word *out, baraza_word *tail);
 
+/// The length of the run of `text[0..<count]` before its first delimiter, `"`, LF or CR (in a
+/// quoted field, `quoted` nonzero: before its first `"`, LF or CR; the delimiter is text there).
+/// Sets bit 0 of `flags` when a byte from 0x80 on is in the run, bit 1 when a NUL is.
+size_t baraza_csv_run(const uint8_t *text, size_t count, uint8_t delimiter, int quoted, uint32_t *flags);
+
 #endif
