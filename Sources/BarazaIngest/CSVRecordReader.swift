@@ -73,8 +73,8 @@ public struct CSVRecordReader: PullingRecordSource {
     public mutating func next(_ diagnostics: inout Diagnostics) -> SourceRecord? {
         while true {
             // Room for a record half again as long as the last: grown by doubling from empty, each
-            // record's arrays were allocated, copied and freed about fourteen times (perf: a tenth
-            // of the reading thread).
+            // record's arrays were allocated, copied and freed about fourteen times (perf: a sixth
+            // of the reading thread's samples).
             var row = FieldRow(byteCapacity: lastSize.bytes + lastSize.bytes / 2 + 64, fieldCapacity: max(lastSize.fields, columns.count))
             defer { lastSize = (row.bytes.count, row.count) }
             let line: Int, defect: String?
