@@ -256,16 +256,17 @@ size_t baraza_scan_words(const uint8_t *t, size_t n, const uint8_t *first_three,
 #endif
         high[k] = h;
     }
-    size_t found = 0, i = 0;
-    int32_t skipped = 0, clauses = 0;
+    // Clause marks are never inside a word, so those between two words returned are counted once,
+    // from the end of the first (`since`), not word by word for the words skipped between them.
+    size_t found = 0, i = 0, since = 0;
+    int32_t skipped = 0;
     for (;;) {
         size_t s = next_set(word, words, i, n);
         if (s >= n) {
             tail->skipped = skipped;
-            tail->clauses = clauses + count_range(clause, i, n);
+            tail->clauses = count_range(clause, since, n);
             break;
         }
-        clauses += count_range(clause, i, s);
         size_t e = next_clear(word, words, s);
         if (e > n) e = n;
         i = e;
@@ -283,10 +284,10 @@ size_t baraza_scan_words(const uint8_t *t, size_t n, const uint8_t *first_three,
         out[found].start = (int32_t)s;
         out[found].count = (int32_t)(e - s);
         out[found].skipped = skipped;
-        out[found].clauses = clauses;
+        out[found].clauses = count_range(clause, since, s);
         found++;
         skipped = 0;
-        clauses = 0;
+        since = e;
     }
     return found;
 }
