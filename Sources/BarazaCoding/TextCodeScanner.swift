@@ -310,8 +310,16 @@ public struct TextCodeScanner: Sendable {
                     // The pattern's next words must be the very next tokens.
                     var whole = true
                     for k in 1..<length {
-                        guard j + k < kept.count, kept[j + k].position == tok.position + Int32(k),
-                              tokenHitRange[Int(kept[j + k].id)].contains(where: { hitPool[$0].pattern == h.pattern && hitPool[$0].position == Int32(k) }) else {
+                        guard j + k < kept.count, kept[j + k].position == tok.position + Int32(k) else {
+                            whole = false
+                            break
+                        }
+                        var next = false
+                        for hj in tokenHitRange[Int(kept[j + k].id)] where hitPool[hj].pattern == h.pattern && hitPool[hj].position == Int32(k) {
+                            next = true
+                            break
+                        }
+                        if !next {
                             whole = false
                             break
                         }
@@ -336,9 +344,14 @@ public struct TextCodeScanner: Sendable {
         // Into a buffer kept from answer to answer: the caller has let go of the last answer's
         // codes by the next call, so the buffer is unshared again and no array is allocated.
         out.removeAll(keepingCapacity: true)
+        // Plain loops, not `contains(where:)`: each closure retained and released the arrays it read.
         for r in ruleCodes.indices {
-            if ruleExcludeRange[r].contains(where: { anyHit[Int(rulePatterns[$0])] == gen }) { continue }
-            if ruleMatchRange[r].contains(where: { freeHit[Int(rulePatterns[$0])] == gen }), !out.contains(ruleCodes[r]) { out.append(ruleCodes[r]) }
+            var excluded = false
+            for i in ruleExcludeRange[r] where anyHit[Int(rulePatterns[i])] == gen { excluded = true; break }
+            if excluded { continue }
+            var matched = false
+            for i in ruleMatchRange[r] where freeHit[Int(rulePatterns[i])] == gen { matched = true; break }
+            if matched, !out.contains(ruleCodes[r]) { out.append(ruleCodes[r]) }
         }
         return out
     }
