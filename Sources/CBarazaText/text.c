@@ -177,16 +177,9 @@ static inline void block_masks(const uint8_t *b, uint64_t *word, uint64_t *claus
 #endif
 }
 
-/// The first bit set in `m` (`words` 64-bit words) at or after `i`; `limit` when none.
-static inline size_t next_set(const uint64_t *m, size_t words, size_t i, size_t limit) {
-    size_t k = i >> 6;
-    if (k >= words) return limit;
-    uint64_t x = m[k] & (~0ULL << (i & 63));
-    while (!x) {
-        if (++k >= words) return limit;
-        x = m[k];
-    }
-    return (k << 6) + (size_t)__builtin_ctzll(x);
+/// Bit `i` of `m` (`words` 64-bit words); 0 past them.
+static inline int bit_at(const uint64_t *m, size_t words, size_t i) {
+    return (i >> 6) < words ? (int)((m[i >> 6] >> (i & 63)) & 1) : 0;
 }
 
 /// The first bit clear in `m` at or after `i` (bits past the text are clear).
@@ -219,17 +212,6 @@ static inline int32_t count_range(const uint64_t *m, size_t a, size_t b) {
     return n;
 }
 
-/// Whether any bit is set in `m` from `a` up to (not including) `b`.
-static inline int any_in_range(const uint64_t *m, size_t a, size_t b) {
-    if (a >= b) return 0;
-    size_t ka = a >> 6, kb = (b - 1) >> 6;
-    uint64_t first = ~0ULL << (a & 63), last = ~0ULL >> (63 - ((b - 1) & 63));
-    if (ka == kb) return (m[ka] & first & last) != 0;
-    if ((m[ka] & first) || (m[kb] & last)) return 1;
-    for (size_t k = ka + 1; k < kb; k++) if (m[k]) return 1;
-    return 0;
-}
-
 static inline int slot(uint8_t b) { return b <= '9' ? b - '0' : (b | 0x20) - 'a' + 10; }
 
 size_t baraza_scan_words(const uint8_t *t, size_t n, const uint8_t *first_three, const uint8_t *first_two, const uint8_t *single,
@@ -256,39 +238,55 @@ size_t baraza_scan_words(const uint8_t *t, size_t n, const uint8_t *first_three,
 #endif
         high[k] = h;
     }
-    // Clause marks are never inside a word, so those between two words returned are counted once,
-    // from the end of the first (`since`), not word by word for the words skipped between them.
-    size_t found = 0, i = 0, since = 0;
-    int32_t skipped = 0;
-    for (;;) {
-        size_t s = next_set(word, words, i, n);
-        if (s >= n) {
-            tail->skipped = skipped;
-            tail->clauses = count_range(clause, since, n);
-            break;
+    // `high` becomes the starts of the words that hold a byte from 0x80 on: each such byte's mark
+    // is carried down its word to the word's first byte (doubling steps within a block; a word that
+    // runs on into the next block takes that block's verdict in at bit 63), blocks last to first.
+    uint64_t carry = 0;  // the word at the next block's bit 0 holds such a byte
+    for (size_t k = words; k-- > 0;) {
+        uint64_t r = word[k];
+        uint64_t x = high[k] | (((r >> 63) & carry) << 63), y = r;
+        for (int shift = 1; shift < 64; shift <<= 1) {
+            x |= y & (x >> shift);
+            y &= y >> shift;
         }
-        size_t e = next_clear(word, words, s);
-        if (e > n) e = n;
-        i = e;
-        if (!any_in_range(high, s, e)) {
-            int a = slot(t[s]);
-            size_t length = e - s;
-            uint8_t relevant = length == 1 ? single[a]
-                : length == 2 ? first_two[a * 36 + slot(t[s + 1])]
-                : first_three[(a * 36 + slot(t[s + 1])) * 36 + slot(t[s + 2])];
-            if (!relevant) {
-                skipped++;
-                continue;
-            }
-        }
-        out[found].start = (int32_t)s;
-        out[found].count = (int32_t)(e - s);
-        out[found].skipped = skipped;
-        out[found].clauses = count_range(clause, since, s);
-        found++;
-        skipped = 0;
-        since = e;
+        carry = x & 1;
+        high[k] = x & r & ~((r << 1) | (k > 0 ? word[k - 1] >> 63 : 0));
     }
+    // Then word starts are taken one by one from the masks: an ASCII word is judged by its first
+    // characters and its length class (the next two bits of the word mask), and only a word that is
+    // returned has its end found. Clause marks are never inside a word, so those between two words
+    // returned are counted once, from the end of the first (`since`).
+    size_t found = 0, since = 0;
+    int32_t skipped = 0;
+    for (size_t k = 0; k < words; k++) {
+        uint64_t starts = word[k] & ~((word[k] << 1) | (k > 0 ? word[k - 1] >> 63 : 0));
+        while (starts) {
+            size_t s = 64 * k + (size_t)__builtin_ctzll(starts);
+            starts &= starts - 1;
+            if (!((high[k] >> (s & 63)) & 1)) {
+                int a = slot(t[s]);
+                int second = bit_at(word, words, s + 1), third = second && bit_at(word, words, s + 2);
+                uint8_t relevant = !second ? single[a]
+                    : !third ? first_two[a * 36 + slot(t[s + 1])]
+                    : first_three[(a * 36 + slot(t[s + 1])) * 36 + slot(t[s + 2])];
+                if (!relevant) {
+                    skipped++;
+                    continue;
+                }
+            }
+            size_t e = next_clear(word, words, s);
+            if (e > n) e = n;
+            out[found].start = (int32_t)s;
+            out[found].count = (int32_t)(e - s);
+            out[found].skipped = skipped;
+            out[found].clauses = count_range(clause, since, s);
+            found++;
+            skipped = 0;
+            since = e;
+        }
+    }
+    tail->skipped = skipped;
+    tail->clauses = count_range(clause, since, n);
     return found;
 }
 
