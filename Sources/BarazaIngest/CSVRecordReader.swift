@@ -72,10 +72,12 @@ public struct CSVRecordReader: PullingRecordSource {
 
     public mutating func next(_ diagnostics: inout Diagnostics) -> SourceRecord? {
         while true {
-            // Room for a record half again as long as the last: grown by doubling from empty, each
-            // record's arrays were allocated, copied and freed about fourteen times (perf: a sixth
-            // of the reading thread's samples).
-            var row = FieldRow(byteCapacity: lastSize.bytes + lastSize.bytes / 2 + 64, fieldCapacity: max(lastSize.fields, columns.count))
+            // Room for a record half again as long as the last (up to 1 MiB, so that one huge record
+            // does not make the next one hold as much): grown by doubling from empty, each record's
+            // arrays were allocated, copied and freed about fourteen times (perf: a sixth of the
+            // reading thread's samples).
+            let room = min(lastSize.bytes + lastSize.bytes / 2 + 64, 1 << 20)
+            var row = FieldRow(byteCapacity: room, fieldCapacity: min(max(lastSize.fields, columns.count), 1 << 16))
             defer { lastSize = (row.bytes.count, row.count) }
             let line: Int, defect: String?
             if !pending.isEmpty {

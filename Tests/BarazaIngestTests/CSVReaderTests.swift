@@ -120,12 +120,18 @@ struct CSVReaderTests {
         let (wide, _, _, reader) = try readAll(try tempFile(Array((header + "\n" + row + "\n").utf8)))
         #expect(reader.columns.count == 10_000)
         #expect(wide.first?.values.last == "9999")
-        var big = Array("id,text\n1,\"".utf8)
+        // The huge record after the reader's three-line sample, so that it is tokenized as records
+        // are during an import.
+        var big = Array("id,text\n1,x\n2,y\n3,\"".utf8)
         big += [UInt8](repeating: UInt8(ascii: "a"), count: 50 << 20)
-        big += Array("\"\n2,small\n".utf8)
+        big += Array("\"\n4,small\n".utf8)
         let (records, _, _, _) = try readAll(try tempFile(big))
-        #expect(records.count == 2)
-        #expect(records[0].values[1].utf8.count == 50 << 20)
+        #expect(records.count == 4)
+        #expect(records[2].values[1].utf8.count == 50 << 20)
+        #expect(records[3].values == ["4", "small"])
+        // The reader makes room for a record by the last one's size, up to 1 MiB: the small record
+        // after the huge one holds no more than that.
+        #expect(records[3].fields.bytes.capacity <= 2 << 20)
     }
 
     @Test func profilesAreRecognisedFromTheirHeaders() {
