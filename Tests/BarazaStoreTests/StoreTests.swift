@@ -449,3 +449,22 @@ extension SQLiteStore {
     let stored = try store.textAnswers().map { [$0.question] + $0.codes }
     #expect(stored == [["open1", "data", "funding", "training"], ["open2", "data"], ["open3"]])
 }
+
+/// The packer makes room for its next chunk by the last one's size, up to 8 MiB: a chunk after one
+/// with a huge raw record holds no more than that.
+@Test func theChunkAfterAHugeOneReservesAtMostEightMebibytes() {
+    var packer = ResponsePacker(Registry())
+    packer.register(questions: [], options: [], codes: [])
+    func pack(_ field: String) -> PackedChunk {
+        packer.begin(ResponseHeader(respondentID: "r", replaces: nil, group: nil, rawGroup: "", country: nil, wave: nil,
+                                    submittedAt: nil, weight: nil, location: SourceLocation(file: "f.csv", line: 2)),
+                     raw: FieldRow([field]))
+        packer.end()
+        return packer.takeChunk()
+    }
+    let huge = pack(String(repeating: "a", count: 20 << 20))
+    #expect(huge.bytes.count > 20 << 20)
+    let next = pack("small")
+    #expect(next.entries.count == 1)
+    #expect(next.bytes.capacity <= 16 << 20)
+}
