@@ -281,13 +281,13 @@ public struct ResponseCoder: Sendable {
             }
             if let value { country = value }
         }
-        var submitted: Date?
+        var submitted: Double?
         if let c = has(binding.submitted), !f.isBlank(c) {
             if let t = f.withField(c, DateParser.parseISO) {
-                submitted = Date(timeIntervalSince1970: t)
+                submitted = t
             } else {
                 let s = f.string(c)
-                submitted = DateParser.parse(s)
+                submitted = DateParser.parse(s)?.timeIntervalSince1970
                 if submitted == nil {
                     diagnostics.warning("date '\(s)' not recognised; kept out of the submission time", at: record.location,
                                         expected: "an ISO 8601, SurveyMonkey or Google Forms date", key: "date.\(source.path)")
@@ -305,7 +305,7 @@ public struct ResponseCoder: Sendable {
         }
 
         sink.begin(ResponseHeader(respondentID: id, replaces: (replaces?.isEmpty ?? true) ? nil : replaces, group: group, rawGroup: rawGroup,
-                                  country: country, wave: wave, submittedAt: submitted, weight: weight, location: record.location),
+                                  country: country, wave: wave, submittedSeconds: submitted, weight: weight, location: record.location),
                    raw: record.fields)
         let plans = self.plans, ids = planIDs
         for k in plans.indices {

@@ -15,6 +15,8 @@ public struct PackedChunk: Sendable {
     }
 
     struct Entry: Sendable {
+        static let empty = Entry(respondentID: .null, replaces: .null, file: .null, line: 0, group: .null, rawGroup: .null, country: .null,
+                                 wave: .null, submittedAt: nil, weight: 1, closed: .null, chosen: .null, coded: .null, raw: .null, texts: .null)
         var respondentID: Span
         var replaces: Span
         var file: Span
@@ -344,8 +346,9 @@ public struct ResponsePacker: Sendable, ResponseSink {
 
     /// The chunk responses are packed into by the `ResponseSink` calls; `takeChunk` hands it over.
     public private(set) var chunk = PackedChunk()
-    private var header = ResponseHeader(respondentID: "", replaces: nil, group: nil, rawGroup: "", country: nil, wave: nil, submittedAt: nil,
-                                        weight: nil, location: SourceLocation(file: "", line: 0))
+    /// The response's entry: its header's strings are written into the arena at `begin` (keeping a
+    /// copy of the header retained its seven Strings and released the last one's), its blobs at `end`.
+    private var entry = PackedChunk.Entry.empty
     private var raw = FieldRow()
     private var closedBytes: [UInt8] = []
     private var closedCount = 0
@@ -385,7 +388,12 @@ public struct ResponsePacker: Sendable, ResponseSink {
             localNames.removeAll(keepingCapacity: true)
             for k in slotOptions.indices { slotOptions[k].removeAll { $0.ref.provisional } }
         }
-        self.header = header
+        entry = PackedChunk.Entry(
+            respondentID: chunk.append(header.respondentID), replaces: chunk.append(header.replaces),
+            file: chunk.append(header.location.file), line: Int64(header.location.line),
+            group: chunk.append(header.group), rawGroup: chunk.append(header.rawGroup), country: chunk.append(header.country),
+            wave: chunk.append(header.wave), submittedAt: header.submittedSeconds, weight: header.weight ?? 1,
+            closed: .null, chosen: .null, coded: .null, raw: .null, texts: .null)
         self.raw = raw
         closedBytes.removeAll(keepingCapacity: true)
         closedCount = 0
@@ -472,14 +480,8 @@ public struct ResponsePacker: Sendable, ResponseSink {
         var chunk = PackedChunk()
         swap(&chunk, &self.chunk)
         defer { swap(&chunk, &self.chunk) }
-        let r = header
-        var e = PackedChunk.Entry(
-            respondentID: chunk.append(r.respondentID), replaces: chunk.append(r.replaces),
-            file: chunk.append(r.location.file), line: Int64(r.location.line),
-            group: chunk.append(r.group), rawGroup: chunk.append(r.rawGroup), country: chunk.append(r.country), wave: chunk.append(r.wave),
-            submittedAt: r.submittedAt?.timeIntervalSince1970, weight: r.weight ?? 1,
-            closed: closedBytes.isEmpty ? .null : closedBytes.withUnsafeBufferPointer { chunk.append($0) },
-            chosen: .null, coded: .null, raw: .null, texts: .null)
+        var e = entry
+        e.closed = closedBytes.isEmpty ? .null : closedBytes.withUnsafeBufferPointer { chunk.append($0) }
         e.chosen = append(chosen, to: &chunk)
         e.coded = append(coded, to: &chunk)
         e.texts = append(texts, to: &chunk)
