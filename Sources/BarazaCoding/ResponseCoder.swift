@@ -306,7 +306,7 @@ public struct ResponseCoder: Sendable {
 
         sink.begin(ResponseHeader(respondentID: id, replaces: (replaces?.isEmpty ?? true) ? nil : replaces, group: group, rawGroup: rawGroup,
                                   country: country, wave: wave, submittedSeconds: submitted, weight: weight, location: record.location),
-                   raw: record.fields)
+                   raw: record.fields, questions: planIDs)
         let plans = self.plans, ids = planIDs
         for k in plans.indices {
             let plan = plans[k]
@@ -321,24 +321,24 @@ public struct ResponseCoder: Sendable {
                 }
                 switch result {
                 case .value(let v):
-                    sink.closed(question: ids[k], value: Double(plan.reverse ? scaleFlip[si] - v : v), missing: nil) { f.string(c) }
+                    sink.closed(question: k, value: Double(plan.reverse ? scaleFlip[si] - v : v), missing: nil) { f.string(c) }
                 case .missing(let kind):
-                    sink.closed(question: ids[k], value: nil, missing: kind) { f.string(c) }
+                    sink.closed(question: k, value: nil, missing: kind) { f.string(c) }
                 case .unknown:
                     unknownLabels[ids[k], default: [:]][f.string(c), default: 0] += 1
-                    sink.closed(question: ids[k], value: nil, missing: nil) { f.string(c) }
+                    sink.closed(question: k, value: nil, missing: nil) { f.string(c) }
                 }
             case .number:
                 guard let raw = cell(plan.column) else { continue }
                 let t = raw.trimmingWhitespace()
                 if t.isEmpty {
-                    sink.closed(question: ids[k], value: nil, missing: .blank) { raw }
+                    sink.closed(question: k, value: nil, missing: .blank) { raw }
                 } else if let v = Double(t.replacingOccurrences(of: ",", with: ".")) {
                     let isSentinel = BuiltInScales.missing[.sentinel]?.contains(t) ?? false
-                    sink.closed(question: ids[k], value: isSentinel ? nil : v, missing: isSentinel ? .sentinel : nil) { raw }
+                    sink.closed(question: k, value: isSentinel ? nil : v, missing: isSentinel ? .sentinel : nil) { raw }
                 } else {
                     unknownLabels[ids[k], default: [:]][raw, default: 0] += 1
-                    sink.closed(question: ids[k], value: nil, missing: nil) { raw }
+                    sink.closed(question: k, value: nil, missing: nil) { raw }
                 }
             case .multiple, .single:
                 let other = has(plan.other).flatMap { o in
@@ -372,12 +372,12 @@ public struct ResponseCoder: Sendable {
                     if Self.needsNoTrim(p) {
                         // Nothing to trim (most texts): the field's bytes, with no String made.
                         let codes = plan.codebook.map { b in scanners[b].codes(p) } ?? []
-                        sink.text(question: ids[k], field: c, trimmed: nil, codes: codes)
+                        sink.text(question: k, field: c, trimmed: nil, codes: codes)
                     } else {
                         var t = String(decoding: p, as: UTF8.self).trimmingWhitespace()
                         if t.isEmpty { return }
                         let codes = plan.codebook.map { b in t.withUTF8 { scanners[b].codes($0) } } ?? []
-                        sink.text(question: ids[k], field: c, trimmed: t, codes: codes)
+                        sink.text(question: k, field: c, trimmed: t, codes: codes)
                     }
                 }
             }

@@ -116,14 +116,19 @@ public struct ResponseHeader: Sendable {
 /// consultation's question order, `end`. `ResponseBuilder` makes a `Response` of them; the store's
 /// packer writes them straight into a chunk's arena, with no `Response` (its arrays and Strings
 /// were a third of a coding worker's time in retain, release and allocation).
+///
+/// Questions are named by their index in `begin`'s `questions` (the consultation's question ids, the
+/// same array from response to response): handing each closed answer its question's id retained and
+/// released a String per answer, thirty times a record on the reference workload.
 public protocol ResponseSink {
-    mutating func begin(_ header: ResponseHeader, raw: FieldRow)
-    /// A closed answer; `raw` gives its label as read, for a sink that keeps it.
-    mutating func closed(question: String, value: Double?, missing: MissingKind?, raw: () -> String)
+    mutating func begin(_ header: ResponseHeader, raw: FieldRow, questions: [String])
+    /// A closed answer to `questions[question]`; `raw` gives its label as read, for a sink that keeps it.
+    mutating func closed(question: Int, value: Double?, missing: MissingKind?, raw: () -> String)
     mutating func choice(_ choice: ChoiceAnswer)
-    /// An open answer and its codes, read from the raw record's field `field`: the whole field, or
-    /// `trimmed` when trimming it took white space off (then a copy of the text).
-    mutating func text(question: String, field: Int, trimmed: String?, codes: [String])
+    /// An open answer to `questions[question]` and its codes, read from the raw record's field
+    /// `field`: the whole field, or `trimmed` when trimming it took white space off (then a copy of
+    /// the text).
+    mutating func text(question: Int, field: Int, trimmed: String?, codes: [String])
     mutating func end()
 }
 
@@ -133,17 +138,20 @@ public struct ResponseBuilder: ResponseSink {
                                                 location: SourceLocation(file: "", line: 0))
     public init() {}
 
-    public mutating func begin(_ h: ResponseHeader, raw: FieldRow) {
+    private var questions: [String] = []
+
+    public mutating func begin(_ h: ResponseHeader, raw: FieldRow, questions: [String]) {
         response = Response(respondentID: h.respondentID, replaces: h.replaces, group: h.group, rawGroup: h.rawGroup, country: h.country,
                             wave: h.wave, submittedAt: h.submittedAt, weight: h.weight, location: h.location, raw: raw)
+        self.questions = questions
     }
-    public mutating func closed(question: String, value: Double?, missing: MissingKind?, raw: () -> String) {
-        response.answers.append(CodedAnswer(question: question, value: value, missing: missing, raw: raw()))
+    public mutating func closed(question: Int, value: Double?, missing: MissingKind?, raw: () -> String) {
+        response.answers.append(CodedAnswer(question: questions[question], value: value, missing: missing, raw: raw()))
     }
     public mutating func choice(_ choice: ChoiceAnswer) { response.choices.append(choice) }
-    public mutating func text(question: String, field: Int, trimmed: String?, codes: [String]) {
+    public mutating func text(question: Int, field: Int, trimmed: String?, codes: [String]) {
         let text = trimmed ?? response.raw.string(field)
-        response.texts.append(TextAnswer(question: question, text: text, codes: codes, field: field))
+        response.texts.append(TextAnswer(question: questions[question], text: text, codes: codes, field: field))
     }
     public mutating func end() {}
 }

@@ -335,10 +335,18 @@ public struct ResponsePacker: Sendable, ResponseSink {
         swap(&self.chunk, &chunk)
         defer { swap(&self.chunk, &chunk) }
         begin(ResponseHeader(respondentID: r.respondentID, replaces: r.replaces, group: r.group, rawGroup: r.rawGroup, country: r.country,
-                             wave: r.wave, submittedAt: r.submittedAt, weight: r.weight, location: r.location), raw: r.raw)
-        for a in r.answers { closed(question: a.question, value: a.value, missing: a.missing) { a.raw } }
+                             wave: r.wave, submittedAt: r.submittedAt, weight: r.weight, location: r.location), raw: r.raw, questions: [])
+        for a in r.answers {
+            let k = closedCount
+            closedCount += 1
+            closed(named: a.question, at: k, value: a.value, missing: a.missing) { a.raw }
+        }
         for c in r.choices { choice(c) }
-        for t in r.texts { addText(question: t.question, text: .copy(t.text, field: t.field), codes: t.codes) }
+        for t in r.texts {
+            let k = textCount
+            textCount += 1
+            addText(questionRef(t.question, slot: 2 * k + 1), text: .copy(t.text, field: t.field), codes: t.codes)
+        }
         end()
     }
 
@@ -381,7 +389,18 @@ public struct ResponsePacker: Sendable, ResponseSink {
         return out
     }
 
-    public mutating func begin(_ header: ResponseHeader, raw: FieldRow) {
+    /// The questions of `begin`, and per question its registry index (0 when it has none yet; then it
+    /// is looked up by name), worked out again only when `begin` is given another array.
+    private var questionNames: [String] = []
+    private var questionIndices: [Int] = []
+
+    public mutating func begin(_ header: ResponseHeader, raw: FieldRow, questions: [String]) {
+        let same = questions.count == questionNames.count
+            && questions.withUnsafeBufferPointer { a in questionNames.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
+        if !same {
+            questionNames = questions
+            questionIndices = questions.map { questionIndex[$0] ?? 0 }
+        }
         if provisional && chunk.entries.isEmpty {
             // A new chunk: its provisional numbers start again.
             localNumbers.removeAll(keepingCapacity: true)
@@ -405,9 +424,20 @@ public struct ResponsePacker: Sendable, ResponseSink {
         others.removeAll(keepingCapacity: true)
     }
 
-    public mutating func closed(question q: String, value: Double?, missing: MissingKind?, raw: () -> String) {
+    public mutating func closed(question: Int, value: Double?, missing: MissingKind?, raw: () -> String) {
         let k = closedCount
         closedCount += 1
+        let idx = questionIndices[question]
+        if idx > 0, let byte = PackedAnswers.closedByte(value: value, missing: missing) {
+            if closedBytes.count < idx { closedBytes += repeatElement(0, count: idx - closedBytes.count) }
+            closedBytes[idx - 1] = byte
+            return
+        }
+        closed(named: questionNames[question], at: k, value: value, missing: missing, raw: raw)
+    }
+
+    /// A closed answer to question `q`, the response's `k`-th.
+    private mutating func closed(named q: String, at k: Int, value: Double?, missing: MissingKind?, raw: () -> String) {
         guard let byte = PackedAnswers.closedByte(value: value, missing: missing), let idx = question(q, at: k) else {
             chunk.unpacked.append((chunk.entries.count, CodedAnswer(question: q, value: value, missing: missing, raw: raw())))
             return
@@ -432,16 +462,18 @@ public struct ResponsePacker: Sendable, ResponseSink {
         if let other = c.other { others.append((c.question, other, c.otherField)) }
     }
 
-    public mutating func text(question: String, field: Int, trimmed: String?, codes: [String]) {
-        addText(question: question, text: trimmed.map { .copy($0, field: field) } ?? .field(field), codes: codes)
+    public mutating func text(question: Int, field: Int, trimmed: String?, codes: [String]) {
+        let k = textCount
+        textCount += 1
+        let idx = questionIndices[question]
+        let r = idx > 0 ? Ref(value: idx, provisional: false) : questionRef(questionNames[question], slot: 2 * k + 1)
+        addText(r, text: trimmed.map { .copy($0, field: field) } ?? .field(field), codes: codes)
     }
 
     /// Writes an open answer's entries: in the coded blob its question, length in characters and
-    /// codes (sorted, each once, up to 254); in the texts blob its question and text.
-    private mutating func addText(question q: String, text: Text, codes: [String]) {
-        let k = textCount
-        textCount += 1
-        let r = questionRef(q, slot: 2 * k + 1)
+    /// codes (sorted, each once, up to 254); in the texts blob its question and text. `r` is the
+    /// reference to its question.
+    private mutating func addText(_ r: Ref, text: Text, codes: [String]) {
         coded.write(r, width: 2)
         let length = switch text {
         case .field(let f): raw.withField(f, PackedAnswers.characterCount)
