@@ -199,6 +199,24 @@ public struct ResponseCoder: Sendable {
     private let scaleFlip: [Int]
     /// Per choice question with a column of its own, by the column's bytes.
     private var choiceMemo: [ByteMemo<ChoiceAnswer>] = []
+    /// The binding's number: a `ChoiceKey` is an entry of this binding's `choiceMemo`. Each binding
+    /// takes a number of its own (process-wide), so the keys of two coders, or of one coder before
+    /// and after it binds new columns, never stand for different answers. (Copies of a coder made
+    /// after it bound share its number, so each copy needs a sink of its own, as the import's
+    /// workers have.)
+    private var generation = 0
+    private static let generations = Counter()
+
+    private final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var n = 0
+        func next() -> Int {
+            lock.lock()
+            defer { lock.unlock() }
+            n += 1
+            return n
+        }
+    }
     private var groupMemo = ByteMemo<(group: String?, raw: String)>(limit: 10_000)
     private var countryMemo = ByteMemo<String?>(limit: 10_000)
     private var scanners: [TextCodeScanner]
@@ -211,6 +229,7 @@ public struct ResponseCoder: Sendable {
         }
         planIDs = consultation.questions.map(\.id)
         choiceMemo = plans.map { _ in ByteMemo(limit: 10_000) }
+        generation = Self.generations.next()
     }
 
     /// A field's text with white space trimmed; made from the bytes directly unless they start or end
@@ -350,7 +369,7 @@ public struct ResponseCoder: Sendable {
                     if let e = f.withField(c, { key in choiceMemo[k].index(of: key) }) {
                         guard other != nil else {
                             // The memoised answer handed over where it lies (a copy retained its three buffers).
-                            choiceMemo[k].withValue(at: e) { sink.choice($0) }
+                            sink.choice(question: k, key: ChoiceKey(generation: generation, entry: e)) { choiceMemo[k][e] }
                             continue
                         }
                         choice = choiceMemo[k].withValue(at: e) { copy $0 }
@@ -364,7 +383,7 @@ public struct ResponseCoder: Sendable {
                 }
                 if var choice {
                     if let (text, o) = other { choice.other = text; choice.otherField = o }
-                    sink.choice(choice)
+                    sink.choice(question: k, key: nil) { choice }
                 }
             case .text:
                 guard let c = has(plan.column), !f.isBlank(c) else { continue }

@@ -124,12 +124,24 @@ public protocol ResponseSink {
     mutating func begin(_ header: ResponseHeader, raw: FieldRow, questions: [String])
     /// A closed answer to `questions[question]`; `raw` gives its label as read, for a sink that keeps it.
     mutating func closed(question: Int, value: Double?, missing: MissingKind?, raw: () -> String)
-    mutating func choice(_ choice: ChoiceAnswer)
+    /// A choice answer to `questions[question]`. `key`, when given, stands for this very answer
+    /// (the coder's memo entry for the field's bytes): a sink may keep what it made of it and use
+    /// that again for the same key instead of calling `answer` (a copy of the answer per record
+    /// retained its Strings and arrays).
+    mutating func choice(question: Int, key: ChoiceKey?, _ answer: () -> ChoiceAnswer)
     /// An open answer to `questions[question]` and its codes, read from the raw record's field
     /// `field`: the whole field, or `trimmed` when trimming it took white space off (then a copy of
     /// the text).
     mutating func text(question: Int, field: Int, trimmed: String?, codes: [String])
     mutating func end()
+}
+
+/// Names one choice answer of one question for as long as a coder lives: its memo entry, made again
+/// when the coder binds another set of columns (`generation`).
+public struct ChoiceKey: Sendable, Equatable {
+    public var generation: Int
+    public var entry: Int
+    public init(generation: Int, entry: Int) { self.generation = generation; self.entry = entry }
 }
 
 /// Makes a `Response` of what a coder gives (`response`, after `end`).
@@ -148,7 +160,7 @@ public struct ResponseBuilder: ResponseSink {
     public mutating func closed(question: Int, value: Double?, missing: MissingKind?, raw: () -> String) {
         response.answers.append(CodedAnswer(question: questions[question], value: value, missing: missing, raw: raw()))
     }
-    public mutating func choice(_ choice: ChoiceAnswer) { response.choices.append(choice) }
+    public mutating func choice(question: Int, key: ChoiceKey?, _ answer: () -> ChoiceAnswer) { response.choices.append(answer()) }
     public mutating func text(question: Int, field: Int, trimmed: String?, codes: [String]) {
         let text = trimmed ?? response.raw.string(field)
         response.texts.append(TextAnswer(question: questions[question], text: text, codes: codes, field: field))

@@ -403,6 +403,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
         }
         if provisional && chunk.entries.isEmpty {
             // A new chunk: its provisional numbers start again.
+            chunkNumber += 1
             localNumbers.removeAll(keepingCapacity: true)
             localNames.removeAll(keepingCapacity: true)
             for k in slotOptions.indices { slotOptions[k].removeAll { $0.ref.provisional } }
@@ -446,9 +447,49 @@ public struct ResponsePacker: Sendable, ResponseSink {
         closedBytes[idx - 1] = byte
     }
 
+    /// The chosen-blob bytes written for keyed choice answers without an "other" text, by question
+    /// and key entry: the same answer again is those bytes again, with no answer copied and no
+    /// option looked up. Bytes with provisional numbers (and their fixups) hold only within the
+    /// chunk they were made in (`chunkNumber`), whose numbers they are. Dropped when the key's
+    /// generation changes.
+    private struct CachedChoice {
+        var bytes: [UInt8]
+        var fixups: [PackedChunk.Fixup]
+        var chunk: Int
+    }
+    private var choiceBytes: [[CachedChoice?]] = []
+    private var choiceGeneration = -1
+    /// Counts the chunks begun (a worker's provisional numbers start again with each).
+    private var chunkNumber = 0
+
+    public mutating func choice(question: Int, key: ChoiceKey?, _ answer: () -> ChoiceAnswer) {
+        guard let key else { return choice(answer()) }
+        if key.generation != choiceGeneration {
+            choiceGeneration = key.generation
+            choiceBytes.removeAll()
+        }
+        if question < choiceBytes.count, key.entry < choiceBytes[question].count, let cached = choiceBytes[question][key.entry],
+           cached.fixups.isEmpty || cached.chunk == chunkNumber {
+            choiceCount += 1
+            let start = chosen.bytes.count
+            chosen.bytes += cached.bytes
+            for f in cached.fixups { chosen.fixups.append(PackedChunk.Fixup(offset: start + f.offset, width: f.width)) }
+            return
+        }
+        let start = chosen.bytes.count, fixups = chosen.fixups.count
+        let c = answer()
+        choice(c)
+        guard c.other == nil, key.entry < 1 << 16 else { return }
+        while choiceBytes.count <= question { choiceBytes.append([]) }
+        while choiceBytes[question].count <= key.entry { choiceBytes[question].append(nil) }
+        choiceBytes[question][key.entry] = CachedChoice(
+            bytes: Array(chosen.bytes[start...]),
+            fixups: chosen.fixups[fixups...].map { PackedChunk.Fixup(offset: $0.offset - start, width: $0.width) }, chunk: chunkNumber)
+    }
+
     /// Writes the choice's entry in the chosen blob: its question, then 255 and the missing kind,
     /// or the number of options (up to 254) and their references.
-    public mutating func choice(_ c: ChoiceAnswer) {
+    mutating func choice(_ c: ChoiceAnswer) {
         let k = choiceCount
         choiceCount += 1
         chosen.write(questionRef(c.question, slot: 2 * k), width: 2)
