@@ -68,6 +68,16 @@ public struct ResponseCoder: Sendable {
         scanners = codebookIDs.map { id in
             TextCodeScanner(OpenTextCoder(codebook: id, rules: consultation.codebooks[id] ?? [], negators: consultation.negators))
         }
+        // Every codebook's codes in one list, each once; each scanner numbers its codes by it.
+        var codes: [String] = []
+        for b in scanners.indices {
+            scanners[b].numberCodes(scanners[b].codeNames.map { c in
+                if let i = codes.firstIndex(of: c) { return Int32(i) }
+                codes.append(c)
+                return Int32(codes.count - 1)
+            })
+        }
+        codeNames = codes
         scaleIDs = Set(consultation.questions.compactMap { q in q.scale.flatMap { consultation.scales[$0] != nil ? $0 : nil } }).sorted()
         scaleCoderList = scaleIDs.compactMap { consultation.scales[$0].map(ClosedAnswerCoder.init) }
         closedMemo = scaleIDs.map { _ in ByteMemo(limit: 10_000) }
@@ -93,10 +103,7 @@ public struct ResponseCoder: Sendable {
             questions.append(q.id + ".other")
             for o in q.options { options.append((q.id, o)) }
         }
-        var codes: [String] = []
-        var seen = Set<String>()
-        for b in scanners { for c in b.coder.compiledRules.map(\.code) where seen.insert(c).inserted { codes.append(c) } }
-        return (questions, options, codes)
+        return (questions, options, codeNames)
     }
 
     /// Adds another coder's counts of unknown labels and unmapped groups to this one's (coding
@@ -221,6 +228,8 @@ public struct ResponseCoder: Sendable {
     private var countryMemo = ByteMemo<String?>(limit: 10_000)
     private var scanners: [TextCodeScanner]
     private let codebookIDs: [String]
+    /// Every codebook's codes, each once: open answers name their codes by index here.
+    private let codeNames: [String]
 
     private mutating func makePlans() {
         plans = consultation.questions.enumerated().map { i, q in
@@ -325,7 +334,7 @@ public struct ResponseCoder: Sendable {
 
         sink.begin(ResponseHeader(respondentID: id, replaces: (replaces?.isEmpty ?? true) ? nil : replaces, group: group, rawGroup: rawGroup,
                                   country: country, wave: wave, submittedSeconds: submitted, weight: weight, location: record.location),
-                   raw: record.fields, questions: planIDs)
+                   raw: record.fields, questions: planIDs, codes: codeNames)
         let plans = self.plans, ids = planIDs
         for k in plans.indices {
             let plan = plans[k]
@@ -390,12 +399,12 @@ public struct ResponseCoder: Sendable {
                 f.withField(c) { p in
                     if Self.needsNoTrim(p) {
                         // Nothing to trim (most texts): the field's bytes, with no String made.
-                        let codes = plan.codebook.map { b in scanners[b].codes(p) } ?? []
+                        let codes = plan.codebook.map { b in scanners[b].codeNumbers(p) } ?? []
                         sink.text(question: k, field: c, trimmed: nil, codes: codes)
                     } else {
                         var t = String(decoding: p, as: UTF8.self).trimmingWhitespace()
                         if t.isEmpty { return }
-                        let codes = plan.codebook.map { b in t.withUTF8 { scanners[b].codes($0) } } ?? []
+                        let codes = plan.codebook.map { b in t.withUTF8 { scanners[b].codeNumbers($0) } } ?? []
                         sink.text(question: k, field: c, trimmed: t, codes: codes)
                     }
                 }

@@ -20,6 +20,12 @@ public struct TextCodeScanner: Sendable {
     public let coder: OpenTextCoder
     private let pats: [Pat]
     private let ruleCodes: [String]
+    /// The codebook's codes, each once, in rule order; per rule, its code's index there.
+    public let codeNames: [String]
+    private let ruleCodeIndex: [Int32]
+    /// Per index of `codeNames`, the number `codeNumbers` gives it (its own index unless
+    /// `numberCodes` says otherwise).
+    private var codeNumber: [Int32]
     /// Per pattern, its number of words and whether it is an exclusion; per rule, its match and
     /// exclusion patterns as ranges of `rulePatterns`. Flat arrays of plain values: the nested
     /// arrays they replace were retained and released on every look-up.
@@ -65,6 +71,13 @@ public struct TextCodeScanner: Sendable {
         }
         self.pats = pats
         ruleCodes = codes
+        var names: [String] = [], index: [Int32] = []
+        for c in codes {
+            if let i = names.firstIndex(of: c) { index.append(Int32(i)) } else { index.append(Int32(names.count)); names.append(c) }
+        }
+        codeNames = names
+        ruleCodeIndex = index
+        codeNumber = names.indices.map { Int32($0) }
         patLength = pats.map { Int32($0.words.count) }
         patExcludes = pats.map(\.exclude)
         var flat: [Int32] = [], matchRange: [Range<Int>] = [], excludeRange: [Range<Int>] = []
@@ -180,15 +193,41 @@ public struct TextCodeScanner: Sendable {
     private var words: [baraza_word] = []
 
     /// The codes for one answer's UTF-8 bytes, in rule order, each once.
+    public mutating func codes(_ text: UnsafeBufferPointer<UInt8>) -> [String] {
+        scanText(text)
+        return matched.map { codeNames[Int($0)] }
+    }
+
+    /// Numbers the codes for `codeNumbers`: `numbers[i]` for `codeNames[i]`.
+    public mutating func numberCodes(_ numbers: [Int32]) {
+        precondition(numbers.count == codeNames.count, "one number per code")
+        codeNumber = numbers
+    }
+
+    /// The codes for one answer's UTF-8 bytes as their numbers (`numberCodes`), in rule order, each
+    /// once: no String handed over (the codes as Strings were retained into the answer's list,
+    /// then again as the packer sorted and looked them up).
+    public mutating func codeNumbers(_ text: UnsafeBufferPointer<UInt8>) -> [Int32] {
+        scanText(text)
+        numbers.removeAll(keepingCapacity: true)
+        for i in matched { numbers.append(codeNumber[Int(i)]) }
+        return numbers
+    }
+
+    private var numbers: [Int32] = []
+
+    /// Scans one answer's UTF-8 bytes into `matched`: the indices in `codeNames` of its codes, in
+    /// rule order, each once.
     ///
     /// `baraza_scan_words` (C, sixteen bytes at a time) cuts the text into words and skips the
     /// ASCII words that the relevance tables rule out, with how many it skipped and the clause marks
     /// it passed; the per-byte loop in Swift it replaces was most of the scanner's time. Only
     /// tokens with an id (a pattern word or negator) are kept, with their position among all
     /// tokens and their clause: most words of open text have none.
-    public mutating func codes(_ text: UnsafeBufferPointer<UInt8>) -> [String] {
+    private mutating func scanText(_ text: UnsafeBufferPointer<UInt8>) {
         kept.removeAll(keepingCapacity: true)
-        guard let t = text.baseAddress, !text.isEmpty else { return [] }
+        matched.removeAll(keepingCapacity: true)
+        guard let t = text.baseAddress, !text.isEmpty else { return }
         let n = text.count
         var clause: Int32 = 0, position: Int32 = 0
         var s = 0
@@ -216,7 +255,7 @@ public struct TextCodeScanner: Sendable {
             scan(UnsafeBufferPointer(start: t + s, count: e - s), clause: &clause, position: &position)
             s = e
         }
-        return evaluate()
+        evaluate()
     }
 
     private static let window = 1 << 16
@@ -291,7 +330,8 @@ public struct TextCodeScanner: Sendable {
         }
     }
 
-    private mutating func evaluate() -> [String] {
+    /// Fills `matched` from `kept`.
+    private mutating func evaluate() {
         generation &+= 1
         if generation == 0 {
             for k in anyHit.indices { anyHit[k] = 0; freeHit[k] = 0 }
@@ -340,10 +380,7 @@ public struct TextCodeScanner: Sendable {
                 }
             }
         }
-        if !sawHit { return [] }
-        // Into a buffer kept from answer to answer: the caller has let go of the last answer's
-        // codes by the next call, so the buffer is unshared again and no array is allocated.
-        out.removeAll(keepingCapacity: true)
+        if !sawHit { return }
         // Plain loops, not `contains(where:)`: each closure retained and released the arrays it read.
         for r in ruleCodes.indices {
             var excluded = false
@@ -351,10 +388,12 @@ public struct TextCodeScanner: Sendable {
             if excluded { continue }
             var matched = false
             for i in ruleMatchRange[r] where freeHit[Int(rulePatterns[i])] == gen { matched = true; break }
-            if matched, !out.contains(ruleCodes[r]) { out.append(ruleCodes[r]) }
+            if matched, !self.matched.contains(ruleCodeIndex[r]) { self.matched.append(ruleCodeIndex[r]) }
         }
-        return out
     }
 
-    private var out: [String] = []
+    /// The answer's codes, as indices in `codeNames`. Buffers kept from answer to answer (as is
+    /// `numbers`): the caller has let go of the last answer's by the next call, so they are
+    /// unshared again and no array is allocated.
+    private var matched: [Int32] = []
 }

@@ -121,7 +121,7 @@ public struct ResponseHeader: Sendable {
 /// same array from response to response): handing each closed answer its question's id retained and
 /// released a String per answer, thirty times a record on the reference workload.
 public protocol ResponseSink {
-    mutating func begin(_ header: ResponseHeader, raw: FieldRow, questions: [String])
+    mutating func begin(_ header: ResponseHeader, raw: FieldRow, questions: [String], codes: [String])
     /// A closed answer to `questions[question]`; `raw` gives its label as read, for a sink that keeps it.
     mutating func closed(question: Int, value: Double?, missing: MissingKind?, raw: () -> String)
     /// A choice answer to `questions[question]`. `key`, when given, stands for this very answer
@@ -129,10 +129,10 @@ public protocol ResponseSink {
     /// that again for the same key instead of calling `answer` (a copy of the answer per record
     /// retained its Strings and arrays).
     mutating func choice(question: Int, key: ChoiceKey?, _ answer: () -> ChoiceAnswer)
-    /// An open answer to `questions[question]` and its codes, read from the raw record's field
-    /// `field`: the whole field, or `trimmed` when trimming it took white space off (then a copy of
-    /// the text).
-    mutating func text(question: Int, field: Int, trimmed: String?, codes: [String])
+    /// An open answer to `questions[question]` and its codes (indices in `begin`'s `codes`), read
+    /// from the raw record's field `field`: the whole field, or `trimmed` when trimming it took white
+    /// space off (then a copy of the text).
+    mutating func text(question: Int, field: Int, trimmed: String?, codes: [Int32])
     mutating func end()
 }
 
@@ -151,19 +151,21 @@ public struct ResponseBuilder: ResponseSink {
     public init() {}
 
     private var questions: [String] = []
+    private var codes: [String] = []
 
-    public mutating func begin(_ h: ResponseHeader, raw: FieldRow, questions: [String]) {
+    public mutating func begin(_ h: ResponseHeader, raw: FieldRow, questions: [String], codes: [String]) {
         response = Response(respondentID: h.respondentID, replaces: h.replaces, group: h.group, rawGroup: h.rawGroup, country: h.country,
                             wave: h.wave, submittedAt: h.submittedAt, weight: h.weight, location: h.location, raw: raw)
         self.questions = questions
+        self.codes = codes
     }
     public mutating func closed(question: Int, value: Double?, missing: MissingKind?, raw: () -> String) {
         response.answers.append(CodedAnswer(question: questions[question], value: value, missing: missing, raw: raw()))
     }
     public mutating func choice(question: Int, key: ChoiceKey?, _ answer: () -> ChoiceAnswer) { response.choices.append(answer()) }
-    public mutating func text(question: Int, field: Int, trimmed: String?, codes: [String]) {
+    public mutating func text(question: Int, field: Int, trimmed: String?, codes: [Int32]) {
         let text = trimmed ?? response.raw.string(field)
-        response.texts.append(TextAnswer(question: questions[question], text: text, codes: codes, field: field))
+        response.texts.append(TextAnswer(question: questions[question], text: text, codes: codes.map { self.codes[Int($0)] }, field: field))
     }
     public mutating func end() {}
 }

@@ -335,7 +335,8 @@ public struct ResponsePacker: Sendable, ResponseSink {
         swap(&self.chunk, &chunk)
         defer { swap(&self.chunk, &chunk) }
         begin(ResponseHeader(respondentID: r.respondentID, replaces: r.replaces, group: r.group, rawGroup: r.rawGroup, country: r.country,
-                             wave: r.wave, submittedAt: r.submittedAt, weight: r.weight, location: r.location), raw: r.raw, questions: [])
+                             wave: r.wave, submittedAt: r.submittedAt, weight: r.weight, location: r.location), raw: r.raw, questions: [],
+              codes: [])
         for a in r.answers {
             let k = closedCount
             closedCount += 1
@@ -345,7 +346,9 @@ public struct ResponsePacker: Sendable, ResponseSink {
         for t in r.texts {
             let k = textCount
             textCount += 1
-            addText(questionRef(t.question, slot: 2 * k + 1), text: .copy(t.text, field: t.field), codes: t.codes)
+            codeRefs.removeAll(keepingCapacity: true)
+            for c in (t.codes.count < 2 ? t.codes : sortedUnique(t.codes)).prefix(254) { codeRefs.append(codeRef(c)) }
+            addText(questionRef(t.question, slot: 2 * k + 1), text: .copy(t.text, field: t.field))
         }
         end()
     }
@@ -394,12 +397,29 @@ public struct ResponsePacker: Sendable, ResponseSink {
     private var questionNames: [String] = []
     private var questionIndices: [Int] = []
 
-    public mutating func begin(_ header: ResponseHeader, raw: FieldRow, questions: [String]) {
-        let same = questions.count == questionNames.count
-            && questions.withUnsafeBufferPointer { a in questionNames.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
-        if !same {
+    /// The codes of `begin`, per code its registry index (0: none yet, looked up by name) and its
+    /// rank in name order (open answers list their codes sorted by name).
+    private var codeNames: [String] = []
+    private var codeIndices: [Int] = []
+    private var codeRank: [Int] = []
+    /// The current open answer's code references, sorted and each once.
+    private var codeRefs: [Ref] = []
+    private var codeScratchIDs: [Int32] = []
+
+    private static func same(_ a: [String], _ b: [String]) -> Bool {
+        a.count == b.count && a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
+    }
+
+    public mutating func begin(_ header: ResponseHeader, raw: FieldRow, questions: [String], codes: [String]) {
+        if !Self.same(questions, questionNames) {
             questionNames = questions
             questionIndices = questions.map { questionIndex[$0] ?? 0 }
+        }
+        if !Self.same(codes, codeNames) {
+            codeNames = codes
+            codeIndices = codes.map { codeIndex[$0] ?? 0 }
+            codeRank = Array(repeating: 0, count: codes.count)
+            for (rank, i) in codes.indices.sorted(by: { codes[$0] < codes[$1] }).enumerated() { codeRank[i] = rank }
         }
         if provisional && chunk.entries.isEmpty {
             // A new chunk: its provisional numbers start again.
@@ -503,27 +523,39 @@ public struct ResponsePacker: Sendable, ResponseSink {
         if let other = c.other { others.append((c.question, other, c.otherField)) }
     }
 
-    public mutating func text(question: Int, field: Int, trimmed: String?, codes: [String]) {
+    public mutating func text(question: Int, field: Int, trimmed: String?, codes: [Int32]) {
         let k = textCount
         textCount += 1
         let idx = questionIndices[question]
         let r = idx > 0 ? Ref(value: idx, provisional: false) : questionRef(questionNames[question], slot: 2 * k + 1)
-        addText(r, text: trimmed.map { .copy($0, field: field) } ?? .field(field), codes: codes)
+        // The codes sorted by name (by rank: no String compared), each once.
+        codeScratchIDs.removeAll(keepingCapacity: true)
+        for c in codes {
+            var at = codeScratchIDs.count
+            while at > 0 && codeRank[Int(c)] < codeRank[Int(codeScratchIDs[at - 1])] { at -= 1 }
+            if at > 0 && codeScratchIDs[at - 1] == c { continue }
+            codeScratchIDs.insert(c, at: at)
+        }
+        codeRefs.removeAll(keepingCapacity: true)
+        for j in codeScratchIDs.indices.prefix(254) {
+            let c = Int(codeScratchIDs[j])
+            codeRefs.append(codeIndices[c] > 0 ? Ref(value: codeIndices[c], provisional: false) : codeRef(codeNames[c]))
+        }
+        addText(r, text: trimmed.map { .copy($0, field: field) } ?? .field(field))
     }
 
     /// Writes an open answer's entries: in the coded blob its question, length in characters and
-    /// codes (sorted, each once, up to 254); in the texts blob its question and text. `r` is the
-    /// reference to its question.
-    private mutating func addText(_ r: Ref, text: Text, codes: [String]) {
+    /// codes (`codeRefs`, sorted, each once, up to 254); in the texts blob its question and text.
+    /// `r` is the reference to its question.
+    private mutating func addText(_ r: Ref, text: Text) {
         coded.write(r, width: 2)
         let length = switch text {
         case .field(let f): raw.withField(f, PackedAnswers.characterCount)
         case .copy(let text, _): PackedAnswers.characterCount(text)
         }
         PackedAnswers.append32(length, to: &coded.bytes)
-        let codes = codes.count < 2 ? codes : sortedUnique(codes)
-        coded.bytes.append(UInt8(min(254, codes.count)))
-        for c in codes.prefix(254) { coded.write(codeRef(c), width: 4) }
+        coded.bytes.append(UInt8(codeRefs.count))
+        for j in codeRefs.indices { coded.write(codeRefs[j], width: 4) }
         texts.write(r, width: 2)
         switch text {
         case .field(let f): PackedAnswers.appendReference(field: f, start: 0, count: raw.range(f).count, to: &texts.bytes)

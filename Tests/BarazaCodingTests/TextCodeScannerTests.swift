@@ -56,6 +56,26 @@ struct TextCodeScannerTests {
         #expect(coded > 1_000 && coded < 20_000)
     }
 
+    /// The import asks for codes as numbers (`numberCodes`, `codeNumbers`): the same codes in the
+    /// same order as `codes` gives their names, the rule list's repeated code ("funding") once.
+    @Test func codeNumbersNameTheSameCodesAsCodes() {
+        let coder = OpenTextCoder(codebook: "b", rules: Self.rules)
+        var scanner = TextCodeScanner(coder)
+        #expect(scanner.codeNames == ["funding", "training", "access", "coordination", "everything", "numbers"])
+        let numbers: [Int32] = [40, 7, 12, 3, 25, 9]
+        scanner.numberCodes(numbers)
+        var rng = SplitMix64(seed: 7)
+        var several = 0
+        for _ in 0..<5_000 {
+            var text = Self.randomText(&rng)
+            let names = text.withUTF8 { scanner.codes($0) }
+            let got = text.withUTF8 { scanner.codeNumbers($0) }
+            #expect(got == names.compactMap { n in scanner.codeNames.firstIndex(of: n).map { numbers[$0] } }, "text: \(text.debugDescription)")
+            if names.count > 1 { several += 1 }
+        }
+        #expect(several > 100)
+    }
+
     /// Long answers: words, marks and skipped words on both sides of every 64-byte block edge of
     /// the C word scan, and words that span an edge.
     @Test func longTextsGetTheReferenceCodes() {

@@ -30,7 +30,9 @@ struct DirectPackingTests {
         // A file of its own with what trimming and packing must get right: padded, NBSP-padded and
         // multi-line texts, "other" texts, values that do not fit a byte, unknown labels.
         let texts = ["Funding is late", "  padded funding  ", "\u{00A0}nbsp training\u{00A0}", "line one\r\nline two", "", "   ",
-                     "Réussite : formation", "\"quoted\", data"]
+                     "Réussite : formation", "\"quoted\", data",
+                     // Codes met in rule order (funding, training, data), stored in name order.
+                     "training on data, then funding"]
         var csv = "id,org,q1,q2,note,choice,choice_other\n"
         var rng = SplitMix64(seed: 3)
         for i in 0..<400 {

@@ -458,7 +458,7 @@ extension SQLiteStore {
     func pack(_ field: String) -> PackedChunk {
         packer.begin(ResponseHeader(respondentID: "r", replaces: nil, group: nil, rawGroup: "", country: nil, wave: nil,
                                     submittedAt: nil, weight: nil, location: SourceLocation(file: "f.csv", line: 2)),
-                     raw: FieldRow([field]), questions: [])
+                     raw: FieldRow([field]), questions: [], codes: [])
         packer.end()
         return packer.takeChunk()
     }
