@@ -1,7 +1,11 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+// Release builds optimise across modules, so that generic code of one module is specialised for
+// another's types: the coder (BarazaCoding) codes straight into the store's packer (BarazaStore)
+// through a generic sink, which without it ran unspecialised, every call through a witness table
+// (200k-row XML import: 1.87 → 1.83 s median, cycles −3%).
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6), .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
 
 let package = Package(
     name: "Baraza",
