@@ -109,4 +109,43 @@ struct DirectPackingTests {
         }
         #expect(checked > 500)
     }
+
+    /// A choice answer is keyed by the coder's memo entry, and the packer writes the bytes it made
+    /// for a key again. When the coder binds new columns (an XML reader finds more as it goes) its
+    /// memo starts over, so entry 0 stands for another answer: the packer must not write the old
+    /// answer's bytes for it.
+    @Test func choiceKeysStartOverWhenTheCoderBindsNewColumns() throws {
+        let dir = try DemoEndToEndTests.tempDir()
+        try Data("id,choice\n".utf8).write(to: URL(fileURLWithPath: dir + "/x.csv"))
+        try Data("""
+        version: 1
+        consultation: E
+        questions:
+          - {id: choice, type: multiple, options: [a, b, c]}
+        sources: [{path: x.csv, id_column: id}]
+        """.utf8).write(to: URL(fileURLWithPath: dir + "/c.yml"))
+        let c = try ConsultationLoader.load(path: dir + "/c.yml")
+        guard let source = c.sources.first else { Issue.record("no source"); return }
+        let narrow = [ColumnHeader(name: "id"), ColumnHeader(name: "choice")]
+        let wide = narrow + [ColumnHeader(name: "note")]
+        let records = [
+            (RawRecord(values: ["r1", "a"], location: SourceLocation(file: "x.csv", line: 2)), narrow),
+            (RawRecord(values: ["r2", "a"], location: SourceLocation(file: "x.csv", line: 3)), narrow),
+            (RawRecord(values: ["r3", "b c", ""], location: SourceLocation(file: "x.csv", line: 4)), wide),
+            (RawRecord(values: ["r4", "b c", ""], location: SourceLocation(file: "x.csv", line: 5)), wide),
+        ]
+        var registered = ResponsePacker(Registry())
+        let names = ResponseCoder(consultation: c, source: source, profile: .plainCSV).storeNames
+        registered.register(questions: names.questions, options: names.options, codes: names.codes)
+        var viaResponse = ResponseCoder(consultation: c, source: source, profile: .plainCSV)
+        var direct = viaResponse
+        var packer = registered, directPacker = registered
+        var chunk = PackedChunk()
+        var d = Diagnostics()
+        for (record, columns) in records {
+            packer.pack(viaResponse.code(record, columns: columns, diagnostics: &d), into: &chunk)
+            direct.code(record, columns: columns, diagnostics: &d, into: &directPacker)
+        }
+        #expect(Self.same(chunk, directPacker.takeChunk()))
+    }
 }
