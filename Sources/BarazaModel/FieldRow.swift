@@ -88,7 +88,9 @@ public struct FieldRow: Sendable, Hashable {
 /// SipHash, which was 7% of import samples when Strings were the keys. Holds at most `limit`
 /// entries; past that, `insert` declines and callers compute without caching.
 public struct ByteMemo<Value: Sendable>: Sendable {
-    @usableFromInline var slots: [Int32]
+    /// Per slot: the high 32 bits of the key's hash, then entry + 1 (0: empty). A probe compares
+    /// the hash in the slot it reads and looks at the key only when that matches.
+    @usableFromInline var slots: [UInt64]
     @usableFromInline var hashes: [UInt64] = []
     @usableFromInline var starts: [Int] = []
     @usableFromInline var arena: [UInt8] = []
@@ -99,7 +101,7 @@ public struct ByteMemo<Value: Sendable>: Sendable {
     public init(limit: Int = 1 << 16, arenaLimit: Int = 4 << 20) {
         self.limit = limit
         self.arenaLimit = arenaLimit
-        slots = Array(repeating: -1, count: 64)
+        slots = Array(repeating: 0, count: 64)
     }
 
     @inlinable public var count: Int { _values.count }
@@ -139,13 +141,19 @@ public struct ByteMemo<Value: Sendable>: Sendable {
     /// The entry's index for `key`, if present.
     @inlinable public func find(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
         let h = Self.hash(key)
-        let mask = slots.count - 1
-        var s = Int(truncatingIfNeeded: h) & mask
-        while true {
-            let e = Int(slots[s])
-            if e < 0 { return nil }
-            if hashes[e] == h && keyEquals(e, key) { return e }
-            s = (s + 1) & mask
+        let tag = h & 0xFFFF_FFFF_0000_0000
+        return slots.withUnsafeBufferPointer { slots in
+            let mask = slots.count - 1
+            var s = Int(truncatingIfNeeded: h) & mask
+            while true {
+                let slot = slots[s]
+                if slot == 0 { return nil }
+                if slot & 0xFFFF_FFFF_0000_0000 == tag {
+                    let e = Int(truncatingIfNeeded: slot & 0xFFFF_FFFF) - 1
+                    if keyEquals(e, key) { return e }
+                }
+                s = (s + 1) & mask
+            }
         }
     }
 
@@ -201,12 +209,12 @@ public struct ByteMemo<Value: Sendable>: Sendable {
     @inlinable mutating func place(_ e: Int, _ h: UInt64) {
         let mask = slots.count - 1
         var s = Int(truncatingIfNeeded: h) & mask
-        while slots[s] >= 0 { s = (s + 1) & mask }
-        slots[s] = Int32(e)
+        while slots[s] != 0 { s = (s + 1) & mask }
+        slots[s] = (h & 0xFFFF_FFFF_0000_0000) | UInt64(e + 1)
     }
 
     @usableFromInline mutating func grow() {
-        slots = Array(repeating: -1, count: slots.count * 2)
+        slots = Array(repeating: 0, count: slots.count * 2)
         for e in 0..<_values.count { place(e, hashes[e]) }
     }
 }
