@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 int64_t s_utf8(const uint8_t*,size_t); size_t s_len(const uint8_t*,const intptr_t*,size_t); size_t s_arr(const uint8_t*,const intptr_t*,size_t,uint8_t*);
-size_t s_csv(const uint8_t*,size_t,uint8_t,int,uint32_t*);
+size_t s_csv(const uint8_t*,size_t,uint8_t,int,uint32_t*); int s_valid(const uint8_t*,size_t);
 size_t s_words(const uint8_t*,size_t,const uint8_t*,const uint8_t*,const uint8_t*,uint64_t*,baraza_word*,baraza_word*);
 int main(int argc, char **argv){
   long iterations = argc > 1 ? atol(argv[1]) : 100000;
@@ -18,6 +18,7 @@ int main(int argc, char **argv){
     uint8_t *buf=malloc(n?n:1); // exact size: ASan catches any over-read
     for(size_t i=0;i<n;i++){ int r=rand()%4; buf[i]= r==0? (uint8_t)(rand()%256) : (uint8_t)alpha[rand()%strlen(alpha)]; if(r==1) buf[i]='a'+rand()%26; }
     if (baraza_utf8_simple_count(buf,n)!=s_utf8(buf,n)) { printf("utf8 diff\n"); return 1; }
+    if (baraza_utf8_valid(buf,n)!=s_valid(buf,n)) { printf("utf8 valid diff\n"); return 1; }
     size_t nf = n ? 1 + rand()%5 : 0; intptr_t *ends=malloc(sizeof(intptr_t)*(nf?nf:1)); for(size_t k=0;k<nf;k++) ends[k]= k+1==nf ? n : (k+1)*n/nf;
     size_t l1=baraza_json_array_length(buf,ends,nf), l2=s_len(buf,ends,nf); if(l1!=l2){printf("len diff\n");return 1;}
     uint8_t *o1=malloc(l1), *o2=malloc(l2);

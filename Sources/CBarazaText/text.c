@@ -47,6 +47,51 @@ int64_t baraza_utf8_simple_count(const uint8_t *p, size_t n) {
     return scalars - crlf;
 }
 
+/* MARK: UTF-8 validation */
+
+int baraza_utf8_valid(const uint8_t *p, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+#if defined(__SSE2__)
+        // ASCII sixteen bytes at a time, up to the next byte from 0x80 on.
+        while (i + 16 <= n) {
+            uint32_t high = mask(_mm_loadu_si128((const __m128i *)(p + i)));
+            if (high) {
+                i += (size_t)__builtin_ctz(high);
+                break;
+            }
+            i += 16;
+        }
+        if (i >= n) break;
+#endif
+        uint8_t b0 = p[i];
+        if (b0 < 0x80) {
+            i++;
+            continue;
+        }
+        size_t length;
+        uint8_t low = 0x80, high = 0xBF;  // the second byte's range
+        if (b0 >= 0xC2 && b0 <= 0xDF) {
+            length = 2;
+        } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+            length = 3;
+            if (b0 == 0xE0) low = 0xA0;       // overlong
+            if (b0 == 0xED) high = 0x9F;      // surrogates
+        } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+            length = 4;
+            if (b0 == 0xF0) low = 0x90;       // overlong
+            if (b0 == 0xF4) high = 0x8F;      // above U+10FFFF
+        } else {
+            return 0;
+        }
+        if (i + length > n) return 0;
+        if (p[i + 1] < low || p[i + 1] > high) return 0;
+        for (size_t k = 2; k < length; k++) if ((p[i + k] & 0xC0) != 0x80) return 0;
+        i += length;
+    }
+    return 1;
+}
+
 /* MARK: JSON string bodies */
 
 /// Bytes written for `b` in a JSON string body.

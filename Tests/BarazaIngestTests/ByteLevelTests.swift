@@ -26,6 +26,28 @@ struct ByteLevelTests {
         for s in ["", "ascii only", "é", "€", "𝄞", "日本語テキスト", "Côte d'Ivoire – São Tomé"] { #expect(UTF8Check.isValid(Array(s.utf8))) }
     }
 
+    /// The same at every offset around the sixteen-byte blocks the ASCII skip reads: ASCII runs of
+    /// random lengths, then a sequence (valid, cut short, overlong, a surrogate, past U+10FFFF, a
+    /// stray continuation byte), then ASCII again.
+    @Test func utf8CheckAgreesAcrossBlockEdges() {
+        let sequences: [[UInt8]] = [[0xC3, 0xA9], [0xE2, 0x80, 0x99], [0xF0, 0x9D, 0x84, 0x9E], [0xC3], [0xE2, 0x80], [0xF0, 0x9D, 0x84],
+                                    [0xC0, 0xAF], [0xE0, 0x80, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0x80], [0xFF],
+                                    [0xEF, 0xBF, 0xBF], [0xF4, 0x8F, 0xBF, 0xBF], [0xE0, 0xA0, 0x80], [0xED, 0x9F, 0xBF]]
+        var invalid = 0, checked = 0
+        for lead in 0..<40 {
+            for seq in sequences {
+                for trail in [0, 1, 15, 16, 17, 33] {
+                    let bytes = [UInt8](repeating: 0x61, count: lead) + seq + [UInt8](repeating: 0x62, count: trail)
+                    let expected = String(validating: bytes, as: UTF8.self) != nil
+                    #expect(UTF8Check.isValid(bytes) == expected, "\(lead) \(seq) \(trail)")
+                    if !expected { invalid += 1 }
+                    checked += 1
+                }
+            }
+        }
+        #expect(invalid > checked / 3 && invalid < checked)
+    }
+
     /// Records must not depend on where the file's chunks happen to end.
     /// The CSV tokenizer's run scan (sixteen bytes at a time, then a byte loop) against a plain
     /// loop: each byte that ends a run or is noted in one, at every offset of runs up to 70 bytes

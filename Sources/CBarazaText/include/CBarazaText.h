@@ -8,6 +8,11 @@
 /// it (every x86-64), byte by byte elsewhere. Each has a plain Swift counterpart in the tests that
 /// it is checked against on random bytes of every length.
 
+/// Whether `bytes[0..<count]` is valid UTF-8 (RFC 3629: no overlong forms, no surrogates, at most
+/// U+10FFFF): the verdict of Swift's `String(validating:as:)`, with ASCII skipped sixteen bytes at a
+/// time. 1 when valid, else 0.
+int baraza_utf8_valid(const uint8_t *bytes, size_t count);
+
 /// Characters in UTF-8 bytes as Swift's `String.count` counts them, when no byte is 0xCC or more
 /// (no scalar from U+0300 on, so no combining mark, emoji or other multi-scalar character): the
 /// scalars, less one per CR LF pair. -1 when some byte is 0xCC or more (the caller counts then).
