@@ -309,13 +309,13 @@ public struct ResponseCoder: Sendable {
             }
             if let value { country = value }
         }
-        var submitted: Double?
+        var submitted: Date?
         if let c = has(binding.submitted), !f.isBlank(c) {
             if let t = f.withField(c, DateParser.parseISO) {
-                submitted = t
+                submitted = Date(timeIntervalSince1970: t)
             } else {
                 let s = f.string(c)
-                submitted = DateParser.parse(s)?.timeIntervalSince1970
+                submitted = DateParser.parse(s)
                 if submitted == nil {
                     diagnostics.warning("date '\(s)' not recognised; kept out of the submission time", at: record.location,
                                         expected: "an ISO 8601, SurveyMonkey or Google Forms date", key: "date.\(source.path)")
@@ -333,7 +333,7 @@ public struct ResponseCoder: Sendable {
         }
 
         sink.begin(ResponseHeader(respondentID: id, replaces: (replaces?.isEmpty ?? true) ? nil : replaces, group: group, rawGroup: rawGroup,
-                                  country: country, wave: wave, submittedSeconds: submitted, weight: weight, location: record.location),
+                                  country: country, wave: wave, submittedAt: submitted, weight: weight, location: record.location),
                    raw: record.fields, questions: planIDs, codes: codeNames)
         let plans = self.plans, ids = planIDs
         for k in plans.indices {
@@ -377,7 +377,8 @@ public struct ResponseCoder: Sendable {
                 if let c = has(plan.column) {
                     if let e = f.withField(c, { key in choiceMemo[k].index(of: key) }) {
                         guard other != nil else {
-                            // The memoised answer handed over where it lies (a copy retained its three buffers).
+                            // Keyed by its memo entry: the packer writes the bytes it made for the
+                            // entry before, and the answer is copied out of the memo only the first time.
                             sink.choice(question: k, key: ChoiceKey(generation: generation, entry: e)) { choiceMemo[k][e] }
                             continue
                         }

@@ -90,25 +90,14 @@ public struct ResponseHeader: Sendable {
     public var rawGroup: String
     public var country: String?
     public var wave: String?
-    /// Seconds since 1970, not a `Date`: Foundation's `Date` is resilient, so a struct holding one
-    /// has no fixed layout and every copy and destroy of the header went through its value witnesses.
-    public var submittedSeconds: Double?
+    public var submittedAt: Date?
     public var weight: Double?
     public var location: SourceLocation
 
-    public var submittedAt: Date? { submittedSeconds.map(Date.init(timeIntervalSince1970:)) }
-
-    public init(respondentID: String, replaces: String?, group: String?, rawGroup: String, country: String?, wave: String?,
-                submittedSeconds: Double?, weight: Double?, location: SourceLocation) {
-        self.respondentID = respondentID; self.replaces = replaces; self.group = group; self.rawGroup = rawGroup
-        self.country = country; self.wave = wave; self.submittedSeconds = submittedSeconds; self.weight = weight
-        self.location = location
-    }
-
     public init(respondentID: String, replaces: String?, group: String?, rawGroup: String, country: String?, wave: String?,
                 submittedAt: Date?, weight: Double?, location: SourceLocation) {
-        self.init(respondentID: respondentID, replaces: replaces, group: group, rawGroup: rawGroup, country: country, wave: wave,
-                  submittedSeconds: submittedAt?.timeIntervalSince1970, weight: weight, location: location)
+        self.respondentID = respondentID; self.replaces = replaces; self.group = group; self.rawGroup = rawGroup
+        self.country = country; self.wave = wave; self.submittedAt = submittedAt; self.weight = weight; self.location = location
     }
 }
 

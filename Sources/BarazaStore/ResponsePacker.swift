@@ -432,7 +432,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
             respondentID: chunk.append(header.respondentID), replaces: chunk.append(header.replaces),
             file: chunk.append(header.location.file), line: Int64(header.location.line),
             group: chunk.append(header.group), rawGroup: chunk.append(header.rawGroup), country: chunk.append(header.country),
-            wave: chunk.append(header.wave), submittedAt: header.submittedSeconds, weight: header.weight ?? 1,
+            wave: chunk.append(header.wave), submittedAt: header.submittedAt?.timeIntervalSince1970, weight: header.weight ?? 1,
             closed: .null, chosen: .null, coded: .null, raw: .null, texts: .null)
         self.raw = raw
         closedBytes.removeAll(keepingCapacity: true)
@@ -499,6 +499,8 @@ public struct ResponsePacker: Sendable, ResponseSink {
         let start = chosen.bytes.count, fixups = chosen.fixups.count
         let c = answer()
         choice(c)
+        // An answer with an "other" text is never keyed by the coder (its text is not in the bytes);
+        // the table grows with the largest entry kept, so entries past 65,535 are not kept.
         guard c.other == nil, key.entry < 1 << 16 else { return }
         while choiceBytes.count <= question { choiceBytes.append([]) }
         while choiceBytes[question].count <= key.entry { choiceBytes[question].append(nil) }
