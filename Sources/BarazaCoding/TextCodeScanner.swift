@@ -19,7 +19,6 @@ public struct TextCodeScanner: Sendable {
 
     public let coder: OpenTextCoder
     private let pats: [Pat]
-    private let ruleCodes: [String]
     /// The codebook's codes, each once, in rule order; per rule, its code's index there.
     public let codeNames: [String]
     private let ruleCodeIndex: [Int32]
@@ -70,7 +69,6 @@ public struct TextCodeScanner: Sendable {
             matches.append(m); excludes.append(e)
         }
         self.pats = pats
-        ruleCodes = codes
         var names: [String] = [], index: [Int32] = []
         for c in codes {
             if let i = names.firstIndex(of: c) { index.append(Int32(i)) } else { index.append(Int32(names.count)); names.append(c) }
@@ -382,7 +380,7 @@ public struct TextCodeScanner: Sendable {
         }
         if !sawHit { return }
         // Plain loops, not `contains(where:)`: each closure retained and released the arrays it read.
-        for r in ruleCodes.indices {
+        for r in ruleCodeIndex.indices {
             var excluded = false
             for i in ruleExcludeRange[r] where anyHit[Int(rulePatterns[i])] == gen { excluded = true; break }
             if excluded { continue }
