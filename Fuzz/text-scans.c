@@ -21,7 +21,7 @@ int main(int argc, char **argv){
     if (baraza_utf8_valid(buf,n)!=s_valid(buf,n)) { printf("utf8 valid diff\n"); return 1; }
     size_t nf = n ? 1 + rand()%5 : 0; intptr_t *ends=malloc(sizeof(intptr_t)*(nf?nf:1)); for(size_t k=0;k<nf;k++) ends[k]= k+1==nf ? n : (k+1)*n/nf;
     size_t l1=baraza_json_array_length(buf,ends,nf), l2=s_len(buf,ends,nf); if(l1!=l2){printf("len diff\n");return 1;}
-    uint8_t *o1=malloc(l1), *o2=malloc(l2);
+    uint8_t *o1=malloc(l1+16), *o2=malloc(l2+16); // the writer may use 16 bytes past the array
     size_t a1=baraza_json_array(buf,ends,nf,o1), a2=s_arr(buf,ends,nf,o2); if(a1!=a2||a1!=l1||memcmp(o1,o2,a1)){printf("arr diff\n");return 1;}
     size_t nm=3*((n+63)/64); uint64_t *m=malloc(8*(nm?nm:1)); baraza_word *w1=malloc(sizeof(baraza_word)*(n/2+1)), *w2=malloc(sizeof(baraza_word)*(n/2+1));
     baraza_word t1, t2;

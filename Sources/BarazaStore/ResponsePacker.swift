@@ -371,6 +371,8 @@ public struct ResponsePacker: Sendable, ResponseSink {
     private var textCount = 0
     /// "Other (specify)" texts, written after the open answers in the texts blob.
     private var others: [(question: String, text: String, field: Int?)] = []
+    /// Where a raw record's JSON is written before it is copied into the chunk (see `RawJSON.write`).
+    private var jsonScratch: [UInt8] = []
 
     /// An open answer's text.
     enum Text {
@@ -592,7 +594,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
         e.chosen = append(chosen, to: &chunk)
         e.coded = append(coded, to: &chunk)
         e.texts = append(texts, to: &chunk)
-        e.raw = chunk.appendBlob { RawJSON.write(raw, to: &$0) }
+        e.raw = chunk.appendBlob { RawJSON.write(raw, to: &$0, scratch: &jsonScratch) }
         chunk.entries.append(e)
         chunk.newNames += takeNewNames()
     }

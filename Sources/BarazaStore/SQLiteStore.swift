@@ -288,27 +288,47 @@ enum RawJSON {
 
     /// Appends the JSON array's UTF-8 bytes to `out` (usually a chunk's whole arena, left to grow
     /// geometrically: reserving exactly what each record needs made it reallocate more often).
-    /// The exact length is counted first (`baraza_json_array_length`, sixteen bytes at a time),
-    /// `out` grows by that much once, and the array is written into it in place
-    /// (`baraza_json_array`): the Swift byte loop and the scratch buffer it wrote through (a malloc
-    /// and a copy per record) were a sixth of a coding worker's time.
-    static func write(_ row: FieldRow, to out: inout [UInt8]) {
+    ///
+    /// A record whose longest possible JSON (every byte a six-byte escape) fits `scratchLimit` is
+    /// written into `scratch` (kept by the caller, grown to the largest such record) and copied
+    /// onto `out`. A larger one has its exact length counted first (`baraza_json_array_length`),
+    /// `out` grows by that much, and it is written in place: so one huge field never needs six
+    /// times its size. Counting (90 ns for a reference-workload record) and growing `out` by zeros
+    /// to write over were 2–3% of a coding worker's samples; through the scratch buffer and a copy,
+    /// with the one-pass writer, the 100k-row import ran 2.9% fewer instructions, 3.6% fewer cycles.
+    static func write(_ row: FieldRow, to out: inout [UInt8], scratch: inout [UInt8], scratchLimit: Int = 1 << 20) {
         let empty: UInt8 = 0
         withUnsafePointer(to: empty) { nothing in
             row.bytes.withUnsafeBufferPointer { p in
                 row.ends.withUnsafeBufferPointer { ends in
                     let bytes = p.baseAddress ?? nothing
+                    let worst = 6 * p.count + 3 * ends.count + 2 + 16
+                    if worst <= scratchLimit {
+                        if scratch.count < worst { scratch = [UInt8](repeating: 0, count: max(worst, 2 * scratch.count)) }
+                        scratch.withUnsafeMutableBufferPointer { s in
+                            guard let base = s.baseAddress else { return }
+                            let written = baraza_json_array(bytes, ends.baseAddress, ends.count, base)
+                            out.append(contentsOf: UnsafeBufferPointer(start: base, count: written))
+                        }
+                        return
+                    }
                     let length = baraza_json_array_length(bytes, ends.baseAddress, ends.count)
                     let start = out.count
-                    out.append(contentsOf: repeatElement(0, count: length))
-                    out.withUnsafeMutableBufferPointer { o in
-                        guard let o = o.baseAddress else { return }
-                        let written = baraza_json_array(bytes, ends.baseAddress, ends.count, o + start)
-                        precondition(written == length, "JSON length counted \(length), written \(written)")
+                    out.append(contentsOf: repeatElement(0, count: length + 16))
+                    let written = out.withUnsafeMutableBufferPointer { o in
+                        o.baseAddress.map { baraza_json_array(bytes, ends.baseAddress, ends.count, $0 + start) } ?? 0
                     }
+                    precondition(written == length, "JSON length counted \(length), written \(written)")
+                    out.removeLast(16)
                 }
             }
         }
+    }
+
+    /// `write` with a scratch buffer of its own.
+    static func write(_ row: FieldRow, to out: inout [UInt8], scratchLimit: Int = 1 << 20) {
+        var scratch: [UInt8] = []
+        write(row, to: &out, scratch: &scratch, scratchLimit: scratchLimit)
     }
 }
 

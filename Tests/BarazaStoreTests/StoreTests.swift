@@ -320,19 +320,26 @@ extension SQLiteStore {
 
 /// The raw record's JSON reads back as the fields it was written from, whatever they hold
 /// (quotes, backslashes, every control character, multi-byte text, empty fields), and appends
-/// after what the arena already holds.
+/// after what the arena already holds: through a scratch buffer kept from record to record (what
+/// an earlier, longer record left in it never shows), and counted and written in place (a record
+/// too large for the scratch buffer), byte for byte the same.
 @Test func rawRecordJSONReadsBackAsItsFields() throws {
-    let pieces = ["a", "\"", "\\", "\n", "\r", "\t", "\u{01}", "\u{1F}", "\u{7F}", "é", "🙂", "日本", " ", "/", "</script>", ""]
+    let pieces = ["a", "\"", "\\", "\n", "\r", "\t", "\u{01}", "\u{1F}", "\u{7F}", "é", "🙂", "日本", " ", "/", "</script>", "",
+                  "a longer piece of text, twenty-odd bytes"]
     var rng = SplitMix64(seed: 7)
-    var arena: [UInt8] = Array("prefix".utf8)
+    var arena: [UInt8] = Array("prefix".utf8), inPlace: [UInt8] = Array("prefix".utf8)
+    var scratch: [UInt8] = []
     for _ in 0..<2_000 {
         let fields = (0..<Int(rng.next() % 8)).map { _ in
             (0..<Int(rng.next() % 6)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined()
         }
         let start = arena.count
-        RawJSON.write(FieldRow(fields), to: &arena)
+        RawJSON.write(FieldRow(fields), to: &arena, scratch: &scratch)
+        RawJSON.write(FieldRow(fields), to: &inPlace, scratch: &scratch, scratchLimit: 0)
         #expect(try JSONDecoder().decode([String].self, from: Data(arena[start...])) == fields)
+        #expect(arena == inPlace)
     }
+    #expect(!scratch.isEmpty)
     #expect(Array(arena.prefix(6)) == Array("prefix".utf8))
     // Control characters are escaped, never written raw.
     var controls: [UInt8] = []

@@ -24,7 +24,8 @@ int64_t baraza_utf8_simple_count(const uint8_t *bytes, size_t count);
 size_t baraza_json_array_length(const uint8_t *bytes, const intptr_t *ends, size_t fields);
 
 /// Writes the fields as a JSON array of strings (as `baraza_json_array_length` counts it) to
-/// `out`, which must have room for exactly that many bytes. Returns the bytes written.
+/// `out`, which must have room for that many bytes and 16 more (it may write into those 16).
+/// Returns the bytes written.
 size_t baraza_json_array(const uint8_t *bytes, const intptr_t *ends, size_t fields, uint8_t *out);
 
 /// A word of open text that the scanner must look up (see `baraza_scan_words`).
