@@ -96,8 +96,39 @@ fi
 echo; echo "| engine | job | median wall | CPU | peak RSS | MB/s | × DuckDB |"
 echo "|---|---|---:|---:|---:|---:|---:|"
 duck=$(awk -F'\t' '$1 ~ /^DuckDB/ {print $2}' "$results")
+# The ratio to DuckDB is given for the jobs on the CSV (not the XML, not the one-run scaling rows);
+# the report reads the store, not a file, so it has no MB/s.
 awk -F'\t' -v duck="$duck" '{
-  mbs = ($2 > 0) ? $5 / 1e6 / $2 : 0
-  ratio = (duck > 0) ? sprintf("%.2f", $2 / duck) : "–"
-  printf "| %s | %s | %.2f s | %.2f s | %.0f MiB | %.0f | %s |\n", $1, ($5 > 0 ? sprintf("%.0f MB", $5 / 1e6) : ""), $2, $3, $4 / 1024, mbs, ratio
+  store = ($1 ~ /^baraza report/)
+  mbs = (store || $2 <= 0) ? "–" : sprintf("%.0f", $5 / 1e6 / $2)
+  ratio = (duck > 0 && $1 !~ /XML|rows$/) ? sprintf("%.2f", $2 / duck) : "–"
+  job = store ? "store" : ($5 > 0 ? sprintf("%.0f MB", $5 / 1e6) : "")
+  printf "| %s | %s | %.2f s | %.2f s | %.0f MiB | %s | %s |\n", $1, job, $2, $3, $4 / 1024, mbs, ratio
 }' "$results"
+
+# The targets (../shared/DESIGN.md, Performance; issue 8), from the figures above.
+echo; echo "Targets:"
+awk -F'\t' '
+  $1 ~ /^DuckDB/ { duck = $2 }
+  $1 == "baraza run (import all + report)" { run = $2 }
+  $1 ~ /^baraza report/ { report = $2 }
+  $1 ~ /^lxml/ { lxml = $2 }
+  $1 ~ /^baraza run XML/ { xml = $2 }
+  $1 ~ /^baraza/ { if ($4 / 1024 > rss) rss = $4 / 1024 }
+  $1 ~ /^baraza run, [0-9]+ rows$/ { split($1, w, " "); n = w[3] / 1e6; k++
+    per = per sprintf("%s%s: %.2f s wall, %.2f s CPU", (k > 1 ? "; " : ""), w[3], $2 / n, $3 / n)
+    if (k == 1 || $4 / 1024 < lo) lo = $4 / 1024; if ($4 / 1024 > hi) hi = $4 / 1024 }
+  END {
+    verdict = "met"; if (run / duck > 2) verdict = "NOT met"
+    printf "  baraza run on the CSV: %.2f× DuckDB (at most 2×): %s\n", run / duck, verdict
+    verdict = "met"; if (report >= 1) verdict = "NOT met"
+    printf "  baraza report: %.2f s (under 1 s): %s\n", report, verdict
+    verdict = "met"; if (lxml / xml < 3) verdict = "NOT met"
+    printf "  baraza run on the XML: %.2f× faster than lxml (at least 3×): %s\n", lxml / xml, verdict
+    verdict = "met"; if (rss >= 150) verdict = "NOT met"
+    printf "  baraza peak RSS: %.0f MiB at most (under 150 MiB): %s\n", rss, verdict
+    if (k > 0) {
+      printf "  scaling, per million rows: %s\n", per
+      printf "  scaling, peak RSS: %.0f–%.0f MiB\n", lo, hi
+    }
+  }' "$results"
