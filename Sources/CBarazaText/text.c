@@ -159,8 +159,8 @@ size_t baraza_json_array(const uint8_t *bytes, const intptr_t *ends, size_t fiel
     // escape and ended no field, and the write position then advances only over the bytes that
     // were the field's and came before its first escape. The store past that point is overwritten
     // by what comes next, or is the slack the caller leaves (`out` has room for 16 bytes more).
-    // A copy of each field's tail by `memcpy` (two thirds of the fields are shorter than sixteen
-    // bytes) made this 540 ns per record of the reference workload; this way, 390 ns.
+    // A copy of each field's tail by `memcpy` (61% of the reference workload's fields are shorter
+    // than sixteen bytes) made this 540 ns per record of that workload; this way, 390 ns.
     size_t w = 0, i = 0, total = fields ? (size_t)ends[fields - 1] : 0;
     out[w++] = '[';
     for (size_t k = 0; k < fields; k++) {
