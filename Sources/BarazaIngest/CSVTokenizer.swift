@@ -36,9 +36,27 @@ public struct CSVTokenizer {
     private static let lf = UInt8(ascii: "\n")
     private static let cr = UInt8(ascii: "\r")
 
+    /// Whether a record of the common shape is read in one call (`baraza_csv_record`); off only in
+    /// tests, which compare both ways.
+    let commonRecordsAtOnce: Bool
+    /// Room for that call's output: a record's field bytes (and the 16 bytes it may write past
+    /// them) and field ends. A longer record, or one with more fields, is read the general way.
+    private var recordBytes: [UInt8] = []
+    private var recordEnds: [Int] = []
+    static let commonRecordLimit = 1 << 16, commonRecordFields = 4096
+    /// Records read that way (for tests).
+    private(set) var commonRecords = 0
+
     /// Opens `path`, skipping `bomLength` bytes, decoding with `encoding`.
     public init(path: String, delimiter: UInt8, encoding: TextEncoding, bomLength: Int, chunkSize: Int = 1 << 20,
                 observer: ByteObserver? = nil) throws(IngestError) {
+        try self.init(path: path, delimiter: delimiter, encoding: encoding, bomLength: bomLength, chunkSize: chunkSize,
+                      observer: observer, commonRecordsAtOnce: true)
+    }
+
+    init(path: String, delimiter: UInt8, encoding: TextEncoding, bomLength: Int, chunkSize: Int = 1 << 20,
+         observer: ByteObserver? = nil, commonRecordsAtOnce: Bool) throws(IngestError) {
+        self.commonRecordsAtOnce = commonRecordsAtOnce
         self.path = path
         self.delimiter = delimiter
         self.encoding = encoding
@@ -92,6 +110,9 @@ public struct CSVTokenizer {
     public mutating func nextRow(into row: inout FieldRow, _ diagnostics: inout Diagnostics) -> (line: Int, defect: String?)? {
         row.removeAll()
         fieldLines.removeAll(keepingCapacity: true)
+        if commonRecordsAtOnce && !skipLF && position < buffer.count, let line = readCommonRecord(into: &row) {
+            return (line, nil)
+        }
         var state = State.fieldStart
         let startLine = line
         var quoteLine = 0, quoteColumn = 0
@@ -220,6 +241,47 @@ public struct CSVTokenizer {
                 return (startLine, nil)
             }
         }
+    }
+
+    /// Reads the record at `position` in one call when it has the common shape, lies within the
+    /// buffer, and is valid UTF-8 without NUL bytes (see `baraza_csv_record`): then nothing needs
+    /// reporting and no field needs its own line. Returns the line it starts on; nil, with nothing
+    /// consumed and `row` empty, when it must be read the general way.
+    ///
+    /// Measured on the reference workload (100k rows): the state machine's per-field work
+    /// (a switch, appends to two arrays, a line per field) was a fifth of the reading thread.
+    private mutating func readCommonRecord(into row: inout FieldRow) -> Int? {
+        if recordBytes.isEmpty {
+            recordBytes = Array(repeating: 0, count: Self.commonRecordLimit + 16)
+            recordEnds = Array(repeating: 0, count: Self.commonRecordFields)
+        }
+        let available = min(buffer.count - position, Self.commonRecordLimit)
+        let start = position, delimiter = self.delimiter
+        var info = baraza_csv_record_info()
+        let consumed = buffer.withUnsafeBufferPointer { input in
+            recordBytes.withUnsafeMutableBufferPointer { out in
+                recordEnds.withUnsafeMutableBufferPointer { ends in
+                    guard let i = input.baseAddress, let o = out.baseAddress, let e = ends.baseAddress else { return 0 }
+                    return baraza_csv_record(i + start, available, delimiter, o, e, ends.count, &info)
+                }
+            }
+        }
+        guard consumed > 0, info.flags & 2 == 0 else { return nil }
+        recordBytes.withUnsafeBufferPointer { b in
+            recordEnds.withUnsafeBufferPointer { e in
+                row.appendFields(UnsafeBufferPointer(rebasing: b[0..<info.bytes]), ends: UnsafeBufferPointer(rebasing: e[0..<info.fields]))
+            }
+        }
+        if info.flags & 1 != 0 && (encoding == .windows1252 || !UTF8Check.isValid(row.bytes)) {
+            row.removeAll()
+            return nil
+        }
+        let first = line
+        line += info.lines
+        position = start + consumed
+        lineStart = chunkBase + position
+        commonRecords += 1
+        return first
     }
 
     /// The length of the run of ordinary bytes in `p` from `s` (see `baraza_csv_run`), noting

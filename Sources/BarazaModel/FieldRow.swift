@@ -44,6 +44,17 @@ public struct FieldRow: Sendable, Hashable {
     public mutating func appendByte(_ b: UInt8) { bytes.append(b) }
     /// Closes the field being built.
     public mutating func endField() { ends.append(bytes.count) }
+    /// Appends whole fields at once: their bytes, one after the other, and each one's end counted
+    /// from the start of `fieldBytes`.
+    public mutating func appendFields(_ fieldBytes: UnsafeBufferPointer<UInt8>, ends fieldEnds: UnsafeBufferPointer<Int>) {
+        let base = bytes.count
+        bytes.append(contentsOf: fieldBytes)
+        if base == 0 {
+            ends.append(contentsOf: fieldEnds)
+        } else {
+            for e in fieldEnds { ends.append(base + e) }
+        }
+    }
 
     public mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)

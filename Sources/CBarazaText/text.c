@@ -371,3 +371,100 @@ size_t baraza_csv_run(const uint8_t *p, size_t n, uint8_t delimiter, int quoted,
     *flags |= f;
     return i;
 }
+
+/* MARK: CSV records */
+
+/// Copies the run of `p[i..<n]` before its first stop byte (`d`, `"`, LF, CR) to `out + *o`, and
+/// returns where the run ends. Whole sixteen-byte blocks are stored (`out` has 16 bytes of slack
+/// past what it holds, and never runs ahead of the input), and the write position advances over
+/// the run's bytes only.
+static inline size_t copy_run(const uint8_t *p, size_t i, size_t n, uint8_t d, uint8_t *out, size_t *o, uint32_t *flags) {
+    size_t w = *o;
+    uint32_t f = 0;
+#if defined(__SSE2__)
+    const __m128i zero = _mm_setzero_si128();
+    for (; i + 16 <= n; i += 16, w += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+        _mm_storeu_si128((__m128i *)(out + w), v);
+        uint32_t stop = mask(_mm_or_si128(_mm_or_si128(eq(v, d), eq(v, '"')), _mm_or_si128(eq(v, '\n'), eq(v, '\r'))));
+        uint32_t high = mask(v), nul = mask(_mm_cmpeq_epi8(v, zero));
+        if (stop) {
+            uint32_t k = (uint32_t)__builtin_ctz(stop), before = (1u << k) - 1;
+            if (high & before) f |= 1;
+            if (nul & before) f |= 2;
+            *flags |= f;
+            *o = w + k;
+            return i + k;
+        }
+        if (high) f |= 1;
+        if (nul) f |= 2;
+    }
+#endif
+    for (; i < n; i++, w++) {
+        uint8_t c = p[i];
+        if (c == d || c == '"' || c == '\n' || c == '\r') break;
+        if (c >= 0x80) f |= 1; else if (c == 0) f |= 2;
+        out[w] = c;
+    }
+    *flags |= f;
+    *o = w;
+    return i;
+}
+
+size_t baraza_csv_record(const uint8_t *p, size_t n, uint8_t delimiter, uint8_t *out, intptr_t *ends, size_t ends_room,
+                         baraza_csv_record_info *info) {
+    size_t i = 0, o = 0, fields = 0, lines = 0;
+    uint32_t flags = 0;
+    for (;;) {
+        // A field's first byte.
+        if (i >= n) return 0;
+        uint8_t c = p[i];
+        if (c == '"') {
+            i++;
+            for (;;) {
+                i = copy_run(p, i, n, '"', out, &o, &flags);
+                if (i >= n) return 0;
+                c = p[i];
+                if (c == '"') {
+                    if (i + 1 >= n) return 0;
+                    if (p[i + 1] != '"') { i++; break; }
+                    out[o++] = '"';
+                    i += 2;
+                } else {
+                    // A line break inside the field: kept; CR LF is one break.
+                    out[o++] = c;
+                    i++;
+                    lines++;
+                    if (c == '\r') {
+                        if (i >= n) return 0;
+                        if (p[i] == '\n') { out[o++] = '\n'; i++; }
+                    }
+                }
+            }
+            // After the closing quote: a delimiter or the line end, else the general way.
+            if (i >= n) return 0;
+            c = p[i];
+            if (c != delimiter && c != '\n' && c != '\r') return 0;
+        } else if (c != delimiter && c != '\n' && c != '\r') {
+            i = copy_run(p, i, n, delimiter, out, &o, &flags);
+            if (i >= n) return 0;
+            c = p[i];
+            if (c == '"') return 0;  // a quote inside an unquoted field
+        }
+        if (fields == ends_room) return 0;
+        ends[fields++] = (intptr_t)o;
+        i++;
+        if (c == delimiter) continue;
+        // The record's line end.
+        lines++;
+        if (c == '\r') {
+            if (i >= n) return 0;
+            if (p[i] == '\n') i++;
+        }
+        info->bytes = o;
+        info->fields = fields;
+        info->lines = lines;
+        info->flags = flags;
+        return i;
+    }
+}

@@ -102,6 +102,72 @@ struct CSVReaderTests {
         #expect(rows == [["a", "b"], ["x\"y", "1\r\n2"], ["3", "4"]])
     }
 
+    /// Every record of `bytes`, with the diagnostics, read with or without whole common records
+    /// at once; and how many were read that way.
+    static func tokenize(_ path: String, encoding: TextEncoding, chunkSize: Int, atOnce: Bool) throws -> ([CSVRow], [Diagnostic], Int) {
+        var d = Diagnostics()
+        var tok = try CSVTokenizer(path: path, delimiter: UInt8(ascii: ","), encoding: encoding, bomLength: 0, chunkSize: chunkSize,
+                                   commonRecordsAtOnce: atOnce)
+        var rows: [CSVRow] = []
+        while let r = tok.next(&d) { rows.append(r) }
+        return (rows, d.items, tok.commonRecords)
+    }
+
+    @Test func commonRecordsReadAtOnceGiveWhatTheStateMachineGives() throws {
+        // Records built from the pieces that matter (quoted fields with delimiters, doubled quotes
+        // and line breaks of every kind inside, stray quotes, text after a closing quote, NUL,
+        // bytes that are not UTF-8, multi-byte characters), read both ways with chunks from one
+        // byte to the whole file: the same rows, lines, defects and diagnostics (line and column).
+        var rng = SplitMix64(seed: 20261122)
+        let pieces: [[UInt8]] = ["a", "bc", "é", "ü1", ",", ",", "\"", "\"\"", "\n", "\r\n", "\r", " ", "x,y"].map { Array($0.utf8) }
+            + [[0], [0xFF], [0xC3]]
+        var atOnce = 0
+        for round in 0..<400 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int(rng.next() % 12) {  // records
+                for f in 0..<Int(1 + rng.next() % 5) {
+                    if f > 0 { bytes.append(UInt8(ascii: ",")) }
+                    let quoted = rng.next() % 3 == 0
+                    if quoted { bytes.append(UInt8(ascii: "\"")) }
+                    for _ in 0..<Int(rng.next() % 5) {
+                        var piece = pieces[Int(rng.next() % UInt64(pieces.count))]
+                        // Mostly well-formed: a lone quote only now and then.
+                        if piece == [UInt8(ascii: "\"")] && rng.next() % 4 != 0 { piece = quoted ? Array("\"\"".utf8) : Array("q".utf8) }
+                        if (piece.contains(0) || piece.contains(0xFF) || piece.contains(0xC3)) && rng.next() % 3 != 0 { piece = Array("z".utf8) }
+                        bytes += piece
+                    }
+                    if quoted && rng.next() % 10 != 0 { bytes.append(UInt8(ascii: "\"")) }
+                }
+                bytes += rng.next() % 5 == 0 ? Array("\r\n".utf8) : rng.next() % 8 == 0 ? Array("\r".utf8) : Array("\n".utf8)
+            }
+            if rng.next() % 4 == 0, !bytes.isEmpty { bytes.removeLast() }  // no final line break
+            let path = try tempFile(bytes)
+            for encoding in [TextEncoding.utf8, .windows1252] {
+                for chunk in [1, 2, 7, 64, 4096] {
+                    let general = try Self.tokenize(path, encoding: encoding, chunkSize: chunk, atOnce: false)
+                    let fast = try Self.tokenize(path, encoding: encoding, chunkSize: chunk, atOnce: true)
+                    #expect(general.2 == 0)
+                    #expect(fast.0 == general.0, "round \(round), \(encoding), chunk \(chunk): \(bytes)")
+                    #expect(fast.1 == general.1, "round \(round), \(encoding), chunk \(chunk): \(bytes)")
+                    atOnce += fast.2
+                }
+            }
+        }
+        #expect(atOnce > 5_000)
+    }
+
+    @Test func plainRecordsAreReadAtOnceAndTheOthersTheGeneralWay() throws {
+        let text = "id,t\n1,\"a, \"\"b\"\"\nc\"\r\n2,x\"y\n3,\"z\"w\n4,\u{0}\n5,ok\n"
+        let path = try tempFile(Array(text.utf8))
+        let (rows, diagnostics, atOnce) = try Self.tokenize(path, encoding: .utf8, chunkSize: 1 << 20, atOnce: true)
+        #expect(rows.map(\.fields) == [["id", "t"], ["1", "a, \"b\"\nc"], ["2", "x\"y"], ["3", "zw"], ["4", "\u{FFFD}"], ["5", "ok"]])
+        #expect(rows.map(\.line) == [1, 2, 4, 5, 6, 7])
+        // The stray quote (line 4), the text after a closing quote (line 5) and the NUL (line 6)
+        // are read the general way and reported there.
+        #expect(atOnce == 3)
+        #expect(diagnostics.map { $0.location?.line } == [4, 5, 6])
+    }
+
     @Test func invalidUTF8AndNULBytesBecomeDiagnosticsNotCrashes() throws {
         var bytes = Array("q,t\n1,ok\n2,".utf8)
         bytes += [0xC3, 0x28, 0x00, 0x41]   // invalid sequence, then NUL

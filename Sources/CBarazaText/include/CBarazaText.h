@@ -54,4 +54,27 @@ size_t baraza_scan_words(const uint8_t *text, size_t count, const uint8_t *first
 /// Sets bit 0 of `flags` when a byte from 0x80 on is in the run, bit 1 when a NUL is.
 size_t baraza_csv_run(const uint8_t *text, size_t count, uint8_t delimiter, int quoted, uint32_t *flags);
 
+/// What `baraza_csv_record` read.
+typedef struct {
+    /// Field bytes written to `out`, and fields (their ends in `ends`).
+    size_t bytes, fields;
+    /// Line breaks passed, the record's own line end included (CR LF counts once); the next line
+    /// starts right after the record.
+    size_t lines;
+    /// Bit 0: a field holds a byte from 0x80 on; bit 1: a field holds a NUL.
+    uint32_t flags;
+} baraza_csv_record_info;
+
+/// Reads one CSV record of the common shape from `text[0..<count]`: fields unquoted (no `"`) or
+/// quoted (doubled quotes, delimiters and line breaks inside, the closing quote right before a
+/// delimiter or line end), ending with an LF, CR LF or lone CR. Writes the fields' bytes (quotes
+/// removed, `""` as `"`) to `out`, which must have room for `count` + 16 bytes (it may write into
+/// those 16), and each field's end offset in `out` to `ends` (room for `ends_room`).
+/// Returns the bytes read, the record's line end included; 0 when the record is not of that shape
+/// (a quote inside an unquoted field, text after a closing quote), does not end within `count`
+/// (or its CR is the last byte there, so a LF may follow), or has more than `ends_room` fields:
+/// the caller then reads it the general way. Nothing is reported; `info` is set on success.
+size_t baraza_csv_record(const uint8_t *text, size_t count, uint8_t delimiter, uint8_t *out, intptr_t *ends, size_t ends_room,
+                         baraza_csv_record_info *info);
+
 #endif
