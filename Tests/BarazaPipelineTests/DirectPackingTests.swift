@@ -69,12 +69,15 @@ struct DirectPackingTests {
                 var registered = ResponsePacker(Registry())
                 let names = ResponseCoder(consultation: c, source: source, profile: .plainCSV).storeNames
                 registered.register(questions: names.questions, options: names.options, codes: names.codes)
-                for start in [registered.worker(), registered] {
+                // And the direct packer's choice bytes kept as usual, or in an arena so small that
+                // it is emptied again and again.
+                for (start, arena) in [(registered.worker(), 1 << 20), (registered, 1 << 20), (registered.worker(), 16)] {
                     var d = Diagnostics()
                     var reader = try ExportReader.open(file, options: source.options, diagnostics: &d)
                     var viaResponse = ResponseCoder(consultation: c, source: source, profile: reader.profile)
                     var direct = viaResponse
                     var packer = start, directPacker = start
+                    directPacker.choiceArenaLimit = arena
                     var chunk = PackedChunk()
                     var dA = Diagnostics(), dB = Diagnostics()
                     // Chunks of a few records each, as the import takes them: a worker's chunk-local
