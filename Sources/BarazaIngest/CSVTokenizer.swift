@@ -45,7 +45,7 @@ public struct CSVTokenizer {
     private var recordEnds: [Int] = []
     static let commonRecordLimit = 1 << 16, commonRecordFields = 4096
     /// Records read that way (for tests).
-    private(set) var commonRecords = 0
+    @_spi(Testing) public private(set) var commonRecords = 0
 
     /// Opens `path`, skipping `bomLength` bytes, decoding with `encoding`.
     public init(path: String, delimiter: UInt8, encoding: TextEncoding, bomLength: Int, chunkSize: Int = 1 << 20,
@@ -54,8 +54,11 @@ public struct CSVTokenizer {
                       observer: observer, commonRecordsAtOnce: true)
     }
 
-    init(path: String, delimiter: UInt8, encoding: TextEncoding, bomLength: Int, chunkSize: Int = 1 << 20,
-         observer: ByteObserver? = nil, commonRecordsAtOnce: Bool) throws(IngestError) {
+    /// With `commonRecordsAtOnce` false, every record is read by the general state machine: for
+    /// tests and the fuzzer, which compare both ways.
+    @_spi(Testing)
+    public init(path: String, delimiter: UInt8, encoding: TextEncoding, bomLength: Int, chunkSize: Int = 1 << 20,
+                observer: ByteObserver? = nil, commonRecordsAtOnce: Bool) throws(IngestError) {
         self.commonRecordsAtOnce = commonRecordsAtOnce
         self.path = path
         self.delimiter = delimiter

@@ -2,7 +2,7 @@ import BarazaModel
 import BarazaTestSupport
 import Foundation
 import Testing
-@testable import BarazaIngest
+@_spi(Testing) @testable import BarazaIngest
 
 func fixture(_ name: String) throws -> String {
     try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures")).path

@@ -1,4 +1,4 @@
-import BarazaIngest
+@_spi(Testing) import BarazaIngest
 import BarazaModel
 import Foundation
 
@@ -23,6 +23,26 @@ func readOne(_ data: UnsafeRawBufferPointer) {
         }
         precondition(n < 10_000_000, "runaway record count")
         return true
+    }
+    if format == "csv" { compareTokenizers(path) }
+}
+
+/// A CSV record of the common shape is read in one C call, the rest by the general state machine:
+/// both ways must give the same rows, lines, defects and diagnostics, whatever the bytes and
+/// however the file is cut into chunks.
+func compareTokenizers(_ path: String) {
+    for (encoding, chunk) in [(TextEncoding.utf8, 1 << 20), (.utf8, 7), (.windows1252, 64)] {
+        var results: [([CSVRow], [Diagnostic])] = []
+        for atOnce in [true, false] {
+            var d = Diagnostics()
+            guard var tok = try? CSVTokenizer(path: path, delimiter: UInt8(ascii: ","), encoding: encoding, bomLength: 0,
+                                              chunkSize: chunk, commonRecordsAtOnce: atOnce) else { return }
+            var rows: [CSVRow] = []
+            while let r = tok.next(&d) { rows.append(r) }
+            results.append((rows, d.items))
+        }
+        precondition(results[0].0 == results[1].0, "records read at once differ from the state machine's")
+        precondition(results[0].1 == results[1].1, "diagnostics differ between the two ways of reading")
     }
 }
 
