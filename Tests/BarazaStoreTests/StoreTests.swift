@@ -52,6 +52,53 @@ struct StoreTests {
         #expect(q1.values[5]?.count == 1 && q1.values[2] == nil)
     }
 
+    /// Every row of the tables a batch writes, as text, in id order.
+    static func dump(_ store: SQLiteStore) throws -> [String] {
+        try store.db.read { db in
+            var rows: [String] = []
+            for sql in ["SELECT * FROM responses ORDER BY id", "SELECT * FROM records ORDER BY response_id",
+                        "SELECT * FROM answers ORDER BY response_id, question", "SELECT id, records, responses, duplicates FROM batches"] {
+                rows += try Row.fetchAll(db, sql: sql).map(\.description)
+            }
+            return rows
+        }
+    }
+
+    @Test func aChunkOfManyRowsIsStoredAsItsRowsOneByOne() throws {
+        // 2 × 16 rows go in two inserts of sixteen, the last five one by one; values that do not
+        // fit a byte are stored unpacked, each with its own response; two ids come twice.
+        var responses: [Response] = []
+        for i in 0..<37 {
+            let value: Double = i % 3 == 0 ? 1000 + Double(i) : Double(i % 5 + 1)
+            responses.append(Self.response("r\(i % 35)", group: i % 2 == 0 ? "cso" : "government", value: value))
+        }
+        let together = try Self.tempStore(), apart = try Self.tempStore()
+        let b = try together.importBatch(Self.input("b1")) { sink in
+            var packer = (sink as? SQLiteBatchSink)?.makePacker() ?? ResponsePacker(Registry())
+            var chunk = PackedChunk()
+            for r in responses { packer.pack(r, into: &chunk) }
+            try sink.add(chunk)
+            var counts = BatchCounts()
+            counts.records = responses.count
+            return counts
+        }
+        try Self.importBatch(apart, "b1", responses)
+        #expect(b.responses == 37 && b.duplicates == 2)
+        let rows = try Self.dump(together)
+        #expect(rows.count > 37 * 2)
+        let one = try Self.dump(apart)
+        #expect(rows == one)
+        // Foreign keys are off only while the batch is written: the references it made hold, and
+        // they are on again (a rollback cascades).
+        let (violations, keysOn) = try together.db.read { db in
+            (try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").count, try Int.fetchOne(db, sql: "PRAGMA foreign_keys"))
+        }
+        #expect(violations == 0 && keysOn == 1)
+        _ = try together.rollback(batch: b.id)
+        let left = try together.db.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM records") }
+        #expect(left == 0)
+    }
+
     @Test func duplicatesInsideOneBatchCountOnce() throws {
         let store = try Self.tempStore()
         let b = try Self.importBatch(store, "b1", [Self.response("r1", value: 1), Self.response("r1", value: 3)])
