@@ -92,57 +92,52 @@ public struct TextCodeScanner: Sendable {
         ruleExcludeRange = excludeRange
         anyHit = Array(repeating: 0, count: pats.count)
         freeHit = Array(repeating: 0, count: pats.count)
-        var firstThree = [UInt8](repeating: 0, count: 36 * 36 * 36)
-        var firstTwo = [UInt8](repeating: 0, count: 36 * 36)
-        var single = [UInt8](repeating: 0, count: 36)
+        // The first characters of every pattern word and negator, marked in the bitset that
+        // `baraza_scan_words` reads: an ASCII word equal to a pattern word or (for a prefix)
+        // starting with it has the same first one, two or three characters, so it is never
+        // skipped; a word of anything else can only match a run with a byte from 0x80 on, which
+        // is always looked up. Characters are taken by their low five bits, so a digit shares
+        // its code with a letter and a word that starts like either is looked up.
+        var bits = [UInt64](repeating: 0, count: Self.relevanceWords)
+        func mark(_ i: Int) { bits[i >> 6] |= 1 << UInt64(i & 63) }
         var words = pats.flatMap(\.words)
         words += coder.negatorTokens.map { PatternWord(text: $0, prefix: false) }
         for w in words {
-            // An ASCII word equal to `w` or (for a prefix) starting with it has the same first one,
-            // two or three characters; a word of anything else can only match a run with a byte
-            // from 0x80 on, which is always looked up.
-            let slots = w.text.utf8.compactMap(Self.slot)
-            guard slots.count == w.text.utf8.count else { continue }
-            let k = slots.count
-            if k == 0 {
-                if w.prefix {  // "*": every word
-                    for i in single.indices { single[i] = 1 }
-                    for i in firstTwo.indices { firstTwo[i] = 1 }
-                    for i in firstThree.indices { firstThree[i] = 1 }
+            guard w.text.utf8.allSatisfy({ Self.slot($0) != nil }) else { continue }
+            let c = w.text.utf8.map { Int($0 & 31) }
+            switch (c.count, w.prefix) {
+            case (0, false): break
+            case (0, true):  // "*": every word
+                for i in 0..<(529 * 64) { mark(i) }
+            case (1, let prefix):
+                mark(528 * 64 + c[0])
+                if prefix {
+                    for x in 0..<32 { mark(512 * 64 + (c[0] << 5 | x)) }
+                    for x in 0..<1024 { mark(c[0] << 10 | x) }
                 }
-                continue
-            }
-            if k == 1 {
-                single[slots[0]] = 1
-                if w.prefix {
-                    for i in 0..<36 { firstTwo[slots[0] * 36 + i] = 1 }
-                    for i in 0..<(36 * 36) { firstThree[slots[0] * 36 * 36 + i] = 1 }
-                }
-            } else if k == 2 {
-                firstTwo[slots[0] * 36 + slots[1]] = 1
-                if w.prefix { for i in 0..<36 { firstThree[(slots[0] * 36 + slots[1]) * 36 + i] = 1 } }
-            } else {
-                firstThree[(slots[0] * 36 + slots[1]) * 36 + slots[2]] = 1
+            case (2, let prefix):
+                mark(512 * 64 + (c[0] << 5 | c[1]))
+                if prefix { for x in 0..<32 { mark(c[0] << 10 | c[1] << 5 | x) } }
+            default:
+                mark(c[0] << 10 | c[1] << 5 | c[2])
             }
         }
-        relevanceTable = RelevanceTable([firstThree, firstTwo, single])
+        relevanceTable = RelevanceTable(bits)
     }
 
-    /// `firstThree`, `firstTwo` and `single` in one allocation made once and never changed, shared
-    /// by a scanner's copies: read as arrays, each answer's scan retained and released them (perf:
-    /// a tenth of the scanner's own samples).
+    /// 512 words for words of three characters or more, 16 for two, 1 for one.
+    static let relevanceWords = 529
+
+    /// The relevance bitset in one allocation made once and never changed, shared by a scanner's
+    /// copies: read as an array, each answer's scan retained and released it (perf: a tenth of
+    /// the scanner's own samples).
     private final class RelevanceTable: @unchecked Sendable {
-        let firstThree: UnsafeMutablePointer<UInt8>
-        let firstTwo: UnsafeMutablePointer<UInt8>
-        let single: UnsafeMutablePointer<UInt8>
-        init(_ tables: [[UInt8]]) {
-            let all = tables.flatMap { $0 }
-            firstThree = .allocate(capacity: all.count)
-            firstThree.initialize(from: all, count: all.count)
-            firstTwo = firstThree + tables[0].count
-            single = firstTwo + tables[1].count
+        let bits: UnsafeMutablePointer<UInt64>
+        init(_ words: [UInt64]) {
+            bits = .allocate(capacity: words.count)
+            bits.initialize(from: words, count: words.count)
         }
-        deinit { firstThree.deallocate() }
+        deinit { bits.deallocate() }
     }
 
     /// 0...35 for an ASCII digit or letter (either case), nil for any other byte.
@@ -262,13 +257,14 @@ public struct TextCodeScanner: Sendable {
     @inline(__always) private static func isWordByte(_ b: UInt8) -> Bool { b >= 0x80 || slot(b) != nil }
 
     /// The relevance tables' mark for an ASCII word of letters and digits.
-    private func relevance(_ w: UnsafeBufferPointer<UInt8>) -> UInt8 {
-        let a = Self.slot(w[0]) ?? 0
-        switch w.count {
-        case 1: return relevanceTable.single[a]
-        case 2: return relevanceTable.firstTwo[a * 36 + (Self.slot(w[1]) ?? 0)]
-        default: return relevanceTable.firstThree[(a * 36 + (Self.slot(w[1]) ?? 0)) * 36 + (Self.slot(w[2]) ?? 0)]
+    private func relevance(_ w: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let a = Int(w[0] & 31)
+        let i = switch w.count {
+        case 1: 528 * 64 + a
+        case 2: 512 * 64 + (a << 5 | Int(w[1] & 31))
+        default: a << 10 | Int(w[1] & 31) << 5 | Int(w[2] & 31)
         }
+        return (relevanceTable.bits[i >> 6] >> UInt64(i & 63)) & 1
     }
 
     /// Scans one window (whole words) with `baraza_scan_words` and looks up the words it returns.
@@ -278,10 +274,10 @@ public struct TextCodeScanner: Sendable {
         if masks.count < 3 * ((n + 63) / 64) { masks = Array(repeating: 0, count: 3 * ((Self.window + 63) / 64)) }
         if words.count < n / 2 + 1 { words = Array(repeating: baraza_word(), count: Self.window / 2 + 1) }
         var tail = baraza_word()
-        let firstThree = relevanceTable.firstThree, firstTwo = relevanceTable.firstTwo, single = relevanceTable.single
+        let relevant = relevanceTable.bits
         let found = masks.withUnsafeMutableBufferPointer { masks in
             words.withUnsafeMutableBufferPointer { words in
-                baraza_scan_words(t, n, firstThree, firstTwo, single, masks.baseAddress, words.baseAddress, &tail)
+                baraza_scan_words(t, n, relevant, masks.baseAddress, words.baseAddress, &tail)
             }
         }
         for w in 0..<found {

@@ -40,14 +40,14 @@ typedef struct {
 
 /// Cuts text into words (maximal runs of ASCII letters and digits and of bytes 0x80 and up) and
 /// returns the words to look up in `out` (room for count / 2 + 1): every word with a byte from
-/// 0x80 on, and each ASCII word that is marked by its characters: a word of three or more by its
-/// first three in `first_three` (36 × 36 × 36), a two-character word in `first_two` (36 × 36), a
-/// one-character word in `single` (36), each indexed by `slot` (0–9 for digits, 10–35 for letters
-/// of either case). `masks` is scratch room for 3 × (count + 63) / 64 words. `tail` gets the words
-/// skipped and the clause marks passed after the last word returned.
-/// Returns the number of words written.
-size_t baraza_scan_words(const uint8_t *text, size_t count, const uint8_t *first_three, const uint8_t *first_two,
-                         const uint8_t *single, uint64_t *masks, baraza_word *out, baraza_word *tail);
+/// 0x80 on, and each ASCII word that `relevant` marks by its first characters, each taken as its
+/// low five bits (`byte & 31`: a letter of either case 1–26, a digit 16–25): a word of three or
+/// more by bit `a << 10 | b << 5 | c` of `relevant[0..<512]`, a two-character word by bit
+/// `a << 5 | b` of `relevant[512..<528]`, a one-character word by bit `a` of `relevant[528]`.
+/// `masks` is scratch room for 3 × (count + 63) / 64 words. `tail` gets the words skipped and the
+/// clause marks passed after the last word returned. Returns the number of words written.
+size_t baraza_scan_words(const uint8_t *text, size_t count, const uint64_t *relevant, uint64_t *masks, baraza_word *out,
+                         baraza_word *tail);
 
 /// The length of the run of `text[0..<count]` before its first delimiter, `"`, LF or CR (in a
 /// quoted field, `quoted` nonzero: before its first `"`, LF or CR; the delimiter is text there).
