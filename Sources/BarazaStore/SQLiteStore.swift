@@ -72,13 +72,17 @@ public final class SQLiteStore: ConsultationStore {
         // everything else (a rollback's cascades).
         try db.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
-            defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
-            var record: BatchRecord?
-            try db.inTransaction(.immediate) {
-                record = try writeBatch(db, input, body)
-                return .commit
+            let written = Result { () throws -> BatchRecord? in
+                var record: BatchRecord?
+                try db.inTransaction(.immediate) {
+                    record = try writeBatch(db, input, body)
+                    return .commit
+                }
+                return record
             }
-            guard let record else { throw StoreError.database("the import of \(input.path) wrote nothing") }
+            // On again whether the batch was written or rolled back (a failure here is reported).
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+            guard let record = try written.get() else { throw StoreError.database("the import of \(input.path) wrote nothing") }
             return record
         }
     }

@@ -38,6 +38,9 @@ struct StoreTests {
         #expect(try store.batch(sha256: "abc")?.id == b.id)
         #expect(throws: (any Error).self) { try Self.importBatch(store, "abc", [Self.response("r1")]) }  // UNIQUE digest
         #expect(try store.responseCounts().active == 1)
+        // The failed import turned foreign keys back on as it ended.
+        let keysOn = try store.db.read { db in try Int.fetchOne(db, sql: "PRAGMA foreign_keys") }
+        #expect(keysOn == 1)
     }
 
     @Test func aLaterBatchSupersedesTheSameRespondentAndDeprecatedIDs() throws {
