@@ -205,12 +205,16 @@ struct SQLiteBatchSink: BatchSink {
     var nextID: Int64
 
     static let rowsPerInsert = 16
-    static let responseColumns = """
-        id, batch_id, respondent_id, replaces, source_file, source_line, grp, raw_group, country, wave, submitted_at, weight, closed, chosen, coded
-        """
-    static func values(_ columns: Int, rows: Int) -> String {
-        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
-        return Array(repeating: row, count: rows).joined(separator: ", ")
+    /// Bound in this order by `add` (fifteen parameters a row).
+    static let responseColumns = [
+        "id", "batch_id", "respondent_id", "replaces", "source_file", "source_line", "grp", "raw_group", "country", "wave",
+        "submitted_at", "weight", "closed", "chosen", "coded",
+    ]
+    /// An INSERT OR FAIL of `rows` rows of `columns` into `table`, every value a parameter.
+    static func insert(into table: String, _ columns: [String], rows: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+        return "INSERT OR FAIL INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+            + Array(repeating: row, count: rows).joined(separator: ", ")
     }
 
     init(db: Database, batchID: Int64) throws {
@@ -218,12 +222,11 @@ struct SQLiteBatchSink: BatchSink {
         self.batchID = batchID
         packer = ResponsePacker(try Registry.load(db))
         nextID = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM responses") ?? 0) + 1
-        insertResponse = try db.cachedStatement(sql: "INSERT INTO responses (\(Self.responseColumns)) VALUES \(Self.values(15, rows: 1))")
-        insertRecord = try db.cachedStatement(sql: "INSERT INTO records (response_id, raw, texts) VALUES (?, ?, ?)")
-        insertResponses = try db.cachedStatement(
-            sql: "INSERT OR FAIL INTO responses (\(Self.responseColumns)) VALUES \(Self.values(15, rows: Self.rowsPerInsert))")
-        insertRecords = try db.cachedStatement(
-            sql: "INSERT OR FAIL INTO records (response_id, raw, texts) VALUES \(Self.values(3, rows: Self.rowsPerInsert))")
+        let recordColumns = ["response_id", "raw", "texts"]
+        insertResponse = try db.cachedStatement(sql: Self.insert(into: "responses", Self.responseColumns, rows: 1))
+        insertRecord = try db.cachedStatement(sql: Self.insert(into: "records", recordColumns, rows: 1))
+        insertResponses = try db.cachedStatement(sql: Self.insert(into: "responses", Self.responseColumns, rows: Self.rowsPerInsert))
+        insertRecords = try db.cachedStatement(sql: Self.insert(into: "records", recordColumns, rows: Self.rowsPerInsert))
         insertAnswer = try db.cachedStatement(sql: "INSERT INTO answers (response_id, question, value, missing, raw) VALUES (?, ?, ?, ?, ?)")
     }
 
@@ -279,7 +282,7 @@ struct SQLiteBatchSink: BatchSink {
             }
             func bindResponse(_ s: RawStatement, _ k: Int, at row: Int) {
                 let e = entries[k]
-                let p = Int32(15 * row)
+                let p = Int32(15 * row)  // responseColumns.count
                 s.bind(p + 1, first + Int64(k))
                 s.bind(p + 2, batchID)
                 s.bindText(p + 3, e.respondentID)
