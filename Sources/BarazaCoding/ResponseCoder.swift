@@ -243,7 +243,7 @@ public struct ResponseCoder: Sendable {
 
     /// A field's text with white space trimmed; made from the bytes directly unless they start or end
     /// with something that may be white space.
-    private static func trimmed(_ f: FieldRow, _ i: Int) -> String {
+    private static func trimmed(_ f: FieldView, _ i: Int) -> String {
         f.withField(i) { p in
             let s = String(decoding: p, as: UTF8.self)
             return needsNoTrim(p) ? s : s.trimmingWhitespace()
@@ -266,15 +266,20 @@ public struct ResponseCoder: Sendable {
     /// Codes one record into `sink` (see `ResponseSink`).
     public mutating func code<Sink: ResponseSink>(_ record: RawRecord, columns: [ColumnHeader], diagnostics: inout Diagnostics,
                                                   into sink: inout Sink) {
+        record.fields.withView { f in code(f, at: record.location, columns: columns, diagnostics: &diagnostics, into: &sink) }
+    }
+
+    /// Codes one record's fields, lent (see `FieldView`), found at `location`, into `sink`.
+    public mutating func code<Sink: ResponseSink>(_ f: FieldView, at location: SourceLocation, columns: [ColumnHeader],
+                                                  diagnostics: inout Diagnostics, into sink: inout Sink) {
         if columns.count != boundColumnCount { bind(columns); makePlans() }
-        let f = record.fields
         func has(_ i: Int?) -> Int? {
             guard let i, i < f.count else { return nil }
             return i
         }
         func cell(_ i: Int?) -> String? { has(i).map(f.string) }
         var id = has(binding.id).map { Self.trimmed(f, $0) } ?? ""
-        if id.isEmpty { id = "\((record.location.file as NSString).lastPathComponent):\(record.location.line)" }
+        if id.isEmpty { id = "\((location.file as NSString).lastPathComponent):\(location.line)" }
         let replaces = has(binding.replaces).map { Self.trimmed(f, $0) }
 
         var rawGroup = source.group ?? ""
@@ -317,7 +322,7 @@ public struct ResponseCoder: Sendable {
                 let s = f.string(c)
                 submitted = DateParser.parse(s)
                 if submitted == nil {
-                    diagnostics.warning("date '\(s)' not recognised; kept out of the submission time", at: record.location,
+                    diagnostics.warning("date '\(s)' not recognised; kept out of the submission time", at: location,
                                         expected: "an ISO 8601, SurveyMonkey or Google Forms date", key: "date.\(source.path)")
                 }
             }
@@ -326,15 +331,15 @@ public struct ResponseCoder: Sendable {
         if let w = cell(binding.weight) {
             weight = Double(w.trimmingWhitespace())
             if (weight ?? -1) < 0 {
-                diagnostics.warning("weight '\(w)' is not a non-negative number; the record counts with weight 1", at: record.location,
+                diagnostics.warning("weight '\(w)' is not a non-negative number; the record counts with weight 1", at: location,
                                     expected: "a number ≥ 0", key: "weight.\(source.path)")
                 weight = nil
             }
         }
 
         sink.begin(ResponseHeader(respondentID: id, replaces: (replaces?.isEmpty ?? true) ? nil : replaces, group: group, rawGroup: rawGroup,
-                                  country: country, wave: wave, submittedAt: submitted, weight: weight, location: record.location),
-                   raw: record.fields, questions: planIDs, codes: codeNames)
+                                  country: country, wave: wave, submittedAt: submitted, weight: weight, location: location),
+                   raw: f, questions: planIDs, codes: codeNames)
         let plans = self.plans, ids = planIDs
         for k in plans.indices {
             let plan = plans[k]

@@ -39,6 +39,17 @@ final class FileChunks {
 
     deinit { fclose(handle) }
 
+    /// The next chunk, read into a new array (empty at end of file). The array is not filled with
+    /// zeros first (`read(into:)` does): that was 5% of the CSV reading thread's samples.
+    func readChunk() -> [UInt8] {
+        let size = chunkSize, handle = self.handle, observer = self.observer
+        return [UInt8](unsafeUninitializedCapacity: size) { p, count in
+            guard let base = p.baseAddress else { count = 0; return }
+            count = fread(base, 1, size, handle)
+            observer?(UnsafeRawBufferPointer(start: base, count: count))
+        }
+    }
+
     /// Appends the next chunk to `buffer`; returns the number of bytes read (0 at end of file).
     func read(into buffer: inout [UInt8]) -> Int {
         let start = buffer.count

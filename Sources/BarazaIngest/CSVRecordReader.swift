@@ -71,14 +71,45 @@ public struct CSVRecordReader: PullingRecordSource {
     }
 
     public mutating func next(_ diagnostics: inout Diagnostics) -> SourceRecord? {
+        // Room for a record half again as long as the last (up to 1 MiB, so that one huge record
+        // does not make the next one hold as much): grown by doubling from empty, each record's
+        // arrays were allocated, copied and freed about fourteen times (perf: a sixth of the
+        // reading thread's samples).
+        let room = min(lastSize.bytes + lastSize.bytes / 2 + 64, 1 << 20)
+        var row = FieldRow(byteCapacity: room, fieldCapacity: min(max(lastSize.fields, columns.count), 1 << 16))
+        defer { lastSize = (row.bytes.count, row.count) }
+        switch read(into: &row, &diagnostics) {
+        case nil: return nil
+        case .rejected(let r): return .rejected(r)
+        case .record(let line): return .record(RawRecord(fields: row, location: SourceLocation(file: path, line: line, column: 1)))
+        }
+    }
+
+    /// Every record read into one buffer, lent to `body` (see `RecordSource.forEachRecordLent`).
+    public mutating func forEachRecordLent(_ diagnostics: inout Diagnostics, _ body: (LentRecord, [ColumnHeader]) -> Bool) {
+        var row = FieldRow(byteCapacity: 1 << 12, fieldCapacity: columns.count)
+        let columns = self.columns, path = self.path
+        while let item = read(into: &row, &diagnostics) {
+            let more: Bool
+            switch item {
+            case .rejected(let r): more = body(.rejected(r), columns)
+            case .record(let line): more = row.withView { body(.record($0, SourceLocation(file: path, line: line, column: 1)), columns) }
+            }
+            if !more { return }
+            // One huge record does not make the buffer hold as much for the rest of the file.
+            if row.bytes.capacity > 1 << 20 { row = FieldRow(byteCapacity: 1 << 12, fieldCapacity: columns.count) }
+        }
+    }
+
+    private enum Read {
+        case record(line: Int)
+        case rejected(RejectedRecord)
+    }
+
+    /// Reads the next record's fields into `row` (what it held is dropped): a usable record with
+    /// its line, or one rejected; nil at the end of the file.
+    private mutating func read(into row: inout FieldRow, _ diagnostics: inout Diagnostics) -> Read? {
         while true {
-            // Room for a record half again as long as the last (up to 1 MiB, so that one huge record
-            // does not make the next one hold as much): grown by doubling from empty, each record's
-            // arrays were allocated, copied and freed about fourteen times (perf: a sixth of the
-            // reading thread's samples).
-            let room = min(lastSize.bytes + lastSize.bytes / 2 + 64, 1 << 20)
-            var row = FieldRow(byteCapacity: room, fieldCapacity: min(max(lastSize.fields, columns.count), 1 << 16))
-            defer { lastSize = (row.bytes.count, row.count) }
             let line: Int, defect: String?
             if !pending.isEmpty {
                 let p = pending.removeFirst()
@@ -111,7 +142,7 @@ public struct CSVRecordReader: PullingRecordSource {
                 diagnostics.error(reason, at: loc, expected: "\(columns.count) fields")
                 return .rejected(RejectedRecord(location: loc, reason: reason, values: row.strings))
             }
-            return .record(RawRecord(fields: row, location: loc))
+            return .record(line: line)
         }
     }
 }

@@ -69,9 +69,8 @@ public struct CSVTokenizer {
     }
 
     private mutating func refill() {
-        var raw: [UInt8] = []
-        raw.reserveCapacity(file.chunkSize)
-        let n = file.read(into: &raw)
+        var raw = file.readChunk()
+        let n = raw.count
         if n == 0 { atEOF = true }
         if skipBytes > 0 {
             let k = min(skipBytes, raw.count)

@@ -6,6 +6,13 @@ public enum SourceRecord: Sendable {
     case rejected(RejectedRecord)
 }
 
+/// A record as `forEachRecordLent` gives it: a usable record's fields lent for the span of the
+/// call, or one kept aside.
+public enum LentRecord {
+    case record(FieldView, SourceLocation)
+    case rejected(RejectedRecord)
+}
+
 /// A stream of records from one export (a CSV file, an XML file, or a folder of XML submissions).
 ///
 /// `columns` may grow while reading XML (a later submission can carry a field the first did not);
@@ -24,6 +31,21 @@ public protocol RecordSource {
     /// reader can use libxml2's pull parser (see `XMLRecordReader`). A record is handed over, not
     /// lent: the body keeps it without a copy (three buffers retained and released per record).
     mutating func forEachRecord(_ diagnostics: inout Diagnostics, _ body: (consuming SourceRecord, [ColumnHeader]) -> Bool)
+    /// `forEachRecord` with each usable record's fields lent to `body`, not given: for a caller
+    /// that copies them where it wants them (the import's chunks), a reader can read every record
+    /// into the same buffer.
+    mutating func forEachRecordLent(_ diagnostics: inout Diagnostics, _ body: (LentRecord, [ColumnHeader]) -> Bool)
+}
+
+extension RecordSource {
+    public mutating func forEachRecordLent(_ diagnostics: inout Diagnostics, _ body: (LentRecord, [ColumnHeader]) -> Bool) {
+        forEachRecord(&diagnostics) { item, columns in
+            switch consume item {
+            case .record(let r): r.fields.withView { body(.record($0, r.location), columns) }
+            case .rejected(let r): body(.rejected(r), columns)
+            }
+        }
+    }
 }
 
 /// A reader that hands out one record at a time (CSV, Triple-S).

@@ -110,7 +110,9 @@ public struct ResponseHeader: Sendable {
 /// same array from response to response): handing each closed answer its question's id retained and
 /// released a String per answer, thirty times a record on the reference workload.
 public protocol ResponseSink {
-    mutating func begin(_ header: ResponseHeader, raw: FieldRow, questions: [String], codes: [String])
+    /// A response starts. `raw` is the record's fields, lent until `end` (a sink that keeps them
+    /// longer copies them).
+    mutating func begin(_ header: ResponseHeader, raw: FieldView, questions: [String], codes: [String])
     /// A closed answer to `questions[question]`; `raw` gives its label as read, for a sink that keeps it.
     mutating func closed(question: Int, value: Double?, missing: MissingKind?, raw: () -> String)
     /// A choice answer to `questions[question]`. `key`, when given, stands for this very answer
@@ -142,9 +144,9 @@ public struct ResponseBuilder: ResponseSink {
     private var questions: [String] = []
     private var codes: [String] = []
 
-    public mutating func begin(_ h: ResponseHeader, raw: FieldRow, questions: [String], codes: [String]) {
+    public mutating func begin(_ h: ResponseHeader, raw: FieldView, questions: [String], codes: [String]) {
         response = Response(respondentID: h.respondentID, replaces: h.replaces, group: h.group, rawGroup: h.rawGroup, country: h.country,
-                            wave: h.wave, submittedAt: h.submittedAt, weight: h.weight, location: h.location, raw: raw)
+                            wave: h.wave, submittedAt: h.submittedAt, weight: h.weight, location: h.location, raw: FieldRow(raw))
         self.questions = questions
         self.codes = codes
     }

@@ -112,15 +112,15 @@ public struct ImportJob {
                     // Each chunk goes with the columns as they stand after its last record (an XML
                     // reader finds new ones as it goes); a record without a later column's field
                     // reads it as absent.
-                    reader.forEachRecord(&diagnostics) { item, columns in
+                    reader.forEachRecordLent(&diagnostics) { item, columns in
                         switch item {
-                        case .record(let raw): chunk.records.append(raw)
+                        case .record(let fields, let location): chunk.append(fields, at: location)
                         case .rejected(let r): chunk.rejected.append(r)
                         }
                         guard chunk.count == Self.chunkSize else { return true }
                         open = records.put((sequence, chunk, columns))
                         sequence += 1
-                        chunk = RecordChunk()
+                        chunk = RecordChunk(sizedLike: chunk)
                         return open
                     }
                     if open && chunk.count > 0 { _ = records.put((sequence, chunk, reader.columns)) }
@@ -139,13 +139,9 @@ public struct ImportJob {
                             var coded = CodedChunk()
                             coded.records = chunk.count
                             coded.rejected = chunk.rejected
-                            // Each record handed to the coder where it lies: looping over the
-                            // records by value copied each one (three buffers retained and
-                            // released per record; perf: a sixth of the workers' retains).
-                            chunk.records.withUnsafeBufferPointer { records in
-                                for i in records.indices {
-                                    coder.code(records[i], columns: columns, diagnostics: &coded.diagnostics, into: &packer)
-                                }
+                            // Each record lent to the coder where it lies in the chunk.
+                            chunk.forEachRecord { fields, location in
+                                coder.code(fields, at: location, columns: columns, diagnostics: &coded.diagnostics, into: &packer)
                             }
                             coded.packed = packer.takeChunk()
                             last = sequence
@@ -226,14 +222,69 @@ public struct ImportJob {
     /// import), one on one core.
     public static let defaultCodingWorkers = ProcessInfo.processInfo.activeProcessorCount > 1 ? 2 : 1
 
-    /// A chunk of records coded and packed: the responses, the records rejected, what coding said.
-    /// Up to `chunkSize` records as the reader handed them over: the usable ones in order, and
-    /// those it rejected (which go to the rejects file as they are).
+    /// Up to `chunkSize` records as the reader handed them over: the usable ones in order, in one
+    /// arena, and those it rejected (which go to the rejects file as they are).
+    ///
+    /// The usable records' fields lie one after the other in `bytes`, each record's field ends
+    /// counted from its own start: a chunk is a handful of allocations, not two per record, and the
+    /// coder is lent each record where it lies (`FieldView`). A `RawRecord` per record, made on the
+    /// reading thread and freed on a coding worker, cost an allocation, a free across threads and
+    /// about ten retains and releases per record.
     struct RecordChunk: Sendable {
-        var records: [RawRecord] = []
+        private(set) var bytes: [UInt8] = []
+        private(set) var ends: [Int] = []
+        /// Per record: where its bytes and its field ends start in `bytes` and `ends`.
+        private(set) var starts: [(byte: Int, end: Int)] = []
+        /// Per record: its file (an index in `files`), line and column.
+        private(set) var places: [(file: Int, line: Int, column: Int)] = []
+        /// The files the records come from: copies of the reader's path Strings made for this chunk,
+        /// so that the thread coding it is the only one to retain and release them.
+        private(set) var files: [String] = []
+        /// The reader's String for `files.last`, to tell the next record's file by identity.
+        private var lastFile: String?
         var rejected: [RejectedRecord] = []
-        var count: Int { records.count + rejected.count }
-        init() { records.reserveCapacity(ImportJob.chunkSize) }
+        var count: Int { starts.count + rejected.count }
+
+        init() { starts.reserveCapacity(ImportJob.chunkSize); places.reserveCapacity(ImportJob.chunkSize) }
+
+        /// An empty chunk with room for as many bytes and fields as `other` holds (up to 16 MiB, so
+        /// that one huge record does not make every later chunk hold as much).
+        init(sizedLike other: RecordChunk) {
+            self.init()
+            bytes.reserveCapacity(min(other.bytes.count, 16 << 20))
+            ends.reserveCapacity(min(other.ends.count, 1 << 20))
+        }
+
+        mutating func append(_ fields: FieldView, at location: SourceLocation) {
+            let file: Int
+            if let lastFile, lastFile == location.file {
+                file = files.count - 1
+            } else {
+                files.append(String(decoding: Array(location.file.utf8), as: UTF8.self))
+                lastFile = location.file
+                file = files.count - 1
+            }
+            starts.append((bytes.count, ends.count))
+            places.append((file, location.line, location.column))
+            bytes.append(contentsOf: fields.bytes)
+            ends.append(contentsOf: fields.ends)
+        }
+
+        /// Lends each record's fields to `body`, in order, with where it was read.
+        func forEachRecord(_ body: (FieldView, SourceLocation) -> Void) {
+            bytes.withUnsafeBufferPointer { b in
+                ends.withUnsafeBufferPointer { e in
+                    for k in starts.indices {
+                        let s = starts[k]
+                        let next = k + 1 < starts.count ? starts[k + 1] : (byte: b.count, end: e.count)
+                        let place = places[k]
+                        body(FieldView(bytes: UnsafeBufferPointer(rebasing: b[s.byte..<next.byte]),
+                                       ends: UnsafeBufferPointer(rebasing: e[s.end..<next.end])),
+                             SourceLocation(file: files[place.file], line: place.line, column: place.column))
+                    }
+                }
+            }
+        }
     }
 
     struct CodedChunk: Sendable {

@@ -110,13 +110,13 @@ enum PackedAnswers {
 
     /// Appends an open text to a texts blob: as a reference into the raw record when `field` names
     /// the raw field the text is a part of, else as its bytes.
-    static func appendText(_ question: Int, _ text: String, field: Int? = nil, raw: FieldRow? = nil, to b: inout [UInt8]) {
+    static func appendText(_ question: Int, _ text: String, field: Int? = nil, raw: FieldView? = nil, to b: inout [UInt8]) {
         append16(question, to: &b)
         appendText(text, field: field, raw: raw, to: &b)
     }
 
     /// Appends a texts-blob entry after its question reference.
-    static func appendText(_ text: String, field: Int? = nil, raw: FieldRow? = nil, to b: inout [UInt8]) {
+    static func appendText(_ text: String, field: Int? = nil, raw: FieldView? = nil, to b: inout [UInt8]) {
         var text = text
         text.withUTF8 { t in
             if let field, let raw, field < raw.count, let start = raw.withField(field, { find(t, in: $0) }) {

@@ -334,8 +334,12 @@ public struct ResponsePacker: Sendable, ResponseSink {
     public mutating func pack(_ r: Response, into chunk: inout PackedChunk) {
         swap(&self.chunk, &chunk)
         defer { swap(&self.chunk, &chunk) }
+        r.raw.withView { raw in pack(r, raw: raw) }
+    }
+
+    private mutating func pack(_ r: Response, raw: FieldView) {
         begin(ResponseHeader(respondentID: r.respondentID, replaces: r.replaces, group: r.group, rawGroup: r.rawGroup, country: r.country,
-                             wave: r.wave, submittedAt: r.submittedAt, weight: r.weight, location: r.location), raw: r.raw, questions: [],
+                             wave: r.wave, submittedAt: r.submittedAt, weight: r.weight, location: r.location), raw: raw, questions: [],
               codes: [])
         for a in r.answers {
             let k = closedCount
@@ -360,7 +364,8 @@ public struct ResponsePacker: Sendable, ResponseSink {
     /// The response's entry: its header's strings are written into the arena at `begin` (keeping a
     /// copy of the header retained its seven Strings and released the last one's), its blobs at `end`.
     private var entry = PackedChunk.Entry.empty
-    private var raw = FieldRow()
+    /// The record's fields, lent from `begin` to `end`.
+    private var raw = FieldView.empty
     private var closedBytes: [UInt8] = []
     private var closedCount = 0
     /// The response's blobs, written as its answers arrive (no list of answers kept to the end).
@@ -412,7 +417,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
         a.count == b.count && a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
     }
 
-    public mutating func begin(_ header: ResponseHeader, raw: FieldRow, questions: [String], codes: [String]) {
+    public mutating func begin(_ header: ResponseHeader, raw: FieldView, questions: [String], codes: [String]) {
         if !Self.same(questions, questionNames) {
             questionNames = questions
             questionIndices = questions.map { questionIndex[$0] ?? 0 }
@@ -640,5 +645,6 @@ public struct ResponsePacker: Sendable, ResponseSink {
         e.raw = chunk.appendBlob { RawJSON.write(raw, to: &$0, scratch: &jsonScratch) }
         chunk.entries.append(e)
         chunk.newNames += takeNewNames()
+        raw = .empty
     }
 }

@@ -26,6 +26,21 @@ func readAll(_ path: String, options: ReadOptions = ReadOptions()) throws -> ([R
     for (r, columns) in zip(records, handed) {
         #expect(r.fields.count <= columns.count && columns == Array(reader.columns.prefix(columns.count)), "\(r.location)")
     }
+    // Read again with each record lent (as the import reads): the same records, rejects and
+    // diagnostics.
+    var lentDiagnostics = Diagnostics()
+    var again = try ExportReader.open(path, options: options, diagnostics: &lentDiagnostics)
+    var lent: [RawRecord] = [], lentRejected: [RejectedRecord] = []
+    var lentColumns: [[ColumnHeader]] = []
+    again.forEachRecordLent(&lentDiagnostics) { item, columns in
+        switch item {
+        case .record(let fields, let location): lent.append(RawRecord(fields: FieldRow(fields), location: location)); lentColumns.append(columns)
+        case .rejected(let r): lentRejected.append(r)
+        }
+        return true
+    }
+    #expect(lent == records && lentRejected == rejected && lentColumns == handed, "\(path): lent records differ")
+    #expect(lentDiagnostics.items == d.items, "\(path): lent diagnostics differ")
     return (records, rejected, d, reader)
 }
 

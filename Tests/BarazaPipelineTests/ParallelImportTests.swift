@@ -202,4 +202,30 @@ struct ParallelImportTests {
         #expect(released.wait(timeout: .now() + 5) == .success)
         #expect(result.value == false)
     }
+
+    /// A chunk lends back exactly the records put in it, in order, with their places: records of
+    /// any number of fields (none, empty ones, multi-byte text), from more than one file (an XML
+    /// folder), and a chunk sized like a big one starts empty.
+    @Test func aRecordChunkLendsBackEachRecordAsItWasPut() {
+        var rng = SplitMix64(seed: 11)
+        var records: [RawRecord] = []
+        let files = ["a/b/first.xml", "a/b/second.xml"]
+        for i in 0..<300 {
+            let fields = (0..<Int(rng.next() % 6)).map { _ in
+                ["", "x", "Cé, \"q\"", "line\nbreak", String(repeating: "z", count: Int(rng.next() % 300))][Int(rng.next() % 5)]
+            }
+            records.append(RawRecord(values: fields, location: SourceLocation(file: files[i < 120 ? 0 : 1], line: i + 2, column: i % 3)))
+        }
+        var chunk = ImportJob.RecordChunk()
+        for r in records { r.fields.withView { chunk.append($0, at: r.location) } }
+        #expect(chunk.count == records.count)
+        var lent: [RawRecord] = []
+        chunk.forEachRecord { fields, location in lent.append(RawRecord(fields: FieldRow(fields), location: location)) }
+        #expect(lent == records)
+        let next = ImportJob.RecordChunk(sizedLike: chunk)
+        #expect(next.count == 0)
+        var none = 0
+        next.forEachRecord { _, _ in none += 1 }
+        #expect(none == 0)
+    }
 }

@@ -513,10 +513,12 @@ extension SQLiteStore {
     var packer = ResponsePacker(Registry())
     packer.register(questions: [], options: [], codes: [])
     func pack(_ field: String) -> PackedChunk {
-        packer.begin(ResponseHeader(respondentID: "r", replaces: nil, group: nil, rawGroup: "", country: nil, wave: nil,
-                                    submittedAt: nil, weight: nil, location: SourceLocation(file: "f.csv", line: 2)),
-                     raw: FieldRow([field]), questions: [], codes: [])
-        packer.end()
+        FieldRow([field]).withView { raw in
+            packer.begin(ResponseHeader(respondentID: "r", replaces: nil, group: nil, rawGroup: "", country: nil, wave: nil,
+                                        submittedAt: nil, weight: nil, location: SourceLocation(file: "f.csv", line: 2)),
+                         raw: raw, questions: [], codes: [])
+            packer.end()
+        }
         return packer.takeChunk()
     }
     let huge = pack(String(repeating: "a", count: 20 << 20))
