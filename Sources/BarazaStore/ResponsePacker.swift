@@ -457,8 +457,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
         closedCount += 1
         let idx = questionIndices[question]
         if idx > 0, let byte = PackedAnswers.closedByte(value: value, missing: missing) {
-            if closedBytes.count < idx { closedBytes += repeatElement(0, count: idx - closedBytes.count) }
-            closedBytes[idx - 1] = byte
+            Self.put(byte, at: idx, in: &closedBytes)
             return
         }
         closed(named: questionNames[question], at: k, value: value, missing: missing, raw: raw)
@@ -470,8 +469,18 @@ public struct ResponsePacker: Sendable, ResponseSink {
             chunk.unpacked.append((chunk.entries.count, CodedAnswer(question: q, value: value, missing: missing, raw: raw())))
             return
         }
-        if closedBytes.count < idx { closedBytes += repeatElement(0, count: idx - closedBytes.count) }
-        closedBytes[idx - 1] = byte
+        Self.put(byte, at: idx, in: &closedBytes)
+    }
+
+    /// Sets `bytes[idx - 1]`, zeros filling any gap: most often it is the next byte, appended (a
+    /// generic append of repeated zeros per answer was 1% of the 100k CSV import's samples).
+    @inline(__always) private static func put(_ byte: UInt8, at idx: Int, in bytes: inout [UInt8]) {
+        if bytes.count == idx - 1 {
+            bytes.append(byte)
+            return
+        }
+        while bytes.count < idx { bytes.append(0) }
+        bytes[idx - 1] = byte
     }
 
     /// The chosen-blob bytes written for keyed choice answers without an "other" text, by question

@@ -527,3 +527,26 @@ extension SQLiteStore {
     #expect(next.entries.count == 1)
     #expect(next.bytes.capacity <= 16 << 20)
 }
+
+/// Closed answers are bytes by question index: a question without an answer between two with one
+/// leaves a zero byte, and each response's bytes start empty again.
+@Test func closedAnswersLeaveZeroBytesForQuestionsWithoutOne() {
+    var packer = ResponsePacker(Registry())
+    packer.register(questions: ["q1", "q2", "q3", "q4", "q5"], options: [], codes: [])
+    var first = StoreTests.response("r1")
+    first.answers = [CodedAnswer(question: "q2", value: 3, missing: nil, raw: "x"),
+                     CodedAnswer(question: "q5", value: nil, missing: .dontKnow, raw: "DK")]
+    var second = StoreTests.response("r2")
+    second.answers = [CodedAnswer(question: "q1", value: 1, missing: nil, raw: "y")]
+    var chunk = PackedChunk()
+    packer.pack(first, into: &chunk)
+    packer.pack(second, into: &chunk)
+    func closed(_ k: Int) -> [UInt8] {
+        let span = chunk.entries[k].closed
+        return Array(chunk.bytes[span.start..<span.start + span.count])
+    }
+    let three = PackedAnswers.closedByte(value: 3, missing: nil), dontKnow = PackedAnswers.closedByte(value: nil, missing: .dontKnow)
+    let one = PackedAnswers.closedByte(value: 1, missing: nil)
+    #expect(closed(0) == [0, three, 0, 0, dontKnow].map { $0 ?? 255 })
+    #expect(closed(1) == [one ?? 255])
+}
