@@ -9,10 +9,15 @@
 int64_t s_utf8(const uint8_t*,size_t); size_t s_len(const uint8_t*,const intptr_t*,size_t); size_t s_arr(const uint8_t*,const intptr_t*,size_t,uint8_t*);
 size_t s_csv(const uint8_t*,size_t,uint8_t,int,uint32_t*); int s_valid(const uint8_t*,size_t);
 size_t s_rec(const uint8_t*,size_t,uint8_t,uint8_t*,intptr_t*,size_t,baraza_csv_record_info*);
-size_t s_words(const uint8_t*,size_t,const uint64_t*,uint64_t*,baraza_word*,baraza_word*);
+size_t s_words(const uint8_t*,size_t,const uint64_t*,const baraza_word_filter*,uint64_t*,baraza_word*,baraza_word*);
 int main(int argc, char **argv){
   long iterations = argc > 1 ? atol(argv[1]) : 100000, records = 0;
   srand(7); static uint64_t rel[529]; for(int i=0;i<529*64;i++) if(rand()%3==0) rel[i>>6]|=1ULL<<(i&63);
+  // A sparse bitset like a codebook's (a few first characters), and the prefilter for each.
+  static uint64_t sparse[529]; for(int i=0;i<24;i++){ unsigned a=1+rand()%11, x=(a<<10)|((unsigned)(rand()%32)<<5)|(unsigned)(rand()%32); sparse[x>>6]|=1ULL<<(x&63); }
+  for(int i=0;i<3;i++){ unsigned x=512*64+(unsigned)(rand()%1024); sparse[x>>6]|=1ULL<<(x&63); } sparse[528]|=1ULL<<14;
+  baraza_word_filter fdense, fsparse; baraza_word_filter_make(rel,&fdense); baraza_word_filter_make(sparse,&fsparse);
+  if(!fsparse.enabled) printf("note: the prefilter is off on this processor\n");
   const char *alpha=" ,.;aZ9é\"\\\n\r\t\x01\x7f\xcc(?";
   for(long it=0; it<iterations; it++){
     size_t n=rand()% (it%100==0 ? 5000 : 200);
@@ -24,9 +29,17 @@ int main(int argc, char **argv){
     size_t l1=baraza_json_array_length(buf,ends,nf), l2=s_len(buf,ends,nf); if(l1!=l2){printf("len diff\n");return 1;}
     uint8_t *o1=malloc(l1+16), *o2=malloc(l2+16); // the writer may use 16 bytes past the array
     size_t a1=baraza_json_array(buf,ends,nf,o1), a2=s_arr(buf,ends,nf,o2); if(a1!=a2||a1!=l1||memcmp(o1,o2,a1)){printf("arr diff\n");return 1;}
-    size_t nm=3*((n+63)/64); uint64_t *m=malloc(8*(nm?nm:1)); baraza_word *w1=malloc(sizeof(baraza_word)*(n/2+1)), *w2=malloc(sizeof(baraza_word)*(n/2+1));
+    size_t nm=4*((n+63)/64); uint64_t *m=malloc(8*(nm?nm:1)); baraza_word *w1=malloc(sizeof(baraza_word)*(n/2+1)), *w2=malloc(sizeof(baraza_word)*(n/2+1));
     baraza_word t1, t2;
-    size_t k1=baraza_scan_words(buf,n,rel,m,w1,&t1), k2=s_words(buf,n,rel,m,w2,&t2); if(k1!=k2||memcmp(w1,w2,k1*sizeof(baraza_word))||memcmp(&t1,&t2,sizeof t1)){printf("words diff\n");return 1;}
+    // SSE2 against byte loops without the prefilter, and each with the prefilter against without.
+    for(int v=0; v<6; v++){
+      const uint64_t *r = v<3 ? rel : sparse; const baraza_word_filter *f = v<3 ? &fdense : &fsparse;
+      size_t k1, k2;
+      if(v%3==0){ k1=baraza_scan_words(buf,n,r,NULL,m,w1,&t1); k2=s_words(buf,n,r,NULL,m,w2,&t2); }
+      else if(v%3==1){ k1=baraza_scan_words(buf,n,r,f,m,w1,&t1); k2=baraza_scan_words(buf,n,r,NULL,m,w2,&t2); }
+      else { k1=s_words(buf,n,r,f,m,w1,&t1); k2=s_words(buf,n,r,NULL,m,w2,&t2); }
+      if(k1!=k2||memcmp(w1,w2,k1*sizeof(baraza_word))||memcmp(&t1,&t2,sizeof t1)){printf("words diff (%d)\n",v);return 1;}
+    }
     for(int q=0;q<2;q++){ uint32_t f1=0,f2=0; uint8_t d=(uint8_t)",;\t"[it%3]; size_t r1=baraza_csv_run(buf,n,d,q,&f1), r2=s_csv(buf,n,d,q,&f2); if(r1!=r2||f1!=f2){printf("csv diff\n");return 1;} }
     { // a whole record: output with its 16 bytes of slack, field ends in a room of 0 to 63
       uint8_t d=(uint8_t)",;\t"[it%3]; uint8_t *r1=malloc(n+16), *r2=malloc(n+16); intptr_t e1[64], e2[64]; size_t room=(size_t)(rand()%64);

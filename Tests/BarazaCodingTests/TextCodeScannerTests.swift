@@ -248,3 +248,41 @@ struct TextCodeScannerTests {
     #expect(Folding.fold("x Straße — ") == "x strasse -")
     #expect(Folding.fold("y æther «z»") == "y aether \"z\"")
 }
+
+/// The word prefilter (`baraza_word_filter`) only saves work: with it and without it the scanner
+/// gives the same codes, and the reference coder's, for codebooks whose first characters fit eight
+/// buckets, need merging into eight (the reference workload's eleven; all twenty-six letters and
+/// digits), or mark every word; with one- and two-character words and prefixes; on texts that
+/// cross 64-byte blocks.
+@Test func thePrefilterNeverChangesTheCodes() {
+    let letters = "abcdefghijklmnopqrstuvwxyz0123456789".map(String.init)
+    let books: [[CodeRule]] = [
+        [CodeRule(code: "funding", theme: nil, match: ["funding", "financement", "financiamiento", "financiamento", "budget*"]),
+         CodeRule(code: "training", theme: nil, match: ["training", "formation", "capacitacion", "capacitacao", "capacity building"]),
+         CodeRule(code: "coordination", theme: nil, match: ["coordination", "coordinacion", "coordenacao"]),
+         CodeRule(code: "data", theme: nil, match: ["data", "donnees", "datos", "dados"])],
+        [CodeRule(code: "short", theme: nil, match: ["x", "ab", "q*", "to", "de"]), CodeRule(code: "long", theme: nil, match: ["dans*", "2024"])],
+        letters.map { CodeRule(code: "c" + $0, theme: nil, match: [$0 + "xyz", $0 + "q*"]) },
+        TextCodeScannerTests.rules,
+    ]
+    let extra = ["xyz", "axyz", "bxyz", "qxyz", "9xyz", "Pxyz", "PXYZ", "zq", "zqa", "data", "datos", "dans", "DANS", "de", "to", "tog",
+                 "q", "quite", "x", "X", "ab", "abc", "a", "2024", "20245", "fin", "financement", "budgets", "nao", "ni", "sin", "éxyz"]
+    var rng = SplitMix64(seed: 20_261_122)
+    for rules in books {
+        let coder = OpenTextCoder(codebook: "b", rules: rules)
+        var on = TextCodeScanner(coder), off = TextCodeScanner(coder, prefilter: false)
+        var coded = 0
+        for _ in 0..<3_000 {
+            var text = ""
+            for _ in 0..<Int.random(in: 0...40, using: &rng) {
+                text += (Bool.random(using: &rng) ? extra : TextCodeScannerTests.vocabulary).randomElement(using: &rng) ?? ""
+                text += TextCodeScannerTests.separators.randomElement(using: &rng) ?? " "
+            }
+            let expected = TextCodeScannerTests.reference(coder, text)
+            let filtered = text.withUTF8 { on.codes($0) }, plain = text.withUTF8 { off.codes($0) }
+            #expect(filtered == plain && plain == expected, "text: \(text.debugDescription)")
+            if !expected.isEmpty { coded += 1 }
+        }
+        #expect(coded > 300)
+    }
+}

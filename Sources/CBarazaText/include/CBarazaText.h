@@ -38,16 +38,34 @@ typedef struct {
     int32_t clauses;
 } baraza_word;
 
+/// A prefilter for `baraza_scan_words`, made from its `relevant` bitset by
+/// `baraza_word_filter_make`: the word starts whose first three bytes could be marked there are
+/// found sixteen bytes at a time (SSSE3 `pshufb` look-ups of each byte's low five bits, by nibble,
+/// in up to eight buckets of first characters, as in Hyperscan's Teddy), so the scan visits only
+/// those instead of every word. A superset: each word start it drops is one the bitset would drop,
+/// so the words returned are the same with it or without it.
+typedef struct {
+    /// Per position in the word (first, second, third byte), a bucket bit mask by the byte's low
+    /// nibble and by its fifth bit.
+    uint8_t lo[3][16], hi[3][16];
+    /// 1 when the filter is used: made, and the processor has SSSE3.
+    int32_t enabled;
+} baraza_word_filter;
+
+/// Makes the filter for `relevant` (see `baraza_scan_words`).
+void baraza_word_filter_make(const uint64_t *relevant, baraza_word_filter *filter);
+
 /// Cuts text into words (maximal runs of ASCII letters and digits and of bytes 0x80 and up) and
 /// returns the words to look up in `out` (room for count / 2 + 1): every word with a byte from
 /// 0x80 on, and each ASCII word that `relevant` marks by its first characters, each taken as its
 /// low five bits (`byte & 31`: a letter of either case 1–26, a digit 16–25): a word of three or
 /// more by bit `a << 10 | b << 5 | c` of `relevant[0..<512]`, a two-character word by bit
 /// `a << 5 | b` of `relevant[512..<528]`, a one-character word by bit `a` of `relevant[528]`.
-/// `masks` is scratch room for 3 × (count + 63) / 64 words. `tail` gets the words skipped and the
-/// clause marks passed after the last word returned. Returns the number of words written.
-size_t baraza_scan_words(const uint8_t *text, size_t count, const uint64_t *relevant, uint64_t *masks, baraza_word *out,
-                         baraza_word *tail);
+/// `masks` is scratch room for 4 × (count + 63) / 64 words. `tail` gets the words skipped and the
+/// clause marks passed after the last word returned. `filter`, when not NULL and enabled, is the
+/// prefilter made for `relevant`. Returns the number of words written.
+size_t baraza_scan_words(const uint8_t *text, size_t count, const uint64_t *relevant, const baraza_word_filter *filter,
+                         uint64_t *masks, baraza_word *out, baraza_word *tail);
 
 /// The length of the run of `text[0..<count]` before its first delimiter, `"`, LF or CR (in a
 /// quoted field, `quoted` nonzero: before its first `"`, LF or CR; the delimiter is text there).
