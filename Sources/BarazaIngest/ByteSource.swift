@@ -50,6 +50,15 @@ final class FileChunks {
         }
     }
 
+    /// Reads the next chunk into `buffer` (at most its size); returns the number of bytes read (0 at
+    /// end of file).
+    func read(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        guard let base = buffer.baseAddress else { return 0 }
+        let n = fread(base, 1, min(chunkSize, buffer.count), handle)
+        observer?(UnsafeRawBufferPointer(start: base, count: n))
+        return n
+    }
+
     /// Appends the next chunk to `buffer`; returns the number of bytes read (0 at end of file).
     func read(into buffer: inout [UInt8]) -> Int {
         let start = buffer.count

@@ -43,6 +43,26 @@ final class Channel<Item: Sendable>: @unchecked Sendable {
 }
 
 /// A count shared by threads, taken down one at a time under a lock.
+/// Buffers handed back by the thread that is done with them to the one that fills them, so their
+/// memory is used again instead of freed and allocated (and faulted in) once per chunk. Holds at
+/// most `limit`; `take` gives nil when it holds none.
+final class Spares<Item: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [Item] = []
+    private let limit: Int
+    init(limit: Int) { self.limit = limit }
+
+    func put(_ item: consuming Item) {
+        lock.lock(); defer { lock.unlock() }
+        if items.count < limit { items.append(item) }
+    }
+
+    func take() -> Item? {
+        lock.lock(); defer { lock.unlock() }
+        return items.popLast()
+    }
+}
+
 final class Countdown: @unchecked Sendable {
     private let lock = NSLock()
     private var count: Int

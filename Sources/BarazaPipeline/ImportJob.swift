@@ -96,6 +96,10 @@ public struct ImportJob {
                 let records = Channel<(sequence: Int, records: RecordChunk, columns: [ColumnHeader])>(capacity: 2 * workers + 2)
                 let channel = OrderedChannel<CodedChunk>(capacity: 2 * workers + 2)
                 let readStage = Handover((reader: reader, diagnostics: local))
+                // Chunks the workers are done with, emptied, for the reader to fill again.
+                let spareChunks = Spares<RecordChunk>(limit: 2 * workers + 4)
+                // Packed chunks this thread has written, emptied, for the workers to pack into again.
+                let sparePacked = Spares<PackedChunk>(limit: 2 * workers + 4)
                 let packer = workers > 1 ? sink.makePacker().worker() : sink.makePacker()
                 let codeStages = (0..<workers).map { _ in Handover((coder: coder, packer: packer, last: -1)) }
                 let finished = DispatchSemaphore(value: 0)
@@ -120,7 +124,7 @@ public struct ImportJob {
                         guard chunk.count == Self.chunkSize else { return true }
                         open = records.put((sequence, chunk, columns))
                         sequence += 1
-                        chunk = RecordChunk(sizedLike: chunk)
+                        chunk = spareChunks.take() ?? RecordChunk(sizedLike: chunk)
                         return open
                     }
                     if open && chunk.count > 0 { _ = records.put((sequence, chunk, reader.columns)) }
@@ -135,7 +139,12 @@ public struct ImportJob {
                             if running.decrement() == 0 { channel.close() }
                             finished.signal()
                         }
-                        while let (sequence, chunk, columns) = records.take() {
+                        while var taken = records.take() {
+                            let sequence = taken.sequence, columns = taken.columns
+                            // The chunk taken out of the item, so that it is its arrays' only
+                            // holder when it goes back to the reader emptied.
+                            var chunk = RecordChunk()
+                            swap(&chunk, &taken.records)
                             var coded = CodedChunk()
                             coded.records = chunk.count
                             coded.rejected = chunk.rejected
@@ -143,7 +152,8 @@ public struct ImportJob {
                             chunk.forEachRecord { fields, location in
                                 coder.code(fields, at: location, columns: columns, diagnostics: &coded.diagnostics, into: &packer)
                             }
-                            coded.packed = packer.takeChunk()
+                            spareChunks.put(RecordChunk(emptying: consume chunk))
+                            coded.packed = packer.takeChunk(reusing: sparePacked.take())
                             last = sequence
                             if !channel.put(sequence, coded) { records.cancel(); return }
                         }
@@ -169,7 +179,8 @@ public struct ImportJob {
                     while var coded = channel.take() {
                         var packed = PackedChunk()
                         swap(&packed, &coded.packed)
-                        try sink.add(packed)
+                        try sink.add(&packed)
+                        sparePacked.put(PackedChunk(emptying: consume packed))
                         for rejected in coded.rejected { try sink.reject(rejected) }
                         coding.append(coded.diagnostics)
                         counts.records += coded.records
@@ -253,6 +264,23 @@ public struct ImportJob {
             self.init()
             bytes.reserveCapacity(min(other.bytes.count, 16 << 20))
             ends.reserveCapacity(min(other.ends.count, 1 << 20))
+        }
+
+        /// `other` emptied, its arrays' storage kept (up to 16 MiB of bytes: after a chunk with a
+        /// huge record, the storage is not kept).
+        init(emptying other: consuming RecordChunk) {
+            if other.bytes.capacity > 16 << 20 {
+                self.init()
+                return
+            }
+            self = consume other
+            bytes.removeAll(keepingCapacity: true)
+            ends.removeAll(keepingCapacity: true)
+            starts.removeAll(keepingCapacity: true)
+            places.removeAll(keepingCapacity: true)
+            files.removeAll(keepingCapacity: true)
+            lastFile = nil
+            rejected.removeAll()
         }
 
         mutating func append(_ fields: FieldView, at location: SourceLocation) {

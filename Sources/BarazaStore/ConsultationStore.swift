@@ -46,8 +46,9 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
 public protocol BatchSink {
     mutating func add(_ response: Response) throws
     /// Responses packed by `makePacker()`'s packer, or by its `worker()` copies, on other threads.
-    /// Chunks are added in file order.
-    mutating func add(_ chunk: consuming PackedChunk) throws
+    /// Chunks are added in file order. The chunk is left to the caller, who may empty it and fill
+    /// it again (`PackedChunk(emptying:)`); its content is not to be added twice.
+    mutating func add(_ chunk: inout PackedChunk) throws
     /// The packer for this batch, to pack responses away from the writing thread. Use either this
     /// or `add(_: Response)` for one batch, not both.
     func makePacker() -> ResponsePacker

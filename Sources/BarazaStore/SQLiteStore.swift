@@ -239,7 +239,7 @@ struct SQLiteBatchSink: BatchSink {
     mutating func add(_ r: Response) throws {
         var chunk = PackedChunk()
         packer.pack(r, into: &chunk)
-        try add(chunk)
+        try add(&chunk)
     }
 
     mutating func register(questions: [String], options: [(question: String, option: String)], codes: [String]) throws {
@@ -247,7 +247,7 @@ struct SQLiteBatchSink: BatchSink {
         for name in packer.takeNewNames() { try name.write(db) }
     }
 
-    mutating func add(_ chunk: consuming PackedChunk) throws {
+    mutating func add(_ chunk: inout PackedChunk) throws {
         for name in chunk.newNames { try name.write(db) }
         if !chunk.provisional.isEmpty {
             // A worker's chunk: its provisional numbers become indices, given here in file order.

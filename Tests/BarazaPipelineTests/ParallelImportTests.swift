@@ -205,7 +205,7 @@ struct ParallelImportTests {
 
     /// A chunk lends back exactly the records put in it, in order, with their places: records of
     /// any number of fields (none, empty ones, multi-byte text), from more than one file (an XML
-    /// folder), and a chunk sized like a big one starts empty.
+    /// folder), and a chunk sized like a big one, or emptied to be filled again, starts empty.
     @Test func aRecordChunkLendsBackEachRecordAsItWasPut() {
         var rng = SplitMix64(seed: 11)
         var records: [RawRecord] = []
@@ -227,5 +227,15 @@ struct ParallelImportTests {
         var none = 0
         next.forEachRecord { _, _ in none += 1 }
         #expect(none == 0)
+        // Emptied and filled again (as the reader reuses a chunk a worker is done with): only the
+        // new records, with their own places.
+        var again = ImportJob.RecordChunk(emptying: chunk)
+        #expect(again.count == 0)
+        let fewer = Array(records.suffix(7))
+        for r in fewer { r.fields.withView { again.append($0, at: r.location) } }
+        var relent: [RawRecord] = []
+        again.forEachRecord { fields, location in relent.append(RawRecord(fields: FieldRow(fields), location: location)) }
+        #expect(relent == fewer)
+        #expect(again.files.count == 1)  // the last records' one file, not the earlier chunk's too
     }
 }

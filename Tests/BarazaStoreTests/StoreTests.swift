@@ -80,7 +80,7 @@ struct StoreTests {
             var packer = (sink as? SQLiteBatchSink)?.makePacker() ?? ResponsePacker(Registry())
             var chunk = PackedChunk()
             for r in responses { packer.pack(r, into: &chunk) }
-            try sink.add(chunk)
+            try sink.add(&chunk)
             var counts = BatchCounts()
             counts.records = responses.count
             return counts
@@ -198,7 +198,7 @@ struct StoreTests {
                 for (k, start) in stride(from: 0, to: responses.count, by: 37).enumerated() {
                     var chunk = PackedChunk()
                     for r in responses[start..<min(responses.count, start + 37)] { workers[k % 2].pack(r, into: &chunk) }
-                    try sink.add(chunk)
+                    try sink.add(&chunk)
                 }
                 return BatchCounts()
             }
