@@ -80,7 +80,7 @@ public struct ResponseCoder: Sendable {
         codeNames = codes
         scaleIDs = Set(consultation.questions.compactMap { q in q.scale.flatMap { consultation.scales[$0] != nil ? $0 : nil } }).sorted()
         scaleCoderList = scaleIDs.compactMap { consultation.scales[$0].map(ClosedAnswerCoder.init) }
-        closedMemo = scaleIDs.map { _ in ByteMemo(limit: 10_000) }
+        closedMemo = scaleIDs.map { _ in ByteMemo(limit: 10_000, byLength: true) }
         scaleFlip = scaleCoderList.map { $0.scale.minValue + $0.scale.maxValue }
         self.groupMapper = GroupMapper(groups: consultation.groups)
         var oc: [String: [String: String]] = [:]
@@ -224,8 +224,8 @@ public struct ResponseCoder: Sendable {
             return n
         }
     }
-    private var groupMemo = ByteMemo<(group: String?, raw: String)>(limit: 10_000)
-    private var countryMemo = ByteMemo<String?>(limit: 10_000)
+    private var groupMemo = ByteMemo<(group: String?, raw: String)>(limit: 10_000, byLength: true)
+    private var countryMemo = ByteMemo<String?>(limit: 10_000, byLength: true)
     private var scanners: [TextCodeScanner]
     private let codebookIDs: [String]
     /// Every codebook's codes, each once: open answers name their codes by index here.

@@ -152,6 +152,30 @@ struct ByteLevelTests {
         empty.withUTF8 { k in #expect(memo.find(k) == nil); memo = ByteMemo(limit: 1); _ = memo.insert(k, 9); #expect(memo.find(k) == 0) }
     }
 
+    /// A memo that tries the last entry of a key's length first gives what the plain one gives:
+    /// keys sharing lengths, looked up in random order (so the remembered entry is often another
+    /// key of the same length), keys never added, the empty key, keys of 31, 32 and more bytes, and
+    /// past its limit.
+    @Test func byteMemoByLengthFindsWhatThePlainOneFinds() {
+        var plain = ByteMemo<Int>(limit: 300), recent = ByteMemo<Int>(limit: 300, byLength: true)
+        var rng = SplitMix64(seed: 5)
+        let keys = (0..<400).map { i in String(repeating: "ab", count: i % 20) + (i % 3 == 0 ? "" : "\(i % 7)") }
+        for _ in 0..<20_000 {
+            let name = keys[Int(rng.next() % UInt64(keys.count))]
+            var key = name
+            key.withUTF8 { k in
+                let a = plain.value(for: k), b = recent.value(for: k)
+                #expect(a == b, "\(name)")
+                #expect(plain.index(of: k) == recent.index(of: k), "\(name)")
+                if a == nil, rng.next() % 2 == 0 {
+                    let v = Int(rng.next() % 1000)
+                    #expect(plain.insert(k, v) == recent.insert(k, v))
+                }
+            }
+        }
+        #expect(plain.count == recent.count && plain.count > 30)
+    }
+
     /// Keys of every length from 1 to 17 bytes (the hash reads the bytes after the last whole word
     /// in overlapping loads): each is found as itself, never as another of the same bytes shifted.
     @Test func byteMemoTellsShortKeysApart() {
