@@ -184,14 +184,26 @@ public struct ResponseCoder: Sendable {
 
     /// What to do for each question, fixed when the columns are bound (no per-record look-ups by
     /// name). No String in it (the id is in `planIDs`), so reading one retains nothing.
+    /// 24 bytes, the optional indices as Int32 with -1 for none: with `Int?` fields a plan was 80
+    /// bytes, copied to the stack for every question of every record, and the load of its type
+    /// right after those stores was a sixth of the coding function's own samples.
     struct Plan: Sendable {
-        var index: Int
-        var type: QuestionType
-        var reverse: Bool
-        var column: Int?
-        var scale: Int?
-        var codebook: Int?
-        var other: Int?
+        private var _index: Int32
+        let type: QuestionType
+        let reverse: Bool
+        private var _column: Int32, _scale: Int32, _codebook: Int32, _other: Int32
+
+        init(index: Int, type: QuestionType, reverse: Bool, column: Int?, scale: Int?, codebook: Int?, other: Int?) {
+            func small(_ i: Int?) -> Int32 { i.map { Int32(clamping: $0) } ?? -1 }
+            _index = small(index); self.type = type; self.reverse = reverse
+            _column = small(column); _scale = small(scale); _codebook = small(codebook); _other = small(other)
+        }
+
+        var index: Int { Int(_index) }
+        var column: Int? { _column < 0 ? nil : Int(_column) }
+        var scale: Int? { _scale < 0 ? nil : Int(_scale) }
+        var codebook: Int? { _codebook < 0 ? nil : Int(_codebook) }
+        var other: Int? { _other < 0 ? nil : Int(_other) }
     }
     private var plans: [Plan] = []
     private var planIDs: [String] = []
