@@ -349,8 +349,8 @@ public struct ResponseCoder: Sendable {
             }
         }
 
-        sink.begin(ResponseHeader(respondentID: id, replaces: (replaces?.isEmpty ?? true) ? nil : replaces, group: group, rawGroup: rawGroup,
-                                  country: country, wave: wave, submittedAt: submitted, weight: weight, location: location),
+        sink.begin(respondentID: id, replaces: (replaces?.isEmpty ?? true) ? nil : replaces, group: group, rawGroup: rawGroup,
+                   country: country, wave: wave, submittedAt: submitted, weight: weight, location: location,
                    raw: f, questions: planIDs, codes: codeNames)
         let plans = self.plans, ids = planIDs
         for k in plans.indices {

@@ -1,3 +1,4 @@
+import Foundation
 import BarazaModel
 import GRDB
 
@@ -433,6 +434,14 @@ public struct ResponsePacker: Sendable, ResponseSink {
     }
 
     public mutating func begin(_ header: ResponseHeader, raw: FieldView, questions: [String], codes: [String]) {
+        begin(respondentID: header.respondentID, replaces: header.replaces, group: header.group, rawGroup: header.rawGroup,
+              country: header.country, wave: header.wave, submittedAt: header.submittedAt, weight: header.weight, location: header.location,
+              raw: raw, questions: questions, codes: codes)
+    }
+
+    public mutating func begin(respondentID: String, replaces: String?, group: String?, rawGroup: String, country: String?, wave: String?,
+                               submittedAt: Date?, weight: Double?, location: SourceLocation, raw: FieldView, questions: [String],
+                               codes: [String]) {
         if !Self.same(questions, questionNames) {
             questionNames = questions
             questionIndices = questions.map { questionIndex[$0] ?? 0 }
@@ -451,10 +460,10 @@ public struct ResponsePacker: Sendable, ResponseSink {
             for k in slotOptions.indices { slotOptions[k].removeAll { $0.ref.provisional } }
         }
         entry = PackedChunk.Entry(
-            respondentID: chunk.append(header.respondentID), replaces: chunk.append(header.replaces),
-            file: chunk.append(header.location.file), line: Int64(header.location.line),
-            group: chunk.append(header.group), rawGroup: chunk.append(header.rawGroup), country: chunk.append(header.country),
-            wave: chunk.append(header.wave), submittedAt: header.submittedAt?.timeIntervalSince1970, weight: header.weight ?? 1,
+            respondentID: chunk.append(respondentID), replaces: chunk.append(replaces),
+            file: chunk.append(location.file), line: Int64(location.line),
+            group: chunk.append(group), rawGroup: chunk.append(rawGroup), country: chunk.append(country),
+            wave: chunk.append(wave), submittedAt: submittedAt?.timeIntervalSince1970, weight: weight ?? 1,
             closed: .null, chosen: .null, coded: .null, raw: .null, texts: .null)
         self.raw = raw
         closedBytes.removeAll(keepingCapacity: true)
