@@ -152,6 +152,35 @@ struct ByteLevelTests {
         empty.withUTF8 { k in #expect(memo.find(k) == nil); memo = ByteMemo(limit: 1); _ = memo.insert(k, 9); #expect(memo.find(k) == 0) }
     }
 
+    /// Keys of every length up to 40 bytes that differ from one another in a single byte, at every
+    /// position (the comparison reads eight bytes at a time and the last ones overlapping): each
+    /// is found as itself, by the plain memo and by the one that tries a length's last entry.
+    @Test func byteMemoTellsKeysDifferingInOneByteApart() {
+        var plain = ByteMemo<Int>(limit: 100_000), recent = ByteMemo<Int>(limit: 100_000, byLength: true)
+        var keys: [[UInt8]] = [[]]
+        for length in 1...40 {
+            let base = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+            keys.append(base)
+            for p in 0..<length {
+                var k = base
+                k[p] ^= 0x20
+                keys.append(k)
+            }
+        }
+        for (i, k) in keys.enumerated() {
+            k.withUnsafeBufferPointer { p in
+                #expect(plain.insert(p, i) == i)
+                #expect(recent.insert(p, i) == i)
+            }
+        }
+        for (i, k) in keys.enumerated().reversed() {
+            k.withUnsafeBufferPointer { p in
+                #expect(plain.value(for: p) == i, "\(k)")
+                #expect(recent.value(for: p) == i, "\(k)")
+            }
+        }
+    }
+
     /// A memo that tries the last entry of a key's length first gives what the plain one gives:
     /// keys sharing lengths, looked up in random order (so the remembered entry is often another
     /// key of the same length), keys never added, the empty key, keys of 31, 32 and more bytes, and
