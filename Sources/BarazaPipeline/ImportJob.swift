@@ -266,10 +266,11 @@ public struct ImportJob {
             ends.reserveCapacity(min(other.ends.count, 1 << 20))
         }
 
-        /// `other` emptied, its arrays' storage kept (up to 16 MiB of bytes: after a chunk with a
-        /// huge record, the storage is not kept).
+        /// `other` emptied, its arrays' storage kept (up to 4 MiB of bytes, so that the spares
+        /// waiting to be filled hold at most that much each: after chunks of huge records, the
+        /// storage is not kept).
         init(emptying other: consuming RecordChunk) {
-            if other.bytes.capacity > 16 << 20 {
+            if other.bytes.capacity > 4 << 20 || other.ends.capacity > 1 << 19 {
                 self.init()
                 return
             }

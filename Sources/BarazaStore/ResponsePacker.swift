@@ -61,11 +61,12 @@ public struct PackedChunk: Sendable {
 
     public init() {}
 
-    /// `other` emptied, its arrays' storage kept to be filled again (an arena over 16 MiB, after a
-    /// huge record, is not kept): a new arena per chunk, freed by the writing thread, was memory
-    /// faulted in again chunk after chunk.
+    /// `other` emptied, its arrays' storage kept to be filled again (an arena over 4 MiB, after
+    /// huge records, is not kept: the spares waiting to be filled hold at most that much each): a
+    /// new arena per chunk, freed by the writing thread, was memory faulted in again chunk after
+    /// chunk.
     public init(emptying other: consuming PackedChunk) {
-        if other.bytes.capacity > 16 << 20 { return }
+        if other.bytes.capacity > 4 << 20 { return }
         self = consume other
         bytes.removeAll(keepingCapacity: true)
         entries.removeAll(keepingCapacity: true)

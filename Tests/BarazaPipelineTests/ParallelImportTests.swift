@@ -237,5 +237,10 @@ struct ParallelImportTests {
         again.forEachRecord { fields, location in relent.append(RawRecord(fields: FieldRow(fields), location: location)) }
         #expect(relent == fewer)
         #expect(again.files.count == 1)  // the last records' one file, not the earlier chunk's too
+        #expect(again.bytes.capacity >= chunk.bytes.count)  // the storage kept
+        // After huge records the storage is let go, so spares stay small.
+        var huge = ImportJob.RecordChunk()
+        FieldRow([String(repeating: "x", count: 5 << 20)]).withView { huge.append($0, at: SourceLocation(file: "f.csv", line: 2)) }
+        #expect(ImportJob.RecordChunk(emptying: huge).bytes.capacity < 1 << 20)
     }
 }
