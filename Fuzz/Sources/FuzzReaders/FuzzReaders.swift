@@ -15,16 +15,38 @@ func readOne(_ data: UnsafeRawBufferPointer) {
     var d = Diagnostics()
     guard var reader = try? ExportReader.open(path, diagnostics: &d) else { return }
     var n = 0
+    var given: [RawRecord] = [], givenRejects: [RejectedRecord] = []
     reader.forEachRecord(&d) { item, columns in
         n += 1
-        if case .record(let r) = item {
+        switch item {
+        case .record(let r):
             precondition(r.values.count <= columns.count, "a record has more values than the reader has columns")
             precondition(r.location.line >= 1, "a record without a line")
+            given.append(r)
+        case .rejected(let r): givenRejects.append(r)
         }
         precondition(n < 10_000_000, "runaway record count")
         return true
     }
+    compareLent(path, given, givenRejects, d.items)
     if format == "csv" { compareTokenizers(path) }
+}
+
+/// The import reads records lent (`forEachRecordLent`, one buffer for every record of a CSV file):
+/// the same records, rejects and diagnostics as handed over one by one.
+func compareLent(_ path: String, _ given: [RawRecord], _ givenRejects: [RejectedRecord], _ diagnostics: [Diagnostic]) {
+    var d = Diagnostics()
+    guard var reader = try? ExportReader.open(path, diagnostics: &d) else { preconditionFailure("opened once, not twice") }
+    var lent: [RawRecord] = [], rejects: [RejectedRecord] = []
+    reader.forEachRecordLent(&d) { item, _ in
+        switch item {
+        case .record(let fields, let location): lent.append(RawRecord(fields: FieldRow(fields), location: location))
+        case .rejected(let r): rejects.append(r)
+        }
+        return true
+    }
+    precondition(lent == given && rejects == givenRejects, "records read lent differ from those handed over")
+    precondition(d.items == diagnostics, "diagnostics differ between lent and handed-over reading")
 }
 
 /// A CSV record of the common shape is read in one C call, the rest by the general state machine:
