@@ -414,16 +414,26 @@ public struct ResponseCoder: Sendable {
                 }
             case .text:
                 guard let c = has(plan.column), !f.isBlank(c) else { continue }
+                let none = UnsafeBufferPointer<Int32>(start: nil, count: 0)
                 f.withField(c) { p in
                     if Self.needsNoTrim(p) {
                         // Nothing to trim (most texts): the field's bytes, with no String made.
-                        let codes = plan.codebook.map { b in scanners[b].codeNumbers(p) } ?? []
-                        sink.text(question: k, field: c, trimmed: nil, codes: codes)
+                        if let b = plan.codebook {
+                            scanners[b].withCodeNumbers(p) { codes in sink.text(question: k, field: c, trimmed: nil, codes: codes) }
+                        } else {
+                            sink.text(question: k, field: c, trimmed: nil, codes: none)
+                        }
                     } else {
                         var t = String(decoding: p, as: UTF8.self).trimmingWhitespace()
                         if t.isEmpty { return }
-                        let codes = plan.codebook.map { b in t.withUTF8 { scanners[b].codeNumbers($0) } } ?? []
-                        sink.text(question: k, field: c, trimmed: t, codes: codes)
+                        let trimmed = t
+                        if let b = plan.codebook {
+                            t.withUTF8 { u in
+                                scanners[b].withCodeNumbers(u) { codes in sink.text(question: k, field: c, trimmed: trimmed, codes: codes) }
+                            }
+                        } else {
+                            sink.text(question: k, field: c, trimmed: trimmed, codes: none)
+                        }
                     }
                 }
             }

@@ -222,6 +222,14 @@ public struct TextCodeScanner: Sendable {
 
     private var numbers: [Int32] = []
 
+    /// `codeNumbers`, lent to `body` rather than returned (no array retained for the caller).
+    public mutating func withCodeNumbers<R>(_ text: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<Int32>) -> R) -> R {
+        scanText(text)
+        numbers.removeAll(keepingCapacity: true)
+        for i in matched { numbers.append(codeNumber[Int(i)]) }
+        return numbers.withUnsafeBufferPointer(body)
+    }
+
     /// Scans one answer's UTF-8 bytes into `matched`: the indices in `codeNames` of its codes, in
     /// rule order, each once.
     ///

@@ -127,8 +127,9 @@ public protocol ResponseSink {
     mutating func choice(question: Int, key: ChoiceKey?, _ answer: () -> ChoiceAnswer)
     /// An open answer to `questions[question]` and its codes (indices in `begin`'s `codes`), read
     /// from the raw record's field `field`: the whole field, or `trimmed` when trimming it took white
-    /// space off (then a copy of the text).
-    mutating func text(question: Int, field: Int, trimmed: String?, codes: [Int32])
+    /// space off (then a copy of the text). `codes` is lent for the call (the coder's own buffer:
+    /// an array handed over was retained and released per answer).
+    mutating func text(question: Int, field: Int, trimmed: String?, codes: UnsafeBufferPointer<Int32>)
     mutating func end()
 }
 
@@ -168,7 +169,7 @@ public struct ResponseBuilder: ResponseSink {
         response.answers.append(CodedAnswer(question: questions[question], value: value, missing: missing, raw: raw()))
     }
     public mutating func choice(question: Int, key: ChoiceKey?, _ answer: () -> ChoiceAnswer) { response.choices.append(answer()) }
-    public mutating func text(question: Int, field: Int, trimmed: String?, codes: [Int32]) {
+    public mutating func text(question: Int, field: Int, trimmed: String?, codes: UnsafeBufferPointer<Int32>) {
         let text = trimmed ?? response.raw.string(field)
         response.texts.append(TextAnswer(question: questions[question], text: text, codes: codes.map { self.codes[Int($0)] }, field: field))
     }

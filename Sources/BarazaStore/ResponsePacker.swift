@@ -609,7 +609,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
         if let other = c.other { others.append((c.question, other, c.otherField)) }
     }
 
-    public mutating func text(question: Int, field: Int, trimmed: String?, codes: [Int32]) {
+    public mutating func text(question: Int, field: Int, trimmed: String?, codes: UnsafeBufferPointer<Int32>) {
         let k = textCount
         textCount += 1
         let idx = questionIndices[question]
