@@ -70,7 +70,9 @@ public final class SQLiteStore: ConsultationStore {
         // could not fail, and they cost a look-up per row and made every insert of several rows
         // keep a statement journal (a copy of each page it changed). They are on again for
         // everything else (a rollback's cascades).
-        try db.writeWithoutTransaction { db in
+        let writeback = EarlyWriteback(path: path)
+        defer { writeback.stop() }
+        return try db.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
             let written = Result { () throws -> BatchRecord? in
                 var record: BatchRecord?
@@ -439,5 +441,44 @@ struct RawStatement {
         guard rc == SQLITE_DONE else {
             throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
         }
+    }
+}
+
+/// Starts the write-back of the store's dirty pages while a batch is written, a quarter second at
+/// a time, on a thread of its own (`sync_file_range`, asynchronous): otherwise the kernel writes
+/// the whole store back only at the commit's `fdatasync`, 2 GB after a 1M-row import, on the
+/// import's one thread at its end.
+final class EarlyWriteback: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var stopped = false
+    private var done = false
+
+    init(path: String) {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { done = true; return }
+        let thread = Thread { [self] in
+            condition.lock()
+            while !stopped {
+                condition.unlock()
+                _ = baraza_start_writeback(fd)
+                condition.lock()
+                if !stopped { _ = condition.wait(until: Date().addingTimeInterval(0.25)) }
+            }
+            close(fd)
+            done = true
+            condition.broadcast()
+            condition.unlock()
+        }
+        thread.stackSize = 1 << 18
+        thread.start()
+    }
+
+    /// Stops it and waits for its thread to finish.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        while !done { condition.wait() }
+        condition.unlock()
     }
 }

@@ -550,3 +550,18 @@ extension SQLiteStore {
     #expect(closed(0) == [0, three, 0, 0, dontKnow].map { $0 ?? 255 })
     #expect(closed(1) == [one ?? 255])
 }
+
+/// The early write-back's thread stops when asked, at once, whether its file exists or not (the
+/// import waits for it before returning), and leaves the file as it was.
+@Test(.timeLimit(.minutes(1))) func earlyWritebackStopsWhenAsked() throws {
+    let path = scratchDirectory + "/writeback-\(UUID().uuidString).bin"
+    let bytes = Data((0..<(4 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+    try bytes.write(to: URL(fileURLWithPath: path))
+    let started = Date()
+    let writeback = EarlyWriteback(path: path)
+    Thread.sleep(forTimeInterval: 0.3)  // at least one round
+    writeback.stop()
+    #expect(Date().timeIntervalSince(started) < 5)
+    #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes)
+    EarlyWriteback(path: scratchDirectory + "/no-such-store.sqlite").stop()
+}

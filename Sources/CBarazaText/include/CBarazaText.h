@@ -95,4 +95,8 @@ typedef struct {
 size_t baraza_csv_record(const uint8_t *text, size_t count, uint8_t delimiter, uint8_t *out, intptr_t *ends, size_t ends_room,
                          baraza_csv_record_info *info);
 
+/// Starts the write-back of the dirty pages of the file open as `fd` without waiting for it
+/// (Linux `sync_file_range` with `SYNC_FILE_RANGE_WRITE`; nothing elsewhere). 0, or -1 with errno.
+int baraza_start_writeback(int fd);
+
 #endif
