@@ -114,14 +114,20 @@ public final class SQLiteStore: ConsultationStore {
         // (UPDATE … FROM over a grouped table: a correlated subquery here went quadratic.)
         // Into an empty store every row is this batch's, so the filter is dropped and the
         // grouping reads the respondent index alone (0.32 s instead of 0.64 s at 1M rows).
+        // Into an empty store most batches have no repeated id: the grouping is skipped when the
+        // respondent index, read in order, shows none.
         let inBatch = fresh ? "" : "WHERE batch_id = ?1"
-        try db.execute(sql: """
-            UPDATE responses SET superseded_by = d.keep
-            FROM (SELECT respondent_id AS rid, max(id) AS keep FROM responses \(inBatch)
-                  GROUP BY respondent_id HAVING count(*) > 1) AS d
-            WHERE responses.batch_id = ?1 AND responses.respondent_id = d.rid AND responses.id < d.keep
-            """, arguments: [batchID])
-        let duplicates = db.changesCount
+        var duplicates = 0
+        let mayRepeat = try !fresh || Self.hasRepeatedRespondent(db)
+        if mayRepeat {
+            try db.execute(sql: """
+                UPDATE responses SET superseded_by = d.keep
+                FROM (SELECT respondent_id AS rid, max(id) AS keep FROM responses \(inBatch)
+                      GROUP BY respondent_id HAVING count(*) > 1) AS d
+                WHERE responses.batch_id = ?1 AND responses.respondent_id = d.rid AND responses.id < d.keep
+                """, arguments: [batchID])
+            duplicates = db.changesCount
+        }
         // A later batch with the same respondent id, or naming it as replaced (deprecatedID), supersedes it.
         if !fresh { try db.execute(sql: """
             WITH fresh(rid, keep) AS (
@@ -142,6 +148,35 @@ public final class SQLiteStore: ConsultationStore {
             throw StoreError.noSuchBatch(batchID)
         }
         return Self.batchRecord(row)
+    }
+
+    /// Whether two responses share a respondent id: the respondent index read in order, each id
+    /// compared with the one before, stopping at the first repeat. At 1M rows a few hundredths of a
+    /// second, against 0.2 s for the grouping query that marks duplicates, at the end of an import
+    /// where one core works alone (1M CSV: 4.55 -> 4.33 s, ABBA, 8 runs each).
+    static func hasRepeatedRespondent(_ db: Database) throws -> Bool {
+        let statement = try db.makeStatement(sql: "SELECT respondent_id FROM responses INDEXED BY responses_respondent ORDER BY respondent_id")
+        let h = statement.sqliteStatement
+        defer { sqlite3_reset(h) }
+        var previous: [UInt8] = []
+        var first = true
+        while true {
+            let rc = sqlite3_step(h)
+            if rc == SQLITE_DONE { return false }
+            guard rc == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+            let n = Int(sqlite3_column_bytes(h, 0))
+            let p = sqlite3_column_text(h, 0)
+            let current = UnsafeBufferPointer(start: p, count: p == nil ? 0 : n)
+            if !first && current.count == previous.count && previous.withUnsafeBufferPointer({ before in
+                guard let a = before.baseAddress, let b = current.baseAddress else { return true }  // both empty
+                return memcmp(a, b, current.count) == 0
+            }) { return true }
+            first = false
+            previous.removeAll(keepingCapacity: true)
+            previous.append(contentsOf: current)
+        }
     }
 
     public func rollback(batch id: Int64) throws -> BatchRecord {

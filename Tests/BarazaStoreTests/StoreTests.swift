@@ -109,6 +109,23 @@ struct StoreTests {
         #expect(try store.responseCounts().active == 1)
     }
 
+    /// Into an empty store, repeated ids are found by reading the respondent index in order: a
+    /// repeat anywhere in the batch (not next to each other in file order), ids that are prefixes
+    /// of one another (not repeats), and a batch with none.
+    @Test func repeatedIdsIntoAnEmptyStoreAreFoundWhereverTheyAre() throws {
+        let ids = ["r10", "r2", "r1", "r100", "r3", "r1x", "r1"]
+        let some = try Self.importBatch(try Self.tempStore(), "b1", ids.map { Self.response($0) })
+        #expect(some.duplicates == 1 && some.responses == 7)
+        let none = try Self.importBatch(try Self.tempStore(), "b1", ids.dropLast().map { Self.response($0) })
+        #expect(none.duplicates == 0 && none.responses == 6)
+        let store = try Self.tempStore()
+        _ = try Self.importBatch(store, "b1", ["a", "b", "b1", "b10"].map { Self.response($0) })
+        #expect(try store.db.read { db in try SQLiteStore.hasRepeatedRespondent(db) } == false)
+        _ = try Self.importBatch(store, "b2", ["b"].map { Self.response($0) })
+        #expect(try store.db.read { db in try SQLiteStore.hasRepeatedRespondent(db) } == true)
+        #expect(try store.responseCounts().active == 4)  // the first "b" superseded by the later batch
+    }
+
     @Test func rollbackRemovesTheBatchAndRestoresTheExactEarlierCounts() throws {
         let store = try Self.tempStore()
         try Self.importBatch(store, "b1", [Self.response("r1", value: 2), Self.response("r2")], rejects: 1)
