@@ -290,13 +290,22 @@ struct SQLiteBatchSink: BatchSink {
             // A worker's chunk: its provisional numbers become indices, given here in file order.
             let indices = chunk.provisional.map { packer.resolve($0) }
             for name in packer.takeNewNames() { try name.write(db) }
-            try chunk.bytes.withUnsafeMutableBufferPointer { b in
-                for f in chunk.fixups {
-                    var n = 0
-                    for k in 0..<f.width { n |= Int(b[f.offset + k]) << (8 * k) }
+            // Each number read and written whole (two or four bytes, little-endian; they were a
+            // byte at a time): a chunk of the workload has a dozen per response (the multiple-choice
+            // options it names, met in the data rather than declared).
+            let fixups = chunk.fixups
+            try chunk.bytes.withUnsafeMutableBytes { b in
+                for f in fixups {
+                    precondition((f.width == 2 || f.width == 4) && f.offset >= 0 && f.offset + f.width <= b.count, "a fixup of 2 or 4 bytes inside its chunk's arena")
+                    let n = f.width == 2 ? Int(UInt16(littleEndian: b.loadUnaligned(fromByteOffset: f.offset, as: UInt16.self)))
+                                         : Int(UInt32(littleEndian: b.loadUnaligned(fromByteOffset: f.offset, as: UInt32.self)))
                     let i = indices[n]
                     guard i < 1 << (8 * f.width) else { throw StoreError.tooManyNames(i) }
-                    for k in 0..<f.width { b[f.offset + k] = UInt8(truncatingIfNeeded: i >> (8 * k)) }
+                    if f.width == 2 {
+                        b.storeBytes(of: UInt16(truncatingIfNeeded: i).littleEndian, toByteOffset: f.offset, as: UInt16.self)
+                    } else {
+                        b.storeBytes(of: UInt32(truncatingIfNeeded: i).littleEndian, toByteOffset: f.offset, as: UInt32.self)
+                    }
                 }
             }
         }
