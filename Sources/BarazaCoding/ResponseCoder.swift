@@ -414,26 +414,23 @@ public struct ResponseCoder: Sendable {
                 }
             case .text:
                 guard let c = has(plan.column), !f.isBlank(c) else { continue }
-                let none = UnsafeBufferPointer<Int32>(start: nil, count: 0)
+                // The answer's codes (none without a codebook), lent to the sink with its text.
+                func answer(_ text: UnsafeBufferPointer<UInt8>, trimmed: String?) {
+                    guard let b = plan.codebook else {
+                        sink.text(question: k, field: c, trimmed: trimmed, codes: UnsafeBufferPointer(start: nil, count: 0))
+                        return
+                    }
+                    scanners[b].withCodeNumbers(text) { codes in sink.text(question: k, field: c, trimmed: trimmed, codes: codes) }
+                }
                 f.withField(c) { p in
                     if Self.needsNoTrim(p) {
                         // Nothing to trim (most texts): the field's bytes, with no String made.
-                        if let b = plan.codebook {
-                            scanners[b].withCodeNumbers(p) { codes in sink.text(question: k, field: c, trimmed: nil, codes: codes) }
-                        } else {
-                            sink.text(question: k, field: c, trimmed: nil, codes: none)
-                        }
+                        answer(p, trimmed: nil)
                     } else {
                         var t = String(decoding: p, as: UTF8.self).trimmingWhitespace()
                         if t.isEmpty { return }
                         let trimmed = t
-                        if let b = plan.codebook {
-                            t.withUTF8 { u in
-                                scanners[b].withCodeNumbers(u) { codes in sink.text(question: k, field: c, trimmed: trimmed, codes: codes) }
-                            }
-                        } else {
-                            sink.text(question: k, field: c, trimmed: trimmed, codes: none)
-                        }
+                        t.withUTF8 { answer($0, trimmed: trimmed) }
                     }
                 }
             }

@@ -214,10 +214,7 @@ public struct TextCodeScanner: Sendable {
     /// once: no String handed over (the codes as Strings were retained into the answer's list,
     /// then again as the packer sorted and looked them up).
     public mutating func codeNumbers(_ text: UnsafeBufferPointer<UInt8>) -> [Int32] {
-        scanText(text)
-        numbers.removeAll(keepingCapacity: true)
-        for i in matched { numbers.append(codeNumber[Int(i)]) }
-        return numbers
+        withCodeNumbers(text) { Array($0) }
     }
 
     private var numbers: [Int32] = []

@@ -42,12 +42,7 @@ final class FileChunks {
     /// The next chunk, read into a new array (empty at end of file). The array is not filled with
     /// zeros first (`read(into:)` does): that was 5% of the CSV reading thread's samples.
     func readChunk() -> [UInt8] {
-        let size = chunkSize, handle = self.handle, observer = self.observer
-        return [UInt8](unsafeUninitializedCapacity: size) { p, count in
-            guard let base = p.baseAddress else { count = 0; return }
-            count = fread(base, 1, size, handle)
-            observer?(UnsafeRawBufferPointer(start: base, count: count))
-        }
+        [UInt8](unsafeUninitializedCapacity: chunkSize) { p, count in count = read(into: p) }
     }
 
     /// Reads the next chunk into `buffer` (at most its size); returns the number of bytes read (0 at

@@ -316,6 +316,7 @@ public struct ImportJob {
         }
     }
 
+    /// A chunk of records coded and packed: the responses, the records rejected, what coding said.
     struct CodedChunk: Sendable {
         var packed = PackedChunk()
         var rejected: [RejectedRecord] = []
