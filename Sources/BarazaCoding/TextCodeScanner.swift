@@ -56,8 +56,10 @@ public struct TextCodeScanner: Sendable {
     private var freeHit: [UInt32]
     private var generation: UInt32 = 0
 
-    /// `prefilter: false` scans without `baraza_word_filter` (for tests: the codes must be the same).
-    public init(_ coder: OpenTextCoder, runCacheLimit: Int = 1 << 17, prefilter: Bool = true) {
+    /// `prefilter` caps the word prefilter's level (`baraza_word_filter.enabled`): 0 scans without
+    /// it, 1 with it in SSSE3, 2 with the scan's first pass in AVX-512 BW as well; each level is used
+    /// only where the processor has it (for tests: the codes must be the same at every level).
+    public init(_ coder: OpenTextCoder, runCacheLimit: Int = 1 << 17, prefilter: Int32 = 2) {
         self.coder = coder
         runs = ByteMemo(limit: runCacheLimit, arenaLimit: 8 << 20)
         var pats: [Pat] = []
@@ -123,11 +125,19 @@ public struct TextCodeScanner: Sendable {
                 mark(c[0] << 10 | c[1] << 5 | c[2])
             }
         }
-        relevanceTable = RelevanceTable(bits, filtered: prefilter)
+        relevanceTable = RelevanceTable(bits, level: prefilter)
     }
 
     /// 512 words for words of three characters or more, 16 for two, 1 for one.
     static let relevanceWords = 529
+
+    /// The highest prefilter level this processor runs (see `init`'s `prefilter`).
+    public static var prefilterLevel: Int32 {
+        var filter = baraza_word_filter()
+        let bits = [UInt64](repeating: 0, count: relevanceWords)
+        bits.withUnsafeBufferPointer { b in if let base = b.baseAddress { baraza_word_filter_make(base, &filter) } }
+        return filter.enabled
+    }
 
     /// The relevance bitset in one allocation made once and never changed, shared by a scanner's
     /// copies: read as an array, each answer's scan retained and released it (perf: a tenth of
@@ -139,13 +149,13 @@ public struct TextCodeScanner: Sendable {
     private final class RelevanceTable: @unchecked Sendable {
         let bits: UnsafeMutablePointer<UInt64>
         let filter: UnsafeMutablePointer<baraza_word_filter>
-        init(_ words: [UInt64], filtered: Bool) {
+        init(_ words: [UInt64], level: Int32) {
             bits = .allocate(capacity: words.count)
             bits.initialize(from: words, count: words.count)
             filter = .allocate(capacity: 1)
             filter.initialize(to: baraza_word_filter())
             baraza_word_filter_make(bits, filter)
-            if !filtered { filter.pointee.enabled = 0 }
+            filter.pointee.enabled = min(filter.pointee.enabled, max(0, level))
         }
         deinit {
             bits.deallocate()

@@ -48,7 +48,9 @@ typedef struct {
     /// Per position in the word (first, second, third byte), a bucket bit mask by the byte's low
     /// nibble and by its fifth bit.
     uint8_t lo[3][16], hi[3][16];
-    /// 1 when the filter is used: made, and the processor has SSSE3.
+    /// 0: not used; 1: used (made, and the processor has SSSE3 and POPCNT); 2: used, the scan's
+    /// first pass in AVX-512 BW (the processor and the system have it). Made at the highest level
+    /// the processor allows; a lower one may be set (tests compare the levels).
     int32_t enabled;
 } baraza_word_filter;
 
@@ -94,6 +96,17 @@ typedef struct {
 /// the caller then reads it the general way. Nothing is reported; `info` is set on success.
 size_t baraza_csv_record(const uint8_t *text, size_t count, uint8_t delimiter, uint8_t *out, intptr_t *ends, size_t ends_room,
                          baraza_csv_record_info *info);
+
+/// 1 when `baraza_json_array` and `baraza_csv_record` take their AVX-512 BW forms (64 bytes at a
+/// time, loads and stores masked to the bytes they may touch): where the processor and the system
+/// have it.
+int baraza_has_wide(void);
+
+/// `baraza_json_array` and `baraza_csv_record` in their AVX-512 BW forms when `use_wide` is nonzero
+/// and `baraza_has_wide()`, else in their SSE2 forms (for tests, which compare the two).
+size_t baraza_json_array_with(int use_wide, const uint8_t *bytes, const intptr_t *ends, size_t fields, uint8_t *out);
+size_t baraza_csv_record_with(int use_wide, const uint8_t *text, size_t count, uint8_t delimiter, uint8_t *out, intptr_t *ends,
+                              size_t ends_room, baraza_csv_record_info *info);
 
 /// Starts the write-back of the dirty pages of the file open as `fd` without waiting for it
 /// (Linux `sync_file_range` with `SYNC_FILE_RANGE_WRITE`; nothing elsewhere). 0, or -1 with errno.
