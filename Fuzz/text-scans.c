@@ -25,6 +25,11 @@ int main(int argc, char **argv){
     uint8_t *buf=malloc(n?n:1); // exact size: ASan catches any over-read
     for(size_t i=0;i<n;i++){ int r=rand()%4; buf[i]= r==0? (uint8_t)(rand()%256) : (uint8_t)alpha[rand()%strlen(alpha)]; if(r==1) buf[i]='a'+rand()%26; }
     if (baraza_utf8_simple_count(buf,n)!=s_utf8(buf,n)) { printf("utf8 diff\n"); return 1; }
+    { // Counted texts (no byte from 0xCC on) dense in CR, LF and two-byte characters, across blocks.
+      size_t m2=(size_t)(rand()%300); uint8_t *t2=malloc(m2?m2:1); const char *al="a\r\n\xc3\xa9 ";
+      for(size_t i=0;i<m2;i++) t2[i]=(uint8_t)al[rand()%6];
+      if (baraza_utf8_simple_count(t2,m2)!=s_utf8(t2,m2)) { printf("utf8 count diff\n"); return 1; }
+      free(t2); }
     if (baraza_utf8_valid(buf,n)!=s_valid(buf,n)) { printf("utf8 valid diff\n"); return 1; }
     size_t nf = n ? 1 + rand()%5 : 0; intptr_t *ends=malloc(sizeof(intptr_t)*(nf?nf:1)); for(size_t k=0;k<nf;k++) ends[k]= k+1==nf ? n : (k+1)*n/nf;
     size_t l1=baraza_json_array_length(buf,ends,nf), l2=s_len(buf,ends,nf); if(l1!=l2){printf("len diff\n");return 1;}
