@@ -226,48 +226,33 @@ static inline size_t write_escape(uint8_t b, uint8_t *o) {
 }
 
 #if BARAZA_WIDE
-/// `baraza_json_array` 64 bytes at a time with AVX-512 BW: loads and stores masked to the record's
-/// bytes and to the field's run before its first escape, so it reads nothing past the record and
-/// writes nothing past what it returns. Most of the reference workload's fields fit one block.
-__attribute__((target("avx512f,avx512bw,bmi,bmi2"))) static size_t json_array_wide(const uint8_t *bytes, const intptr_t *ends,
-                                                                                    size_t fields, uint8_t *out) {
+/// One step through a field's body (`i` up to `end`) in AVX-512 BW: up to 64 bytes, loads and
+/// stores masked to the field's run before its first escape, so it reads nothing past the record
+/// and writes nothing past what it returns; then that escape. Most of the reference workload's
+/// fields take one step.
+__attribute__((target("avx512f,avx512bw,bmi,bmi2"))) static inline void json_step_wide(const uint8_t *bytes, size_t *ip, size_t end,
+                                                                                       uint8_t *out, size_t *wp) {
     const __m512i space = _mm512_set1_epi8(0x20), quote = _mm512_set1_epi8('"'), backslash = _mm512_set1_epi8('\\');
-    size_t w = 0, i = 0;
-    out[w++] = '[';
-    for (size_t k = 0; k < fields; k++) {
-        if (k) out[w++] = ',';
-        out[w++] = '"';
-        size_t end = (size_t)ends[k];
-        while (i < end) {
-            size_t left = end - i;
-            __mmask64 in = left >= 64 ? ~0ULL : _bzhi_u64(~0ULL, (unsigned)left);
-            __m512i v = _mm512_maskz_loadu_epi8(in, bytes + i);
-            __mmask64 e = (_mm512_cmplt_epu8_mask(v, space) | _mm512_cmpeq_epi8_mask(v, quote) | _mm512_cmpeq_epi8_mask(v, backslash)) & in;
-            if (!e) {
-                size_t step = left < 64 ? left : 64;
-                _mm512_mask_storeu_epi8(out + w, in, v);
-                i += step; w += step;
-                continue;
-            }
-            unsigned z = (unsigned)_tzcnt_u64(e);
-            _mm512_mask_storeu_epi8(out + w, _bzhi_u64(~0ULL, z), v);
-            i += z; w += z;
-            w += write_escape(bytes[i], out + w);
-            i++;
-        }
-        out[w++] = '"';
+    size_t i = *ip, w = *wp, left = end - i;
+    __mmask64 in = left >= 64 ? ~0ULL : _bzhi_u64(~0ULL, (unsigned)left);
+    __m512i v = _mm512_maskz_loadu_epi8(in, bytes + i);
+    __mmask64 e = (_mm512_cmplt_epu8_mask(v, space) | _mm512_cmpeq_epi8_mask(v, quote) | _mm512_cmpeq_epi8_mask(v, backslash)) & in;
+    if (!e) {
+        size_t step = left < 64 ? left : 64;
+        _mm512_mask_storeu_epi8(out + w, in, v);
+        *ip = i + step; *wp = w + step;
+        return;
     }
-    out[w++] = ']';
-    return w;
+    unsigned z = (unsigned)_tzcnt_u64(e);
+    _mm512_mask_storeu_epi8(out + w, _bzhi_u64(~0ULL, z), v);
+    i += z; w += z;
+    w += write_escape(bytes[i], out + w);
+    *ip = i + 1; *wp = w;
 }
 #endif
 
-size_t baraza_json_array_with(int use_wide, const uint8_t *bytes, const intptr_t *ends, size_t fields, uint8_t *out) {
-#if BARAZA_WIDE
-    if (use_wide && wide()) return json_array_wide(bytes, ends, fields, out);
-#else
-    (void)use_wide;
-#endif
+static inline __attribute__((always_inline)) size_t json_array(const uint8_t *bytes, const intptr_t *ends, size_t fields, uint8_t *out,
+                                                               int wide) {
     // One pass over the record's bytes, sixteen at a time wherever sixteen can be read (to the end
     // of the record's bytes, across field ends): each block is stored whole, as if it held no
     // escape and ended no field, and the write position then advances only over the bytes that
@@ -282,6 +267,12 @@ size_t baraza_json_array_with(int use_wide, const uint8_t *bytes, const intptr_t
         out[w++] = '"';
         size_t end = (size_t)ends[k];
         while (i < end) {
+#if BARAZA_WIDE
+            if (wide) {
+                json_step_wide(bytes, &i, end, out, &w);
+                continue;
+            }
+#endif
 #if defined(__SSE2__)
             if (i + 16 <= total) {
                 __m128i v = _mm_loadu_si128((const __m128i *)(bytes + i));
@@ -308,6 +299,22 @@ size_t baraza_json_array_with(int use_wide, const uint8_t *bytes, const intptr_t
     }
     out[w++] = ']';
     return w;
+}
+
+#if BARAZA_WIDE
+__attribute__((target("avx512f,avx512bw,bmi,bmi2"))) static size_t json_array_wide(const uint8_t *bytes, const intptr_t *ends,
+                                                                                    size_t fields, uint8_t *out) {
+    return json_array(bytes, ends, fields, out, 1);
+}
+#endif
+
+size_t baraza_json_array_with(int use_wide, const uint8_t *bytes, const intptr_t *ends, size_t fields, uint8_t *out) {
+#if BARAZA_WIDE
+    if (use_wide && wide()) return json_array_wide(bytes, ends, fields, out);
+#else
+    (void)use_wide;
+#endif
+    return json_array(bytes, ends, fields, out, 0);
 }
 
 size_t baraza_json_array(const uint8_t *bytes, const intptr_t *ends, size_t fields, uint8_t *out) {
