@@ -386,6 +386,16 @@ static inline int32_t count_range(const uint64_t *m, size_t a, size_t b) {
     return n;
 }
 
+/// Block `k` of the text (64 bytes from `64 * k`), readable for 66 bytes: a block near the end is
+/// copied into `pad` with zeros after the text (zero bytes are neither word bytes nor marks, and
+/// the filter reads up to two bytes past the block).
+static inline const uint8_t *block_at(const uint8_t *t, size_t n, size_t k, uint8_t pad[80]) {
+    if (64 * k + 66 <= n) return t + 64 * k;
+    memset(pad, 0, 80);
+    memcpy(pad, t + 64 * k, n - 64 * k);
+    return pad;
+}
+
 /* MARK: Word prefilter */
 
 static inline int rel_bit(const uint64_t *m, unsigned i) { return (int)((m[i >> 6] >> (i & 63)) & 1); }
@@ -443,13 +453,8 @@ __attribute__((target("avx512f,avx512bw"))) static void first_pass_avx512(const 
     static const char marks[8] = {',', ';', '.', ':', '!', '?', '(', ')'};
     size_t words = (n + 63) / 64;
     for (size_t k = 0; k < words; k++) {
-        const uint8_t *b = t + 64 * k;
         uint8_t pad[80];
-        if (64 * k + 66 > n) {
-            memset(pad, 0, sizeof pad);
-            memcpy(pad, b, n - 64 * k);
-            b = pad;
-        }
+        const uint8_t *b = block_at(t, n, k, pad);
         __m512i v = _mm512_loadu_si512((const void *)b);
         __mmask64 letter = _mm512_cmple_epu8_mask(_mm512_sub_epi8(_mm512_or_si512(v, space), a), twentyfive);
         __mmask64 digit = _mm512_cmple_epu8_mask(_mm512_sub_epi8(v, d0), nine);
@@ -550,15 +555,8 @@ static inline __attribute__((always_inline)) size_t scan_words(const uint8_t *t,
     (void)wide;
 #endif
     for (size_t k = 0; !wide && k < words; k++) {
-        const uint8_t *b = t + 64 * k;
         uint8_t pad[80];
-        if (64 * k + 66 > n) {
-            // A block near the end: zero bytes after the text are neither word bytes nor marks
-            // (and the filter reads up to two bytes past the block).
-            memset(pad, 0, sizeof pad);
-            memcpy(pad, b, n - 64 * k);
-            b = pad;
-        }
+        const uint8_t *b = block_at(t, n, k, pad);
         block_masks(b, &word[k], &clause[k]);
         uint64_t h = 0;
 #if defined(__SSE2__)
