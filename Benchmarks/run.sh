@@ -65,7 +65,7 @@ timed() {  # $1 engine label, $2 file measured (for MB/s), $3 output json (or -)
 # Stores an earlier go left behind are removed first, and each scaling store once measured: their
 # pages would fill the page cache, and the kernel reclaiming them while baraza writes a new 2 GB
 # store cost it ~0.35 s of system time at 1M rows (4.2–4.4 s from a clean cache, 4.6 s after a go
-# that left 10 GB of stores; the peers write nothing and did not change).
+# that left about 13 GB of stores; the peers write nothing and did not change).
 rm -rf work/bench-csv.sqlite* work/bench-xml.sqlite* work/scale-*.sqlite*
 
 echo "CSV: $csv ($(du -h "$csv" | cut -f1)), $rows rows; XML: $xml ($(du -h "$xml" | cut -f1)), $xml_rows rows"

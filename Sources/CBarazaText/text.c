@@ -55,6 +55,12 @@ static inline int wide(void) {
 }
 
 int baraza_has_wide(void) { return wide(); }
+
+/// The lanes of a 64-byte block that hold bytes, when `left` bytes are left: all 64, or the first
+/// `left` (the AVX-512 BW forms mask their loads and stores with it).
+__attribute__((target("avx512f,avx512bw,bmi2"))) static inline __mmask64 lanes(size_t left) {
+    return left >= 64 ? ~0ULL : _bzhi_u64(~0ULL, (unsigned)left);
+}
 #else
 static inline int wide(void) { return 0; }
 int baraza_has_wide(void) { return 0; }
@@ -73,7 +79,7 @@ __attribute__((target("avx512f,avx512bw,bmi,bmi2,popcnt"))) static int64_t utf8_
     uint64_t carry = 0;  // the byte before the block was a CR
     for (size_t i = 0; i < n; i += 64) {
         size_t left = n - i;
-        __mmask64 in = left >= 64 ? ~0ULL : _bzhi_u64(~0ULL, (unsigned)left);
+        __mmask64 in = lanes(left);
         __m512i v = _mm512_maskz_loadu_epi8(in, p + i);
         if (_mm512_mask_cmpge_epu8_mask(in, v, large)) return -1;
         uint64_t c = _mm512_cmpeq_epi8_mask(_mm512_and_si512(v, top2), cont);
@@ -234,7 +240,7 @@ __attribute__((target("avx512f,avx512bw,bmi,bmi2"))) static inline void json_ste
                                                                                        uint8_t *out, size_t *wp) {
     const __m512i space = _mm512_set1_epi8(0x20), quote = _mm512_set1_epi8('"'), backslash = _mm512_set1_epi8('\\');
     size_t i = *ip, w = *wp, left = end - i;
-    __mmask64 in = left >= 64 ? ~0ULL : _bzhi_u64(~0ULL, (unsigned)left);
+    __mmask64 in = lanes(left);
     __m512i v = _mm512_maskz_loadu_epi8(in, bytes + i);
     __mmask64 e = (_mm512_cmplt_epu8_mask(v, space) | _mm512_cmpeq_epi8_mask(v, quote) | _mm512_cmpeq_epi8_mask(v, backslash)) & in;
     if (!e) {
@@ -318,7 +324,7 @@ size_t baraza_json_array_with(int use_wide, const uint8_t *bytes, const intptr_t
 }
 
 size_t baraza_json_array(const uint8_t *bytes, const intptr_t *ends, size_t fields, uint8_t *out) {
-    return baraza_json_array_with(wide(), bytes, ends, fields, out);
+    return baraza_json_array_with(1, bytes, ends, fields, out);
 }
 
 /* MARK: Words of open text */
@@ -746,7 +752,7 @@ __attribute__((target("avx512f,avx512bw,bmi,bmi2"))) static inline size_t copy_r
     uint64_t high = 0, nul = 0;
     while (i < n) {
         size_t left = n - i;
-        __mmask64 in = left >= 64 ? ~0ULL : _bzhi_u64(~0ULL, (unsigned)left);
+        __mmask64 in = lanes(left);
         __m512i v = _mm512_maskz_loadu_epi8(in, p + i);
         __mmask64 stop = (_mm512_cmpeq_epi8_mask(v, dv) | _mm512_cmpeq_epi8_mask(v, quote) | _mm512_cmpeq_epi8_mask(v, lf)
                           | _mm512_cmpeq_epi8_mask(v, cr)) & in;
@@ -846,5 +852,5 @@ size_t baraza_csv_record_with(int use_wide, const uint8_t *p, size_t n, uint8_t 
 
 size_t baraza_csv_record(const uint8_t *p, size_t n, uint8_t delimiter, uint8_t *out, intptr_t *ends, size_t ends_room,
                          baraza_csv_record_info *info) {
-    return baraza_csv_record_with(wide(), p, n, delimiter, out, ends, ends_room, info);
+    return baraza_csv_record_with(1, p, n, delimiter, out, ends, ends_room, info);
 }
