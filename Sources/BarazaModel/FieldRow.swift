@@ -182,7 +182,8 @@ public struct ByteMemo<Value: Sendable>: Sendable {
     @inlinable public var count: Int { _values.count }
     @inlinable public var values: [Value] { _values }
 
-    @inlinable static func hash(_ p: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    /// The 64-bit hash of a key's bytes that the memo uses (also the store's repeat filter's).
+    @inlinable public static func hash(_ p: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(p.count)
         var i = 0
         let n = p.count

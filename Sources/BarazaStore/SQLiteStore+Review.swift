@@ -23,6 +23,8 @@ extension SQLiteStore {
             var unknown: [(String, String)] = []
             var cleared: Set<String> = []
             let texts = try StoredTexts(db, registry: try Registry.load(db))
+            // A look-up by respondent id per row: the index, if the store's first batch left it unbuilt.
+            if !rows.isEmpty { try Self.ensureRespondentIndex(db) }
             let responsesOf = try db.cachedStatement(sql: "SELECT id FROM responses WHERE respondent_id = ?")
             for row in rows {
                 let known = try Int64.fetchAll(responsesOf, arguments: [row.respondentID]).contains { rid in

@@ -16,8 +16,18 @@ public final class SQLiteStore: ConsultationStore {
     /// SQLite set up once per process, before any connection is opened (see `baraza_sqlite_setup`).
     private static let setup: Int32 = baraza_sqlite_setup()
 
-    public init(path: String) throws(StoreError) {
+    /// The repeat filter's size in blocks and its candidate limit for batches into an empty store
+    /// (`RepeatFilter`): nil sizes it from the file; tests give tiny ones, to meet its false
+    /// positives and its overflow.
+    let repeatFilterLimits: (blocks: Int, candidates: Int)?
+
+    public convenience init(path: String) throws(StoreError) {
+        try self.init(path: path, repeatFilterLimits: nil)
+    }
+
+    init(path: String, repeatFilterLimits: (blocks: Int, candidates: Int)?) throws(StoreError) {
         self.path = path
+        self.repeatFilterLimits = repeatFilterLimits
         _ = Self.setup
         do {
             var config = Configuration()
@@ -94,14 +104,25 @@ public final class SQLiteStore: ConsultationStore {
             INSERT INTO batches (path, size, sha256, format, imported_at, wave, country, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'importing')
             """, arguments: [input.path, input.size, input.sha256, input.format, input.importedAt, input.wave, input.country])
         let batchID = db.lastInsertedRowID
-        // Into an empty store, the respondent index is built once after the rows are in (a
-        // sort) instead of kept up to date row by row: random ids touch a different page per
-        // insert, and once the index outgrows the page cache every insert reads one back.
+        // Into an empty store the batch is written without the respondent index, and the index is
+        // built only if the batch repeats an id (found by `RepeatFilter` as the rows are written):
+        // otherwise nothing in the batch needs it, and the first later write that does (another
+        // batch, a review import) builds it (`ensureRespondentIndex`). Built after the rows rather
+        // than kept up to date row by row: random ids touch a different page per insert, and once
+        // the index outgrows the page cache every insert reads one back. Building it at the end of
+        // every first batch took 0.3 s at 1M rows, and the duplicate check reading it 0.05 s, with
+        // one core working alone.
         let fresh = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM responses)") ?? false
-        if fresh { try db.execute(sql: "DROP INDEX responses_respondent") }
-        var sink: any BatchSink = try SQLiteBatchSink(db: db, batchID: batchID)
+        var indexed = try Self.hasRespondentIndex(db)
+        if fresh && indexed {
+            try db.execute(sql: "DROP INDEX responses_respondent")
+            indexed = false
+        }
+        var sink: any BatchSink = try SQLiteBatchSink(
+            db: db, batchID: batchID,
+            repeatFilter: !fresh ? nil : repeatFilterLimits.map { RepeatFilter(expectedIDs: 0, blocks: $0.blocks, candidateLimit: $0.candidates) }
+                ?? RepeatFilter(expectedIDs: Int(clamping: input.size / 256)))
         let counts = try body(&sink)
-        if fresh { try db.execute(sql: StoreSchema.respondentIndex) }
         for (q, labels) in counts.unknownLabels {
             for (raw, n) in labels {
                 try db.execute(sql: "INSERT INTO unknown_labels (batch_id, question, raw, count) VALUES (?, ?, ?, ?)", arguments: [batchID, q, raw, n])
@@ -110,16 +131,27 @@ public final class SQLiteStore: ConsultationStore {
         for (raw, n) in counts.unmappedGroups {
             try db.execute(sql: "INSERT INTO unmapped_groups (batch_id, raw, count) VALUES (?, ?, ?)", arguments: [batchID, raw, n])
         }
+        // Whether the batch repeats an id: into an empty store, from the filter (nil when it could
+        // not tell: then from the index, read in order); else assumed (the grouping query finds out).
+        var repeats = true
+        if fresh {
+            let known = try ((sink as? SQLiteBatchSink)?.repeatFilter).flatMap { try $0.repeats(db) }
+            if let known {
+                repeats = known
+            } else {
+                try Self.ensureRespondentIndex(db)
+                indexed = true
+                repeats = try Self.hasRepeatedRespondent(db)
+            }
+        }
+        if (!fresh || repeats) && !indexed { try Self.ensureRespondentIndex(db) }
         // Within the batch, the last record with a respondent id wins; earlier ones are duplicates.
         // (UPDATE … FROM over a grouped table: a correlated subquery here went quadratic.)
         // Into an empty store every row is this batch's, so the filter is dropped and the
         // grouping reads the respondent index alone (0.32 s instead of 0.64 s at 1M rows).
-        // Into an empty store most batches have no repeated id: the grouping is skipped when the
-        // respondent index, read in order, shows none.
         let inBatch = fresh ? "" : "WHERE batch_id = ?1"
         var duplicates = 0
-        let mayRepeat = try !fresh || Self.hasRepeatedRespondent(db)
-        if mayRepeat {
+        if repeats {
             try db.execute(sql: """
                 UPDATE responses SET superseded_by = d.keep
                 FROM (SELECT respondent_id AS rid, max(id) AS keep FROM responses \(inBatch)
@@ -150,16 +182,47 @@ public final class SQLiteStore: ConsultationStore {
         return Self.batchRecord(row)
     }
 
+    /// Whether the store has its respondent index (see `writeBatch`: a store whose only batch
+    /// repeats no id has none yet).
+    static func hasRespondentIndex(_ db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'responses_respondent')") ?? false
+    }
+
+    /// Builds the respondent index unless the store has it (inside the caller's write transaction).
+    /// SQLite's sorter may use a second thread for it (`PRAGMA threads`): at 1M rows 0.50 -> 0.37 s
+    /// in the sqlite3 shell.
+    static func ensureRespondentIndex(_ db: Database) throws {
+        if try hasRespondentIndex(db) { return }
+        try db.execute(sql: "PRAGMA threads = 1")
+        defer { try? db.execute(sql: "PRAGMA threads = 0") }
+        try db.execute(sql: StoreSchema.respondentIndex)
+    }
+
     /// Whether two responses share a respondent id: the respondent index read in order, each id
     /// compared with the one before, stopping at the first repeat. At 1M rows a few hundredths of a
     /// second, against 0.2 s for the grouping query that marks duplicates, at the end of an import
     /// where one core works alone (1M CSV: 4.55 -> 4.33 s, ABBA, 8 runs each).
     static func hasRepeatedRespondent(_ db: Database) throws -> Bool {
-        let statement = try db.makeStatement(sql: "SELECT respondent_id FROM responses INDEXED BY responses_respondent ORDER BY respondent_id")
-        let h = statement.sqliteStatement
-        defer { sqlite3_reset(h) }
         var previous: [UInt8] = []
         var first = true
+        return try firstText(db, sql: "SELECT respondent_id FROM responses INDEXED BY responses_respondent ORDER BY respondent_id") { current in
+            if !first && current.count == previous.count && previous.withUnsafeBufferPointer({ before in
+                guard let a = before.baseAddress, let b = current.baseAddress else { return true }  // both empty
+                return memcmp(a, b, current.count) == 0
+            }) { return true }
+            first = false
+            previous.removeAll(keepingCapacity: true)
+            previous.append(contentsOf: current)
+            return false
+        }
+    }
+
+    /// Steps `sql` (one text column), lending each row's bytes to `found` until it returns true:
+    /// then true, else false at the end. Through SQLite's C API (no String per row).
+    static func firstText(_ db: Database, sql: String, where found: (UnsafeBufferPointer<UInt8>) -> Bool) throws -> Bool {
+        let statement = try db.makeStatement(sql: sql)
+        let h = statement.sqliteStatement
+        defer { sqlite3_reset(h) }
         while true {
             let rc = sqlite3_step(h)
             if rc == SQLITE_DONE { return false }
@@ -168,14 +231,7 @@ public final class SQLiteStore: ConsultationStore {
             }
             let n = Int(sqlite3_column_bytes(h, 0))
             let p = sqlite3_column_text(h, 0)
-            let current = UnsafeBufferPointer(start: p, count: p == nil ? 0 : n)
-            if !first && current.count == previous.count && previous.withUnsafeBufferPointer({ before in
-                guard let a = before.baseAddress, let b = current.baseAddress else { return true }  // both empty
-                return memcmp(a, b, current.count) == 0
-            }) { return true }
-            first = false
-            previous.removeAll(keepingCapacity: true)
-            previous.append(contentsOf: current)
+            if found(UnsafeBufferPointer(start: p, count: p == nil ? 0 : n)) { return true }
         }
     }
 
@@ -240,6 +296,8 @@ struct SQLiteBatchSink: BatchSink {
     /// given here, as SQLite would give them (one past the largest), and a response's record row
     /// needs no look-up of the id just inserted.
     var nextID: Int64
+    /// Into an empty store: the ids written so far, to tell at the end whether any repeats.
+    var repeatFilter: RepeatFilter?
 
     static let rowsPerInsert = 16
     /// Bound in this order by `add` (fifteen parameters a row).
@@ -254,9 +312,10 @@ struct SQLiteBatchSink: BatchSink {
             + Array(repeating: row, count: rows).joined(separator: ", ")
     }
 
-    init(db: Database, batchID: Int64) throws {
+    init(db: Database, batchID: Int64, repeatFilter: RepeatFilter? = nil) throws {
         self.db = db
         self.batchID = batchID
+        self.repeatFilter = repeatFilter
         packer = ResponsePacker(try Registry.load(db))
         nextID = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM responses") ?? 0) + 1
         let recordColumns = ["response_id", "raw", "texts"]
@@ -314,6 +373,11 @@ struct SQLiteBatchSink: BatchSink {
         // arrays of existentials were a tenth of import time. Rows go in `rowsPerInsert` at a
         // time (the last few of a chunk one by one), responses first, then their records.
         let entries = chunk.entries
+        if repeatFilter != nil {
+            chunk.bytes.withUnsafeBufferPointer { arena in
+                repeatFilter?.add(entries.count, arena: arena) { entries[$0].respondentID }
+            }
+        }
         let first = nextID
         nextID += Int64(entries.count)
         try chunk.bytes.withUnsafeBufferPointer { arena in

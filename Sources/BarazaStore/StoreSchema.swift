@@ -4,7 +4,9 @@ import GRDB
 
 /// The store's schema, built and evolved only through GRDB migrations.
 enum StoreSchema {
-    /// The index on respondent ids (schema v1), also rebuilt after a bulk load into an empty store.
+    /// The index on respondent ids (schema v1). A batch into an empty store is written without it
+    /// and builds it only when it repeats an id; the first later write that needs it builds it
+    /// (`SQLiteStore.ensureRespondentIndex`). Reads work without it (a look-up scans the table).
     static let respondentIndex = "CREATE INDEX responses_respondent ON responses(respondent_id)"
 
     static var migrator: DatabaseMigrator {

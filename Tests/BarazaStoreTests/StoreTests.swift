@@ -109,9 +109,9 @@ struct StoreTests {
         #expect(try store.responseCounts().active == 1)
     }
 
-    /// Into an empty store, repeated ids are found by reading the respondent index in order: a
-    /// repeat anywhere in the batch (not next to each other in file order), ids that are prefixes
-    /// of one another (not repeats), and a batch with none.
+    /// Into an empty store, repeated ids are found wherever they are: a repeat anywhere in the
+    /// batch (not next to each other in file order), ids that are prefixes of one another (not
+    /// repeats), and a batch with none. The respondent index, read in order, finds them too.
     @Test func repeatedIdsIntoAnEmptyStoreAreFoundWhereverTheyAre() throws {
         let ids = ["r10", "r2", "r1", "r100", "r3", "r1x", "r1"]
         let some = try Self.importBatch(try Self.tempStore(), "b1", ids.map { Self.response($0) })
@@ -120,10 +120,67 @@ struct StoreTests {
         #expect(none.duplicates == 0 && none.responses == 6)
         let store = try Self.tempStore()
         _ = try Self.importBatch(store, "b1", ["a", "b", "b1", "b10"].map { Self.response($0) })
+        try store.db.write { db in try SQLiteStore.ensureRespondentIndex(db) }
         #expect(try store.db.read { db in try SQLiteStore.hasRepeatedRespondent(db) } == false)
         _ = try Self.importBatch(store, "b2", ["b"].map { Self.response($0) })
         #expect(try store.db.read { db in try SQLiteStore.hasRepeatedRespondent(db) } == true)
         #expect(try store.responseCounts().active == 4)  // the first "b" superseded by the later batch
+    }
+
+    /// A store with a tiny repeat filter: one block (every id sets bits among the same 512, so
+    /// most ids after the first hundred are false positives), and a candidate limit of 1 << 16
+    /// (the candidates' rows are counted) or of 8 (the filter gives up and the index decides).
+    /// Either way the duplicates are the exact ones, and the index is built only when needed.
+    @Test(arguments: [1 << 16, 8]) func theRepeatFilterNeverGetsTheDuplicatesWrong(candidates: Int) throws {
+        for repeated in [false, true] {
+            let path = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-\(UUID().uuidString).sqlite").path
+            let store = try SQLiteStore(path: path, repeatFilterLimits: (blocks: 1, candidates: candidates))
+            var ids = (0..<300).map { "id-\($0)" }
+            if repeated { ids.insert("id-17", at: 150) }
+            let b = try Self.importBatch(store, "b1", ids.map { Self.response($0) })
+            #expect(b.duplicates == (repeated ? 1 : 0) && b.responses == ids.count)
+            #expect(try store.responseCounts() == (active: 300, superseded: repeated ? 1 : 0))
+            let indexed = try Self.indexNames(store).contains("responses_respondent")
+            #expect(indexed == (repeated || candidates == 8))
+        }
+    }
+
+    /// The filter itself: every repeated id (within one call or across calls) becomes a candidate,
+    /// each once; a filter of the size a file of these ids gets has next to no false positives.
+    @Test func theRepeatFilterKeepsEveryRepeatAsACandidate() throws {
+        var rng = SplitMix64(seed: 42)
+        let distinct = (0..<20_000).map { _ in "uuid:\(rng.next())-\(rng.next() % 1000)" }
+        var ids = distinct
+        var repeated: Set<String> = []
+        for _ in 0..<500 {
+            let id = distinct[Int(rng.next() % UInt64(distinct.count))]
+            ids.insert(id, at: Int(rng.next() % UInt64(ids.count + 1)))
+            repeated.insert(id)
+        }
+        // The ids of two repeats next to each other land in one call.
+        ids.insert(ids[100], at: 101)
+        repeated.insert(ids[100])
+        var filter = RepeatFilter(expectedIDs: ids.count)
+        var i = 0
+        while i < ids.count {
+            let n = min(ids.count - i, 1 + Int(rng.next() % 700))
+            var arena: [UInt8] = []
+            var spans: [PackedChunk.Span] = []
+            for id in ids[i..<(i + n)] {
+                spans.append(PackedChunk.Span(start: arena.count, count: id.utf8.count))
+                arena += Array(id.utf8)
+            }
+            arena.withUnsafeBufferPointer { a in filter.add(n, arena: a) { spans[$0] } }
+            i += n
+        }
+        let candidates = Set(filter.candidates.values.joined().map { String(decoding: $0, as: UTF8.self) })
+        #expect(filter.candidateCount == candidates.count)
+        #expect(repeated.isSubset(of: candidates))
+        #expect(candidates.count - repeated.count <= 2)
+        #expect(!filter.overflowed)
+        // Memory: sixteen bits an expected id, at most 8 MiB whatever the file.
+        #expect(filter.byteCount == 64 << 10)  // 20,501 ids: 1,024 blocks
+        #expect(RepeatFilter(expectedIDs: 100_000_000).byteCount == 8 << 20)
     }
 
     @Test func rollbackRemovesTheBatchAndRestoresTheExactEarlierCounts() throws {
@@ -146,9 +203,10 @@ struct StoreTests {
         try store.db.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'responses' ORDER BY name") }
     }
 
-    /// Into an empty store the respondent index is dropped for the load and built after it; it must
-    /// be there afterwards, also when that first batch fails, and serve later batches' superseding.
-    @Test func theRespondentIndexIsRebuiltAfterALoadIntoAnEmptyStore() throws {
+    /// Into an empty store the respondent index is dropped for the load and built only when the
+    /// batch repeats an id; a failed first batch leaves it as it was; the next batch builds it and
+    /// supersedes through it; a review import on a store without it builds it.
+    @Test func theRespondentIndexIsBuiltWhenAWriteNeedsIt() throws {
         struct Boom: Error {}
         let store = try Self.tempStore()
         let before = try Self.indexNames(store)
@@ -160,17 +218,29 @@ struct StoreTests {
             }
         }
         #expect(try Self.indexNames(store) == before)
-        let b1 = try Self.importBatch(store, "b1", [Self.response("r1", value: 1), Self.response("r2"), Self.response("r1", value: 3)])
-        #expect(try Self.indexNames(store) == before)
-        #expect(b1.duplicates == 1 && b1.superseded == 0)
+        let b1 = try Self.importBatch(store, "b1", [Self.response("r1", value: 1), Self.response("r2")])
+        #expect(b1.duplicates == 0)
+        #expect(try Self.indexNames(store) == before.filter { $0 != "responses_respondent" })
         let b2 = try Self.importBatch(store, "b2", [Self.response("r2", value: 5), Self.response("r3"), Self.response("r3")])
+        #expect(try Self.indexNames(store) == before)
         #expect(b2.duplicates == 1 && b2.superseded == 1)
-        #expect(try store.responseCounts() == (active: 3, superseded: 3))
+        #expect(try store.responseCounts() == (active: 3, superseded: 2))
         let plan = try store.db.read { db in
             try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT id FROM responses WHERE respondent_id = 'r1'").map { $0["detail"] as String }
         }
         #expect(plan.contains { $0.contains("responses_respondent") })
         #expect(try store.integrityCheck() == "ok")
+
+        let repeating = try Self.tempStore()
+        let first = try Self.importBatch(repeating, "b1", [Self.response("r1", value: 1), Self.response("r2"), Self.response("r1", value: 3)])
+        #expect(first.duplicates == 1)
+        #expect(try Self.indexNames(repeating) == before)
+
+        let reviewed = try Self.tempStore()
+        _ = try Self.importBatch(reviewed, "b1", [Self.response("r1"), Self.response("r2")])
+        #expect(try !Self.indexNames(reviewed).contains("responses_respondent"))
+        _ = try reviewed.importPersonCodes([(respondentID: "r1", question: "q1", code: "c")], coder: "ana")
+        #expect(try Self.indexNames(reviewed) == before)
     }
 
     /// Responses with open texts, choices with "other" text and closed answers, drawn at random.

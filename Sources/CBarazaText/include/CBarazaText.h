@@ -108,6 +108,16 @@ size_t baraza_json_array_with(int use_wide, const uint8_t *bytes, const intptr_t
 size_t baraza_csv_record_with(int use_wide, const uint8_t *text, size_t count, uint8_t delimiter, uint8_t *out, intptr_t *ends,
                               size_t ends_room, baraza_csv_record_info *info);
 
+/// The bits each key sets in its block of a `baraza_filter_add` filter.
+#define BARAZA_FILTER_BITS 6
+
+/// Adds keys to a blocked Bloom filter: `blocks` (a power of two) blocks of eight 64-bit words, a
+/// key's `BARAZA_FILTER_BITS` bits all in one block (a cache line), chosen by its 64-bit hash. For
+/// each of the `count` hashes, `seen[i]` is 1 when its bits were all set already (the key may
+/// have been added before: a repeat, or a false positive), else 0. The blocks of the next keys are
+/// prefetched while one is set, so their cache misses overlap.
+void baraza_filter_add(uint64_t *words, size_t blocks, const uint64_t *hashes, size_t count, uint8_t *seen);
+
 /// Starts the write-back of the dirty pages of the file open as `fd` without waiting for it
 /// (Linux `sync_file_range` with `SYNC_FILE_RANGE_WRITE`; nothing elsewhere). 0, or -1 with errno.
 int baraza_start_writeback(int fd);
