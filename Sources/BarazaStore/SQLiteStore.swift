@@ -113,15 +113,10 @@ public final class SQLiteStore: ConsultationStore {
         // every first batch took 0.3 s at 1M rows, and the duplicate check reading it 0.05 s, with
         // one core working alone.
         let fresh = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM responses)") ?? false
-        var indexed = try Self.hasRespondentIndex(db)
-        if fresh && indexed {
-            try db.execute(sql: "DROP INDEX responses_respondent")
-            indexed = false
-        }
-        var sink: any BatchSink = try SQLiteBatchSink(
-            db: db, batchID: batchID,
-            repeatFilter: !fresh ? nil : repeatFilterLimits.map { RepeatFilter(expectedIDs: 0, blocks: $0.blocks, candidateLimit: $0.candidates) }
-                ?? RepeatFilter(expectedIDs: Int(clamping: input.size / 256)))
+        if try fresh && Self.hasRespondentIndex(db) { try db.execute(sql: "DROP INDEX responses_respondent") }
+        let filter = repeatFilterLimits.map { RepeatFilter(expectedIDs: 0, blocks: $0.blocks, candidateLimit: $0.candidates) }
+            ?? RepeatFilter(expectedIDs: Int(clamping: input.size / 256))
+        var sink: any BatchSink = try SQLiteBatchSink(db: db, batchID: batchID, repeatFilter: fresh ? filter : nil)
         let counts = try body(&sink)
         for (q, labels) in counts.unknownLabels {
             for (raw, n) in labels {
@@ -134,17 +129,13 @@ public final class SQLiteStore: ConsultationStore {
         // Whether the batch repeats an id: into an empty store, from the filter (nil when it could
         // not tell: then from the index, read in order); else assumed (the grouping query finds out).
         var repeats = true
-        if fresh {
-            let known = try ((sink as? SQLiteBatchSink)?.repeatFilter).flatMap { try $0.repeats(db) }
-            if let known {
-                repeats = known
-            } else {
-                try Self.ensureRespondentIndex(db)
-                indexed = true
-                repeats = try Self.hasRepeatedRespondent(db)
-            }
+        if fresh, let known = try ((sink as? SQLiteBatchSink)?.repeatFilter).flatMap({ try $0.repeats(db) }) {
+            repeats = known
+        } else if fresh {
+            try Self.ensureRespondentIndex(db)
+            repeats = try Self.hasRepeatedRespondent(db)
         }
-        if (!fresh || repeats) && !indexed { try Self.ensureRespondentIndex(db) }
+        if !fresh || repeats { try Self.ensureRespondentIndex(db) }
         // Within the batch, the last record with a respondent id wins; earlier ones are duplicates.
         // (UPDATE … FROM over a grouped table: a correlated subquery here went quadratic.)
         // Into an empty store every row is this batch's, so the filter is dropped and the
