@@ -1,6 +1,5 @@
 import BarazaModel
 internal import CBarazaText
-import Foundation
 import GRDB
 
 /// Whether a batch written into an empty store repeats a respondent id, found without the
@@ -50,12 +49,15 @@ struct RepeatFilter {
     /// Adds the ids (`count` of them, each `id(i)`: a span of `arena`), keeping those it may have
     /// seen before as candidates.
     mutating func add(_ count: Int, arena: UnsafeBufferPointer<UInt8>, id: (Int) -> PackedChunk.Span) {
-        guard count > 0, !overflowed, let base = arena.baseAddress else { return }
-        hashes.removeAll(keepingCapacity: true)
-        for i in 0..<count {
+        guard count > 0, !overflowed else { return }
+        // An id's bytes in the arena (none for an empty id, also when the arena itself is empty).
+        func bytes(_ i: Int) -> UnsafeBufferPointer<UInt8> {
             let s = id(i)
-            hashes.append(ByteMemo<Int>.hash(UnsafeBufferPointer(start: base + s.start, count: max(0, s.count))))
+            guard let base = arena.baseAddress, s.count > 0 else { return UnsafeBufferPointer(start: nil, count: 0) }
+            return UnsafeBufferPointer(start: base + s.start, count: s.count)
         }
+        hashes.removeAll(keepingCapacity: true)
+        for i in 0..<count { hashes.append(ByteMemo<Int>.hash(bytes(i))) }
         if seen.count < count { seen = [UInt8](repeating: 0, count: count) }
         let blocks = self.blocks
         words.withUnsafeMutableBufferPointer { w in
@@ -67,8 +69,7 @@ struct RepeatFilter {
             }
         }
         for i in 0..<count where seen[i] != 0 {
-            let s = id(i)
-            let bytes = Array(UnsafeBufferPointer(start: base + s.start, count: max(0, s.count)))
+            let bytes = Array(bytes(i))
             if candidates[hashes[i], default: []].contains(bytes) { continue }
             candidates[hashes[i], default: []].append(bytes)
             candidateCount += 1

@@ -178,6 +178,10 @@ struct StoreTests {
         #expect(repeated.isSubset(of: candidates))
         #expect(candidates.count - repeated.count <= 2)
         #expect(!filter.overflowed)
+        // Empty ids, even with nothing else in the arena, repeat like any other.
+        var empty = RepeatFilter(expectedIDs: 2)
+        empty.add(2, arena: UnsafeBufferPointer(start: nil, count: 0)) { _ in PackedChunk.Span(start: 0, count: 0) }
+        #expect(empty.candidateCount == 1 && empty.candidates.values.joined().first == [])
         // Memory: sixteen bits an expected id, at most 8 MiB whatever the file.
         #expect(filter.byteCount == 64 << 10)  // 20,501 ids: 1,024 blocks
         #expect(RepeatFilter(expectedIDs: 100_000_000).byteCount == 8 << 20)
