@@ -25,16 +25,32 @@ public struct ReportJob {
                             weighting: Weighting(rawValue: consultation.report.weights) ?? .none)
     }
 
-    public func analyze(by: [String]? = nil) throws -> ConsultationAnalysis {
+    /// What `analyze` asks the store for: the report's cells with three quotes per code, and by
+    /// wave (no quotes) when the consultation has two waves or more.
+    public func aggregateRequests(by: [String]? = nil) -> (report: AggregateRequest, byWave: AggregateRequest?) {
         let plan = plan(by: by)
         var themeItems: [String: [String]] = [:]
         for q in consultation.questions where q.type == .likert {
             if let t = q.theme { themeItems[t, default: []].append(q.id) }
         }
-        var data = try store.aggregate(by: plan.by, themes: themeItems, quotesPerCode: 3)
+        return (AggregateRequest(by: plan.by, themes: themeItems, quotesPerCode: 3),
+                plan.waves.count >= 2 ? AggregateRequest(by: ["wave"], themes: themeItems, quotesPerCode: 0) : nil)
+    }
+
+    /// Asks the store to keep the report's tallies while it imports (`SQLiteStore.tallyWhileImporting`),
+    /// for a report right after the import (`baraza run`).
+    public func tallyWhileImporting() {
+        let requests = aggregateRequests()
+        store.tallyWhileImporting([requests.report] + (requests.byWave.map { [$0] } ?? []))
+    }
+
+    public func analyze(by: [String]? = nil) throws -> ConsultationAnalysis {
+        let plan = plan(by: by)
+        let requests = aggregateRequests(by: by)
+        var data = try store.aggregate(requests.report)
         // Reports depend on the data, never on when it was imported.
         for i in data.quality.batches.indices { data.quality.batches[i].importedAt = nil }
-        let byWave = plan.waves.count >= 2 ? try store.aggregate(by: ["wave"], themes: themeItems, quotesPerCode: 0) : nil
+        let byWave = try requests.byWave.map { try store.aggregate($0) }
         return Analyzer(plan: plan).analyze(data, byWave: byWave)
     }
 

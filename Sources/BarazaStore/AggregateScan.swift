@@ -7,15 +7,17 @@ import GRDBSQLite
 /// by cell, for the responses with ids in a range. A large store is scanned in two halves on two
 /// connections at once, and the halves merged (`merge`).
 struct AggregateScan: Sendable {
-    // What the pass counts against (the same for every range).
-    let width: Int
-    let optionWidth: Int
-    let codeWidth: Int
+    // What the pass counts against (the same for every range). The widths are the strides of the
+    // flat arrays: at least one past the largest question, option and code index counted (a
+    // batch's tallies widen as it meets new names: `widen`).
+    private(set) var width: Int
+    private(set) var optionWidth: Int
+    private(set) var codeWidth: Int
     let themeCount: Int
     let withCountry: Bool
     let withWave: Bool
     let quotesPerCode: Int
-    let themeOfQuestion: [Int]
+    private(set) var themeOfQuestion: [Int]
     let registry: Registry
     let person: [String: [String: [String]]]
     /// The registry's codes with a person's new codes given local indices.
@@ -75,6 +77,34 @@ struct AggregateScan: Sendable {
         return ci
     }
 
+    /// Makes room for question indices below `width`, options below `optionWidth` and codes below
+    /// `codeWidth` (each at least doubled when it grows, so that names met one by one cost few
+    /// moves), with `themeOfQuestion` (one entry per question index) as the themes' layout then.
+    mutating func widen(width w: Int, optionWidth o: Int, codeWidth c: Int, themeOfQuestion themes: [Int]) {
+        let nw = w > width ? max(w, 2 * width) : width
+        let no = o > optionWidth ? max(o, 2 * optionWidth) : optionWidth
+        let nc = c > codeWidth ? max(c, 2 * codeWidth) : codeWidth
+        themeOfQuestion = themes + Array(repeating: -1, count: max(0, nw - themes.count))
+        guard nw != width || no != optionWidth || nc != codeWidth else { return }
+        // Each array's rows copied to their places in the wider layout, zeros around them.
+        func relaid<T>(_ old: [T], rows: Int, from: Int, to: Int, zero: T) -> [T] {
+            var out = [T](repeating: zero, count: rows * to)
+            for r in 0..<rows { for j in 0..<from { out[r * to + j] = old[r * from + j] } }
+            return out
+        }
+        let n = cells.count
+        closedTally = relaid(closedTally, rows: n, from: width * 256, to: nw * 256, zero: WeightedCount())
+        choiceBase = relaid(choiceBase, rows: n, from: width, to: nw, zero: (n: 0, w: 0.0, missing: 0))
+        textBase = relaid(textBase, rows: n, from: width, to: nw, zero: (n: 0, w: 0.0))
+        optionFlat = relaid(optionFlat, rows: n, from: optionWidth, to: no, zero: WeightedCount())
+        // Codes: per (cell, question) a row of codeWidth; the cells' question rows move as well.
+        let codes = relaid(codeFlat, rows: n * width, from: codeWidth, to: nc, zero: WeightedCount())
+        codeFlat = relaid(codes, rows: n, from: width * nc, to: nw * nc, zero: WeightedCount())
+        let bars = relaid(quoteBar, rows: width, from: codeWidth * 256, to: nc * 256, zero: Int.max)
+        quoteBar = bars + Array(repeating: Int.max, count: (nw - width) * nc * 256)
+        width = nw; optionWidth = no; codeWidth = nc
+    }
+
     /// Tallies the active responses with ids in `ids` (all of them when nil), in id order.
     mutating func scan(_ db: Database, ids: ClosedRange<Int64>?) throws {
         // The scan reads columns through SQLite's C API and tallies into flat arrays: GRDB rows,
@@ -85,151 +115,148 @@ struct AggregateScan: Sendable {
             """)
         if let ids { statement.setUncheckedArguments([ids.lowerBound, ids.upperBound]) }
         let h = statement.sqliteStatement
-        func column(_ i: Int32) -> UnsafeBufferPointer<UInt8>? {
-            if sqlite3_column_type(h, i) == SQLITE_NULL { return nil }
-            let p = sqlite3_column_blob(h, i)
-            let n = Int(sqlite3_column_bytes(h, i))
-            guard let p, n > 0 else { return UnsafeBufferPointer(start: nil, count: 0) }
-            return UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: n)
-        }
-        func text(_ i: Int32) -> String { column(i).map { String(decoding: $0, as: UTF8.self) } ?? "" }
         while true {
             let rc = sqlite3_step(h)
             if rc == SQLITE_DONE { break }
             guard rc == SQLITE_ROW else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
             }
-            let gcol = column(2), ccol = withCountry ? column(3) : nil, wcol = withWave ? column(4) : nil
-            // The cell's key bytes: per column a presence tag, the bytes, a separator.
-            cellKey.removeAll(keepingCapacity: true)
-            func keyPart(_ c: UnsafeBufferPointer<UInt8>?) {
-                if let c { cellKey.append(1); cellKey.append(contentsOf: c); cellKey.append(0) } else { cellKey.append(2) }
-            }
-            keyPart(gcol); keyPart(ccol); keyPart(wcol)
-            var ci = cellKey.withUnsafeBufferPointer { cellMemo.find($0).map { cellMemo[$0] } } ?? -1
-            if ci < 0 {
-                let key = CellKey(group: gcol.map { String(decoding: $0, as: UTF8.self) }, country: ccol.map { String(decoding: $0, as: UTF8.self) },
-                                  wave: wcol.map { String(decoding: $0, as: UTF8.self) })
-                ci = addCell(key)
-                cellKey.withUnsafeBufferPointer { _ = cellMemo.insert($0, ci) }
-            }
-            let w = sqlite3_column_double(h, 5), w2 = w * w
-            respondentTally[ci].count += 1; respondentTally[ci].weight += w; respondentTally[ci].weightSquared += w2
-            if let b = column(6) {
-                for i in 0..<themeCount { themeSumInt[i] = 0; themeAnswered[i] = 0; themeAsked[i] = 0 }
-                let base = ci * width * 256
-                // Unsafe buffers here: the per-answer uniqueness checks of array writes were a
-                // fifth of this loop's time.
-                closedTally.withUnsafeMutableBufferPointer { tally in
-                    themeAsked.withUnsafeMutableBufferPointer { asked in
-                        themeAnswered.withUnsafeMutableBufferPointer { answered in
-                            themeSumInt.withUnsafeMutableBufferPointer { sum in
-                                themeOfQuestion.withUnsafeBufferPointer { themeOf in
-                                    for i in 0..<min(b.count, width - 1) {
-                                        let byte = b[i]
-                                        if byte == 0 { continue }
-                                        let slot = base + (i + 1) * 256 + Int(byte)
-                                        tally[slot].count += 1
-                                        tally[slot].weight += w
-                                        tally[slot].weightSquared += w2
-                                        let t = themeOf[i + 1]
-                                        if t >= 0 {
-                                            asked[t] += 1
-                                            if byte < PackedAnswers.unrecognised { answered[t] += 1; sum[t] += Int(byte) - 100 }
-                                        }
+            tally(StoredRow(statement: h))
+        }
+    }
+
+    /// Tallies one active response (the pass's rows, and the rows a batch writes: see
+    /// `LiveAggregates`).
+    mutating func tally<Row: ScanRow>(_ row: Row) {
+        let gcol = row.group, ccol = withCountry ? row.country : nil, wcol = withWave ? row.wave : nil
+        // The cell's key bytes: per column a presence tag, the bytes, a separator.
+        cellKey.removeAll(keepingCapacity: true)
+        func keyPart(_ c: UnsafeBufferPointer<UInt8>?) {
+            if let c { cellKey.append(1); cellKey.append(contentsOf: c); cellKey.append(0) } else { cellKey.append(2) }
+        }
+        keyPart(gcol); keyPart(ccol); keyPart(wcol)
+        var ci = cellKey.withUnsafeBufferPointer { cellMemo.find($0).map { cellMemo[$0] } } ?? -1
+        if ci < 0 {
+            let key = CellKey(group: gcol.map { String(decoding: $0, as: UTF8.self) }, country: ccol.map { String(decoding: $0, as: UTF8.self) },
+                              wave: wcol.map { String(decoding: $0, as: UTF8.self) })
+            ci = addCell(key)
+            cellKey.withUnsafeBufferPointer { _ = cellMemo.insert($0, ci) }
+        }
+        let w = row.weight, w2 = w * w
+        respondentTally[ci].count += 1; respondentTally[ci].weight += w; respondentTally[ci].weightSquared += w2
+        if let b = row.closed {
+            for i in 0..<themeCount { themeSumInt[i] = 0; themeAnswered[i] = 0; themeAsked[i] = 0 }
+            let base = ci * width * 256
+            // Unsafe buffers here: the per-answer uniqueness checks of array writes were a
+            // fifth of this loop's time.
+            closedTally.withUnsafeMutableBufferPointer { slots in
+                themeAsked.withUnsafeMutableBufferPointer { asked in
+                    themeAnswered.withUnsafeMutableBufferPointer { answered in
+                        themeSumInt.withUnsafeMutableBufferPointer { sum in
+                            themeOfQuestion.withUnsafeBufferPointer { themeOf in
+                                for i in 0..<min(b.count, width - 1) {
+                                    let byte = b[i]
+                                    if byte == 0 { continue }
+                                    let slot = base + (i + 1) * 256 + Int(byte)
+                                    slots[slot].count += 1
+                                    slots[slot].weight += w
+                                    slots[slot].weightSquared += w2
+                                    let t = themeOf[i + 1]
+                                    if t >= 0 {
+                                        asked[t] += 1
+                                        if byte < PackedAnswers.unrecognised { answered[t] += 1; sum[t] += Int(byte) - 100 }
                                     }
                                 }
                             }
                         }
                     }
                 }
-                // Theme score: mean of the theme's answered items, when at least half of those asked were answered.
-                for t in 0..<themeCount where themeAsked[t] > 0 {
-                    if themeAnswered[t] > 0 && 2 * themeAnswered[t] >= themeAsked[t] {
-                        scoreTally[ci * themeCount + t].add(themeSumInt[t] << 16 | themeAnswered[t], w, w2)
-                    } else {
-                        unscoredFlat[ci * themeCount + t] += 1
-                    }
-                }
             }
-            // chosen: [question u16][n u8][option u32 × n] or n = 255 + missing kind.
-            if let b = column(7) {
-                var i = 0
-                while i + 3 <= b.count {
-                    let q = Int(b[i]) | Int(b[i + 1]) << 8
-                    let n = Int(b[i + 2])
-                    i += 3
-                    let at = ci * width + min(q, width - 1)
-                    if n == 255 { choiceBase[at].missing += 1; i += 1; continue }
-                    choiceBase[at].n += 1; choiceBase[at].w += w
-                    let first = i, listed = min(n, (b.count - i) / 4)
-                    i += listed * 4
-                    for j in 0..<listed {
-                        let o = SQLiteStore.read32(b, first + 4 * j)
-                        // Count an option once per answer even if written twice (read from the
-                        // blob: a scratch array per answer was a tenth of the scan).
-                        if o >= optionWidth || (0..<j).contains(where: { SQLiteStore.read32(b, first + 4 * $0) == o }) { continue }
-                        let s = ci * optionWidth + o
-                        optionFlat[s].count += 1; optionFlat[s].weight += w; optionFlat[s].weightSquared += w2
-                    }
-                }
-            }
-            // coded: [question u16][length u32][n u8][code u32 × n].
-            guard let b = column(8) else { continue }
-            var respondent: String?
-            let rid = sqlite3_column_int64(h, 0)
-            let hasOverrides = !person.isEmpty
-            var i = 0
-            while i + 7 <= b.count {
-                let q = Int(b[i]) | Int(b[i + 1]) << 8
-                let length = Int(b[i + 2]) | Int(b[i + 3]) << 8 | Int(b[i + 4]) << 16 | Int(b[i + 5]) << 24
-                let n = Int(b[i + 6])
-                i += 7
-                let at = ci * width + min(q, width - 1)
-                textBase[at].n += 1; textBase[at].w += w
-                let first = i, listed = min(n, (b.count - i) / 4)
-                i += listed * 4
-                var mine: [Int]?
-                if hasOverrides {
-                    if respondent == nil { respondent = text(1) }
-                    if let r = respondent, let qn = registry.questionName[q], let codes = person[r]?[qn] { mine = codes.map { localCodes[$0] ?? Int.max } }
-                }
-                // The codes that count: a person's, or the rules' from the blob, each once.
-                for j in 0..<(mine?.count ?? listed) {
-                    let code: Int
-                    if let mine {
-                        code = mine[j]
-                        if mine[..<j].contains(code) { continue }
-                    } else {
-                        code = SQLiteStore.read32(b, first + 4 * j)
-                        if (0..<j).contains(where: { SQLiteStore.read32(b, first + 4 * $0) == code }) { continue }
-                    }
-                    guard code < codeWidth else { continue }
-                    let s = at * codeWidth + code
-                    codeFlat[s].count += 1; codeFlat[s].weight += w; codeFlat[s].weightSquared += w2
-                    // Quotes: the answers closest to 140 characters, then by respondent id, per code and group.
-                    let gs = cellGroupSlot[ci]
-                    guard quotesPerCode > 0, gs >= 0, gs < 256, code < 1 << 32 else { continue }   // the slot key packs 8 bits of group, 32 of code
-                    let slot = q << 40 | code << 8 | gs
-                    let distance = abs(length - 140)
-                    // A candidate farther than a full list's last is out before any look-up; the
-                    // respondent id breaks ties only and is read when a candidate could enter.
-                    let bar = ((min(q, width - 1) * codeWidth) + code) * 256 + gs
-                    if distance > quoteBar[bar] { continue }
-                    if respondent == nil { respondent = text(1) }
-                    let k = (distance, respondent ?? "")
-                    var best = quoteBest[slot, default: []]
-                    if best.count < quotesPerCode || k < best[best.count - 1].key {
-                        best.append((k, rid))
-                        best.sort { ($0.key.0, $0.key.1, $0.responseID) < ($1.key.0, $1.key.1, $1.responseID) }
-                        if best.count > quotesPerCode { best.removeLast() }
-                        if best.count == quotesPerCode, let last = best.last { quoteBar[bar] = last.key.0 }
-                        quoteBest[slot] = best
-                    }
+            // Theme score: mean of the theme's answered items, when at least half of those asked were answered.
+            for t in 0..<themeCount where themeAsked[t] > 0 {
+                if themeAnswered[t] > 0 && 2 * themeAnswered[t] >= themeAsked[t] {
+                    scoreTally[ci * themeCount + t].add(themeSumInt[t] << 16 | themeAnswered[t], w, w2)
+                } else {
+                    unscoredFlat[ci * themeCount + t] += 1
                 }
             }
         }
-
+        // chosen: [question u16][n u8][option u32 × n] or n = 255 + missing kind.
+        if let b = row.chosen {
+            var i = 0
+            while i + 3 <= b.count {
+                let q = Int(b[i]) | Int(b[i + 1]) << 8
+                let n = Int(b[i + 2])
+                i += 3
+                let at = ci * width + min(q, width - 1)
+                if n == 255 { choiceBase[at].missing += 1; i += 1; continue }
+                choiceBase[at].n += 1; choiceBase[at].w += w
+                let first = i, listed = min(n, (b.count - i) / 4)
+                i += listed * 4
+                for j in 0..<listed {
+                    let o = SQLiteStore.read32(b, first + 4 * j)
+                    // Count an option once per answer even if written twice (read from the
+                    // blob: a scratch array per answer was a tenth of the scan).
+                    if o >= optionWidth || (0..<j).contains(where: { SQLiteStore.read32(b, first + 4 * $0) == o }) { continue }
+                    let s = ci * optionWidth + o
+                    optionFlat[s].count += 1; optionFlat[s].weight += w; optionFlat[s].weightSquared += w2
+                }
+            }
+        }
+        // coded: [question u16][length u32][n u8][code u32 × n].
+        guard let b = row.coded else { return }
+        var respondent: String?
+        let rid = row.id
+        let hasOverrides = !person.isEmpty
+        var i = 0
+        while i + 7 <= b.count {
+            let q = Int(b[i]) | Int(b[i + 1]) << 8
+            let length = Int(b[i + 2]) | Int(b[i + 3]) << 8 | Int(b[i + 4]) << 16 | Int(b[i + 5]) << 24
+            let n = Int(b[i + 6])
+            i += 7
+            let at = ci * width + min(q, width - 1)
+            textBase[at].n += 1; textBase[at].w += w
+            let first = i, listed = min(n, (b.count - i) / 4)
+            i += listed * 4
+            var mine: [Int]?
+            if hasOverrides {
+                if respondent == nil { respondent = row.respondentID() }
+                if let r = respondent, let qn = registry.questionName[q], let codes = person[r]?[qn] { mine = codes.map { localCodes[$0] ?? Int.max } }
+            }
+            // The codes that count: a person's, or the rules' from the blob, each once.
+            for j in 0..<(mine?.count ?? listed) {
+                let code: Int
+                if let mine {
+                    code = mine[j]
+                    if mine[..<j].contains(code) { continue }
+                } else {
+                    code = SQLiteStore.read32(b, first + 4 * j)
+                    if (0..<j).contains(where: { SQLiteStore.read32(b, first + 4 * $0) == code }) { continue }
+                }
+                guard code < codeWidth else { continue }
+                let s = at * codeWidth + code
+                codeFlat[s].count += 1; codeFlat[s].weight += w; codeFlat[s].weightSquared += w2
+                // Quotes: the answers closest to 140 characters, then by respondent id, per code and group.
+                let gs = cellGroupSlot[ci]
+                guard quotesPerCode > 0, gs >= 0, gs < 256, code < 1 << 32 else { continue }   // the slot key packs 8 bits of group, 32 of code
+                let slot = q << 40 | code << 8 | gs
+                let distance = abs(length - 140)
+                // A candidate farther than a full list's last is out before any look-up; the
+                // respondent id breaks ties only and is read when a candidate could enter.
+                let bar = ((min(q, width - 1) * codeWidth) + code) * 256 + gs
+                if distance > quoteBar[bar] { continue }
+                if respondent == nil { respondent = row.respondentID() }
+                let k = (distance, respondent ?? "")
+                var best = quoteBest[slot, default: []]
+                if best.count < quotesPerCode || k < best[best.count - 1].key {
+                    best.append((k, rid))
+                    best.sort { ($0.key.0, $0.key.1, $0.responseID) < ($1.key.0, $1.key.1, $1.responseID) }
+                    if best.count > quotesPerCode { best.removeLast() }
+                    if best.count == quotesPerCode, let last = best.last { quoteBar[bar] = last.key.0 }
+                    quoteBest[slot] = best
+                }
+            }
+        }
     }
 
     /// Adds another range's tallies to these (its cells mapped to these, added when new).
@@ -260,4 +287,42 @@ struct AggregateScan: Sendable {
             quoteBest[key] = Array(list.prefix(quotesPerCode))
         }
     }
+}
+
+/// One active response as `AggregateScan.tally` reads it: its columns' bytes (nil for NULL). The
+/// respondent id is asked for only when it can matter (a quote's tie, a person's codes).
+protocol ScanRow {
+    var id: Int64 { get }
+    var weight: Double { get }
+    var group: UnsafeBufferPointer<UInt8>? { get }
+    var country: UnsafeBufferPointer<UInt8>? { get }
+    var wave: UnsafeBufferPointer<UInt8>? { get }
+    var closed: UnsafeBufferPointer<UInt8>? { get }
+    var chosen: UnsafeBufferPointer<UInt8>? { get }
+    var coded: UnsafeBufferPointer<UInt8>? { get }
+    func respondentID() -> String
+}
+
+/// The current row of the report's pass (`AggregateScan.scan`), read through SQLite's C API
+/// column by column as the tally asks for it.
+struct StoredRow: ScanRow {
+    let statement: OpaquePointer
+
+    @inline(__always) private func column(_ i: Int32) -> UnsafeBufferPointer<UInt8>? {
+        if sqlite3_column_type(statement, i) == SQLITE_NULL { return nil }
+        let p = sqlite3_column_blob(statement, i)
+        let n = Int(sqlite3_column_bytes(statement, i))
+        guard let p, n > 0 else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: n)
+    }
+
+    var id: Int64 { sqlite3_column_int64(statement, 0) }
+    var weight: Double { sqlite3_column_double(statement, 5) }
+    var group: UnsafeBufferPointer<UInt8>? { column(2) }
+    var country: UnsafeBufferPointer<UInt8>? { column(3) }
+    var wave: UnsafeBufferPointer<UInt8>? { column(4) }
+    var closed: UnsafeBufferPointer<UInt8>? { column(6) }
+    var chosen: UnsafeBufferPointer<UInt8>? { column(7) }
+    var coded: UnsafeBufferPointer<UInt8>? { column(8) }
+    func respondentID() -> String { column(1).map { String(decoding: $0, as: UTF8.self) } ?? "" }
 }

@@ -45,13 +45,18 @@ extension SQLiteStore {
     /// names things only at the end: string keys per answer made a million-response report take
     /// ten seconds.
     public func aggregate(by dimensions: [String], themes: [String: [String]], quotesPerCode: Int = 3) throws -> AggregatedData {
-        try aggregate(by: dimensions, themes: themes, quotesPerCode: quotesPerCode, halvesFrom: Self.halvesFrom)
+        try aggregate(AggregateRequest(by: dimensions, themes: themes, quotesPerCode: quotesPerCode))
     }
 
-    /// `aggregate`, scanning in halves from `halvesFrom` responses on (tests compare the two ways).
-    func aggregate(by dimensions: [String], themes: [String: [String]], quotesPerCode: Int, halvesFrom: Int64) throws -> AggregatedData {
-        let withCountry = dimensions.contains("country")
-        let withWave = dimensions.contains("wave")
+    /// `aggregate(by:themes:quotesPerCode:)` for a request.
+    public func aggregate(_ request: AggregateRequest) throws -> AggregatedData {
+        try aggregate(request, halvesFrom: Self.halvesFrom)
+    }
+
+    /// `aggregate`, scanning in halves from `halvesFrom` responses on (tests compare the two ways),
+    /// with the live tallies when they hold unless `live` is false (tests compare those too).
+    func aggregate(_ request: AggregateRequest, halvesFrom: Int64, live useLive: Bool = true) throws -> AggregatedData {
+        let withCountry = request.withCountry, withWave = request.withWave, quotesPerCode = request.quotesPerCode
         return try db.read { db in
             var data = AggregatedData()
             let registry = try Registry.load(db)
@@ -65,24 +70,30 @@ extension SQLiteStore {
                 localCodes[c] = i; localCodeNames[i] = c
                 return i
             }
-            let width = (registry.questionIndex.values.max() ?? 0) + 1
-            var themeOfQuestion = [Int](repeating: -1, count: width)
-            let themeNames = Array(Set(themes.keys)).sorted()
-            for (slot, t) in themeNames.enumerated() {
-                for q in themes[t] ?? [] { if let i = registry.questionIndex[q], i < width { themeOfQuestion[i] = slot } }
+            for codes in person.values { for list in codes.values { for c in list { _ = codeIndex(c) } } }
+            // The tallies kept while the store's batches were written, when they stand for it as it
+            // is (see `LiveAggregates`); else the pass over the responses.
+            var scan: AggregateScan
+            if useLive, person.isEmpty, let kept = try liveScan(for: request, db) {
+                scan = kept
+            } else {
+                let width = (registry.questionIndex.values.max() ?? 0) + 1
+                let optionWidth = (registry.optionName.keys.max() ?? 0) + 1
+                let codeWidth = (localCodeNames.keys.max() ?? 0) + 1
+                let layout = request.themeLayout(width: width) { registry.questionIndex[$0] }
+                scan = AggregateScan(width: width, optionWidth: optionWidth, codeWidth: codeWidth, themeCount: layout.names.count,
+                                     withCountry: withCountry, withWave: withWave, quotesPerCode: quotesPerCode,
+                                     themeOfQuestion: layout.ofQuestion, registry: registry, person: person, localCodes: localCodes)
+                try Self.scanInHalves(db, path: path, from: halvesFrom, scan: &scan)
             }
+            // The flat arrays' strides: the live tallies' may be wider than the registry's names.
+            let width = scan.width, optionWidth = scan.optionWidth, codeWidth = scan.codeWidth
+            let themeNames = request.themeNames
+            let themeCount = themeNames.count
             var optionTally: [[Int: WeightedCount]] = []
             var codeTally: [[Int: WeightedCount]] = []   // key: question << 32 | code
             var scores: [[Int: [Double: WeightedCount]]] = []   // cell → theme slot → score → count
             var unscored: [[Int: Int]] = []
-            for codes in person.values { for list in codes.values { for c in list { _ = codeIndex(c) } } }
-            let optionWidth = (registry.optionName.keys.max() ?? 0) + 1
-            let codeWidth = (localCodeNames.keys.max() ?? 0) + 1
-            let themeCount = themeNames.count
-            var scan = AggregateScan(width: width, optionWidth: optionWidth, codeWidth: codeWidth, themeCount: themeCount,
-                                     withCountry: withCountry, withWave: withWave, quotesPerCode: quotesPerCode,
-                                     themeOfQuestion: themeOfQuestion, registry: registry, person: person, localCodes: localCodes)
-            try Self.scanInHalves(db, path: path, from: halvesFrom, scan: &scan)
             let cells = scan.cells, closedTally = scan.closedTally, choiceBase = scan.choiceBase, textBase = scan.textBase
             let respondentTally = scan.respondentTally, optionFlat = scan.optionFlat, codeFlat = scan.codeFlat
             let scoreTally = scan.scoreTally, unscoredFlat = scan.unscoredFlat, quoteBest = scan.quoteBest, groupNames = scan.groupNames

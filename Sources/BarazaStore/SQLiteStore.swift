@@ -21,6 +21,10 @@ public final class SQLiteStore: ConsultationStore {
     /// positives and its overflow.
     let repeatFilterLimits: (blocks: Int, candidates: Int)?
 
+    /// The report's tallies kept while batches are written (`tallyWhileImporting`). The store is
+    /// not `Sendable`: one thread at a time uses it.
+    var live = LiveAggregates()
+
     public convenience init(path: String) throws(StoreError) {
         try self.init(path: path, repeatFilterLimits: nil)
     }
@@ -86,10 +90,13 @@ public final class SQLiteStore: ConsultationStore {
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
             let written = Result { () throws -> BatchRecord? in
                 var record: BatchRecord?
+                var tallies: [(request: AggregateRequest, scan: AggregateScan)]?
                 try db.inTransaction(.immediate) {
-                    record = try writeBatch(db, input, body)
+                    (record, tallies) = try writeBatch(db, input, body)
                     return .commit
                 }
+                // Committed: the tallies stand for the store as it is now.
+                if let tallies { live.ready = (try LiveAggregates.Stamp.now(db), tallies) }
                 return record
             }
             // On again whether the batch was written or rolled back (a failure here is reported).
@@ -99,7 +106,10 @@ public final class SQLiteStore: ConsultationStore {
         }
     }
 
-    private func writeBatch(_ db: Database, _ input: BatchInput, _ body: (inout any BatchSink) throws -> BatchCounts) throws -> BatchRecord {
+    /// Writes the batch; its record, and the live tallies of the store with it when they hold.
+    private func writeBatch(_ db: Database, _ input: BatchInput, _ body: (inout any BatchSink) throws -> BatchCounts) throws
+        -> (BatchRecord, [(request: AggregateRequest, scan: AggregateScan)]?) {
+        let tallies = try liveStart(db)
         try db.execute(sql: """
             INSERT INTO batches (path, size, sha256, format, imported_at, wave, country, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'importing')
             """, arguments: [input.path, input.size, input.sha256, input.format, input.importedAt, input.wave, input.country])
@@ -116,7 +126,7 @@ public final class SQLiteStore: ConsultationStore {
         if try fresh && Self.hasRespondentIndex(db) { try db.execute(sql: "DROP INDEX responses_respondent") }
         let filter = repeatFilterLimits.map { RepeatFilter(expectedIDs: 0, blocks: $0.blocks, candidateLimit: $0.candidates) }
             ?? RepeatFilter(expectedIDs: Int(clamping: input.size / 256))
-        var sink: any BatchSink = try SQLiteBatchSink(db: db, batchID: batchID, repeatFilter: fresh ? filter : nil)
+        var sink: any BatchSink = try SQLiteBatchSink(db: db, batchID: batchID, repeatFilter: fresh ? filter : nil, live: tallies)
         let counts = try body(&sink)
         for (q, labels) in counts.unknownLabels {
             for (raw, n) in labels {
@@ -170,7 +180,9 @@ public final class SQLiteStore: ConsultationStore {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM batches WHERE id = ?", arguments: [batchID]) else {
             throw StoreError.noSuchBatch(batchID)
         }
-        return Self.batchRecord(row)
+        // Rows the tallies counted that no longer count: they are dropped.
+        let live = duplicates == 0 && superseded == 0 ? (sink as? SQLiteBatchSink)?.live : nil
+        return (Self.batchRecord(row), live)
     }
 
     /// Whether the store has its respondent index (see `writeBatch`: a store whose only batch
@@ -289,6 +301,11 @@ struct SQLiteBatchSink: BatchSink {
     var nextID: Int64
     /// Into an empty store: the ids written so far, to tell at the end whether any repeats.
     var repeatFilter: RepeatFilter?
+    /// The report's tallies, counting each row as it is written (`LiveAggregates`); nil when not
+    /// asked for or no longer valid (a row weighted other than 1).
+    var live: [(request: AggregateRequest, scan: AggregateScan)]?
+    /// The names written, for the live tallies' widths and themes.
+    private var liveNames: LiveNames
 
     static let rowsPerInsert = 16
     /// Bound in this order by `add` (fifteen parameters a row).
@@ -303,11 +320,14 @@ struct SQLiteBatchSink: BatchSink {
             + Array(repeating: row, count: rows).joined(separator: ", ")
     }
 
-    init(db: Database, batchID: Int64, repeatFilter: RepeatFilter? = nil) throws {
+    init(db: Database, batchID: Int64, repeatFilter: RepeatFilter? = nil, live: [(request: AggregateRequest, scan: AggregateScan)]? = nil) throws {
         self.db = db
         self.batchID = batchID
         self.repeatFilter = repeatFilter
-        packer = ResponsePacker(try Registry.load(db))
+        self.live = live
+        let registry = try Registry.load(db)
+        packer = ResponsePacker(registry)
+        liveNames = LiveNames(registry)
         nextID = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM responses") ?? 0) + 1
         let recordColumns = ["response_id", "raw", "texts"]
         insertResponse = try db.cachedStatement(sql: Self.insert(into: "responses", Self.responseColumns, rows: 1))
@@ -331,15 +351,23 @@ struct SQLiteBatchSink: BatchSink {
 
     mutating func register(questions: [String], options: [(question: String, option: String)], codes: [String]) throws {
         packer.register(questions: questions, options: options, codes: codes)
-        for name in packer.takeNewNames() { try name.write(db) }
+        try write(packer.takeNewNames())
+    }
+
+    /// Writes names given their indices (noted for the live tallies).
+    private mutating func write(_ names: [PackedChunk.Name]) throws {
+        for name in names {
+            try name.write(db)
+            liveNames.note(name)
+        }
     }
 
     mutating func add(_ chunk: inout PackedChunk) throws {
-        for name in chunk.newNames { try name.write(db) }
+        try write(chunk.newNames)
         if !chunk.provisional.isEmpty {
             // A worker's chunk: its provisional numbers become indices, given here in file order.
             let indices = chunk.provisional.map { packer.resolve($0) }
-            for name in packer.takeNewNames() { try name.write(db) }
+            try write(packer.takeNewNames())
             // Each number read and written whole (two or four bytes, little-endian; they were a
             // byte at a time): a chunk of the workload has a dozen per response (the multiple-choice
             // options it names, met in the data rather than declared).
@@ -371,6 +399,7 @@ struct SQLiteBatchSink: BatchSink {
         }
         let first = nextID
         nextID += Int64(entries.count)
+        if live != nil { tallyLive(chunk, first: first) }
         try chunk.bytes.withUnsafeBufferPointer { arena in
             let one = RawStatement(insertResponse.sqliteStatement, arena: arena)
             let oneRecord = RawStatement(insertRecord.sqliteStatement, arena: arena)
@@ -425,6 +454,23 @@ struct SQLiteBatchSink: BatchSink {
                 k += rows
             }
         }
+    }
+
+    /// Counts the chunk's rows (ids from `first`) in the live tallies, or drops them at a row
+    /// weighted other than 1 (see `LiveAggregates`).
+    private mutating func tallyLive(_ chunk: PackedChunk, first: Int64) {
+        guard var scans = live else { return }
+        live = nil  // the tallies' only holder while they count
+        liveNames.widen(&scans)
+        let complete = chunk.bytes.withUnsafeBufferPointer { arena in
+            for (k, e) in chunk.entries.enumerated() {
+                guard e.weight == 1 else { return false }
+                let row = PackedRow(arena: arena, entry: e, id: first + Int64(k))
+                for j in scans.indices { scans[j].scan.tally(row) }
+            }
+            return true
+        }
+        if complete { live = scans }
     }
 
     mutating func reject(_ record: RejectedRecord) throws {

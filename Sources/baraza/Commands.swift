@@ -227,6 +227,8 @@ struct Run: ParsableCommand {
         defer { lock.release() }
         let events = EventLog(path: log)
         let store = try openStore(c)
+        // The report follows the import: its tallies are kept as the batches are written.
+        ReportJob(consultation: c, store: store).tallyWhileImporting()
         var job = ImportJob(consultation: c, store: store)
         if Terminal.isTTY && log == nil {
             job.progress = { file, n in FileHandle.standardError.write(Data("\r\(file): \(n) records…".utf8)) }
