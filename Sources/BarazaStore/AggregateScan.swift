@@ -18,6 +18,9 @@ struct AggregateScan: Sendable {
     let withWave: Bool
     let quotesPerCode: Int
     private(set) var themeOfQuestion: [Int]
+    /// Every row tallied weighs 1 (the live tallies: `LiveAggregates`): rows are counted, not
+    /// weighed, until `settleUnitWeights` sets each weight sum to its count.
+    private(set) var unitWeights = false
     let registry: Registry
     let person: [String: [String: [String]]]
     /// The registry's codes with a person's new codes given local indices.
@@ -25,7 +28,9 @@ struct AggregateScan: Sendable {
 
     var cells: [CellKey] = []
     var cellIndex: [CellKey: Int] = [:]
-    var cellMemo = ByteMemo<Int>(limit: 1 << 20, arenaLimit: 1 << 30)
+    /// Cell keys mostly differ in length (the groups' names do), so a look-up tries the cell last
+    /// met with the key's length first.
+    var cellMemo = ByteMemo<Int>(limit: 1 << 20, arenaLimit: 1 << 30, byLength: true)
     var cellGroupSlot: [Int] = []
     var groupSlots: [String: Int] = [:]
     var groupNames: [String] = []
@@ -105,6 +110,25 @@ struct AggregateScan: Sendable {
         width = nw; optionWidth = no; codeWidth = nc
     }
 
+    /// Counts the rows from now on without weighing them (each must weigh 1).
+    mutating func countUnitWeights() {
+        precondition(cells.isEmpty, "rows counted unweighed from the first on")
+        unitWeights = true
+    }
+
+    /// Sets each weight sum to its count (a sum of ones), for tallies of rows that weigh 1.
+    mutating func settleUnitWeights() {
+        guard unitWeights else { return }
+        unitWeights = false
+        func settle(_ a: inout [WeightedCount]) {
+            for i in a.indices where a[i].count > 0 { a[i].weight = Double(a[i].count); a[i].weightSquared = Double(a[i].count) }
+        }
+        settle(&closedTally); settle(&respondentTally); settle(&optionFlat); settle(&codeFlat)
+        for i in choiceBase.indices { choiceBase[i].w = Double(choiceBase[i].n) }
+        for i in textBase.indices { textBase[i].w = Double(textBase[i].n) }
+        for i in scoreTally.indices { scoreTally[i].settleUnitWeights() }
+    }
+
     /// Tallies the active responses with ids in `ids` (all of them when nil), in id order.
     mutating func scan(_ db: Database, ids: ClosedRange<Int64>?) throws {
         // The scan reads columns through SQLite's C API and tallies into flat arrays: GRDB rows,
@@ -135,7 +159,7 @@ struct AggregateScan: Sendable {
             if let c { cellKey.append(1); cellKey.append(contentsOf: c); cellKey.append(0) } else { cellKey.append(2) }
         }
         keyPart(gcol); keyPart(ccol); keyPart(wcol)
-        var ci = cellKey.withUnsafeBufferPointer { cellMemo.find($0).map { cellMemo[$0] } } ?? -1
+        var ci = cellKey.withUnsafeBufferPointer { cellMemo.index(of: $0).map { cellMemo[$0] } } ?? -1
         if ci < 0 {
             let key = CellKey(group: gcol.map { String(decoding: $0, as: UTF8.self) }, country: ccol.map { String(decoding: $0, as: UTF8.self) },
                               wave: wcol.map { String(decoding: $0, as: UTF8.self) })
@@ -143,7 +167,10 @@ struct AggregateScan: Sendable {
             cellKey.withUnsafeBufferPointer { _ = cellMemo.insert($0, ci) }
         }
         let w = row.weight, w2 = w * w
-        respondentTally[ci].count += 1; respondentTally[ci].weight += w; respondentTally[ci].weightSquared += w2
+        // Rows known to weigh 1 (`unitWeights`) are counted only; `settleUnitWeights` gives the sums.
+        let weighted = !unitWeights
+        respondentTally[ci].count += 1
+        if weighted { respondentTally[ci].weight += w; respondentTally[ci].weightSquared += w2 }
         if let b = row.closed {
             for i in 0..<themeCount { themeSumInt[i] = 0; themeAnswered[i] = 0; themeAsked[i] = 0 }
             let base = ci * width * 256
@@ -159,8 +186,7 @@ struct AggregateScan: Sendable {
                                     if byte == 0 { continue }
                                     let slot = base + (i + 1) * 256 + Int(byte)
                                     slots[slot].count += 1
-                                    slots[slot].weight += w
-                                    slots[slot].weightSquared += w2
+                                    if weighted { slots[slot].weight += w; slots[slot].weightSquared += w2 }
                                     let t = themeOf[i + 1]
                                     if t >= 0 {
                                         asked[t] += 1
@@ -175,7 +201,7 @@ struct AggregateScan: Sendable {
             // Theme score: mean of the theme's answered items, when at least half of those asked were answered.
             for t in 0..<themeCount where themeAsked[t] > 0 {
                 if themeAnswered[t] > 0 && 2 * themeAnswered[t] >= themeAsked[t] {
-                    scoreTally[ci * themeCount + t].add(themeSumInt[t] << 16 | themeAnswered[t], w, w2)
+                    scoreTally[ci * themeCount + t].add(themeSumInt[t] << 16 | themeAnswered[t], w, w2, weighted: weighted)
                 } else {
                     unscoredFlat[ci * themeCount + t] += 1
                 }
@@ -190,7 +216,7 @@ struct AggregateScan: Sendable {
                 i += 3
                 let at = ci * width + min(q, width - 1)
                 if n == 255 { choiceBase[at].missing += 1; i += 1; continue }
-                choiceBase[at].n += 1; choiceBase[at].w += w
+                choiceBase[at].n += 1; if weighted { choiceBase[at].w += w }
                 let first = i, listed = min(n, (b.count - i) / 4)
                 i += listed * 4
                 for j in 0..<listed {
@@ -199,7 +225,7 @@ struct AggregateScan: Sendable {
                     // blob: a scratch array per answer was a tenth of the scan).
                     if o >= optionWidth || (0..<j).contains(where: { SQLiteStore.read32(b, first + 4 * $0) == o }) { continue }
                     let s = ci * optionWidth + o
-                    optionFlat[s].count += 1; optionFlat[s].weight += w; optionFlat[s].weightSquared += w2
+                    optionFlat[s].count += 1; if weighted { optionFlat[s].weight += w; optionFlat[s].weightSquared += w2 }
                 }
             }
         }
@@ -215,7 +241,7 @@ struct AggregateScan: Sendable {
             let n = Int(b[i + 6])
             i += 7
             let at = ci * width + min(q, width - 1)
-            textBase[at].n += 1; textBase[at].w += w
+            textBase[at].n += 1; if weighted { textBase[at].w += w }
             let first = i, listed = min(n, (b.count - i) / 4)
             i += listed * 4
             var mine: [Int]?
@@ -235,7 +261,7 @@ struct AggregateScan: Sendable {
                 }
                 guard code < codeWidth else { continue }
                 let s = at * codeWidth + code
-                codeFlat[s].count += 1; codeFlat[s].weight += w; codeFlat[s].weightSquared += w2
+                codeFlat[s].count += 1; if weighted { codeFlat[s].weight += w; codeFlat[s].weightSquared += w2 }
                 // Quotes: the answers closest to 140 characters, then by respondent id, per code and group.
                 let gs = cellGroupSlot[ci]
                 guard quotesPerCode > 0, gs >= 0, gs < 256, code < 1 << 32 else { continue }   // the slot key packs 8 bits of group, 32 of code
@@ -261,6 +287,7 @@ struct AggregateScan: Sendable {
 
     /// Adds another range's tallies to these (its cells mapped to these, added when new).
     mutating func merge(_ o: AggregateScan) {
+        precondition(!unitWeights && !o.unitWeights, "weighed tallies merged")
         for (oi, key) in o.cells.enumerated() {
             let ci = cellIndex[key] ?? addCell(key)
             respondentTally[ci].add(o.respondentTally[oi])

@@ -59,11 +59,15 @@ struct LiveAggregates {
         }
     }
 
-    /// Empty tallies for `request`, widened as the batch's names come (`LiveNames`).
+    /// Empty tallies for `request`, widened as the batch's names come (`LiveNames`). They count
+    /// rows without weighing them (`AggregateScan.countUnitWeights`): only rows that weigh 1 are
+    /// tallied live.
     static func empty(_ request: AggregateRequest) -> AggregateScan {
-        AggregateScan(width: 1, optionWidth: 1, codeWidth: 1, themeCount: request.themes.count,
-                      withCountry: request.withCountry, withWave: request.withWave, quotesPerCode: request.quotesPerCode,
-                      themeOfQuestion: [-1], registry: Registry(), person: [:], localCodes: [:])
+        var scan = AggregateScan(width: 1, optionWidth: 1, codeWidth: 1, themeCount: request.themes.count,
+                                 withCountry: request.withCountry, withWave: request.withWave, quotesPerCode: request.quotesPerCode,
+                                 themeOfQuestion: [-1], registry: Registry(), person: [:], localCodes: [:])
+        scan.countUnitWeights()
+        return scan
     }
 }
 

@@ -74,7 +74,8 @@ extension SQLiteStore {
             // The tallies kept while the store's batches were written, when they stand for it as it
             // is (see `LiveAggregates`); else the pass over the responses.
             var scan: AggregateScan
-            if useLive, person.isEmpty, let kept = try liveScan(for: request, db) {
+            if useLive, person.isEmpty, var kept = try liveScan(for: request, db) {
+                kept.settleUnitWeights()
                 scan = kept
             } else {
                 let width = (registry.questionIndex.values.max() ?? 0) + 1
@@ -293,7 +294,7 @@ struct IntTally: Sendable {
     private var values: [WeightedCount] = Array(repeating: WeightedCount(), count: 16)
     private var used = 0
 
-    mutating func add(_ key: Int, _ w: Double, _ w2: Double) {
+    mutating func add(_ key: Int, _ w: Double, _ w2: Double, weighted: Bool = true) {
         if (used + 1) * 2 > keys.count { grow() }
         let mask = keys.count - 1
         var s = Int(truncatingIfNeeded: UInt64(bitPattern: Int64(key)) &* 0x9E37_79B9_7F4A_7C15 >> 32) & mask
@@ -305,8 +306,14 @@ struct IntTally: Sendable {
         }
         if fresh { used += 1 }
         values.withUnsafeMutableBufferPointer { v in
-            v[s].count += 1; v[s].weight += w; v[s].weightSquared += w2
+            v[s].count += 1
+            if weighted { v[s].weight += w; v[s].weightSquared += w2 }
         }
+    }
+
+    /// Sets each weight sum to its count (the tally counted rows that weigh 1 without weighing them).
+    mutating func settleUnitWeights() {
+        for i in values.indices { values[i].weight = Double(values[i].count); values[i].weightSquared = Double(values[i].count) }
     }
 
     /// Adds a count under `key` (merging another tally).
