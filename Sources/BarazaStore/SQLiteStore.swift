@@ -95,8 +95,9 @@ public final class SQLiteStore: ConsultationStore {
                     (record, tallies) = try writeBatch(db, input, body)
                     return .commit
                 }
-                // Committed: the tallies stand for the store as it is now.
-                if let tallies { live.ready = (try LiveAggregates.Stamp.now(db), tallies) }
+                // Committed: the tallies stand for the store as it is now (unless its stamp cannot
+                // be read: then they are left, and the committed batch is not reported as failed).
+                if let tallies, let stamp = try? LiveAggregates.Stamp.now(db) { live.ready = (stamp, tallies) }
                 return record
             }
             // On again whether the batch was written or rolled back (a failure here is reported).
