@@ -362,6 +362,14 @@ struct StoreTests {
         #expect(try store.textAnswers().map(\.text) == ["Plus de \"financement\",\nvite \u{1}é", "not in its field", "no field"])
     }
 
+    /// A closed answer's packed byte: integral values from −99 to 149 (value + 100); anything else
+    /// goes to the answers table (nil).
+    @Test func closedBytesTakeIntegralValuesInTheirRange() {
+        let values: [Double] = [1, -99, 149, -0.0, 2.5, 149.5, -99.5, 150, -100, .nan, .infinity, -.infinity, 1e300]
+        #expect(values.map { PackedAnswers.closedByte(value: $0, missing: nil) } == [101, 1, 249, 100, nil, nil, nil, nil, nil, nil, nil, nil, nil])
+        #expect(PackedAnswers.closedByte(value: nil, missing: nil) == PackedAnswers.unrecognised)
+    }
+
     @Test func schemaComesFromMigrations() throws {
         #expect(try Self.tempStore().appliedMigrations() == ["v1", "v2", "v3", "v4"])
     }
