@@ -26,6 +26,49 @@ struct ByteLevelTests {
         for s in ["", "ascii only", "é", "€", "𝄞", "日本語テキスト", "Côte d'Ivoire – São Tomé"] { #expect(UTF8Check.isValid(Array(s.utf8))) }
     }
 
+    /// The AVX-512 BW form of the check (where the processor has it) against the SSE2 one and the
+    /// standard library, on text that is mostly valid: characters of one to four bytes, now and
+    /// then one byte changed, cut or dropped, in lengths that cross the 64-byte blocks it reads;
+    /// and each sequence of `utf8CheckAgreesAcrossBlockEdges` at every offset of two blocks.
+    @Test func wideUTF8CheckAgreesWithTheSSE2One() {
+        var rng = SplitMix64(seed: 64)
+        let characters = ["a", " ", "é", "ç", "ß", "€", "’", "日", "𝄞", "😀", "\u{7F}", "\u{80}", "\u{7FF}", "\u{800}", "\u{FFFF}", "\u{10000}",
+                          "\u{10FFFF}", "\u{D7FF}", "\u{E000}"].map { Array($0.utf8) }
+        let odd: [UInt8] = [0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xE0, 0xED, 0xF0, 0xF4, 0xF5, 0xFF, 0x00]
+        var invalid = 0, checked = 0
+        func check(_ bytes: [UInt8]) {
+            let expected = String(validating: bytes, as: UTF8.self) != nil
+            let wide = bytes.withUnsafeBufferPointer { baraza_utf8_valid_with(1, $0.baseAddress, $0.count) } != 0
+            let sse2 = bytes.withUnsafeBufferPointer { baraza_utf8_valid_with(0, $0.baseAddress, $0.count) } != 0
+            #expect(wide == expected && sse2 == expected, "\(bytes)")
+            if !expected { invalid += 1 }
+            checked += 1
+        }
+        for _ in 0..<20_000 {
+            var bytes: [UInt8] = []
+            let count = Int.random(in: 0...90, using: &rng)
+            for _ in 0..<count { bytes += characters.randomElement(using: &rng) ?? [] }
+            if !bytes.isEmpty && Int.random(in: 0..<3, using: &rng) > 0 {
+                let at = Int.random(in: 0..<bytes.count, using: &rng)
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: bytes[at] = odd.randomElement(using: &rng) ?? 0
+                case 1: bytes.removeSubrange(at...)
+                default: bytes.remove(at: at)
+                }
+            }
+            check(bytes)
+        }
+        let sequences: [[UInt8]] = [[0xC3, 0xA9], [0xE2, 0x80, 0x99], [0xF0, 0x9D, 0x84, 0x9E], [0xC3], [0xE2, 0x80], [0xF0, 0x9D, 0x84],
+                                    [0xC0, 0xAF], [0xE0, 0x80, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0x80], [0xFF],
+                                    [0xEF, 0xBF, 0xBF], [0xF4, 0x8F, 0xBF, 0xBF], [0xE0, 0xA0, 0x80], [0xED, 0x9F, 0xBF], [0xC3, 0xA9, 0xA9]]
+        for lead in 0..<132 {
+            for seq in sequences {
+                for trail in [0, 1, 2, 3, 64] { check([UInt8](repeating: 0x61, count: lead) + seq + [UInt8](repeating: 0x62, count: trail)) }
+            }
+        }
+        #expect(invalid > checked / 4 && invalid < checked * 3 / 4)
+    }
+
     /// The same at every offset around the sixteen-byte blocks the ASCII skip reads: ASCII runs of
     /// random lengths, then a sequence (valid, cut short, overlong, a surrogate, past U+10FFFF, a
     /// stray continuation byte), then ASCII again.
