@@ -21,14 +21,13 @@ public struct AggregateRequest: Hashable, Sendable {
     /// The themes in slot order.
     var themeNames: [String] { themes.keys.sorted() }
 
-    /// The themes in slot order, and per question index (below `width`) its theme's slot or −1.
-    func themeLayout(width: Int, questionIndex: (String) -> Int?) -> (names: [String], ofQuestion: [Int]) {
+    /// Per question index (below `width`), the slot of its theme in `themeNames`, or −1.
+    func themeOfQuestion(width: Int, questionIndex: (String) -> Int?) -> [Int] {
         var ofQuestion = [Int](repeating: -1, count: width)
-        let names = themeNames
-        for (slot, t) in names.enumerated() {
+        for (slot, t) in themeNames.enumerated() {
             for q in themes[t] ?? [] { if let i = questionIndex(q), i < width { ofQuestion[i] = slot } }
         }
-        return (names, ofQuestion)
+        return ofQuestion
     }
 }
 
@@ -104,8 +103,8 @@ struct LiveNames {
         guard changed else { return }
         changed = false
         for k in scans.indices {
-            let layout = scans[k].request.themeLayout(width: questions) { questionIndex[$0] }
-            scans[k].scan.widen(width: questions, optionWidth: options, codeWidth: codes, themeOfQuestion: layout.ofQuestion)
+            let themes = scans[k].request.themeOfQuestion(width: questions) { questionIndex[$0] }
+            scans[k].scan.widen(width: questions, optionWidth: options, codeWidth: codes, themeOfQuestion: themes)
         }
     }
 }

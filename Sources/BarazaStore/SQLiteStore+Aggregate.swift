@@ -81,10 +81,10 @@ extension SQLiteStore {
                 let width = (registry.questionIndex.values.max() ?? 0) + 1
                 let optionWidth = (registry.optionName.keys.max() ?? 0) + 1
                 let codeWidth = (localCodeNames.keys.max() ?? 0) + 1
-                let layout = request.themeLayout(width: width) { registry.questionIndex[$0] }
-                scan = AggregateScan(width: width, optionWidth: optionWidth, codeWidth: codeWidth, themeCount: layout.names.count,
+                scan = AggregateScan(width: width, optionWidth: optionWidth, codeWidth: codeWidth, themeCount: request.themes.count,
                                      withCountry: withCountry, withWave: withWave, quotesPerCode: quotesPerCode,
-                                     themeOfQuestion: layout.ofQuestion, registry: registry, person: person, localCodes: localCodes)
+                                     themeOfQuestion: request.themeOfQuestion(width: width) { registry.questionIndex[$0] },
+                                     registry: registry, person: person, localCodes: localCodes)
                 try Self.scanInHalves(db, path: path, from: halvesFrom, scan: &scan)
             }
             // The flat arrays' strides: the live tallies' may be wider than the registry's names.
