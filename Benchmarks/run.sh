@@ -42,24 +42,30 @@ consultation() {  # $1 data file, $2 name → writes work/$2.yml
 
 results=work/results.tsv
 : > "$results"
-timed() {  # $1 engine label, $2 file measured (for MB/s), $3 output json (or -), rest: command. Runs $repeat times.
-  local label=$1 file=$2; shift 2
-  local walls=() cpus=() rss=()
-  for _ in $(seq "$repeat"); do
-    [ -n "${BEFORE:-}" ] && eval "$BEFORE"
-    sync  # an earlier run's dirty pages written back now, not during this run's timing
-    /usr/bin/time -o work/time.txt -f "%e %U %S %M" "$@" >/dev/null 2>work/last.err || { echo "$label failed:" >&2; tail -5 work/last.err >&2; exit 1; }
-    local t; t=$(tail -1 work/time.txt)
-    walls+=("$(echo "$t" | awk '{print $1}')"); cpus+=("$(echo "$t" | awk '{print $2 + $3}')"); rss+=("$(echo "$t" | awk '{print $4}')")
-  done
-  local mid=$(( (repeat - 1) / 2 ))
-  local wall cpu maxrss
-  wall=$(printf '%s\n' "${walls[@]}" | sort -g | sed -n "$((mid + 1))p")
-  cpu=$(printf '%s\n' "${cpus[@]}" | sort -g | sed -n "$((mid + 1))p")
-  maxrss=$(printf '%s\n' "${rss[@]}" | sort -g | tail -1)
-  local bytes; bytes=$(stat -c %s "$file")
+once() {  # $1 a name for the engine's runs, rest: command. One timed run, appended to work/runs-$1.txt.
+  local name=$1; shift
+  [ -n "${BEFORE:-}" ] && eval "$BEFORE"
+  sync  # an earlier run's dirty pages written back now, not during this run's timing
+  /usr/bin/time -o work/time.txt -f "%e %U %S %M" "$@" >/dev/null 2>work/last.err || { echo "$name failed:" >&2; tail -5 work/last.err >&2; exit 1; }
+  tail -1 work/time.txt | awk '{print $1, $2 + $3, $4}' >> "work/runs-$name.txt"
+}
+summarise() {  # $1 engine label, $2 file measured (for MB/s), $3 the runs' name: medians (peak RSS: the largest) into the results
+  local label=$1 file=$2 runs="work/runs-$3.txt"
+  local n mid wall cpu maxrss bytes
+  n=$(wc -l < "$runs"); mid=$(( (n + 1) / 2 ))
+  wall=$(awk '{print $1}' "$runs" | sort -g | sed -n "${mid}p")
+  cpu=$(awk '{print $2}' "$runs" | sort -g | sed -n "${mid}p")
+  maxrss=$(awk '{print $3}' "$runs" | sort -g | tail -1)
+  bytes=$(stat -c %s "$file")
   printf '%s\t%s\t%s\t%s\t%s\n' "$label" "$wall" "$cpu" "$maxrss" "$bytes" >> "$results"
-  printf '  %-34s %8.2f s wall (median of %d)\n' "$label" "$wall" "$repeat"
+  printf '  %-34s %8.2f s wall (median of %d)\n' "$label" "$wall" "$n"
+}
+timed() {  # $1 engine label, $2 file measured (for MB/s), rest: command. Runs $repeat times.
+  local label=$1 file=$2 name; shift 2
+  name=$(echo "$label" | tr -c 'A-Za-z0-9' '-')
+  rm -f "work/runs-$name.txt"
+  for _ in $(seq "$repeat"); do once "$name" "$@"; done
+  summarise "$label" "$file" "$name"
 }
 
 # Stores an earlier go left behind are removed first, and each scaling store once measured: their
@@ -71,11 +77,19 @@ rm -rf work/bench-csv.sqlite* work/bench-xml.sqlite* work/scale-*.sqlite*
 echo "CSV: $csv ($(du -h "$csv" | cut -f1)), $rows rows; XML: $xml ($(du -h "$xml" | cut -f1)), $xml_rows rows"
 cat "$csv" > /dev/null; cat "$xml" > /dev/null   # page cache, as for the peers' published figures
 timed "cat (the floor)" "$csv" cat "$csv"
-timed "DuckDB read_csv + SQL" "$csv" $py peers/duckdb_csv.py "$csv" work/duckdb.json
+# DuckDB and `baraza run` alternate (A B B A …), so that the machine's drift, which can be a fifth
+# for minutes at a time, falls on both alike: their ratio is the target.
+consultation "$csv" bench-csv
+rm -f work/runs-duckdb.txt work/runs-run.txt
+run_duckdb() { BEFORE="" once duckdb $py peers/duckdb_csv.py "$csv" work/duckdb.json; }
+run_csv() { BEFORE="rm -rf work/bench-csv.sqlite* work/bench-csv" once run $baraza run work/bench-csv.yml; }
+for i in $(seq "$repeat"); do
+  if [ $((i % 2)) = 1 ]; then run_duckdb; run_csv; else run_csv; run_duckdb; fi
+done
+summarise "DuckDB read_csv + SQL" "$csv" duckdb
 timed "Polars scan_csv (streaming)" "$csv" $py peers/polars_csv.py "$csv" work/polars.json
 timed "pandas read_csv" "$csv" $py peers/pandas_csv.py "$csv" work/pandas.json
-consultation "$csv" bench-csv
-BEFORE="rm -rf work/bench-csv.sqlite* work/bench-csv" timed "baraza run (import all + report)" "$csv" $baraza run work/bench-csv.yml
+summarise "baraza run (import all + report)" "$csv" run
 BEFORE="" timed "baraza report (from the store)" "$csv" $baraza report work/bench-csv.yml
 $py peers/baraza_items.py work/bench-csv/tables/items.csv work/baraza.json 2>/dev/null
 timed "lxml iterparse (XML)" "$xml" $py peers/lxml_xml.py "$xml" work/lxml.json
