@@ -39,11 +39,16 @@ public struct AggregateRequest: Hashable, Sendable {
 /// the store is empty (and has no person's codes), or it holds exactly what the last batch's
 /// tallies saw. They are dropped when the batch marks duplicates or supersedes earlier responses
 /// (rows the tallies counted would no longer count), when a row has a weight other than 1 (the
-/// pass sums weights in two halves at once, and only sums of ones are the same in any order), or
-/// when the batch fails. The report uses them only if nothing has written to the store since their
+/// pass sums weights in two halves at once, and only sums of ones are the same in any order), when
+/// they pass `cellLimit` cells (so the import's memory stays bounded), or when the batch fails. The report uses them only if nothing has written to the store since their
 /// batch committed: SQLite's count of rows this connection changed and its `data_version` (which
 /// moves when another connection commits) are both as they were then.
 struct LiveAggregates {
+    /// Past this many cells (group × country × wave) in any request, a batch's live tallies are
+    /// dropped and the report reads the store: each cell's closed answers take 256 counts per
+    /// question (a quarter MiB at 40 questions), held for the whole import.
+    static let cellLimit = 64
+
     var requests: [AggregateRequest] = []
     /// The tallies of the store's active responses, with the stamp taken when their batch committed.
     var ready: (stamp: Stamp, scans: [(request: AggregateRequest, scan: AggregateScan)])?

@@ -458,7 +458,7 @@ struct SQLiteBatchSink: BatchSink {
     }
 
     /// Counts the chunk's rows (ids from `first`) in the live tallies, or drops them at a row
-    /// weighted other than 1 (see `LiveAggregates`).
+    /// weighted other than 1 or past `LiveAggregates.cellLimit` cells (see `LiveAggregates`).
     private mutating func tallyLive(_ chunk: PackedChunk, first: Int64) {
         guard var scans = live else { return }
         live = nil  // the tallies' only holder while they count
@@ -471,7 +471,7 @@ struct SQLiteBatchSink: BatchSink {
             }
             return true
         }
-        if complete { live = scans }
+        if complete && scans.allSatisfy({ $0.scan.cells.count <= LiveAggregates.cellLimit }) { live = scans }
     }
 
     mutating func reject(_ record: RejectedRecord) throws {

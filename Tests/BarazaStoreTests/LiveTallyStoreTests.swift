@@ -69,6 +69,18 @@ struct LiveTallyStoreTests {
         #expect(try store.aggregate(Self.request).respondents.keys.map(\.group) == ["government"])
     }
 
+    /// Past the cell limit the import stops keeping them (its memory stays bounded); the report
+    /// then reads the store.
+    @Test func tooManyCellsLeaveThem() throws {
+        var store = try Self.armed()
+        try StoreTests.importBatch(store, "a", (0..<LiveAggregates.cellLimit).map { StoreTests.response("r\($0)", group: "g\($0)") })
+        #expect(try Self.live(store))
+        store = try Self.armed()
+        try StoreTests.importBatch(store, "a", (0...LiveAggregates.cellLimit).map { StoreTests.response("r\($0)", group: "g\($0)") })
+        #expect(try !Self.live(store))
+        #expect(try store.aggregate(Self.request).respondents.count == LiveAggregates.cellLimit + 1)
+    }
+
     @Test func aFailedBatchOrAPersonsCodesLeaveThem() throws {
         var store = try Self.armed()
         try StoreTests.importBatch(store, "a", [StoreTests.response("r1")])
