@@ -392,8 +392,6 @@ public struct ResponsePacker: Sendable, ResponseSink {
     private var textCount = 0
     /// "Other (specify)" texts, written after the open answers in the texts blob.
     private var others: [(question: String, text: String, field: Int?)] = []
-    /// Where a raw record's JSON is written before it is copied into the chunk (see `RawJSON.write`).
-    private var jsonScratch: [UInt8] = []
 
     /// An open answer's text.
     enum Text {
@@ -676,7 +674,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
         e.chosen = append(chosen, to: &chunk)
         e.coded = append(coded, to: &chunk)
         e.texts = append(texts, to: &chunk)
-        e.raw = chunk.appendBlob { RawJSON.write(raw, to: &$0, scratch: &jsonScratch) }
+        e.raw = chunk.appendBlob { RawFields.write(raw, to: &$0) }
         chunk.entries.append(e)
         chunk.newNames += takeNewNames()
         raw = .empty

@@ -281,7 +281,7 @@ struct StoredTexts {
         guard let q = registry.questionIndex[question], let row = try Row.fetchOne(statement, arguments: [responseID]),
               let blob: Data = row[0], let entry = PackedAnswers.decodeTexts([UInt8](blob)).first(where: { $0.question == q }) else { return nil }
         var raw: [String]?
-        if case .field = entry.text, let json: String = row[1] { raw = try? JSONDecoder().decode([String].self, from: Data(json.utf8)) }
+        if case .field = entry.text { raw = RawFields.fields(of: row[1]) }
         return PackedAnswers.resolve(entry.text, raw: raw)
     }
 }

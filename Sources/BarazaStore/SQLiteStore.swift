@@ -434,7 +434,7 @@ struct SQLiteBatchSink: BatchSink {
                 let e = entries[k]
                 let p = Int32(3 * row)
                 s.bind(p + 1, first + Int64(k))
-                s.bindText(p + 2, e.raw)
+                s.bindBlob(p + 2, e.raw)
                 s.bindBlob(p + 3, e.texts)
             }
             var k = 0
@@ -490,7 +490,8 @@ struct SQLiteBatchSink: BatchSink {
 }
 
 /// A JSON array of strings, written byte by byte: JSONEncoder, then a String-appending version,
-/// were each a fifth of import time in profiles.
+/// were each a fifth of import time in profiles. A rejected row's fields are kept so; raw records
+/// were, before `RawFields`.
 enum RawJSON {
     static func encode(_ values: [String]) -> String {
         var out: [UInt8] = []
@@ -498,8 +499,9 @@ enum RawJSON {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends the JSON array's UTF-8 bytes to `out` (usually a chunk's whole arena, left to grow
-    /// geometrically: reserving exactly what each record needs made it reallocate more often).
+    /// Appends the JSON array's UTF-8 bytes to `out` (when raw records were JSON, a chunk's whole
+    /// arena, left to grow geometrically: reserving exactly what each record needs made it
+    /// reallocate more often).
     ///
     /// A record whose longest possible JSON (every byte a six-byte escape) fits `scratchLimit` is
     /// written into `scratch` (kept by the caller, grown to the largest such record) and copied

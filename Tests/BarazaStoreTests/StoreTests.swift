@@ -370,6 +370,28 @@ struct StoreTests {
         #expect(PackedAnswers.closedByte(value: nil, missing: nil) == PackedAnswers.unrecognised)
     }
 
+    /// A raw record's stored form gives the fields back as they were (empty, multi-byte, quotes,
+    /// control characters, long enough for two-byte lengths); bytes that are not one (cut short,
+    /// with bytes left over) give nil, not a crash; rows from before it (a JSON array) still read.
+    @Test func rawFieldsComeBackAsTheyWere() {
+        var rng = SplitMix64(seed: 3)
+        let pieces = ["", "a", "é", "\"", "\\", "\n", "\u{1}", "𝄞", String(repeating: "x", count: 200), ","]
+        for _ in 0..<2000 {
+            let fields = (0..<Int(rng.next() % 50)).map { _ in
+                (0..<Int(rng.next() % 4)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined()
+            }
+            var out: [UInt8] = []
+            FieldRow(fields).withView { RawFields.write($0, to: &out) }
+            #expect(RawFields.decode(out) == fields)
+            #expect(RawFields.decode(Array(out.dropLast())) == nil)
+            #expect(RawFields.decode(out + [0]) == nil)
+        }
+        #expect(RawFields.decode([0x80]) == nil && RawFields.decode([2, 5, 0, 65]) == nil && RawFields.decode([]) == nil)
+        #expect(RawFields.fields(of: Data([2, 1, 0, 65]).databaseValue) == ["A", ""])
+        #expect(RawFields.fields(of: "[\"r1\",\"é\"]".databaseValue) == ["r1", "é"])
+        #expect(RawFields.fields(of: DatabaseValue.null) == nil)
+    }
+
     @Test func schemaComesFromMigrations() throws {
         #expect(try Self.tempStore().appliedMigrations() == ["v1", "v2", "v3", "v4"])
     }
@@ -425,7 +447,7 @@ struct MigrationTests {
         #expect(try store.appliedMigrations() == ["v1", "v2", "v3", "v4"])
         #expect(try store.textAnswers().map { [$0.respondentID, $0.question, $0.text] } == [["r1", "open1", "Plus de financement"]])
         let stored = try SQLiteStore.readRecords(store)
-        #expect(stored.map(\.raw) == ["[\"r1\",\"Plus de financement\",\"\"]", "[\"r2\",\"\",\"x\"]"])
+        #expect(stored.map(\.raw) == [["r1", "Plus de financement", ""], ["r2", "", "x"]])  // the v3 rows' JSON, read
         #expect(stored.map(\.texts) == [["open1": "Plus de financement"], ["sm1.other": "x"]])
         // A person's codes can name the "other (specify)" text, which no rule codes.
         #expect(try store.importPersonCodes([("r2", "sm1.other", "funding"), ("r3", "open1", "x")], coder: "ana").unknown.map(\.respondentID) == ["r3"])
@@ -435,15 +457,14 @@ struct MigrationTests {
 
 extension SQLiteStore {
     /// The records table as raw JSON and texts by question name, in response order.
-    static func readRecords(_ store: SQLiteStore) throws -> [(raw: String?, texts: [String: String])] {
+    static func readRecords(_ store: SQLiteStore) throws -> [(raw: [String]?, texts: [String: String])] {
         try store.db.read { db in
             let registry = try Registry.load(db)
             return try Row.fetchAll(db, sql: "SELECT raw, texts FROM records ORDER BY response_id").map { row in
                 let blob = (row[1] as Data?).map { [UInt8]($0) } ?? []
-                let raw: String? = row[0]
-                let fields = raw.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
+                let fields = RawFields.fields(of: row[0])
                 let texts = PackedAnswers.decodeTexts(blob).map { (registry.questionName[$0.question] ?? "?", PackedAnswers.resolve($0.text, raw: fields) ?? "?") }
-                return (raw, Dictionary(texts, uniquingKeysWith: { a, _ in a }))
+                return (fields, Dictionary(texts, uniquingKeysWith: { a, _ in a }))
             }
         }
     }
