@@ -71,7 +71,9 @@ enum PackedAnswers {
         append32(count, to: &b)
     }
 
-    static func closedByte(value: Double?, missing: MissingKind?) -> UInt8? {
+    /// Inlined into the packer's per-answer call (a call per closed answer, thirty a record: 100k run
+    /// instructions −1.0%, cycles −1.9%).
+    @inline(__always) static func closedByte(value: Double?, missing: MissingKind?) -> UInt8? {
         if let value {
             // Integral by an exact conversion (a truncating one), not `rounded()`: a call into libm
             // per answer, ~1% of the coding workers' samples.
