@@ -100,7 +100,10 @@ public struct ImportJob {
                 let spareChunks = Spares<RecordChunk>(limit: 2 * workers + 4)
                 // Packed chunks this thread has written, emptied, for the workers to pack into again.
                 let sparePacked = Spares<PackedChunk>(limit: 2 * workers + 4)
-                let packer = workers > 1 ? sink.makePacker().worker() : sink.makePacker()
+                var packer = workers > 1 ? sink.makePacker().worker() : sink.makePacker()
+                // The raw records stay in the reader's chunks, which go on to this thread with the
+                // packed ones, and are bound from there (`BatchSink.add(_:raw:)`).
+                packer.rawElsewhere = true
                 let codeStages = (0..<workers).map { _ in Handover((coder: coder, packer: packer, last: -1)) }
                 let finished = DispatchSemaphore(value: 0)
                 let readThread = Thread {
@@ -152,8 +155,8 @@ public struct ImportJob {
                             chunk.forEachRecord { fields, location in
                                 coder.code(fields, at: location, columns: columns, diagnostics: &coded.diagnostics, into: &packer)
                             }
-                            spareChunks.put(RecordChunk(emptying: consume chunk))
                             coded.packed = packer.takeChunk(reusing: sparePacked.take())
+                            coded.source = consume chunk
                             last = sequence
                             if !channel.put(sequence, coded) { records.cancel(); return }
                         }
@@ -177,10 +180,12 @@ public struct ImportJob {
                 }
                 do {
                     while var coded = channel.take() {
-                        var packed = PackedChunk()
+                        var packed = PackedChunk(), source = RecordChunk()
                         swap(&packed, &coded.packed)
-                        try sink.add(&packed)
+                        swap(&source, &coded.source)
+                        try source.withRawRecords { try sink.add(&packed, raw: $0) }
                         sparePacked.put(PackedChunk(emptying: consume packed))
+                        spareChunks.put(RecordChunk(emptying: consume source))
                         for rejected in coded.rejected { try sink.reject(rejected) }
                         coding.append(coded.diagnostics)
                         counts.records += coded.records
@@ -244,8 +249,9 @@ public struct ImportJob {
     struct RecordChunk: Sendable {
         private(set) var bytes: [UInt8] = []
         private(set) var ends: [Int] = []
-        /// Per record: where its bytes and its field ends start in `bytes` and `ends`.
-        private(set) var starts: [(byte: Int, end: Int)] = []
+        /// Per record: where its raw record (`RawFields`' encoding: the field count and lengths,
+        /// then the fields' bytes), its fields' bytes and its field ends start in `bytes` and `ends`.
+        private(set) var starts: [(raw: Int, byte: Int, end: Int)] = []
         /// Per record: its file (an index in `files`), line and column.
         private(set) var places: [(file: Int, line: Int, column: Int)] = []
         /// The files the records come from: copies of the reader's path Strings made for this chunk,
@@ -293,10 +299,18 @@ public struct ImportJob {
                 lastFile = location.file
                 file = files.count - 1
             }
-            starts.append((bytes.count, ends.count))
+            let raw = bytes.count
+            RawFields.appendHeader(fields, to: &bytes)
+            starts.append((raw, bytes.count, ends.count))
             places.append((file, location.line, location.column))
             bytes.append(contentsOf: fields.bytes)
             ends.append(contentsOf: fields.ends)
+        }
+
+        /// Lends the records' raw records to `body`, one per record, in order.
+        func withRawRecords<R>(_ body: (RawRecords) throws -> R) rethrows -> R {
+            let spans = starts.indices.map { k in starts[k].raw..<(k + 1 < starts.count ? starts[k + 1].raw : bytes.count) }
+            return try bytes.withUnsafeBufferPointer { try body(RawRecords(bytes: $0, spans: spans)) }
         }
 
         /// Lends each record's fields to `body`, in order, with where it was read.
@@ -305,9 +319,9 @@ public struct ImportJob {
                 ends.withUnsafeBufferPointer { e in
                     for k in starts.indices {
                         let s = starts[k]
-                        let next = k + 1 < starts.count ? starts[k + 1] : (byte: b.count, end: e.count)
+                        let next = k + 1 < starts.count ? starts[k + 1] : (raw: b.count, byte: b.count, end: e.count)
                         let place = places[k]
-                        body(FieldView(bytes: UnsafeBufferPointer(rebasing: b[s.byte..<next.byte]),
+                        body(FieldView(bytes: UnsafeBufferPointer(rebasing: b[s.byte..<next.raw]),
                                        ends: UnsafeBufferPointer(rebasing: e[s.end..<next.end])),
                              SourceLocation(file: files[place.file], line: place.line, column: place.column))
                     }
@@ -319,6 +333,8 @@ public struct ImportJob {
     /// A chunk of records coded and packed: the responses, the records rejected, what coding said.
     struct CodedChunk: Sendable {
         var packed = PackedChunk()
+        /// The records it was coded from: their raw records are written from here.
+        var source = RecordChunk()
         var rejected: [RejectedRecord] = []
         var records = 0
         var diagnostics = Diagnostics()

@@ -49,6 +49,9 @@ public protocol BatchSink {
     /// Chunks are added in file order. The chunk is left to the caller, who may empty it and fill
     /// it again (`PackedChunk(emptying:)`); its content is not to be added twice.
     mutating func add(_ chunk: inout PackedChunk) throws
+    /// `add(_:)` for a chunk packed without its raw records (`ResponsePacker.rawElsewhere`): they
+    /// are `raw`'s, one per entry, in order.
+    mutating func add(_ chunk: inout PackedChunk, raw: RawRecords) throws
     /// The packer for this batch, to pack responses away from the writing thread. Use either this
     /// or `add(_: Response)` for one batch, not both.
     func makePacker() -> ResponsePacker

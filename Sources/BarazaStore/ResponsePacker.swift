@@ -140,6 +140,9 @@ public struct ResponsePacker: Sendable, ResponseSink {
 
     /// A worker's packer: names without an index get chunk-local numbers (see the type's note).
     public private(set) var provisional = false
+    /// The raw records are not written into the chunks: the caller hands them to the sink with
+    /// each chunk where they lie (`BatchSink.add(_:raw:)`).
+    public var rawElsewhere = false
     /// The current chunk's provisional numbers by name, and the names by number.
     private var localNumbers: [NameKey: Int] = [:]
     private var localNames: [PackedChunk.Name] = []
@@ -674,7 +677,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
         e.chosen = append(chosen, to: &chunk)
         e.coded = append(coded, to: &chunk)
         e.texts = append(texts, to: &chunk)
-        e.raw = chunk.appendBlob { RawFields.write(raw, to: &$0) }
+        if !rawElsewhere { e.raw = chunk.appendBlob { RawFields.write(raw, to: &$0) } }
         chunk.entries.append(e)
         chunk.newNames += takeNewNames()
         raw = .empty

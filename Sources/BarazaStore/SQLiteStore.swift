@@ -364,6 +364,16 @@ struct SQLiteBatchSink: BatchSink {
     }
 
     mutating func add(_ chunk: inout PackedChunk) throws {
+        try add(&chunk, raw: nil)
+    }
+
+    mutating func add(_ chunk: inout PackedChunk, raw: RawRecords) throws {
+        precondition(raw.spans.count == chunk.entries.count, "one raw record per entry")
+        try add(&chunk, raw: Optional(raw))
+    }
+
+    /// Writes the chunk's rows; the raw records from `raw` when given, else from the chunk.
+    private mutating func add(_ chunk: inout PackedChunk, raw: RawRecords?) throws {
         try write(chunk.newNames)
         if !chunk.provisional.isEmpty {
             // A worker's chunk: its provisional numbers become indices, given here in file order.
@@ -434,7 +444,11 @@ struct SQLiteBatchSink: BatchSink {
                 let e = entries[k]
                 let p = Int32(3 * row)
                 s.bind(p + 1, first + Int64(k))
-                s.bindBlob(p + 2, e.raw)
+                if let raw {
+                    s.bindBlob(p + 2, UnsafeBufferPointer(rebasing: raw.bytes[raw.spans[k]]))
+                } else {
+                    s.bindBlob(p + 2, e.raw)
+                }
                 s.bindBlob(p + 3, e.texts)
             }
             var k = 0
@@ -574,6 +588,11 @@ struct RawStatement {
         UnsafeRawPointer(base + span.start).withMemoryRebound(to: CChar.self, capacity: span.count) {
             _ = sqlite3_bind_text(handle, i, $0, Int32(span.count), nil)
         }
+    }
+    /// Binds bytes that outlive the step (another arena's) as a BLOB, or NULL when there are none.
+    func bindBlob(_ i: Int32, _ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { sqlite3_bind_null(handle, i); return }
+        sqlite3_bind_blob(handle, i, UnsafeRawPointer(base), Int32(bytes.count), nil)
     }
     /// Binds the span's bytes as a BLOB, or NULL for a null or empty span.
     func bindBlob(_ i: Int32, _ span: PackedChunk.Span) {

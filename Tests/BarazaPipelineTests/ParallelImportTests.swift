@@ -1,6 +1,6 @@
 import BarazaCoding
 import BarazaModel
-import BarazaStore
+@testable import BarazaStore
 import Foundation
 import GRDB
 import Testing
@@ -19,9 +19,11 @@ struct ParallelImportTests {
         var state: UInt64 = 7
         func next(_ n: Int) -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int((state >> 33) % UInt64(n)) }
         let groupID = ["Ministry": "government", "NGO": "cso", "Private company": "private_sector", "UN agency": "development_partner"]
+        var rows: [[String]] = []
         for i in 0..<3000 {
             let g = groups[next(groups.count)], l = labels[next(labels.count)]
             text += "r\(i),\(g),\(l)\n"
+            rows.append(["r\(i)", g, l])
             if l == "Agree-ish" { unknown += 1 }
             if groupID[g] == nil { unmapped += 1; continue }
             if let v = ["Strongly disagree": 1.0, "Disagree": 2, "Neither agree nor disagree": 3, "Agree": 4, "Strongly agree": 5][l] {
@@ -49,6 +51,10 @@ struct ParallelImportTests {
         #expect(data.quality.unmappedGroups["Somebody"] == unmapped)
         // Rows are stored in file order: response ids follow the file's lines.
         #expect(try store.respondentIDs() == (0..<3000).map { "r\($0)" })
+        // Each raw record (bound from the reader's chunks, not copied into the packed ones) is its
+        // line's fields.
+        let raw = try store.db.read { db in try DatabaseValue.fetchAll(db, sql: "SELECT raw FROM records ORDER BY response_id") }
+        #expect(raw.map(RawFields.fields(of:)) == rows)
     }
 
     /// Into a store with no batch of the file's size, the digest is computed from the bytes the
