@@ -96,7 +96,7 @@ public struct ImportJob {
                 let records = Channel<(sequence: Int, records: RecordChunk, columns: [ColumnHeader])>(capacity: 2 * workers + 2)
                 let channel = OrderedChannel<CodedChunk>(capacity: 2 * workers + 2)
                 let readStage = Handover((reader: reader, diagnostics: local))
-                // Chunks the workers are done with, emptied, for the reader to fill again.
+                // Record chunks this thread has written (their raw records), emptied, for the reader to fill again.
                 let spareChunks = Spares<RecordChunk>(limit: 2 * workers + 4)
                 // Packed chunks this thread has written, emptied, for the workers to pack into again.
                 let sparePacked = Spares<PackedChunk>(limit: 2 * workers + 4)
