@@ -129,10 +129,13 @@ public final class SQLiteStore: ConsultationStore {
             ?? RepeatFilter(expectedIDs: Int(clamping: input.size / 256))
         var sink: any BatchSink = try SQLiteBatchSink(db: db, batchID: batchID, repeatFilter: fresh ? filter : nil, live: tallies)
         let counts = try body(&sink)
-        // The ids SQLite gave the responses are the ones their records were written under.
-        if let written = sink as? SQLiteBatchSink,
-           try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM responses") != written.nextID - 1 {
-            throw StoreError.database("response ids out of step with their records in \(input.path)")
+        // The ids SQLite gave the responses (and the records, when in step) are the ones counted.
+        if let written = sink as? SQLiteBatchSink {
+            let last = try Row.fetchOne(db, sql: "SELECT (SELECT coalesce(max(id), 0) FROM responses), (SELECT coalesce(max(response_id), 0) FROM records)")
+            let responses: Int64? = last?[0], records: Int64? = last?[1]
+            guard responses == written.nextID - 1, !written.recordsInStep || records == written.nextID - 1 else {
+                throw StoreError.database("response ids out of step with their records in \(input.path)")
+            }
         }
         for (q, labels) in counts.unknownLabels {
             for (raw, n) in labels {
@@ -307,6 +310,10 @@ struct SQLiteBatchSink: BatchSink {
     /// made SQLite seek for it per row: 100k run instructions −1.4%, cycles −1.4%), and `writeBatch`
     /// checks that the two agree.
     var nextID: Int64
+    /// Whether the records' ids stand in step with the responses' (the largest the same, as in any
+    /// store this version wrote): then SQLite gives the record rows their ids too (one past the
+    /// largest: the response's), else they are bound.
+    let recordsInStep: Bool
     /// Into an empty store: the ids written so far, to tell at the end whether any repeats.
     var repeatFilter: RepeatFilter?
     /// The report's tallies, counting each row as it is written (`LiveAggregates`); nil when not
@@ -337,7 +344,8 @@ struct SQLiteBatchSink: BatchSink {
         packer = ResponsePacker(registry)
         liveNames = LiveNames(registry)
         nextID = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM responses") ?? 0) + 1
-        let recordColumns = ["response_id", "raw", "texts"]
+        recordsInStep = try Int64.fetchOne(db, sql: "SELECT coalesce(max(response_id), 0) FROM records") == nextID - 1
+        let recordColumns = (recordsInStep ? [] : ["response_id"]) + ["raw", "texts"]
         insertResponse = try db.cachedStatement(sql: Self.insert(into: "responses", Self.responseColumns, rows: 1))
         insertRecord = try db.cachedStatement(sql: Self.insert(into: "records", recordColumns, rows: 1))
         insertResponses = try db.cachedStatement(sql: Self.insert(into: "responses", Self.responseColumns, rows: Self.rowsPerInsert))
@@ -446,16 +454,20 @@ struct SQLiteBatchSink: BatchSink {
                 s.bindBlob(p + 13, e.chosen)
                 s.bindBlob(p + 14, e.coded)
             }
+            let recordParameters: Int32 = recordsInStep ? 2 : 3
             func bindRecord(_ s: RawStatement, _ k: Int, at row: Int) {
                 let e = entries[k]
-                let p = Int32(3 * row)
-                s.bind(p + 1, first + Int64(k))
-                if let raw {
-                    s.bindBlob(p + 2, UnsafeBufferPointer(rebasing: raw.bytes[raw.spans[k]]))
-                } else {
-                    s.bindBlob(p + 2, e.raw)
+                var p = recordParameters * Int32(row)
+                if !recordsInStep {
+                    s.bind(p + 1, first + Int64(k))
+                    p += 1
                 }
-                s.bindBlob(p + 3, e.texts)
+                if let raw {
+                    s.bindBlob(p + 1, UnsafeBufferPointer(rebasing: raw.bytes[raw.spans[k]]))
+                } else {
+                    s.bindBlob(p + 1, e.raw)
+                }
+                s.bindBlob(p + 2, e.texts)
             }
             var k = 0
             while k < entries.count {
