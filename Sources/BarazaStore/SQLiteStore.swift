@@ -438,7 +438,7 @@ struct SQLiteBatchSink: BatchSink {
             }
             func bindResponse(_ s: RawStatement, _ k: Int, at row: Int) {
                 let e = entries[k]
-                let p = Int32(14 * row)  // responseColumns.count
+                let p = Int32(Self.responseColumns.count * row)
                 s.bind(p + 1, batchID)
                 s.bindText(p + 2, e.respondentID)
                 s.bindText(p + 3, e.replaces)
@@ -454,10 +454,9 @@ struct SQLiteBatchSink: BatchSink {
                 s.bindBlob(p + 13, e.chosen)
                 s.bindBlob(p + 14, e.coded)
             }
-            let recordParameters: Int32 = recordsInStep ? 2 : 3
             func bindRecord(_ s: RawStatement, _ k: Int, at row: Int) {
                 let e = entries[k]
-                var p = recordParameters * Int32(row)
+                var p = Int32((recordsInStep ? 2 : 3) * row)  // [response_id,] raw, texts
                 if !recordsInStep {
                     s.bind(p + 1, first + Int64(k))
                     p += 1
