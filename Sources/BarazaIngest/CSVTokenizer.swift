@@ -53,27 +53,35 @@ public struct CSVTokenizer {
 
     /// Opens `path`, skipping `bomLength` bytes, decoding with `encoding`.
     public init(path: String, delimiter: UInt8, encoding: TextEncoding, bomLength: Int, chunkSize: Int = 1 << 20,
-                observer: ByteObserver? = nil) throws(IngestError) {
+                observer: ByteObserver? = nil, chunkObserver: (any ChunkObserver)? = nil) throws(IngestError) {
         try self.init(path: path, delimiter: delimiter, encoding: encoding, bomLength: bomLength, chunkSize: chunkSize,
-                      observer: observer, commonRecordsAtOnce: true)
+                      observer: observer, chunkObserver: chunkObserver, commonRecordsAtOnce: true)
     }
 
     /// With `commonRecordsAtOnce` false, every record is read by the general state machine: for
     /// tests and the fuzzer, which compare both ways.
     @_spi(Testing)
     public init(path: String, delimiter: UInt8, encoding: TextEncoding, bomLength: Int, chunkSize: Int = 1 << 20,
-                observer: ByteObserver? = nil, commonRecordsAtOnce: Bool) throws(IngestError) {
+                observer: ByteObserver? = nil, chunkObserver: (any ChunkObserver)? = nil, commonRecordsAtOnce: Bool) throws(IngestError) {
         self.commonRecordsAtOnce = commonRecordsAtOnce
         self.path = path
         self.delimiter = delimiter
         self.encoding = encoding
-        self.file = try FileChunks(path: path, chunkSize: chunkSize, observer: observer)
+        self.file = try FileChunks(path: path, chunkSize: chunkSize, observer: observer, chunkObserver: chunkObserver)
         self.skipBytes = bomLength
         refill()
     }
 
     private mutating func refill() {
         position = 0
+        if skipBytes == 0 && encoding != .utf16LE && encoding != .utf16BE && file.chunkObserver != nil {
+            // The chunk is shared with the observer (the import's hasher), never written again here.
+            buffer = []
+            buffer = file.readShared()
+            bufferEnd = buffer.count
+            if bufferEnd == 0 { atEOF = true }
+            return
+        }
         if skipBytes == 0 && encoding != .utf16LE && encoding != .utf16BE {
             if buffer.count != file.chunkSize { buffer = [UInt8](repeating: 0, count: file.chunkSize) }
             bufferEnd = buffer.withUnsafeMutableBufferPointer { file.read(into: $0) }

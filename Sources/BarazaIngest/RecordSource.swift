@@ -82,17 +82,18 @@ public struct ReadOptions: Sendable, Hashable {
 /// Opens the right reader for a path: a folder or `.xml` file gets the XML reader, anything else CSV.
 public enum ExportReader {
     /// `observer`, when the reader for `path` takes one (`observesBytes`), sees the file's bytes in
-    /// order as they are read.
-    public static func open(_ path: String, options: ReadOptions = ReadOptions(), observer: ByteObserver? = nil,
+    /// order as they are read (the CSV reader's chunks shared, not copied).
+    public static func open(_ path: String, options: ReadOptions = ReadOptions(), observer: (any ChunkObserver)? = nil,
                             diagnostics: inout Diagnostics) throws(IngestError) -> any RecordSource {
         let lower = path.lowercased()
         if lower.hasSuffix(".sss") {
             return try TripleSReader(path: path, diagnostics: &diagnostics)
         }
         if isDirectory(path) || lower.hasSuffix(".xml") || lower.hasSuffix(".lsr") {
-            return try XMLRecordReader(path: path, options: options, observer: isDirectory(path) ? nil : observer)
+            return try XMLRecordReader(path: path, options: options,
+                                       observer: isDirectory(path) ? nil : observer.map { o in { o.observe(copying: $0) } })
         }
-        return try CSVRecordReader(path: path, options: options, observer: observer, diagnostics: &diagnostics)
+        return try CSVRecordReader(path: path, options: options, chunkObserver: observer, diagnostics: &diagnostics)
     }
 
     /// Whether the reader for `path` shows an observer the file's bytes: a CSV or XML file (not a

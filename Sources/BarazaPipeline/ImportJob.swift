@@ -74,7 +74,7 @@ public struct ImportJob {
             }
             let hashing = digest == nil ? FileDigest.Running() : nil
             var local = Diagnostics()
-            var reader = try ExportReader.open(path, options: source.options, observer: hashing.map { r in { r.update($0) } }, diagnostics: &local)
+            var reader = try ExportReader.open(path, options: source.options, observer: hashing, diagnostics: &local)
             var coder = ResponseCoder(consultation: consultation, source: source, profile: reader.profile, wave: wave, country: country)
             let input = BatchInput(path: display, size: digest?.size ?? size, sha256: digest?.hex ?? "pending:\(UUID().uuidString)",
                                    format: reader.profile.rawValue,

@@ -1,3 +1,4 @@
+import BarazaModel
 import Crypto
 import Foundation
 
@@ -23,7 +24,7 @@ public enum FileDigest {
     ///
     /// `@unchecked Sendable`: `update` is called by one thread at a time (the reading thread),
     /// `finish` by the one that joined it; what the hashing thread shares is behind `Pipe`'s lock.
-    public final class Running: @unchecked Sendable {
+    public final class Running: ChunkObserver, @unchecked Sendable {
         private let pipe = Pipe()
         private var current: UnsafeMutableRawBufferPointer?
         private var filled = 0
@@ -38,6 +39,30 @@ public enum FileDigest {
             // Given up without `finish` (an import that failed): the thread drains and exits.
             pipe.close()
             current?.deallocate()
+        }
+
+        /// A chunk the reader shares (`ChunkObserver`): hashed where it lies, no copy (the copy was
+        /// a pass over the whole file on the reading thread). Waits while four are not yet hashed.
+        public func observe(_ chunk: [UInt8], count n: Int) {
+            let n = min(max(0, n), chunk.count)
+            guard n > 0 else { return }
+            flushCurrent()
+            count += Int64(n)
+            pipe.hash(chunk, count: n)
+        }
+
+        /// A chunk hashed and let go of, for the reader to fill again.
+        public func spare() -> [UInt8]? { pipe.spare() }
+
+        public func observe(copying bytes: UnsafeRawBufferPointer) { update(bytes) }
+
+        /// Hands over the part-filled copy buffer, so that bytes stay in file order when shared
+        /// chunks follow copied ones.
+        private func flushCurrent() {
+            guard let buffer = current else { return }
+            current = nil
+            if filled > 0 { pipe.hash(UnsafeMutableRawBufferPointer(rebasing: buffer[..<filled])) } else { pipe.giveBack(buffer) }
+            filled = 0
         }
 
         public func update(_ bytes: UnsafeRawBufferPointer) {
@@ -82,27 +107,36 @@ public enum FileDigest {
         /// The buffers between the reading thread and the hashing thread, and the hasher, which
         /// the hashing thread owns until `finish` has waited for it.
         final class Pipe: @unchecked Sendable {
+            /// A copy buffer (or the filled part of one), or a chunk shared by the reader.
+            enum Item { case buffer(UnsafeMutableRawBufferPointer), shared([UInt8], Int) }
             private let condition = NSCondition()
-            private var full: [UnsafeMutableRawBufferPointer] = []
+            private var full: [Item] = []
             private var free: [UnsafeMutableRawBufferPointer] = []
             private var allocated = 0
+            /// Shared chunks handed over and not yet hashed; hashed ones kept for the reader.
+            private var sharedPending = 0
+            private var spares: [[UInt8]] = []
             private var closed = false
             private var started = false
             private var running = false
             private var hasher = SHA256()
+
+            /// Starts the hashing thread (the first time). Called with the lock held.
+            private func start() {
+                guard !started else { return }
+                started = true
+                running = true
+                let thread = Thread { [self] in work() }
+                thread.stackSize = 1 << 20
+                thread.start()
+            }
 
             /// A buffer to fill: a free one, a new one (up to four), or the next the thread frees.
             /// The first call starts the hashing thread.
             func freeBuffer() -> UnsafeMutableRawBufferPointer {
                 condition.lock()
                 defer { condition.unlock() }
-                if !started {
-                    started = true
-                    running = true
-                    let thread = Thread { [self] in work() }
-                    thread.stackSize = 1 << 20
-                    thread.start()
-                }
+                start()
                 while free.isEmpty && allocated >= 4 { condition.wait() }
                 if let b = free.popLast() { return b }
                 allocated += 1
@@ -112,9 +146,36 @@ public enum FileDigest {
             /// Hands a filled buffer (or the filled part of one) over to be hashed.
             func hash(_ buffer: UnsafeMutableRawBufferPointer) {
                 condition.lock()
-                full.append(buffer)
+                full.append(.buffer(buffer))
                 condition.broadcast()
                 condition.unlock()
+            }
+
+            /// A buffer taken and not filled, back to the free ones.
+            func giveBack(_ buffer: UnsafeMutableRawBufferPointer) {
+                condition.lock()
+                free.append(buffer)
+                condition.broadcast()
+                condition.unlock()
+            }
+
+            /// Hands a shared chunk over to be hashed (its first `count` bytes); waits while four
+            /// are pending, so memory stays bounded.
+            func hash(_ chunk: [UInt8], count: Int) {
+                condition.lock()
+                defer { condition.unlock() }
+                start()
+                while sharedPending >= 4 && !closed { condition.wait() }
+                sharedPending += 1
+                full.append(.shared(chunk, count))
+                condition.broadcast()
+            }
+
+            /// A hashed chunk for the reader to fill again, if one is kept.
+            func spare() -> [UInt8]? {
+                condition.lock()
+                defer { condition.unlock() }
+                return spares.popLast()
             }
 
             private func work() {
@@ -122,12 +183,23 @@ public enum FileDigest {
                 while true {
                     while full.isEmpty && !closed { condition.wait() }
                     if full.isEmpty { break }
-                    let buffer = full.removeFirst()
+                    let item = full.removeFirst()
                     condition.unlock()
-                    hasher.update(bufferPointer: UnsafeRawBufferPointer(buffer))
+                    switch item {
+                    case .buffer(let buffer):
+                        hasher.update(bufferPointer: UnsafeRawBufferPointer(buffer))
+                    case .shared(let chunk, let n):
+                        chunk.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+                    }
                     condition.lock()
-                    // A partial buffer is the last one; it is freed, not reused.
-                    if buffer.count == Running.bufferSize && !closed { free.append(buffer) } else { buffer.deallocate(); allocated -= 1 }
+                    switch item {
+                    case .buffer(let buffer):
+                        // A partial buffer is the last one; it is freed, not reused.
+                        if buffer.count == Running.bufferSize && !closed { free.append(buffer) } else { buffer.deallocate(); allocated -= 1 }
+                    case .shared(let chunk, _):
+                        sharedPending -= 1
+                        if spares.count < 3 && !closed { spares.append(chunk) }
+                    }
                     condition.broadcast()
                 }
                 running = false
@@ -146,6 +218,7 @@ public enum FileDigest {
                 for b in free { b.deallocate() }
                 free.removeAll()
                 allocated = 0
+                spares.removeAll()
                 return hasher
             }
 
@@ -157,7 +230,8 @@ public enum FileDigest {
             }
 
             deinit {
-                for b in full + free { b.deallocate() }
+                for case .buffer(let b) in full { b.deallocate() }
+                for b in free { b.deallocate() }
             }
         }
     }

@@ -651,12 +651,14 @@ public struct ResponsePacker: Sendable, ResponseSink {
     }
 
     /// Appends a blob to the chunk's arena (NULL when empty), its fixups made arena offsets.
-    private mutating func append(_ blob: Blob, to chunk: inout PackedChunk) -> PackedChunk.Span {
+    /// Static, with the blob borrowed: as a mutating method reading one of the packer's own blobs,
+    /// each call retained and released its two arrays (three blobs a record).
+    private static func append(_ blob: borrowing Blob, to chunk: inout PackedChunk, localNames: borrowing [PackedChunk.Name]) -> PackedChunk.Span {
         guard !blob.bytes.isEmpty else { return .null }
         let start = chunk.bytes.count
-        chunk.bytes += blob.bytes
+        blob.bytes.withUnsafeBufferPointer { chunk.bytes.append(contentsOf: $0) }
         if !blob.fixups.isEmpty {
-            chunk.provisional = localNames
+            chunk.provisional = copy localNames
             for f in blob.fixups { chunk.fixups.append(PackedChunk.Fixup(offset: start + f.offset, width: f.width)) }
         }
         return PackedChunk.Span(start: start, count: blob.bytes.count)
@@ -674,9 +676,9 @@ public struct ResponsePacker: Sendable, ResponseSink {
         defer { swap(&chunk, &self.chunk) }
         var e = entry
         e.closed = closedBytes.isEmpty ? .null : closedBytes.withUnsafeBufferPointer { chunk.append($0) }
-        e.chosen = append(chosen, to: &chunk)
-        e.coded = append(coded, to: &chunk)
-        e.texts = append(texts, to: &chunk)
+        e.chosen = Self.append(chosen, to: &chunk, localNames: localNames)
+        e.coded = Self.append(coded, to: &chunk, localNames: localNames)
+        e.texts = Self.append(texts, to: &chunk, localNames: localNames)
         if !rawElsewhere { e.raw = chunk.appendBlob { RawFields.write(raw, to: &$0) } }
         chunk.entries.append(e)
         chunk.newNames += takeNewNames()

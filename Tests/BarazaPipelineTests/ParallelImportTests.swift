@@ -58,33 +58,38 @@ struct ParallelImportTests {
     }
 
     /// Into a store with no batch of the file's size, the digest is computed from the bytes the
-    /// reader reads: it must still be the whole file's, for CSV and for XML, and when the XML
-    /// reader stops early at a fatal error (the bytes after it are hashed at the end).
+    /// reader reads: it must still be the whole file's, for CSV (read in 1 MiB chunks shared with
+    /// the hasher: more of them than it holds at once, with and without a byte-order mark, whose
+    /// first chunk is read another way) and for XML, and when the XML reader stops early at a
+    /// fatal error (the bytes after it are hashed at the end).
     @Test func digestsTakenWhileReadingAreTheWholeFiles() throws {
         let dir = try DemoEndToEndTests.tempDir()
-        var csv = "id,q1\n"
-        for i in 0..<5000 { csv += "r\(i),Agree\n" }
+        var csv = "id,q1,note\n"
+        let note = String(repeating: "lorem ipsum ", count: 400)
+        for i in 0..<2500 { csv += "r\(i),Agree,\(i % 7 == 0 ? "" : note)\(i)\n" }
         var xml = "<?xml version=\"1.0\"?>\n<responses>\n"
         for i in 0..<2000 { xml += "<response><id>x\(i)</id><q1>Agree</q1></response>\n" }
         let broken = xml + "<response><id>bad</id><q1>Agree</q2></response>\n" + String(repeating: "<!-- after the error -->\n", count: 40_000) + "</responses>\n"
         xml += "</responses>\n"
-        for (name, text) in [("a.csv", csv), ("b.xml", xml), ("c.xml", broken)] {
+        for (name, text) in [("a.csv", csv), ("b.xml", xml), ("c.xml", broken), ("d.csv", "\u{FEFF}" + csv)] {
             try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/" + name))
         }
         #expect(broken.utf8.count > 1 << 20)  // many of the XML reader's 64 KiB chunks after the error
+        #expect(csv.utf8.count > 8 << 20)  // eight chunks and more
         try Data("""
         version: 1
         consultation: D
         questions: [{id: q1, theme: local_capacity, scale: agree5}]
-        sources: [{path: a.csv, id_column: id}, {path: b.xml, id_column: id}, {path: c.xml, id_column: id}]
+        sources: [{path: a.csv, id_column: id}, {path: b.xml, id_column: id}, {path: c.xml, id_column: id}, {path: d.csv, id_column: id}]
         """.utf8).write(to: URL(fileURLWithPath: dir + "/c.yml"))
         let c = try ConsultationLoader.load(path: dir + "/c.yml")
         let store = try SQLiteStore(path: c.storePath)
         let job = ImportJob(consultation: c, store: store)
         var d = Diagnostics()
-        for (k, name) in ["a.csv", "b.xml", "c.xml"].enumerated() {
+        for (k, name) in ["a.csv", "b.xml", "c.xml", "d.csv"].enumerated() {
             let result = job.importFile(dir + "/" + name, source: c.sources[k], diagnostics: &d)
             #expect(result.outcome == .imported, "\(name)")
+            if name.hasSuffix(".csv") { #expect(result.responses == 2500, "\(name)") }
             let file = try FileDigest.sha256(path: dir + "/" + name)
             let batch = try #require(try store.batches().first { $0.path.hasSuffix(name) })
             #expect(batch.sha256 == file.hex && batch.size == file.size, "\(name)")

@@ -365,8 +365,10 @@ struct StoreTests {
     /// A closed answer's packed byte: integral values from −99 to 149 (value + 100); anything else
     /// goes to the answers table (nil).
     @Test func closedBytesTakeIntegralValuesInTheirRange() {
-        let values: [Double] = [1, -99, 149, -0.0, 2.5, 149.5, -99.5, 150, -100, .nan, .infinity, -.infinity, 1e300]
-        #expect(values.map { PackedAnswers.closedByte(value: $0, missing: nil) } == [101, 1, 249, 100, nil, nil, nil, nil, nil, nil, nil, nil, nil])
+        let values: [Double] = [1, -99, 149, -0.0, 2.5, 149.5, -99.5, 150, -100, .nan, .infinity, -.infinity, 1e300,
+                                148.99999999999997, -98.99999999999999, 1e-300, -0.5, 0.5, 3.0000000000000004]
+        #expect(values.map { PackedAnswers.closedByte(value: $0, missing: nil) }
+                == [101, 1, 249, 100, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil])
         #expect(PackedAnswers.closedByte(value: nil, missing: nil) == PackedAnswers.unrecognised)
     }
 
@@ -621,6 +623,40 @@ extension SQLiteStore {
         }
         let d = try running.finish(path: path)
         #expect(d.hex == String(reference) && d.size == Int64(size), "stopped at \(stop)")
+    }
+    // Chunks shared by the reader (`observe`), copied pieces between them, and the arrays it gets
+    // back to fill again (`spare`): the same digest; a spare is never one still waiting.
+    for stop in [whole / 2, 3 * whole + 5, 5 * whole + 1, size] {
+        let running = FileDigest.Running()
+        var at = 0, spares = 0
+        bytes.withUnsafeBytes { all in
+            while at < stop {
+                let n = min(stop - at, Int(rng.next() % UInt64(2 * whole)) + 1)
+                if rng.next() % 3 == 0 {
+                    running.update(UnsafeRawBufferPointer(rebasing: all[at..<at + n]))
+                } else {
+                    var chunk = running.spare() ?? []
+                    if !chunk.isEmpty { spares += 1 }
+                    // Filled past the bytes it shows: only the first `n` count.
+                    chunk = Array(all[at..<at + n]) + [0xAA, 0xBB]
+                    running.observe(chunk, count: n)
+                }
+                at += n
+            }
+        }
+        let d = try running.finish(path: path)
+        #expect(d.hex == String(reference) && d.size == Int64(size), "stopped at \(stop), shared, \(spares) spares taken")
+    }
+    // A shared chunk comes back as a spare once hashed.
+    do {
+        let running = FileDigest.Running()
+        running.observe([UInt8](repeating: 7, count: 1000), count: 1000)
+        var back: [UInt8]?
+        for _ in 0..<500 where back == nil {
+            back = running.spare()
+            if back == nil { usleep(10_000) }
+        }
+        #expect(back == [UInt8](repeating: 7, count: 1000))
     }
     // Given up halfway (an import that failed): nothing hangs, nothing leaks into the next one.
     do {
