@@ -87,10 +87,37 @@ public struct CSVRecordReader: PullingRecordSource {
     }
 
     /// Every record read into one buffer, lent to `body` (see `RecordSource.forEachRecordLent`).
+    ///
+    /// A record of the common shape with the header's number of fields is lent straight from the
+    /// tokenizer's scan (`CSVTokenizer.withCommonRecord`), not copied into the row first.
     public mutating func forEachRecordLent(_ diagnostics: inout Diagnostics, _ body: (LentRecord, [ColumnHeader]) -> Bool) {
         var row = FieldRow(byteCapacity: 1 << 12, fieldCapacity: columns.count)
         let columns = self.columns, path = self.path
-        while let item = read(into: &row, &diagnostics) {
+        while true {
+            var item: Read?
+            if pending.isEmpty {
+                var more = true, checkLine: Int?
+                let lent = tokenizer.withCommonRecord { view, line in
+                    guard view.count == columns.count, !(view.count == 1 && view.isBlank(0)) else {
+                        // Not as the header has it: into the row, for the checks `read` makes.
+                        row.removeAll()
+                        row.appendFields(view.bytes, ends: view.ends)
+                        checkLine = line
+                        return
+                    }
+                    more = body(.record(view, SourceLocation(file: path, line: line, column: 1)), columns)
+                }
+                if lent != nil {
+                    guard let line = checkLine else {
+                        if !more { return }
+                        continue
+                    }
+                    guard let checked = settle(&row, line: line, defect: nil, &diagnostics) else { continue }
+                    item = checked
+                }
+            }
+            if item == nil { item = read(into: &row, &diagnostics) }
+            guard let item else { return }
             let more: Bool
             switch item {
             case .rejected(let r): more = body(.rejected(r), columns)
@@ -120,30 +147,36 @@ public struct CSVRecordReader: PullingRecordSource {
             } else {
                 return nil
             }
-            let loc = SourceLocation(file: path, line: line, column: 1)
-            if row.count == 1 && row.isBlank(0) {
-                diagnostics.note("empty line skipped", at: loc, key: "csv.emptyLine")
-                continue
-            }
-            if let defect {
-                return .rejected(RejectedRecord(location: loc, reason: defect, values: row.strings))
-            }
-            if row.count > columns.count, (columns.count..<row.count).allSatisfy(row.isBlank) {
-                row.truncate(to: columns.count)
-            }
-            if row.count < columns.count {
-                // Exports omit empty trailing fields (ODK Central 2019 leaves `Status` unfilled): the
-                // fields present keep their columns, the missing ones at the end read as blank.
-                diagnostics.warning("record has \(row.count) fields; expected \(columns.count): the last \(columns.count - row.count) read as blank",
-                                    at: SourceLocation(file: path, line: line, column: 1), expected: "\(columns.count) fields", key: "csv.short.\(path)")
-                row.pad(to: columns.count)
-            }
-            if row.count != columns.count {
-                let reason = "record has \(row.count) fields; expected \(columns.count) (the header's)"
-                diagnostics.error(reason, at: loc, expected: "\(columns.count) fields")
-                return .rejected(RejectedRecord(location: loc, reason: reason, values: row.strings))
-            }
-            return .record(line: line)
+            if let item = settle(&row, line: line, defect: defect, &diagnostics) { return item }
         }
+    }
+
+    /// Checks a record read into `row` against the header: usable (trailing blank fields dropped,
+    /// missing trailing ones read as blank), or rejected; nil for an empty line, which is skipped.
+    private func settle(_ row: inout FieldRow, line: Int, defect: String?, _ diagnostics: inout Diagnostics) -> Read? {
+        let loc = SourceLocation(file: path, line: line, column: 1)
+        if row.count == 1 && row.isBlank(0) {
+            diagnostics.note("empty line skipped", at: loc, key: "csv.emptyLine")
+            return nil
+        }
+        if let defect {
+            return .rejected(RejectedRecord(location: loc, reason: defect, values: row.strings))
+        }
+        if row.count > columns.count, (columns.count..<row.count).allSatisfy(row.isBlank) {
+            row.truncate(to: columns.count)
+        }
+        if row.count < columns.count {
+            // Exports omit empty trailing fields (ODK Central 2019 leaves `Status` unfilled): the
+            // fields present keep their columns, the missing ones at the end read as blank.
+            diagnostics.warning("record has \(row.count) fields; expected \(columns.count): the last \(columns.count - row.count) read as blank",
+                                at: SourceLocation(file: path, line: line, column: 1), expected: "\(columns.count) fields", key: "csv.short.\(path)")
+            row.pad(to: columns.count)
+        }
+        if row.count != columns.count {
+            let reason = "record has \(row.count) fields; expected \(columns.count) (the header's)"
+            diagnostics.error(reason, at: loc, expected: "\(columns.count) fields")
+            return .rejected(RejectedRecord(location: loc, reason: reason, values: row.strings))
+        }
+        return .record(line: line)
     }
 }
