@@ -27,54 +27,44 @@ public typealias ByteObserver = (UnsafeRawBufferPointer) -> Void
 final class FileChunks {
     private let handle: UnsafeMutablePointer<FILE>
     let chunkSize: Int
-    private let observer: ByteObserver?
-    /// Takes whole chunks read by `readShared` without a copy (see `ChunkObserver`).
+    /// Sees every byte read (see `ChunkObserver`): the chunks of `readShared` and `readChunk`
+    /// shared, the bytes read into a caller's buffer copied.
     let chunkObserver: (any ChunkObserver)?
 
-    init(path: String, chunkSize: Int = 1 << 20, observer: ByteObserver? = nil, chunkObserver: (any ChunkObserver)? = nil) throws(IngestError) {
+    init(path: String, chunkSize: Int = 1 << 20, chunkObserver: (any ChunkObserver)? = nil) throws(IngestError) {
         guard let h = fopen(path, "rb") else {
             throw .fileNotReadable(path: path, reason: String(cString: strerror(errno)))
         }
         handle = h
         self.chunkSize = chunkSize
-        self.observer = observer
         self.chunkObserver = chunkObserver
-    }
-
-    /// Reads the next chunk into an array of the bytes read and shows it to the chunk observer,
-    /// shared: an array the observer gave back when there is one, else a new one (filled as it is
-    /// made, not zeroed first). The caller must not write to the array, and lets go of the one it
-    /// had before calling, so that a spare comes back unshared. Empty at end of file.
-    func readShared() -> [UInt8] {
-        var chunk = chunkObserver?.spare() ?? []
-        if chunk.count == chunkSize {
-            let n = chunk.withUnsafeMutableBufferPointer { p -> Int in
-                guard let base = p.baseAddress else { return 0 }
-                return fread(base, 1, chunkSize, handle)
-            }
-            if n < chunkSize { chunk.removeLast(chunkSize - n) }
-        } else {
-            chunk = [UInt8](unsafeUninitializedCapacity: chunkSize) { p, count in
-                guard let base = p.baseAddress else { return }
-                count = fread(base, 1, chunkSize, handle)
-            }
-        }
-        if !chunk.isEmpty {
-            chunk.withUnsafeBytes { observer?($0) }
-            chunkObserver?.observe(chunk, count: chunk.count)
-        }
-        return chunk
     }
 
     deinit { fclose(handle) }
 
-    /// The next chunk, read into a new array (empty at end of file). The array is not filled with
-    /// zeros first (`read(into:)` does): that was 5% of the CSV reading thread's samples.
+    /// Reads the next chunk into an array of the bytes read and shows it to the chunk observer,
+    /// shared: an array the observer gave back when there is one, else a new one. The caller must
+    /// not write to the array, and lets go of the one it had before calling, so that a spare comes
+    /// back unshared. Empty at end of file.
+    func readShared() -> [UInt8] {
+        var chunk = chunkObserver?.spare() ?? []
+        guard chunk.count == chunkSize else { return readChunk() }
+        let n = chunk.withUnsafeMutableBufferPointer { p -> Int in
+            guard let base = p.baseAddress else { return 0 }
+            return fread(base, 1, chunkSize, handle)
+        }
+        if n < chunkSize { chunk.removeLast(chunkSize - n) }
+        if !chunk.isEmpty { chunkObserver?.observe(chunk, count: chunk.count) }
+        return chunk
+    }
+
+    /// The next chunk, read into a new array (empty at end of file) and shown to the chunk
+    /// observer, shared. The array is not filled with zeros first (`read(into:)` does): that was
+    /// 5% of the CSV reading thread's samples.
     func readChunk() -> [UInt8] {
         let chunk = [UInt8](unsafeUninitializedCapacity: chunkSize) { p, count in
             guard let base = p.baseAddress else { return }
             count = fread(base, 1, chunkSize, handle)
-            observer?(UnsafeRawBufferPointer(start: base, count: count))
         }
         if !chunk.isEmpty { chunkObserver?.observe(chunk, count: chunk.count) }
         return chunk
@@ -85,7 +75,6 @@ final class FileChunks {
     func read(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
         guard let base = buffer.baseAddress else { return 0 }
         let n = fread(base, 1, min(chunkSize, buffer.count), handle)
-        observer?(UnsafeRawBufferPointer(start: base, count: n))
         if n > 0 { chunkObserver?.observe(copying: UnsafeRawBufferPointer(start: base, count: n)) }
         return n
     }
@@ -97,7 +86,6 @@ final class FileChunks {
         let n = buffer.withUnsafeMutableBufferPointer { p -> Int in
             guard let base = p.baseAddress else { return 0 }
             let n = fread(base + start, 1, chunkSize, handle)
-            observer?(UnsafeRawBufferPointer(start: base + start, count: n))
             if n > 0 { chunkObserver?.observe(copying: UnsafeRawBufferPointer(start: base + start, count: n)) }
             return n
         }

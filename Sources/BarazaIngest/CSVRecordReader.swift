@@ -19,9 +19,9 @@ public struct CSVRecordReader: PullingRecordSource {
     /// The last record's size, for the next one's room (see `next`).
     private var lastSize = (bytes: 0, fields: 0)
 
-    /// `observer` sees the file's bytes as the records are read (the sniffer's sample aside);
-    /// `chunkObserver` sees them too, in the chunks read, shared rather than copied.
-    public init(path: String, options: ReadOptions = ReadOptions(), observer: ByteObserver? = nil,
+    /// `chunkObserver` sees the file's bytes as the records are read (the sniffer's sample aside),
+    /// in the chunks read, shared rather than copied.
+    public init(path: String, options: ReadOptions = ReadOptions(),
                 chunkObserver: (any ChunkObserver)? = nil, diagnostics: inout Diagnostics) throws(IngestError) {
         let sniffed = try CSVSniffer.sniff(path: path)
         var enc = sniffed.encoding
@@ -40,7 +40,7 @@ public struct CSVRecordReader: PullingRecordSource {
         self.path = path
         self.encoding = enc
         self.delimiter = Character(Unicode.Scalar(delim))
-        var tok = try CSVTokenizer(path: path, delimiter: delim, encoding: enc, bomLength: bom, observer: observer, chunkObserver: chunkObserver)
+        var tok = try CSVTokenizer(path: path, delimiter: delim, encoding: enc, bomLength: bom, chunkObserver: chunkObserver)
         var head: [CSVRow] = []
         while head.count < 3, let row = tok.next(&diagnostics) { head.append(row) }
         guard !head.isEmpty else { throw .empty(path: path) }

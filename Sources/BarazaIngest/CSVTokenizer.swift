@@ -69,21 +69,21 @@ public struct CSVTokenizer {
 
     /// Opens `path`, skipping `bomLength` bytes, decoding with `encoding`.
     public init(path: String, delimiter: UInt8, encoding: TextEncoding, bomLength: Int, chunkSize: Int = 1 << 20,
-                observer: ByteObserver? = nil, chunkObserver: (any ChunkObserver)? = nil) throws(IngestError) {
+                chunkObserver: (any ChunkObserver)? = nil) throws(IngestError) {
         try self.init(path: path, delimiter: delimiter, encoding: encoding, bomLength: bomLength, chunkSize: chunkSize,
-                      observer: observer, chunkObserver: chunkObserver, commonRecordsAtOnce: true)
+                      chunkObserver: chunkObserver, commonRecordsAtOnce: true)
     }
 
     /// With `commonRecordsAtOnce` false, every record is read by the general state machine: for
     /// tests and the fuzzer, which compare both ways.
     @_spi(Testing)
     public init(path: String, delimiter: UInt8, encoding: TextEncoding, bomLength: Int, chunkSize: Int = 1 << 20,
-                observer: ByteObserver? = nil, chunkObserver: (any ChunkObserver)? = nil, commonRecordsAtOnce: Bool) throws(IngestError) {
+                chunkObserver: (any ChunkObserver)? = nil, commonRecordsAtOnce: Bool) throws(IngestError) {
         self.commonRecordsAtOnce = commonRecordsAtOnce
         self.path = path
         self.delimiter = delimiter
         self.encoding = encoding
-        self.file = try FileChunks(path: path, chunkSize: chunkSize, observer: observer, chunkObserver: chunkObserver)
+        self.file = try FileChunks(path: path, chunkSize: chunkSize, chunkObserver: chunkObserver)
         self.skipBytes = bomLength
         refill()
     }
@@ -289,19 +289,19 @@ public struct CSVTokenizer {
         guard commonRecordsAtOnce && !skipLF && position < bufferEnd, let r = scanCommonRecord() else {
             return nil
         }
-        let first = line
-        line += r.lines
-        position += r.consumed
-        lineStart = chunkBase + position
-        commonRecords += 1
+        let first = advance(over: r)
         return body(FieldView(bytes: UnsafeBufferPointer(start: r.room.bytes, count: r.bytes), ends: UnsafeBufferPointer(start: r.room.ends, count: r.fields)), first)
     }
+
+    /// A record `scanCommonRecord` read: the scratch room, its bytes and fields there, the input it
+    /// took and the line breaks it passed.
+    private typealias CommonRecord = (room: (bytes: UnsafeMutablePointer<UInt8>, ends: UnsafeMutablePointer<Int>), bytes: Int, fields: Int,
+                                      consumed: Int, lines: Int)
 
     /// The common-shape scan of the next record into the scratch room: where it is, the record's
     /// bytes and fields there, the input it takes and its lines; nil (nothing consumed) when it
     /// is not of that shape or not valid UTF-8 as it stands.
-    private mutating func scanCommonRecord() -> (room: (bytes: UnsafeMutablePointer<UInt8>, ends: UnsafeMutablePointer<Int>), bytes: Int, fields: Int,
-                                                 consumed: Int, lines: Int)? {
+    private mutating func scanCommonRecord() -> CommonRecord? {
         if room == nil || !isKnownUniquelyReferenced(&scratch) {
             let s = Scratch()
             scratch = s
@@ -335,6 +335,11 @@ public struct CSVTokenizer {
     private mutating func readCommonRecord(into row: inout FieldRow) -> Int? {
         guard let r = scanCommonRecord() else { return nil }
         row.appendFields(UnsafeBufferPointer(start: r.room.bytes, count: r.bytes), ends: UnsafeBufferPointer(start: r.room.ends, count: r.fields))
+        return advance(over: r)
+    }
+
+    /// Moves past a record `scanCommonRecord` read; the line it started on.
+    private mutating func advance(over r: CommonRecord) -> Int {
         let first = line
         line += r.lines
         position += r.consumed
