@@ -142,7 +142,7 @@ struct ByteLevelTests {
         var whole = 0
         for _ in 0..<4_000 {
             var text: [UInt8] = []
-            for f in 0..<Int.random(in: 1...6, using: &rng) {
+            for f in 0..<Int.random(in: 1...10, using: &rng) {
                 if f > 0 { text.append(UInt8(ascii: ",")) }
                 let quoted = Bool.random(using: &rng)
                 if quoted { text.append(UInt8(ascii: "\"")) }
@@ -167,8 +167,9 @@ struct ByteLevelTests {
                 }
                 return (used, Array(out.prefix(info.bytes)), Array(ends.prefix(info.fields)), info)
             }
-            let a = read(1), b = read(0)
+            let a = read(1), b = read(0), c = read(2)
             #expect(a.0 == b.0 && a.1 == b.1 && a.2 == b.2 && a.3.lines == b.3.lines && a.3.flags == b.3.flags, "\(text.prefix(n))")
+            #expect(c.0 == b.0 && c.1 == b.1 && c.2 == b.2 && c.3.lines == b.3.lines && c.3.flags == b.3.flags, "\(text.prefix(n))")
             guard b.0 > 0 else { continue }
             whole += 1
             func json(_ wide: Int32) -> [UInt8] {

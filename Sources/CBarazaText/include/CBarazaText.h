@@ -105,8 +105,13 @@ size_t baraza_csv_record(const uint8_t *text, size_t count, uint8_t delimiter, u
 /// have it.
 int baraza_has_wide(void);
 
+/// 1 when `baraza_csv_record` also takes runs of unquoted fields 64 bytes at a time (AVX-512 VBMI2
+/// byte compression): where the processor has it.
+int baraza_has_compress(void);
+
 /// `baraza_json_array` and `baraza_csv_record` in their AVX-512 BW forms when `use_wide` is nonzero
-/// and `baraza_has_wide()`, else in their SSE2 forms (for tests, which compare the two).
+/// and `baraza_has_wide()`, else in their SSE2 forms; `baraza_csv_record` with its VBMI2 block form
+/// as well when `use_wide` is 2 or more and `baraza_has_compress()` (for tests, which compare them).
 size_t baraza_json_array_with(int use_wide, const uint8_t *bytes, const intptr_t *ends, size_t fields, uint8_t *out);
 size_t baraza_csv_record_with(int use_wide, const uint8_t *text, size_t count, uint8_t delimiter, uint8_t *out, intptr_t *ends,
                               size_t ends_room, baraza_csv_record_info *info);
