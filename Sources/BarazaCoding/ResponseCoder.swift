@@ -80,7 +80,8 @@ public struct ResponseCoder: Sendable {
         codeNames = codes
         scaleIDs = Set(consultation.questions.compactMap { q in q.scale.flatMap { consultation.scales[$0] != nil ? $0 : nil } }).sorted()
         scaleCoderList = scaleIDs.compactMap { consultation.scales[$0].map(ClosedAnswerCoder.init) }
-        closedMemo = scaleIDs.map { _ in ByteMemo(limit: 10_000, byLength: true) }
+        closedMemo = scaleIDs.map { _ in ByteMemo(limit: 10_000) }
+        recentLabels = RecentKeys(tables: scaleIDs.count)
         scaleFlip = scaleCoderList.map { $0.scale.minValue + $0.scale.maxValue }
         self.groupMapper = GroupMapper(groups: consultation.groups)
         var oc: [String: [String: String]] = [:]
@@ -214,6 +215,9 @@ public struct ResponseCoder: Sendable {
     /// Per scale, by the label's bytes (the label itself is those bytes, made into a String only
     /// when wanted: an unknown label, a value the store keeps unpacked).
     private var closedMemo: [ByteMemo<ClosedCode>]
+    /// Per scale, the label last coded with each length and its code, tried before `closedMemo`
+    /// (see `RecentKeys`: a scale's labels mostly differ in length).
+    private var recentLabels: RecentKeys<ClosedCode>
     /// Per scale, min + max: a reversed item's value is this minus the value.
     private let scaleFlip: [Int]
     /// Per choice question with a column of its own, by the column's bytes.
@@ -358,11 +362,15 @@ public struct ResponseCoder: Sendable {
             switch plan.type {
             case .likert:
                 guard let c = has(plan.column), let si = plan.scale else { continue }
-                let hit = f.withField(c) { key in closedMemo[si].value(for: key) }
-                let result: ClosedCode
-                if let hit { result = hit } else {
-                    result = scaleCoderList[si].code(f.string(c))
-                    f.withField(c) { key in _ = closedMemo[si].insert(key, result) }
+                let result = f.withField(c) { key -> ClosedCode in
+                    if let hit = recentLabels.value(si, key) { return hit }
+                    let code: ClosedCode
+                    if let hit = closedMemo[si].value(for: key) { code = hit } else {
+                        code = scaleCoderList[si].code(String(decoding: key, as: UTF8.self))
+                        closedMemo[si].insert(key, code)
+                    }
+                    recentLabels.set(si, key, code)
+                    return code
                 }
                 switch result {
                 case .value(let v):

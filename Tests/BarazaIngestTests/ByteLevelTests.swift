@@ -307,6 +307,44 @@ struct ByteLevelTests {
         #expect(plain.count == recent.count && plain.count > 30)
     }
 
+    /// `RecentKeys` gives a key's value only while that key is the one last set with its length in
+    /// its table: keys differing in one byte at every position (lengths 0 to 40), in two tables, set
+    /// and read in random order against a dictionary of what was last set per length; keys of 32
+    /// bytes and more are never kept.
+    @Test func recentKeysGiveOnlyTheKeyLastSetWithItsLength() {
+        var recent = RecentKeys<Int>(tables: 2)
+        var keys: [[UInt8]] = [[]]
+        for length in 1...40 {
+            let base = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+            keys.append(base)
+            for p in 0..<length {
+                var k = base
+                k[p] ^= 0x20
+                keys.append(k)
+            }
+        }
+        var last: [Int: ([UInt8], Int)] = [:]   // table × 64 + length → (key, value)
+        var rng = SplitMix64(seed: 11)
+        var hits = 0
+        for step in 0..<40_000 {
+            let k = keys[Int(rng.next() % UInt64(keys.count))], table = Int(rng.next() % 2)
+            let expected = last[table * 64 + k.count].flatMap { $0.0 == k ? $0.1 : nil }
+            let got = k.withUnsafeBufferPointer { recent.value(table, $0) }
+            #expect(got == expected, "\(k) in table \(table)")
+            if got != nil { hits += 1 }
+            if rng.next() % 2 == 0 {
+                k.withUnsafeBufferPointer { recent.set(table, $0, step) }
+                if k.count < 32 { last[table * 64 + k.count] = (k, step) }
+            }
+        }
+        #expect(hits > 100)
+        let long = [UInt8](repeating: 0x61, count: 32)
+        long.withUnsafeBufferPointer { p in
+            recent.set(0, p, 1)
+            #expect(recent.value(0, p) == nil)
+        }
+    }
+
     /// Keys of every length from 1 to 17 bytes (the hash reads the bytes after the last whole word
     /// in overlapping loads): each is found as itself, never as another of the same bytes shifted.
     @Test func byteMemoTellsShortKeysApart() {
