@@ -92,7 +92,7 @@ public struct CSVRecordReader: PullingRecordSource {
     /// tokenizer's scan (`CSVTokenizer.withCommonRecord`), not copied into the row first.
     public mutating func forEachRecordLent(_ diagnostics: inout Diagnostics, _ body: (LentRecord, [ColumnHeader]) -> Bool) {
         var row = FieldRow(byteCapacity: 1 << 12, fieldCapacity: columns.count)
-        let columns = self.columns, path = self.path
+        let columns = self.columns
         while true {
             var item: Read?
             if pending.isEmpty {
@@ -105,7 +105,7 @@ public struct CSVRecordReader: PullingRecordSource {
                         checkLine = line
                         return
                     }
-                    more = body(.record(view, SourceLocation(file: path, line: line, column: 1)), columns)
+                    more = body(.record(view, line: line, column: 1, file: nil), columns)
                 }
                 if lent != nil {
                     guard let line = checkLine else {
@@ -121,7 +121,7 @@ public struct CSVRecordReader: PullingRecordSource {
             let more: Bool
             switch item {
             case .rejected(let r): more = body(.rejected(r), columns)
-            case .record(let line): more = row.withView { body(.record($0, SourceLocation(file: path, line: line, column: 1)), columns) }
+            case .record(let line): more = row.withView { body(.record($0, line: line, column: 1, file: nil), columns) }
             }
             if !more { return }
             // One huge record does not make the buffer hold as much for the rest of the file.

@@ -9,7 +9,10 @@ public enum SourceRecord: Sendable {
 /// A record as `forEachRecordLent` gives it: a usable record's fields lent for the span of the
 /// call, or one kept aside.
 public enum LentRecord {
-    case record(FieldView, SourceLocation)
+    /// A usable record, read at `line` and `column` of `file`, or of the reader's `path` when
+    /// `file` is nil (a CSV file's records: no String is retained and released per record, which,
+    /// right after the record's bytes were copied, was 1.2% of the import's samples).
+    case record(FieldView, line: Int, column: Int, file: String?)
     case rejected(RejectedRecord)
 }
 
@@ -41,7 +44,8 @@ extension RecordSource {
     public mutating func forEachRecordLent(_ diagnostics: inout Diagnostics, _ body: (LentRecord, [ColumnHeader]) -> Bool) {
         forEachRecord(&diagnostics) { item, columns in
             switch consume item {
-            case .record(let r): r.fields.withView { body(.record($0, r.location), columns) }
+            case .record(let r):
+                r.fields.withView { body(.record($0, line: r.location.line, column: r.location.column, file: r.location.file), columns) }
             case .rejected(let r): body(.rejected(r), columns)
             }
         }

@@ -119,9 +119,11 @@ public struct ImportJob {
                     // Each chunk goes with the columns as they stand after its last record (an XML
                     // reader finds new ones as it goes); a record without a later column's field
                     // reads it as absent.
+                    let path = reader.path
                     reader.forEachRecordLent(&diagnostics) { item, columns in
                         switch item {
-                        case .record(let fields, let location): chunk.append(fields, at: location)
+                        case .record(let fields, let line, let column, let file):
+                            chunk.append(fields, line: line, column: column, file: file, readerPath: path)
                         case .rejected(let r): chunk.rejected.append(r)
                         }
                         guard chunk.count == Self.chunkSize else { return true }
@@ -257,8 +259,10 @@ public struct ImportJob {
         /// The files the records come from: copies of the reader's path Strings made for this chunk,
         /// so that the thread coding it is the only one to retain and release them.
         private(set) var files: [String] = []
-        /// The reader's String for `files.last`, to tell the next record's file by identity.
+        /// The reader's String for `files.last`, to tell the next record's file by identity; or
+        /// `files.last` is the reader's path (records lent without a file of their own).
         private var lastFile: String?
+        private var lastIsReaders = false
         var rejected: [RejectedRecord] = []
         var count: Int { starts.count + rejected.count }
 
@@ -287,22 +291,28 @@ public struct ImportJob {
             places.removeAll(keepingCapacity: true)
             files.removeAll(keepingCapacity: true)
             lastFile = nil
+            lastIsReaders = false
             rejected.removeAll()
         }
 
-        mutating func append(_ fields: FieldView, at location: SourceLocation) {
-            let file: Int
-            if let lastFile, lastFile == location.file {
-                file = files.count - 1
-            } else {
-                files.append(String(decoding: Array(location.file.utf8), as: UTF8.self))
-                lastFile = location.file
-                file = files.count - 1
+        /// Appends a record read at `line` and `column` of `file` (nil: of `readerPath`).
+        mutating func append(_ fields: FieldView, line: Int, column: Int, file name: String?, readerPath: String) {
+            if let name {
+                if lastIsReaders || lastFile != name {
+                    files.append(String(decoding: Array(name.utf8), as: UTF8.self))
+                    lastFile = name
+                    lastIsReaders = false
+                }
+            } else if !lastIsReaders {
+                files.append(String(decoding: Array(readerPath.utf8), as: UTF8.self))
+                lastFile = nil
+                lastIsReaders = true
             }
+            let file = files.count - 1
             let raw = bytes.count
             RawFields.appendHeader(fields, to: &bytes)
             starts.append((raw, bytes.count, ends.count))
-            places.append((file, location.line, location.column))
+            places.append((file, line, column))
             bytes.append(contentsOf: fields.bytes)
             ends.append(contentsOf: fields.ends)
         }
@@ -313,17 +323,27 @@ public struct ImportJob {
             return try bytes.withUnsafeBufferPointer { try body(RawRecords(bytes: $0, spans: spans)) }
         }
 
-        /// Lends each record's fields to `body`, in order, with where it was read.
+        /// Lends each record's fields to `body`, in order, with where it was read. One location,
+        /// its file set when it changes: made per record, it retained and released the file's
+        /// String each time.
         func forEachRecord(_ body: (FieldView, SourceLocation) -> Void) {
+            var location = SourceLocation(file: "", line: 0, column: 0)
+            var file = -1
             bytes.withUnsafeBufferPointer { b in
                 ends.withUnsafeBufferPointer { e in
                     for k in starts.indices {
                         let s = starts[k]
                         let next = k + 1 < starts.count ? starts[k + 1] : (raw: b.count, byte: b.count, end: e.count)
                         let place = places[k]
+                        if place.file != file {
+                            file = place.file
+                            location.file = files[file]
+                        }
+                        location.line = place.line
+                        location.column = place.column
                         body(FieldView(bytes: UnsafeBufferPointer(rebasing: b[s.byte..<next.raw]),
                                        ends: UnsafeBufferPointer(rebasing: e[s.end..<next.end])),
-                             SourceLocation(file: files[place.file], line: place.line, column: place.column))
+                             location)
                     }
                 }
             }

@@ -34,7 +34,9 @@ func readAll(_ path: String, options: ReadOptions = ReadOptions()) throws -> ([R
     var lentColumns: [[ColumnHeader]] = []
     again.forEachRecordLent(&lentDiagnostics) { item, columns in
         switch item {
-        case .record(let fields, let location): lent.append(RawRecord(fields: FieldRow(fields), location: location)); lentColumns.append(columns)
+        case .record(let fields, let line, let column, let file):
+            lent.append(RawRecord(fields: FieldRow(fields), location: SourceLocation(file: file ?? path, line: line, column: column)))
+            lentColumns.append(columns)
         case .rejected(let r): lentRejected.append(r)
         }
         return true

@@ -216,19 +216,29 @@ struct ParallelImportTests {
 
     /// A chunk lends back exactly the records put in it, in order, with their places: records of
     /// any number of fields (none, empty ones, multi-byte text), from more than one file (an XML
-    /// folder), and a chunk sized like a big one, or emptied to be filled again, starts empty.
+    /// folder) and from the reader's own path (put without a file), in runs that go from one to
+    /// the other and back; and a chunk sized like a big one, or emptied to be filled again, starts
+    /// empty.
     @Test func aRecordChunkLendsBackEachRecordAsItWasPut() {
         var rng = SplitMix64(seed: 11)
         var records: [RawRecord] = []
-        let files = ["a/b/first.xml", "a/b/second.xml"]
+        let readerPath = "a/reader.csv"
+        let files = ["a/b/first.xml", readerPath, "a/b/second.xml", readerPath, "a/b/second.xml"]
+        func put(_ r: RawRecord, into chunk: inout ImportJob.RecordChunk) {
+            r.fields.withView {
+                chunk.append($0, line: r.location.line, column: r.location.column,
+                             file: r.location.file == readerPath ? nil : r.location.file, readerPath: readerPath)
+            }
+        }
         for i in 0..<300 {
             let fields = (0..<Int(rng.next() % 6)).map { _ in
                 ["", "x", "Cé, \"q\"", "line\nbreak", String(repeating: "z", count: Int(rng.next() % 300))][Int(rng.next() % 5)]
             }
-            records.append(RawRecord(values: fields, location: SourceLocation(file: files[i < 120 ? 0 : 1], line: i + 2, column: i % 3)))
+            records.append(RawRecord(values: fields, location: SourceLocation(file: files[min(4, i / 60)], line: i + 2, column: i % 3)))
         }
         var chunk = ImportJob.RecordChunk()
-        for r in records { r.fields.withView { chunk.append($0, at: r.location) } }
+        for r in records { put(r, into: &chunk) }
+        #expect(chunk.files.count == 5)
         #expect(chunk.count == records.count)
         var lent: [RawRecord] = []
         chunk.forEachRecord { fields, location in lent.append(RawRecord(fields: FieldRow(fields), location: location)) }
@@ -243,7 +253,7 @@ struct ParallelImportTests {
         var again = ImportJob.RecordChunk(emptying: chunk)
         #expect(again.count == 0)
         let fewer = Array(records.suffix(7))
-        for r in fewer { r.fields.withView { again.append($0, at: r.location) } }
+        for r in fewer { put(r, into: &again) }
         var relent: [RawRecord] = []
         again.forEachRecord { fields, location in relent.append(RawRecord(fields: FieldRow(fields), location: location)) }
         #expect(relent == fewer)
@@ -251,7 +261,7 @@ struct ParallelImportTests {
         #expect(again.bytes.capacity >= chunk.bytes.count)  // the storage kept
         // After huge records the storage is let go, so spares stay small.
         var huge = ImportJob.RecordChunk()
-        FieldRow([String(repeating: "x", count: 5 << 20)]).withView { huge.append($0, at: SourceLocation(file: "f.csv", line: 2)) }
+        FieldRow([String(repeating: "x", count: 5 << 20)]).withView { huge.append($0, line: 2, column: 0, file: nil, readerPath: "f.csv") }
         #expect(ImportJob.RecordChunk(emptying: huge).bytes.capacity < 1 << 20)
     }
 }
