@@ -405,7 +405,9 @@ public struct ResponseCoder: Sendable {
                         guard other != nil else {
                             // Keyed by its memo entry: the packer writes the bytes it made for the
                             // entry before, and the answer is copied out of the memo only the first time.
-                            sink.choice(question: k, key: ChoiceKey(generation: generation, entry: e)) { choiceMemo[k][e] }
+                            sink.choice(question: k, key: ChoiceKey(generation: generation, entry: e)) { lend in
+                                choiceMemo[k].withValue(at: e) { lend($0) }
+                            }
                             continue
                         }
                         choice = choiceMemo[k].withValue(at: e) { copy $0 }
@@ -419,7 +421,7 @@ public struct ResponseCoder: Sendable {
                 }
                 if var choice {
                     if let (text, o) = other { choice.other = text; choice.otherField = o }
-                    sink.choice(question: k, key: nil) { choice }
+                    sink.choice(question: k, key: nil) { lend in lend(choice) }
                 }
             case .text:
                 guard let c = has(plan.column), !f.isBlank(c) else { continue }

@@ -199,12 +199,16 @@ struct AggregateScan: Sendable {
                     }
                 }
             }
-            // Theme score: mean of the theme's answered items, when at least half of those asked were answered.
-            for t in 0..<themeCount where themeAsked[t] > 0 {
-                if themeAnswered[t] > 0 && 2 * themeAnswered[t] >= themeAsked[t] {
-                    scoreTally[ci * themeCount + t].add(themeSumInt[t] << 16 | themeAnswered[t], w, w2, weighted: weighted)
-                } else {
-                    unscoredFlat[ci * themeCount + t] += 1
+            // Theme score: mean of the theme's answered items, when at least half of those asked were
+            // answered. The tallies reached through one buffer (per theme through the array, each
+            // add checked its uniqueness).
+            scoreTally.withUnsafeMutableBufferPointer { scores in
+                for t in 0..<themeCount where themeAsked[t] > 0 {
+                    if themeAnswered[t] > 0 && 2 * themeAnswered[t] >= themeAsked[t] {
+                        scores[ci * themeCount + t].add(themeSumInt[t] << 16 | themeAnswered[t], w, w2, weighted: weighted)
+                    } else {
+                        unscoredFlat[ci * themeCount + t] += 1
+                    }
                 }
             }
         }

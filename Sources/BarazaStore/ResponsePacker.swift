@@ -534,8 +534,8 @@ public struct ResponsePacker: Sendable, ResponseSink {
     /// Counts the chunks begun (a worker's provisional numbers start again with each).
     private var chunkNumber = 0
 
-    public mutating func choice(question: Int, key: ChoiceKey?, _ answer: () -> ChoiceAnswer) {
-        guard let key else { return choice(answer()) }
+    public mutating func choice(question: Int, key: ChoiceKey?, _ answer: ((borrowing ChoiceAnswer) -> Void) -> Void) {
+        guard let key else { return answer { choice($0) } }
         if key.generation != choiceGeneration {
             choiceGeneration = key.generation
             forgetChoices()
@@ -554,11 +554,14 @@ public struct ResponsePacker: Sendable, ResponseSink {
             return
         }
         let start = chosen.bytes.count, fixups = chosen.fixups.count
-        let c = answer()
-        choice(c)
+        var hasOther = false
+        answer { c in
+            choice(c)
+            hasOther = c.other != nil
+        }
         // An answer with an "other" text is never keyed by the coder (its text is not in the bytes);
         // the table grows with the largest entry kept, so entries past 65,535 are not kept.
-        guard c.other == nil, key.entry < 1 << 16 else { return }
+        guard !hasOther, key.entry < 1 << 16 else { return }
         let count = chosen.bytes.count - start, fixupCount = chosen.fixups.count - fixups
         var entry = CachedChoice(start: choiceArena.count, count: count, fixupStart: choiceFixups.count, fixupCount: fixupCount, chunk: chunkNumber)
         if let old, old.count == count, old.fixupCount == fixupCount {
