@@ -35,6 +35,16 @@ public struct TextCodeScanner: Sendable {
     private let ruleExcludeRange: [Range<Int>]
 
     private var runs: ByteMemo<Run>
+    /// In front of `runs`, for words of up to 24 bytes: a direct-mapped table of words and their
+    /// runs, a word's bytes as three zero-padded words compared at once (`WordSlots`). Only runs
+    /// that `runs` keeps are put there (their tokens stay in the pool).
+    private var wordSlots: WordSlots
+    /// The table has 2^`wordSlotBits` slots (11 unless a test asks for fewer, to make words share them).
+    private let wordSlotBits: Int
+    /// `wordSlots.entries`, set by `scanText` once the table is this scanner's own (a copy of the
+    /// scanner sent elsewhere makes its own table and sets it again before its first look-up, so
+    /// the pointer is only ever written through by its owner).
+    nonisolated(unsafe) private var wordEntries: UnsafeMutablePointer<WordSlots.Entry>?
     private var pool: [Int32] = []
     private var poolClause: [Int32] = []
     private var tokenIDs: [String: Int32] = [:]
@@ -59,8 +69,10 @@ public struct TextCodeScanner: Sendable {
     /// `prefilter` caps the word prefilter's level (`baraza_word_filter.enabled`): 0 scans without
     /// it, 1 with it in SSSE3, 2 with the scan's first pass in AVX-512 BW as well; each level is used
     /// only where the processor has it (for tests: the codes must be the same at every level).
-    public init(_ coder: OpenTextCoder, runCacheLimit: Int = 1 << 17, prefilter: Int32 = 2) {
+    public init(_ coder: OpenTextCoder, runCacheLimit: Int = 1 << 17, prefilter: Int32 = 2, wordSlotBits: Int = 11) {
         self.coder = coder
+        self.wordSlotBits = max(1, min(20, wordSlotBits))
+        wordSlots = WordSlots(bits: self.wordSlotBits)
         runs = ByteMemo(limit: runCacheLimit, arenaLimit: 8 << 20)
         var pats: [Pat] = []
         var codes: [String] = [], matches: [[Int]] = [], excludes: [[Int]] = []
@@ -137,6 +149,51 @@ public struct TextCodeScanner: Sendable {
         let bits = [UInt64](repeating: 0, count: relevanceWords)
         bits.withUnsafeBufferPointer { b in if let base = b.baseAddress { baraza_word_filter_make(base, &filter) } }
         return filter.enabled
+    }
+
+    /// A direct-mapped table from words of up to 24 bytes to their runs: per slot, the word's bytes as
+    /// three little-endian words, zero past its end, its length and its run. A look-up normalises
+    /// the word's bytes in a few overlapping loads, hashes the three words and compares one slot:
+    /// the memo's byte-wise hash loop and its key comparison's branches on the length (which
+    /// mispredicted on words of every length) were a twentieth of the import's samples. Owned by
+    /// one scanner: a copy makes its own before it scans (`scanText`), so workers never share one.
+    private final class WordSlots: @unchecked Sendable {
+        struct Entry { var k0: UInt64 = 0, k1: UInt64 = 0, k2: UInt64 = 0; var n: Int32 = -1; var run = Run(start: 0, count: 0, clauses: 0) }
+        let entries: UnsafeMutablePointer<Entry>
+        init(bits: Int) {
+            entries = .allocate(capacity: 1 << bits)
+            entries.initialize(repeating: Entry(), count: 1 << bits)
+        }
+        deinit { entries.deallocate() }
+
+        /// A word's bytes (`n` ≤ 24) as three little-endian words, zero past its end, read in
+        /// loads that stay within it.
+        @inline(__always) static func key(_ p: UnsafePointer<UInt8>, _ n: Int) -> (UInt64, UInt64, UInt64) {
+            let r = UnsafeRawPointer(p)
+            if n < 8 {
+                if n >= 4 {
+                    let lo = UInt64(r.loadUnaligned(as: UInt32.self)), hi = UInt64(r.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
+                    return (lo | hi << UInt64(8 * (n - 4)), 0, 0)
+                }
+                var w: UInt64 = 0
+                for i in 0..<n { w |= UInt64(p[i]) << UInt64(8 * i) }
+                return (w, 0, 0)
+            }
+            // Word i: whole when the word has its eight bytes, else the last eight bytes shifted
+            // down to start at its first.
+            @inline(__always) func word(_ i: Int) -> UInt64 {
+                if 8 * i + 8 <= n { return r.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self) }
+                if 8 * i >= n { return 0 }
+                return r.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) >> UInt64(8 * (8 * i + 8 - n))
+            }
+            return (word(0), word(1), word(2))
+        }
+
+        @inline(__always) static func slot(_ k: (UInt64, UInt64, UInt64), _ n: Int, bits: Int) -> Int {
+            var h = (k.0 &* 0x9E37_79B9_7F4A_7C15) ^ (k.1 &* 0xC2B2_AE3D_27D4_EB4F) ^ (k.2 &* 0x1656_67B1_9E37_79F9) ^ UInt64(n)
+            h ^= h >> 29
+            return Int(truncatingIfNeeded: (h &* 0xBF58_476D_1CE4_E5B9) >> UInt64(64 - bits))
+        }
     }
 
     /// The relevance bitset in one allocation made once and never changed, shared by a scanner's
@@ -249,6 +306,10 @@ public struct TextCodeScanner: Sendable {
         kept.removeAll(keepingCapacity: true)
         matched.removeAll(keepingCapacity: true)
         guard let t = text.baseAddress, !text.isEmpty else { return }
+        if wordEntries == nil || !isKnownUniquelyReferenced(&wordSlots) {
+            wordSlots = WordSlots(bits: wordSlotBits)
+            wordEntries = wordSlots.entries
+        }
         let n = text.count
         var clause: Int32 = 0, position: Int32 = 0
         var s = 0
@@ -321,22 +382,45 @@ public struct TextCodeScanner: Sendable {
     /// Looks up one word (folding and tokenising it the first time) and keeps its tokens with ids.
     private mutating func look(_ key: UnsafeBufferPointer<UInt8>, clause: inout Int32, position: inout Int32) {
         let run: Run
-        if let e = runs.find(key) {
+        let n = key.count
+        if n <= 24, let p = key.baseAddress, let entries = wordEntries {
+            let k = WordSlots.key(p, n)
+            let slot = WordSlots.slot(k, n, bits: wordSlotBits)
+            let e = entries[slot]
+            if e.n == Int32(n) && e.k0 == k.0 && e.k1 == k.1 && e.k2 == k.2 {
+                run = e.run
+            } else if let m = runs.find(key) {
+                run = runs[m]
+                entries[slot] = WordSlots.Entry(k0: k.0, k1: k.1, k2: k.2, n: Int32(n), run: run)
+            } else {
+                let poolMark = pool.count
+                run = tokenise(key)
+                if runs.insert(key, run) == nil {
+                    keepOnce(run, poolMark: poolMark, clause: &clause, position: &position)
+                    return
+                }
+                entries[slot] = WordSlots.Entry(k0: k.0, k1: k.1, k2: k.2, n: Int32(n), run: run)
+            }
+        } else if let e = runs.find(key) {
             run = runs[e]
         } else {
             let poolMark = pool.count
             run = tokenise(key)
             if runs.insert(key, run) == nil {
-                // The cache is full: use the tokens once, then drop them from the pool.
-                keep(run, clause: clause, position: position)
-                pool.removeLast(pool.count - poolMark)
-                poolClause.removeLast(poolClause.count - poolMark)
-                clause += run.clauses
-                position += run.count
+                keepOnce(run, poolMark: poolMark, clause: &clause, position: &position)
                 return
             }
         }
         keep(run, clause: clause, position: position)
+        clause += run.clauses
+        position += run.count
+    }
+
+    /// The run cache is full: the run's tokens used once, then dropped from the pool.
+    private mutating func keepOnce(_ run: Run, poolMark: Int, clause: inout Int32, position: inout Int32) {
+        keep(run, clause: clause, position: position)
+        pool.removeLast(pool.count - poolMark)
+        poolClause.removeLast(poolClause.count - poolMark)
         clause += run.clauses
         position += run.count
     }

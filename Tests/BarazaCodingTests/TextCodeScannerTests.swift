@@ -227,6 +227,41 @@ struct TextCodeScannerTests {
         }
     }
 
+    /// Words of every length from 1 to 28 bytes (the word table keeps up to 24, as three words of
+    /// bytes read in overlapping loads) and words differing from them in one byte at each place:
+    /// each is told apart as the reference coder tells them, though hundreds of words share the
+    /// table's slots and take them from one another (a table of four slots here, so that they do
+    /// all the time; and the table as the import has it).
+    @Test(arguments: [2, 11]) func wordsDifferingInOneByteAtAnyPlaceAreToldApart(slotBits: Int) {
+        let letters = Array("abcdefghijklmnopqrstuvwxyzab".utf8)
+        var rules: [CodeRule] = []
+        var words: [String] = []
+        for n in 1...28 {
+            let word = String(decoding: letters.prefix(n), as: UTF8.self)
+            rules.append(CodeRule(code: "w\(n)", theme: nil, match: [word]))
+            words.append(word)
+            for place in 0..<n {
+                for step: UInt8 in [1, 2] {
+                    var near = Array(letters.prefix(n))
+                    near[place] = UInt8(ascii: "a") + (near[place] - UInt8(ascii: "a") + step) % 26
+                    words.append(String(decoding: near, as: UTF8.self))
+                }
+            }
+        }
+        words.append("é" + String(decoding: letters.prefix(20), as: UTF8.self))  // looked up for its accent
+        let coder = OpenTextCoder(codebook: "b", rules: rules)
+        var scanner = TextCodeScanner(coder, wordSlotBits: slotBits)
+        var rng = SplitMix64(seed: 24)
+        var coded = 0
+        for _ in 0..<6_000 {
+            var text = (0..<Int.random(in: 1...12, using: &rng)).map { _ in words.randomElement(using: &rng) ?? "" }.joined(separator: " ")
+            let expected = Self.reference(coder, text)
+            #expect(text.withUTF8 { scanner.codes($0) } == expected, "text: \(text)")
+            if !expected.isEmpty { coded += 1 }
+        }
+        #expect(coded > 1_000)
+    }
+
     /// With a run cache of one entry the scanner must still give the same codes (the overflow path).
     @Test func fullRunCacheStillGivesTheSameCodes() {
         let coder = OpenTextCoder(codebook: "b", rules: Self.rules)
