@@ -375,7 +375,7 @@ public struct ResponseCoder: Sendable {
                 }
                 switch result {
                 case .value(let v):
-                    sink.closed(question: k, value: Double(plan.reverse ? scaleFlip[si] - v : v), missing: nil) { f.string(c) }
+                    sink.closed(question: k, point: plan.reverse ? scaleFlip[si] - v : v) { f.string(c) }
                 case .missing(let kind):
                     sink.closed(question: k, value: nil, missing: kind) { f.string(c) }
                 case .unknown:

@@ -120,6 +120,10 @@ public protocol ResponseSink {
                         submittedAt: Date?, weight: Double?, location: SourceLocation, raw: FieldView, questions: [String], codes: [String])
     /// A closed answer to `questions[question]`; `raw` gives its label as read, for a sink that keeps it.
     mutating func closed(question: Int, value: Double?, missing: MissingKind?, raw: () -> String)
+    /// A closed answer that is a scale's point: `closed(question:value:missing:raw:)` with the
+    /// point as a Double, for a sink that takes the integer as it is (the packer: made a Double and
+    /// checked integral again, thirty times a record). By default, that call.
+    mutating func closed(question: Int, point: Int, raw: () -> String)
     /// A choice answer to `questions[question]`, lent: `answer` calls its argument with the answer
     /// where it lies (a copy handed over retained and released its options, 0.8% of the import's
     /// samples). `key`, when given, stands for this very answer (the coder's memo entry for the
@@ -135,6 +139,10 @@ public protocol ResponseSink {
 }
 
 extension ResponseSink {
+    public mutating func closed(question: Int, point: Int, raw: () -> String) {
+        closed(question: question, value: Double(point), missing: nil, raw: raw)
+    }
+
     public mutating func begin(respondentID: String, replaces: String?, group: String?, rawGroup: String, country: String?, wave: String?,
                                submittedAt: Date?, weight: Double?, location: SourceLocation, raw: FieldView, questions: [String],
                                codes: [String]) {

@@ -489,6 +489,17 @@ public struct ResponsePacker: Sendable, ResponseSink {
         closed(named: questionNames[question], at: k, value: value, missing: missing, raw: raw)
     }
 
+    /// A scale point: its byte straight from the integer (`PackedAnswers.closedByte` of the point
+    /// as a Double is the same byte).
+    public mutating func closed(question: Int, point: Int, raw: () -> String) {
+        let idx = questionIndices[question]
+        guard idx > 0, point >= -99, point <= 149 else {
+            return closed(question: question, value: Double(point), missing: nil, raw: raw)
+        }
+        closedCount += 1
+        Self.put(UInt8(point + 100), at: idx, in: &closedBytes)
+    }
+
     /// A closed answer to question `q`, the response's `k`-th.
     private mutating func closed(named q: String, at k: Int, value: Double?, missing: MissingKind?, raw: () -> String) {
         guard let byte = PackedAnswers.closedByte(value: value, missing: missing), let idx = question(q, at: k) else {

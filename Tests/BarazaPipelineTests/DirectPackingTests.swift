@@ -28,12 +28,13 @@ struct DirectPackingTests {
         let dir = try DemoEndToEndTests.tempDir()
         _ = try DemoGenerator().write(to: dir + "/Surveys")
         // A file of its own with what trimming and packing must get right: padded, NBSP-padded and
-        // multi-line texts, "other" texts, values that do not fit a byte, unknown labels.
+        // multi-line texts, "other" texts, values that do not fit a byte (numbers and scale points
+        // past a byte's range either side, reversed too), unknown labels.
         let texts = ["Funding is late", "  padded funding  ", "\u{00A0}nbsp training\u{00A0}", "line one\r\nline two", "", "   ",
                      "Réussite : formation", "\"quoted\", data",
                      // Codes met in rule order (funding, training, data), stored in name order.
                      "training on data, then funding"]
-        var csv = "id,org,q1,q2,note,choice,choice_other\n"
+        var csv = "id,org,q1,q2,note,choice,choice_other,q3,q4\n"
         var rng = SplitMix64(seed: 3)
         for i in 0..<400 {
             let t = texts[Int(rng.next() % UInt64(texts.count))]
@@ -41,7 +42,8 @@ struct DirectPackingTests {
             let q2 = ["3", "2.5", "1000", "", "x"][Int(rng.next() % 5)]
             let choice = ["a b", "b", "", "c a", "other", "d a", "e"][Int(rng.next() % 7)]
             let other = choice == "other" ? "  my own  " : ""
-            csv += "r\(i),\(["NGO", "Ministry", "Somebody"][Int(rng.next() % 3)]),\(q1),\(q2),\"\(t.replacingOccurrences(of: "\"", with: "\"\""))\",\(choice),\(other)\n"
+            let q3 = ["h0", "h1", "h2", "h3", ""][Int(rng.next() % 5)], q4 = ["l0", "l1", "l2", "l3"][Int(rng.next() % 4)]
+            csv += "r\(i),\(["NGO", "Ministry", "Somebody"][Int(rng.next() % 3)]),\(q1),\(q2),\"\(t.replacingOccurrences(of: "\"", with: "\"\""))\",\(choice),\(other),\(q3),\(q4)\n"
         }
         try Data(csv.utf8).write(to: URL(fileURLWithPath: dir + "/extra.csv"))
         try Data("""
@@ -52,6 +54,13 @@ struct DirectPackingTests {
           - {id: q2, type: number}
           - {id: note, type: text, codebook: topics}
           - {id: choice, type: multiple, options: [a, b, c, other]}
+          - {id: q3, theme: local_capacity, scale: high}
+          - {id: q4, theme: local_capacity, scale: low, reverse: true}
+        scales:
+          high:
+            labels: {148: [h0], 149: [h1], 150: [h2], 151: [h3]}
+          low:
+            labels: {-101: [l0], -100: [l1], -99: [l2], -98: [l3]}
         codebooks:
           topics:
             - {code: funding, match: ["funding"]}
