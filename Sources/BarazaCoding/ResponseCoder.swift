@@ -294,8 +294,6 @@ public struct ResponseCoder: Sendable {
             return i
         }
         func cell(_ i: Int?) -> String? { has(i).map(f.string) }
-        var id = has(binding.id).map { Self.trimmed(f, $0) } ?? ""
-        if id.isEmpty { id = "\((location.file as NSString).lastPathComponent):\(location.line)" }
         let replaces = has(binding.replaces).map { Self.trimmed(f, $0) }
 
         var rawGroup = source.group ?? ""
@@ -353,9 +351,20 @@ public struct ResponseCoder: Sendable {
             }
         }
 
-        sink.begin(respondentID: id, replaces: (replaces?.isEmpty ?? true) ? nil : replaces, group: group, rawGroup: rawGroup,
-                   country: country, wave: wave, submittedAt: submitted, weight: weight, location: location,
-                   raw: f, questions: planIDs, codes: codeNames)
+        // The respondent id: the field's bytes when trimming leaves them as they are (most ids),
+        // else the trimmed text, or the file and line when it is blank.
+        func begin(_ id: UnsafeBufferPointer<UInt8>) {
+            sink.begin(respondentID: id, replaces: (replaces?.isEmpty ?? true) ? nil : replaces, group: group, rawGroup: rawGroup,
+                       country: country, wave: wave, submittedAt: submitted, weight: weight, location: location,
+                       raw: f, questions: planIDs, codes: codeNames)
+        }
+        if let c = has(binding.id), f.withField(c, Self.needsNoTrim) {
+            f.withField(c, begin)
+        } else {
+            var id = has(binding.id).map { Self.trimmed(f, $0) } ?? ""
+            if id.isEmpty { id = "\((location.file as NSString).lastPathComponent):\(location.line)" }
+            id.withUTF8(begin)
+        }
         // Each plan read from `self.plans` where it lies: the arrays copied to locals for the loop
         // were retained and released once per record (1% of the import's samples).
         for k in 0..<plans.count {

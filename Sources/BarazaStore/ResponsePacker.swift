@@ -436,13 +436,16 @@ public struct ResponsePacker: Sendable, ResponseSink {
     }
 
     public mutating func begin(_ header: ResponseHeader, raw: FieldView, questions: [String], codes: [String]) {
-        begin(respondentID: header.respondentID, replaces: header.replaces, group: header.group, rawGroup: header.rawGroup,
-              country: header.country, wave: header.wave, submittedAt: header.submittedAt, weight: header.weight, location: header.location,
-              raw: raw, questions: questions, codes: codes)
+        var id = header.respondentID
+        id.withUTF8 { id in
+            begin(respondentID: id, replaces: header.replaces, group: header.group, rawGroup: header.rawGroup, country: header.country,
+                  wave: header.wave, submittedAt: header.submittedAt, weight: header.weight, location: header.location, raw: raw,
+                  questions: questions, codes: codes)
+        }
     }
 
-    public mutating func begin(respondentID: String, replaces: String?, group: String?, rawGroup: String, country: String?, wave: String?,
-                               submittedAt: Date?, weight: Double?, location: SourceLocation, raw: FieldView, questions: [String],
+    public mutating func begin(respondentID: UnsafeBufferPointer<UInt8>, replaces: String?, group: String?, rawGroup: String, country: String?,
+                               wave: String?, submittedAt: Date?, weight: Double?, location: SourceLocation, raw: FieldView, questions: [String],
                                codes: [String]) {
         if !Self.same(questions, questionNames) {
             questionNames = questions

@@ -129,6 +129,36 @@ struct GroupLookupAndOtherTests {
         #expect(responses[1].choices.first?.missing == .blank)
         #expect(coder.boundColumns == [0, 1, 2, 3, 4])
     }
+
+    /// The respondent id is the id field's text, trimmed (white space and NBSP either side), lent
+    /// to the sink as the field's own bytes when there is nothing to trim; a blank id is the file's
+    /// name and the record's line. The same ids whether the coder builds a `Response` or packs.
+    @Test func respondentIDsAreTrimmedAndBlankOnesNamedByTheirLine() throws {
+        let dir = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-ids-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let ids = ["r1", "  r2  ", "", "\u{00A0}r4", "   ", "é5", "r6 ", "\"r 7\""]
+        try Data(("id,q1\n" + ids.map { "\($0),Agree\n" }.joined()).utf8).write(to: URL(fileURLWithPath: dir + "/a.csv"))
+        let yaml = """
+        version: 1
+        consultation: T
+        questions:
+          - {id: q1, theme: local_capacity, scale: agree5}
+        sources:
+          - {path: a.csv, id_column: id}
+        """
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: dir + "/c.yml"))
+        let c = try ConsultationLoader.load(path: dir + "/c.yml")
+        var d = Diagnostics()
+        var reader = try ExportReader.open(dir + "/a.csv", diagnostics: &d)
+        var coder = ResponseCoder(consultation: c, source: c.sources[0], profile: reader.profile)
+        var got: [String] = []
+        var coding = Diagnostics()
+        reader.forEachRecord(&d) { item, columns in
+            if case .record(let r) = item { got.append(coder.code(r, columns: columns, diagnostics: &coding).respondentID) }
+            return true
+        }
+        #expect(got == ["r1", "r2", "a.csv:4", "r4", "a.csv:6", "é5", "r6", "r 7"])
+    }
 }
 
 struct FoldingTableTests {
