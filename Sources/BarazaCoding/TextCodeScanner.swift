@@ -152,11 +152,13 @@ public struct TextCodeScanner: Sendable {
     }
 
     /// A direct-mapped table from words of up to 24 bytes to their runs: per slot, the word's bytes as
-    /// three little-endian words, zero past its end, its length and its run. A look-up normalises
-    /// the word's bytes in a few overlapping loads, hashes the three words and compares one slot:
-    /// the memo's byte-wise hash loop and its key comparison's branches on the length (which
-    /// mispredicted on words of every length) were a twentieth of the import's samples. Owned by
-    /// one scanner: a copy makes its own before it scans (`scanText`), so workers never share one.
+    /// three little-endian words, zero past its end (`ShortKey`), its length and its run. A look-up
+    /// normalises the word's bytes in a few overlapping loads, hashes the three words and compares
+    /// one slot: the memo's byte-wise hash loop and its key comparison's branches on the length
+    /// (which mispredicted on words of every length) were a twentieth of the import's samples.
+    /// Owned by one scanner: a copy makes its own before it scans (`scanText`), so workers never
+    /// share one. (A `ShortKeySlots` holds an Int per slot and is reached through an array; this
+    /// one holds the run itself, through a pointer.)
     private final class WordSlots: @unchecked Sendable {
         struct Entry { var k0: UInt64 = 0, k1: UInt64 = 0, k2: UInt64 = 0; var n: Int32 = -1; var run = Run(start: 0, count: 0, clauses: 0) }
         let entries: UnsafeMutablePointer<Entry>
@@ -165,35 +167,6 @@ public struct TextCodeScanner: Sendable {
             entries.initialize(repeating: Entry(), count: 1 << bits)
         }
         deinit { entries.deallocate() }
-
-        /// A word's bytes (`n` ≤ 24) as three little-endian words, zero past its end, read in
-        /// loads that stay within it.
-        @inline(__always) static func key(_ p: UnsafePointer<UInt8>, _ n: Int) -> (UInt64, UInt64, UInt64) {
-            let r = UnsafeRawPointer(p)
-            if n < 8 {
-                if n >= 4 {
-                    let lo = UInt64(r.loadUnaligned(as: UInt32.self)), hi = UInt64(r.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
-                    return (lo | hi << UInt64(8 * (n - 4)), 0, 0)
-                }
-                var w: UInt64 = 0
-                for i in 0..<n { w |= UInt64(p[i]) << UInt64(8 * i) }
-                return (w, 0, 0)
-            }
-            // Word i: whole when the word has its eight bytes, else the last eight bytes shifted
-            // down to start at its first.
-            @inline(__always) func word(_ i: Int) -> UInt64 {
-                if 8 * i + 8 <= n { return r.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self) }
-                if 8 * i >= n { return 0 }
-                return r.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) >> UInt64(8 * (8 * i + 8 - n))
-            }
-            return (word(0), word(1), word(2))
-        }
-
-        @inline(__always) static func slot(_ k: (UInt64, UInt64, UInt64), _ n: Int, bits: Int) -> Int {
-            var h = (k.0 &* 0x9E37_79B9_7F4A_7C15) ^ (k.1 &* 0xC2B2_AE3D_27D4_EB4F) ^ (k.2 &* 0x1656_67B1_9E37_79F9) ^ UInt64(n)
-            h ^= h >> 29
-            return Int(truncatingIfNeeded: (h &* 0xBF58_476D_1CE4_E5B9) >> UInt64(64 - bits))
-        }
     }
 
     /// The relevance bitset in one allocation made once and never changed, shared by a scanner's
@@ -384,8 +357,8 @@ public struct TextCodeScanner: Sendable {
         let run: Run
         let n = key.count
         if n <= 24, let p = key.baseAddress, let entries = wordEntries {
-            let k = WordSlots.key(p, n)
-            let slot = WordSlots.slot(k, n, bits: wordSlotBits)
+            let k = ShortKey.words(p, n)
+            let slot = ShortKey.slot(k, n, bits: wordSlotBits)
             let e = entries[slot]
             if e.n == Int32(n) && e.k0 == k.0 && e.k1 == k.1 && e.k2 == k.2 {
                 run = e.run

@@ -343,6 +343,82 @@ public struct RecentKeys<Value: Sendable>: Sendable {
     }
 }
 
+/// A key of up to 24 bytes as three little-endian words, zero past its end, and a slot for it in a
+/// direct-mapped table of 2^bits slots: a look-up normalises the key's bytes in a few overlapping
+/// loads and compares three words at once, where a memo hashes byte by byte and compares with
+/// branches on the length (which mispredict on keys of every length). Used by `ShortKeySlots` and
+/// the open-text scanner's word table.
+public enum ShortKey {
+    public static var maxLength: Int { 24 }
+
+    /// The key's bytes (`n` ≤ 24) as three words, read in loads that stay within them.
+    @inlinable @inline(__always) public static func words(_ p: UnsafePointer<UInt8>, _ n: Int) -> (UInt64, UInt64, UInt64) {
+        let r = UnsafeRawPointer(p)
+        if n < 8 {
+            if n >= 4 {
+                let lo = UInt64(r.loadUnaligned(as: UInt32.self)), hi = UInt64(r.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
+                return (lo | hi << UInt64(8 * (n - 4)), 0, 0)
+            }
+            var w: UInt64 = 0
+            for i in 0..<n { w |= UInt64(p[i]) << UInt64(8 * i) }
+            return (w, 0, 0)
+        }
+        // Word i: whole when the key has its eight bytes, else the last eight bytes shifted down
+        // to start at its first.
+        @inline(__always) func word(_ i: Int) -> UInt64 {
+            if 8 * i + 8 <= n { return r.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self) }
+            if 8 * i >= n { return 0 }
+            return r.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) >> UInt64(8 * (8 * i + 8 - n))
+        }
+        return (word(0), word(1), word(2))
+    }
+
+    @inlinable @inline(__always) public static func slot(_ k: (UInt64, UInt64, UInt64), _ n: Int, bits: Int) -> Int {
+        var h = (k.0 &* 0x9E37_79B9_7F4A_7C15) ^ (k.1 &* 0xC2B2_AE3D_27D4_EB4F) ^ (k.2 &* 0x1656_67B1_9E37_79F9) ^ UInt64(n)
+        h ^= h >> 29
+        return Int(truncatingIfNeeded: (h &* 0xBF58_476D_1CE4_E5B9) >> UInt64(64 - bits))
+    }
+}
+
+/// A direct-mapped table from keys of up to 24 bytes (`ShortKey`) to small integers (a memo's entry
+/// numbers), in front of a `ByteMemo`: the stakeholder group, country and choice fields of every
+/// record, whose memo look-ups (hash, then a comparison with branches) were 2.5% of the import's
+/// samples. A slot holds the key last set there; callers fall back to the memo and `set`.
+public struct ShortKeySlots: Sendable {
+    /// Per slot: the key's three words, then its length << 32 | value (length -1: empty).
+    @usableFromInline var slots: [UInt64]
+    public let bits: Int
+
+    public init(bits: Int = 8) {
+        self.bits = max(1, min(16, bits))
+        slots = Array(repeating: 0, count: 4 << self.bits)
+        for s in 0..<(1 << self.bits) { slots[4 * s + 3] = UInt64(bitPattern: -1 << 32) }
+    }
+
+    /// The value set for these bytes, if they are the key last set in their slot.
+    @inlinable public func value(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
+        let n = key.count
+        guard n <= ShortKey.maxLength else { return nil }
+        let k = n == 0 ? (0, 0, 0) : key.baseAddress.map { ShortKey.words($0, n) } ?? (0, 0, 0)
+        let s = 4 * ShortKey.slot(k, n, bits: bits)
+        return slots.withUnsafeBufferPointer { p -> Int? in
+            let meta = p[s + 3]
+            guard meta >> 32 == UInt64(n), p[s] == k.0, p[s + 1] == k.1, p[s + 2] == k.2 else { return nil }
+            return Int(truncatingIfNeeded: meta & 0xFFFF_FFFF)
+        }
+    }
+
+    /// Keeps `value` (0 ..< 2^32) for `key` in its slot; keys over 24 bytes are not kept.
+    @inlinable public mutating func set(_ key: UnsafeBufferPointer<UInt8>, _ value: Int) {
+        let n = key.count
+        guard n <= ShortKey.maxLength, value >= 0, value < 1 << 32 else { return }
+        let k = n == 0 ? (0, 0, 0) : key.baseAddress.map { ShortKey.words($0, n) } ?? (0, 0, 0)
+        let s = 4 * ShortKey.slot(k, n, bits: bits)
+        slots[s] = k.0; slots[s + 1] = k.1; slots[s + 2] = k.2
+        slots[s + 3] = UInt64(n) << 32 | UInt64(value)
+    }
+}
+
 /// Whether `n` bytes at `a` and `b` are equal: eight at a time, the last eight (or four, or the
 /// last few) read overlapping the ones before instead of byte by byte (a byte loop for the tail
 /// of each key was most of the memo's comparisons, on labels of 5 to 26 bytes).

@@ -345,6 +345,48 @@ struct ByteLevelTests {
         }
     }
 
+    /// `ShortKeySlots` gives a value only for the key last set in its slot: keys of 0 to 30 bytes
+    /// differing in one byte at every place, set and read in random order against a model of what
+    /// each slot holds (a table of 2^3 slots, so that keys take slots from one another); keys over
+    /// 24 bytes are never kept. `ShortKey.words` is the key's bytes, zero past its end.
+    @Test func shortKeySlotsGiveOnlyTheKeyLastSetInItsSlot() {
+        var table = ShortKeySlots(bits: 3)
+        var keys: [[UInt8]] = [[]]
+        for length in 1...30 {
+            let base = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+            keys.append(base)
+            for p in 0..<length {
+                var k = base
+                k[p] ^= 0x20
+                keys.append(k)
+            }
+        }
+        func slot(_ k: [UInt8]) -> Int {
+            k.withUnsafeBufferPointer { p in ShortKey.slot(k.isEmpty ? (0, 0, 0) : ShortKey.words(p.baseAddress!, k.count), k.count, bits: 3) }
+        }
+        var model: [Int: ([UInt8], Int)] = [:]
+        var rng = SplitMix64(seed: 12)
+        var hits = 0
+        for step in 0..<40_000 {
+            let k = keys[Int(rng.next() % UInt64(keys.count))]
+            let expected = k.count <= 24 ? model[slot(k)].flatMap { $0.0 == k ? $0.1 : nil } : nil
+            let got = k.withUnsafeBufferPointer { table.value($0) }
+            #expect(got == expected, "\(k)")
+            if got != nil { hits += 1 }
+            if rng.next() % 2 == 0 {
+                k.withUnsafeBufferPointer { table.set($0, step) }
+                if k.count <= 24 { model[slot(k)] = (k, step) }
+            }
+        }
+        #expect(hits > 100)
+        for k in keys where k.count <= 24 && !k.isEmpty {
+            let w = k.withUnsafeBufferPointer { ShortKey.words($0.baseAddress!, k.count) }
+            var bytes: [UInt8] = []
+            for word in [w.0, w.1, w.2] { for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(8 * i))) } }
+            #expect(bytes == k + [UInt8](repeating: 0, count: 24 - k.count), "\(k)")
+        }
+    }
+
     /// Keys of every length from 1 to 17 bytes (the hash reads the bytes after the last whole word
     /// in overlapping loads): each is found as itself, never as another of the same bytes shifted.
     @Test func byteMemoTellsShortKeysApart() {
