@@ -368,19 +368,23 @@ public struct ResponseCoder: Sendable {
             }
         }
 
-        // The respondent id: the field's bytes when trimming leaves them as they are (most ids),
-        // else the trimmed text, or the file and line when it is blank.
-        func begin(_ id: UnsafeBufferPointer<UInt8>) {
-            sink.begin(respondentID: id, replaces: (replaces?.isEmpty ?? true) ? nil : replaces, group: group, rawGroup: rawGroup,
-                       country: country, wave: wave, submittedAt: submitted, weight: weight, location: location,
-                       raw: f, questions: planIDs, codes: codeNames)
-        }
-        if let c = has(binding.id), f.withField(c, Self.needsNoTrim) {
-            f.withField(c, begin)
+        // The respondent id: the field's bytes when trimming leaves them as they are (most ids:
+        // lent as they lie in the record, which outlives this call), else the trimmed text, or the
+        // file and line when it is blank. (Two calls rather than one local function: as a closure,
+        // it retained and released five of its captures per record.)
+        let replacing = (replaces?.isEmpty ?? true) ? nil : replaces
+        let idRange = has(binding.id).map(f.range)
+        if let r = idRange, Self.needsNoTrim(UnsafeBufferPointer(rebasing: f.bytes[r])) {
+            sink.begin(respondentID: UnsafeBufferPointer(rebasing: f.bytes[r]), replaces: replacing, group: group, rawGroup: rawGroup,
+                       country: country, wave: wave, submittedAt: submitted, weight: weight, location: location, raw: f,
+                       questions: planIDs, codes: codeNames)
         } else {
             var id = has(binding.id).map { Self.trimmed(f, $0) } ?? ""
             if id.isEmpty { id = "\((location.file as NSString).lastPathComponent):\(location.line)" }
-            id.withUTF8(begin)
+            id.withUTF8 { id in
+                sink.begin(respondentID: id, replaces: replacing, group: group, rawGroup: rawGroup, country: country, wave: wave,
+                           submittedAt: submitted, weight: weight, location: location, raw: f, questions: planIDs, codes: codeNames)
+            }
         }
         // Each plan read from `self.plans` where it lies: the arrays copied to locals for the loop
         // were retained and released once per record (1% of the import's samples).
