@@ -315,7 +315,7 @@ public struct RecentKeys<Value: Sendable>: Sendable {
 
     /// The value last set in `table` for these bytes, if they are the ones last set with their
     /// length.
-    @inlinable public func value(_ table: Int, _ key: UnsafeBufferPointer<UInt8>) -> Value? {
+    @inlinable @inline(__always) public func value(_ table: Int, _ key: UnsafeBufferPointer<UInt8>) -> Value? {
         let n = key.count
         guard n < 32 else { return nil }
         let slot = table &* 32 &+ n

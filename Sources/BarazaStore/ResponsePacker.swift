@@ -494,7 +494,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
 
     /// A scale point: its byte straight from the integer (`PackedAnswers.closedByte` of the point
     /// as a Double is the same byte).
-    public mutating func closed(question: Int, point: Int, raw: () -> String) {
+    @inline(__always) public mutating func closed(question: Int, point: Int, raw: () -> String) {
         let idx = questionIndices[question]
         guard idx > 0, point >= -99, point <= 149 else {
             return closed(question: question, value: Double(point), missing: nil, raw: raw)
