@@ -352,48 +352,39 @@ public struct TextCodeScanner: Sendable {
         clause += tail.clauses
     }
 
-    /// Looks up one word (folding and tokenising it the first time) and keeps its tokens with ids.
+    /// Looks up one word (folding and tokenising it the first time) and keeps its tokens with ids:
+    /// a word of up to 24 bytes in the word table first, then in the run memo.
     private mutating func look(_ key: UnsafeBufferPointer<UInt8>, clause: inout Int32, position: inout Int32) {
-        let run: Run
         let n = key.count
-        if n <= 24, let p = key.baseAddress, let entries = wordEntries {
-            let k = ShortKey.words(p, n)
-            let slot = ShortKey.slot(k, n, bits: wordSlotBits)
+        var slot = -1, k: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        if n <= ShortKey.maxLength, let p = key.baseAddress, let entries = wordEntries {
+            k = ShortKey.words(p, n)
+            slot = ShortKey.slot(k, n, bits: wordSlotBits)
             let e = entries[slot]
-            if e.n == Int32(n) && e.k0 == k.0 && e.k1 == k.1 && e.k2 == k.2 {
-                run = e.run
-            } else if let m = runs.find(key) {
-                run = runs[m]
-                entries[slot] = WordSlots.Entry(k0: k.0, k1: k.1, k2: k.2, n: Int32(n), run: run)
-            } else {
-                let poolMark = pool.count
-                run = tokenise(key)
-                if runs.insert(key, run) == nil {
-                    keepOnce(run, poolMark: poolMark, clause: &clause, position: &position)
-                    return
-                }
-                entries[slot] = WordSlots.Entry(k0: k.0, k1: k.1, k2: k.2, n: Int32(n), run: run)
-            }
-        } else if let e = runs.find(key) {
-            run = runs[e]
+            if e.n == Int32(n) && e.k0 == k.0 && e.k1 == k.1 && e.k2 == k.2 { return use(e.run, clause: &clause, position: &position) }
+        }
+        let run: Run
+        if let m = runs.find(key) {
+            run = runs[m]
         } else {
             let poolMark = pool.count
             run = tokenise(key)
             if runs.insert(key, run) == nil {
-                keepOnce(run, poolMark: poolMark, clause: &clause, position: &position)
+                // The cache is full: use the tokens once, then drop them from the pool.
+                use(run, clause: &clause, position: &position)
+                pool.removeLast(pool.count - poolMark)
+                poolClause.removeLast(poolClause.count - poolMark)
                 return
             }
         }
-        keep(run, clause: clause, position: position)
-        clause += run.clauses
-        position += run.count
+        // Only runs the memo keeps go in the word table (their tokens stay in the pool).
+        if slot >= 0, let entries = wordEntries { entries[slot] = WordSlots.Entry(k0: k.0, k1: k.1, k2: k.2, n: Int32(n), run: run) }
+        use(run, clause: &clause, position: &position)
     }
 
-    /// The run cache is full: the run's tokens used once, then dropped from the pool.
-    private mutating func keepOnce(_ run: Run, poolMark: Int, clause: inout Int32, position: inout Int32) {
+    /// Keeps the run's tokens with ids, at `position` in `clause`, and moves both past the run.
+    @inline(__always) private mutating func use(_ run: Run, clause: inout Int32, position: inout Int32) {
         keep(run, clause: clause, position: position)
-        pool.removeLast(pool.count - poolMark)
-        poolClause.removeLast(poolClause.count - poolMark)
         clause += run.clauses
         position += run.count
     }

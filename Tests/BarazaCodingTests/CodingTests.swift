@@ -97,21 +97,12 @@ struct CodingTests {
 }
 
 struct GroupLookupAndOtherTests {
-    @Test func organisationLookupFillsUnmappedGroupsAndOtherTextIsKept() throws {
-        let dir = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-lookup-\(UUID().uuidString)").path
+    /// Writes `files` (name → text) into a new folder, loads its `c.yml` and codes its `a.csv` with
+    /// the consultation's first source: the responses, and the coder after them.
+    static func codeFiles(_ files: [String: String]) throws -> (responses: [Response], coder: ResponseCoder) {
+        let dir = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-coding-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try Data("organisation,group\nUniversité de Dakar,cso\nBanque Agricole,private_sector\n".utf8).write(to: URL(fileURLWithPath: dir + "/orgs.csv"))
-        try Data("id,type,org,support,support_other\n1,Autre,Université de Dakar,funding other,mentoring\n2,,Banque Agricole,,\n3,Autre,Inconnue,training,\n".utf8)
-            .write(to: URL(fileURLWithPath: dir + "/a.csv"))
-        let yaml = """
-        version: 1
-        consultation: T
-        questions:
-          - {id: support, type: multiple, columns: [support], options: [funding, training, other]}
-        sources:
-          - {path: a.csv, group_column: type, organisation_column: org, group_lookup: orgs.csv, id_column: id}
-        """
-        try Data(yaml.utf8).write(to: URL(fileURLWithPath: dir + "/c.yml"))
+        for (name, text) in files { try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/" + name)) }
         let c = try ConsultationLoader.load(path: dir + "/c.yml")
         var d = Diagnostics()
         var reader = try ExportReader.open(dir + "/a.csv", diagnostics: &d)
@@ -122,6 +113,22 @@ struct GroupLookupAndOtherTests {
             if case .record(let r) = item { responses.append(coder.code(r, columns: columns, diagnostics: &coding)) }
             return true
         }
+        return (responses, coder)
+    }
+
+    @Test func organisationLookupFillsUnmappedGroupsAndOtherTextIsKept() throws {
+        let (responses, coder) = try Self.codeFiles([
+            "orgs.csv": "organisation,group\nUniversité de Dakar,cso\nBanque Agricole,private_sector\n",
+            "a.csv": "id,type,org,support,support_other\n1,Autre,Université de Dakar,funding other,mentoring\n2,,Banque Agricole,,\n3,Autre,Inconnue,training,\n",
+            "c.yml": """
+            version: 1
+            consultation: T
+            questions:
+              - {id: support, type: multiple, columns: [support], options: [funding, training, other]}
+            sources:
+              - {path: a.csv, group_column: type, organisation_column: org, group_lookup: orgs.csv, id_column: id}
+            """,
+        ])
         #expect(responses.map(\.group) == ["cso", "private_sector", nil])
         #expect(coder.unmappedGroups == ["Autre": 1])
         #expect(responses[0].choices.first?.options == ["funding", "other"])
@@ -134,30 +141,19 @@ struct GroupLookupAndOtherTests {
     /// to the sink as the field's own bytes when there is nothing to trim; a blank id is the file's
     /// name and the record's line. The same ids whether the coder builds a `Response` or packs.
     @Test func respondentIDsAreTrimmedAndBlankOnesNamedByTheirLine() throws {
-        let dir = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-ids-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let ids = ["r1", "  r2  ", "", "\u{00A0}r4", "   ", "é5", "r6 ", "\"r 7\""]
-        try Data(("id,q1\n" + ids.map { "\($0),Agree\n" }.joined()).utf8).write(to: URL(fileURLWithPath: dir + "/a.csv"))
-        let yaml = """
-        version: 1
-        consultation: T
-        questions:
-          - {id: q1, theme: local_capacity, scale: agree5}
-        sources:
-          - {path: a.csv, id_column: id}
-        """
-        try Data(yaml.utf8).write(to: URL(fileURLWithPath: dir + "/c.yml"))
-        let c = try ConsultationLoader.load(path: dir + "/c.yml")
-        var d = Diagnostics()
-        var reader = try ExportReader.open(dir + "/a.csv", diagnostics: &d)
-        var coder = ResponseCoder(consultation: c, source: c.sources[0], profile: reader.profile)
-        var got: [String] = []
-        var coding = Diagnostics()
-        reader.forEachRecord(&d) { item, columns in
-            if case .record(let r) = item { got.append(coder.code(r, columns: columns, diagnostics: &coding).respondentID) }
-            return true
-        }
-        #expect(got == ["r1", "r2", "a.csv:4", "r4", "a.csv:6", "é5", "r6", "r 7"])
+        let (responses, _) = try Self.codeFiles([
+            "a.csv": "id,q1\n" + ids.map { "\($0),Agree\n" }.joined(),
+            "c.yml": """
+            version: 1
+            consultation: T
+            questions:
+              - {id: q1, theme: local_capacity, scale: agree5}
+            sources:
+              - {path: a.csv, id_column: id}
+            """,
+        ])
+        #expect(responses.map(\.respondentID) == ["r1", "r2", "a.csv:4", "r4", "a.csv:6", "é5", "r6", "r 7"])
     }
 }
 

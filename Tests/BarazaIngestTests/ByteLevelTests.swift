@@ -7,6 +7,22 @@ import Testing
 
 /// The byte-level parts of the import path agree with the standard library and the general readers.
 struct ByteLevelTests {
+    /// The empty key, and per length up to `maxLength` a key of letters and the keys that differ
+    /// from it in one byte (its case flipped) at each place.
+    static func keysDifferingInOneByte(upTo maxLength: Int) -> [[UInt8]] {
+        var keys: [[UInt8]] = [[]]
+        for length in 1...maxLength {
+            let base = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+            keys.append(base)
+            for p in 0..<length {
+                var k = base
+                k[p] ^= 0x20
+                keys.append(k)
+            }
+        }
+        return keys
+    }
+
     @Test func utf8CheckAgreesWithTheStandardLibrary() {
         var rng = SplitMix64(seed: 1)
         let interesting: [UInt8] = [0x00, 0x41, 0x7F, 0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xA0, 0x9F, 0xED, 0xEF, 0xF0, 0x90, 0x8F, 0xF4, 0xF5, 0xFF]
@@ -259,16 +275,7 @@ struct ByteLevelTests {
     /// is found as itself, by the plain memo and by the one that tries a length's last entry.
     @Test func byteMemoTellsKeysDifferingInOneByteApart() {
         var plain = ByteMemo<Int>(limit: 100_000), recent = ByteMemo<Int>(limit: 100_000, byLength: true)
-        var keys: [[UInt8]] = [[]]
-        for length in 1...40 {
-            let base = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
-            keys.append(base)
-            for p in 0..<length {
-                var k = base
-                k[p] ^= 0x20
-                keys.append(k)
-            }
-        }
+        let keys = Self.keysDifferingInOneByte(upTo: 40)
         for (i, k) in keys.enumerated() {
             k.withUnsafeBufferPointer { p in
                 #expect(plain.insert(p, i) == i)
@@ -313,16 +320,7 @@ struct ByteLevelTests {
     /// bytes and more are never kept.
     @Test func recentKeysGiveOnlyTheKeyLastSetWithItsLength() {
         var recent = RecentKeys<Int>(tables: 2)
-        var keys: [[UInt8]] = [[]]
-        for length in 1...40 {
-            let base = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
-            keys.append(base)
-            for p in 0..<length {
-                var k = base
-                k[p] ^= 0x20
-                keys.append(k)
-            }
-        }
+        let keys = Self.keysDifferingInOneByte(upTo: 40)
         var last: [Int: ([UInt8], Int)] = [:]   // table × 64 + length → (key, value)
         var rng = SplitMix64(seed: 11)
         var hits = 0
@@ -351,16 +349,7 @@ struct ByteLevelTests {
     /// 24 bytes are never kept. `ShortKey.words` is the key's bytes, zero past its end.
     @Test func shortKeySlotsGiveOnlyTheKeyLastSetInItsSlot() {
         var table = ShortKeySlots(bits: 3)
-        var keys: [[UInt8]] = [[]]
-        for length in 1...30 {
-            let base = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
-            keys.append(base)
-            for p in 0..<length {
-                var k = base
-                k[p] ^= 0x20
-                keys.append(k)
-            }
-        }
+        let keys = Self.keysDifferingInOneByte(upTo: 30)
         func slot(_ k: [UInt8]) -> Int {
             k.withUnsafeBufferPointer { p in ShortKey.slot(k.isEmpty ? (0, 0, 0) : ShortKey.words(p.baseAddress!, k.count), k.count, bits: 3) }
         }
