@@ -97,7 +97,7 @@ public struct CSVRecordReader: PullingRecordSource {
             var item: Read?
             if pending.isEmpty {
                 var more = true, checkLine: Int?
-                let lent = tokenizer.withCommonRecord { view, line in
+                let lent: Void? = tokenizer.withCommonRecord { view, line in
                     guard view.count == columns.count, !(view.count == 1 && view.isBlank(0)) else {
                         // Not as the header has it: into the row, for the checks `read` makes.
                         row.removeAll()
