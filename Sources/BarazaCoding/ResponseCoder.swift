@@ -240,14 +240,10 @@ public struct ResponseCoder: Sendable {
             return n
         }
     }
-    private var groupMemo = ByteMemo<(group: String?, raw: String)>(limit: 10_000, byLength: true)
-    private var countryMemo = ByteMemo<String?>(limit: 10_000, byLength: true)
-    /// In front of the group, country and (per plan) choice memos: their entries by the field's
-    /// bytes, for fields of up to 24 bytes (see `ShortKeySlots`). Made again with the memos they
-    /// point into.
-    private var groupSlots = ShortKeySlots(bits: 6)
-    private var countrySlots = ShortKeySlots(bits: 8)
-    private var choiceSlots: [ShortKeySlots] = []
+    /// Group and country names, choice fields (below) and scale labels mostly fit the memos' short-key
+    /// tables (`ByteMemo.front`).
+    private var groupMemo = ByteMemo<(group: String?, raw: String)>(limit: 10_000, byLength: true, shortKeySlotBits: 6)
+    private var countryMemo = ByteMemo<String?>(limit: 10_000, byLength: true, shortKeySlotBits: 8)
     private var scanners: [TextCodeScanner]
     private let codebookIDs: [String]
     /// Every codebook's codes, each once: open answers name their codes by index here.
@@ -259,8 +255,7 @@ public struct ResponseCoder: Sendable {
                  codebook: q.codebook.flatMap { codebookIDs.firstIndex(of: $0) }, other: binding.other[q.id])
         }
         planIDs = consultation.questions.map(\.id)
-        choiceMemo = plans.map { _ in ByteMemo(limit: 10_000) }
-        choiceSlots = plans.map { _ in ShortKeySlots(bits: 9) }
+        choiceMemo = plans.map { _ in ByteMemo(limit: 10_000, shortKeySlotBits: 9) }
         generation = Self.generations.next()
     }
 
@@ -308,18 +303,13 @@ public struct ResponseCoder: Sendable {
         if let fixed = source.group {
             group = groupMapper.map(fixed) ?? fixed
         } else if let c = has(binding.group) {
-            let hit = f.withField(c) { key -> (group: String?, raw: String)? in
-                if let e = groupSlots.value(key) { return groupMemo[e] }
-                guard let e = groupMemo.index(of: key) else { return nil }
-                groupSlots.set(key, e)
-                return groupMemo[e]
-            }
+            let hit = f.withField(c) { key in groupMemo.value(for: key) }
             if let hit {
                 (group, rawGroup) = hit
             } else {
                 rawGroup = f.string(c)
                 group = groupMapper.map(rawGroup)
-                f.withField(c) { key in if let e = groupMemo.insert(key, (group, rawGroup)) { groupSlots.set(key, e) } }
+                f.withField(c) { key in _ = groupMemo.insert(key, (group, rawGroup)) }
             }
         }
         // An organisation-name lookup fills a blank or unmapped group.
@@ -331,17 +321,12 @@ public struct ResponseCoder: Sendable {
         }
         var country = self.country
         if let c = has(binding.country) {
-            let hit = f.withField(c) { key -> String?? in
-                if let e = countrySlots.value(key) { return countryMemo[e] }
-                guard let e = countryMemo.index(of: key) else { return nil }
-                countrySlots.set(key, e)
-                return countryMemo[e]
-            }
+            let hit = f.withField(c) { key in countryMemo.value(for: key) }
             let value: String?
             if let hit { value = hit } else {
                 let t = Self.trimmed(f, c)
                 value = t.isEmpty ? nil : t
-                f.withField(c) { key in if let e = countryMemo.insert(key, value) { countrySlots.set(key, e) } }
+                f.withField(c) { key in _ = countryMemo.insert(key, value) }
             }
             if let value { country = value }
         }
@@ -431,12 +416,7 @@ public struct ResponseCoder: Sendable {
                 }
                 var choice: ChoiceAnswer?
                 if let c = has(plan.column) {
-                    if let e = f.withField(c, { key -> Int? in
-                        if let e = choiceSlots[k].value(key) { return e }
-                        guard let e = choiceMemo[k].index(of: key) else { return nil }
-                        choiceSlots[k].set(key, e)
-                        return e
-                    }) {
+                    if let e = f.withField(c, { key in choiceMemo[k].index(of: key) }) {
                         guard other != nil else {
                             // Keyed by its memo entry: the packer writes the bytes it made for the
                             // entry before, and the answer is copied out of the memo only the first time.
@@ -448,7 +428,7 @@ public struct ResponseCoder: Sendable {
                         choice = choiceMemo[k].withValue(at: e) { copy $0 }
                     } else {
                         let coded = codeChoice(consultation.questions[plan.index], cell: cell)
-                        if let coded { f.withField(c) { key in if let e = choiceMemo[k].insert(key, coded) { choiceSlots[k].set(key, e) } } }
+                        if let coded { f.withField(c) { key in _ = choiceMemo[k].insert(key, coded) } }
                         choice = coded
                     }
                 } else {

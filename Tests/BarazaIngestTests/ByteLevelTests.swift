@@ -272,20 +272,25 @@ struct ByteLevelTests {
 
     /// Keys of every length up to 40 bytes that differ from one another in a single byte, at every
     /// position (the comparison reads eight bytes at a time and the last ones overlapping): each
-    /// is found as itself, by the plain memo and by the one that tries a length's last entry.
+    /// is found as itself, by the plain memo, by the one that tries a length's last entry and by one
+    /// with a short-key table in front (of four slots, so that keys take them from one another).
     @Test func byteMemoTellsKeysDifferingInOneByteApart() {
         var plain = ByteMemo<Int>(limit: 100_000), recent = ByteMemo<Int>(limit: 100_000, byLength: true)
+        var fronted = ByteMemo<Int>(limit: 100_000, byLength: true, shortKeySlotBits: 2)
         let keys = Self.keysDifferingInOneByte(upTo: 40)
         for (i, k) in keys.enumerated() {
             k.withUnsafeBufferPointer { p in
                 #expect(plain.insert(p, i) == i)
                 #expect(recent.insert(p, i) == i)
+                #expect(fronted.insert(p, i) == i)
             }
         }
         for (i, k) in keys.enumerated().reversed() {
             k.withUnsafeBufferPointer { p in
                 #expect(plain.value(for: p) == i, "\(k)")
                 #expect(recent.value(for: p) == i, "\(k)")
+                #expect(fronted.value(for: p) == i, "\(k)")
+                #expect(fronted.value(for: p) == i, "\(k)")  // again: from its slot when it kept it
             }
         }
     }
