@@ -27,11 +27,14 @@ let package = Package(
             providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]
         ),
         .target(name: "BarazaModel", swiftSettings: strict),
+        // Files Baraza creates: by directory handle, never through a link, flushed before they count.
+        .target(name: "CBarazaFiles"),
+        .target(name: "BarazaFiles", dependencies: ["CBarazaFiles"], swiftSettings: strict),
         // SSE2 byte scans of the import's hot loops (open-text words, JSON escapes, character counts).
         .target(name: "CBarazaText"),
         .target(name: "CSQLiteSetup", dependencies: [.product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .target(name: "BarazaIngest", dependencies: ["BarazaModel", "CLibXML2", "CBarazaText"], swiftSettings: strict),
-        .target(name: "BarazaCoding", dependencies: ["BarazaModel", "BarazaIngest", "CBarazaText", "Yams"], swiftSettings: strict),
+        .target(name: "BarazaCoding", dependencies: ["BarazaModel", "BarazaFiles", "BarazaIngest", "CBarazaText", "Yams"], swiftSettings: strict),
         .target(
             name: "BarazaStore",
             dependencies: ["BarazaModel", .product(name: "GRDB", package: "GRDB.swift"),
@@ -40,11 +43,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "BarazaAnalysis", dependencies: ["BarazaModel"], swiftSettings: strict),
-        .target(name: "BarazaReporting", dependencies: ["BarazaModel", "BarazaAnalysis"], swiftSettings: strict),
+        .target(name: "BarazaReporting", dependencies: ["BarazaModel", "BarazaFiles", "BarazaAnalysis"], swiftSettings: strict),
         .target(name: "BarazaSynth", dependencies: ["BarazaModel"], swiftSettings: strict),
         .target(
             name: "BarazaPipeline",
-            dependencies: ["BarazaModel", "BarazaIngest", "BarazaCoding", "BarazaStore", "BarazaAnalysis", "BarazaReporting", "BarazaSynth"],
+            dependencies: ["BarazaModel", "BarazaFiles", "BarazaIngest", "BarazaCoding", "BarazaStore", "BarazaAnalysis", "BarazaReporting",
+                           "BarazaSynth"],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -59,7 +63,7 @@ let package = Package(
         .testTarget(name: "BarazaCodingTests", dependencies: ["BarazaTestSupport", "BarazaCoding", "BarazaIngest"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "BarazaStoreTests", dependencies: ["BarazaTestSupport", "BarazaStore"], swiftSettings: strict),
         .testTarget(name: "BarazaAnalysisTests", dependencies: ["BarazaAnalysis"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "BarazaReportingTests", dependencies: ["BarazaTestSupport", "BarazaReporting", "BarazaAnalysis"], swiftSettings: strict),
+        .testTarget(name: "BarazaReportingTests", dependencies: ["BarazaTestSupport", "BarazaReporting", "BarazaAnalysis", "BarazaFiles"], swiftSettings: strict),
         .testTarget(name: "BarazaPipelineTests", dependencies: ["BarazaTestSupport", "BarazaPipeline", "BarazaIngest", "BarazaCoding", "BarazaStore", "BarazaSynth", "BarazaAnalysis", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
     ]
 )

@@ -77,6 +77,8 @@ public struct Consultation: Sendable {
     public var negators: [String]
     public var sources: [SourceSpec]
     public var report: ReportSettings
+    /// The folder tree the file's paths must stay in.
+    public var tree: FolderTree
 
     public func theme(_ id: String) -> Theme? { themes.first { $0.id == id } }
 

@@ -4,7 +4,7 @@ import BarazaModel
 public struct ConsultationError: Error, Sendable, CustomStringConvertible, Equatable {
     public enum Kind: String, Sendable, Equatable {
         case unreadable, syntax, unsupportedVersion, missingKey, wrongType, unknownTheme, unknownScale, unknownCodebook,
-             duplicateQuestion, scaleGap, columnClaimedTwice, globMatchesNothing, invalidValue
+             duplicateQuestion, scaleGap, columnClaimedTwice, globMatchesNothing, invalidValue, outsideTree
     }
     public var kind: Kind
     public var message: String

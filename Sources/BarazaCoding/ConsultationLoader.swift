@@ -11,15 +11,18 @@ import Yams
 public enum ConsultationLoader {
     public static let supportedVersion = 1
 
-    public static func load(path: String) throws(ConsultationError) -> Consultation {
+    /// Loads the file at `path`; `allowOutside` (the command line's `--allow-outside`) lets its
+    /// paths leave its folder tree as `allow_outside: true` in the file does.
+    public static func load(path: String, allowOutside: Bool = false) throws(ConsultationError) -> Consultation {
         let absolute = path.hasPrefix("/") ? path : joinPath(FileManager.default.currentDirectoryPath, path)
         guard let data = FileManager.default.contents(atPath: absolute), let text = String(data: data, encoding: .utf8) else {
             throw ConsultationError(.unreadable, "cannot read consultation file", at: SourceLocation(file: path, line: 1))
         }
-        return try parse(text, file: path, absolutePath: absolute)
+        return try parse(text, file: path, absolutePath: absolute, allowOutside: allowOutside)
     }
 
-    public static func parse(_ text: String, file: String, absolutePath: String? = nil) throws(ConsultationError) -> Consultation {
+    public static func parse(_ text: String, file: String, absolutePath: String? = nil,
+                             allowOutside: Bool = false) throws(ConsultationError) -> Consultation {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -35,7 +38,15 @@ public enum ConsultationLoader {
         }
         let abs = absolutePath ?? file
         var p = Parser(file: file)
-        return try p.consultation(root, absolutePath: abs)
+        return try p.consultation(root, absolutePath: abs, allowOutside: allowOutside)
+    }
+
+    /// Letters and digits of any script, `_`, `-` and `.`; not starting with `-` or `.`; 1 to 64.
+    public static func isIdentifier(_ s: String) -> Bool {
+        guard let first = s.unicodeScalars.first, s.unicodeScalars.count <= 64, first != "-", first != "." else { return false }
+        return s.unicodeScalars.allSatisfy { c in
+            c == "_" || c == "-" || c == "." || c.properties.isAlphabetic || c.properties.numericType != nil
+        }
     }
 
     static func yamlSyntax(_ e: YamlError, file: String) -> ConsultationError {
@@ -51,6 +62,7 @@ public enum ConsultationLoader {
 
 private struct Parser {
     let file: String
+    var tree = FolderTree(root: "/", allowOutside: true)
 
     func loc(_ n: Node?) -> SourceLocation {
         SourceLocation(file: file, line: n?.mark?.line ?? 1, column: n?.mark?.column ?? 1)
@@ -76,6 +88,17 @@ private struct Parser {
         var out: [String] = []
         for item in try sequence(n, what) { out.append(try string(item, what)) }
         return out
+    }
+
+    /// An id (theme, group, scale, codebook, code, question): it names files, table rows and
+    /// anchors in reports, so it is held to a conservative syntax.
+    func identifier(_ n: Node, _ what: String) throws(ConsultationError) -> String {
+        let s = try string(n, what)
+        guard ConsultationLoader.isIdentifier(s) else {
+            throw ConsultationError(.invalidValue, "\(what) '\(s)' is not a valid id", at: loc(n),
+                                    expected: "letters, digits, '_', '-' or '.', starting with a letter, digit or '_', at most 64")
+        }
+        return s
     }
 
     func int(_ n: Node, _ what: String) throws(ConsultationError) -> Int {
@@ -115,10 +138,17 @@ private struct Parser {
         }
     }
 
-    mutating func consultation(_ root: Node, absolutePath: String) throws(ConsultationError) -> Consultation {
+    /// Refuses a path from the file that leaves the consultation's folder tree.
+    func confine(_ path: String, written: String, _ node: Node?, _ what: String) throws(ConsultationError) {
+        guard !tree.contains(path) else { return }
+        throw ConsultationError(.outsideTree, "\(what) '\(written)' leaves the consultation's folder tree \(tree.root)",
+                                at: loc(node), expected: "a path inside \(tree.root), or allow_outside: true (--allow-outside)")
+    }
+
+    mutating func consultation(_ root: Node, absolutePath: String, allowOutside: Bool) throws(ConsultationError) -> Consultation {
         let m = try mapping(root, "the consultation file")
         try checkKeys(m, allowed: ["version", "consultation", "name", "store", "themes", "groups", "scales", "questions",
-                                   "codebooks", "negators", "sources", "report"], "the consultation file")
+                                   "codebooks", "negators", "sources", "report", "root", "allow_outside"], "the consultation file")
         let versionNode = try require(m, "version", in: root, "the consultation file")
         let version = try int(versionNode, "version")
         guard version == ConsultationLoader.supportedVersion else {
@@ -129,6 +159,17 @@ private struct Parser {
         let base = (absolutePath as NSString).deletingLastPathComponent
         let fileStem = ((absolutePath as NSString).lastPathComponent as NSString).deletingPathExtension
         let name = try value(m, "name").map { n throws(ConsultationError) in try string(n, "name") } ?? fileStem
+        let outside = try value(m, "allow_outside").map { n throws(ConsultationError) in try bool(n, "allow_outside") } ?? false
+        var treeRoot = FolderTree.normalize(base)
+        if let rn = value(m, "root") {
+            let r = FolderTree.normalize(joinPath(base, try string(rn, "root")))
+            guard FolderTree.isWithin(treeRoot, r) else {
+                throw ConsultationError(.invalidValue, "root must be this file's folder or a folder above it", at: loc(rn),
+                                        expected: "a path such as '.' or '..'")
+            }
+            treeRoot = r
+        }
+        tree = FolderTree(root: treeRoot, allowOutside: outside || allowOutside)
 
         // Themes
         var themes = Theme.defaultFramework
@@ -139,7 +180,7 @@ private struct Parser {
                     // `default` in the list stands for the five enabling conditions, to extend them.
                     if item.scalar?.string == "default" { list += Theme.defaultFramework; continue }
                     let tm = try mapping(item, "a theme")
-                    let id = try string(try require(tm, "id", in: item, "a theme"), "theme id")
+                    let id = try identifier(try require(tm, "id", in: item, "a theme"), "theme id")
                     let label = try value(tm, "label").map { n throws(ConsultationError) in try string(n, "label") } ?? id
                     list.append(Theme(id: id, label: label))
                 }
@@ -153,7 +194,7 @@ private struct Parser {
         if let g = value(m, "groups"), g.scalar?.string != "default" {
             let gm = try mapping(g, "groups")
             for (k, v) in gm {
-                let id = try string(k, "group id")
+                let id = try identifier(k, "group id")
                 var label = id.replacingOccurrences(of: "_", with: " ").capitalized
                 var synonyms: [String]
                 if let vm = v.mapping {
@@ -175,7 +216,7 @@ private struct Parser {
         var scales = BuiltInScales.all
         if let s = value(m, "scales") {
             for (k, v) in try mapping(s, "scales") {
-                let id = try string(k, "scale id")
+                let id = try identifier(k, "scale id")
                 scales[id] = try scale(id: id, v)
             }
         }
@@ -184,12 +225,12 @@ private struct Parser {
         var codebooks: [String: [CodeRule]] = [:]
         if let c = value(m, "codebooks") {
             for (k, v) in try mapping(c, "codebooks") {
-                let id = try string(k, "codebook id")
+                let id = try identifier(k, "codebook id")
                 var rules: [CodeRule] = []
                 for item in try sequence(v, "codebook '\(id)'") {
                     let rm = try mapping(item, "a code")
                     try checkKeys(rm, allowed: ["code", "theme", "label", "match", "exclude"], "a code")
-                    let code = try string(try require(rm, "code", in: item, "a code"), "code")
+                    let code = try identifier(try require(rm, "code", in: item, "a code"), "code")
                     var theme: String?
                     if let tn = value(rm, "theme") {
                         let t = try string(tn, "theme")
@@ -217,7 +258,7 @@ private struct Parser {
             let qm = try mapping(item, "a question")
             try checkKeys(qm, allowed: ["id", "type", "theme", "scale", "reverse", "columns", "codebook", "options", "text"], "a question")
             let idNode = try require(qm, "id", in: item, "a question")
-            let id = try string(idNode, "question id")
+            let id = try identifier(idNode, "question id")
             if let first = seenIDs[id] {
                 throw ConsultationError(.duplicateQuestion, "duplicate question id '\(id)' (first at line \(first.line))", at: loc(idNode),
                                         expected: "a unique id")
@@ -323,15 +364,22 @@ private struct Parser {
                 report.minCell = try int(mc, "min_cell")
                 if report.minCell < 1 { throw ConsultationError(.invalidValue, "min_cell must be at least 1", at: loc(mc), expected: "a number ≥ 1") }
             }
-            if let o = value(rm, "out") { report.out = try string(o, "out") }
+            if let o = value(rm, "out") {
+                report.out = try string(o, "out")
+                try confine(joinPath(base, report.out), written: report.out, o, "report folder")
+            }
             if let t = value(rm, "title") { report.title = try string(t, "title") }
         }
         if report.weights == "none" && sources.contains(where: { $0.weightColumn != nil }) { report.weights = "column" }
         let store = try value(m, "store").map { n throws(ConsultationError) in try string(n, "store") } ?? "\(name).sqlite"
+        try confine(joinPath(base, store), written: store, value(m, "store"), "store")
+        if value(m, "report").flatMap({ $0.mapping }).flatMap({ value($0, "out") }) == nil {
+            try confine(joinPath(base, report.out), written: report.out, nil, "report folder")
+        }
 
         return Consultation(title: title, name: name, version: version, file: absolutePath, baseDirectory: base,
                             storePath: joinPath(base, store), themes: themes, groups: groups, scales: scales, questions: questions,
-                            codebooks: codebooks, negators: negators, sources: sources, report: report)
+                            codebooks: codebooks, negators: negators, sources: sources, report: report, tree: tree)
     }
 
     func scale(id: String, _ v: Node) throws(ConsultationError) -> Scale {
@@ -406,6 +454,7 @@ private struct Parser {
         var lookup: [String: String] = [:]
         if let lp = try opt("group_lookup") {
             let lookupPath = joinPath(base, lp)
+            try confine(lookupPath, written: lp, value(sm, "group_lookup"), "group_lookup")
             var d = Diagnostics()
             guard var reader = try? ExportReader.open(lookupPath, diagnostics: &d), reader.columns.count >= 2 else {
                 throw ConsultationError(.invalidValue, "group_lookup '\(lp)' cannot be read", at: loc(value(sm, "group_lookup")),
@@ -423,6 +472,10 @@ private struct Parser {
                               submittedColumn: try opt("submitted_column"), weightColumn: try opt("weight_column"),
                               organisationColumn: try opt("organisation_column"), groupLookup: lookup, options: options,
                               location: loc(pathNode))
+        try confine((joinPath(base, path) as NSString).deletingLastPathComponent, written: path, pathNode, "source path")
+        for file in SourceFiles.files(of: spec, base: base) {
+            try confine(file, written: path, pathNode, "source file '\(file)' of path")
+        }
         if SourceFiles.expand(spec.path, base: base).isEmpty {
             throw ConsultationError(.globMatchesNothing, "source path '\(path)' matches no file", at: loc(pathNode),
                                     expected: "a path or glob that names at least one export")

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Expands a source path (a file, a folder of XML submissions, or a glob with `*`, `?`) into the
-/// files it names, sorted so runs are deterministic.
+/// files it names, sorted so runs are deterministic. A glob skips hidden files (names starting
+/// with `.`) unless its own name part starts with one.
 public enum SourceFiles {
     public static func expand(_ pattern: String, base: String) -> [String] {
         let full = joinPath(base, pattern)
@@ -11,7 +12,8 @@ public enum SourceFiles {
         let dir = (full as NSString).deletingLastPathComponent
         let namePattern = (full as NSString).lastPathComponent
         guard !dir.contains("*"), let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
-        return names.filter { fnmatch(namePattern, $0) }.sorted().map { joinPath(dir, $0) }
+        let hidden = namePattern.hasPrefix(".")
+        return names.filter { (hidden || !$0.hasPrefix(".")) && fnmatch(namePattern, $0) }.sorted().map { joinPath(dir, $0) }
     }
 
     /// Shell-style match of `*` and `?` against a file name.
@@ -30,18 +32,24 @@ public enum SourceFiles {
 }
 
 extension SourceFiles {
+    /// Every file a source names, a folder giving each of its XML files (not hidden ones), sorted.
+    public static func files(of source: SourceSpec, base: String) -> [String] {
+        expand(source.path, base: base).flatMap { path -> [String] in
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+                return names.filter { !$0.hasPrefix(".") && $0.lowercased().hasSuffix(".xml") }.sorted().map { joinPath(path, $0) }
+            }
+            return [path]
+        }
+    }
+
     /// Every file a consultation's sources name, each with its source. A folder source gives one
-    /// entry per XML file in it (each submission file is its own batch), sorted by name.
+    /// entry per XML file in it (each submission file is its own batch), sorted by name. Files
+    /// outside the consultation's tree are left out (the loader refuses them with their place).
     public static func expandSources(_ c: Consultation) -> [(path: String, source: SourceSpec)] {
         c.sources.flatMap { s in
-            expand(s.path, base: c.baseDirectory).flatMap { path -> [(path: String, source: SourceSpec)] in
-                var isDir: ObjCBool = false
-                if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-                    let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-                    return names.filter { $0.lowercased().hasSuffix(".xml") }.sorted().map { (joinPath(path, $0), s) }
-                }
-                return [(path, s)]
-            }
+            files(of: s, base: c.baseDirectory).filter { c.tree.contains($0) }.map { ($0, s) }
         }
     }
 }

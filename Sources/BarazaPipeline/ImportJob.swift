@@ -1,4 +1,5 @@
 import BarazaCoding
+import BarazaFiles
 import BarazaIngest
 import BarazaModel
 import BarazaReporting
@@ -375,6 +376,6 @@ public struct ImportJob {
             let fields = r.values.joined(separator: " | ")
             text += [r.location.file, String(r.location.line), r.reason, fields].map(Escape.csv).joined(separator: ",") + "\r\n"
         }
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try SafeFiles.replace(path, contents: text.utf8)
     }
 }

@@ -45,18 +45,23 @@ public struct HTMLReport: ReportFormat {
     @media print{body{max-width:none;padding:0;font-size:11pt}nav{display:none}section,figure,table{break-inside:avoid}h2,h3{break-after:avoid}a{color:inherit;text-decoration:none}}
     """
 
+    public static let contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
     public func render(_ a: ConsultationAnalysis) -> String {
         var h = ""
         func label(_ g: String?) -> String { guard let g else { return "All" }; return a.groups.first { $0.id == g }?.label ?? g }
         let supp = "<span class=\"supp\">\(Fmt.suppressedText(a.minCell))</span>"
         h += "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        // The report runs no script and loads nothing: a policy that says so stops anything a
+        // label or quote might smuggle in from running.
+        h += "<meta http-equiv=\"Content-Security-Policy\" content=\"\(Self.contentSecurityPolicy)\">\n"
         h += "<title>\(Escape.html(a.title))</title>\n<style>\n\(Self.css)\n</style>\n</head>\n<body>\n"
         h += "<header>\n<h1>\(Escape.html(a.title))</h1>\n"
         h += "<p class=\"muted\">Stakeholder comparison report · \(a.totalRespondents) respondents counted · groups: "
         h += a.respondents.map { r in "\(Escape.html(label(r.cell.group))) (\(r.suppressed ? Fmt.suppressedText(a.minCell) : String(r.answered ?? 0)))" }.joined(separator: ", ")
         h += "</p>\n</header>\n"
         h += "<nav aria-label=\"Contents\"><ol><li><a href=\"#summary\">Summary</a></li><li><a href=\"#heatmap\">Theme scores by group</a></li>"
-        for t in a.themes { h += "<li><a href=\"#theme-\(t.theme.id)\">\(Escape.html(t.theme.label))</a></li>" }
+        for t in a.themes { h += "<li><a href=\"#theme-\(Escape.anchor(t.theme.id))\">\(Escape.html(t.theme.label))</a></li>" }
         h += "\(a.waveChanges.isEmpty ? "" : "<li><a href=\"#waves\">Change between waves</a></li>")<li><a href=\"#choices\">Multiple-choice questions</a></li><li><a href=\"#methodology\">Methodology</a></li><li><a href=\"#quality\">Data quality</a></li></ol></nav>\n"
 
         // Summary
@@ -70,7 +75,7 @@ public struct HTMLReport: ReportFormat {
         h += "</section>\n"
 
         for t in a.themes {
-            h += "<section id=\"theme-\(t.theme.id)\">\n<h2>\(Escape.html(t.theme.label))</h2>\n"
+            h += "<section id=\"theme-\(Escape.anchor(t.theme.id))\">\n<h2>\(Escape.html(t.theme.label))</h2>\n"
             h += "<h3>Theme score</h3>\n"
             h += measureTable(t.score, a, label, supp, showBox: false)
             h += testBlock(t.score, label)
@@ -85,11 +90,11 @@ public struct HTMLReport: ReportFormat {
                 h += shareTable(table, a, label, supp)
                 for row in table.rows {
                     let sets = a.quotes.filter { $0.question == table.question && $0.code == row.option }
-                    guard !sets.isEmpty else { continue }
+                    guard sets.contains(where: { !QuoteScrubber.publishable($0.texts).isEmpty }) else { continue }
                     h += "<p><strong>\(Escape.html(row.label))</strong> — what respondents said:</p>\n"
                     for set in sets {
-                        for text in set.texts.prefix(2) {
-                            h += "<blockquote>“\(Escape.html(QuoteScrubber.scrub(text)))” <span class=\"muted\">— \(Escape.html(label(set.group)))</span></blockquote>\n"
+                        for text in QuoteScrubber.publishable(set.texts).prefix(2) {
+                            h += "<blockquote>“\(Escape.html(text))” <span class=\"muted\">— \(Escape.html(label(set.group)))</span></blockquote>\n"
                         }
                     }
                 }

@@ -46,9 +46,9 @@ public struct MarkdownReport: ReportFormat {
                 m += "\n### Open answers: \(Escape.markdown(ct.label))\n\n" + shares(ct, label, supp)
                 for row in ct.rows {
                     let sets = a.quotes.filter { $0.question == ct.question && $0.code == row.option }
-                    guard !sets.isEmpty else { continue }
+                    guard sets.contains(where: { !QuoteScrubber.publishable($0.texts).isEmpty }) else { continue }
                     m += "\n**\(Escape.markdown(row.label))** — what respondents said:\n\n"
-                    for set in sets { for text in set.texts.prefix(2) { m += "> “\(Escape.markdown(QuoteScrubber.scrub(text)))” — \(Escape.markdown(label(set.group)))\n>\n" } }
+                    for set in sets { for text in QuoteScrubber.publishable(set.texts).prefix(2) { m += "> “\(Escape.markdown(text))” — \(Escape.markdown(label(set.group)))\n>\n" } }
                 }
             }
         }

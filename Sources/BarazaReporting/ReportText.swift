@@ -14,7 +14,7 @@ public enum MethodologyText {
             "Waves: the change of each theme score per group from the first to the last wave, with a 95% interval and Welch's t test; a group with fewer than \(a.minCell) answers in either wave is not compared.",
             weightingText(a.weighting),
             "Suppression: a cell with fewer than \(a.minCell) answers shows no figures (\"fewer than \(a.minCell)\"), is left out of tests, and the all-respondents row is withheld when it would let a single suppressed group be worked out by subtraction.",
-            "Quotes: chosen deterministically among answers given each code; e-mail addresses, phone numbers, web links and names introduced by phrases such as \"my name is\" or \"je m'appelle\" are replaced by [email], [phone], [link] and [name].",
+            "Quotes: chosen deterministically among answers given each code; e-mail addresses (also written out), phone numbers, identity and passport numbers, web links and names introduced by phrases such as \"my name is\", \"je m'appelle\" or \"jina langu ni\" are replaced by [email], [phone], [id], [link] and [name]; a quote that still shows a sign of personal data after that is left out.",
         ]
     }
 }

@@ -1,4 +1,5 @@
 import BarazaAnalysis
+import BarazaFiles
 import Foundation
 
 /// Which files a report run writes.
@@ -30,42 +31,138 @@ public struct ReportFormats: OptionSet, Sendable, Hashable {
 public enum ReportError: Error, Sendable, CustomStringConvertible, Equatable {
     case unknownFormat(String)
     case cannotWrite(path: String, reason: String)
+    /// The output folder exists and is not a report Baraza wrote: it is never replaced.
+    case notAReportFolder(path: String, reason: String)
     public var description: String {
         switch self {
         case .unknownFormat(let f): "unknown report format '\(f)' (expected html, md, csv or json)"
         case .cannotWrite(let path, let reason): "\(path): cannot write report: \(reason)"
+        case .notAReportFolder(let path, let reason):
+            "\(path): \(reason); Baraza writes only into a new folder, an empty one, or one holding a Baraza report "
+                + "(with its \(ReportWriter.marker) file); choose another --out"
         }
     }
 }
 
-/// Writes a report folder atomically: everything goes to a temporary sibling folder that then
-/// replaces the old one, so a failed run leaves the previous report in place.
+/// Writes a report folder atomically: everything goes to a new hidden sibling folder, flushed to
+/// disk, that then takes the old folder's place in one step, so a failed or killed run leaves the
+/// previous report whole. Only a folder that holds Baraza's marker file (or an empty one) is ever
+/// replaced, so `--out` never deletes what is not a report.
 public enum ReportWriter {
+    /// The file that marks a folder as a Baraza report, which a later run may replace.
+    public static let marker = ".baraza-report"
+    static let markerText = "This folder is a report written by Baraza. Each report run replaces it whole.\n"
+
     public static func write(_ analysis: ConsultationAnalysis, to directory: String, formats: ReportFormats = .all) throws(ReportError) -> [String] {
-        let fm = FileManager.default
-        let parent = (directory as NSString).deletingLastPathComponent
-        let name = (directory as NSString).lastPathComponent
-        let staging = (parent as NSString).appendingPathComponent(".\(name).staging-\(getpid())")
         var files: [String: String] = [:]
         if formats.contains(.html) { files[HTMLReport().fileName] = HTMLReport().render(analysis) }
         if formats.contains(.markdown) { files[MarkdownReport().fileName] = MarkdownReport().render(analysis) }
         if formats.contains(.json) { files[JSONSummary().fileName] = JSONSummary().render(analysis) }
         if formats.contains(.csv) { for (n, t) in CSVTables.render(analysis) { files["tables/\(n)"] = t } }
-        do {
-            try? fm.removeItem(atPath: staging)
-            try fm.createDirectory(atPath: (staging as NSString).appendingPathComponent("tables"), withIntermediateDirectories: true)
-            if !formats.contains(.csv) { try fm.removeItem(atPath: (staging as NSString).appendingPathComponent("tables")) }
-            for (rel, text) in files.sorted(by: { $0.key < $1.key }) {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: (staging as NSString).appendingPathComponent(rel)))
-            }
-            let old = (parent as NSString).appendingPathComponent(".\(name).old-\(getpid())")
-            if fm.fileExists(atPath: directory) { try fm.moveItem(atPath: directory, toPath: old) }
-            try fm.moveItem(atPath: staging, toPath: directory)
-            try? fm.removeItem(atPath: old)
-        } catch {
-            try? fm.removeItem(atPath: staging)
-            throw .cannotWrite(path: directory, reason: "\(error.localizedDescription)")
-        }
+        try writeFolder(files, to: directory)
         return files.keys.sorted().map { (directory as NSString).appendingPathComponent($0) }
+    }
+
+    /// Writes `files` (relative path → text, at most one folder deep) as the folder `directory`.
+    public static func writeFolder(_ files: [String: String], to directory: String) throws(ReportError) {
+        let parentPath = (directory as NSString).deletingLastPathComponent
+        let name = (directory as NSString).lastPathComponent
+        let staging = ".\(name).staging-\(getpid())"
+        let parent: DirectoryHandle
+        do {
+            try FileManager.default.createDirectory(atPath: parentPath, withIntermediateDirectories: true)
+            parent = try DirectoryHandle(path: parentPath)
+        } catch {
+            throw .cannotWrite(path: directory, reason: "\(error)")
+        }
+        try checkTarget(name, in: parent, path: directory)
+        removeStale(of: name, in: parent)
+        do {
+            try parent.removeTree(staging)
+            try parent.makeDirectory(staging)
+            let folder = try DirectoryHandle(name: staging, in: parent)
+            try folder.createFile(marker, contents: Array(markerText.utf8))
+            var subfolders: [String: DirectoryHandle] = [:]
+            for (rel, text) in files.sorted(by: { $0.key < $1.key }) {
+                let parts = rel.split(separator: "/", maxSplits: 1).map(String.init)
+                if parts.count == 2 {
+                    if subfolders[parts[0]] == nil {
+                        try folder.makeDirectory(parts[0])
+                        subfolders[parts[0]] = try DirectoryHandle(name: parts[0], in: folder)
+                    }
+                    try subfolders[parts[0]]?.createFile(parts[1], contents: text.utf8)
+                } else {
+                    try folder.createFile(rel, contents: text.utf8)
+                }
+            }
+            for sub in subfolders.values { try sub.sync() }
+            try folder.sync()
+            if parent.kind(of: name) == nil {
+                try parent.rename(staging, to: name)
+            } else if try parent.exchange(staging, name) {
+                // The staging name now holds the old report.
+                try parent.removeTree(staging)
+            } else {
+                // No one-step exchange here: two renames; a run killed between them leaves the old
+                // report under `.NAME.old-PID`, which the next run puts back (`removeStale`).
+                let old = ".\(name).old-\(getpid())"
+                try parent.removeTree(old)
+                try parent.rename(name, to: old)
+                try parent.rename(staging, to: name)
+                try parent.removeTree(old)
+            }
+            try parent.sync()
+        } catch {
+            try? parent.removeTree(staging)
+            throw .cannotWrite(path: directory, reason: error.reason)
+        }
+    }
+
+    /// Refuses a target that is not a Baraza report: a file, a link, or a folder with other files.
+    static func checkTarget(_ name: String, in parent: DirectoryHandle, path: String) throws(ReportError) {
+        switch parent.kind(of: name) {
+        case nil: return
+        case .directory:
+            guard let folder = try? DirectoryHandle(name: name, in: parent), let names = try? folder.names() else {
+                throw .notAReportFolder(path: path, reason: "cannot be read")
+            }
+            if names.isEmpty || folder.kind(of: marker) == .file || isUnmarkedReport(folder, names) { return }
+            throw .notAReportFolder(path: path, reason: "exists and holds files that are not a Baraza report")
+        case .symbolicLink: throw .notAReportFolder(path: path, reason: "is a symbolic link")
+        default: throw .notAReportFolder(path: path, reason: "exists and is not a folder")
+        }
+    }
+
+    /// A report written before reports carried the marker: nothing in it but the files Baraza
+    /// writes, so replacing it loses nothing of the user's.
+    static func isUnmarkedReport(_ folder: DirectoryHandle, _ names: [String]) -> Bool {
+        let known: Set<String> = ["index.html", "report.md", "summary.json", "tables"]
+        guard names.allSatisfy(known.contains), names.contains(where: { $0 != "tables" }) else { return false }
+        for name in names {
+            let expected: FileKind = name == "tables" ? .directory : .file
+            guard folder.kind(of: name) == expected else { return false }
+        }
+        guard names.contains("tables") else { return true }
+        guard let tables = try? DirectoryHandle(name: "tables", in: folder), let csv = try? tables.names() else { return false }
+        return csv.allSatisfy { $0.hasSuffix(".csv") && tables.kind(of: $0) == .file }
+    }
+
+    /// Staging and old folders left by runs that died (a process that no longer exists): an old
+    /// report is put back when the report is missing (a kill between the two renames), the rest
+    /// removed. Only folders holding the marker are touched.
+    static func removeStale(of name: String, in parent: DirectoryHandle) {
+        guard let names = try? parent.names() else { return }
+        for entry in names {
+            let isOld = entry.hasPrefix(".\(name).old-")
+            guard isOld || entry.hasPrefix(".\(name).staging-"),
+                  let dash = entry.lastIndex(of: "-"), let pid = Int32(entry[entry.index(after: dash)...]),
+                  pid != getpid(), !SafeFiles.processIsAlive(pid),
+                  let folder = try? DirectoryHandle(name: entry, in: parent), folder.kind(of: marker) == .file else { continue }
+            if isOld && parent.kind(of: name) == nil {
+                try? parent.rename(entry, to: name)
+            } else {
+                try? parent.removeTree(entry)
+            }
+        }
     }
 }

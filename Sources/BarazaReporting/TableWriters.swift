@@ -64,7 +64,7 @@ public enum CSVTables {
                           w.test.p.map { String(format: "%.6g", $0) } ?? "", w.test.q.map { String(format: "%.6g", $0) } ?? ""].map { $0 == "–" ? "" : $0 })
         }
         var quotes = row(["question", "code", "group", "text"])
-        for q in a.quotes { for t in q.texts { quotes += row([q.question, q.code, q.group, QuoteScrubber.scrub(t)]) } }
+        for q in a.quotes { for t in QuoteScrubber.publishable(q.texts) { quotes += row([q.question, q.code, q.group, t]) } }
         return ["theme_scores.csv": themeScores, "items.csv": items, "distributions.csv": dist, "tests.csv": tests,
                 "pairwise.csv": pairs, "codes.csv": codes, "choices.csv": choices, "quotes.csv": quotes, "waves.csv": waves]
     }
@@ -95,7 +95,7 @@ public struct JSONSummary: ReportFormat {
 
     public func render(_ a: ConsultationAnalysis) -> String {
         var scrubbed = a
-        scrubbed.quotes = a.quotes.map { q in var q = q; q.texts = q.texts.map(QuoteScrubber.scrub); return q }
+        scrubbed.quotes = a.quotes.map { q in var q = q; q.texts = QuoteScrubber.publishable(q.texts); return q }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")

@@ -7,6 +7,7 @@ version: 1
 consultation: "Scaling up local solutions: Kenya and Senegal (demo)"
 name: demo
 store: demo.sqlite
+root: ..                        # paths may reach the folder above: the report goes to ../Reports/demo
 themes: default
 groups:
   government: [ministry, local_government, "Ministère*", "Collectivité*", "County Government*"]

@@ -68,6 +68,8 @@ struct ReviewExport: ParsableCommand {
 
     func run() throws {
         let c = try loadConsultation(consultation)
+        let lock = try lockStore(c, .shared, wait: readerWait)
+        defer { lock.release() }
         let queue = try openStore(c).reviewQueue()
         var text = "response_id,question,text,code\r\n"
         for q in queue { text += [q.respondentID, q.question, q.text, ""].map(Escape.csv).joined(separator: ",") + "\r\n" }
@@ -94,6 +96,8 @@ struct ReviewImport: ParsableCommand {
             Terminal.err("\(file): error: codes not in any codebook: \(unknownCodes.sorted().joined(separator: ", ")) (expected one of \(known.sorted().joined(separator: ", ")))")
             throw ExitCode(Exit.usage)
         }
+        let lock = try lockStore(c, .exclusive, wait: 0)
+        defer { lock.release() }
         let result = try openStore(c).importPersonCodes(rows.map { ($0.responseID, $0.question, $0.code) }, coder: coder)
         Terminal.err("\(result.stored) codes stored; they replace the rules' codes for those answers")
         for u in result.unknown.prefix(20) { Terminal.err("\(file): warning: no open answer '\(u.question)' for respondent '\(u.respondentID)'; row not stored") }

@@ -8,12 +8,30 @@ import BarazaStore
 import BarazaSynth
 import Foundation
 
-func loadConsultation(_ path: String) throws -> Consultation {
-    do { return try ConsultationLoader.load(path: path) } catch {
+func loadConsultation(_ path: String, allowOutside: Bool = false) throws -> Consultation {
+    do { return try ConsultationLoader.load(path: path, allowOutside: allowOutside) } catch {
         Terminal.err(error.description)
         throw ExitCode(Exit.usage)
     }
 }
+
+/// Takes the store's lock: exclusive for a command that writes, shared for one that reads, so a
+/// reader never meets a writer's transaction half-way and two writers never interleave.
+func lockStore(_ c: Consultation, _ mode: RunLock.Mode, wait: Double) throws -> RunLock {
+    let lock = RunLock(path: c.storePath + ".lock")
+    do {
+        try lock.acquire(wait: wait, mode: mode) { holder in
+            Terminal.err("waiting up to \(Int(wait)) s for the lock \(lock.path) (\(holder))…")
+        }
+    } catch {
+        Terminal.err("\(error)")
+        throw ExitCode(Exit.failed)
+    }
+    return lock
+}
+
+/// Seconds a reading command waits for a writer by default.
+let readerWait = 60.0
 
 func openStore(_ c: Consultation) throws -> SQLiteStore {
     do { return try SQLiteStore(path: c.storePath) } catch {
@@ -59,8 +77,11 @@ struct Check: ParsableCommand {
     @Argument(help: "The consultation file (YAML).") var consultation: String
     @Flag(help: "Print one JSON document on stdout.") var json = false
 
+    @Flag(help: "Let the consultation file's paths leave its folder tree, as allow_outside: true in the file does.")
+    var allowOutside = false
+
     func run() throws {
-        let c = try loadConsultation(consultation)
+        let c = try loadConsultation(consultation, allowOutside: allowOutside)
         let report = ConsultationChecker.check(c)
         if json { Terminal.json(report) } else {
             for f in report.findings {
@@ -82,19 +103,38 @@ struct Import: ParsableCommand {
     @Argument(help: "Files to import; default: every source file of the consultation.") var files: [String] = []
     @Option(help: "Wave for these files (overrides the source's).") var wave: String?
     @Option(help: "Country for these files (overrides the source's).") var country: String?
+    @Option(help: "Seconds to wait for another command's lock on the store before giving up.") var wait: Double = 0
     @Flag(help: "Print one JSON document on stdout.") var json = false
 
+    @Flag(help: "Let the consultation file's paths leave its folder tree, as allow_outside: true in the file does.")
+    var allowOutside = false
+
     func run() throws {
-        let c = try loadConsultation(consultation)
+        let c = try loadConsultation(consultation, allowOutside: allowOutside)
+        let lock = try lockStore(c, .exclusive, wait: wait)
+        defer { lock.release() }
         let store = try openStore(c)
         let job = ImportJob(consultation: c, store: store)
         var d = Diagnostics()
         let targets = files.isEmpty ? job.sourceFiles() : files.map { ($0, job.source(for: $0)) }
         let results = targets.map { job.importFile($0.0, source: $0.1, wave: wave, country: country, diagnostics: &d) }
-        try? job.writeRejectsFile(to: rejectsPath(c))
+        let rejectsWritten = writeRejects(job, c)
         finish(results, d, json: json, rejects: rejectsPath(c))
+        if !rejectsWritten { throw ExitCode(Exit.failed) }
         let code = importExitCode(results)
         if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// Writes the rejects file; on failure says so (the rows stay in the store) and returns false.
+func writeRejects(_ job: ImportJob, _ c: Consultation) -> Bool {
+    do {
+        try job.writeRejectsFile(to: rejectsPath(c))
+        return true
+    } catch {
+        Terminal.err("error: cannot write the rejects file: \(error); the rejected rows are kept in the store "
+            + "(see baraza batches) and the file will be written by the next import")
+        return false
     }
 }
 
@@ -136,8 +176,12 @@ struct Batches: ParsableCommand {
     @Argument(help: "The consultation file (YAML).") var consultation: String
     @Flag(help: "Print one JSON document on stdout.") var json = false
 
+    @Option(help: "Seconds to wait for a command writing the store.") var wait: Double = readerWait
+
     func run() throws {
         let c = try loadConsultation(consultation)
+        let lock = try lockStore(c, .shared, wait: wait)
+        defer { lock.release() }
         let batches = try openStore(c).batches()
         if json { Terminal.json(batches); return }
         Terminal.out("batch  responses  superseded  rejected  duplicates  status                 file")
@@ -153,9 +197,12 @@ struct Rollback: ParsableCommand {
                                                     discussion: "Example: baraza rollback Surveys/demo.yml 3")
     @Argument(help: "The consultation file (YAML).") var consultation: String
     @Argument(help: "The batch id (see `baraza batches`).") var batch: Int64
+    @Option(help: "Seconds to wait for another command's lock on the store before giving up.") var wait: Double = 0
 
     func run() throws {
         let c = try loadConsultation(consultation)
+        let lock = try lockStore(c, .exclusive, wait: wait)
+        defer { lock.release() }
         let store = try openStore(c)
         do {
             let b = try store.rollback(batch: batch)
@@ -171,6 +218,9 @@ struct ReportOptions: ParsableArguments {
     @Option(help: "Breakdown: any of group,country,wave (default: the consultation's report.by).") var by: String?
     @Option(help: "Output folder (default: the consultation's report.out).") var out: String?
     @Option(help: "Formats to write: html,md,csv,json.") var format = "html,md,csv,json"
+    @Option(help: "Seconds to wait for a command writing the store.") var wait: Double = readerWait
+    @Flag(help: "Let the consultation file's paths leave its folder tree, as allow_outside: true in the file does.")
+    var allowOutside = false
 
     func dimensions() throws -> [String]? {
         guard let by else { return nil }
@@ -196,12 +246,18 @@ struct Report: ParsableCommand {
     func validate() throws { _ = try options.dimensions(); _ = try options.formats() }
 
     func run() throws {
-        let c = try loadConsultation(consultation)
+        let c = try loadConsultation(consultation, allowOutside: options.allowOutside)
+        let lock = try lockStore(c, .shared, wait: options.wait)
+        defer { lock.release() }
         let job = ReportJob(consultation: c, store: try openStore(c))
         do {
             let files = try job.write(by: options.dimensions(), out: options.out, formats: options.formats())
             Terminal.err("report written: \((job.outputDirectory(options.out) as NSString).standardizingPath) (\(files.count) files)")
-        } catch let e as ValidationError { throw e } catch {
+        } catch let e as ValidationError { throw e } catch let e as ReportError {
+            Terminal.err("report not written: \(e)")
+            if case .notAReportFolder = e { throw ExitCode(Exit.usage) }
+            throw ExitCode(Exit.failed)
+        } catch {
             Terminal.err("report failed, previous report left in place: \(error)")
             throw ExitCode(Exit.failed)
         }
@@ -217,13 +273,12 @@ struct Run: ParsableCommand {
     @Option(help: "Seconds to wait for another run's lock before giving up.") var wait: Double = 0
     @Flag(help: "Print the import results as one JSON document on stdout.") var json = false
 
+    @Flag(help: "Let the consultation file's paths leave its folder tree, as allow_outside: true in the file does.")
+    var allowOutside = false
+
     func run() throws {
-        let c = try loadConsultation(consultation)
-        let lock = RunLock(path: c.storePath + ".lock")
-        do { try lock.acquire(wait: wait) } catch {
-            Terminal.err("\(error)")
-            throw ExitCode(Exit.failed)
-        }
+        let c = try loadConsultation(consultation, allowOutside: allowOutside)
+        let lock = try lockStore(c, .exclusive, wait: wait)
         defer { lock.release() }
         let events = EventLog(path: log)
         let store = try openStore(c)
@@ -244,8 +299,12 @@ struct Run: ParsableCommand {
                           "message": r.message ?? ""])
             if r.rejected > 0 { events.write(["event": "rejected_rows", "file": r.path, "count": String(r.rejected)]) }
         }
-        try? job.writeRejectsFile(to: rejectsPath(c))
+        let rejectsWritten = writeRejects(job, c)
         finish(results, d, json: json, rejects: rejectsPath(c))
+        if !rejectsWritten {
+            events.write(["event": "failed", "message": "cannot write the rejects file \(rejectsPath(c))"])
+            throw ExitCode(Exit.failed)
+        }
         if results.contains(where: { $0.outcome == .failed }) {
             events.write(["event": "failed", "message": "one or more files failed to import"])
             throw ExitCode(Exit.failed)
@@ -260,6 +319,7 @@ struct Run: ParsableCommand {
         } catch {
             events.write(["event": "failed", "message": "\(error)"])
             Terminal.err("report failed, previous report left in place: \(error)")
+            if let e = error as? ReportError, case .notAReportFolder = e { throw ExitCode(Exit.usage) }
             throw ExitCode(Exit.failed)
         }
         let code = importExitCode(results)
@@ -314,6 +374,8 @@ struct Explain: ParsableCommand {
 
     func run() throws {
         let c = try loadConsultation(consultation)
+        let lock = try lockStore(c, .shared, wait: readerWait)
+        defer { lock.release() }
         let rows = try Explainer.explain(c, store: try openStore(c), respondentID: respondent)
         if rows.isEmpty { Terminal.err("no open answers for respondent '\(respondent)'"); throw ExitCode(Exit.usage) }
         for r in rows { Terminal.out("\(r.question): \(r.code ?? "no code") ← \(r.reason)") }

@@ -1,14 +1,17 @@
 import BarazaModel
+import BarazaReporting
 import Foundation
 
-/// Front-end output: JSON on stdout, human messages on stderr.
+/// Front-end output: JSON on stdout, human messages on stderr. Messages quote values from the
+/// exports (group names, labels, file names), so their control characters are escaped: a value
+/// must not drive the terminal.
 enum Terminal {
     static func err(_ s: String) {
-        FileHandle.standardError.write(Data((s + "\n").utf8))
+        FileHandle.standardError.write(Data((Escape.terminal(s) + "\n").utf8))
     }
 
     static func out(_ s: String) {
-        FileHandle.standardOutput.write(Data((s + "\n").utf8))
+        FileHandle.standardOutput.write(Data((Escape.terminal(s) + "\n").utf8))
     }
 
     static func json<T: Encodable>(_ value: T) {

@@ -32,6 +32,30 @@ struct ConsultationFileTests {
         #expect(e.expected?.contains("access_to_finance") == true)
     }
 
+    /// Ids end up in report attributes and anchors: one that could break out of an attribute is
+    /// refused where it is written.
+    @Test func idsThatAreNotIdentifiersAreRefusedWithTheirPlace() throws {
+        let yaml = """
+        version: 1
+        consultation: Test
+        themes:
+          - {id: "x\\" onerror=\\"alert(1)", label: X}
+        questions:
+          - {id: q1, theme: x, scale: agree5}
+        """
+        let e = try #require(error(yaml))
+        #expect(e.kind == .invalidValue && e.location.line == 4 && e.location.column == 10, "\(e)")
+        #expect(e.message.contains("theme id") && e.expected?.contains("letters, digits") == true)
+        for bad in ["q 1", "<q1>", "-q1", ".q1", "q1\\u202E", String(repeating: "q", count: 65)] {
+            #expect(!ConsultationLoader.isIdentifier(bad.replacingOccurrences(of: "\\u202E", with: "\u{202E}")), "\(bad)")
+        }
+        for good in ["q1", "pol_1", "grp-policy.q01", "Q01", "_index", "région", "问题1"] {
+            #expect(ConsultationLoader.isIdentifier(good), "\(good)")
+        }
+        let question = try #require(error(Self.base.replacingOccurrences(of: "id: q1,", with: "id: \"q1&x\",")))
+        #expect(question.kind == .invalidValue && question.location.line == 4)
+    }
+
     @Test func duplicateQuestionID() throws {
         let e = try #require(error(Self.base + "\n  - {id: q1, theme: local_capacity, scale: agree5, columns: [other]}"))
         #expect(e.kind == .duplicateQuestion)

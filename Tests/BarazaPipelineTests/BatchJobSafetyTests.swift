@@ -90,7 +90,7 @@ struct BatchJobSafetyTests {
         a.waitUntilExit()
         #expect(a.terminationStatus == 0)
         #expect(b.terminationStatus == 1)
-        #expect(message.contains("another baraza run holds the lock") && message.contains("pid \(a.processIdentifier)"))
+        #expect(message.contains("another baraza command holds the lock") && message.contains("pid \(a.processIdentifier)"))
         // A third run with --wait imports nothing new and succeeds; counts are right.
         let c = try Self.start(["run", dir + "/c.yml", "--wait", "30"])
         c.waitUntilExit()

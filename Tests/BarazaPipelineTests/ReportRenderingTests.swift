@@ -1,3 +1,4 @@
+import BarazaTestSupport
 import Foundation
 import Testing
 
@@ -58,5 +59,36 @@ struct ReportRenderingTests {
         #expect(r.out.contains("<svg"))
         // Self-contained: nothing is fetched from the network.
         #expect(!r.out.contains("src=\"http") && !r.out.contains("href=\"http"))
+    }
+
+    static func chromium(_ page: String) throws -> (status: Int32, out: String, err: String) {
+        try Self.run(try #require(Self.which("chromium")),
+                     ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage",
+                      "--enable-logging=stderr", "--v=0", "--dump-dom", page])
+    }
+
+    /// The report's Content-Security-Policy holds in a real browser: the report itself breaks no
+    /// rule of it (no console complaint), and a script or handler put into it does not run; without
+    /// the policy the same page runs it, so the check can fail.
+    @Test(.enabled(if: which("chromium") != nil, "chromium is not installed (apt-get install chromium)"))
+    func theReportsContentSecurityPolicyHoldsInABrowser() throws {
+        let html = try String(contentsOfFile: Self.root + "/Reports/demo/index.html", encoding: .utf8)
+        #expect(html.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"))
+        let clean = try Self.chromium("file://" + Self.root + "/Reports/demo/index.html")
+        #expect(clean.status == 0)
+        #expect(!clean.err.contains("Content Security Policy"), "\(clean.err.prefix(2000))")
+
+        let dir = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("csp-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let attack = "<body>\n<img src=x onerror=\"document.title='PWNED'\"><script>document.title='PWNED'</script>"
+        let injected = html.replacingOccurrences(of: "<body>\n", with: attack + "\n")
+        try Data(injected.utf8).write(to: URL(fileURLWithPath: dir + "/with-policy.html"))
+        let unprotected = injected.replacingOccurrences(of: "http-equiv=\"Content-Security-Policy\"", with: "name=\"x\"")
+        try Data(unprotected.utf8).write(to: URL(fileURLWithPath: dir + "/without-policy.html"))
+        let blocked = try Self.chromium("file://" + dir + "/with-policy.html")
+        #expect(blocked.status == 0 && blocked.out.contains("<h1>") && !blocked.out.contains("PWNED</title>"))
+        #expect(blocked.err.contains("Content Security Policy"))
+        let ran = try Self.chromium("file://" + dir + "/without-policy.html")
+        #expect(ran.out.contains("<title>PWNED</title>"), "the injected script did not run even without the policy")
     }
 }

@@ -136,4 +136,25 @@ struct ReportSafetyTests {
         let siblings = try FileManager.default.contentsOfDirectory(atPath: (dir as NSString).deletingLastPathComponent)
         #expect(!siblings.contains { $0.contains(".staging-") || $0.contains(".old-") })
     }
+
+    /// A theme id that would break out of an attribute (one the loader refuses, put here directly)
+    /// stays inside its `id` and `href`; the page carries its policy; bidi controls are dropped.
+    @Test func themeIdsAreEncodedForAttributesAndFragments() {
+        var a = Self.analysis()
+        guard !a.themes.isEmpty else { Issue.record("no theme"); return }
+        a.themes[0].theme = Theme(id: "x\" onerror=\"alert(1)", label: "Policies \u{202E}gnirts")
+        let html = HTMLReport().render(a)
+        #expect(!html.contains("onerror=\"alert"))
+        #expect(html.contains("<section id=\"theme-x.22.20onerror.3D.22alert.281.29\">"))
+        #expect(html.contains("<a href=\"#theme-x.22.20onerror.3D.22alert.281.29\">"))
+        #expect(!html.contains("\u{202E}") && html.contains("Policies gnirts"))
+        #expect(html.contains("Content-Security-Policy"))
+        #expect(Escape.anchor("a") != Escape.anchor("a.61") && Escape.anchor("é") == ".C3.A9")
+    }
+
+    @Test func terminalTextShowsControlCharactersInsteadOfRunningThem() {
+        #expect(Escape.terminal("gov\u{1B}]0;pwned\u{07}\u{1B}[2J") == "gov\\u{1b}]0;pwned\\u{7}\\u{1b}[2J")
+        #expect(Escape.terminal("line\nnext\ttab") == "line\nnext\ttab")
+        #expect(Escape.terminal("abc\u{202E}def\u{9B}") == "abc\\u{202e}def\\u{9b}")
+    }
 }
