@@ -419,7 +419,7 @@ private struct Parser {
         let sm = try mapping(item, "a source")
         try checkKeys(sm, allowed: ["path", "country", "wave", "group_column", "group", "country_column", "id_column",
                                     "submitted_column", "weight_column", "delimiter", "encoding", "format", "record_element",
-                                    "organisation_column", "group_lookup", "group_separator"], "a source")
+                                    "organisation_column", "group_lookup", "group_separator", "max_field_mib", "max_record_mib"], "a source")
         func opt(_ key: String) throws(ConsultationError) -> String? {
             guard let n = value(sm, key) else { return nil }
             return try string(n, key)
@@ -449,6 +449,14 @@ private struct Parser {
             }
             options.profile = p
         }
+        for (key, isField) in [("max_field_mib", true), ("max_record_mib", false)] {
+            guard let n = value(sm, key) else { continue }
+            let mib = try int(n, key)
+            guard (1...4096).contains(mib) else {
+                throw ConsultationError(.invalidValue, "\(key) must be from 1 to 4096", at: loc(n), expected: "a size in MiB")
+            }
+            if isField { options.limits.fieldBytes = mib << 20 } else { options.limits.recordBytes = mib << 20 }
+        }
         options.recordElement = try opt("record_element")
         options.groupSeparator = try opt("group_separator")
         var lookup: [String: String] = [:]
@@ -475,6 +483,12 @@ private struct Parser {
         try confine((joinPath(base, path) as NSString).deletingLastPathComponent, written: path, pathNode, "source path")
         for file in SourceFiles.files(of: spec, base: base) {
             try confine(file, written: path, pathNode, "source file '\(file)' of path")
+        }
+        for file in SourceFiles.expand(spec.path, base: base) {
+            if let problem = SourceFiles.folderProblem(file) {
+                throw ConsultationError(.invalidValue, "source path '\(path)': \(problem)", at: loc(pathNode),
+                                        expected: "an export file, or a folder of XML submissions")
+            }
         }
         if SourceFiles.expand(spec.path, base: base).isEmpty {
             throw ConsultationError(.globMatchesNothing, "source path '\(path)' matches no file", at: loc(pathNode),

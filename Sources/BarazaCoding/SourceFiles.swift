@@ -32,6 +32,18 @@ public enum SourceFiles {
 }
 
 extension SourceFiles {
+    /// Why a folder cannot be a source: it is named like a file (`data.csv/`) and holds no XML
+    /// submissions; nil for a file, or a folder of submissions.
+    public static func folderProblem(_ path: String) -> String? {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else { return nil }
+        let ext = (path as NSString).pathExtension.lowercased()
+        guard ["csv", "tsv", "txt", "xml", "xlsx", "xls", "json", "zip", "sav", "lsr", "sss"].contains(ext) else { return nil }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        if names.contains(where: { !$0.hasPrefix(".") && $0.lowercased().hasSuffix(".xml") }) { return nil }
+        return "it is a folder named like a .\(ext) file, with no XML submission files in it"
+    }
+
     /// Every file a source names, a folder giving each of its XML files (not hidden ones), sorted.
     public static func files(of source: SourceSpec, base: String) -> [String] {
         expand(source.path, base: base).flatMap { path -> [String] in

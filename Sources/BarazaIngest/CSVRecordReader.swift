@@ -33,7 +33,8 @@ public struct CSVRecordReader: PullingRecordSource {
         if enc == .windows1252 {
             diagnostics.note("bytes are not valid UTF-8; reading as Windows-1252", at: SourceLocation(file: path, line: 1))
         } else if enc == .utf16LE || enc == .utf16BE {
-            diagnostics.note("reading as \(enc.rawValue) (byte-order mark)", at: SourceLocation(file: path, line: 1))
+            diagnostics.note("reading as \(enc.rawValue)" + (bom > 0 ? " (byte-order mark)" : " (no byte-order mark: NUL bytes in every other byte)"),
+                             at: SourceLocation(file: path, line: 1))
         }
         var delim = sniffed.delimiter
         if let d = options.delimiter, let a = d.asciiValue { delim = a }
@@ -41,6 +42,7 @@ public struct CSVRecordReader: PullingRecordSource {
         self.encoding = enc
         self.delimiter = Character(Unicode.Scalar(delim))
         var tok = try CSVTokenizer(path: path, delimiter: delim, encoding: enc, bomLength: bom, chunkObserver: chunkObserver)
+        tok.limits = options.limits
         var head: [CSVRow] = []
         while head.count < 3, let row = tok.next(&diagnostics) { head.append(row) }
         guard !head.isEmpty else { throw .empty(path: path) }

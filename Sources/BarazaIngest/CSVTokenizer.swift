@@ -34,6 +34,11 @@ public struct CSVTokenizer {
     private var atEOF = false
     private var utf16Carry: [UInt8] = []
 
+    /// The most bytes a field and a record may hold: a longer one is cut, reported with its place
+    /// and handed on as a defect (so it goes to the rejects), and the rest of its bytes are read
+    /// past without being kept, so one endless line cannot exhaust memory.
+    public var limits = SizeLimits()
+
     private var line = 1
     /// Byte-order-mark bytes still to skip at the start of the raw file.
     private var skipBytes: Int
@@ -155,6 +160,9 @@ public struct CSVTokenizer {
         var quoteLine = 0, quoteColumn = 0
         var sawAny = false
         var high = false, nul = false
+        // Set once the record outgrows a limit: where, and how many bytes of the record are kept.
+        var oversize: (line: Int, field: Int, kept: Int)?
+        let limits = self.limits
         let delimiter = self.delimiter
         let quote = Self.quote, lf = Self.lf, cr = Self.cr
         let path = self.path
@@ -180,7 +188,7 @@ public struct CSVTokenizer {
                 default:
                     row.endField(); fieldLines.append(line)
                     finish(&row, high: high, nul: nul, &diagnostics)
-                    return (startLine, nil)
+                    return (startLine, oversize.map { tooLarge($0, startLine: startLine, &diagnostics) })
                 }
             }
             let buf = buffer
@@ -269,6 +277,16 @@ public struct CSVTokenizer {
                             lineStart = chunkBase + i
                         }
                     }
+                    // Past a limit, the record keeps what it had then (a field cut to its first
+                    // bytes) and the rest is read past.
+                    if let o = oversize {
+                        if row.bytes.count > o.kept { row.dropBytes(after: o.kept) }
+                    } else if row.bytes.count - (row.ends.last ?? 0) > limits.fieldBytes || row.bytes.count > limits.recordBytes {
+                        let fieldStart = row.ends.last ?? 0
+                        let kept = fieldStart + min(row.bytes.count - fieldStart, SizeLimits.keptOfOversizeField)
+                        row.dropBytes(after: kept)
+                        oversize = (line, row.count + 1, kept)
+                    }
                 }
             }
             self.line = line; self.lineStart = lineStart; self.skipLF = skipLF; self.fieldLines = fieldLines
@@ -276,9 +294,27 @@ public struct CSVTokenizer {
             if state == .quotedSawQuote && position >= bufferEnd && atEOF { state = .afterQuoted }
             if done {
                 finish(&row, high: high, nul: nul, &diagnostics)
-                return (startLine, nil)
+                return (startLine, oversize.map { tooLarge($0, startLine: startLine, &diagnostics) })
             }
         }
+    }
+
+    /// `s` with each run of NUL bytes as one U+FFFD, in one pass over its bytes (Foundation's
+    /// `replacingOccurrences` took about 32 bytes of memory per NUL).
+    static func replacingNULRuns(_ s: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count)
+        var inRun = false
+        for b in s.utf8 {
+            if b == 0 {
+                if !inRun { out += [0xEF, 0xBF, 0xBD] }
+                inRun = true
+            } else {
+                out.append(b)
+                inRun = false
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Reads the next record when it has the common shape (see `readCommonRecord`) and lends its
@@ -316,7 +352,8 @@ public struct CSVTokenizer {
             guard let i = input.baseAddress else { return 0 }
             return baraza_csv_record(i + start, available, delimiter, o, e, Self.commonRecordFields, &info)
         }
-        guard consumed > 0, info.flags & 2 == 0 else { return nil }
+        // A record over a size limit is read the general way, which cuts and reports it.
+        guard consumed > 0, info.flags & 2 == 0, info.bytes <= min(limits.fieldBytes, limits.recordBytes) else { return nil }
         if info.flags & 1 != 0 {
             guard encoding != .windows1252, UTF8Check.isValid(UnsafeBufferPointer(start: o, count: info.bytes)) else {
                 return nil
@@ -360,6 +397,15 @@ public struct CSVTokenizer {
         return length
     }
 
+    /// Reports a record that outgrew a limit; the defect that sends it to the rejects.
+    private func tooLarge(_ o: (line: Int, field: Int, kept: Int), startLine: Int, _ diagnostics: inout Diagnostics) -> String {
+        let reason = "record larger than the limit (\(limits.fieldBytes) bytes a field, \(limits.recordBytes) a record): "
+            + "field \(o.field) cut to its first \(SizeLimits.keptOfOversizeField) bytes, the rest not read"
+        diagnostics.error(reason, at: SourceLocation(file: path, line: o.line, column: o.field),
+                          expected: "fields and records within the size limit (a source's max_field_mib, max_record_mib)")
+        return reason
+    }
+
     /// Makes the record valid UTF-8 without NUL bytes: as it stands when it already is (the common
     /// case, checked for the whole record at once), else field by field with diagnostics.
     private func finish(_ row: inout FieldRow, high: Bool, nul: Bool, _ diagnostics: inout Diagnostics) {
@@ -367,12 +413,12 @@ public struct CSVTokenizer {
         var fixed = FieldRow()
         for i in 0..<row.count {
             let bytes = Array(row.bytes[row.range(i)])
-            fixed.append(decode(bytes, &diagnostics, fieldLine: i < fieldLines.count ? fieldLines[i] : line))
+            fixed.append(decode(bytes, &diagnostics, fieldLine: i < fieldLines.count ? fieldLines[i] : line, field: i + 1))
         }
         row = fixed
     }
 
-    private func decode(_ bytes: [UInt8], _ diagnostics: inout Diagnostics, fieldLine: Int) -> String {
+    private func decode(_ bytes: [UInt8], _ diagnostics: inout Diagnostics, fieldLine: Int, field: Int) -> String {
         if bytes.isEmpty { return "" }
         var hasNUL = false
         var ascii = true
@@ -385,11 +431,20 @@ public struct CSVTokenizer {
             if let v = String(validating: bytes, as: UTF8.self) {
                 s = v
             } else {
-                diagnostics.warning("invalid UTF-8; undecodable bytes replaced with U+FFFD", at: SourceLocation(file: path, line: fieldLine),
+                diagnostics.warning("invalid UTF-8; undecodable bytes replaced with U+FFFD",
+                                    at: SourceLocation(file: path, line: fieldLine, column: field),
                                     expected: "UTF-8 text", key: "csv.invalidUTF8")
                 s = String(decoding: bytes, as: UTF8.self)
             }
         } else {
+            // UTF-8 sequences in a file read as Windows-1252: its first bytes were not UTF-8, but
+            // these are; their labels will not match as read.
+            if TextEncoding.utf8Evidence(bytes[...], allowTruncatedEnd: false).validMultiByte > 0 {
+                diagnostics.warning("UTF-8 text in a file read as Windows-1252; its accented labels will not match "
+                                        + "(set the source's encoding: UTF-8 if the file is UTF-8)",
+                                    at: SourceLocation(file: path, line: fieldLine, column: field),
+                                    expected: "Windows-1252 text", key: "csv.utf8InWindows1252")
+            }
             var scalars = String.UnicodeScalarView()
             for b in bytes {
                 let v: UInt32 = (0x80...0x9F).contains(b) ? windows1252High[Int(b) - 0x80] : UInt32(b)
@@ -398,9 +453,10 @@ public struct CSVTokenizer {
             s = String(scalars)
         }
         if hasNUL {
-            diagnostics.warning("NUL byte in field replaced with U+FFFD", at: SourceLocation(file: path, line: fieldLine),
+            diagnostics.warning("NUL bytes in field replaced with U+FFFD (one per run)",
+                                at: SourceLocation(file: path, line: fieldLine, column: field),
                                 expected: "text without NUL bytes", key: "csv.nul")
-            s = s.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}")
+            s = Self.replacingNULRuns(s)
         }
         return s
     }

@@ -65,6 +65,17 @@ extension PullingRecordSource {
     }
 }
 
+/// The most bytes a field and a record of an export may hold.
+public struct SizeLimits: Sendable, Hashable {
+    public var fieldBytes: Int
+    public var recordBytes: Int
+    /// How much of a field past the limit is kept, for the rejects file.
+    public static let keptOfOversizeField = 256
+    public init(fieldBytes: Int = 64 << 20, recordBytes: Int = 64 << 20) {
+        self.fieldBytes = fieldBytes; self.recordBytes = recordBytes
+    }
+}
+
 /// Options a consultation file may set per source to override what is sniffed.
 public struct ReadOptions: Sendable, Hashable {
     public var delimiter: Character?
@@ -75,6 +86,7 @@ public struct ReadOptions: Sendable, Hashable {
     /// The group-path separator of CSV headers when it is not the platform's usual one (Kobo's
     /// "group separator" export option, e.g. `.`); headers are split on it whatever the profile.
     public var groupSeparator: String?
+    public var limits = SizeLimits()
 
     public init(delimiter: Character? = nil, encoding: TextEncoding? = nil, profile: ExportProfile? = nil, recordElement: String? = nil,
                 groupSeparator: String? = nil) {

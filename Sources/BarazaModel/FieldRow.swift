@@ -44,6 +44,8 @@ public struct FieldRow: Sendable, Hashable {
     public mutating func appendByte(_ b: UInt8) { bytes.append(b) }
     /// Closes the field being built.
     public mutating func endField() { ends.append(bytes.count) }
+    /// Drops the bytes after the first `n` (of the field being read; ended fields stay whole).
+    public mutating func dropBytes(after n: Int) { bytes.removeSubrange(n...) }
     /// Appends whole fields at once: their bytes, one after the other, and each one's end counted
     /// from the start of `fieldBytes`.
     public mutating func appendFields(_ fieldBytes: UnsafeBufferPointer<UInt8>, ends fieldEnds: UnsafeBufferPointer<Int>) {

@@ -19,6 +19,8 @@ public struct FileImportResult: Sendable, Codable {
     public var duplicates: Int
     public var superseded: Int
     public var message: String?
+    /// The file was empty or held a header and no records: a person should look.
+    public var empty: Bool = false
 }
 
 /// Imports export files into the store: ingest → coding → store, one transaction per file.
@@ -57,6 +59,13 @@ public struct ImportJob {
                            diagnostics: inout Diagnostics) -> FileImportResult {
         let display = relativePath(path)
         do {
+            // A pipe is read once, into a temporary copy the rest reads (`InputFile`).
+            let given = try InputFile(path)
+            defer { withExtendedLifetime(given) {} }
+            let path = given.path
+            if let problem = SourceFiles.folderProblem(path) {
+                throw IngestError.unsupportedFormat(path: display, reason: problem)
+            }
             // A file can be one imported before only if a batch has its size: then its digest is
             // computed first, to skip it when the bytes are the same. Otherwise the reader hashes
             // the bytes as it reads them (a second pass over the file was a fifth of the 200k XML
@@ -224,10 +233,20 @@ public struct ImportJob {
                 counts.unmappedGroups = coder.unmappedGroups
                 return counts
             }
+            if batch.records == 0 && batch.rejected == 0 {
+                local.warning("no records after the header: the batch is empty", at: SourceLocation(file: path, line: 1),
+                              expected: "at least one response")
+            }
             diagnostics.merge(local)
             return FileImportResult(path: display, outcome: .imported, batch: batch.id, format: batch.format, records: batch.records,
                                     responses: batch.responses, rejected: batch.rejected, duplicates: batch.duplicates,
-                                    superseded: batch.superseded, message: nil)
+                                    superseded: batch.superseded, message: nil, empty: batch.records == 0 && batch.rejected == 0)
+        } catch IngestError.empty {
+            // One empty file (a download that failed) must not stop the others.
+            diagnostics.warning("the file is empty (no header, no records); skipped", at: SourceLocation(file: path, line: 1),
+                                expected: "an export with a header row")
+            return FileImportResult(path: display, outcome: .skipped, batch: nil, format: nil, records: 0, responses: 0, rejected: 0,
+                                    duplicates: 0, superseded: 0, message: "empty file; nothing to import", empty: true)
         } catch {
             diagnostics.error("import failed, nothing from this file was stored: \(error)", at: SourceLocation(file: path, line: 1))
             return FileImportResult(path: display, outcome: .failed, batch: nil, format: nil, records: 0, responses: 0, rejected: 0,

@@ -32,7 +32,9 @@ public struct FileInspection: Sendable, Codable {
 public enum Inspector {
     public static func inspect(_ path: String) throws(IngestError) -> FileInspection {
         var d = Diagnostics()
-        var reader = try ExportReader.open(path, diagnostics: &d)
+        let input = try InputFile(path)
+        defer { withExtendedLifetime(input) {} }
+        var reader = try ExportReader.open(input.path, diagnostics: &d)
         var distinct: [Set<String>] = []
         var records = 0, rejected = 0
         var numeric: [Bool] = [], dates: [Bool] = [], nonEmpty: [Int] = []

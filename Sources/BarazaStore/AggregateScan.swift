@@ -27,6 +27,11 @@ struct AggregateScan: Sendable {
     let localCodes: [String: Int]
 
     var cells: [CellKey] = []
+    /// The most cells (group × country × wave) a report builds: each holds 256 counts per question
+    /// (a quarter MiB at 40 questions), so a country column pointed at free text by mistake would
+    /// take gigabytes. Past it the pass only notes the values it meets, for the message.
+    static let cellLimit = 1000
+    var overflow: CellOverflow?
     var cellIndex: [CellKey: Int] = [:]
     /// Cell keys mostly differ in length (the groups' names do), so a look-up tries the cell last
     /// met with the key's length first.
@@ -163,6 +168,10 @@ struct AggregateScan: Sendable {
         if ci < 0 {
             let key = CellKey(group: gcol.map { String(decoding: $0, as: UTF8.self) }, country: ccol.map { String(decoding: $0, as: UTF8.self) },
                               wave: wcol.map { String(decoding: $0, as: UTF8.self) })
+            if overflow != nil || cells.count >= Self.cellLimit {
+                overflow = (overflow ?? CellOverflow()).adding(key)
+                return
+            }
             ci = addCell(key)
             cellKey.withUnsafeBufferPointer { _ = cellMemo.insert($0, ci) }
         }
@@ -293,6 +302,13 @@ struct AggregateScan: Sendable {
     /// Adds another range's tallies to these (its cells mapped to these, added when new).
     mutating func merge(_ o: AggregateScan) {
         precondition(!unitWeights && !o.unitWeights, "weighed tallies merged")
+        if overflow != nil || o.overflow != nil {
+            var all = overflow ?? CellOverflow()
+            for key in o.cells { all = all.adding(key) }
+            if let other = o.overflow { all.formUnion(other) }
+            overflow = all
+            return
+        }
         for (oi, key) in o.cells.enumerated() {
             let ci = cellIndex[key] ?? addCell(key)
             respondentTally[ci].add(o.respondentTally[oi])
@@ -357,4 +373,36 @@ struct StoredRow: ScanRow {
     var chosen: UnsafeBufferPointer<UInt8>? { column(7) }
     var coded: UnsafeBufferPointer<UInt8>? { column(8) }
     func respondentID() -> String { column(1).map { String(decoding: $0, as: UTF8.self) } ?? "" }
+}
+
+/// The values a pass met past `AggregateScan.cellLimit` cells.
+struct CellOverflow: Sendable {
+    var groups = Set<String>(), countries = Set<String>(), waves = Set<String>()
+
+    func adding(_ key: CellKey) -> CellOverflow {
+        var o = self
+        if let g = key.group { o.groups.insert(g) }
+        if let c = key.country { o.countries.insert(c) }
+        if let w = key.wave { o.waves.insert(w) }
+        return o
+    }
+
+    mutating func formUnion(_ other: CellOverflow) {
+        groups.formUnion(other.groups); countries.formUnion(other.countries); waves.formUnion(other.waves)
+    }
+}
+
+extension AggregateScan {
+    /// Why the report cannot be built from this pass (too many cells), naming the dimension with
+    /// the most distinct values; nil when it can.
+    func cellLimitProblem() -> String? {
+        guard overflow != nil || cells.count > Self.cellLimit else { return nil }
+        var all = overflow ?? CellOverflow()
+        for key in cells { all = all.adding(key) }
+        let counts = [("country", all.countries.count, "a source's country_column"), ("wave", all.waves.count, "the sources' wave"),
+                      ("group", all.groups.count, "a source's group_column")]
+        let worst = counts.max { $0.1 < $1.1 } ?? counts[0]
+        return "the report would need more than \(Self.cellLimit) cells (group × country × wave): the \(worst.0) has "
+            + "\(worst.1) distinct values; check \(worst.2) (a free-text column?), or report without --by \(worst.0)"
+    }
 }

@@ -31,6 +31,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case database(String)
     /// A registry index past what its packed field holds (65,535 questions, 2³² options or codes).
     case tooManyNames(Int)
+    /// A report that would build more cells than it may (see `AggregateScan.cellLimit`).
+    case tooManyCells(String)
 
     public var description: String {
         switch self {
@@ -38,6 +40,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .noSuchBatch(let id): "no batch \(id) in the store"
         case .database(let m): "store: \(m)"
         case .tooManyNames(let i): "store: name index \(i) does not fit its packed field (at most 65,535 questions)"
+        case .tooManyCells(let m): m
         }
     }
 }

@@ -87,6 +87,7 @@ extension SQLiteStore {
                                      registry: registry, person: person, localCodes: localCodes)
                 try Self.scanInHalves(db, path: path, from: halvesFrom, scan: &scan)
             }
+            if let problem = scan.cellLimitProblem() { throw StoreError.tooManyCells(problem) }
             // The flat arrays' strides: the live tallies' may be wider than the registry's names.
             let width = scan.width, optionWidth = scan.optionWidth, codeWidth = scan.codeWidth
             let themeNames = request.themeNames

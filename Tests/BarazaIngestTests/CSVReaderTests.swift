@@ -99,6 +99,40 @@ struct CSVReaderTests {
         #expect(d.items.contains { $0.message.contains("Windows-1252") })
     }
 
+    /// One bad byte early in a UTF-8 file (the demo's Senegal export, French) leaves it UTF-8: the
+    /// byte is replaced and reported where it is, every other value reads as before.
+    @Test func oneInvalidByteDoesNotChangeAFilesEncoding() throws {
+        var root = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { root.deleteLastPathComponent() }
+        let original = try [UInt8](Data(contentsOf: root.appendingPathComponent("Surveys/senegal/baseline_surveymonkey.csv")))
+        // Into the fifth line, after its first delimiter.
+        var lineStarts = [0]
+        for (i, b) in original.enumerated() where b == 0x0A { lineStarts.append(i + 1) }
+        let at = try #require(original[lineStarts[4]...].firstIndex(of: UInt8(ascii: ","))) + 1
+        var damaged = original
+        damaged.insert(0xFF, at: at)
+        let (good, _, _, r1) = try readAll(try tempFile(original))
+        let (bad, _, d, r2) = try readAll(try tempFile(damaged))
+        #expect(r1.encoding == .utf8 && r2.encoding == .utf8)
+        #expect(bad.count == good.count)
+        let differing = zip(good, bad).filter { $0.values != $1.values }
+        #expect(differing.count == 1 && differing.first?.1.values.joined().contains("\u{FFFD}") == true)
+        #expect(d.items.contains { $0.message.contains("invalid UTF-8") && $0.location?.line == 5 && $0.location?.column == 2 })
+        // A file whose every high byte is invalid UTF-8 is still Windows-1252.
+        #expect(TextEncoding.sniff(Array("Minist\u{E8}re".unicodeScalars.map { UInt8($0.value) })[...], isWholeFile: true).0 == .windows1252)
+    }
+
+    @Test func utf16WithoutBOMIsRecognisedByItsNULBytes() throws {
+        let text = "id,group\n1,Ministère\n2,ONG locale\n"
+        let le = text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        let be = text.utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
+        for (bytes, encoding) in [(le, TextEncoding.utf16LE), (be, .utf16BE)] {
+            let (records, _, _, reader) = try readAll(try tempFile(bytes))
+            #expect(reader.encoding == encoding)
+            #expect(records.map(\.values) == [["1", "Ministère"], ["2", "ONG locale"]])
+        }
+    }
+
     @Test func utf16WithBOMInBothByteOrdersAndSniffedDelimiters() throws {
         let (le, _, _, r1) = try readAll(try fixture("utf16le.csv"))
         #expect(r1.encoding == .utf16LE && r1.delimiter == "\t")
@@ -195,6 +229,41 @@ struct CSVReaderTests {
         #expect(records.count == 2)
         #expect(d.items.contains { $0.message.contains("NUL") && $0.location?.line == 3 })
         #expect(!records[1].values[1].contains("\u{0}"))
+    }
+
+    /// A field past the size limit sends its record to the rejects with its place, keeps only the
+    /// field's first bytes, and the records after it are read as usual; quoted or not.
+    @Test func aFieldPastTheSizeLimitIsRejectedWithItsPlaceAndTheRestIsRead() throws {
+        var options = ReadOptions()
+        options.limits = SizeLimits(fieldBytes: 4096, recordBytes: 8192)
+        for quoted in [false, true] {
+            var bytes = Array("id,text,n\n1,x,1\n2,y,2\n3,z,3\n4,".utf8)
+            if quoted { bytes += Array("\"".utf8) }
+            bytes += [UInt8](repeating: UInt8(ascii: "a"), count: 3 << 20)
+            if quoted { bytes += Array("\nmore\"".utf8) }
+            bytes += Array(",4\n5,small,5\n".utf8)
+            let (records, rejected, d, _) = try readAll(try tempFile(bytes), options: options)
+            #expect(records.map { $0.values[0] } == ["1", "2", "3", "5"], "quoted: \(quoted)")
+            #expect(rejected.count == 1 && rejected.first?.location.line == 5)
+            #expect(rejected.first?.reason.contains("larger than the limit") == true)
+            #expect(rejected.first?.values[1].utf8.count == SizeLimits.keptOfOversizeField)
+            #expect(d.items.contains { $0.severity == .error && $0.location?.line == 5 && $0.location?.column == 2 })
+        }
+        // Many fields together past the record's limit.
+        let wide = "a,b,c\n" + (0..<3).map { _ in String(repeating: "x", count: 3000) }.joined(separator: ",") + "\n1,2,3\n"
+        let (records, rejected, _, _) = try readAll(try tempFile(Array(wide.utf8)), options: options)
+        #expect(records.count == 1 && rejected.count == 1 && rejected.first?.location.line == 2)
+    }
+
+    /// A long run of NUL bytes becomes one replacement character, with the field's place.
+    @Test func aRunOfNULBytesIsOneReplacementCharacter() throws {
+        var bytes = Array("id,text\n1,a".utf8)
+        bytes += [UInt8](repeating: 0, count: 1 << 20)
+        bytes += Array("b\n2,c\n".utf8)
+        let (records, _, d, _) = try readAll(try tempFile(bytes))
+        #expect(records.map(\.values) == [["1", "a\u{FFFD}b"], ["2", "c"]])
+        #expect(d.items.contains { $0.message.contains("NUL") && $0.location?.line == 2 && $0.location?.column == 2 })
+        #expect(CSVTokenizer.replacingNULRuns("\u{0}x\u{0}\u{0}") == "\u{FFFD}x\u{FFFD}")
     }
 
     @Test(.timeLimit(.minutes(3))) func tenThousandColumnsAndAFiftyMegabyteField() throws {
