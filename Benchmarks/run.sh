@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # Baraza against its peers on the reference workload (../shared/bench/gen_survey.py), in one go.
 #
-#   Benchmarks/run.sh [--rows N] [--xml-rows N] [--repeat K] [--scaling]
+#   Benchmarks/run.sh [--rows N] [--xml-rows N] [--folder-files N] [--repeat K] [--scaling]
 #
 # Generates the workload (cached in Benchmarks/work/), installs the peers (DuckDB, Polars, pandas,
 # lxml) into a local virtual environment, builds Baraza in release mode, runs every engine K times
 # (median reported) on the same files, checks that all engines' group x question counts and means
 # agree, and prints wall time, CPU time, peak resident memory, MB/s and the ratio to DuckDB.
-# --scaling also times `baraza run` at 100k, 1M and 3M rows.
+# A folder of N one-file submissions (the XML workload's first N records, 100,000 by default)
+# is read by `baraza run` and by lxml in one Python loop. --scaling also times `baraza run` at
+# 100k, 1M and 3M rows.
 set -euo pipefail
 cd "$(dirname "$0")"
-rows=1000000; xml_rows=200000; repeat=3; scaling=0
+rows=1000000; xml_rows=200000; folder_files=100000; repeat=3; scaling=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --rows) rows=$2; shift 2 ;;
     --xml-rows) xml_rows=$2; shift 2 ;;
+    --folder-files) folder_files=$2; shift 2 ;;
     --repeat) repeat=$2; shift 2 ;;
     --scaling) scaling=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -32,12 +35,19 @@ py="$venv/bin/python"
 csv="work/survey_${rows}.csv"; xml="work/survey_${xml_rows}.xml"
 [ -s "$csv" ] || { echo "generating $csv"; python3 "$gen" --rows "$rows" --seed 20240301 --csv "$csv"; }
 [ -s "$xml" ] || { echo "generating $xml"; python3 "$gen" --rows "$xml_rows" --xml-rows "$xml_rows" --seed 20240301 --xml "$xml"; }
+folder="work/submissions_${folder_files}"
+if [ ! -f "$folder/.complete" ]; then
+  folder_xml="work/survey_${folder_files}.xml"
+  [ "$folder_files" -le "$xml_rows" ] && folder_xml=$xml
+  [ -s "$folder_xml" ] || python3 "$gen" --rows "$folder_files" --xml-rows "$folder_files" --seed 20240301 --xml "$folder_xml"
+  rm -rf "$folder"; python3 peers/split_xml.py "$folder_xml" "$folder" "$folder_files" && touch "$folder/.complete"
+fi
 (cd .. && swift build -c release >/dev/null)
 baraza=../.build/release/baraza
 
-consultation() {  # $1 data file, $2 name → writes work/$2.yml
+consultation() {  # $1 data file or folder, $2 name → writes work/$2.yml
   sed "s#work/survey.csv#$(basename "$1")#; s#work/survey.xml#$(basename "$1")#; s#^store: .*#store: $2.sqlite#; s#out: work/report[-a-z]*#out: $2#; s#^name: .*#name: $2#" \
-    "$( [[ "$1" == *.xml ]] && echo consultation-xml.yml || echo consultation.yml )" > "work/$2.yml"
+    "$( [[ "$1" == *.xml || -d "$1" ]] && echo consultation-xml.yml || echo consultation.yml )" > "work/$2.yml"
 }
 
 results=work/results.tsv
@@ -97,10 +107,17 @@ consultation "$xml" bench-xml
 BEFORE="rm -rf work/bench-xml.sqlite* work/bench-xml" timed "baraza run XML (import all + report)" "$xml" $baraza run work/bench-xml.yml
 BEFORE=""
 $py peers/baraza_items.py work/bench-xml/tables/items.csv work/baraza-xml.json 2>/dev/null
+timed "lxml, one parse per file (folder)" "$xml" $py peers/lxml_folder.py "$folder" work/lxml-folder.json
+consultation "$folder" bench-folder
+BEFORE="rm -rf work/bench-folder.sqlite* work/bench-folder" timed "baraza run folder (import all + report)" "$xml" \
+  $baraza run work/bench-folder.yml
+BEFORE=""
+$py peers/baraza_items.py work/bench-folder/tables/items.csv work/baraza-folder.json 2>/dev/null
 
 echo; echo "Do the engines agree? (group x question count and mean of the 30 Likert items)"
 $py peers/agree.py duckdb=work/duckdb.json polars=work/polars.json pandas=work/pandas.json baraza=work/baraza.json
 $py peers/agree.py lxml=work/lxml.json baraza-xml=work/baraza-xml.json
+$py peers/agree.py lxml-folder=work/lxml-folder.json baraza-folder=work/baraza-folder.json
 
 if [ "$scaling" = 1 ]; then
   echo; echo "Scaling of baraza run (import all + report):"
@@ -121,9 +138,9 @@ duck=$(awk -F'\t' '$1 ~ /^DuckDB/ {print $2}' "$results")
 # the report reads the store, not a file, so it has no MB/s.
 awk -F'\t' -v duck="$duck" '{
   store = ($1 ~ /^baraza report/)
-  mbs = (store || $2 <= 0) ? "–" : sprintf("%.0f", $5 / 1e6 / $2)
-  ratio = (duck > 0 && $1 !~ /XML|rows$/) ? sprintf("%.2f", $2 / duck) : "–"
-  job = store ? "store" : ($5 > 0 ? sprintf("%.0f MB", $5 / 1e6) : "")
+  mbs = (store || $2 <= 0 || $1 ~ /folder/) ? "–" : sprintf("%.0f", $5 / 1e6 / $2)
+  ratio = (duck > 0 && $1 !~ /XML|rows$|folder/) ? sprintf("%.2f", $2 / duck) : "–"
+  job = store ? "store" : ($1 ~ /folder/ ? "files" : ($5 > 0 ? sprintf("%.0f MB", $5 / 1e6) : ""))
   printf "| %s | %s | %.2f s | %.2f s | %.0f MiB | %s | %s |\n", $1, job, $2, $3, $4 / 1024, mbs, ratio
 }' "$results"
 
@@ -135,6 +152,8 @@ awk -F'\t' '
   $1 ~ /^baraza report/ { report = $2 }
   $1 ~ /^lxml/ { lxml = $2 }
   $1 ~ /^baraza run XML/ { xml = $2 }
+  $1 ~ /^lxml, one parse per file/ { lxmlFolder = $2 }
+  $1 ~ /^baraza run folder/ { folder = $2; folderRSS = $4 / 1024 }
   $1 ~ /^baraza/ { if ($4 / 1024 > rss) rss = $4 / 1024 }
   $1 ~ /^baraza run, [0-9]+ rows$/ { split($1, w, " "); n = w[3] / 1e6; k++
     per = per sprintf("%s%s: %.2f s wall, %.2f s CPU", (k > 1 ? "; " : ""), w[3], $2 / n, $3 / n)
@@ -146,6 +165,9 @@ awk -F'\t' '
     printf "  baraza report: %.2f s (under 1 s): %s\n", report, verdict
     verdict = "met"; if (lxml / xml < 3) verdict = "NOT met"
     printf "  baraza run on the XML: %.2f× faster than lxml (at least 3×): %s\n", lxml / xml, verdict
+    verdict = "met"; if (folder > 3 * lxmlFolder) verdict = "NOT met"
+    printf "  baraza run on the folder of submission files: %.2f× lxml'"'"'s time (at most 3×), %.0f MiB: %s\n", \
+      folder / lxmlFolder, folderRSS, verdict
     verdict = "met"; if (rss >= 150) verdict = "NOT met"
     printf "  baraza peak RSS: %.0f MiB at most (under 150 MiB): %s\n", rss, verdict
     if (k > 0) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Fuzzes the CSV and XML readers with libFuzzer, both at once (one per core), then checks the C
-# byte scans against their byte loops under sanitizers.
+# Fuzzes the CSV and XML readers, the consultation-file loader and the report writers with
+# libFuzzer, two at a time (one per core), then checks the C byte scans against their byte loops
+# under sanitizers.
 # Usage: Fuzz/run.sh [SECONDS=600]. Findings (crash-*, timeout-*, oom-*) land in Fuzz/findings/;
 # replay one with: BARAZA_FUZZ_FORMAT=csv swift run --package-path Fuzz FuzzReaders Fuzz/findings/csv/crash-...
 set -euo pipefail
@@ -9,18 +10,22 @@ seconds="${1:-600}"
 swift build -c release --scratch-path .build-fuzz \
   -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DBARAZA_FUZZ
 bin=$(swift build -c release --scratch-path .build-fuzz --show-bin-path)
-mkdir -p findings/csv findings/xml work/csv work/xml
-cp -n corpus/csv/* work/csv/ 2>/dev/null || true
-cp -n corpus/xml/* work/xml/ 2>/dev/null || true
+for kind in csv xml consultation report; do
+  mkdir -p "findings/$kind" "work/$kind"
+  cp -n corpus/$kind/* "work/$kind/" 2>/dev/null || true
+done
 run() {
   local name=$1 kind=$2
-  BARAZA_FUZZ_FORMAT="$kind" "$bin/FuzzReaders" "work/$kind" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+  BARAZA_FUZZ_FORMAT="$kind" "$bin/FuzzReaders" "work/$kind" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=1048576 \
     -artifact_prefix="findings/$kind/" -print_final_stats=1 > "findings/$kind.log" 2>&1 || true
   echo "== $name: $(grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' "findings/$kind.log" | tr '\n' ' ')"
   ls "findings/$kind" | sed 's/^/   finding: /' || true
 }
 run "CSV reader" csv &
 run "XML reader" xml &
+wait
+run "consultation loader" consultation &
+run "report writers" report &
 wait
 # The C byte scans (SSE2) against their byte loops, under ASan and UBSan.
 inc=../Sources/CBarazaText/include

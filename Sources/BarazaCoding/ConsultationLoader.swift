@@ -481,13 +481,17 @@ private struct Parser {
                               organisationColumn: try opt("organisation_column"), groupLookup: lookup, options: options,
                               location: loc(pathNode))
         try confine((joinPath(base, path) as NSString).deletingLastPathComponent, written: path, pathNode, "source path")
-        for file in SourceFiles.files(of: spec, base: base) {
-            try confine(file, written: path, pathNode, "source file '\(file)' of path")
-        }
-        for file in SourceFiles.expand(spec.path, base: base) {
-            if let problem = SourceFiles.folderProblem(file) {
+        for entry in SourceFiles.expand(spec.path, base: base) {
+            try confine(entry, written: path, pathNode, "source file '\(entry)' of path")
+            guard SourceFiles.isFolder(entry) else { continue }
+            let files = SourceFiles.submissionFiles(inFolder: entry)
+            if files.isEmpty, let problem = SourceFiles.folderProblem(entry) {
                 throw ConsultationError(.invalidValue, "source path '\(path)': \(problem)", at: loc(pathNode),
                                         expected: "an export file, or a folder of XML submissions")
+            }
+            let inside = tree.contains(files: files, of: entry)
+            if inside.count < files.count, let outside = Set(files).subtracting(inside).sorted().first {
+                try confine(outside, written: path, pathNode, "source file '\(outside)' of path")
             }
         }
         if SourceFiles.expand(spec.path, base: base).isEmpty {

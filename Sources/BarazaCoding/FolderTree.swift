@@ -27,6 +27,25 @@ public struct FolderTree: Sendable, Hashable {
         return FolderTree.isWithin(FolderTree.resolve(lexical), realRoot)
     }
 
+    /// Of the files of one folder (in it, or one folder down), those in the tree: the folder is
+    /// resolved once, and only a file or subfolder that is a symbolic link on its own.
+    public func contains(files: [String], of folder: String) -> [String] {
+        if allowOutside { return files }
+        guard contains(folder) else { return files.filter { contains($0) } }
+        let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+        return files.filter { file in
+            guard file.hasPrefix(prefix) else { return contains(file) }
+            var at = prefix
+            for part in file.dropFirst(prefix.count).split(separator: "/") {
+                at += part
+                var st = stat()
+                if lstat(at, &st) != 0 || st.st_mode & S_IFMT == S_IFLNK { return contains(file) }
+                at += "/"
+            }
+            return true
+        }
+    }
+
     static func isWithin(_ path: String, _ root: String) -> Bool {
         root == "/" || path == root || path.hasPrefix(root + "/")
     }

@@ -39,29 +39,40 @@ extension SourceFiles {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else { return nil }
         let ext = (path as NSString).pathExtension.lowercased()
         guard ["csv", "tsv", "txt", "xml", "xlsx", "xls", "json", "zip", "sav", "lsr", "sss"].contains(ext) else { return nil }
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        if names.contains(where: { !$0.hasPrefix(".") && $0.lowercased().hasSuffix(".xml") }) { return nil }
+        if !submissionFiles(inFolder: path).isEmpty { return nil }
         return "it is a folder named like a .\(ext) file, with no XML submission files in it"
     }
 
-    /// Every file a source names, a folder giving each of its XML files (not hidden ones), sorted.
-    public static func files(of source: SourceSpec, base: String) -> [String] {
-        expand(source.path, base: base).flatMap { path -> [String] in
-            var isDir: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-                let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-                return names.filter { !$0.hasPrefix(".") && $0.lowercased().hasSuffix(".xml") }.sorted().map { joinPath(path, $0) }
-            }
-            return [path]
-        }
+    public static func isFolder(_ path: String) -> Bool {
+        var isDir: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
     }
 
-    /// Every file a consultation's sources name, each with its source. A folder source gives one
-    /// entry per XML file in it (each submission file is its own batch), sorted by name. Files
-    /// outside the consultation's tree are left out (the loader refuses them with their place).
+    /// The XML files of a folder of submissions, sorted: those in it (an instance download) and
+    /// those one folder down (ODK Briefcase's `instances/<id>/submission.xml`); hidden ones skipped.
+    public static func submissionFiles(inFolder folder: String) -> [String] {
+        let fm = FileManager.default
+        var out: [String] = []
+        for name in ((try? fm.contentsOfDirectory(atPath: folder)) ?? []) where !name.hasPrefix(".") {
+            let path = joinPath(folder, name)
+            if name.lowercased().hasSuffix(".xml") {
+                if !isFolder(path) { out.append(path) }
+            } else if isFolder(path) {
+                for inner in ((try? fm.contentsOfDirectory(atPath: path)) ?? [])
+                where !inner.hasPrefix(".") && inner.lowercased().hasSuffix(".xml") {
+                    out.append(joinPath(path, inner))
+                }
+            }
+        }
+        return out.sorted()
+    }
+
+    /// Every source file of a consultation, each with its source: a folder of submissions is one
+    /// entry (its new files are imported as one batch). Files outside the consultation's tree are
+    /// left out (the loader refuses them with their place).
     public static func expandSources(_ c: Consultation) -> [(path: String, source: SourceSpec)] {
         c.sources.flatMap { s in
-            files(of: s, base: c.baseDirectory).filter { c.tree.contains($0) }.map { ($0, s) }
+            expand(s.path, base: c.baseDirectory).filter { c.tree.contains($0) }.map { ($0, s) }
         }
     }
 }

@@ -59,6 +59,14 @@ public struct XMLRecordReader: RecordSource {
         parse = SAXParse(recordElement: options.recordElement, observer: observer)
     }
 
+    /// Reads these files, in this order, as one source (the new files of a folder of submissions);
+    /// `path` names them in messages.
+    public init(files: [String], path: String, options: ReadOptions = ReadOptions()) {
+        self.path = path
+        self.files = files
+        parse = SAXParse(recordElement: options.recordElement, observer: nil)
+    }
+
     /// Parses each file with the pull parser, handing the records to `body` as they complete (see
     /// the type's note); a reader is read once.
     public mutating func forEachRecord(_ diagnostics: inout Diagnostics, _ body: (consuming SourceRecord, [ColumnHeader]) -> Bool) {

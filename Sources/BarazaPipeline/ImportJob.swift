@@ -19,8 +19,9 @@ public struct FileImportResult: Sendable, Codable {
     public var duplicates: Int
     public var superseded: Int
     public var message: String?
-    /// The file was empty or held a header and no records: a person should look.
-    public var empty: Bool = false
+    /// A person should look although nothing was rejected: the file was empty or held a header and
+    /// no records, or was read as Windows-1252 and labels matched nothing.
+    public var needsPerson: Bool = false
 }
 
 /// Imports export files into the store: ingest → coding → store, one transaction per file.
@@ -71,9 +72,23 @@ public struct ImportJob {
             // the bytes as it reads them (a second pass over the file was a fifth of the 200k XML
             // import's time, all of it before the parallel part), and the batch gets the digest
             // at the end of its transaction.
-            let size = try FileDigest.size(path: path)
             var digest: (hex: String, size: Int64)?
-            if try store.hasBatch(size: size) || !ExportReader.observesBytes(path) {
+            // A folder of submission files: its new files, one batch (see `newSubmissionFiles`).
+            var folderFiles: [BatchFile] = []
+            if SourceFiles.isFolder(path) {
+                let found = try newSubmissionFiles(in: path)
+                if found.new.isEmpty {
+                    return FileImportResult(path: display, outcome: .skipped, batch: nil, format: nil, records: 0, responses: 0,
+                                            rejected: 0, duplicates: 0, superseded: 0,
+                                            message: "\(found.total) submission files, all imported before; nothing to do",
+                                            needsPerson: found.total == 0)
+                }
+                folderFiles = found.new
+                digest = (FileDigest.sha256(text: "files:" + found.new.map(\.sha256).joined(separator: ",")),
+                          found.new.reduce(0) { $0 + $1.size })
+            }
+            let size = try digest?.size ?? FileDigest.size(path: path)
+            if digest == nil, try store.hasBatch(size: size) || !ExportReader.observesBytes(path) {
                 let d = try FileDigest.sha256(path: path)
                 if let existing = try store.batch(sha256: d.hex) {
                     return FileImportResult(path: display, outcome: .skipped, batch: existing.id, format: existing.format, records: 0, responses: 0,
@@ -84,13 +99,17 @@ public struct ImportJob {
             }
             let hashing = digest == nil ? FileDigest.Running() : nil
             var local = Diagnostics()
-            var reader = try ExportReader.open(path, options: source.options, observer: hashing, diagnostics: &local)
+            var reader: any RecordSource = folderFiles.isEmpty
+                ? try ExportReader.open(path, options: source.options, observer: hashing, diagnostics: &local)
+                : XMLRecordReader(files: folderFiles.map { joinPath(consultation.baseDirectory, $0.path) }, path: path,
+                                  options: source.options)
             var coder = ResponseCoder(consultation: consultation, source: source, profile: reader.profile, wave: wave, country: country)
             let input = BatchInput(path: display, size: digest?.size ?? size, sha256: digest?.hex ?? "pending:\(UUID().uuidString)",
                                    format: reader.profile.rawValue,
                                    wave: wave ?? source.wave, country: country ?? source.country,
-                                   importedAt: ISO8601DateFormatter().string(from: now()))
+                                   importedAt: ISO8601DateFormatter().string(from: now()), files: folderFiles)
             let progress = self.progress
+            var misread = false
             let batch = try store.importBatch(input) { sink in
                 var counts = BatchCounts()
                 // A reading thread parses records in chunks, coding workers code and pack whole
@@ -230,6 +249,13 @@ public struct ImportJob {
                 }
                 for d in local.items { try sink.record(d) }
                 counts.unknownLabels = coder.unknownLabels
+                if reader.encoding == .windows1252 && source.options.encoding == nil && !coder.unknownLabels.isEmpty {
+                    // The sniff chose Windows-1252 and labels stopped matching: perhaps a UTF-8 file.
+                    misread = true
+                    local.warning("read as Windows-1252 and \(coder.unknownLabels.values.map(\.count).reduce(0, +)) labels match "
+                                      + "no scale point; if the file is UTF-8, set the source's encoding: UTF-8",
+                                  at: SourceLocation(file: path, line: 1), expected: "labels of the questions' scales")
+                }
                 counts.unmappedGroups = coder.unmappedGroups
                 return counts
             }
@@ -240,13 +266,14 @@ public struct ImportJob {
             diagnostics.merge(local)
             return FileImportResult(path: display, outcome: .imported, batch: batch.id, format: batch.format, records: batch.records,
                                     responses: batch.responses, rejected: batch.rejected, duplicates: batch.duplicates,
-                                    superseded: batch.superseded, message: nil, empty: batch.records == 0 && batch.rejected == 0)
+                                    superseded: batch.superseded, message: nil,
+                                    needsPerson: misread || (batch.records == 0 && batch.rejected == 0))
         } catch IngestError.empty {
             // One empty file (a download that failed) must not stop the others.
             diagnostics.warning("the file is empty (no header, no records); skipped", at: SourceLocation(file: path, line: 1),
                                 expected: "an export with a header row")
             return FileImportResult(path: display, outcome: .skipped, batch: nil, format: nil, records: 0, responses: 0, rejected: 0,
-                                    duplicates: 0, superseded: 0, message: "empty file; nothing to import", empty: true)
+                                    duplicates: 0, superseded: 0, message: "empty file; nothing to import", needsPerson: true)
         } catch {
             diagnostics.error("import failed, nothing from this file was stored: \(error)", at: SourceLocation(file: path, line: 1))
             return FileImportResult(path: display, outcome: .failed, batch: nil, format: nil, records: 0, responses: 0, rejected: 0,
@@ -255,6 +282,27 @@ public struct ImportJob {
     }
 
     static let chunkSize = 512
+
+    /// The submission files of a folder not yet in the store (by digest; a file met twice in the
+    /// folder counts once), with their paths relative to the consultation's folder, and how many
+    /// files the folder holds. Files outside the consultation's tree are left out.
+    func newSubmissionFiles(in folder: String) throws -> (new: [BatchFile], total: Int) {
+        let files = consultation.tree.contains(files: SourceFiles.submissionFiles(inFolder: folder), of: folder)
+        // Paths relative to the consultation's folder, made once for the folder (per file it was
+        // a sixth of the time: standardizing a path resolves its links).
+        let base = relativePath(folder)
+        let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+        var all: [BatchFile] = []
+        all.reserveCapacity(files.count)
+        for f in files {
+            let d = try FileDigest.sha256(submission: f)
+            let path = f.hasPrefix(prefix) ? joinPath(base, String(f.dropFirst(prefix.count))) : relativePath(f)
+            all.append(BatchFile(path: path, sha256: d.hex, size: d.size))
+        }
+        var known = try store.importedDigests(all.map(\.sha256))
+        let new = all.filter { known.insert($0.sha256).inserted }
+        return (new, files.count)
+    }
 
     /// Coding threads per import: two on two cores or more (coding is the heaviest stage of a CSV
     /// import), one on one core.

@@ -1,6 +1,15 @@
 import BarazaModel
 
 /// What an import knows about a file before reading it.
+/// One file of a batch made of many (a folder of submission files), kept so that it is never
+/// imported twice.
+public struct BatchFile: Sendable, Hashable {
+    public var path: String
+    public var sha256: String
+    public var size: Int64
+    public init(path: String, sha256: String, size: Int64) { self.path = path; self.sha256 = sha256; self.size = size }
+}
+
 public struct BatchInput: Sendable, Hashable {
     public var path: String
     public var size: Int64
@@ -9,9 +18,12 @@ public struct BatchInput: Sendable, Hashable {
     public var wave: String?
     public var country: String?
     public var importedAt: String
-    public init(path: String, size: Int64, sha256: String, format: String, wave: String?, country: String?, importedAt: String) {
+    /// The files of a batch read from many (empty for a batch of one file, whose digest is the batch's).
+    public var files: [BatchFile]
+    public init(path: String, size: Int64, sha256: String, format: String, wave: String?, country: String?, importedAt: String,
+                files: [BatchFile] = []) {
         self.path = path; self.size = size; self.sha256 = sha256; self.format = format; self.wave = wave; self.country = country
-        self.importedAt = importedAt
+        self.importedAt = importedAt; self.files = files
     }
 }
 
@@ -71,6 +83,8 @@ public protocol BatchSink {
 /// leaves room for a PostgreSQL store for teams.
 public protocol ConsultationStore {
     func batch(sha256: String) throws -> BatchRecord?
+    /// Of these file digests, those already in the store (a batch's own, or a file of a batch of many).
+    func importedDigests(_ digests: [String]) throws -> Set<String>
     /// Whether a batch has a file of this size (only then can a file of that size be one imported
     /// before, and its digest is needed before the import).
     func hasBatch(size: Int64) throws -> Bool

@@ -8,8 +8,31 @@ public enum FileDigest {
         try Running().finish(path: path)
     }
 
+    /// SHA-256 of a submission file, read whole when it is small: a folder holds thousands, and
+    /// `sha256(path:)` starts a hashing thread per file.
+    public static func sha256(submission path: String) throws -> (hex: String, size: Int64) {
+        var st = stat()
+        if stat(path, &st) == 0, st.st_size > 16 << 20 { return try sha256(path: path) }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw StoreError.cannotOpen(path: path, reason: "cannot read file")
+        }
+        return (hex(SHA256.hash(data: data)), Int64(data.count))
+    }
+
+    /// SHA-256 of text (a batch's digest made from its files' digests).
+    public static func sha256(text: String) -> String { hex(SHA256.hash(data: Data(text.utf8))) }
+
+    /// Lower-case hex of the digest's bytes (`String(format:)` per byte was a sixth of importing a
+    /// folder of 100,000 submission files).
     static func hex(_ digest: SHA256.Digest) -> String {
-        digest.map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for b in digest {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// A digest computed from the bytes a reader reads (`update`, on the reading thread), then

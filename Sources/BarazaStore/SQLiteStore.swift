@@ -70,6 +70,21 @@ public final class SQLiteStore: ConsultationStore {
         try db.read { db in try Row.fetchOne(db, sql: "SELECT * FROM batches WHERE sha256 = ?", arguments: [sha256]).map(Self.batchRecord) }
     }
 
+    public func importedDigests(_ digests: [String]) throws -> Set<String> {
+        try db.read { db in
+            var found = Set<String>()
+            var start = 0
+            while start < digests.count {
+                let part = Array(digests[start..<min(start + 500, digests.count)])
+                start += part.count
+                let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
+                let sql = "SELECT sha256 FROM batch_files WHERE sha256 IN (\(marks)) UNION SELECT sha256 FROM batches WHERE sha256 IN (\(marks))"
+                found.formUnion(try String.fetchAll(db, sql: sql, arguments: StatementArguments(part + part)))
+            }
+            return found
+        }
+    }
+
     public func hasBatch(size: Int64) throws -> Bool {
         try db.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM batches WHERE size = ?)", arguments: [size]) ?? false }
     }
@@ -115,6 +130,10 @@ public final class SQLiteStore: ConsultationStore {
             INSERT INTO batches (path, size, sha256, format, imported_at, wave, country, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'importing')
             """, arguments: [input.path, input.size, input.sha256, input.format, input.importedAt, input.wave, input.country])
         let batchID = db.lastInsertedRowID
+        if !input.files.isEmpty {
+            let insert = try db.makeStatement(sql: "INSERT INTO batch_files (batch_id, path, sha256, size) VALUES (?, ?, ?, ?)")
+            for f in input.files { try insert.execute(arguments: [batchID, f.path, f.sha256, f.size]) }
+        }
         // Into an empty store the batch is written without the respondent index, and the index is
         // built only if the batch repeats an id (found by `RepeatFilter` as the rows are written):
         // otherwise nothing in the batch needs it, and the first later write that does (another
@@ -170,6 +189,19 @@ public final class SQLiteStore: ConsultationStore {
                 """, arguments: [batchID])
             duplicates = db.changesCount
         }
+        // Within the batch, an edit (deprecatedID) supersedes the submission it replaces: a folder
+        // of submission files is one batch, and an edit may come in it with its original.
+        var editedInBatch = 0
+        if (sink as? SQLiteBatchSink)?.sawReplaces ?? true {
+            try db.execute(sql: """
+                UPDATE responses SET superseded_by = e.keep
+                FROM (SELECT replaces AS rid, max(id) AS keep FROM responses
+                      WHERE batch_id = ?1 AND replaces IS NOT NULL AND superseded_by IS NULL GROUP BY replaces) AS e
+                WHERE responses.batch_id = ?1 AND responses.respondent_id = e.rid AND responses.id < e.keep
+                  AND responses.superseded_by IS NULL
+                """, arguments: [batchID])
+            editedInBatch = db.changesCount
+        }
         // A later batch with the same respondent id, or naming it as replaced (deprecatedID), supersedes it.
         if !fresh { try db.execute(sql: """
             WITH fresh(rid, keep) AS (
@@ -180,7 +212,7 @@ public final class SQLiteStore: ConsultationStore {
             UPDATE responses SET superseded_by = best.keep FROM best
             WHERE responses.batch_id != ?1 AND responses.superseded_by IS NULL AND responses.respondent_id = best.rid
             """, arguments: [batchID]) }
-        let superseded = fresh ? 0 : db.changesCount
+        let superseded = (fresh ? 0 : db.changesCount) + editedInBatch
         let responses = try Int.fetchOne(db, sql: "SELECT count(*) FROM responses WHERE batch_id = ?", arguments: [batchID]) ?? 0
         try db.execute(sql: """
             UPDATE batches SET records = ?, responses = ?, rejected = ?, duplicates = ?, superseded = ?, status = ? WHERE id = ?
@@ -316,6 +348,9 @@ struct SQLiteBatchSink: BatchSink {
     let recordsInStep: Bool
     /// Into an empty store: the ids written so far, to tell at the end whether any repeats.
     var repeatFilter: RepeatFilter?
+    /// Whether a response of the batch names one it replaces (an edit), so that the batch's own
+    /// edits are looked for only then.
+    var sawReplaces = false
     /// The report's tallies, counting each row as it is written (`LiveAggregates`); nil when not
     /// asked for or no longer valid (a row weighted other than 1).
     var live: [(request: AggregateRequest, scan: AggregateScan)]?
@@ -389,6 +424,7 @@ struct SQLiteBatchSink: BatchSink {
 
     /// Writes the chunk's rows; the raw records from `raw` when given, else from the chunk.
     private mutating func add(_ chunk: inout PackedChunk, raw: RawRecords?) throws {
+        if !sawReplaces { sawReplaces = chunk.entries.contains { $0.replaces.count >= 0 } }
         try write(chunk.newNames)
         if !chunk.provisional.isEmpty {
             // A worker's chunk: its provisional numbers become indices, given here in file order.

@@ -156,6 +156,19 @@ enum StoreSchema {
             try StoreSchema.packTexts(db)
             try db.execute(sql: "DROP TABLE raw_records; DROP TABLE texts")
         }
+        // A folder of submission files is one batch; each file's digest is kept so that a file
+        // is never imported twice.
+        m.registerMigration("v5") { db in
+            try db.execute(sql: """
+                CREATE TABLE batch_files (
+                  batch_id INTEGER NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+                  path TEXT NOT NULL,
+                  sha256 TEXT NOT NULL UNIQUE,
+                  size INTEGER NOT NULL
+                );
+                CREATE INDEX batch_files_batch ON batch_files(batch_id);
+                """)
+        }
         return m
     }
 

@@ -160,7 +160,7 @@ func finish(_ results: [FileImportResult], _ d: Diagnostics, json: Bool, rejects
 
 func importExitCode(_ results: [FileImportResult]) -> Int32 {
     if results.contains(where: { $0.outcome == .failed }) { return Exit.failed }
-    if results.contains(where: { $0.rejected > 0 || $0.empty }) { return Exit.needsPerson }
+    if results.contains(where: { $0.rejected > 0 || $0.needsPerson }) { return Exit.needsPerson }
     return 0
 }
 

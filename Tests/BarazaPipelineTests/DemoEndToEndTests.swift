@@ -143,8 +143,12 @@ struct DemoEndToEndTests {
         #expect(try store.responseCounts() == before)
         #expect(before.active == 192 && before.superseded == 1)
         // Digests computed while importing (no batch had the file's size) are the files' own.
+        // (A folder of submissions is one batch, whose digest is made from its files'.)
         for b in try store.batches() {
-            #expect(b.sha256 == (try FileDigest.sha256(path: dir + "/Surveys/" + b.path.replacingOccurrences(of: "Surveys/", with: ""))).hex)
+            let path = dir + "/Surveys/" + b.path.replacingOccurrences(of: "Surveys/", with: "")
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else { continue }
+            #expect(b.sha256 == (try FileDigest.sha256(path: path)).hex)
         }
         // Other bytes of the same size as a batch are imported (the digest is taken first then).
         var bytes = try Array(Data(contentsOf: URL(fileURLWithPath: dir + "/Surveys/kenya/baseline_kobo.csv")))

@@ -110,4 +110,23 @@ struct InputSafetyTests {
         #expect(r.status == 1 && r.err.contains("the country has 1200 distinct values") && r.err.contains("country_column"), "\(r.err)")
         #expect(try CLITests.run(["report", dir + "/c.yml", "--by", "group"]).status == 0)
     }
+
+    /// A UTF-8 file damaged enough early on to be read as Windows-1252: its accented labels stop
+    /// matching, and the import says so and asks for a person (exit 3) instead of exit 0.
+    @Test func labelsThatStopMatchingUnderWindows1252AskForAPerson() throws {
+        let dir = try Self.folder()
+        let text = "id,grp,q1\n" + (1...20).map { "\($0),ONG,Plutôt d'accord" }.joined(separator: "\n") + "\n"
+        var bytes = Array(text.utf8)
+        // Bytes that are not UTF-8, more of them than the file's valid accents.
+        bytes.insert(contentsOf: [UInt8](repeating: 0xFF, count: 100), at: Array("id,grp,q1\n1,ONG".utf8).count)
+        try Data(bytes).write(to: URL(fileURLWithPath: dir + "/a.csv"))
+        try Data("""
+        version: 1
+        consultation: Tiny
+        questions: [{id: q1, theme: enabling_policies, scale: agree5}]
+        sources: [{path: a.csv, group_column: grp, id_column: id}]
+        """.utf8).write(to: URL(fileURLWithPath: dir + "/c.yml"))
+        let r = try CLITests.run(["import", dir + "/c.yml"])
+        #expect(r.status == 3 && r.err.contains("read as Windows-1252") && r.err.contains("encoding: UTF-8"), "\(r.err)")
+    }
 }

@@ -408,7 +408,7 @@ struct StoreTests {
     }
 
     @Test func schemaComesFromMigrations() throws {
-        #expect(try Self.tempStore().appliedMigrations() == ["v1", "v2", "v3", "v4"])
+        #expect(try Self.tempStore().appliedMigrations() == ["v1", "v2", "v3", "v4", "v5"])
     }
 }
 
@@ -429,7 +429,7 @@ struct MigrationTests {
         }
         defer { try? FileManager.default.removeItem(atPath: path) }
         let store = try SQLiteStore(path: path)
-        #expect(try store.appliedMigrations() == ["v1", "v2", "v3", "v4"])
+        #expect(try store.appliedMigrations() == ["v1", "v2", "v3", "v4", "v5"])
         #expect(try store.batches().map(\.path) == ["old.csv"])
         let data = try store.aggregate(by: ["group"], themes: [:], quotesPerCode: 1)
         #expect(data.items["q1"]?[CellKey(group: "cso")]?.values[4]?.count == 1)
@@ -459,7 +459,7 @@ struct MigrationTests {
             }
         }
         let store = try SQLiteStore(path: path)
-        #expect(try store.appliedMigrations() == ["v1", "v2", "v3", "v4"])
+        #expect(try store.appliedMigrations() == ["v1", "v2", "v3", "v4", "v5"])
         #expect(try store.textAnswers().map { [$0.respondentID, $0.question, $0.text] } == [["r1", "open1", "Plus de financement"]])
         let stored = try SQLiteStore.readRecords(store)
         #expect(stored.map(\.raw) == [["r1", "Plus de financement", ""], ["r2", "", "x"]])  // the v3 rows' JSON, read

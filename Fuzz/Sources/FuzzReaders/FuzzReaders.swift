@@ -1,10 +1,32 @@
+import BarazaAnalysis
+import BarazaCoding
 @_spi(Testing) import BarazaIngest
 import BarazaModel
+import BarazaReporting
 import Foundation
 
-/// Which reader to fuzz: `BARAZA_FUZZ_FORMAT=csv` (default) or `xml`; the input is written to a
-/// file with that extension and opened through `ExportReader`, as a user's export would be.
-let format = ProcessInfo.processInfo.environment["BARAZA_FUZZ_FORMAT"] == "xml" ? "xml" : "csv"
+/// What to fuzz: `BARAZA_FUZZ_FORMAT=csv` (default) or `xml` (the readers: the input is written to
+/// a file with that extension and opened through `ExportReader`, as a user's export would be),
+/// `consultation` (the consultation-file loader) or `report` (the report writers, with the input's
+/// strings as labels and quotes).
+let format = ProcessInfo.processInfo.environment["BARAZA_FUZZ_FORMAT"].flatMap { f in
+    ["csv", "xml", "consultation", "report"].contains(f) ? f : nil
+} ?? "csv"
+
+/// Small size limits, so that inputs of fuzzing size reach the cut-and-reject paths.
+let fuzzOptions: ReadOptions = {
+    var o = ReadOptions()
+    o.limits = SizeLimits(fieldBytes: 2048, recordBytes: 8192)
+    return o
+}()
+
+func fuzzOne(_ data: UnsafeRawBufferPointer) {
+    switch format {
+    case "consultation": loadOne(data)
+    case "report": renderOne(data)
+    default: readOne(data)
+    }
+}
 
 /// Reads one input and checks what must hold for any bytes at all: no crash, no hang, and every
 /// record the reader accepts is aligned with its columns.
@@ -13,7 +35,7 @@ func readOne(_ data: UnsafeRawBufferPointer) {
     _ = FileManager.default.createFile(atPath: path, contents: Data(data))
     defer { unlink(path) }
     var d = Diagnostics()
-    guard var reader = try? ExportReader.open(path, diagnostics: &d) else { return }
+    guard var reader = try? ExportReader.open(path, options: fuzzOptions, diagnostics: &d) else { return }
     var n = 0
     var given: [RawRecord] = [], givenRejects: [RejectedRecord] = []
     reader.forEachRecord(&d) { item, columns in
@@ -36,11 +58,14 @@ func readOne(_ data: UnsafeRawBufferPointer) {
 /// the same records, rejects and diagnostics as handed over one by one.
 func compareLent(_ path: String, _ given: [RawRecord], _ givenRejects: [RejectedRecord], _ diagnostics: [Diagnostic]) {
     var d = Diagnostics()
-    guard var reader = try? ExportReader.open(path, diagnostics: &d) else { preconditionFailure("opened once, not twice") }
+    guard var reader = try? ExportReader.open(path, options: fuzzOptions, diagnostics: &d) else {
+        preconditionFailure("opened once, not twice")
+    }
     var lent: [RawRecord] = [], rejects: [RejectedRecord] = []
     reader.forEachRecordLent(&d) { item, _ in
         switch item {
-        case .record(let fields, let location): lent.append(RawRecord(fields: FieldRow(fields), location: location))
+        case .record(let fields, let line, let column, let file):
+            lent.append(RawRecord(fields: FieldRow(fields), location: SourceLocation(file: file ?? path, line: line, column: column)))
         case .rejected(let r): rejects.append(r)
         }
         return true
@@ -59,6 +84,7 @@ func compareTokenizers(_ path: String) {
             var d = Diagnostics()
             guard var tok = try? CSVTokenizer(path: path, delimiter: UInt8(ascii: ","), encoding: encoding, bomLength: 0,
                                               chunkSize: chunk, commonRecordsAtOnce: atOnce) else { return }
+            tok.limits = fuzzOptions.limits
             var rows: [CSVRow] = []
             while let r = tok.next(&d) { rows.append(r) }
             results.append((rows, d.items))
@@ -68,10 +94,64 @@ func compareTokenizers(_ path: String) {
     }
 }
 
+/// Loads the input as a consultation file (in a folder of its own, so its sources find nothing
+/// outside): any bytes give a consultation or a located error, never a crash; every id it keeps
+/// is an identifier.
+func loadOne(_ data: UnsafeRawBufferPointer) {
+    let dir = "/dev/shm/baraza-fuzz-\(getpid())"
+    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let path = dir + "/c.yml"
+    _ = FileManager.default.createFile(atPath: path, contents: Data(data))
+    defer { unlink(path) }
+    do {
+        let c = try ConsultationLoader.load(path: path)
+        for id in c.themes.map(\.id) + c.questions.map(\.id) + c.groups.map(\.id) {
+            precondition(ConsultationLoader.isIdentifier(id), "an id that is not an identifier was kept: \(id)")
+        }
+        precondition(c.tree.contains(c.storePath), "a store outside the tree was kept")
+    } catch {
+        precondition(error.location.line >= 1, "an error without a line")
+    }
+}
+
+/// Renders a report whose labels, quotes and unknown labels are the input's strings: every
+/// format is written, and no markup of the input reaches the HTML.
+func renderOne(_ data: UnsafeRawBufferPointer) {
+    let strings = String(decoding: data, as: UTF8.self).split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
+    func s(_ i: Int) -> String { strings.isEmpty ? "" : strings[i % strings.count] }
+    var data = AggregatedData()
+    var counts = ValueCounts()
+    for (k, n) in [1.0: 3, 4.0: 6] { counts.values[k] = WeightedCount(count: n, weight: Double(n), weightSquared: Double(n)) }
+    data.items["q1"] = [CellKey(group: "cso"): counts, CellKey(group: "government"): counts]
+    data.themeScores["t1"] = data.items["q1"]
+    var oc = OptionCounts()
+    oc.answered = 9
+    oc.options["c1"] = WeightedCount(count: 5, weight: 5, weightSquared: 5)
+    data.codes["open"] = [CellKey(group: "cso"): oc]
+    data.quotes = (0..<4).map { QuoteCandidate(question: "open", code: "c1", cell: CellKey(group: "cso"), respondentID: "r\($0)", text: s($0)) }
+    data.quality.unknownLabels = ["q1": [s(4): 2]]
+    data.quality.activeResponses = 18
+    let plan = AnalysisPlan(title: s(5), themes: [Theme(id: "t1", label: s(6))], groups: StakeholderGroup.defaults,
+                            questions: [Question(id: "q1", type: .likert, theme: "t1", scale: "agree5", text: s(7)),
+                                        Question(id: "open", type: .text, text: s(8))],
+                            scales: ["agree5": Scale(id: "agree5", points: (1...5).map { ScalePoint(value: $0, labels: [s($0 + 8)]) })],
+                            codeInfo: ["c1": (s(9), "t1")], by: ["group"], minCell: 5)
+    let analysis = Analyzer(plan: plan).analyze(data)
+    let html = HTMLReport().render(analysis).lowercased()
+    precondition(!html.contains("<script") && !html.contains("<img") && !html.contains("<iframe"), "input markup in the HTML")
+    _ = MarkdownReport().render(analysis)
+    _ = JSONSummary().render(analysis)
+    for (_, table) in CSVTables.render(analysis) {
+        for line in table.split(separator: "\r\n") {
+            for cell in line.split(separator: ",") where cell.first == "=" { preconditionFailure("a formula in a CSV table: \(cell)") }
+        }
+    }
+}
+
 #if BARAZA_FUZZ
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    readOne(UnsafeRawBufferPointer(start: data, count: size))
+    fuzzOne(UnsafeRawBufferPointer(start: data, count: size))
     return 0
 }
 
@@ -96,7 +176,7 @@ struct Replay {
             let files = (try? FileManager.default.contentsOfDirectory(atPath: path).map { path + "/" + $0 }) ?? [path]
             for f in files.sorted() {
                 guard let data = FileManager.default.contents(atPath: f) else { continue }
-                data.withUnsafeBytes { readOne($0) }
+                data.withUnsafeBytes { fuzzOne($0) }
             }
             print("replayed \(files.count) input(s) from \(path)")
         }
