@@ -1,14 +1,18 @@
 import CBarazaFiles
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A file operation that failed, with the path and the system's reason.
 public struct FileFailure: Error, Sendable, CustomStringConvertible, Equatable {
     public var path: String
     public var reason: String
-    public init(path: String, reason: String) { self.path = path; self.reason = reason }
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
     public init(path: String, errno code: Int32) { self.init(path: path, reason: String(cString: strerror(code))) }
     public var description: String { "\(path): \(reason)" }
 }
@@ -118,7 +122,9 @@ public final class DirectoryHandle {
             for n in try child.names() { try child.removeTree(n) }
             if unlinkat(fd, name, AT_REMOVEDIR) != 0 { throw FileFailure(path: joinedPath(path, name), errno: errno) }
         default:
-            if unlinkat(fd, name, 0) != 0 && errno != ENOENT { throw FileFailure(path: joinedPath(path, name), errno: errno) }
+            if unlinkat(fd, name, 0) != 0 && errno != ENOENT {
+                throw FileFailure(path: joinedPath(path, name), errno: errno)
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An export as the readers need it: a regular file (or a folder of XML submissions) that can be
@@ -18,13 +19,17 @@ public final class InputFile {
 
     public init(_ given: String, pipeWait: Double = InputFile.pipeWait) throws(IngestError) {
         var st = stat()
-        guard stat(given, &st) == 0 else { throw .fileNotReadable(path: given, reason: String(cString: strerror(errno))) }
+        guard stat(given, &st) == 0 else {
+            throw .fileNotReadable(path: given, reason: String(cString: strerror(errno)))
+        }
         switch st.st_mode & S_IFMT {
         case S_IFREG, S_IFDIR:
             path = given
             spoolFolder = nil
         case S_IFIFO, S_IFSOCK:
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baraza-pipe-\(UUID().uuidString)").path
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "baraza-pipe-\(UUID().uuidString)"
+            ).path
             let name = (given as NSString).lastPathComponent
             let copy = folder + "/" + (name.isEmpty || name.hasPrefix(".") ? "pipe" : name)
             do {
@@ -73,8 +78,11 @@ public final class InputFile {
             if first {
                 first = false
                 let head = buffer[0..<min(n, 4096)]
-                if head.contains(0) && TextEncoding.utf16WithoutBOM(head) == nil && !(head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF])) {
-                    throw .unsupportedFormat(path: pipe, reason: "binary data (NUL bytes) came through the pipe, not a text export")
+                if head.contains(0) && TextEncoding.utf16WithoutBOM(head) == nil
+                    && !(head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]))
+                {
+                    throw .unsupportedFormat(
+                        path: pipe, reason: "binary data (NUL bytes) came through the pipe, not a text export")
                 }
             }
             var written = 0

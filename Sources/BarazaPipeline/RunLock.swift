@@ -1,7 +1,8 @@
 import BarazaFiles
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An advisory lock (flock) beside the store, so two commands never write the store at once and
@@ -40,13 +41,16 @@ public final class RunLock {
         let name = ns.lastPathComponent
         fd = openat(dir.fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
         if fd < 0 {
-            let reason = errno == ELOOP ? "it is a symbolic link; refusing to follow it" : String(cString: strerror(errno))
+            let reason =
+                errno == ELOOP ? "it is a symbolic link; refusing to follow it" : String(cString: strerror(errno))
             throw .cannotOpen(path: path, reason: reason)
         }
         var st = stat()
         if fstat(fd, &st) != 0 || st.st_mode & S_IFMT != S_IFREG || st.st_nlink != 1 {
-            close(fd); fd = -1
-            throw .cannotOpen(path: path, reason: "it is not a plain file of its own (a link to another file?); remove it")
+            close(fd)
+            fd = -1
+            throw .cannotOpen(
+                path: path, reason: "it is not a plain file of its own (a link to another file?); remove it")
         }
         let operation = (mode == .exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB
         let deadline = Date().addingTimeInterval(wait)
@@ -54,10 +58,14 @@ public final class RunLock {
         while flock(fd, operation) != 0 {
             let holder = self.holder()
             if Date() >= deadline {
-                close(fd); fd = -1
+                close(fd)
+                fd = -1
                 throw .busy(path: path, holder: holder)
             }
-            if !told { waiting?(holder); told = true }
+            if !told {
+                waiting?(holder)
+                told = true
+            }
             usleep(100_000)
         }
         // Readers share the lock and leave the holder line to the writer that wrote it.
@@ -73,7 +81,8 @@ public final class RunLock {
     private func holder() -> String {
         var buffer = [UInt8](repeating: 0, count: 200)
         let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
-        let text = n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : ""
+        let text =
+            n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : ""
         return text.isEmpty ? "holder unknown" : text
     }
 

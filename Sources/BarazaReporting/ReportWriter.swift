@@ -53,7 +53,9 @@ public enum ReportWriter {
     public static let marker = ".baraza-report"
     static let markerText = "This folder is a report written by Baraza. Each report run replaces it whole.\n"
 
-    public static func write(_ analysis: ConsultationAnalysis, to directory: String, formats: ReportFormats = .all) throws(ReportError) -> [String] {
+    public static func write(_ analysis: ConsultationAnalysis, to directory: String, formats: ReportFormats = .all)
+        throws(ReportError) -> [String]
+    {
         var files: [String: String] = [:]
         if formats.contains(.html) { files[HTMLReport().fileName] = HTMLReport().render(analysis) }
         if formats.contains(.markdown) { files[MarkdownReport().fileName] = MarkdownReport().render(analysis) }
@@ -143,7 +145,9 @@ public enum ReportWriter {
             guard folder.kind(of: name) == expected else { return false }
         }
         guard names.contains("tables") else { return true }
-        guard let tables = try? DirectoryHandle(name: "tables", in: folder), let csv = try? tables.names() else { return false }
+        guard let tables = try? DirectoryHandle(name: "tables", in: folder), let csv = try? tables.names() else {
+            return false
+        }
         return csv.allSatisfy { $0.hasSuffix(".csv") && tables.kind(of: $0) == .file }
     }
 
@@ -155,9 +159,10 @@ public enum ReportWriter {
         for entry in names {
             let isOld = entry.hasPrefix(".\(name).old-")
             guard isOld || entry.hasPrefix(".\(name).staging-"),
-                  let dash = entry.lastIndex(of: "-"), let pid = Int32(entry[entry.index(after: dash)...]),
-                  pid != getpid(), !SafeFiles.processIsAlive(pid),
-                  let folder = try? DirectoryHandle(name: entry, in: parent), folder.kind(of: marker) == .file else { continue }
+                let dash = entry.lastIndex(of: "-"), let pid = Int32(entry[entry.index(after: dash)...]),
+                pid != getpid(), !SafeFiles.processIsAlive(pid),
+                let folder = try? DirectoryHandle(name: entry, in: parent), folder.kind(of: marker) == .file
+            else { continue }
             if isOld && parent.kind(of: name) == nil {
                 try? parent.rename(entry, to: name)
             } else {

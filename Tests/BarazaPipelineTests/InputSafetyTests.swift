@@ -18,7 +18,9 @@ struct InputSafetyTests {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLITests.binary)
         p.arguments = args
-        let inPipe = Pipe(), out = Pipe(), err = Pipe()
+        let inPipe = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         p.standardInput = inPipe
         p.standardOutput = out
         p.standardError = err
@@ -30,7 +32,8 @@ struct InputSafetyTests {
             try? inPipe.fileHandleForWriting.close()
         }
         writer.start()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
@@ -64,13 +67,15 @@ struct InputSafetyTests {
         try Data(Self.csv.utf8).write(to: URL(fileURLWithPath: dir + "/a.csv"))
         try Data().write(to: URL(fileURLWithPath: dir + "/b.csv"))
         try Data("id,grp,q1\n".utf8).write(to: URL(fileURLWithPath: dir + "/c.csv"))
-        try Data("""
-        version: 1
-        consultation: Tiny
-        questions: [{id: q1, theme: enabling_policies, scale: agree5}]
-        sources: [{path: "*.csv", group_column: grp, id_column: id}]
-        report: {out: report}
-        """.utf8).write(to: URL(fileURLWithPath: dir + "/c.yml"))
+        try Data(
+            """
+            version: 1
+            consultation: Tiny
+            questions: [{id: q1, theme: enabling_policies, scale: agree5}]
+            sources: [{path: "*.csv", group_column: grp, id_column: id}]
+            report: {out: report}
+            """.utf8
+        ).write(to: URL(fileURLWithPath: dir + "/c.yml"))
         let r = try CLITests.run(["run", dir + "/c.yml"])
         #expect(r.status == 3, "\(r.err)")
         #expect(r.err.contains("b.csv") && r.err.contains("empty"), "\(r.err)")
@@ -82,14 +87,17 @@ struct InputSafetyTests {
     @Test func aFolderNamedLikeAFileIsRefused() throws {
         let dir = try Self.folder()
         try FileManager.default.createDirectory(atPath: dir + "/data.csv", withIntermediateDirectories: true)
-        try Data("""
-        version: 1
-        consultation: Tiny
-        questions: [{id: q1, theme: enabling_policies, scale: agree5}]
-        sources: [{path: data.csv, group_column: grp}]
-        """.utf8).write(to: URL(fileURLWithPath: dir + "/c.yml"))
+        try Data(
+            """
+            version: 1
+            consultation: Tiny
+            questions: [{id: q1, theme: enabling_policies, scale: agree5}]
+            sources: [{path: data.csv, group_column: grp}]
+            """.utf8
+        ).write(to: URL(fileURLWithPath: dir + "/c.yml"))
         let r = try CLITests.run(["run", dir + "/c.yml"])
-        #expect(r.status == 2 && r.err.contains("c.yml:4:") && r.err.contains("folder named like a .csv file"), "\(r.err)")
+        #expect(
+            r.status == 2 && r.err.contains("c.yml:4:") && r.err.contains("folder named like a .csv file"), "\(r.err)")
     }
 
     /// A country column pointed at free text: the report says which column and how many values,
@@ -98,16 +106,20 @@ struct InputSafetyTests {
         let dir = try Self.folder()
         let rows = (1...1200).map { "\($0),NGO,Agree,answer number \($0)" }.joined(separator: "\n")
         try Data(("id,grp,q1,comment\n" + rows + "\n").utf8).write(to: URL(fileURLWithPath: dir + "/a.csv"))
-        try Data("""
-        version: 1
-        consultation: Tiny
-        questions: [{id: q1, theme: enabling_policies, scale: agree5}]
-        sources: [{path: a.csv, group_column: grp, id_column: id, country_column: comment}]
-        report: {out: report}
-        """.utf8).write(to: URL(fileURLWithPath: dir + "/c.yml"))
+        try Data(
+            """
+            version: 1
+            consultation: Tiny
+            questions: [{id: q1, theme: enabling_policies, scale: agree5}]
+            sources: [{path: a.csv, group_column: grp, id_column: id, country_column: comment}]
+            report: {out: report}
+            """.utf8
+        ).write(to: URL(fileURLWithPath: dir + "/c.yml"))
         #expect(try CLITests.run(["import", dir + "/c.yml"]).status == 0)
         let r = try CLITests.run(["report", dir + "/c.yml", "--by", "group,country"])
-        #expect(r.status == 1 && r.err.contains("the country has 1200 distinct values") && r.err.contains("country_column"), "\(r.err)")
+        #expect(
+            r.status == 1 && r.err.contains("the country has 1200 distinct values") && r.err.contains("country_column"),
+            "\(r.err)")
         #expect(try CLITests.run(["report", dir + "/c.yml", "--by", "group"]).status == 0)
     }
 
@@ -120,13 +132,16 @@ struct InputSafetyTests {
         // Bytes that are not UTF-8, more of them than the file's valid accents.
         bytes.insert(contentsOf: [UInt8](repeating: 0xFF, count: 100), at: Array("id,grp,q1\n1,ONG".utf8).count)
         try Data(bytes).write(to: URL(fileURLWithPath: dir + "/a.csv"))
-        try Data("""
-        version: 1
-        consultation: Tiny
-        questions: [{id: q1, theme: enabling_policies, scale: agree5}]
-        sources: [{path: a.csv, group_column: grp, id_column: id}]
-        """.utf8).write(to: URL(fileURLWithPath: dir + "/c.yml"))
+        try Data(
+            """
+            version: 1
+            consultation: Tiny
+            questions: [{id: q1, theme: enabling_policies, scale: agree5}]
+            sources: [{path: a.csv, group_column: grp, id_column: id}]
+            """.utf8
+        ).write(to: URL(fileURLWithPath: dir + "/c.yml"))
         let r = try CLITests.run(["import", dir + "/c.yml"])
-        #expect(r.status == 3 && r.err.contains("read as Windows-1252") && r.err.contains("encoding: UTF-8"), "\(r.err)")
+        #expect(
+            r.status == 3 && r.err.contains("read as Windows-1252") && r.err.contains("encoding: UTF-8"), "\(r.err)")
     }
 }

@@ -14,7 +14,8 @@ struct SubmissionFolderTests {
     @Test func aFolderIsOneBatchOfItsNewFiles() throws {
         let dir = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("folder-\(UUID().uuidString)").path
         #expect(try CLITests.run(["synth", "--out", dir + "/Surveys"]).status == 0)
-        let yml = dir + "/Surveys/demo.yml", folder = dir + "/Surveys/kenya/followup"
+        let yml = dir + "/Surveys/demo.yml"
+        let folder = dir + "/Surveys/kenya/followup"
         #expect(try CLITests.run(["run", yml]).status == 0)
         var list = try Self.batches(yml)
         let first = try #require(list.first { $0["path"] as? String == "kenya/followup" })
@@ -31,15 +32,18 @@ struct SubmissionFolderTests {
         // An edit of submission 3, in a subfolder as ODK Briefcase lays instances out.
         let three = try String(contentsOfFile: folder + "/submission_003.xml", encoding: .utf8)
         let id3 = try #require(three.firstMatch(of: /<instanceID>([^<]+)<\/instanceID>/)).1
-        let edit = three.replacingOccurrences(of: "<instanceID>\(id3)</instanceID>",
-                                              with: "<instanceID>uuid:edit-0003</instanceID>\n    <deprecatedID>\(id3)</deprecatedID>")
+        let edit = three.replacingOccurrences(
+            of: "<instanceID>\(id3)</instanceID>",
+            with: "<instanceID>uuid:edit-0003</instanceID>\n    <deprecatedID>\(id3)</deprecatedID>")
         try FileManager.default.createDirectory(atPath: folder + "/uuid-edit-0003", withIntermediateDirectories: true)
         try Data(edit.utf8).write(to: URL(fileURLWithPath: folder + "/uuid-edit-0003/submission.xml"))
         #expect(try CLITests.run(["run", yml]).status == 0)
         list = try Self.batches(yml)
         #expect(list.count == 5)
         let second = try #require(list.last)
-        #expect(second["path"] as? String == "kenya/followup" && second["responses"] as? Int == 2 && second["superseded"] as? Int == 1)
+        #expect(
+            second["path"] as? String == "kenya/followup" && second["responses"] as? Int == 2
+                && second["superseded"] as? Int == 1)
 
         // Rolled back, the batch's files are new again.
         let id = try #require(second["id"] as? Int)

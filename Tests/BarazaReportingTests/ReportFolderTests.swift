@@ -2,19 +2,22 @@ import BarazaFiles
 import BarazaTestSupport
 import Foundation
 import Testing
+
 @testable import BarazaReporting
 
 /// The report folder is written only where a report may go, replaced in one step, and what dead
 /// runs left behind is cleaned up.
 struct ReportFolderTests {
     static func folder() throws -> String {
-        let dir = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("report-folder-\(UUID().uuidString)").path
+        let dir = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("report-folder-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }
 
     static func write(_ text: String, _ path: String) throws {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
     }
 
@@ -28,7 +31,10 @@ struct ReportFolderTests {
         try Self.write("ledger", dir + "/c.sqlite")
         #expect(throws: ReportError.self) { try ReportWriter.writeFolder(Self.files, to: dir) }
         do { try ReportWriter.writeFolder(Self.files, to: dir) } catch {
-            guard case .notAReportFolder = error else { Issue.record("\(error)"); return }
+            guard case .notAReportFolder = error else {
+                Issue.record("\(error)")
+                return
+            }
         }
         #expect(Self.read(dir + "/export.csv") == "survey bytes" && Self.read(dir + "/c.sqlite") == "ledger")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["c.sqlite", "export.csv"])
@@ -54,7 +60,8 @@ struct ReportFolderTests {
 
     @Test func aMarkedReportIsReplacedWhole() throws {
         let base = try Self.folder()
-        try ReportWriter.writeFolder(["index.html": "<p>old</p>", "report.md": "old", "tables/old.csv": "x"], to: base + "/r")
+        try ReportWriter.writeFolder(
+            ["index.html": "<p>old</p>", "report.md": "old", "tables/old.csv": "x"], to: base + "/r")
         try ReportWriter.writeFolder(Self.files, to: base + "/r")
         #expect(Self.read(base + "/r/index.html") == "<p>new</p>")
         #expect(Self.read(base + "/r/report.md") == nil && Self.read(base + "/r/tables/old.csv") == nil)
@@ -119,7 +126,8 @@ struct ReportFolderTests {
     @Test func theRejectsFileReplacesALinkNotItsTarget() throws {
         let base = try Self.folder()
         try Self.write("keep", base + "/precious.txt")
-        try FileManager.default.createSymbolicLink(atPath: base + "/c.rejects.csv", withDestinationPath: base + "/precious.txt")
+        try FileManager.default.createSymbolicLink(
+            atPath: base + "/c.rejects.csv", withDestinationPath: base + "/precious.txt")
         try SafeFiles.replace(base + "/c.rejects.csv", contents: Array("file,line\r\n".utf8))
         #expect(Self.read(base + "/precious.txt") == "keep")
         #expect(Self.read(base + "/c.rejects.csv") == "file,line\r\n")
