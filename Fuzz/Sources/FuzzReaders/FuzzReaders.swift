@@ -142,10 +142,42 @@ func renderOne(_ data: UnsafeRawBufferPointer) {
     _ = MarkdownReport().render(analysis)
     _ = JSONSummary().render(analysis)
     for (_, table) in CSVTables.render(analysis) {
-        for line in table.split(separator: "\r\n") {
-            for cell in line.split(separator: ",") where cell.first == "=" { preconditionFailure("a formula in a CSV table: \(cell)") }
+        for cell in csvCells(table) where cell.first.map({ "=+-@".contains($0) }) == true && Double(cell) == nil {
+            preconditionFailure("a formula in a CSV table: \(cell)")
         }
     }
+}
+
+/// The cells of an RFC 4180 table, unquoted (a quoted cell may hold commas, quotes and line breaks).
+func csvCells(_ table: String) -> [String] {
+    var cells: [String] = [], cell = "", quoted = false, atStart = true
+    var chars = table.makeIterator()
+    var pending: Character?
+    while let c = pending ?? chars.next() {
+        pending = nil
+        if quoted {
+            if c == "\"" {
+                let next = chars.next()
+                if next == "\"" {
+                    cell.append("\"")
+                } else {
+                    quoted = false
+                    pending = next
+                }
+            } else {
+                cell.append(c)
+            }
+            continue
+        }
+        switch c {
+        case "\"" where atStart: quoted = true; atStart = false
+        case ",", "\r\n", "\n":
+            cells.append(cell); cell = ""; atStart = true
+        default: cell.append(c); atStart = false
+        }
+    }
+    cells.append(cell)
+    return cells
 }
 
 #if BARAZA_FUZZ
