@@ -693,12 +693,15 @@ final class EarlyWriteback: @unchecked Sendable {
         thread.start()
     }
 
-    /// Stops it and waits for its thread to finish.
+    /// Stops it and waits for its thread to finish, two seconds at most: on a congested disk a
+    /// write-back call can block for a minute, and the import must not wait behind it (the thread
+    /// then closes its descriptor when the call returns).
     func stop() {
         condition.lock()
         stopped = true
         condition.broadcast()
-        while !done { condition.wait() }
+        let deadline = Date().addingTimeInterval(2)
+        while !done && condition.wait(until: deadline) {}
         condition.unlock()
     }
 }
