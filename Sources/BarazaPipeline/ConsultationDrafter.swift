@@ -33,7 +33,17 @@ public enum ConsultationDrafter {
     static func yaml(_ s: String) -> String {
         let plain = s.range(of: #"^[A-Za-z_][A-Za-z0-9_./\- ]*$"#, options: .regularExpression) != nil
             && !["yes", "no", "true", "false", "null", "on", "off"].contains(s.lowercased()) && !s.hasSuffix(" ")
-        return plain ? s : "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        if plain { return s }
+        // Escaped by scalar: a quote or backslash followed by a combining mark is one Character.
+        var out = String.UnicodeScalarView()
+        for c in s.unicodeScalars {
+            switch c {
+            case "\\": out.append(contentsOf: "\\\\".unicodeScalars)
+            case "\"": out.append(contentsOf: "\\\"".unicodeScalars)
+            default: out.append(c)
+            }
+        }
+        return "\"" + String(out) + "\""
     }
 
     static func relativeTo(_ base: String, _ file: String) -> String {

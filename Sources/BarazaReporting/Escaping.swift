@@ -92,7 +92,17 @@ public enum Escape {
         // A byte scan: String.contains(String) goes through Foundation's search, which was most of
         // the time spent writing the CSV tables.
         if v.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
-            return "\"" + v.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+            // Quotes doubled byte by byte: split by Character, a quote followed by a combining mark
+            // is one grapheme that is not `"`, and stayed single, ending the cell early (found by
+            // the report writers' fuzzer: the text after it could start a cell of its own).
+            var out: [UInt8] = [0x22]
+            out.reserveCapacity(v.utf8.count + 8)
+            for b in v.utf8 {
+                out.append(b)
+                if b == 0x22 { out.append(0x22) }
+            }
+            out.append(0x22)
+            return String(decoding: out, as: UTF8.self)
         }
         return v
     }

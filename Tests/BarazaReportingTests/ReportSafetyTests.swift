@@ -157,4 +157,13 @@ struct ReportSafetyTests {
         #expect(Escape.terminal("line\nnext\ttab") == "line\nnext\ttab")
         #expect(Escape.terminal("abc\u{202E}def\u{9B}") == "abc\\u{202e}def\\u{9b}")
     }
+
+    /// A quote followed by a combining mark is one Character but two scalars: it is doubled all the
+    /// same, so the cell does not end early and what follows cannot start a cell (a fuzzer finding).
+    @Test func csvQuotesAreDoubledEvenBeforeACombiningMark() {
+        let value = "a\"\u{740}\r@SUM(1)"
+        let cell = Escape.csv(value)
+        #expect(cell == "\"a\"\"\u{740}\r@SUM(1)\"")
+        #expect(cell.utf8.filter { $0 == 0x22 }.count == 4)
+    }
 }
