@@ -1,3 +1,4 @@
+import BarazaIngest
 import Foundation
 
 /// Expands a source path (a file, a folder of XML submissions, or a glob with `*`, `?`) into the
@@ -48,24 +49,8 @@ extension SourceFiles {
         return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
     }
 
-    /// The XML files of a folder of submissions, sorted: those in it (an instance download) and
-    /// those one folder down (ODK Briefcase's `instances/<id>/submission.xml`); hidden ones skipped.
-    public static func submissionFiles(inFolder folder: String) -> [String] {
-        let fm = FileManager.default
-        var out: [String] = []
-        for name in ((try? fm.contentsOfDirectory(atPath: folder)) ?? []) where !name.hasPrefix(".") {
-            let path = joinPath(folder, name)
-            if name.lowercased().hasSuffix(".xml") {
-                if !isFolder(path) { out.append(path) }
-            } else if isFolder(path) {
-                for inner in ((try? fm.contentsOfDirectory(atPath: path)) ?? [])
-                where !inner.hasPrefix(".") && inner.lowercased().hasSuffix(".xml") {
-                    out.append(joinPath(path, inner))
-                }
-            }
-        }
-        return out.sorted()
-    }
+    /// The XML files of a folder of submissions (see `SubmissionFolder.files`).
+    public static func submissionFiles(inFolder folder: String) -> [String] { SubmissionFolder.files(in: folder) }
 
     /// Every source file of a consultation, each with its source: a folder of submissions is one
     /// entry (its new files are imported as one batch). Files outside the consultation's tree are

@@ -45,11 +45,10 @@ public struct XMLRecordReader: RecordSource {
     public init(path: String, options: ReadOptions = ReadOptions(), observer: ByteObserver? = nil) throws(IngestError) {
         self.path = path
         if isDirectory(path) {
-            let names: [String]
-            do { names = try FileManager.default.contentsOfDirectory(atPath: path) } catch {
-                throw .fileNotReadable(path: path, reason: "\(error.localizedDescription)")
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw .fileNotReadable(path: path, reason: "the folder cannot be read")
             }
-            files = names.filter { $0.lowercased().hasSuffix(".xml") }.sorted().map { (path as NSString).appendingPathComponent($0) }
+            files = SubmissionFolder.files(in: path)
         } else {
             guard FileManager.default.isReadableFile(atPath: path) else {
                 throw .fileNotReadable(path: path, reason: "no such file or not readable")
@@ -664,6 +663,29 @@ struct SAXState {
         // A KoboToolbox API page: <root><count/><next/><previous/><results><item>…
         if name == "root" { profile = .koboToolbox; return depth + 2 }
         return depth + 1
+    }
+}
+
+/// A folder of one-file-per-submission XML.
+public enum SubmissionFolder {
+    /// Its XML files, sorted: those in it (an instance download) and those one folder down (ODK
+    /// Briefcase's `instances/<id>/submission.xml`); hidden ones skipped.
+    public static func files(in folder: String) -> [String] {
+        let fm = FileManager.default
+        func join(_ a: String, _ b: String) -> String { a.hasSuffix("/") ? a + b : a + "/" + b }
+        var out: [String] = []
+        for name in ((try? fm.contentsOfDirectory(atPath: folder)) ?? []) where !name.hasPrefix(".") {
+            let path = join(folder, name)
+            if name.lowercased().hasSuffix(".xml") {
+                if !isDirectory(path) { out.append(path) }
+            } else if isDirectory(path) {
+                for inner in ((try? fm.contentsOfDirectory(atPath: path)) ?? [])
+                where !inner.hasPrefix(".") && inner.lowercased().hasSuffix(".xml") {
+                    out.append(join(path, inner))
+                }
+            }
+        }
+        return out.sorted()
     }
 }
 

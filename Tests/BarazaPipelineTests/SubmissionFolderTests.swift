@@ -52,4 +52,19 @@ struct SubmissionFolderTests {
         let results = try JSONSerialization.jsonObject(with: Data(again.out.utf8)) as? [[String: Any]]
         #expect(results?.first { $0["path"] as? String == "kenya/followup" }?["responses"] as? Int == 2, "\(again.err)")
     }
+
+    /// ODK Briefcase lays instances out one folder down; inspect reads them as import does.
+    @Test func briefcaseInstancesOneFolderDownAreRead() throws {
+        let dir = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("briefcase-\(UUID().uuidString)").path
+        #expect(try CLITests.run(["synth", "--out", dir + "/Surveys"]).status == 0)
+        let instances = dir + "/instances"
+        for k in [2, 3] {
+            let sub = instances + "/uuid-000\(k)"
+            try FileManager.default.createDirectory(atPath: sub, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: dir + "/Surveys/kenya/followup/submission_00\(k).xml", toPath: sub + "/submission.xml")
+        }
+        let r = try CLITests.run(["inspect", instances, "--json"])
+        let doc = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any]
+        #expect(doc?["records"] as? Int == 2, "\(r.err)")
+    }
 }
