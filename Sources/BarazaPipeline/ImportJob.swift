@@ -247,8 +247,6 @@ public struct ImportJob {
                                       at: SourceLocation(file: path, line: 1), expected: "a label of the question's scale")
                     }
                 }
-                for d in local.items { try sink.record(d) }
-                counts.unknownLabels = coder.unknownLabels
                 if reader.encoding == .windows1252 && source.options.encoding == nil && !coder.unknownLabels.isEmpty {
                     // The sniff chose Windows-1252 and labels stopped matching: perhaps a UTF-8 file.
                     misread = true
@@ -256,6 +254,8 @@ public struct ImportJob {
                                       + "no scale point; if the file is UTF-8, set the source's encoding: UTF-8",
                                   at: SourceLocation(file: path, line: 1), expected: "labels of the questions' scales")
                 }
+                for d in local.items { try sink.record(d) }
+                counts.unknownLabels = coder.unknownLabels
                 counts.unmappedGroups = coder.unmappedGroups
                 return counts
             }
