@@ -138,7 +138,7 @@ public enum WelchTest {
         guard se > 0 else { return (diff, nil, nil, TestResult(name: "Welch's t", notComputed: "no variance in either wave")) }
         let df = (va + vb) * (va + vb) / (va * va / (a.effectiveN - 1) + vb * vb / (b.effectiveN - 1))
         let t = diff / se
-        let p = 2 * (1 - Distributions.studentTCDF(abs(t), df: df))
+        let p = Distributions.studentTTwoSidedP(t, df: df)
         let q = Distributions.studentTQuantile(0.975, df: df)
         return (diff, diff - q * se, diff + q * se, TestResult(name: "Welch's t", statistic: t, df: df, p: p))
     }

@@ -86,6 +86,12 @@ public enum Distributions {
         return h
     }
 
+    /// Two-sided p of Student's t, P(|T| ≥ |t|), from the upper tail directly (the regularized
+    /// incomplete beta): `2·(1 − CDF)` lost digits below 1e-9 and became 0 below 1e-16.
+    public static func studentTTwoSidedP(_ t: Double, df: Double) -> Double {
+        min(1, betaI(df / 2, 0.5, df / (df + t * t)))
+    }
+
     /// CDF of Student's t with `df` degrees of freedom.
     public static func studentTCDF(_ t: Double, df: Double) -> Double {
         let x = df / (df + t * t)

@@ -137,9 +137,10 @@ public enum RankTests {
         return (ranks, next, tieSum)
     }
 
-    /// Two-sided Mann–Whitney U as SciPy computes it by default: exact when both samples are
-    /// smaller than 8 and there are no ties, otherwise the normal approximation with tie
-    /// correction and continuity correction. U is the statistic of the first sample.
+    /// Two-sided Mann–Whitney U as SciPy computes it by default (`method="auto"`): exact when the
+    /// smaller sample has at most 8 answers and there are no ties, otherwise the normal
+    /// approximation with tie correction and continuity correction. U is the statistic of the
+    /// first sample.
     public static func mannWhitney(_ x: [Double: Int], _ y: [Double: Int]) -> TestResult {
         let n1 = x.values.reduce(0, +), n2 = y.values.reduce(0, +)
         guard n1 > 0, n2 > 0 else { return TestResult(name: "Mann–Whitney U", notComputed: "a group has no answers") }
@@ -148,7 +149,7 @@ public enum RankTests {
         let u1 = r1 - Double(n1 * (n1 + 1)) / 2
         let u2 = Double(n1 * n2) - u1
         let hasTies = tieSum > 0
-        if n1 < 8 && n2 < 8 && !hasTies {
+        if min(n1, n2) <= 8 && !hasTies {
             let p = exactMannWhitneyP(u: max(u1, u2), n1: n1, n2: n2)
             return TestResult(name: "Mann–Whitney U", statistic: u1, p: p, method: "exact")
         }
@@ -160,25 +161,28 @@ public enum RankTests {
         return TestResult(name: "Mann–Whitney U", statistic: u1, p: min(1, 2 * Distributions.normalSF(z)), method: "asymptotic")
     }
 
-    /// P(U ≥ u) × 2 under the null, by counting arrangements (no ties).
+    /// 2 × P(U ≥ u) under the null (no ties), as 2 × P(U ≤ n1·n2 − u) by symmetry: the counts of
+    /// arrangements with U = 0…k, k = n1·n2 − u ≤ n1·n2 / 2, from Harding's (1983) generating
+    /// function ∏ (1 − q^(n+i)) / (1 − q^i), i = 1…m, with m the smaller sample. Memory grows with
+    /// k only (8 answers against 20,000: at most 80,001 counts), time with m·k; the lower tail is
+    /// only ever added to, so a tiny p keeps its digits.
     static func exactMannWhitneyP(u: Double, n1: Int, n2: Int) -> Double {
-        // counts[k] = number of arrangements with U = k, built up by the standard recurrence.
-        let maxU = n1 * n2
-        var table = [[[Double]]](repeating: [[Double]](repeating: [], count: n2 + 1), count: n1 + 1)
-        for i in 0...n1 {
-            for j in 0...n2 {
-                if i == 0 || j == 0 { var a = [Double](repeating: 0, count: i * j + 1); a[0] = 1; table[i][j] = a; continue }
-                var a = [Double](repeating: 0, count: i * j + 1)
-                for (k, c) in table[i - 1][j].enumerated() where c > 0 { a[k + j] += c }
-                for (k, c) in table[i][j - 1].enumerated() where c > 0 { a[k] += c }
-                table[i][j] = a
-            }
+        let m = min(n1, n2), n = max(n1, n2)
+        let k = min(m * n - Int(u.rounded()), m * n / 2)
+        guard k >= 0 else { return 0 }
+        var counts = [Double](repeating: 0, count: k + 1)
+        counts[0] = 1
+        for i in 1...m where n + i <= k {
+            for j in stride(from: k, through: n + i, by: -1) { counts[j] -= counts[j - n - i] }
         }
-        let dist = table[n1][n2]
-        let total = dist.reduce(0, +)
-        let k = Int(u.rounded())
-        let upper = (k...maxU).reduce(0.0) { $0 + dist[$1] }
-        return min(1, 2 * upper / total)
+        for i in 1...m where i <= k {
+            for j in i...k { counts[j] += counts[j - i] }
+        }
+        // The number of arrangements, C(n1 + n2, m), as a product kept in doubles.
+        var total = 1.0
+        for i in 1...m { total = total * Double(n + i) / Double(i) }
+        let lower = counts.reduce(0, +)
+        return min(1, 2 * lower / total)
     }
 }
 

@@ -62,6 +62,8 @@ struct CategoricalAndWaveTests {
             let r = WelchTest.compare(a, b)
             close(r.test.statistic, w.t, "t")
             close(r.test.p, w.p, "p")
+            // Relative too: a p of 1e-32 or 1e-80 keeps its digits (and is not 0).
+            #expect(r.test.p.map { abs($0 - w.p) <= 1e-9 * w.p } == true, "p \(String(describing: r.test.p)) vs \(w.p)")
             close(r.test.df, w.df, "df")
             close(r.low, w.low, "ci low")
             close(r.high, w.high, "ci high")

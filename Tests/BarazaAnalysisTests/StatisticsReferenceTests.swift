@@ -63,8 +63,23 @@ struct StatisticsReferenceTests {
                 let r = RankTests.mannWhitney(Self.table(c.groups[m.i]), Self.table(c.groups[m.j]))
                 close(r.statistic, m.u, 1e-9, "\(name) U \(m.i)-\(m.j)")
                 close(r.p, m.p, 1e-9, "\(name) p \(m.i)-\(m.j) (\(r.method ?? ""))")
+                #expect(r.p.map { abs($0 - m.p) <= 1e-9 * m.p } == true, "\(name) p relative: \(String(describing: r.p)) vs \(m.p)")
             }
         }
+    }
+
+    /// The exact distribution's memory grows with the smaller sample only: 8 answers against 20,000
+    /// (an n1²·n2² table would be 2.6e10 doubles) in one array of at most 80,001 counts.
+    @Test func exactMannWhitneyForASmallGroupAgainstAHugeOne() {
+        var large: [Double: Int] = [:]
+        for i in 1...20_000 { large[Double(i)] = 1 }
+        let small: [Double: Int] = [20_000.5: 1, 20_001.5: 1, 20_002.5: 1, 20_003.5: 1, 20_004.5: 1, 20_005.5: 1, 20_006.5: 1, 20_007.5: 1]
+        let r = RankTests.mannWhitney(small, large)
+        #expect(r.method == "exact")
+        // Every small answer above every large one: 2 / C(20008, 8).
+        var total = 1.0
+        for i in 1...8 { total = total * Double(20_000 + i) / Double(i) }
+        #expect(r.p.map { abs($0 - 2 / total) <= 1e-9 * (2 / total) } == true, "\(String(describing: r.p))")
     }
 
     @Test func descriptivesMatchNumPyAndTInterval() throws {

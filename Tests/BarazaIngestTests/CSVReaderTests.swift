@@ -266,7 +266,7 @@ struct CSVReaderTests {
         #expect(CSVTokenizer.replacingNULRuns("\u{0}x\u{0}\u{0}") == "\u{FFFD}x\u{FFFD}")
     }
 
-    @Test(.timeLimit(.minutes(3))) func tenThousandColumnsAndAFiftyMegabyteField() throws {
+    @Test(.timeLimit(.minutes(5))) func tenThousandColumnsAndAFiftyMegabyteField() throws {
         let header = (0..<10_000).map { "c\($0)" }.joined(separator: ",")
         let row = (0..<10_000).map { String($0) }.joined(separator: ",")
         let (wide, _, _, reader) = try readAll(try tempFile(Array((header + "\n" + row + "\n").utf8)))

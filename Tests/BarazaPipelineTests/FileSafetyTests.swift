@@ -6,7 +6,8 @@ import Testing
 /// What the real binary does to the files around it: it deletes nothing that is not its own
 /// report, follows no link it did not make, reads nothing outside the consultation's tree, and
 /// says so when it cannot write what it promised.
-struct FileSafetyTests {
+/// One test at a time: each runs the binary for seconds, holding a test thread meanwhile.
+@Suite(.serialized) struct FileSafetyTests {
     /// A consultation folder with one small export, and a file outside it.
     static func consultation(sourcePath: String = "a.csv", extra: String = "") throws -> String {
         let top = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("safety-\(UUID().uuidString)").path

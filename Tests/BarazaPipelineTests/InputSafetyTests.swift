@@ -4,7 +4,8 @@ import Foundation
 import Testing
 
 /// Input that is not a plain file, or holds nothing: read once or refused, and always said.
-struct InputSafetyTests {
+/// One test at a time: each runs the binary for seconds, holding a test thread meanwhile.
+@Suite(.serialized) struct InputSafetyTests {
     static let csv = "id,grp,q1\n1,NGO,Agree\n2,Ministry,Disagree\n"
 
     static func folder() throws -> String {

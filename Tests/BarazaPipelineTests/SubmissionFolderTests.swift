@@ -5,7 +5,8 @@ import Testing
 /// A folder of one-file-per-submission XML (ODK Briefcase, Kobo instance downloads) is one batch
 /// per run: its new files only, each file's digest kept so that none is imported twice, edits
 /// superseding within the batch and across batches.
-struct SubmissionFolderTests {
+/// One test at a time: each runs the binary for seconds, holding a test thread meanwhile.
+@Suite(.serialized) struct SubmissionFolderTests {
     static func batches(_ yml: String) throws -> [[String: Any]] {
         let r = try CLITests.run(["batches", yml, "--json"])
         return try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [[String: Any]] ?? []

@@ -20,6 +20,12 @@ CASES = {
     "no_ties_small": [{1.0: 1, 2.5: 1, 4.0: 1, 7.0: 1}, {3.0: 1, 5.0: 1, 6.0: 1, 8.0: 1, 9.0: 1}],
     # larger, many ties: asymptotic
     "large_ties": [{1: 30, 2: 41, 3: 22, 4: 60, 5: 17}, {1: 12, 2: 20, 3: 33, 4: 51, 5: 40}],
+    # SciPy's exact rule is min(n1, n2) <= 8 without ties: 6 untied scores above 40 others
+    # (exact p ~ 2e-7; the normal approximation gave ~1e-4), and 8 against 300, interleaved.
+    "exact_small_vs_large": [{100.5 + i: 1 for i in range(6)}, {float(i): 1 for i in range(1, 41)}],
+    "exact_8_vs_300": [{7.25 + 37 * i: 1 for i in range(8)}, {float(i): 1 for i in range(1, 301)}],
+    # 9 against 12 untied: over the rule's limit, so asymptotic, as SciPy.
+    "asymptotic_9_vs_12": [{0.5 + 2 * i: 1 for i in range(9)}, {float(i): 1 for i in range(1, 13)}],
 }
 
 def expand(table):
@@ -68,7 +74,9 @@ for t in [[[3, 1], [1, 3]], [[0, 7], [5, 2]], [[8, 2], [1, 5]], [[2, 9], [10, 1]
     out["fisher"].append({"table": t, "p": p})
 # Welch's t on two frequency tables (wave change).
 out["welch"] = []
-for a, b in [({1: 3, 2: 5, 3: 9, 4: 6, 5: 2}, {2: 2, 3: 6, 4: 11, 5: 5}), ({3: 4, 4: 3}, {1: 2, 2: 3, 5: 1})]:
+# The last two: p far below 1e-9 and 1e-16, where 2 * (1 - CDF) lost its digits.
+for a, b in [({1: 3, 2: 5, 3: 9, 4: 6, 5: 2}, {2: 2, 3: 6, 4: 11, 5: 5}), ({3: 4, 4: 3}, {1: 2, 2: 3, 5: 1}),
+             ({1: 20, 2: 25, 3: 5}, {3: 10, 4: 25, 5: 15}), ({1: 40, 2: 40}, {4: 45, 5: 35})]:
     xa, xb = expand(a), expand(b)
     r = stats.ttest_ind(xb, xa, equal_var=False)
     ci = r.confidence_interval(0.95)
