@@ -9,9 +9,10 @@ import Foundation
 /// a file with that extension and opened through `ExportReader`, as a user's export would be),
 /// `consultation` (the consultation-file loader) or `report` (the report writers, with the input's
 /// strings as labels and quotes).
-let format = ProcessInfo.processInfo.environment["BARAZA_FUZZ_FORMAT"].flatMap { f in
-    ["csv", "xml", "consultation", "report"].contains(f) ? f : nil
-} ?? "csv"
+let format =
+    ProcessInfo.processInfo.environment["BARAZA_FUZZ_FORMAT"].flatMap { f in
+        ["csv", "xml", "consultation", "report"].contains(f) ? f : nil
+    } ?? "csv"
 
 /// Small size limits, so that inputs of fuzzing size reach the cut-and-reject paths.
 let fuzzOptions: ReadOptions = {
@@ -37,7 +38,8 @@ func readOne(_ data: UnsafeRawBufferPointer) {
     var d = Diagnostics()
     guard var reader = try? ExportReader.open(path, options: fuzzOptions, diagnostics: &d) else { return }
     var n = 0
-    var given: [RawRecord] = [], givenRejects: [RejectedRecord] = []
+    var given: [RawRecord] = []
+    var givenRejects: [RejectedRecord] = []
     reader.forEachRecord(&d) { item, columns in
         n += 1
         switch item {
@@ -61,11 +63,14 @@ func compareLent(_ path: String, _ given: [RawRecord], _ givenRejects: [Rejected
     guard var reader = try? ExportReader.open(path, options: fuzzOptions, diagnostics: &d) else {
         preconditionFailure("opened once, not twice")
     }
-    var lent: [RawRecord] = [], rejects: [RejectedRecord] = []
+    var lent: [RawRecord] = []
+    var rejects: [RejectedRecord] = []
     reader.forEachRecordLent(&d) { item, _ in
         switch item {
         case .record(let fields, let line, let column, let file):
-            lent.append(RawRecord(fields: FieldRow(fields), location: SourceLocation(file: file ?? path, line: line, column: column)))
+            lent.append(
+                RawRecord(
+                    fields: FieldRow(fields), location: SourceLocation(file: file ?? path, line: line, column: column)))
         case .rejected(let r): rejects.append(r)
         }
         return true
@@ -82,8 +87,11 @@ func compareTokenizers(_ path: String) {
         var results: [([CSVRow], [Diagnostic])] = []
         for atOnce in [true, false] {
             var d = Diagnostics()
-            guard var tok = try? CSVTokenizer(path: path, delimiter: UInt8(ascii: ","), encoding: encoding, bomLength: 0,
-                                              chunkSize: chunk, commonRecordsAtOnce: atOnce) else { return }
+            guard
+                var tok = try? CSVTokenizer(
+                    path: path, delimiter: UInt8(ascii: ","), encoding: encoding, bomLength: 0,
+                    chunkSize: chunk, commonRecordsAtOnce: atOnce)
+            else { return }
             tok.limits = fuzzOptions.limits
             var rows: [CSVRow] = []
             while let r = tok.next(&d) { rows.append(r) }
@@ -117,33 +125,44 @@ func loadOne(_ data: UnsafeRawBufferPointer) {
 /// Renders a report whose labels, quotes and unknown labels are the input's strings: every
 /// format is written, and no markup of the input reaches the HTML.
 func renderOne(_ data: UnsafeRawBufferPointer) {
-    let strings = String(decoding: data, as: UTF8.self).split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
+    let strings = String(decoding: data, as: UTF8.self).split(separator: "\u{0}", omittingEmptySubsequences: false).map(
+        String.init)
     func s(_ i: Int) -> String { strings.isEmpty ? "" : strings[i % strings.count] }
     var data = AggregatedData()
     var counts = ValueCounts()
-    for (k, n) in [1.0: 3, 4.0: 6] { counts.values[k] = WeightedCount(count: n, weight: Double(n), weightSquared: Double(n)) }
+    for (k, n) in [1.0: 3, 4.0: 6] {
+        counts.values[k] = WeightedCount(count: n, weight: Double(n), weightSquared: Double(n))
+    }
     data.items["q1"] = [CellKey(group: "cso"): counts, CellKey(group: "government"): counts]
     data.themeScores["t1"] = data.items["q1"]
     var oc = OptionCounts()
     oc.answered = 9
     oc.options["c1"] = WeightedCount(count: 5, weight: 5, weightSquared: 5)
     data.codes["open"] = [CellKey(group: "cso"): oc]
-    data.quotes = (0..<4).map { QuoteCandidate(question: "open", code: "c1", cell: CellKey(group: "cso"), respondentID: "r\($0)", text: s($0)) }
+    data.quotes = (0..<4).map {
+        QuoteCandidate(question: "open", code: "c1", cell: CellKey(group: "cso"), respondentID: "r\($0)", text: s($0))
+    }
     data.quality.unknownLabels = ["q1": [s(4): 2]]
     data.quality.activeResponses = 18
-    let plan = AnalysisPlan(title: s(5), themes: [Theme(id: "t1", label: s(6))], groups: StakeholderGroup.defaults,
-                            questions: [Question(id: "q1", type: .likert, theme: "t1", scale: "agree5", text: s(7)),
-                                        Question(id: "open", type: .text, text: s(8))],
-                            scales: ["agree5": Scale(id: "agree5", points: (1...5).map { ScalePoint(value: $0, labels: [s($0 + 8)]) })],
-                            codeInfo: ["c1": (s(9), "t1")], by: ["group"], minCell: 5)
+    let plan = AnalysisPlan(
+        title: s(5), themes: [Theme(id: "t1", label: s(6))], groups: StakeholderGroup.defaults,
+        questions: [
+            Question(id: "q1", type: .likert, theme: "t1", scale: "agree5", text: s(7)),
+            Question(id: "open", type: .text, text: s(8)),
+        ],
+        scales: ["agree5": Scale(id: "agree5", points: (1...5).map { ScalePoint(value: $0, labels: [s($0 + 8)]) })],
+        codeInfo: ["c1": (s(9), "t1")], by: ["group"], minCell: 5)
     let analysis = Analyzer(plan: plan).analyze(data)
     let html = HTMLReport().render(analysis).lowercased()
-    precondition(!html.contains("<script") && !html.contains("<img") && !html.contains("<iframe"), "input markup in the HTML")
+    precondition(
+        !html.contains("<script") && !html.contains("<img") && !html.contains("<iframe"), "input markup in the HTML")
     _ = MarkdownReport().render(analysis)
     _ = JSONSummary().render(analysis)
     for (_, table) in CSVTables.render(analysis) {
-        for cell in csvCells(table) where cell.unicodeScalars.first.map({ "=+-@".unicodeScalars.contains($0) }) == true
-            && Double(cell) == nil {
+        for cell in csvCells(table)
+        where cell.unicodeScalars.first.map({ "=+-@".unicodeScalars.contains($0) }) == true
+            && Double(cell) == nil
+        {
             preconditionFailure("a formula in a CSV table: \(cell)")
         }
     }
@@ -153,7 +172,10 @@ func renderOne(_ data: UnsafeRawBufferPointer) {
 /// breaks). Read by Unicode scalar, as a spreadsheet reads it: by `Character` a combining mark at a
 /// cell's start joins the delimiter before it into one grapheme (the harness's second finding).
 func csvCells(_ table: String) -> [String] {
-    var cells: [String] = [], cell = String.UnicodeScalarView(), quoted = false, atStart = true
+    var cells: [String] = []
+    var cell = String.UnicodeScalarView()
+    var quoted = false
+    var atStart = true
     var scalars = table.unicodeScalars.makeIterator()
     var pending: Unicode.Scalar?
     while let c = pending ?? scalars.next() {
@@ -190,37 +212,40 @@ func csvCells(_ table: String) -> [String] {
 }
 
 #if BARAZA_FUZZ
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzTest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    fuzzOne(UnsafeRawBufferPointer(start: data, count: size))
-    return 0
-}
+    @_cdecl("LLVMFuzzerTestOneInput")
+    public func fuzzTest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+        fuzzOne(UnsafeRawBufferPointer(start: data, count: size))
+        return 0
+    }
 
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
-                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+    @_silgen_name("LLVMFuzzerRunDriver")
+    func LLVMFuzzerRunDriver(
+        _ argc: UnsafeMutablePointer<CInt>,
+        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+        _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+    ) -> CInt
 
-/// SwiftPM links an executable's entry point under this name; libFuzzer's driver takes over here.
-@_cdecl("FuzzReaders_main")
-public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var vector = argv
-    return LLVMFuzzerRunDriver(&count, &vector, fuzzTest)
-}
+    /// SwiftPM links an executable's entry point under this name; libFuzzer's driver takes over here.
+    @_cdecl("FuzzReaders_main")
+    public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+        var count = argc
+        var vector = argv
+        return LLVMFuzzerRunDriver(&count, &vector, fuzzTest)
+    }
 #else
-/// Replay: reads every file named on the command line (a crash reproducer or a whole corpus).
-@main
-struct Replay {
-    static func main() {
-        for path in CommandLine.arguments.dropFirst() {
-            let files = (try? FileManager.default.contentsOfDirectory(atPath: path).map { path + "/" + $0 }) ?? [path]
-            for f in files.sorted() {
-                guard let data = FileManager.default.contents(atPath: f) else { continue }
-                data.withUnsafeBytes { fuzzOne($0) }
+    /// Replay: reads every file named on the command line (a crash reproducer or a whole corpus).
+    @main
+    struct Replay {
+        static func main() {
+            for path in CommandLine.arguments.dropFirst() {
+                let files =
+                    (try? FileManager.default.contentsOfDirectory(atPath: path).map { path + "/" + $0 }) ?? [path]
+                for f in files.sorted() {
+                    guard let data = FileManager.default.contents(atPath: f) else { continue }
+                    data.withUnsafeBytes { fuzzOne($0) }
+                }
+                print("replayed \(files.count) input(s) from \(path)")
             }
-            print("replayed \(files.count) input(s) from \(path)")
         }
     }
-}
 #endif
