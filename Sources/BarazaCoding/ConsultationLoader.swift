@@ -43,7 +43,9 @@ public enum ConsultationLoader {
 
     /// Letters and digits of any script, `_`, `-` and `.`; not starting with `-` or `.`; 1 to 64.
     public static func isIdentifier(_ s: String) -> Bool {
-        guard let first = s.unicodeScalars.first, s.unicodeScalars.count <= 64, first != "-", first != "." else { return false }
+        guard let first = s.unicodeScalars.first, s.unicodeScalars.count <= 64, first != "-", first != "." else {
+            return false
+        }
         return s.unicodeScalars.allSatisfy { c in
             c == "_" || c == "-" || c == "." || c.properties.isAlphabetic || c.properties.numericType != nil
         }
@@ -96,7 +98,8 @@ private struct Parser {
         let s = try string(n, what)
         guard ConsultationLoader.isIdentifier(s) else {
             throw ConsultationError(.invalidValue, "\(what) '\(s)' is not a valid id", at: loc(n),
-                                    expected: "letters, digits, '_', '-' or '.', starting with a letter, digit or '_', at most 64")
+                                    expected: "letters, digits, '_', '-' or '.', starting with a letter, digit or '_', "
+                                        + "at most 64")
         }
         return s
     }
@@ -142,13 +145,16 @@ private struct Parser {
     func confine(_ path: String, written: String, _ node: Node?, _ what: String) throws(ConsultationError) {
         guard !tree.contains(path) else { return }
         throw ConsultationError(.outsideTree, "\(what) '\(written)' leaves the consultation's folder tree \(tree.root)",
-                                at: loc(node), expected: "a path inside \(tree.root), or allow_outside: true (--allow-outside)")
+                                at: loc(node),
+                                expected: "a path inside \(tree.root), or allow_outside: true (--allow-outside)")
     }
 
-    mutating func consultation(_ root: Node, absolutePath: String, allowOutside: Bool) throws(ConsultationError) -> Consultation {
+    mutating func consultation(_ root: Node, absolutePath: String, allowOutside: Bool) throws(ConsultationError)
+        -> Consultation {
         let m = try mapping(root, "the consultation file")
         try checkKeys(m, allowed: ["version", "consultation", "name", "store", "themes", "groups", "scales", "questions",
-                                   "codebooks", "negators", "sources", "report", "root", "allow_outside"], "the consultation file")
+                                   "codebooks", "negators", "sources", "report", "root", "allow_outside"],
+                      "the consultation file")
         let versionNode = try require(m, "version", in: root, "the consultation file")
         let version = try int(versionNode, "version")
         guard version == ConsultationLoader.supportedVersion else {
@@ -159,13 +165,15 @@ private struct Parser {
         let base = (absolutePath as NSString).deletingLastPathComponent
         let fileStem = ((absolutePath as NSString).lastPathComponent as NSString).deletingPathExtension
         let name = try value(m, "name").map { n throws(ConsultationError) in try string(n, "name") } ?? fileStem
-        let outside = try value(m, "allow_outside").map { n throws(ConsultationError) in try bool(n, "allow_outside") } ?? false
+        let outside = try value(m, "allow_outside").map { n throws(ConsultationError) in
+            try bool(n, "allow_outside")
+        } ?? false
         var treeRoot = FolderTree.normalize(base)
         if let rn = value(m, "root") {
             let r = FolderTree.normalize(joinPath(base, try string(rn, "root")))
             guard FolderTree.isWithin(treeRoot, r) else {
-                throw ConsultationError(.invalidValue, "root must be this file's folder or a folder above it", at: loc(rn),
-                                        expected: "a path such as '.' or '..'")
+                throw ConsultationError(.invalidValue, "root must be this file's folder or a folder above it",
+                                        at: loc(rn), expected: "a path such as '.' or '..'")
             }
             treeRoot = r
         }
@@ -419,7 +427,8 @@ private struct Parser {
         let sm = try mapping(item, "a source")
         try checkKeys(sm, allowed: ["path", "country", "wave", "group_column", "group", "country_column", "id_column",
                                     "submitted_column", "weight_column", "delimiter", "encoding", "format", "record_element",
-                                    "organisation_column", "group_lookup", "group_separator", "max_field_mib", "max_record_mib"], "a source")
+                                    "organisation_column", "group_lookup", "group_separator", "max_field_mib",
+                                    "max_record_mib"], "a source")
         func opt(_ key: String) throws(ConsultationError) -> String? {
             guard let n = value(sm, key) else { return nil }
             return try string(n, key)
@@ -453,7 +462,8 @@ private struct Parser {
             guard let n = value(sm, key) else { continue }
             let mib = try int(n, key)
             guard (1...4096).contains(mib) else {
-                throw ConsultationError(.invalidValue, "\(key) must be from 1 to 4096", at: loc(n), expected: "a size in MiB")
+                throw ConsultationError(.invalidValue, "\(key) must be from 1 to 4096", at: loc(n),
+                                        expected: "a size in MiB")
             }
             if isField { options.limits.fieldBytes = mib << 20 } else { options.limits.recordBytes = mib << 20 }
         }
@@ -480,7 +490,8 @@ private struct Parser {
                               submittedColumn: try opt("submitted_column"), weightColumn: try opt("weight_column"),
                               organisationColumn: try opt("organisation_column"), groupLookup: lookup, options: options,
                               location: loc(pathNode))
-        try confine((joinPath(base, path) as NSString).deletingLastPathComponent, written: path, pathNode, "source path")
+        let folder = (joinPath(base, path) as NSString).deletingLastPathComponent
+        try confine(folder, written: path, pathNode, "source path")
         for entry in SourceFiles.expand(spec.path, base: base) {
             try confine(entry, written: path, pathNode, "source file '\(entry)' of path")
             guard SourceFiles.isFolder(entry) else { continue }

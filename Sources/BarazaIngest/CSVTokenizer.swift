@@ -281,7 +281,8 @@ public struct CSVTokenizer {
                     // bytes) and the rest is read past.
                     if let o = oversize {
                         if row.bytes.count > o.kept { row.dropBytes(after: o.kept) }
-                    } else if row.bytes.count - (row.ends.last ?? 0) > limits.fieldBytes || row.bytes.count > limits.recordBytes {
+                    } else if row.bytes.count - (row.ends.last ?? 0) > limits.fieldBytes
+                                || row.bytes.count > limits.recordBytes {
                         let fieldStart = row.ends.last ?? 0
                         let kept = fieldStart + min(row.bytes.count - fieldStart, SizeLimits.keptOfOversizeField)
                         row.dropBytes(after: kept)
@@ -353,7 +354,9 @@ public struct CSVTokenizer {
             return baraza_csv_record(i + start, available, delimiter, o, e, Self.commonRecordFields, &info)
         }
         // A record over a size limit is read the general way, which cuts and reports it.
-        guard consumed > 0, info.flags & 2 == 0, info.bytes <= min(limits.fieldBytes, limits.recordBytes) else { return nil }
+        guard consumed > 0, info.flags & 2 == 0, info.bytes <= min(limits.fieldBytes, limits.recordBytes) else {
+            return nil
+        }
         if info.flags & 1 != 0 {
             guard encoding != .windows1252, UTF8Check.isValid(UnsafeBufferPointer(start: o, count: info.bytes)) else {
                 return nil
@@ -398,11 +401,14 @@ public struct CSVTokenizer {
     }
 
     /// Reports a record that outgrew a limit; the defect that sends it to the rejects.
-    private func tooLarge(_ o: (line: Int, field: Int, kept: Int), startLine: Int, _ diagnostics: inout Diagnostics) -> String {
-        let reason = "record larger than the limit (\(limits.fieldBytes) bytes a field, \(limits.recordBytes) a record): "
+    private func tooLarge(_ o: (line: Int, field: Int, kept: Int), startLine: Int,
+                          _ diagnostics: inout Diagnostics) -> String {
+        let reason = "record larger than the limit (\(limits.fieldBytes) bytes a field, "
+            + "\(limits.recordBytes) a record): "
             + "field \(o.field) cut to its first \(SizeLimits.keptOfOversizeField) bytes, the rest not read"
         diagnostics.error(reason, at: SourceLocation(file: path, line: o.line, column: o.field),
-                          expected: "fields and records within the size limit (a source's max_field_mib, max_record_mib)")
+                          expected: "fields and records within the size limit "
+                              + "(a source's max_field_mib, max_record_mib)")
         return reason
     }
 
@@ -413,7 +419,8 @@ public struct CSVTokenizer {
         var fixed = FieldRow()
         for i in 0..<row.count {
             let bytes = Array(row.bytes[row.range(i)])
-            fixed.append(decode(bytes, &diagnostics, fieldLine: i < fieldLines.count ? fieldLines[i] : line, field: i + 1))
+            let fieldLine = i < fieldLines.count ? fieldLines[i] : line
+            fixed.append(decode(bytes, &diagnostics, fieldLine: fieldLine, field: i + 1))
         }
         row = fixed
     }

@@ -78,9 +78,10 @@ public struct ImportJob {
             if SourceFiles.isFolder(path) {
                 let found = try newSubmissionFiles(in: path)
                 if found.new.isEmpty {
-                    return FileImportResult(path: display, outcome: .skipped, batch: nil, format: nil, records: 0, responses: 0,
-                                            rejected: 0, duplicates: 0, superseded: 0,
-                                            message: "\(found.total) submission files, all imported before; nothing to do",
+                    return FileImportResult(path: display, outcome: .skipped, batch: nil, format: nil, records: 0,
+                                            responses: 0, rejected: 0, duplicates: 0, superseded: 0,
+                                            message: "\(found.total) submission files, all imported before; "
+                                                + "nothing to do",
                                             needsPerson: found.total == 0)
                 }
                 folderFiles = found.new
@@ -250,8 +251,9 @@ public struct ImportJob {
                 if reader.encoding == .windows1252 && source.options.encoding == nil && !coder.unknownLabels.isEmpty {
                     // The sniff chose Windows-1252 and labels stopped matching: perhaps a UTF-8 file.
                     misread = true
-                    local.warning("read as Windows-1252 and \(coder.unknownLabels.values.map(\.count).reduce(0, +)) labels match "
-                                      + "no scale point; if the file is UTF-8, set the source's encoding: UTF-8",
+                    let unmatched = coder.unknownLabels.values.map(\.count).reduce(0, +)
+                    local.warning("read as Windows-1252 and \(unmatched) labels match no scale point; "
+                                      + "if the file is UTF-8, set the source's encoding: UTF-8",
                                   at: SourceLocation(file: path, line: 1), expected: "labels of the questions' scales")
                 }
                 for d in local.items { try sink.record(d) }
@@ -260,8 +262,8 @@ public struct ImportJob {
                 return counts
             }
             if batch.records == 0 && batch.rejected == 0 {
-                local.warning("no records after the header: the batch is empty", at: SourceLocation(file: path, line: 1),
-                              expected: "at least one response")
+                local.warning("no records after the header: the batch is empty",
+                              at: SourceLocation(file: path, line: 1), expected: "at least one response")
             }
             diagnostics.merge(local)
             return FileImportResult(path: display, outcome: .imported, batch: batch.id, format: batch.format, records: batch.records,
@@ -270,10 +272,11 @@ public struct ImportJob {
                                     needsPerson: misread || (batch.records == 0 && batch.rejected == 0))
         } catch IngestError.empty {
             // One empty file (a download that failed) must not stop the others.
-            diagnostics.warning("the file is empty (no header, no records); skipped", at: SourceLocation(file: path, line: 1),
-                                expected: "an export with a header row")
-            return FileImportResult(path: display, outcome: .skipped, batch: nil, format: nil, records: 0, responses: 0, rejected: 0,
-                                    duplicates: 0, superseded: 0, message: "empty file; nothing to import", needsPerson: true)
+            diagnostics.warning("the file is empty (no header, no records); skipped",
+                                at: SourceLocation(file: path, line: 1), expected: "an export with a header row")
+            return FileImportResult(path: display, outcome: .skipped, batch: nil, format: nil, records: 0, responses: 0,
+                                    rejected: 0, duplicates: 0, superseded: 0, message: "empty file; nothing to import",
+                                    needsPerson: true)
         } catch {
             diagnostics.error("import failed, nothing from this file was stored: \(error)", at: SourceLocation(file: path, line: 1))
             return FileImportResult(path: display, outcome: .failed, batch: nil, format: nil, records: 0, responses: 0, rejected: 0,
