@@ -14,11 +14,21 @@ public struct AnalysisPlan: Sendable {
     /// Waves in the consultation's order (first = earliest); wave changes compare the first and last.
     public var waves: [String]
     public var weighting: Weighting
-    public init(title: String, themes: [Theme], groups: [StakeholderGroup], questions: [Question], scales: [String: Scale],
-                codeInfo: [String: (label: String, theme: String?)], by: [String], minCell: Int, waves: [String] = [],
-                weighting: Weighting = .none) {
-        self.title = title; self.themes = themes; self.groups = groups; self.questions = questions; self.scales = scales
-        self.codeInfo = codeInfo; self.by = by; self.minCell = minCell; self.waves = waves; self.weighting = weighting
+    public init(
+        title: String, themes: [Theme], groups: [StakeholderGroup], questions: [Question], scales: [String: Scale],
+        codeInfo: [String: (label: String, theme: String?)], by: [String], minCell: Int, waves: [String] = [],
+        weighting: Weighting = .none
+    ) {
+        self.title = title
+        self.themes = themes
+        self.groups = groups
+        self.questions = questions
+        self.scales = scales
+        self.codeInfo = codeInfo
+        self.by = by
+        self.minCell = minCell
+        self.waves = waves
+        self.weighting = weighting
     }
 }
 
@@ -36,6 +46,9 @@ public enum Weighting: String, Sendable, Hashable, Codable {
 public struct CellSummary: Sendable, Hashable, Codable {
     public var cell: CellKey
     public var suppressed: Bool
+    /// Suppressed although it has enough answers, so that a smaller suppressed cell cannot be worked
+    /// out by subtraction (complementary suppression).
+    public var withheld: Bool = false
     public var asked: Int?
     public var answered: Int?
     public var missing: [MissingKind: Int]?
@@ -46,6 +59,9 @@ public struct CellSummary: Sendable, Hashable, Codable {
     public var topBox: Proportion?
     public var bottomBox: Proportion?
     public var consensus: Double?
+    /// Shares of those asked who answered "don't know" and who declined (unweighted).
+    public var dontKnow: Proportion?
+    public var refused: Proportion?
 }
 
 public struct ScaleCount: Sendable, Hashable, Codable {
@@ -60,6 +76,7 @@ public struct PairwiseResult: Sendable, Hashable, Codable {
     public var groupB: String
     public var test: TestResult
     public var pHolm: Double?
+    public var effect: RankBiserial?
 }
 
 /// An item (question) or a theme score, by cell, with its between-group test.
@@ -76,6 +93,10 @@ public struct MeasureResult: Sendable, Hashable, Codable {
     public var byCell: [CellSummary]
     /// All mapped respondents; nil when showing it would let a suppressed cell be worked out.
     public var total: CellSummary?
+    /// The suppressed and withheld groups together, when they are two or more and together clear
+    /// the minimum cell size (the total minus the shown groups gives exactly this).
+    public var others: CellSummary?
+    public var otherGroups: [String] = []
     public var test: TestResult
     public var pairwise: [PairwiseResult]
     /// Groups not tested because their cell was suppressed.
@@ -96,6 +117,10 @@ public struct ShareTable: Sendable, Hashable, Codable {
         public var group: String
         public var answered: Int?
         public var suppressed: Bool
+        /// Suppressed to protect a smaller group (see `CellSummary.withheld`).
+        public var withheld: Bool = false
+        /// Kish's effective base, when shares are weighted.
+        public var effectiveBase: Double?
     }
     public var question: String
     public var label: String
@@ -117,6 +142,9 @@ public struct ThemeGap: Sendable, Hashable, Codable {
     public var high: String
     public var low: String
     public var difference: Double
+    /// Welch's 95% interval of the difference.
+    public var ciLow: Double?
+    public var ciHigh: Double?
 }
 
 /// One theme: its score by group, its items, the largest gap.
@@ -135,6 +163,8 @@ public struct ConsultationAnalysis: Sendable, Codable {
     public var by: [String]
     public var minCell: Int
     public var respondents: [CellSummary]
+    /// Respondents of the suppressed and withheld groups together, when that clears the minimum.
+    public var otherRespondents: Int?
     public var totalRespondents: Int
     public var themes: [ThemeResult]
     public var choices: [ShareTable]

@@ -12,71 +12,123 @@ public struct Analyzer: Sendable {
     /// Collapses cells to stakeholder group only (country and wave summed); unmapped (nil) dropped.
     static func byGroup(_ cells: [CellKey: ValueCounts]) -> [String: ValueCounts] {
         var out: [String: ValueCounts] = [:]
-        for (k, v) in cells.sorted(by: { $0.key < $1.key }) { if let g = k.group { out[g, default: ValueCounts()].merge(v) } }
+        for (k, v) in cells.sorted(by: { $0.key < $1.key }) {
+            if let g = k.group { out[g, default: ValueCounts()].merge(v) }
+        }
         return out
     }
 
-    func summarize(_ counts: ValueCounts, cell: CellKey, scale: Scale?, min lo: Double, max hi: Double, forceSuppress: Bool = false) -> CellSummary {
+    var weighted: Bool { plan.weighting != .none }
+
+    /// A shown cell's figures. Values arrive as scored (a reverse-coded item's flipped); the
+    /// distribution and the top- and bottom-2-box are given under the labels people ticked, the
+    /// mean, median and consensus on the scored values.
+    func summarize(
+        _ counts: ValueCounts, cell: CellKey, scale: Scale?, min lo: Double, max hi: Double,
+        reverse: Bool = false
+    ) -> CellSummary {
         let answered = counts.answered
-        if answered < plan.minCell || forceSuppress {
-            return CellSummary(cell: cell, suppressed: true)
-        }
+        let ticked =
+            reverse && scale != nil
+            ? Dictionary(uniqueKeysWithValues: counts.values.map { (lo + hi - $0.key, $0.value) })
+            : counts.values
         var distribution: [ScaleCount]?
         if let scale {
             distribution = scale.points.map { p in
-                ScaleCount(value: Double(p.value), label: p.labels.first ?? String(p.value), count: counts.values[Double(p.value)]?.count ?? 0)
+                ScaleCount(
+                    value: Double(p.value), label: p.labels.first ?? String(p.value),
+                    count: ticked[Double(p.value)]?.count ?? 0)
             }
         }
-        let stats = Statistics.describe(counts.values)
-        var top: Proportion?, bottom: Proportion?
+        let stats = Statistics.describe(counts.values, bounds: hi > lo ? lo...hi : nil)
+        var top: Proportion?
+        var bottom: Proportion?
         if scale != nil, hi - lo >= 3 {
-            let sorted = counts.values.sorted { $0.key < $1.key }
+            let sorted = ticked.sorted { $0.key < $1.key }
             let sw = sorted.reduce(0.0) { $0 + $1.value.weight }
-            let topW = sorted.filter { $0.key >= hi - 1 }.reduce(0.0) { $0 + $1.value.weight }
-            let botW = sorted.filter { $0.key <= lo + 1 }.reduce(0.0) { $0 + $1.value.weight }
-            // With weights the share is weighted and the interval's base is Kish's effective n.
-            let base = stats.map { Int($0.effectiveN.rounded()) } ?? answered
-            if var t = Statistics.wilson(count: Int((topW / sw * Double(base)).rounded()), base: base) {
-                t.share = topW / sw; t.count = counts.values.filter { $0.key >= hi - 1 }.reduce(0) { $0 + $1.value.count }; t.base = answered
-                top = t
+            let sw2 = sorted.reduce(0.0) { $0 + $1.value.weightSquared }
+            func box(_ inBox: (Double) -> Bool) -> Proportion? {
+                let chosen = sorted.filter { inBox($0.key) }
+                return Statistics.share(
+                    count: chosen.reduce(0) { $0 + $1.value.count },
+                    weight: chosen.reduce(0.0) { $0 + $1.value.weight },
+                    base: answered, baseWeight: sw, baseWeightSquared: sw2, weighted: weighted)
             }
-            if var b = Statistics.wilson(count: Int((botW / sw * Double(base)).rounded()), base: base) {
-                b.share = botW / sw; b.count = counts.values.filter { $0.key <= lo + 1 }.reduce(0) { $0 + $1.value.count }; b.base = answered
-                bottom = b
-            }
+            top = box { $0 >= hi - 1 }
+            bottom = box { $0 <= lo + 1 }
         }
-        return CellSummary(cell: cell, suppressed: false, asked: counts.asked, answered: answered, missing: counts.missing,
-                           unrecognised: counts.unrecognised, distribution: distribution, stats: stats, topBox: top, bottomBox: bottom,
-                           consensus: scale != nil ? Statistics.consensus(counts.values, minValue: lo, maxValue: hi) : nil)
+        let asked = counts.asked
+        return CellSummary(
+            cell: cell, suppressed: false, asked: asked, answered: answered, missing: counts.missing,
+            unrecognised: counts.unrecognised, distribution: distribution, stats: stats, topBox: top, bottomBox: bottom,
+            consensus: scale != nil ? Statistics.consensus(counts.values, minValue: lo, maxValue: hi) : nil,
+            dontKnow: Statistics.wilson(count: counts.missing[.dontKnow] ?? 0, base: asked),
+            refused: Statistics.wilson(count: counts.missing[.refused] ?? 0, base: asked))
     }
 
-    func measure(id: String, label: String, theme: String?, reverse: Bool, scale: Scale?, lo: Double, hi: Double,
-                 cells: [CellKey: ValueCounts]) -> MeasureResult {
+    static func hidden(_ cell: CellKey, _ kind: Disclosure.Cell) -> CellSummary {
+        CellSummary(cell: cell, suppressed: true, withheld: kind == .withheld)
+    }
+
+    func measure(
+        id: String, label: String, theme: String?, reverse: Bool, scale: Scale?, lo: Double, hi: Double,
+        cells: [CellKey: ValueCounts]
+    ) -> MeasureResult {
         let groups = Self.byGroup(cells)
-        let order = plan.groups.map(\.id).filter { groups[$0] != nil } + groups.keys.filter { g in !plan.groups.contains { $0.id == g } }.sorted()
-        let byGroup = order.map { g in summarize(groups[g] ?? ValueCounts(), cell: CellKey(group: g), scale: scale, min: lo, max: hi) }
+        let order =
+            plan.groups.map(\.id).filter { groups[$0] != nil }
+            + groups.keys.filter { g in !plan.groups.contains { $0.id == g } }.sorted()
+        let (kinds, totalShown) = Disclosure.protect(order.map { groups[$0]?.answered ?? 0 }, minCell: plan.minCell)
+        let byGroup = zip(order, kinds).map { g, kind in
+            kind == .shown
+                ? summarize(
+                    groups[g] ?? ValueCounts(), cell: CellKey(group: g), scale: scale, min: lo, max: hi,
+                    reverse: reverse)
+                : Self.hidden(CellKey(group: g), kind)
+        }
+        let hiddenGroups = Set(zip(order, kinds).filter { $0.1 != .shown }.map(\.0))
         let multi = plan.by.contains("country") || plan.by.contains("wave")
-        var byCell = multi ? cells.keys.filter { $0.group != nil }.sorted().map { k in
-            summarize(cells[k] ?? ValueCounts(), cell: k, scale: scale, min: lo, max: hi)
-        } : []
-        // Secondary suppression: when one cell of a group is suppressed, its group total minus the
-        // group's other cells would reveal it, so the group's other cells are suppressed too.
-        let groupsWithSmallCells = Set(byCell.filter(\.suppressed).compactMap(\.cell.group))
-        byCell = byCell.map { $0.suppressed || !groupsWithSmallCells.contains($0.cell.group ?? "") ? $0 : CellSummary(cell: $0.cell, suppressed: true) }
+        var byCell: [CellSummary] = []
+        if multi {
+            // Within a group, the cells are protected like the groups of a table whose total is the
+            // group's row; a hidden group hides all its cells (they would add up to it).
+            let keys = cells.keys.filter { $0.group != nil }.sorted()
+            for g in order {
+                let own = keys.filter { $0.group == g }
+                let sizes = own.map { cells[$0]?.answered ?? 0 }
+                var (cellKinds, _) = Disclosure.protect(sizes, minCell: plan.minCell)
+                if hiddenGroups.contains(g) { cellKinds = sizes.map { $0 < plan.minCell ? .small : .withheld } }
+                for (k, kind) in zip(own, cellKinds) {
+                    byCell.append(
+                        kind == .shown
+                            ? summarize(
+                                cells[k] ?? ValueCounts(), cell: k, scale: scale, min: lo, max: hi, reverse: reverse)
+                            : Self.hidden(k, kind))
+                }
+            }
+        }
         var all = ValueCounts()
+        var others = ValueCounts()
         let groupWeight = groups.mapValues { $0.values.values.reduce(0.0) { $0 + $1.weight } }
         let meanWeight = groupWeight.values.reduce(0, +) / Double(max(1, groupWeight.count))
         for (g, c) in groups.sorted(by: { $0.key < $1.key }) {
             // Equal weight per group: each group's answers together weigh the same in the total.
-            if plan.weighting == .equalGroups, let w = groupWeight[g], w > 0 { all.merge(c.scaled(by: meanWeight / w)) } else { all.merge(c) }
+            let part =
+                plan.weighting == .equalGroups && (groupWeight[g] ?? 0) > 0
+                ? c.scaled(by: meanWeight / (groupWeight[g] ?? 1)) : c
+            all.merge(part)
+            if hiddenGroups.contains(g) { others.merge(part) }
         }
-        let anySuppressed = byGroup.contains { $0.suppressed } || byCell.contains { $0.suppressed }
-        // A total beside exactly one suppressed group would reveal it by subtraction.
-        let suppressedCount = byGroup.filter(\.suppressed).count
-        let total: CellSummary? = (anySuppressed && suppressedCount == 1) ? nil
-            : summarize(all, cell: CellKey(), scale: scale, min: lo, max: hi)
-        let tested = byGroup.filter { !$0.suppressed }.compactMap(\.cell.group)
-        let untested = byGroup.filter(\.suppressed).compactMap(\.cell.group)
+        let total: CellSummary =
+            totalShown
+            ? summarize(all, cell: CellKey(), scale: scale, min: lo, max: hi, reverse: reverse)
+            : Self.hidden(CellKey(), .small)
+        let otherGroups = order.filter { hiddenGroups.contains($0) }
+        let othersCell =
+            totalShown && otherGroups.count >= 2 && others.answered >= plan.minCell
+            ? summarize(others, cell: CellKey(), scale: scale, min: lo, max: hi, reverse: reverse) : nil
+        let tested = zip(order, kinds).filter { $0.1 == .shown }.map(\.0)
+        let untested = otherGroups
         let tables = tested.map { g in (groups[g] ?? ValueCounts()).values.mapValues(\.count) }
         var test = RankTests.kruskalWallis(tables)
         if tested.count < 2, !untested.isEmpty {
@@ -86,48 +138,70 @@ public struct Analyzer: Sendable {
         if test.notComputed == nil {
             for i in 0..<tested.count {
                 for j in (i + 1)..<tested.count {
-                    pairwise.append(PairwiseResult(groupA: tested[i], groupB: tested[j], test: RankTests.mannWhitney(tables[i], tables[j])))
+                    let t = RankTests.mannWhitney(tables[i], tables[j])
+                    let effect = RankBiserial(
+                        u: t.statistic, n1: tables[i].values.reduce(0, +), n2: tables[j].values.reduce(0, +))
+                    pairwise.append(PairwiseResult(groupA: tested[i], groupB: tested[j], test: t, effect: effect))
                 }
             }
             let ps = pairwise.map { $0.test.p ?? 1 }
             for (k, h) in MultipleTesting.holm(ps).enumerated() { pairwise[k].pHolm = h }
         }
-        return MeasureResult(id: id, label: label, theme: theme, reverse: reverse, scaleMin: lo, scaleMax: hi, byGroup: byGroup, byCell: byCell,
-                             total: total, test: test, pairwise: pairwise, untestedGroups: untested)
+        return MeasureResult(
+            id: id, label: label, theme: theme, reverse: reverse, scaleMin: lo, scaleMax: hi, byGroup: byGroup,
+            byCell: byCell, total: total, others: othersCell, otherGroups: othersCell == nil ? [] : otherGroups,
+            test: test, pairwise: pairwise, untestedGroups: untested)
     }
 
-    func shareTable(question: String, label: String, cells: [CellKey: OptionCounts], optionOrder: [String],
-                    info: (String) -> (String, String?)) -> ShareTable {
+    func shareTable(
+        question: String, label: String, cells: [CellKey: OptionCounts], optionOrder: [String],
+        info: (String) -> (String, String?), identity: String
+    ) -> ShareTable {
         var groups: [String: OptionCounts] = [:]
         for (k, v) in cells.sorted(by: { $0.key < $1.key }) {
             guard let g = k.group else { continue }
             var acc = groups[g, default: OptionCounts()]
-            acc.answered += v.answered; acc.answeredWeight += v.answeredWeight; acc.missing += v.missing
+            acc.answered += v.answered
+            acc.answeredWeight += v.answeredWeight
+            acc.missing += v.missing
+            acc.answeredWeightSquared += v.answeredWeightSquared
             for (o, c) in v.options.sorted(by: { $0.key < $1.key }) { acc.options[o, default: WeightedCount()].add(c) }
             groups[g] = acc
         }
         let order = plan.groups.map(\.id).filter { groups[$0] != nil }
-        let bases = order.map { g in
-            let a = groups[g]?.answered ?? 0
-            return ShareTable.Base(group: g, answered: a < plan.minCell ? nil : a, suppressed: a < plan.minCell)
+        let (kinds, _) = Disclosure.protect(order.map { groups[$0]?.answered ?? 0 }, minCell: plan.minCell)
+        let bases = zip(order, kinds).map { g, kind in
+            let oc = groups[g] ?? OptionCounts()
+            let nEff =
+                weighted && oc.answeredWeightSquared > 0
+                ? oc.answeredWeight * oc.answeredWeight / oc.answeredWeightSquared : nil
+            return kind == .shown
+                ? ShareTable.Base(group: g, answered: oc.answered, suppressed: false, effectiveBase: nEff)
+                : ShareTable.Base(group: g, answered: nil, suppressed: true, withheld: kind == .withheld)
         }
+        // Every listed option, chosen or not (an option nobody chose is a finding too), then any
+        // other code seen.
         let seen = Set(groups.values.flatMap { $0.options.keys })
-        let options = optionOrder.filter { seen.contains($0) } + seen.subtracting(optionOrder).sorted()
+        let options = optionOrder + seen.subtracting(optionOrder).sorted()
         let rows = options.map { o -> ShareTable.Row in
             var shares: [String: Proportion] = [:]
             for b in bases where !b.suppressed {
                 let oc = groups[b.group] ?? OptionCounts()
-                if var p = Statistics.wilson(count: oc.options[o]?.count ?? 0, base: oc.answered) {
-                    if oc.answeredWeight > 0, let w = oc.options[o]?.weight { p.share = w / oc.answeredWeight }
-                    shares[b.group] = p
-                }
+                let c = oc.options[o] ?? WeightedCount()
+                shares[b.group] = Statistics.share(
+                    count: c.count, weight: c.weight, base: oc.answered, baseWeight: oc.answeredWeight,
+                    baseWeightSquared: oc.answeredWeightSquared, weighted: weighted)
             }
             let (l, t) = info(o)
-            // Chosen / not chosen by (unsuppressed) group.
+            // Chosen / not chosen by shown group.
             let tested = bases.filter { !$0.suppressed }
-            let table = [tested.map { groups[$0.group]?.options[o]?.count ?? 0 },
-                         tested.map { (groups[$0.group]?.answered ?? 0) - (groups[$0.group]?.options[o]?.count ?? 0) }]
-            let test: TestResult? = tested.count >= 2 ? CategoricalTests.independence(table) : nil
+            let table = [
+                tested.map { groups[$0.group]?.options[o]?.count ?? 0 },
+                tested.map { (groups[$0.group]?.answered ?? 0) - (groups[$0.group]?.options[o]?.count ?? 0) },
+            ]
+            let test: TestResult? =
+                tested.count >= 2
+                ? CategoricalTests.independence(table, seed: CategoricalTests.seed(for: "\(identity)\u{1}\(o)")) : nil
             return ShareTable.Row(option: o, label: l, theme: t, shares: shares, test: test)
         }
         return ShareTable(question: question, label: label, bases: bases, rows: rows)
@@ -139,54 +213,112 @@ public struct Analyzer: Sendable {
         for theme in plan.themes {
             let items = plan.questions.filter { $0.theme == theme.id && ($0.type == .likert || $0.type == .number) }
             var itemResults: [MeasureResult] = []
-            var lo = 1.0, hi = 5.0
+            var lo = 1.0
+            var hi = 5.0
             for q in items {
                 let scale = q.scale.flatMap { plan.scales[$0] }
-                let qlo = Double(scale?.minValue ?? 0), qhi = Double(scale?.maxValue ?? 0)
-                if q.type == .likert { lo = qlo; hi = qhi }
-                itemResults.append(measure(id: q.id, label: q.text ?? q.id, theme: theme.id, reverse: q.reverse, scale: scale,
-                                           lo: qlo, hi: qhi, cells: data.items[q.id] ?? [:]))
+                let qlo = Double(scale?.minValue ?? 0)
+                let qhi = Double(scale?.maxValue ?? 0)
+                if q.type == .likert {
+                    lo = qlo
+                    hi = qhi
+                }
+                itemResults.append(
+                    measure(
+                        id: q.id, label: q.text ?? q.id, theme: theme.id, reverse: q.reverse, scale: scale,
+                        lo: qlo, hi: qhi, cells: data.items[q.id] ?? [:]))
             }
-            let score = measure(id: theme.id, label: "\(theme.label) (theme score)", theme: theme.id, reverse: false, scale: nil,
-                                lo: lo, hi: hi, cells: data.themeScores[theme.id] ?? [:])
+            // Respondents asked the theme's items who answered too few for a score are a missing kind
+            // of their own, so that asked = scored + unscored.
+            var scoreCells = data.themeScores[theme.id] ?? [:]
+            for (k, n) in data.themeUnscored[theme.id] ?? [:] {
+                scoreCells[k, default: ValueCounts()].missing[.tooFewItems] = n
+            }
+            let score = measure(
+                id: theme.id, label: "\(theme.label) (theme score)", theme: theme.id, reverse: false, scale: nil,
+                lo: lo, hi: hi, cells: scoreCells)
             let shown = score.byGroup.filter { !$0.suppressed && $0.stats != nil }
             var gap: ThemeGap?
-            if let top = shown.max(by: { ($0.stats?.mean ?? 0, $1.cell.group ?? "") < ($1.stats?.mean ?? 0, $0.cell.group ?? "") }),
-               let bottom = shown.min(by: { ($0.stats?.mean ?? 0, $0.cell.group ?? "") < ($1.stats?.mean ?? 0, $1.cell.group ?? "") }),
-               shown.count >= 2, let a = top.stats?.mean, let b = bottom.stats?.mean {
-                gap = ThemeGap(theme: theme.id, high: top.cell.group ?? "", low: bottom.cell.group ?? "", difference: a - b)
+            if let top = shown.max(by: {
+                ($0.stats?.mean ?? 0, $1.cell.group ?? "") < ($1.stats?.mean ?? 0, $0.cell.group ?? "")
+            }),
+                let bottom = shown.min(by: {
+                    ($0.stats?.mean ?? 0, $0.cell.group ?? "") < ($1.stats?.mean ?? 0, $1.cell.group ?? "")
+                }),
+                shown.count >= 2, let hs = top.stats, let ls = bottom.stats
+            {
+                let w = WelchTest.compare(ls, hs)
+                gap = ThemeGap(
+                    theme: theme.id, high: top.cell.group ?? "", low: bottom.cell.group ?? "",
+                    difference: hs.mean - ls.mean,
+                    ciLow: w.low, ciHigh: w.high)
             }
             var codeTables: [ShareTable] = []
             for q in plan.questions where q.type == .text {
                 let cells = data.codes[q.id] ?? [:]
-                var t = shareTable(question: q.id, label: q.text ?? q.id, cells: cells, optionOrder: [], info: { c in
-                    let i = plan.codeInfo[c]; return (i?.label ?? c, i?.theme)
-                })
+                var t = shareTable(
+                    question: q.id, label: q.text ?? q.id, cells: cells, optionOrder: [],
+                    info: { c in
+                        let i = plan.codeInfo[c]
+                        return (i?.label ?? c, i?.theme)
+                    }, identity: "code\u{1}\(q.id)")
                 t.rows = t.rows.filter { $0.theme == theme.id }
                 if !t.rows.isEmpty { codeTables.append(t) }
             }
             themes.append(ThemeResult(theme: theme, score: score, items: itemResults, gap: gap, codes: codeTables))
         }
         let choices = plan.questions.filter { $0.type == .multiple || $0.type == .single }.map { q in
-            shareTable(question: q.id, label: q.text ?? q.id, cells: data.choices[q.id] ?? [:], optionOrder: q.options.map { $0 }, info: { ($0, nil) })
+            shareTable(
+                question: q.id, label: q.text ?? q.id, cells: data.choices[q.id] ?? [:],
+                optionOrder: q.options.map { $0 },
+                info: { ($0, nil) }, identity: "choice\u{1}\(q.id)")
         }
         var choiceTables = choices
         // Benjamini–Hochberg over every between-group test in the report.
-        enum Ref { case score(Int), item(Int, Int), code(Int, Int, Int), choice(Int, Int), wave(Int) }
-        var changes = waveChanges(byWave)
+        enum Ref {
+            case score(Int)
+            case item(Int, Int)
+            case code(Int, Int, Int)
+            case choice(Int, Int)
+            case wave(Int)
+        }
+        var changes = waveChanges(byWave, themes: themes)
         var refs: [Ref] = []
         var ps: [Double] = []
         for (ti, t) in themes.enumerated() {
-            if let p = t.score.test.p { refs.append(.score(ti)); ps.append(p) }
-            for (ii, item) in t.items.enumerated() { if let p = item.test.p { refs.append(.item(ti, ii)); ps.append(p) } }
+            if let p = t.score.test.p {
+                refs.append(.score(ti))
+                ps.append(p)
+            }
+            for (ii, item) in t.items.enumerated() {
+                if let p = item.test.p {
+                    refs.append(.item(ti, ii))
+                    ps.append(p)
+                }
+            }
             for (ci, table) in t.codes.enumerated() {
-                for (ri, row) in table.rows.enumerated() { if let p = row.test?.p { refs.append(.code(ti, ci, ri)); ps.append(p) } }
+                for (ri, row) in table.rows.enumerated() {
+                    if let p = row.test?.p {
+                        refs.append(.code(ti, ci, ri))
+                        ps.append(p)
+                    }
+                }
             }
         }
         for (ci, table) in choiceTables.enumerated() {
-            for (ri, row) in table.rows.enumerated() { if let p = row.test?.p { refs.append(.choice(ci, ri)); ps.append(p) } }
+            for (ri, row) in table.rows.enumerated() {
+                if let p = row.test?.p {
+                    refs.append(.choice(ci, ri))
+                    ps.append(p)
+                }
+            }
         }
-        for (wi, w) in changes.enumerated() { if let p = w.test.p { refs.append(.wave(wi)); ps.append(p) } }
+        for (wi, w) in changes.enumerated() {
+            if let p = w.test.p {
+                refs.append(.wave(wi))
+                ps.append(p)
+            }
+        }
         for (k, q) in MultipleTesting.benjaminiHochberg(ps).enumerated() {
             switch refs[k] {
             case .score(let ti): themes[ti].score.test.q = q
@@ -199,47 +331,81 @@ public struct Analyzer: Sendable {
         // Respondents per group.
         var groupCounts: [String: Int] = [:]
         for (k, c) in data.respondents { if let g = k.group { groupCounts[g, default: 0] += c.count } }
-        let respondents = plan.groups.map(\.id).filter { groupCounts[$0] != nil }.map { g in
+        // The headline's total is printed, so the groups it lists are protected like a table's.
+        let respondentGroups = plan.groups.map(\.id).filter { groupCounts[$0] != nil }
+        let (respondentKinds, _) = Disclosure.protect(
+            respondentGroups.map { groupCounts[$0] ?? 0 }, minCell: plan.minCell)
+        let respondents = zip(respondentGroups, respondentKinds).map { g, kind in
             let n = groupCounts[g] ?? 0
-            return n < plan.minCell ? CellSummary(cell: CellKey(group: g), suppressed: true) : CellSummary(cell: CellKey(group: g), suppressed: false, asked: n, answered: n)
+            return kind == .shown
+                ? CellSummary(cell: CellKey(group: g), suppressed: false, asked: n, answered: n)
+                : Self.hidden(CellKey(group: g), kind)
         }
-        // Quotes: per question, code and unsuppressed group.
-        let suppressedGroups = Set(respondents.filter(\.suppressed).compactMap(\.cell.group))
+        let hiddenRespondents = zip(respondentGroups, respondentKinds).filter { $0.1 != .shown }.reduce(0) {
+            $0 + (groupCounts[$1.0] ?? 0)
+        }
+        // Quotes: per question, code and group not under the minimum (a withheld group is large
+        // enough to be quoted).
+        let suppressedGroups = Set(zip(respondentGroups, respondentKinds).filter { $0.1 == .small }.map(\.0))
         var quotes: [QuoteSet] = []
         var grouped: [String: QuoteSet] = [:]
         var keys: [String] = []
         for q in data.quotes {
             guard let g = q.cell.group, !suppressedGroups.contains(g) else { continue }
             let key = "\(q.question)\u{1}\(q.code)\u{1}\(g)"
-            if grouped[key] == nil { grouped[key] = QuoteSet(question: q.question, code: q.code, group: g, texts: []); keys.append(key) }
+            if grouped[key] == nil {
+                grouped[key] = QuoteSet(question: q.question, code: q.code, group: g, texts: [])
+                keys.append(key)
+            }
             grouped[key]?.texts.append(q.text)
         }
         for k in keys { if let v = grouped[k] { quotes.append(v) } }
-        return ConsultationAnalysis(title: plan.title, groups: plan.groups, by: plan.by, minCell: plan.minCell, respondents: respondents,
-                                    totalRespondents: data.quality.activeResponses, themes: themes, choices: choiceTables, quotes: quotes,
-                                    quality: data.quality, testCount: ps.count, dataPeriod: nil,
-                                    waveChanges: changes, weighting: plan.weighting)
+        return ConsultationAnalysis(
+            title: plan.title, groups: plan.groups, by: plan.by, minCell: plan.minCell, respondents: respondents,
+            otherRespondents: hiddenRespondents >= plan.minCell && respondents.filter(\.suppressed).count >= 2
+                ? hiddenRespondents : nil,
+            totalRespondents: data.quality.activeResponses, themes: themes, choices: choiceTables, quotes: quotes,
+            quality: data.quality, testCount: ps.count, dataPeriod: nil,
+            waveChanges: changes, weighting: plan.weighting)
     }
 
     /// Change of each theme score per group from the first to the last wave. `byWave` holds theme
-    /// scores by group × wave (nil when the data has fewer than two waves).
-    func waveChanges(_ byWave: AggregatedData?) -> [WaveChange] {
+    /// scores by group × wave (nil when the data has fewer than two waves). A group whose theme score
+    /// is hidden is not compared (its two waves would add up to it), nor one whose other waves
+    /// together hold fewer than the minimum (the group's score less the two would expose them).
+    func waveChanges(_ byWave: AggregatedData?, themes: [ThemeResult]) -> [WaveChange] {
         guard let byWave, let first = plan.waves.first, let last = plan.waves.last, first != last else { return [] }
         var out: [WaveChange] = []
         for theme in plan.themes {
             let cells = byWave.themeScores[theme.id] ?? [:]
+            let shown = themes.first { $0.theme.id == theme.id }?.score.byGroup ?? []
             for g in plan.groups.map(\.id) {
-                let a = cells[CellKey(group: g, wave: first)] ?? ValueCounts(), b = cells[CellKey(group: g, wave: last)] ?? ValueCounts()
+                let a = cells[CellKey(group: g, wave: first)] ?? ValueCounts()
+                let b = cells[CellKey(group: g, wave: last)] ?? ValueCounts()
                 if a.answered == 0 && b.answered == 0 { continue }
-                if a.answered < plan.minCell || b.answered < plan.minCell {
-                    out.append(WaveChange(measure: theme.id, group: g, fromWave: first, toWave: last, test: TestResult(name: "Welch's t",
-                               notComputed: "fewer than \(plan.minCell) answers in a wave"), suppressed: true))
+                let between = cells.filter { $0.key.group == g && $0.key.wave != first && $0.key.wave != last }
+                    .reduce(0) { $0 + $1.value.answered }
+                let hiddenGroup = shown.first { $0.cell.group == g }?.suppressed ?? true
+                if a.answered < plan.minCell || b.answered < plan.minCell || hiddenGroup
+                    || (between > 0 && between < plan.minCell)
+                {
+                    let why =
+                        a.answered < plan.minCell || b.answered < plan.minCell
+                        ? "fewer than \(plan.minCell) answers in a wave"
+                        : "withheld to protect a small group"
+                    out.append(
+                        WaveChange(
+                            measure: theme.id, group: g, fromWave: first, toWave: last,
+                            test: TestResult(name: "Welch's t", notComputed: why), suppressed: true))
                     continue
                 }
                 guard let da = Statistics.describe(a.values), let db = Statistics.describe(b.values) else { continue }
                 let w = WelchTest.compare(da, db)
-                out.append(WaveChange(measure: theme.id, group: g, fromWave: first, toWave: last, fromMean: da.mean, toMean: db.mean,
-                                      fromN: da.n, toN: db.n, change: w.diff, ciLow: w.low, ciHigh: w.high, test: w.test, suppressed: false))
+                out.append(
+                    WaveChange(
+                        measure: theme.id, group: g, fromWave: first, toWave: last, fromMean: da.mean, toMean: db.mean,
+                        fromN: da.n, toN: db.n, change: w.diff, ciLow: w.low, ciHigh: w.high, test: w.test,
+                        suppressed: false))
             }
         }
         return out

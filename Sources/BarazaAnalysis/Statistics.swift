@@ -10,22 +10,33 @@ public struct Descriptives: Sendable, Hashable, Codable {
     public var sd: Double?
     public var ciLow: Double?
     public var ciHigh: Double?
+    /// True when the t interval ran past an end of the scale and was cut at it (the bound printed
+    /// is the scale's end, not the interval's).
+    public var ciClipped: Bool = false
     public var median: Double
 }
 
 /// A proportion with its Wilson score interval.
 public struct Proportion: Sendable, Hashable, Codable {
+    /// Respondents counted (unweighted).
     public var count: Int
     public var base: Int
+    /// The share: weighted when the report is weighted.
     public var share: Double
     public var low: Double
     public var high: Double
+    /// Kish's effective base the interval uses, when the share is weighted.
+    public var effectiveBase: Double?
 }
 
 public enum Statistics {
     /// Mean, SD (n − 1), 95% t interval and median of a weighted frequency table.
     /// With weights, the mean is weighted and the interval uses Kish's effective n.
-    public static func describe(_ values: [Double: WeightedCount], confidence: Double = 0.95) -> Descriptives? {
+    /// `bounds`: the scale's ends; an interval past one is cut at it and marked `ciClipped`.
+    public static func describe(
+        _ values: [Double: WeightedCount], bounds: ClosedRange<Double>? = nil,
+        confidence: Double = 0.95
+    ) -> Descriptives? {
         let sorted = values.filter { $0.value.count > 0 }.sorted { $0.key < $1.key }
         let n = sorted.reduce(0) { $0 + $1.value.count }
         guard n > 0 else { return nil }
@@ -34,7 +45,10 @@ public enum Statistics {
         guard sw > 0 else { return nil }
         let mean = sorted.reduce(0.0) { $0 + $1.key * $1.value.weight } / sw
         let effectiveN = sw * sw / sw2
-        var sd: Double?, lo: Double?, hi: Double?
+        var sd: Double?
+        var lo: Double?
+        var hi: Double?
+        var clipped = false
         if n > 1 {
             let ss = sorted.reduce(0.0) { $0 + $1.value.weight * ($1.key - mean) * ($1.key - mean) }
             // Unweighted: the usual n − 1 denominator. Weighted (frequency-style) with n_eff.
@@ -44,27 +58,64 @@ public enum Statistics {
             if effectiveN > 1 {
                 let t = Distributions.studentTQuantile(1 - (1 - confidence) / 2, df: effectiveN - 1)
                 let half = t * s / effectiveN.squareRoot()
-                lo = mean - half; hi = mean + half
+                lo = mean - half
+                hi = mean + half
+                if let bounds, mean - half < bounds.lowerBound || mean + half > bounds.upperBound {
+                    lo = max(bounds.lowerBound, mean - half)
+                    hi = min(bounds.upperBound, mean + half)
+                    clipped = true
+                }
             }
         }
         // Weighted median: the smallest value whose cumulative weight reaches half, averaging at an exact tie.
-        var cum = 0.0, median = sorted[0].key
+        var cum = 0.0
+        var median = sorted[0].key
         for (i, (v, c)) in sorted.enumerated() {
             cum += c.weight
-            if abs(cum - sw / 2) < 1e-12 * sw, i + 1 < sorted.count { median = (v + sorted[i + 1].key) / 2; break }
-            if cum > sw / 2 { median = v; break }
+            if abs(cum - sw / 2) < 1e-12 * sw, i + 1 < sorted.count {
+                median = (v + sorted[i + 1].key) / 2
+                break
+            }
+            if cum > sw / 2 {
+                median = v
+                break
+            }
         }
-        return Descriptives(n: n, effectiveN: effectiveN, mean: mean, sd: sd, ciLow: lo, ciHigh: hi, median: median)
+        return Descriptives(
+            n: n, effectiveN: effectiveN, mean: mean, sd: sd, ciLow: lo, ciHigh: hi, ciClipped: clipped,
+            median: median)
     }
 
     /// Wilson score interval for `count` out of `base` (z for 95% by default).
     public static func wilson(count: Int, base: Int, z: Double = 1.959963984540054) -> Proportion? {
         guard base > 0 else { return nil }
-        let n = Double(base), p = Double(count) / n
+        let p = Double(count) / Double(base)
+        let (low, high) = wilson(share: p, n: Double(base), z: z)
+        return Proportion(count: count, base: base, share: p, low: low, high: high)
+    }
+
+    /// Wilson's interval for a share on a base that need not be whole: a weighted share on Kish's
+    /// effective n, both kept as real numbers (rounding either moved bounds by up to 0.07).
+    public static func wilson(share p: Double, n: Double, z: Double = 1.959963984540054) -> (low: Double, high: Double)
+    {
         let z2 = z * z
         let centre = (p + z2 / (2 * n)) / (1 + z2 / n)
         let half = z * (p * (1 - p) / n + z2 / (4 * n * n)).squareRoot() / (1 + z2 / n)
-        return Proportion(count: count, base: base, share: p, low: max(0, centre - half), high: min(1, centre + half))
+        return (max(0, centre - half), min(1, centre + half))
+    }
+
+    /// A share of `count` (weighted `weight`) in a base of `base` respondents whose weights sum to
+    /// `baseWeight` with squares `baseWeightSquared`; weighted, the interval is on Kish's n_eff.
+    public static func share(
+        count: Int, weight: Double, base: Int, baseWeight: Double, baseWeightSquared: Double,
+        weighted: Bool
+    ) -> Proportion? {
+        guard base > 0 else { return nil }
+        guard weighted, baseWeight > 0, baseWeightSquared > 0 else { return wilson(count: count, base: base) }
+        let p = weight / baseWeight
+        let nEff = baseWeight * baseWeight / baseWeightSquared
+        let (low, high) = wilson(share: p, n: nEff)
+        return Proportion(count: count, base: base, share: p, low: low, high: high, effectiveBase: nEff)
     }
 
     /// Tastle–Wierman consensus on an ordinal scale from `minValue` to `maxValue`: 1 when everyone
@@ -90,12 +141,15 @@ public struct TestResult: Sendable, Hashable, Codable {
     public var statistic: Double?
     public var df: Double?
     public var p: Double?
-    /// Effect size (epsilon-squared for Kruskal–Wallis).
+    /// Effect size: ε² for Kruskal–Wallis, Cramér's V for a table of choices, named in `effectName`.
     public var effect: Double?
+    public var effectName: String?
     /// Benjamini–Hochberg q over all tests of the report, filled in at the end.
     public var q: Double?
     public var notComputed: String?
     public var method: String?
+    /// The Monte-Carlo standard error of `p`, when it was estimated by simulation.
+    public var monteCarloError: Double?
 }
 
 public enum RankTests {
@@ -119,7 +173,9 @@ public enum RankTests {
         h = 12 / (N * (N + 1)) * h - 3 * (N + 1)
         h /= 1 - tieSum / (N * N * N - N)
         let df = Double(used.count - 1)
-        return TestResult(name: "Kruskal–Wallis", statistic: h, df: df, p: Distributions.chiSquareSF(h, df: df), effect: h / (N - 1))
+        return TestResult(
+            name: "Kruskal–Wallis", statistic: h, df: df, p: Distributions.chiSquareSF(h, df: df), effect: h / (N - 1),
+            effectName: "ε²")
     }
 
     /// Average ranks of the pooled distinct values, the pooled size, and Σ(t³ − t) over ties.
@@ -127,7 +183,8 @@ public enum RankTests {
         var pooled: [Double: Int] = [:]
         for g in groups { for (v, c) in g { pooled[v, default: 0] += c } }
         var ranks: [Double: Double] = [:]
-        var next = 0, tieSum = 0.0
+        var next = 0
+        var tieSum = 0.0
         for (v, c) in pooled.sorted(by: { $0.key < $1.key }) where c > 0 {
             ranks[v] = Double(next) + Double(c + 1) / 2
             next += c
@@ -142,7 +199,8 @@ public enum RankTests {
     /// approximation with tie correction and continuity correction. U is the statistic of the
     /// first sample.
     public static func mannWhitney(_ x: [Double: Int], _ y: [Double: Int]) -> TestResult {
-        let n1 = x.values.reduce(0, +), n2 = y.values.reduce(0, +)
+        let n1 = x.values.reduce(0, +)
+        let n2 = y.values.reduce(0, +)
         guard n1 > 0, n2 > 0 else { return TestResult(name: "Mann–Whitney U", notComputed: "a group has no answers") }
         let (ranks, n, tieSum) = midranks([x, y])
         let r1 = x.reduce(0.0) { $0 + Double($1.value) * (ranks[$1.key] ?? 0) }
@@ -156,9 +214,13 @@ public enum RankTests {
         let N = Double(n)
         let mu = Double(n1 * n2) / 2
         let sigma = (Double(n1 * n2) / 12 * ((N + 1) - tieSum / (N * (N - 1)))).squareRoot()
-        guard sigma > 0 else { return TestResult(name: "Mann–Whitney U", statistic: u1, notComputed: "every answer is the same value (no variance)") }
+        guard sigma > 0 else {
+            return TestResult(
+                name: "Mann–Whitney U", statistic: u1, notComputed: "every answer is the same value (no variance)")
+        }
         let z = (max(u1, u2) - mu - 0.5) / sigma
-        return TestResult(name: "Mann–Whitney U", statistic: u1, p: min(1, 2 * Distributions.normalSF(z)), method: "asymptotic")
+        return TestResult(
+            name: "Mann–Whitney U", statistic: u1, p: min(1, 2 * Distributions.normalSF(z)), method: "asymptotic")
     }
 
     /// 2 × P(U ≥ u) under the null (no ties), as 2 × P(U ≤ n1·n2 − u) by symmetry: the counts of
@@ -167,7 +229,8 @@ public enum RankTests {
     /// k only (8 answers against 20,000: at most 80,001 counts), time with m·k; the lower tail is
     /// only ever added to, so a tiny p keeps its digits.
     static func exactMannWhitneyP(u: Double, n1: Int, n2: Int) -> Double {
-        let m = min(n1, n2), n = max(n1, n2)
+        let m = min(n1, n2)
+        let n = max(n1, n2)
         let k = min(m * n - Int(u.rounded()), m * n / 2)
         guard k >= 0 else { return 0 }
         var counts = [Double](repeating: 0, count: k + 1)
@@ -183,6 +246,26 @@ public enum RankTests {
         for i in 1...m { total = total * Double(n + i) / Double(i) }
         let lower = counts.reduce(0, +)
         return min(1, 2 * lower / total)
+    }
+}
+
+/// The rank-biserial correlation of a Mann–Whitney comparison with its 95% interval.
+public struct RankBiserial: Sendable, Hashable, Codable {
+    /// 2·U₁/(n₁n₂) − 1: positive when the first group's answers tend to be higher.
+    public var r: Double
+    public var low: Double
+    public var high: Double
+
+    /// From U of the first sample; the interval by Fisher's z with the standard error
+    /// √((n₁ + n₂ + 1) / (3·n₁·n₂)) (as R's effectsize::rank_biserial).
+    public init?(u: Double?, n1: Int, n2: Int, z: Double = 1.959963984540054) {
+        guard let u, n1 > 0, n2 > 0 else { return nil }
+        let m = Double(n1) * Double(n2)
+        r = 2 * u / m - 1
+        let se = ((Double(n1 + n2) + 1) / (3 * m)).squareRoot()
+        let f = atanh(r)
+        low = tanh(f - z * se)
+        high = tanh(f + z * se)
     }
 }
 

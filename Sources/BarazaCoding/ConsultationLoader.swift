@@ -222,10 +222,17 @@ private struct Parser {
 
         // Scales
         var scales = BuiltInScales.all
+        var declaredSentinels: [String: [String]] = [:]
         if let s = value(m, "scales") {
             for (k, v) in try mapping(s, "scales") {
                 let id = try identifier(k, "scale id")
                 scales[id] = try scale(id: id, v)
+                // Sentinels the file names itself apply to number questions on this scale too.
+                if let mn = value(try mapping(v, "scale '\(id)'"), "missing")?.mapping,
+                   let sn = mn.first(where: { (try? string($0.0, "missing kind")) == MissingKind.sentinel.rawValue })?
+                    .1 {
+                    declaredSentinels[id] = try strings(sn, "sentinel codes")
+                }
             }
         }
 
@@ -264,7 +271,8 @@ private struct Parser {
         var claimed: [String: (String, SourceLocation)] = [:]
         for item in try sequence(try require(m, "questions", in: root, "the consultation file"), "questions") {
             let qm = try mapping(item, "a question")
-            try checkKeys(qm, allowed: ["id", "type", "theme", "scale", "reverse", "columns", "codebook", "options", "text"], "a question")
+            try checkKeys(qm, allowed: ["id", "type", "theme", "scale", "reverse", "columns", "codebook", "options", "text",
+                                        "sentinels"], "a question")
             let idNode = try require(qm, "id", in: item, "a question")
             let id = try identifier(idNode, "question id")
             if let first = seenIDs[id] {
@@ -338,8 +346,18 @@ private struct Parser {
                 }
             }
             let text = try value(qm, "text").map { n throws(ConsultationError) in try string(n, "text") }
+            var sentinels = scaleID.flatMap { declaredSentinels[$0] } ?? []
+            if let sn = value(qm, "sentinels") {
+                guard type == .number else {
+                    throw ConsultationError(.invalidValue, "'sentinels' on a \(type.rawValue) question '\(id)'",
+                                            at: loc(sn),
+                                            expected: "sentinel codes on number questions only (a scale's 'missing' for labels)")
+                }
+                sentinels += try strings(sn, "sentinel codes")
+            }
             questions.append(Question(id: id, type: type, theme: theme, scale: scaleID, reverse: reverse, columns: columns,
-                                      codebook: codebook, options: options, optionAliases: optionAliases, text: text))
+                                      codebook: codebook, options: options, optionAliases: optionAliases, text: text,
+                                      sentinels: sentinels))
         }
 
         // Sources
@@ -412,9 +430,10 @@ private struct Parser {
             } else {
                 for (k, lv) in try mapping(mn, "missing") {
                     let kindName = try string(k, "missing kind")
-                    guard let kind = MissingKind(rawValue: kindName) else {
+                    let kinds = MissingKind.allCases.filter { $0 != .tooFewItems }
+                    guard let kind = MissingKind(rawValue: kindName), kinds.contains(kind) else {
                         throw ConsultationError(.invalidValue, "unknown missing kind '\(kindName)'", at: loc(k),
-                                                expected: MissingKind.allCases.map(\.rawValue).joined(separator: ", "))
+                                                expected: kinds.map(\.rawValue).joined(separator: ", "))
                     }
                     missing[kind, default: []] += try strings(lv, "missing labels")
                 }

@@ -83,6 +83,9 @@ public struct ResponseCoder: Sendable {
         closedMemo = scaleIDs.map { _ in ByteMemo(limit: 10_000) }
         recentLabels = RecentKeys(tables: scaleIDs.count)
         scaleFlip = scaleCoderList.map { $0.scale.minValue + $0.scale.maxValue }
+        numberSentinels = consultation.questions.map { q in
+            Set(q.sentinels.compactMap { Double($0.trimmingWhitespace().replacingOccurrences(of: ",", with: ".")) })
+        }
         self.groupMapper = GroupMapper(groups: consultation.groups)
         var oc: [String: [String: String]] = [:]
         for q in consultation.questions where q.type == .multiple || q.type == .single {
@@ -220,6 +223,8 @@ public struct ResponseCoder: Sendable {
     private var recentLabels: RecentKeys<ClosedCode>
     /// Per scale, min + max: a reversed item's value is this minus the value.
     private let scaleFlip: [Int]
+    /// Per question, the values its declared sentinel codes stand for (number questions only).
+    private let numberSentinels: [Set<Double>]
     /// Per choice question with a column of its own, by the column's bytes.
     private var choiceMemo: [ByteMemo<ChoiceAnswer>] = []
     /// The binding's number: a `ChoiceKey` is an entry of this binding's `choiceMemo`. Each binding
@@ -403,8 +408,10 @@ public struct ResponseCoder: Sendable {
                 if t.isEmpty {
                     sink.closed(question: k, value: nil, missing: .blank) { raw }
                 } else if let v = Double(t.replacingOccurrences(of: ",", with: ".")) {
-                    let isSentinel = BuiltInScales.missing[.sentinel]?.contains(t) ?? false
+                    let isSentinel = numberSentinels[k].contains(v)
                     sink.closed(question: k, value: isSentinel ? nil : v, missing: isSentinel ? .sentinel : nil) { raw }
+                } else if let kind = missingKind(t) {
+                    sink.closed(question: k, value: nil, missing: kind) { raw }
                 } else {
                     unknownLabels[planIDs[k], default: [:]][raw, default: 0] += 1
                     sink.closed(question: k, value: nil, missing: nil) { raw }

@@ -51,6 +51,9 @@ public enum MissingKind: String, Sendable, Hashable, Codable, CodingKeyRepresent
     case refused
     case notApplicable = "not_applicable"
     case sentinel
+    /// A theme score's own kind: the respondent answered fewer than half of the theme's items.
+    /// Never an answer's kind (a consultation file cannot name it).
+    case tooFewItems = "too_few_items"
 
     private var rank: Int {
         switch self {
@@ -59,6 +62,7 @@ public enum MissingKind: String, Sendable, Hashable, Codable, CodingKeyRepresent
         case .refused: 2
         case .notApplicable: 3
         case .sentinel: 4
+        case .tooFewItems: 5
         }
     }
 
@@ -71,6 +75,7 @@ public enum MissingKind: String, Sendable, Hashable, Codable, CodingKeyRepresent
         case .refused: "Prefer not to say"
         case .notApplicable: "Not applicable"
         case .sentinel: "Sentinel code"
+        case .tooFewItems: "Too few items answered"
         }
     }
 }
@@ -119,11 +124,15 @@ public struct Question: Sendable, Hashable, Codable, Identifiable {
     /// Other labels that name an option (a translated SurveyMonkey column, say), option code by label.
     public var optionAliases: [String: String]
     public var text: String?
+    /// Codes that mean "no answer" on a number question (77, -99, …): only those the consultation
+    /// file declares, since any number may be a real answer.
+    public var sentinels: [String]
 
     public init(id: String, type: QuestionType, theme: String? = nil, scale: String? = nil, reverse: Bool = false,
                 columns: [String] = [], codebook: String? = nil, options: [String] = [], optionAliases: [String: String] = [:],
-                text: String? = nil) {
+                text: String? = nil, sentinels: [String] = []) {
         self.id = id; self.type = type; self.theme = theme; self.scale = scale; self.reverse = reverse
         self.columns = columns; self.codebook = codebook; self.options = options; self.optionAliases = optionAliases; self.text = text
+        self.sentinels = sentinels
     }
 }

@@ -56,6 +56,8 @@ public struct OptionCounts: Sendable, Hashable, Codable {
     /// Respondents who answered (the base).
     public var answered: Int = 0
     public var answeredWeight: Double = 0
+    /// Σw² of the base, for Kish's effective n of a weighted share.
+    public var answeredWeightSquared: Double = 0
     public var missing: Int = 0
     public var options: [String: WeightedCount] = [:]
     public init() {}

@@ -22,6 +22,10 @@ public struct FileImportResult: Sendable, Codable {
     /// A person should look although nothing was rejected: the file was empty or held a header and
     /// no records, or was read as Windows-1252 and labels matched nothing.
     public var needsPerson: Bool = false
+    /// Respondents whose group answer (blank or not) matched no stakeholder group.
+    public var noGroup: Int = 0
+    /// Closed answers whose label matched no point of the question's scale.
+    public var unknownLabels: Int = 0
 }
 
 /// Imports export files into the store: ingest → coding → store, one transaction per file.
@@ -111,6 +115,7 @@ public struct ImportJob {
                                    importedAt: ISO8601DateFormatter().string(from: now()), files: folderFiles)
             let progress = self.progress
             var misread = false
+            var noGroup = 0, unknownLabels = 0
             let batch = try store.importBatch(input) { sink in
                 var counts = BatchCounts()
                 // A reading thread parses records in chunks, coding workers code and pack whole
@@ -259,6 +264,8 @@ public struct ImportJob {
                 for d in local.items { try sink.record(d) }
                 counts.unknownLabels = coder.unknownLabels
                 counts.unmappedGroups = coder.unmappedGroups
+                noGroup = coder.unmappedGroups.values.reduce(0, +)
+                unknownLabels = coder.unknownLabels.values.flatMap(\.values).reduce(0, +)
                 return counts
             }
             if batch.records == 0 && batch.rejected == 0 {
@@ -266,10 +273,14 @@ public struct ImportJob {
                               at: SourceLocation(file: path, line: 1), expected: "at least one response")
             }
             diagnostics.merge(local)
+            // Respondents without a group and labels nothing matches are left out of figures: a person
+            // should look, so the run says so in its exit status.
             return FileImportResult(path: display, outcome: .imported, batch: batch.id, format: batch.format, records: batch.records,
                                     responses: batch.responses, rejected: batch.rejected, duplicates: batch.duplicates,
                                     superseded: batch.superseded, message: nil,
-                                    needsPerson: misread || (batch.records == 0 && batch.rejected == 0))
+                                    needsPerson: misread || (batch.records == 0 && batch.rejected == 0) || noGroup > 0
+                                        || unknownLabels > 0,
+                                    noGroup: noGroup, unknownLabels: unknownLabels)
         } catch IngestError.empty {
             // One empty file (a download that failed) must not stop the others.
             diagnostics.warning("the file is empty (no header, no records); skipped",

@@ -24,13 +24,71 @@ public enum Fmt {
     }
     public static func ci(_ s: Descriptives?) -> String {
         guard let s, let lo = s.ciLow, let hi = s.ciHigh else { return "–" }
-        return "\(num(lo))–\(num(hi))"
+        return "\(num(lo))–\(num(hi))\(s.ciClipped ? " (cut at the scale's end)" : "")"
     }
     public static func boxCI(_ p: Proportion?) -> String {
         guard let p else { return "–" }
         return "\(pct(p.low))–\(pct(p.high))"
     }
     public static func suppressedText(_ minCell: Int) -> String { "fewer than \(minCell)" }
+    public static let withheldText = "withheld to protect a small group"
+    /// What a hidden cell says: "fewer than N" only where that is true.
+    public static func hiddenText(withheld: Bool, _ minCell: Int) -> String {
+        withheld ? withheldText : suppressedText(minCell)
+    }
+    public static func hiddenText(_ c: CellSummary, _ minCell: Int) -> String {
+        hiddenText(withheld: c.withheld, minCell)
+    }
+
+    /// The base of a shown cell: "38", or "38 (n_eff 31.2)" when weighted.
+    public static func base(_ c: CellSummary, weighted: Bool) -> String {
+        let n = String(c.answered ?? 0)
+        guard weighted, let e = c.stats?.effectiveN else { return n }
+        return "\(n) (n_eff \(num(e, 1)))"
+    }
+
+    /// Missing answers of a shown cell: the total, and by kind when there is more than one kind.
+    public static func missing(_ c: CellSummary) -> String {
+        let total = (c.asked ?? 0) - (c.answered ?? 0)
+        var parts = (c.missing ?? [:]).filter { $0.value > 0 }.sorted { $0.key < $1.key }.map {
+            "\($0.key.label.lowercased()) \($0.value)"
+        }
+        if let u = c.unrecognised, u > 0 { parts.append("unrecognised \(u)") }
+        return parts.count > 1 || (parts.count == 1 && c.missing?[.tooFewItems] != nil)
+            ? "\(total) (\(parts.joined(separator: ", ")))"
+            : String(total)
+    }
+
+    /// A pair's rank-biserial r with its interval: "r = 0.42 (0.18 to 0.61)".
+    public static func rankBiserial(_ e: RankBiserial?) -> String {
+        guard let e else { return "r = –" }
+        return "r = \(num(e.r)) (\(num(e.low)) to \(num(e.high)))"
+    }
+}
+
+/// The line under the title: respondents counted, per group, the hidden groups together.
+public enum HeadlineText {
+    public static func line(_ a: ConsultationAnalysis, label: (String?) -> String) -> String {
+        var s = "Stakeholder comparison report · \(a.totalRespondents) respondents counted · groups: "
+        s += a.respondents.map { r in
+            "\(label(r.cell.group)) (\(r.suppressed ? Fmt.hiddenText(r, a.minCell) : String(r.answered ?? 0)))"
+        }
+        .joined(separator: ", ")
+        if let other = a.otherRespondents {
+            let hidden = a.respondents.filter(\.suppressed).map { label($0.cell.group) }
+            s += "; \(hidden.joined(separator: " and ")) together \(other)"
+        }
+        if a.weighting != .none { s += " · weighted (\(weightingName(a.weighting)))" }
+        return s
+    }
+
+    static func weightingName(_ w: Weighting) -> String {
+        switch w {
+        case .none: "unweighted"
+        case .column: "weight column"
+        case .equalGroups: "each group counts equally in the totals"
+        }
+    }
 }
 
 /// The sentences of the report's summary: per theme, convergence or divergence.
@@ -45,17 +103,34 @@ public enum SummaryWriter {
                 continue
             }
             let q = t.score.test.q
-            let hi = shown.first { $0.cell.group == gap.high }, lo = shown.first { $0.cell.group == gap.low }
-            let figures = "\(label(gap.high)) \(Fmt.num(hi?.stats?.mean)) (n = \(hi?.answered ?? 0)) vs \(label(gap.low)) \(Fmt.num(lo?.stats?.mean)) (n = \(lo?.answered ?? 0))"
+            let hi = shown.first { $0.cell.group == gap.high }
+            let lo = shown.first { $0.cell.group == gap.low }
+            let figures =
+                "\(label(gap.high)) \(Fmt.num(hi?.stats?.mean)) (n = \(hi?.answered ?? 0)) vs \(label(gap.low)) "
+                + "\(Fmt.num(lo?.stats?.mean)) (n = \(lo?.answered ?? 0)), a gap of \(Fmt.num(gap.difference)) "
+                + "(95% CI \(Fmt.num(gap.ciLow)) to \(Fmt.num(gap.ciHigh)))"
             if let q, q < 0.05 {
-                out.append("\(t.theme.label): the groups appear to diverge — \(figures); Kruskal–Wallis H = \(Fmt.num(t.score.test.statistic)), BH-adjusted q \(Fmt.pEquals(q)).")
+                out.append(
+                    "\(t.theme.label): the groups appear to diverge — \(figures); "
+                        + "Kruskal–Wallis H = \(Fmt.num(t.score.test.statistic)), BH-adjusted q \(Fmt.pEquals(q))."
+                )
             } else {
-                out.append("\(t.theme.label): no difference between groups holds after correction for multiple tests (q \(Fmt.pEquals(q))); the largest gap is \(figures).")
+                out.append(
+                    "\(t.theme.label): no difference between groups holds after correction for multiple tests "
+                        + "(q \(Fmt.pEquals(q))); the largest gap is \(figures)."
+                )
             }
         }
         for w in a.waveChanges where !w.suppressed {
-            guard let q = w.test.q, q < 0.05, let change = w.change, let theme = a.themes.first(where: { $0.theme.id == w.measure }) else { continue }
-            out.append("\(theme.theme.label), \(label(w.group)): the score \(change > 0 ? "rose" : "fell") by \(Fmt.num(abs(change))) from \(w.fromWave) (\(Fmt.num(w.fromMean)), n = \(w.fromN ?? 0)) to \(w.toWave) (\(Fmt.num(w.toMean)), n = \(w.toN ?? 0)); 95% CI of the change \(Fmt.num(w.ciLow)) to \(Fmt.num(w.ciHigh)), q \(Fmt.pEquals(q)).")
+            guard let q = w.test.q, q < 0.05, let change = w.change,
+                let theme = a.themes.first(where: { $0.theme.id == w.measure })
+            else { continue }
+            out.append(
+                "\(theme.theme.label), \(label(w.group)): the score \(change > 0 ? "rose" : "fell") by "
+                    + "\(Fmt.num(abs(change))) from \(w.fromWave) (\(Fmt.num(w.fromMean)), n = \(w.fromN ?? 0)) to "
+                    + "\(w.toWave) (\(Fmt.num(w.toMean)), n = \(w.toN ?? 0)); 95% CI of the change "
+                    + "\(Fmt.num(w.ciLow)) to \(Fmt.num(w.ciHigh)), q \(Fmt.pEquals(q))."
+            )
         }
         return out
     }
@@ -64,7 +139,14 @@ public enum SummaryWriter {
     public static func shortTest(_ t: TestResult?) -> String {
         guard let t else { return "–" }
         if t.notComputed != nil { return "–" }
-        let name = t.name == "Fisher's exact" ? "Fisher" : (t.method?.hasPrefix("Monte-Carlo") ?? false) ? "χ² (perm.)" : "χ²"
-        return "\(name) p \(Fmt.pEquals(t.p)), q \(Fmt.pEquals(t.q))"
+        let method = t.method ?? ""
+        let name =
+            t.name == "Fisher's exact"
+            ? "Fisher"
+            : method.hasPrefix("Monte-Carlo")
+                ? "χ² (perm.)"
+                : method.hasPrefix("exact") ? "χ² (exact)" : "χ²"
+        let error = t.monteCarloError.map { " ± \(String(format: "%.3f", $0))" } ?? ""
+        return "\(name) p \(Fmt.pEquals(t.p))\(error), q \(Fmt.pEquals(t.q)), V = \(Fmt.num(t.effect))"
     }
 }

@@ -57,9 +57,7 @@ public struct HTMLReport: ReportFormat {
         h += "<meta http-equiv=\"Content-Security-Policy\" content=\"\(Self.contentSecurityPolicy)\">\n"
         h += "<title>\(Escape.html(a.title))</title>\n<style>\n\(Self.css)\n</style>\n</head>\n<body>\n"
         h += "<header>\n<h1>\(Escape.html(a.title))</h1>\n"
-        h += "<p class=\"muted\">Stakeholder comparison report · \(a.totalRespondents) respondents counted · groups: "
-        h += a.respondents.map { r in "\(Escape.html(label(r.cell.group))) (\(r.suppressed ? Fmt.suppressedText(a.minCell) : String(r.answered ?? 0)))" }.joined(separator: ", ")
-        h += "</p>\n</header>\n"
+        h += "<p class=\"muted\">\(Escape.html(HeadlineText.line(a, label: label)))</p>\n</header>\n"
         h += "<nav aria-label=\"Contents\"><ol><li><a href=\"#summary\">Summary</a></li><li><a href=\"#heatmap\">Theme scores by group</a></li>"
         for t in a.themes { h += "<li><a href=\"#theme-\(Escape.anchor(t.theme.id))\">\(Escape.html(t.theme.label))</a></li>" }
         h += "\(a.waveChanges.isEmpty ? "" : "<li><a href=\"#waves\">Change between waves</a></li>")<li><a href=\"#choices\">Multiple-choice questions</a></li><li><a href=\"#methodology\">Methodology</a></li><li><a href=\"#quality\">Data quality</a></li></ol></nav>\n"
@@ -108,7 +106,7 @@ public struct HTMLReport: ReportFormat {
             for w in a.waveChanges {
                 let theme = a.themes.first { $0.theme.id == w.measure }?.theme.label ?? w.measure
                 h += "<tr><td>\(Escape.html(theme))</td><td>\(Escape.html(label(w.group)))</td>"
-                if w.suppressed { h += "<td colspan=\"6\">\(supp) in a wave</td></tr>\n"; continue }
+                if w.suppressed { h += "<td colspan=\"6\" class=\"supp\">\(Escape.html(w.test.notComputed ?? Fmt.withheldText))</td></tr>\n"; continue }
                 h += "<td>\(Fmt.num(w.fromMean)) (\(w.fromN ?? 0))</td><td>\(Fmt.num(w.toMean)) (\(w.toN ?? 0))</td><td>\(w.change.map { ($0 > 0 ? "+" : "") + Fmt.num($0) } ?? "–")</td><td>\(Fmt.num(w.ciLow)) to \(Fmt.num(w.ciHigh))</td><td>\(Fmt.p(w.test.p))</td><td>\(Fmt.p(w.test.q))</td></tr>\n"
             }
             h += "</tbody>\n</table>\n</section>\n"
@@ -165,8 +163,13 @@ public struct HTMLReport: ReportFormat {
                     desc.append("\(t.theme.label), \(label(g)): \(Fmt.num(m)), n = \(cell.answered ?? 0)")
                 } else {
                     s += "<rect x=\"\(x + 2)\" y=\"\(y + 2)\" width=\"\(cw - 4)\" height=\"\(ch - 4)\" fill=\"#f4f4f4\" stroke=\"#d0d0d0\"/>"
-                    s += "<text x=\"\(x + cw / 2)\" y=\"\(y + ch / 2 + 5)\" text-anchor=\"middle\" font-size=\"12\" fill=\"#5b5b5b\">\(cell == nil ? "no answers" : Fmt.suppressedText(a.minCell))</text>\n"
-                    desc.append("\(t.theme.label), \(label(g)): \(cell == nil ? "no answers" : "suppressed")")
+                    let why = cell.map { Fmt.hiddenText($0, a.minCell) } ?? "no answers"
+                    let lines = Self.wrap(why, width: 20)
+                    for (li, line) in lines.enumerated() {
+                        let ly = y + ch / 2 + 5 - (lines.count - 1) * 7 + li * 14
+                        s += "<text x=\"\(x + cw / 2)\" y=\"\(ly)\" text-anchor=\"middle\" font-size=\"12\" fill=\"#5b5b5b\">\(Escape.html(line))</text>\n"
+                    }
+                    desc.append("\(t.theme.label), \(label(g)): \(why)")
                 }
             }
         }
@@ -195,7 +198,7 @@ public struct HTMLReport: ReportFormat {
             let y = top + ri * rh
             s += "<text x=\"4\" y=\"\(y + 19)\" font-size=\"12\">\(Escape.html(label(row.cell.group)))</text>\n"
             guard !row.suppressed, let dist = row.distribution, let n = row.answered, n > 0 else {
-                s += "<text x=\"\(Int(centre))\" y=\"\(y + 19)\" text-anchor=\"middle\" font-size=\"12\" fill=\"#5b5b5b\">\(Fmt.suppressedText(a.minCell))</text>\n"
+                s += "<text x=\"\(Int(centre))\" y=\"\(y + 19)\" text-anchor=\"middle\" font-size=\"12\" fill=\"#5b5b5b\">\(Fmt.hiddenText(row, a.minCell))</text>\n"
                 continue
             }
             let k = dist.count
@@ -219,7 +222,9 @@ public struct HTMLReport: ReportFormat {
             let miss = row.asked.map { $0 - n } ?? 0
             s += "<text x=\"\(lw + bw + 6)\" y=\"\(y + 19)\" font-size=\"11\" fill=\"#5b5b5b\">n = \(n)\(miss > 0 ? ", missing \(miss)" : "")</text>\n"
         }
-        s += "</svg>\n<figcaption>Share of each answer by group; disagreement to the left of the line, agreement to the right, the neutral point split across it. Missing answers are counted apart, not in the bars.</figcaption>\n</figure>\n"
+        let ticked = m.reverse ? " Answers are shown as ticked; the item is reverse-coded, so its scores count them the other way round." : ""
+        let unweighted = a.weighting == .none ? "" : " Bars are unweighted shares of respondents."
+        s += "</svg>\n<figcaption>Share of each answer by group; disagreement to the left of the line, agreement to the right, the neutral point split across it. Missing answers are counted apart, not in the bars.\(ticked)\(unweighted)</figcaption>\n</figure>\n"
         return s
     }
 
@@ -238,22 +243,28 @@ public struct HTMLReport: ReportFormat {
     private func quoted(_ v: Double) -> String { "\"\(Fmt.num(v, 1))\"" }
 
     func measureTable(_ m: MeasureResult, _ a: ConsultationAnalysis, _ label: (String?) -> String, _ supp: String, showBox: Bool) -> String {
-        var s = "<table>\n<thead><tr><th>Group</th><th>n</th><th>Missing</th><th>Mean</th><th>95% CI</th><th>SD</th><th>Median</th>"
+        let weighted = a.weighting != .none
+        var s = "<table>\n<thead><tr><th>Group</th><th>n\(weighted ? " (n_eff)" : "")</th><th>Missing</th>"
+        if showBox { s += "<th>Don't know / declined</th>" }
+        s += "<th>Mean</th><th>95% CI</th><th>SD</th><th>Median</th>"
         if showBox { s += "<th>Top-2-box</th><th>95% CI</th><th>Consensus</th>" }
         s += "</tr></thead>\n<tbody>\n"
-        let rows = m.byGroup + (m.byCell.isEmpty ? [] : m.byCell) + (m.total.map { [$0] } ?? [])
-        for r in rows {
+        let others = m.others.map { [$0] } ?? []
+        let rows = m.byGroup + (m.byCell.isEmpty ? [] : m.byCell) + others + (m.total.map { [$0] } ?? [])
+        for (i, r) in rows.enumerated() {
             var name = label(r.cell.group)
             if let c = r.cell.country { name += " · \(c)" }
             if let w = r.cell.wave { name += " · \(w)" }
             if r.cell.group == nil { name = "All respondents" }
+            if !others.isEmpty && i == rows.count - 2 { name = "Other groups together (\(m.otherGroups.map { label($0) }.joined(separator: ", ")))" }
             s += "<tr><td>\(Escape.html(name))</td>"
             if r.suppressed {
-                s += "<td colspan=\"\(showBox ? 9 : 6)\">\(supp)</td></tr>\n"
+                s += "<td colspan=\"\(showBox ? 10 : 6)\" class=\"supp\">\(Fmt.hiddenText(r, a.minCell))</td></tr>\n"
                 continue
             }
-            let missing = (r.asked ?? 0) - (r.answered ?? 0)
-            s += "<td>\(r.answered ?? 0)</td><td>\(missing)</td><td>\(Fmt.num(r.stats?.mean))</td><td>\(Fmt.ci(r.stats))</td><td>\(Fmt.num(r.stats?.sd))</td><td>\(Fmt.num(r.stats?.median, 1))</td>"
+            s += "<td>\(Fmt.base(r, weighted: weighted))</td><td>\(Escape.html(Fmt.missing(r)))</td>"
+            if showBox { s += "<td>\(Fmt.pct(r.dontKnow?.share)) / \(Fmt.pct(r.refused?.share))</td>" }
+            s += "<td>\(Fmt.num(r.stats?.mean))</td><td>\(Fmt.ci(r.stats))</td><td>\(Fmt.num(r.stats?.sd))</td><td>\(Fmt.num(r.stats?.median, 1))</td>"
             if showBox { s += "<td>\(Fmt.pct(r.topBox?.share))</td><td>\(Fmt.boxCI(r.topBox))</td><td>\(Fmt.num(r.consensus))</td>" }
             s += "</tr>\n"
         }
@@ -264,11 +275,11 @@ public struct HTMLReport: ReportFormat {
     func testBlock(_ m: MeasureResult, _ label: (String?) -> String) -> String {
         if let why = m.test.notComputed { return "<p class=\"note\">Between-group test not computed: \(Escape.html(why)).</p>\n" }
         var s = "<p class=\"note\">Kruskal–Wallis H = \(Fmt.num(m.test.statistic)), df = \(Fmt.num(m.test.df, 0)), p \(Fmt.pEquals(m.test.p)), BH q \(Fmt.pEquals(m.test.q)), ε² = \(Fmt.num(m.test.effect, 3))."
-        if !m.untestedGroups.isEmpty { s += " Not tested (too few answers): \(Escape.html(m.untestedGroups.map { label($0) }.joined(separator: ", ")))." }
+        if !m.untestedGroups.isEmpty { s += " Not tested (hidden): \(Escape.html(m.untestedGroups.map { label($0) }.joined(separator: ", ")))." }
         let pairs = m.pairwise.filter { ($0.pHolm ?? 1) < 0.05 }
         if !pairs.isEmpty {
-            s += " Pairs that differ (Mann–Whitney, Holm-adjusted p < 0.05): "
-            s += pairs.map { "\(Escape.html(label($0.groupA))) vs \(Escape.html(label($0.groupB))) (p \(Fmt.pEquals($0.pHolm)))" }.joined(separator: "; ")
+            s += " Pairs that differ (Mann–Whitney, Holm-adjusted p < 0.05; rank-biserial r, positive when the first is higher): "
+            s += pairs.map { "\(Escape.html(label($0.groupA))) vs \(Escape.html(label($0.groupB))) (p \(Fmt.pEquals($0.pHolm)), \(Fmt.rankBiserial($0.effect)))" }.joined(separator: "; ")
             s += "."
         }
         return s + "</p>\n"
@@ -276,12 +287,15 @@ public struct HTMLReport: ReportFormat {
 
     func shareTable(_ t: ShareTable, _ a: ConsultationAnalysis, _ label: (String?) -> String, _ supp: String) -> String {
         var s = "<table>\n<thead><tr><th>Option</th>"
-        for b in t.bases { s += "<th>\(Escape.html(label(b.group)))<br><span class=\"muted\">n = \(b.answered.map(String.init) ?? Fmt.suppressedText(a.minCell))</span></th>" }
+        for b in t.bases {
+            let n = b.answered.map { n in b.effectiveBase.map { "\(n), n_eff \(Fmt.num($0, 1))" } ?? String(n) }
+            s += "<th>\(Escape.html(label(b.group)))<br><span class=\"muted\">n = \(n ?? Fmt.hiddenText(withheld: b.withheld, a.minCell))</span></th>"
+        }
         s += "<th>Differs by group?</th></tr></thead>\n<tbody>\n"
         for row in t.rows {
             s += "<tr><td>\(Escape.html(row.label))</td>"
             for b in t.bases {
-                if b.suppressed { s += "<td>\(supp)</td>"; continue }
+                if b.suppressed { s += "<td class=\"supp\">\(Fmt.hiddenText(withheld: b.withheld, a.minCell))</td>"; continue }
                 let p = row.shares[b.group]
                 s += "<td>\(Fmt.pct(p?.share)) <span class=\"muted\">(\(p?.count ?? 0))</span></td>"
             }

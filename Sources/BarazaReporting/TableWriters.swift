@@ -7,76 +7,161 @@ public enum CSVTables {
     static func row(_ cells: [String]) -> String { cells.map(Escape.csv).joined(separator: ",") + "\r\n" }
 
     public static func render(_ a: ConsultationAnalysis) -> [String: String] {
-        let measureHeader = ["measure", "theme", "group", "country", "wave", "suppressed", "n", "missing", "mean", "ci_low", "ci_high", "sd",
-                             "median", "top2_share", "top2_low", "top2_high", "bottom2_share", "consensus"]
+        // Rows: each group, each cell of the breakdown, the hidden groups together ("a+b", when shown)
+        // and all respondents (group empty). `withheld`: hidden to protect a smaller cell.
+        let missingKinds = MissingKind.allCases.sorted()
+        let measureHeader =
+            ["measure", "theme", "group", "country", "wave", "suppressed", "withheld", "n", "n_eff", "missing"]
+            + missingKinds.map { "missing_\($0.rawValue)" }
+            + [
+                "unrecognised", "mean", "ci_low", "ci_high", "ci_clipped", "sd", "median", "top2_share", "top2_low",
+                "top2_high",
+                "bottom2_share", "consensus", "dont_know_share", "refused_share",
+            ]
         func measureRows(_ m: MeasureResult) -> String {
             var s = ""
-            for c in m.byGroup + m.byCell + (m.total.map { [$0] } ?? []) {
-                var cells = [m.id, m.theme ?? "", c.cell.group ?? "", c.cell.country ?? "", c.cell.wave ?? "", c.suppressed ? "true" : "false"]
+            let others = m.others.map { [$0] } ?? []
+            let rows = m.byGroup + m.byCell + others + (m.total.map { [$0] } ?? [])
+            for (i, c) in rows.enumerated() {
+                let group =
+                    !others.isEmpty && i == rows.count - 2 ? m.otherGroups.joined(separator: "+") : c.cell.group ?? ""
+                var cells = [
+                    m.id, m.theme ?? "", group, c.cell.country ?? "", c.cell.wave ?? "",
+                    c.suppressed ? "true" : "false",
+                    c.withheld ? "true" : "false",
+                ]
                 if c.suppressed {
                     cells += Array(repeating: "", count: measureHeader.count - cells.count)
                 } else {
-                    cells += [String(c.answered ?? 0), String((c.asked ?? 0) - (c.answered ?? 0)), Fmt.num(c.stats?.mean, 6), Fmt.num(c.stats?.ciLow, 6),
-                              Fmt.num(c.stats?.ciHigh, 6), Fmt.num(c.stats?.sd, 6), Fmt.num(c.stats?.median, 6), Fmt.num(c.topBox?.share, 6),
-                              Fmt.num(c.topBox?.low, 6), Fmt.num(c.topBox?.high, 6), Fmt.num(c.bottomBox?.share, 6), Fmt.num(c.consensus, 6)]
-                        .map { $0 == "–" ? "" : $0 }
+                    cells += [
+                        String(c.answered ?? 0), Fmt.num(c.stats?.effectiveN, 6),
+                        String((c.asked ?? 0) - (c.answered ?? 0)),
+                    ]
+                    cells += missingKinds.map { String(c.missing?[$0] ?? 0) } + [String(c.unrecognised ?? 0)]
+                    cells += [
+                        Fmt.num(c.stats?.mean, 6), Fmt.num(c.stats?.ciLow, 6), Fmt.num(c.stats?.ciHigh, 6),
+                        c.stats.map { $0.ciClipped ? "true" : "false" } ?? "", Fmt.num(c.stats?.sd, 6),
+                        Fmt.num(c.stats?.median, 6), Fmt.num(c.topBox?.share, 6), Fmt.num(c.topBox?.low, 6),
+                        Fmt.num(c.topBox?.high, 6), Fmt.num(c.bottomBox?.share, 6), Fmt.num(c.consensus, 6),
+                        Fmt.num(c.dontKnow?.share, 6), Fmt.num(c.refused?.share, 6),
+                    ]
+                    cells = cells.map { $0 == "–" ? "" : $0 }
                 }
                 s += row(cells)
             }
             return s
         }
-        var themeScores = row(measureHeader), items = row(measureHeader)
+        var themeScores = row(measureHeader)
+        var items = row(measureHeader)
         var dist = row(["question", "group", "value", "label", "count"])
-        var tests = row(["measure", "test", "statistic", "df", "p", "q_bh", "effect_epsilon2", "not_computed"])
-        var pairs = row(["measure", "group_a", "group_b", "u", "p", "p_holm", "method"])
-        var codes = row(["question", "code", "theme", "group", "base", "count", "share", "share_low", "share_high"])
+        var tests = row([
+            "measure", "test", "statistic", "df", "p", "q_bh", "effect", "effect_name", "monte_carlo_se", "method",
+            "not_computed",
+        ])
+        var pairs = row([
+            "measure", "group_a", "group_b", "u", "p", "p_holm", "method", "rank_biserial_r", "r_low", "r_high",
+        ])
+        var codes = row([
+            "question", "code", "theme", "group", "withheld", "base", "n_eff", "count", "share", "share_low",
+            "share_high",
+        ])
         for t in a.themes {
             themeScores += measureRows(t.score)
             for m in [t.score] + t.items {
-                tests += row([m.id, m.test.name, Fmt.num(m.test.statistic, 6), Fmt.num(m.test.df, 0), m.test.p.map { String(format: "%.6g", $0) } ?? "",
-                              m.test.q.map { String(format: "%.6g", $0) } ?? "", Fmt.num(m.test.effect, 6), m.test.notComputed ?? ""].map { $0 == "–" ? "" : $0 })
+                tests += testRow(m.id, m.test)
                 for p in m.pairwise {
-                    pairs += row([m.id, p.groupA, p.groupB, Fmt.num(p.test.statistic, 1), p.test.p.map { String(format: "%.6g", $0) } ?? "",
-                                  p.pHolm.map { String(format: "%.6g", $0) } ?? "", p.test.method ?? ""])
+                    pairs += row(
+                        [
+                            m.id, p.groupA, p.groupB, Fmt.num(p.test.statistic, 1),
+                            p.test.p.map { String(format: "%.6g", $0) } ?? "",
+                            p.pHolm.map { String(format: "%.6g", $0) } ?? "", p.test.method ?? "",
+                            Fmt.num(p.effect?.r, 6),
+                            Fmt.num(p.effect?.low, 6), Fmt.num(p.effect?.high, 6),
+                        ].map { $0 == "–" ? "" : $0 })
                 }
             }
             for m in t.items {
                 items += measureRows(m)
                 for c in m.byGroup where !c.suppressed {
-                    for d in c.distribution ?? [] { dist += row([m.id, c.cell.group ?? "", Fmt.num(d.value, 0), d.label, String(d.count)]) }
+                    for d in c.distribution ?? [] {
+                        dist += row([m.id, c.cell.group ?? "", Fmt.num(d.value, 0), d.label, String(d.count)])
+                    }
                 }
             }
             for ct in t.codes { codes += shareRows(ct, theme: t.theme.id) }
         }
-        var choices = row(["question", "option", "theme", "group", "base", "count", "share", "share_low", "share_high"])
+        var choices = row([
+            "question", "option", "theme", "group", "withheld", "base", "n_eff", "count", "share", "share_low",
+            "share_high",
+        ])
         for ct in a.choices { choices += shareRows(ct, theme: nil) }
-        func testRow(_ id: String, _ t: TestResult) -> String {
-            row([id, t.name, Fmt.num(t.statistic, 6), Fmt.num(t.df, 0), t.p.map { String(format: "%.6g", $0) } ?? "",
-                 t.q.map { String(format: "%.6g", $0) } ?? "", Fmt.num(t.effect, 6), t.notComputed ?? ""].map { $0 == "–" ? "" : $0 })
+        for t in a.themes {
+            for ct in t.codes {
+                for r in ct.rows { if let test = r.test { tests += testRow("\(ct.question):\(r.option)", test) } }
+            }
         }
-        for t in a.themes { for ct in t.codes { for r in ct.rows { if let test = r.test { tests += testRow("\(ct.question):\(r.option)", test) } } } }
-        for ct in a.choices { for r in ct.rows { if let test = r.test { tests += testRow("\(ct.question):\(r.option)", test) } } }
-        var waves = row(["theme", "group", "from_wave", "to_wave", "suppressed", "from_n", "from_mean", "to_n", "to_mean", "change", "ci_low", "ci_high", "p", "q_bh"])
+        for ct in a.choices {
+            for r in ct.rows { if let test = r.test { tests += testRow("\(ct.question):\(r.option)", test) } }
+        }
+        var waves = row([
+            "theme", "group", "from_wave", "to_wave", "suppressed", "from_n", "from_mean", "to_n", "to_mean", "change",
+            "ci_low",
+            "ci_high", "p", "q_bh", "not_computed",
+        ])
         for w in a.waveChanges {
-            if w.suppressed { waves += row([w.measure, w.group, w.fromWave, w.toWave, "true", "", "", "", "", "", "", "", "", ""]); continue }
-            waves += row([w.measure, w.group, w.fromWave, w.toWave, "false", String(w.fromN ?? 0), Fmt.num(w.fromMean, 6), String(w.toN ?? 0),
-                          Fmt.num(w.toMean, 6), Fmt.num(w.change, 6), Fmt.num(w.ciLow, 6), Fmt.num(w.ciHigh, 6),
-                          w.test.p.map { String(format: "%.6g", $0) } ?? "", w.test.q.map { String(format: "%.6g", $0) } ?? ""].map { $0 == "–" ? "" : $0 })
+            if w.suppressed {
+                waves += row([
+                    w.measure, w.group, w.fromWave, w.toWave, "true", "", "", "", "", "", "", "", "", "",
+                    w.test.notComputed ?? "",
+                ])
+                continue
+            }
+            waves += row(
+                [
+                    w.measure, w.group, w.fromWave, w.toWave, "false", String(w.fromN ?? 0), Fmt.num(w.fromMean, 6),
+                    String(w.toN ?? 0),
+                    Fmt.num(w.toMean, 6), Fmt.num(w.change, 6), Fmt.num(w.ciLow, 6), Fmt.num(w.ciHigh, 6),
+                    w.test.p.map { String(format: "%.6g", $0) } ?? "",
+                    w.test.q.map { String(format: "%.6g", $0) } ?? "", "",
+                ]
+                .map { $0 == "–" ? "" : $0 })
         }
         var quotes = row(["question", "code", "group", "text"])
-        for q in a.quotes { for t in QuoteScrubber.publishable(q.texts) { quotes += row([q.question, q.code, q.group, t]) } }
-        return ["theme_scores.csv": themeScores, "items.csv": items, "distributions.csv": dist, "tests.csv": tests,
-                "pairwise.csv": pairs, "codes.csv": codes, "choices.csv": choices, "quotes.csv": quotes, "waves.csv": waves]
+        for q in a.quotes {
+            for t in QuoteScrubber.publishable(q.texts) { quotes += row([q.question, q.code, q.group, t]) }
+        }
+        return [
+            "theme_scores.csv": themeScores, "items.csv": items, "distributions.csv": dist, "tests.csv": tests,
+            "pairwise.csv": pairs, "codes.csv": codes, "choices.csv": choices, "quotes.csv": quotes, "waves.csv": waves,
+        ]
+    }
+
+    static func testRow(_ id: String, _ t: TestResult) -> String {
+        row(
+            [
+                id, t.name, Fmt.num(t.statistic, 6), Fmt.num(t.df, 0), t.p.map { String(format: "%.6g", $0) } ?? "",
+                t.q.map { String(format: "%.6g", $0) } ?? "", Fmt.num(t.effect, 6), t.effectName ?? "",
+                t.monteCarloError.map { String(format: "%.6g", $0) } ?? "", t.method ?? "", t.notComputed ?? "",
+            ].map { $0 == "–" ? "" : $0 })
     }
 
     static func shareRows(_ t: ShareTable, theme: String?) -> String {
         var s = ""
         for r in t.rows {
             for b in t.bases {
-                if b.suppressed { s += row([t.question, r.option, r.theme ?? theme ?? "", b.group, "", "", "", "", ""]); continue }
+                if b.suppressed {
+                    s += row([
+                        t.question, r.option, r.theme ?? theme ?? "", b.group, b.withheld ? "true" : "false", "", "",
+                        "", "", "", "",
+                    ])
+                    continue
+                }
                 let p = r.shares[b.group]
-                s += row([t.question, r.option, r.theme ?? theme ?? "", b.group, String(b.answered ?? 0), String(p?.count ?? 0),
-                          Fmt.num(p?.share, 6), Fmt.num(p?.low, 6), Fmt.num(p?.high, 6)])
+                s += row([
+                    t.question, r.option, r.theme ?? theme ?? "", b.group, "false", String(b.answered ?? 0),
+                    b.effectiveBase.map { Fmt.num($0, 6) } ?? "", String(p?.count ?? 0),
+                    Fmt.num(p?.share, 6), Fmt.num(p?.low, 6), Fmt.num(p?.high, 6),
+                ])
             }
         }
         return s
@@ -89,16 +174,21 @@ public struct JSONSummary: ReportFormat {
     public init() {}
 
     struct Document: Encodable {
-        var schema = "https://baraza.example/schemas/summary-1.json"
+        var schema = "https://baraza.example/schemas/summary-2.json"
         var analysis: ConsultationAnalysis
     }
 
     public func render(_ a: ConsultationAnalysis) -> String {
         var scrubbed = a
-        scrubbed.quotes = a.quotes.map { q in var q = q; q.texts = QuoteScrubber.publishable(q.texts); return q }
+        scrubbed.quotes = a.quotes.map { q in
+            var q = q
+            q.texts = QuoteScrubber.publishable(q.texts)
+            return q
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         guard let data = try? encoder.encode(Document(analysis: scrubbed)) else { return "{}\n" }
         return String(decoding: data, as: UTF8.self) + "\n"
     }

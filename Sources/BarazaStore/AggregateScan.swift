@@ -42,8 +42,8 @@ struct AggregateScan: Sendable {
     // ((cell × width) + question) × 256 + byte
     var closedTally: [WeightedCount] = []
     // Per cell: (question → answered, weight, missing) and (option index → count) and (question, code) → count.
-    var choiceBase: [(n: Int, w: Double, missing: Int)] = []      // (cell × width) + question
-    var textBase: [(n: Int, w: Double)] = []                        // (cell × width) + question
+    var choiceBase: [(n: Int, w: Double, w2: Double, missing: Int)] = []      // (cell × width) + question
+    var textBase: [(n: Int, w: Double, w2: Double)] = []             // (cell × width) + question
     var respondentTally: [WeightedCount] = []
     var optionFlat: [WeightedCount] = []           // cell × optionWidth + option
     var codeFlat: [WeightedCount] = []             // (cell × width + question) × codeWidth + code
@@ -77,8 +77,8 @@ struct AggregateScan: Sendable {
         if let g = key.group, groupSlots[g] == nil { groupSlots[g] = groupNames.count; groupNames.append(g) }
         cellGroupSlot.append(key.group.flatMap { groupSlots[$0] } ?? -1)
         closedTally.append(contentsOf: repeatElement(WeightedCount(), count: width * 256))
-        choiceBase.append(contentsOf: repeatElement((n: 0, w: 0.0, missing: 0), count: width))
-        textBase.append(contentsOf: repeatElement((n: 0, w: 0.0), count: width))
+        choiceBase.append(contentsOf: repeatElement((n: 0, w: 0.0, w2: 0.0, missing: 0), count: width))
+        textBase.append(contentsOf: repeatElement((n: 0, w: 0.0, w2: 0.0), count: width))
         respondentTally.append(WeightedCount())
         optionFlat.append(contentsOf: repeatElement(WeightedCount(), count: optionWidth))
         codeFlat.append(contentsOf: repeatElement(WeightedCount(), count: width * codeWidth))
@@ -104,8 +104,8 @@ struct AggregateScan: Sendable {
         }
         let n = cells.count
         closedTally = relaid(closedTally, rows: n, from: width * 256, to: nw * 256, zero: WeightedCount())
-        choiceBase = relaid(choiceBase, rows: n, from: width, to: nw, zero: (n: 0, w: 0.0, missing: 0))
-        textBase = relaid(textBase, rows: n, from: width, to: nw, zero: (n: 0, w: 0.0))
+        choiceBase = relaid(choiceBase, rows: n, from: width, to: nw, zero: (n: 0, w: 0.0, w2: 0.0, missing: 0))
+        textBase = relaid(textBase, rows: n, from: width, to: nw, zero: (n: 0, w: 0.0, w2: 0.0))
         optionFlat = relaid(optionFlat, rows: n, from: optionWidth, to: no, zero: WeightedCount())
         // Codes: per (cell, question) a row of codeWidth; the cells' question rows move as well.
         let codes = relaid(codeFlat, rows: n * width, from: codeWidth, to: nc, zero: WeightedCount())
@@ -129,8 +129,8 @@ struct AggregateScan: Sendable {
             for i in a.indices where a[i].count > 0 { a[i].weight = Double(a[i].count); a[i].weightSquared = Double(a[i].count) }
         }
         settle(&closedTally); settle(&respondentTally); settle(&optionFlat); settle(&codeFlat)
-        for i in choiceBase.indices { choiceBase[i].w = Double(choiceBase[i].n) }
-        for i in textBase.indices { textBase[i].w = Double(textBase[i].n) }
+        for i in choiceBase.indices { choiceBase[i].w = Double(choiceBase[i].n); choiceBase[i].w2 = choiceBase[i].w }
+        for i in textBase.indices { textBase[i].w = Double(textBase[i].n); textBase[i].w2 = textBase[i].w }
         for i in scoreTally.indices { scoreTally[i].settleUnitWeights() }
     }
 
@@ -230,7 +230,7 @@ struct AggregateScan: Sendable {
                 i += 3
                 let at = ci * width + min(q, width - 1)
                 if n == 255 { choiceBase[at].missing += 1; i += 1; continue }
-                choiceBase[at].n += 1; if weighted { choiceBase[at].w += w }
+                choiceBase[at].n += 1; if weighted { choiceBase[at].w += w; choiceBase[at].w2 += w2 }
                 let first = i, listed = min(n, (b.count - i) / 4)
                 i += listed * 4
                 for j in 0..<listed {
@@ -255,7 +255,7 @@ struct AggregateScan: Sendable {
             let n = Int(b[i + 6])
             i += 7
             let at = ci * width + min(q, width - 1)
-            textBase[at].n += 1; if weighted { textBase[at].w += w }
+            textBase[at].n += 1; if weighted { textBase[at].w += w; textBase[at].w2 += w2 }
             let first = i, listed = min(n, (b.count - i) / 4)
             i += listed * 4
             var mine: [Int]?
@@ -315,8 +315,9 @@ struct AggregateScan: Sendable {
             for j in 0..<(width * 256) { closedTally[ci * width * 256 + j].add(o.closedTally[oi * width * 256 + j]) }
             for q in 0..<width {
                 let a = ci * width + q, b = oi * width + q
-                choiceBase[a].n += o.choiceBase[b].n; choiceBase[a].w += o.choiceBase[b].w; choiceBase[a].missing += o.choiceBase[b].missing
-                textBase[a].n += o.textBase[b].n; textBase[a].w += o.textBase[b].w
+                choiceBase[a].n += o.choiceBase[b].n; choiceBase[a].w += o.choiceBase[b].w
+                choiceBase[a].w2 += o.choiceBase[b].w2; choiceBase[a].missing += o.choiceBase[b].missing
+                textBase[a].n += o.textBase[b].n; textBase[a].w += o.textBase[b].w; textBase[a].w2 += o.textBase[b].w2
             }
             for j in 0..<optionWidth { optionFlat[ci * optionWidth + j].add(o.optionFlat[oi * optionWidth + j]) }
             for j in 0..<(width * codeWidth) { codeFlat[ci * width * codeWidth + j].add(o.codeFlat[oi * width * codeWidth + j]) }

@@ -28,6 +28,8 @@ enum PackedAnswers {
         case .refused: 253
         case .notApplicable: 254
         case .sentinel: 255
+        // Not an answer's kind (theme scores only); a closed answer never carries it.
+        case .tooFewItems: 251
         }
     }
     static func missingKind(_ byte: UInt8) -> MissingKind? {

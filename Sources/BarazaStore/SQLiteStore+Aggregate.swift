@@ -147,7 +147,7 @@ extension SQLiteStore {
                     let b = choiceBase[ci * width + q]
                     guard b.n + b.missing > 0, let name = registry.questionName[q] else { continue }
                     var oc = OptionCounts()
-                    oc.answered = b.n; oc.answeredWeight = b.w; oc.missing = b.missing
+                    oc.answered = b.n; oc.answeredWeight = b.w; oc.answeredWeightSquared = b.w2; oc.missing = b.missing
                     data.choices[name, default: [:]][key] = oc
                 }
                 for (o, c) in optionTally[ci] {
@@ -158,7 +158,7 @@ extension SQLiteStore {
                     let b = textBase[ci * width + q]
                     guard b.n > 0, let name = registry.questionName[q] else { continue }
                     var oc = data.codes[name, default: [:]][key, default: OptionCounts()]
-                    oc.answered = b.n; oc.answeredWeight = b.w
+                    oc.answered = b.n; oc.answeredWeight = b.w; oc.answeredWeightSquared = b.w2
                     data.codes[name, default: [:]][key] = oc
                 }
                 for (k, c) in codeTally[ci] {

@@ -148,7 +148,20 @@ func finish(_ results: [FileImportResult], _ d: Diagnostics, json: Bool, rejects
         Terminal.print(d)
         for r in results {
             switch r.outcome {
-            case .imported: Terminal.err("imported \(r.path): batch \(r.batch ?? 0), \(r.responses) responses, \(r.rejected) rejected, \(r.duplicates) duplicates, \(r.superseded) superseded")
+            case .imported:
+                Terminal.err("imported \(r.path): batch \(r.batch ?? 0), \(r.responses) responses, \(r.rejected) rejected, "
+                    + "\(r.duplicates) duplicates, \(r.superseded) superseded")
+                let read = r.records
+                if r.noGroup > 0 {
+                    Terminal.err("  needs a person: \(r.noGroup) of \(read) respondents (\(percent(r.noGroup, read))) "
+                        + "\(r.noGroup == 1 ? "has" : "have") no stakeholder group; "
+                        + "add their answers to a group's synonyms")
+                }
+                if r.unknownLabels > 0 {
+                    let what = r.unknownLabels == 1 ? "1 answer matches" : "\(r.unknownLabels) answers match"
+                    Terminal.err("  needs a person: \(what) no scale label (counted as missing); "
+                        + "see the warnings above")
+                }
             case .skipped: Terminal.err("skipped \(r.path): \(r.message ?? "")")
             case .failed: Terminal.err("FAILED \(r.path): \(r.message ?? "")")
             }
@@ -156,6 +169,13 @@ func finish(_ results: [FileImportResult], _ d: Diagnostics, json: Bool, rejects
         let rejected = results.reduce(0) { $0 + $1.rejected }
         if rejected > 0 { Terminal.err("\(rejected) rows rejected; see \(rejects)") }
     }
+}
+
+/// "87%" of a part in a whole (whole > 0), "<1%" for a small non-zero share.
+func percent(_ part: Int, _ whole: Int) -> String {
+    guard whole > 0 else { return "–" }
+    let p = Double(part) / Double(whole) * 100
+    return p > 0 && p < 1 ? "<1%" : String(format: "%.0f%%", p)
 }
 
 func importExitCode(_ results: [FileImportResult]) -> Int32 {

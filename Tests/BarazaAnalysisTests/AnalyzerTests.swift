@@ -31,10 +31,16 @@ struct AnalyzerTests {
         let dp = item.byGroup.first { $0.cell.group == "development_partner" }
         #expect(dp?.suppressed == true)
         #expect(dp?.stats == nil && dp?.distribution == nil && dp?.answered == nil)
-        #expect(item.untestedGroups == ["development_partner"])
-        #expect(item.pairwise.allSatisfy { $0.groupA != "development_partner" && $0.groupB != "development_partner" })
-        // With one suppressed group, the total would give it away by subtraction.
-        #expect(item.total == nil)
+        // The total minus the shown groups would give the small group away, so the smallest shown
+        // group (government, 9) is withheld with it, labelled as such, and both left out of tests.
+        let gov = item.byGroup.first { $0.cell.group == "government" }
+        #expect(gov?.suppressed == true && gov?.withheld == true && gov?.answered == nil)
+        #expect(dp?.withheld == false)
+        #expect(item.untestedGroups == ["government", "development_partner"])
+        #expect(item.pairwise.isEmpty && item.test.notComputed != nil)
+        // The total is shown: minus cso it leaves 13, the two hidden groups together, shown as such.
+        #expect(item.total?.answered == 22 && item.others?.answered == 13)
+        #expect(item.otherGroups == ["government", "development_partner"])
     }
 
     @Test func emptyScalePointsAreKeptInTheDistribution() {

@@ -42,7 +42,14 @@ struct CategoricalAndWaveTests {
     @Test func theTestSuitsTheTable() {
         #expect(CategoricalTests.independence([[30, 40], [35, 25]]).name == "Chi-square")
         #expect(CategoricalTests.independence([[3, 1], [1, 3]]).name == "Fisher's exact")
-        #expect(CategoricalTests.independence([[3, 1, 2], [1, 3, 6]], replicates: 2000).method?.hasPrefix("Monte-Carlo") == true)
+        let exact = CategoricalTests.independence([[3, 1, 2], [1, 3, 6]], replicates: 2000)
+        #expect(exact.method?.hasPrefix("exact conditional") == true)
+        // Three rows: a Monte-Carlo p with its standard error.
+        let mc = CategoricalTests.independence([[3, 1, 2], [1, 3, 6], [2, 2, 1]], replicates: 2000)
+        #expect(mc.method?.hasPrefix("Monte-Carlo") == true && mc.monteCarloError != nil)
+        // A 2×k table with more tables than the limit falls back to Monte-Carlo too.
+        let over = CategoricalTests.independence([[3, 1, 2], [1, 3, 6]], replicates: 2000, exactLimit: 5)
+        #expect(over.method?.hasPrefix("Monte-Carlo") == true)
         #expect(CategoricalTests.independence([[0, 0], [4, 5]]).notComputed != nil)
     }
 
@@ -80,7 +87,13 @@ struct CategoricalAndWaveTests {
             CellKey(group: "government", wave: "baseline"): AnalyzerTests.counts([4: 3]),
             CellKey(group: "government", wave: "follow-up"): AnalyzerTests.counts([4: 8]),
         ]
-        let a = Analyzer(plan: plan).analyze(AggregatedData(), byWave: byWave)
+        // The same answers by group over both waves, as the store gives them.
+        var data = AggregatedData()
+        data.themeScores["enabling_policies"] = [
+            CellKey(group: "cso"): AnalyzerTests.counts([2: 6, 3: 9, 4: 6]),
+            CellKey(group: "government"): AnalyzerTests.counts([4: 11]),
+        ]
+        let a = Analyzer(plan: plan).analyze(data, byWave: byWave)
         let cso = a.waveChanges.first { $0.group == "cso" }
         #expect(cso?.suppressed == false && cso?.fromN == 10 && cso?.toN == 11)
         #expect(abs((cso?.change ?? 0) - (3.5454545454545454 - 2.4)) < 1e-12)

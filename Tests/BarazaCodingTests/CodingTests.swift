@@ -94,6 +94,41 @@ struct CodingTests {
         #expect(blank.choices.first?.missing == .blank)
         #expect(blank.answers.first?.missing == .blank)
     }
+
+    // Issue 28, class 8: a number is an answer unless the file declares it a sentinel; "don't know"
+    // on a number is `dont_know`, not unrecognised.
+    @Test func numberSentinelsOnlyWhereDeclared() throws {
+        let yaml = """
+        version: 1
+        consultation: T
+        scales:
+          staff: {labels: {1: [Few], 2: [Many]}, missing: {sentinel: ["-1"]}}
+        questions:
+          - {id: staff, type: number}
+          - {id: share, type: number, sentinels: [999, -99]}
+          - {id: size, type: number, scale: staff}
+        """
+        let c = try ConsultationLoader.parse(yaml, file: "t.yml", absolutePath: "/tmp/t.yml")
+        let source = SourceSpec(path: "x.csv", group: "cso", location: SourceLocation(file: "t.yml", line: 1))
+        var coder = ResponseCoder(consultation: c, source: source, profile: .plainCSV)
+        let columns = ["id", "staff", "share", "size"].map { ColumnHeader(name: $0) }
+        var d = Diagnostics()
+        func code(_ values: [String]) -> [CodedAnswer] {
+            let record = RawRecord(values: values, location: SourceLocation(file: "x.csv", line: 2))
+            return coder.code(record, columns: columns, diagnostics: &d).answers
+        }
+        let a = code(["1", "77", "99", "-1"])
+        #expect(a[0].value == 77 && a[0].missing == nil)   // a staff count of 77 is an answer
+        #expect(a[1].value == 99 && a[1].missing == nil)   // a 99% share too
+        #expect(a[2].value == nil && a[2].missing == .sentinel)  // -1 is the scale's declared sentinel
+        let b = code(["2", "Don't know", "999", "Ne sait pas"])
+        #expect(b[0].missing == .dontKnow && b[1].missing == .sentinel && b[2].missing == .dontKnow)
+        #expect(coder.unknownLabels.isEmpty)
+        #expect(throws: ConsultationError.self) {
+            let yaml = "version: 1\nconsultation: T\nquestions:\n  - {id: q, scale: agree5, sentinels: [9]}\n"
+            try ConsultationLoader.parse(yaml, file: "t.yml", absolutePath: "/tmp/t.yml")
+        }
+    }
 }
 
 struct GroupLookupAndOtherTests {

@@ -44,7 +44,7 @@ struct DiagnosticsTests {
     }
 
     @Test func missingKindsHaveAStableOrderAndScalesKnowTheirRange() {
-        #expect(MissingKind.allCases.sorted() == [.blank, .dontKnow, .refused, .notApplicable, .sentinel])
+        #expect(MissingKind.allCases.sorted() == [.blank, .dontKnow, .refused, .notApplicable, .sentinel, .tooFewItems])
         let s = Scale(id: "s", points: [ScalePoint(value: 0, labels: ["No"]), ScalePoint(value: 1, labels: ["Yes"])])
         #expect(s.minValue == 0 && s.maxValue == 1 && s.displayLabel(1) == "Yes" && s.displayLabel(7) == "7")
     }

@@ -17,7 +17,7 @@ import Testing
         #expect(try CLITests.run(["synth", "--out", dir + "/Surveys"]).status == 0)
         let yml = dir + "/Surveys/demo.yml"
         let folder = dir + "/Surveys/kenya/followup"
-        #expect(try CLITests.run(["run", yml]).status == 0)
+        #expect(try CLITests.run(["run", yml]).status == 3)  // the demo's unknown label and unmapped group
         var list = try Self.batches(yml)
         let first = try #require(list.first { $0["path"] as? String == "kenya/followup" })
         // 49 files, the last an edit of the first: one batch, the edit superseding in it.

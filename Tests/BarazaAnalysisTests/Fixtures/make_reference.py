@@ -82,4 +82,64 @@ for a, b in [({1: 3, 2: 5, 3: 9, 4: 6, 5: 2}, {2: 2, 3: 6, 4: 11, 5: 5}), ({3: 4
     ci = r.confidence_interval(0.95)
     out["welch"].append({"a": {str(k): v for k, v in a.items()}, "b": {str(k): v for k, v in b.items()},
                          "t": float(r.statistic), "p": float(r.pvalue), "df": float(r.df), "low": float(ci.low), "high": float(ci.high)})
+
+# Issue 28 classes. Rank-biserial r = 2 U1 / (n1 n2) - 1 from SciPy's U, its interval by Fisher's z
+# with SE sqrt((n1 + n2 + 1) / (3 n1 n2)) (R's effectsize::rank_biserial); every Mann-Whitney pair.
+for name, case in out["cases"].items():
+    samples = [expand({float(k): v for k, v in g.items()}) for g in case["groups"]]
+    for pair in case["mannwhitney"]:
+        n1, n2 = len(samples[pair["i"]]), len(samples[pair["j"]])
+        r = 2 * pair["u"] / (n1 * n2) - 1
+        se = np.sqrt((n1 + n2 + 1) / (3 * n1 * n2))
+        z = stats.norm.ppf(0.975)
+        pair["r"] = r
+        pair["r_low"] = float(np.tanh(np.arctanh(r) - z * se)) if abs(r) < 1 else r
+        pair["r_high"] = float(np.tanh(np.arctanh(r) + z * se)) if abs(r) < 1 else r
+
+# Class 4: Wilson on a weighted share with Kish's n_eff, both real numbers (statsmodels accepts
+# non-integer counts and bases). Each case: respondents as (value, weight); the top-2-box on 1-5.
+out["weighted_boxes"] = []
+rng = np.random.default_rng(28)
+for size in [7, 19, 60]:
+    values = rng.integers(1, 6, size=size)
+    weights = np.round(rng.uniform(0.2, 3.0, size=size), 3)
+    sw, sw2 = weights.sum(), (weights ** 2).sum()
+    neff = sw * sw / sw2
+    top = weights[values >= 4].sum() / sw
+    bottom = weights[values <= 2].sum() / sw
+    tl, th = proportion_confint(top * neff, neff, alpha=0.05, method="wilson")
+    bl, bh = proportion_confint(bottom * neff, neff, alpha=0.05, method="wilson")
+    out["weighted_boxes"].append({"values": [int(v) for v in values], "weights": [float(w) for w in weights], "n_eff": neff,
+                                  "top": top, "top_low": tl, "top_high": th, "bottom": bottom, "bottom_low": bl, "bottom_high": bh})
+
+# Class 11: the exact conditional p of the chi-square statistic for 2 x k tables, by enumerating
+# every table with the observed margins (multivariate hypergeometric probabilities, SciPy's
+# statistic), and Cramer's V (SciPy's contingency.association).
+import itertools
+from scipy.stats import contingency, multivariate_hypergeom
+out["exact_2xk"] = []
+for t in [[[1, 4, 0], [9, 6, 12]], [[2, 0, 3, 1], [5, 8, 2, 9]], [[0, 1, 6], [4, 3, 1]], [[3, 1, 2, 0, 4], [2, 6, 5, 7, 1]]]:
+    t = np.array(t)
+    cols = t.sum(axis=0)
+    r = int(t[0].sum())
+    obs = stats.chi2_contingency(t, correction=False)[0]
+    p = 0.0
+    for xs in itertools.product(*[range(0, c + 1) for c in cols]):
+        if sum(xs) != r:
+            continue
+        table = np.array([xs, cols - np.array(xs)])
+        x = stats.chi2_contingency(table, correction=False)[0]
+        if x >= obs - 1e-9 * max(1, obs):
+            p += multivariate_hypergeom.pmf(x=list(xs), m=list(cols), n=r)
+    out["exact_2xk"].append({"table": t.tolist(), "chi2": obs, "p": p,
+                             "cramers_v": float(contingency.association(t, method="cramer"))})
+
+# Class 12: a mean's t interval that runs past the scale, cut at its ends.
+out["clipped"] = []
+for table in [{1: 1, 5: 6}, {1: 5, 2: 1}, {3: 4, 4: 4}]:
+    x = expand(table)
+    m = float(np.mean(x)); sd = float(np.std(x, ddof=1))
+    lo, hi = stats.t.interval(0.95, len(x) - 1, loc=m, scale=sd / np.sqrt(len(x)))
+    out["clipped"].append({"table": {str(k): v for k, v in table.items()}, "low": max(1.0, lo), "high": min(5.0, hi),
+                           "clipped": bool(lo < 1 or hi > 5)})
 print(json.dumps(out, indent=1, sort_keys=True))
