@@ -113,6 +113,43 @@ struct DisclosureTests {
         for r in rows where r[5] == "true" { #expect(r.dropFirst(7).allSatisfy { $0.isEmpty }) }
     }
 
+    /// The measure tables of a report as rows of (first cell, the number opening the second cell).
+    static func measureTables(_ text: String, html: Bool) -> [[(name: String, n: Int?)]] {
+        func number(_ s: Substring) -> Int? { Int(s.prefix { $0.isNumber }) }
+        if html {
+            return text.components(separatedBy: "<table>").dropFirst().filter { $0.contains("<th>Group</th><th>n") }.map { t in
+                t.components(separatedBy: "<tr><td>").dropFirst().map { row in
+                    let cells = row.components(separatedBy: "</td><td")
+                    let second = cells.count > 1 ? cells[1].drop { $0 != ">" }.dropFirst() : ""
+                    return (cells[0], number(second))
+                }
+            }
+        }
+        return text.components(separatedBy: "\n\n").filter { $0.hasPrefix("| Group | n") }.map { block in
+            block.split(separator: "\n").dropFirst(2).map { line in
+                let cells = line.dropFirst(2).components(separatedBy: " | ")
+                return (cells[0], cells.count > 1 ? number(Substring(cells[1])) : nil)
+            }
+        }
+    }
+
+    @Test(arguments: shapes) func htmlAndMarkdownTablesAllowNoSubtraction(sizes: [String: Int]) throws {
+        let a = Self.analysis(sizes: sizes)
+        let labels = Set(Self.groups.map(\.label))
+        for (out, html) in [(HTMLReport().render(a), true), (MarkdownReport().render(a), false)] {
+            let tables = Self.measureTables(out, html: html)
+            #expect(tables.count == 2)  // the theme score and the item
+            for rows in tables {
+                let shown = rows.filter { labels.contains($0.name) }.compactMap(\.n).reduce(0, +)
+                if let all = rows.first(where: { $0.name == "All respondents" })?.n { safe(all - shown, "table total") }
+                // A hidden group shows no number.
+                for r in rows where labels.contains(r.name) && r.n == nil {
+                    #expect(!rows.contains { $0.name == r.name && $0.n != nil })
+                }
+            }
+        }
+    }
+
     @Test func theHeadlineAndTablesSayWhyACellIsHidden() throws {
         let a = Self.analysis(sizes: Self.shapes[0])
         for out in [HTMLReport().render(a), MarkdownReport().render(a)] {
