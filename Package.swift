@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(
@@ -26,6 +27,9 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]
         ),
+        // zlib for .gz exports and the deflated parts of workbooks (Debian zlib1g-dev, which
+        // ZIPFoundation needs on Linux too).
+        .systemLibrary(name: "CBarazaZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .target(name: "BarazaModel", swiftSettings: strict),
         // Files Baraza creates: by directory handle, never through a link, flushed before they count.
         .target(name: "CBarazaFiles"),
@@ -33,7 +37,8 @@ let package = Package(
         // SSE2 byte scans of the import's hot loops (open-text words, JSON escapes, character counts).
         .target(name: "CBarazaText"),
         .target(name: "CSQLiteSetup", dependencies: [.product(name: "GRDBSQLite", package: "GRDB.swift")]),
-        .target(name: "BarazaIngest", dependencies: ["BarazaModel", "CLibXML2", "CBarazaText"], swiftSettings: strict),
+        .target(name: "BarazaIngest", dependencies: ["BarazaModel", "CLibXML2", "CBarazaText", "CBarazaZlib", "ZIPFoundation"],
+                swiftSettings: strict),
         .target(name: "BarazaCoding", dependencies: ["BarazaModel", "BarazaFiles", "BarazaIngest", "CBarazaText", "Yams"], swiftSettings: strict),
         .target(
             name: "BarazaStore",
@@ -59,7 +64,7 @@ let package = Package(
         // Helpers shared by the test modules (a scratch folder removed at exit).
         .target(name: "BarazaTestSupport", path: "Tests/BarazaTestSupport", swiftSettings: strict),
         .testTarget(name: "BarazaModelTests", dependencies: ["BarazaModel"], swiftSettings: strict),
-        .testTarget(name: "BarazaIngestTests", dependencies: ["BarazaTestSupport", "BarazaIngest"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "BarazaIngestTests", dependencies: ["BarazaTestSupport", "BarazaIngest", "ZIPFoundation"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "BarazaCodingTests", dependencies: ["BarazaTestSupport", "BarazaCoding", "BarazaIngest"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "BarazaStoreTests", dependencies: ["BarazaTestSupport", "BarazaStore"], swiftSettings: strict),
         .testTarget(name: "BarazaAnalysisTests", dependencies: ["BarazaAnalysis"], resources: [.copy("Fixtures")], swiftSettings: strict),

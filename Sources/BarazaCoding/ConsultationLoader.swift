@@ -447,7 +447,7 @@ private struct Parser {
         try checkKeys(sm, allowed: ["path", "country", "wave", "group_column", "group", "country_column", "id_column",
                                     "submitted_column", "weight_column", "delimiter", "encoding", "format", "record_element",
                                     "organisation_column", "group_lookup", "group_separator", "max_field_mib",
-                                    "max_record_mib"], "a source")
+                                    "max_record_mib", "include_incomplete"], "a source")
         func opt(_ key: String) throws(ConsultationError) -> String? {
             guard let n = value(sm, key) else { return nil }
             return try string(n, key)
@@ -488,6 +488,7 @@ private struct Parser {
         }
         options.recordElement = try opt("record_element")
         options.groupSeparator = try opt("group_separator")
+        if let n = value(sm, "include_incomplete") { options.includeIncomplete = try bool(n, "include_incomplete") }
         var lookup: [String: String] = [:]
         if let lp = try opt("group_lookup") {
             let lookupPath = joinPath(base, lp)

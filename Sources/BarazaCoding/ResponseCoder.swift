@@ -147,7 +147,8 @@ public struct ResponseCoder: Sendable {
                     if name.hasPrefix(a + sep) { rest = String(name.dropFirst(a.count + sep.count)); break }
                     if let r = name.range(of: "/" + a + sep), r.upperBound < name.endIndex { rest = String(name[r.upperBound...]); break }
                 }
-                if let rest, !rest.isEmpty, !rest.contains("/") { out.append((rest, i)); break }
+                // An option with '/' in its label is one option when the reader made it the leaf.
+                if let rest, !rest.isEmpty, !rest.contains("/") || Folding.fold(c.leaf) == rest { out.append((rest, i)); break }
             }
         }
         return out

@@ -9,9 +9,13 @@ public enum IngestError: Error, Sendable, CustomStringConvertible, Equatable {
     case fileNotReadable(path: String, reason: String)
     case empty(path: String)
     case unsupportedFormat(path: String, reason: String)
+    /// The file is something other than survey responses (a form, an old workbook, a PDF): what it
+    /// is and what to give instead.
+    case notAnExport(path: String, what: String, instead: String)
 
     public var description: String {
         switch self {
+        case .notAnExport(let path, let what, let instead): "\(path): this is \(what); \(instead)"
         case .fileNotReadable(let path, let reason): "\(path): cannot read file: \(reason)"
         case .empty(let path): "\(path): file is empty; expected a header row"
         case .unsupportedFormat(let path, let reason): "\(path): unsupported format: \(reason)"

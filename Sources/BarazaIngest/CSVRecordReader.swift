@@ -15,6 +15,8 @@ public struct CSVRecordReader: PullingRecordSource {
     public let columns: [ColumnHeader]
 
     private var tokenizer: CSVTokenizer
+    /// LimeSurvey's submit-date column, when incomplete responses are left out.
+    private let submitColumn: Int?
     private var pending: [CSVRow]
     /// The last record's size, for the next one's room (see `next`).
     private var lastSize = (bytes: 0, fields: 0)
@@ -46,6 +48,13 @@ public struct CSVRecordReader: PullingRecordSource {
         var head: [CSVRow] = []
         while head.count < 3, let row = tok.next(&diagnostics) { head.append(row) }
         guard !head.isEmpty else { throw .empty(path: path) }
+        // One "column" of digits and no delimiter anywhere: fixed-width data (IPUMS, Triple-S .asc),
+        // which read as CSV would be one garbage column.
+        if head.allSatisfy({ $0.fields.count == 1 }), let first = head.first?.fields.first, first.count >= 8,
+           first.allSatisfy({ $0.isNumber || $0 == " " }) {
+            throw .notAnExport(path: path, what: "fixed-width data (lines of digits, no delimiter)",
+                               instead: "give a CSV export, or the Triple-S metadata (.sss) that describes it")
+        }
         let (detected, rows) = ProfileDetector.detect(head.map(\.fields))
         let prof = options.profile ?? detected
         let hdr = (options.profile == nil) ? rows : (prof == .surveyMonkey ? 2 : prof == .qualtrics ? 3 : 1)
@@ -59,9 +68,23 @@ public struct CSVRecordReader: PullingRecordSource {
             }
         }
         // A trailing delimiter on the header line (legacy Qualtrics) makes an empty-named last
-        // column; data rows' matching empty field is then dropped like any trailing delimiter.
-        while let last = cols.last, last.name.isEmpty, cols.count > 1 { cols.removeLast() }
+        // column; unless the first records fill it, it is dropped, and data rows' matching empty
+        // field with it, like any trailing delimiter. Other unnamed columns are kept, named after
+        // the column before them (dropping them rejected every record that filled them).
+        if let last = cols.last, last.name.trimmingWhitespace().isEmpty, cols.count > 1 {
+            let i = cols.count - 1
+            let filled = head.dropFirst(hdr).contains { i < $0.fields.count && !$0.fields[i].trimmingWhitespace().isEmpty }
+            if filled {
+                let names = head[0].fields
+                let name = i < names.count ? ProfileDetector.continuationName(names, i, keepLast: true) : "column \(i + 1)"
+                cols[i] = ColumnHeader(name: name, subLabel: last.subLabel)
+            } else {
+                cols.removeLast()
+            }
+        }
         self.columns = cols
+        self.submitColumn = prof == .limeSurvey && !options.includeIncomplete
+            ? cols.firstIndex { ProfileDetector.limeSurveySubmitted.contains($0.name.trimmingWhitespace().lowercased()) } : nil
         self.pending = Array(head.dropFirst(headerRows))
         self.tokenizer = tok
         var seen: [String: Int] = [:]
@@ -100,7 +123,8 @@ public struct CSVRecordReader: PullingRecordSource {
             if pending.isEmpty {
                 var more = true, checkLine: Int?
                 let lent: Void? = tokenizer.withCommonRecord { view, line in
-                    guard view.count == columns.count, !(view.count == 1 && view.isBlank(0)) else {
+                    guard view.count == columns.count, !(view.count == 1 && view.isBlank(0)),
+                          !(submitColumn.map(view.isBlank) ?? false) else {
                         // Not as the header has it: into the row, for the checks `read` makes.
                         row.removeAll()
                         row.appendFields(view.bytes, ends: view.ends)
@@ -178,6 +202,9 @@ public struct CSVRecordReader: PullingRecordSource {
             let reason = "record has \(row.count) fields; expected \(columns.count) (the header's)"
             diagnostics.error(reason, at: loc, expected: "\(columns.count) fields")
             return .rejected(RejectedRecord(location: loc, reason: reason, values: row.strings))
+        }
+        if let c = submitColumn, row.isBlank(c) {
+            return .rejected(RejectedRecord(location: loc, reason: RejectedRecord.incompleteReason, values: row.strings))
         }
         return .record(line: line)
     }

@@ -23,7 +23,33 @@ public final class InputFile {
             throw .fileNotReadable(path: given, reason: String(cString: strerror(errno)))
         }
         switch st.st_mode & S_IFMT {
-        case S_IFREG, S_IFDIR:
+        case S_IFREG:
+            // A compressed export is read from a decompressed copy (the readers read a file twice).
+            let kind = FileKind.of(given)
+            guard kind == .gzip || Self.isZipOfCSV(kind) else {
+                path = given
+                spoolFolder = nil
+                break
+            }
+            let folder = try Self.makeSpoolFolder(given)
+            do {
+                let limit = Self.decompressionLimit(compressed: Int64(st.st_size))
+                if case .zipOfCSV(let entries) = kind {
+                    let main = Self.mainTable(entries)
+                    path = folder + "/" + ((main as NSString).lastPathComponent)
+                    try Unpack.extract(zip: given, entry: main, into: path, limit: limit)
+                } else {
+                    var name = (given as NSString).lastPathComponent
+                    if name.lowercased().hasSuffix(".gz") { name = String(name.dropLast(3)) }
+                    path = folder + "/" + (name.isEmpty || name.hasPrefix(".") ? "export" : name)
+                    try Unpack.gunzip(given, into: path, limit: limit)
+                }
+            } catch {
+                try? FileManager.default.removeItem(atPath: folder)
+                throw error
+            }
+            spoolFolder = folder
+        case S_IFDIR:
             path = given
             spoolFolder = nil
         case S_IFIFO, S_IFSOCK:
@@ -44,6 +70,33 @@ public final class InputFile {
         default:
             throw .unsupportedFormat(path: given, reason: "it is a device, not an export file")
         }
+    }
+
+    static func isZipOfCSV(_ kind: FileKind) -> Bool {
+        if case .zipOfCSV = kind { return true }
+        return false
+    }
+
+    /// ODK Central's `submissions.csv.zip` holds the main table and one table per repeat, named
+    /// after it (`form.csv`, `form-repeat.csv`): the main table is the shortest name.
+    static func mainTable(_ entries: [String]) -> String {
+        entries.min { ($0.count, $0) < ($1.count, $1) } ?? entries[0]
+    }
+
+    /// The most a compressed export may decompress to: a text export compresses about ten times,
+    /// a zip bomb a thousand; past this the file is refused rather than filling the disk.
+    static func decompressionLimit(compressed: Int64) -> Int64 {
+        min(64 << 30, compressed * 200 + (256 << 20))
+    }
+
+    static func makeSpoolFolder(_ given: String) throws(IngestError) -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baraza-unpack-\(UUID().uuidString)").path
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        } catch {
+            throw .fileNotReadable(path: given, reason: "cannot make a temporary folder to decompress into: \(error)")
+        }
+        return folder
     }
 
     deinit {

@@ -2,7 +2,39 @@ import BarazaModel
 
 /// Recognises the export platform from the header row and the rows after it.
 public enum ProfileDetector {
-    static let googleTimestamps: Set<String> = ["timestamp", "horodateur", "marca temporal", "carimbo de data/hora", "zeitstempel", "marca de tiempo"]
+    static let googleTimestamps: Set<String> = ["timestamp", "horodateur", "marca temporal", "carimbo de data/hora", "zeitstempel",
+                                                "marca de tiempo"]
+
+    /// What SurveyMonkey writes in the second header row over a plain answer column, in the
+    /// languages it exports in (lowercased).
+    static let surveyMonkeyResponseWords: Set<String> = [
+        "response", "open-ended response", "réponse", "réponse ouverte", "respuesta", "respuesta abierta", "resposta",
+        "resposta aberta", "antwort", "offene antwort", "other (please specify)",
+    ]
+
+    /// LimeSurvey's response metadata as its "full headings" and "question codes" exports name it,
+    /// in English, Dutch, German, French, Spanish and Portuguese (lowercased).
+    static let limeSurveyHeadings: Set<String> = [
+        "response id", "date submitted", "last page", "start language", "seed", "access code", "date started",
+        "date last action", "ip address", "referrer url", "token",
+        "respons id", "antwoord id", "datum verstuurd", "laatste pagina", "starttaal", "toegangscode", "datum gestart",
+        "datum laatste actie",
+        "antwort id", "antwort-id", "datum abgeschickt", "letzte seite", "start-sprache", "startsprache", "zugangsschlüssel",
+        "zugangscode", "datum gestartet", "datum der letzten aktivität",
+        "id de la réponse", "id de réponse", "date de soumission", "date d'envoi", "dernière page", "langue de départ",
+        "code d'accès", "date de début", "date de la dernière action",
+        "id de respuesta", "fecha de envío", "última página", "idioma inicial", "código de acceso", "fecha de inicio",
+        "fecha de la última acción",
+        "id da resposta", "id de resposta", "data de envio", "data de submissão", "idioma inicial", "código de acesso",
+        "data de início", "data da última ação",
+        "id", "submitdate", "lastpage", "startlanguage", "startdate", "datestamp", "ipaddr", "refurl",
+    ]
+
+    /// The names LimeSurvey gives the submit date, whose blank marks an incomplete response.
+    public static let limeSurveySubmitted: Set<String> = [
+        "submitdate", "date submitted", "datum verstuurd", "datum abgeschickt", "date de soumission", "date d'envoi",
+        "fecha de envío", "data de envio", "data de submissão",
+    ]
 
     /// The profile and how many rows at the top are headers (including a Kobo `#hxl` row).
     public static func detect(_ rows: [[String]]) -> (ExportProfile, headerRows: Int) {
@@ -19,6 +51,12 @@ public enum ProfileDetector {
         if names.contains("respondent id") || names.contains("respondentid"), names.contains("collector id") || names.contains("collectorid") {
             return (.surveyMonkey, 2)
         }
+        // Without a Collector ID (older exports, or metadata columns deleted): the second header
+        // row gives SurveyMonkey away — "Response" over answer columns, blank over metadata.
+        if second.first?.trimmingWhitespace().isEmpty ?? false,
+           second.contains(where: { surveyMonkeyResponseWords.contains($0.trimmingWhitespace().lowercased()) }) {
+            return (.surveyMonkey, 2)
+        }
         if names.contains("_uuid") || names.contains("_submission_time") || names.contains("_index") || names.contains("_id") && names.contains("_status") {
             let hxl = second.first?.hasPrefix("#") ?? false
             return (.koboToolbox, hxl ? 2 : 1)
@@ -29,7 +67,8 @@ public enum ProfileDetector {
         if let first = header.first, googleTimestamps.contains(first.trimmingWhitespace().lowercased()) {
             return (.googleForms, 1)
         }
-        if names.contains("submitdate") && (names.contains("lastpage") || names.contains("startlanguage")) {
+        if names.contains("submitdate") && (names.contains("lastpage") || names.contains("startlanguage"))
+            || names.intersection(limeSurveyHeadings).count >= 3 && !names.isDisjoint(with: limeSurveySubmitted) {
             return (.limeSurvey, 1)
         }
         return (.plainCSV, 1)
@@ -40,8 +79,15 @@ public enum ProfileDetector {
         guard let names = rows.first else { return [] }
         switch profile {
         case .koboToolbox, .odkXML:
+            let all = Set(names)
             return names.map { n in
                 let parts = n.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+                // A label export's option label may hold '/' ("boat/canoe"): under a column that is
+                // the question's own (select_multiple's summary), the rest is one option.
+                if parts.count > 2, let k = (1..<(parts.count - 1)).last(where: { all.contains(parts[0..<$0].joined(separator: "/")) }),
+                   !all.contains(parts[0...k].joined(separator: "/")) {
+                    return ColumnHeader(name: n, leaf: parts[k...].joined(separator: "/"), groupPath: Array(parts[0..<k]))
+                }
                 return ColumnHeader(name: n, leaf: parts.last ?? n, groupPath: Array(parts.dropLast()))
             }
         case .odk:
@@ -66,8 +112,19 @@ public enum ProfileDetector {
             let sub = rows.count > 1 ? rows[1] : []
             return names.enumerated().map { i, n in ColumnHeader(name: n, subLabel: i < sub.count ? sub[i] : nil) }
         default:
-            return names.map { ColumnHeader(name: $0) }
+            return names.enumerated().map { i, n in ColumnHeader(name: n.isEmpty ? continuationName(names, i) : n) }
         }
+    }
+
+    /// A name for an unnamed header cell: the named cell before it and the cell's place in the run
+    /// ("Q10 (2)"), so that the column is kept and can be mapped; "column 7" with nothing before it.
+    /// A final unnamed cell stays unnamed: it may be a trailing delimiter (see `CSVRecordReader`).
+    public static func continuationName(_ names: [String], _ i: Int, keepLast: Bool = false) -> String {
+        if i == names.count - 1 && !keepLast { return "" }
+        var j = i, run = 1
+        while j > 0 && names[j].trimmingWhitespace().isEmpty { j -= 1; run += 1 }
+        let before = names[j].trimmingWhitespace()
+        return before.isEmpty ? "column \(i + 1)" : "\(names[j]) (\(run))"
     }
 }
 

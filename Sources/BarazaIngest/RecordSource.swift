@@ -87,6 +87,9 @@ public struct ReadOptions: Sendable, Hashable {
     /// "group separator" export option, e.g. `.`); headers are split on it whatever the profile.
     public var groupSeparator: String?
     public var limits = SizeLimits()
+    /// LimeSurvey: count responses never submitted (blank submit date); by default they are left
+    /// out, kept in the rejects file and counted.
+    public var includeIncomplete = false
 
     public init(delimiter: Character? = nil, encoding: TextEncoding? = nil, profile: ExportProfile? = nil, recordElement: String? = nil,
                 groupSeparator: String? = nil) {
@@ -105,16 +108,31 @@ public enum ExportReader {
         if lower.hasSuffix(".sss") {
             return try TripleSReader(path: path, diagnostics: &diagnostics)
         }
-        if isDirectory(path) || lower.hasSuffix(".xml") || lower.hasSuffix(".lsr") {
-            return try XMLRecordReader(path: path, options: options,
-                                       observer: isDirectory(path) ? nil : observer.map { o in { o.observe(copying: $0) } })
+        if isDirectory(path) {
+            return try XMLRecordReader(path: path, options: options, observer: nil)
         }
-        return try CSVRecordReader(path: path, options: options, chunkObserver: observer, diagnostics: &diagnostics)
+        // What the file is, from its bytes: a workbook named .csv is a workbook.
+        switch FileKind.of(path) {
+        case .refused(let what, let instead):
+            throw .notAnExport(path: path, what: what, instead: instead)
+        case .xml:
+            return try XMLRecordReader(path: path, options: options, observer: observer.map { o in { o.observe(copying: $0) } })
+        case .xlsx:
+            throw .notAnExport(path: path, what: "an Excel workbook (.xlsx)", instead: "save its first sheet as CSV")
+        case .gzip, .zipOfCSV:
+            // `InputFile` gives the readers a decompressed copy; a compressed file here was not
+            // opened through it.
+            throw .notAnExport(path: path, what: "a compressed file", instead: "decompress it first")
+        case .text:
+            return try CSVRecordReader(path: path, options: options, chunkObserver: observer, diagnostics: &diagnostics)
+        }
     }
 
     /// Whether the reader for `path` shows an observer the file's bytes: a CSV or XML file (not a
-    /// folder, not Triple-S, whose data file is another file).
+    /// folder, not Triple-S, whose data file is another file, not a compressed file or workbook).
     public static func observesBytes(_ path: String) -> Bool {
-        !isDirectory(path) && !path.lowercased().hasSuffix(".sss")
+        guard !isDirectory(path), !path.lowercased().hasSuffix(".sss") else { return false }
+        let kind = FileKind.of(path)
+        return kind == .text || kind == .xml
     }
 }

@@ -59,4 +59,8 @@ public struct RejectedRecord: Sendable, Hashable, Codable {
     public init(location: SourceLocation, reason: String, values: [String]) {
         self.location = location; self.reason = reason; self.values = values
     }
+
+    /// The reason of a response left out because it was never submitted (LimeSurvey's blank
+    /// submit date): kept like a rejected row, counted apart, not a defect of the file.
+    public static let incompleteReason = "incomplete response (no submit date)"
 }

@@ -26,6 +26,11 @@ public struct FileImportResult: Sendable, Codable {
     public var noGroup: Int = 0
     /// Closed answers whose label matched no point of the question's scale.
     public var unknownLabels: Int = 0
+    /// Of `rejected`, responses never submitted (LimeSurvey), left out by default: not a defect.
+    public var incomplete: Int = 0
+    /// The file is not survey responses Baraza reads (a form, an old workbook, a PDF): refused,
+    /// nothing stored; the command exits 2.
+    public var refused: Bool = false
 }
 
 /// Imports export files into the store: ingest → coding → store, one transaction per file.
@@ -115,7 +120,7 @@ public struct ImportJob {
                                    importedAt: ISO8601DateFormatter().string(from: now()), files: folderFiles)
             let progress = self.progress
             var misread = false
-            var noGroup = 0, unknownLabels = 0
+            var noGroup = 0, unknownLabels = 0, incomplete = 0
             let batch = try store.importBatch(input) { sink in
                 var counts = BatchCounts()
                 // A reading thread parses records in chunks, coding workers code and pack whole
@@ -227,6 +232,7 @@ public struct ImportJob {
                         coding.append(coded.diagnostics)
                         counts.records += coded.records
                         counts.rejected += coded.rejected.count
+                        incomplete += coded.rejected.reduce(0) { $0 + ($1.reason == RejectedRecord.incompleteReason ? 1 : 0) }
                         progress?(display, counts.records)
                     }
                 } catch {
@@ -280,7 +286,7 @@ public struct ImportJob {
                                     superseded: batch.superseded, message: nil,
                                     needsPerson: misread || (batch.records == 0 && batch.rejected == 0) || noGroup > 0
                                         || unknownLabels > 0,
-                                    noGroup: noGroup, unknownLabels: unknownLabels)
+                                    noGroup: noGroup, unknownLabels: unknownLabels, incomplete: incomplete)
         } catch IngestError.empty {
             // One empty file (a download that failed) must not stop the others.
             diagnostics.warning("the file is empty (no header, no records); skipped",
@@ -288,6 +294,11 @@ public struct ImportJob {
             return FileImportResult(path: display, outcome: .skipped, batch: nil, format: nil, records: 0, responses: 0,
                                     rejected: 0, duplicates: 0, superseded: 0, message: "empty file; nothing to import",
                                     needsPerson: true)
+        } catch IngestError.notAnExport(_, let what, let instead) {
+            let message = "this is \(what); \(instead)"
+            diagnostics.error("refused, nothing stored: \(message)", at: SourceLocation(file: path, line: 1))
+            return FileImportResult(path: display, outcome: .failed, batch: nil, format: nil, records: 0, responses: 0, rejected: 0,
+                                    duplicates: 0, superseded: 0, message: message, refused: true)
         } catch {
             diagnostics.error("import failed, nothing from this file was stored: \(error)", at: SourceLocation(file: path, line: 1))
             return FileImportResult(path: display, outcome: .failed, batch: nil, format: nil, records: 0, responses: 0, rejected: 0,

@@ -31,10 +31,15 @@ func weightingText(_ w: Weighting) -> String {
 public enum QualityText {
     public static func lines(_ q: DataQuality) -> [String] {
         var out: [String] = []
-        let rejected = q.rejectReasons.values.reduce(0, +)
+        let reasons = q.rejectReasons.filter { $0.key != RejectedRecord.incompleteReason }
+        let rejected = reasons.values.reduce(0, +)
         if rejected == 0 { out.append("No rows were rejected.") } else {
             out.append("\(rejected) rows were rejected and kept in the rejects file: " +
-                       q.rejectReasons.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: "; ") + ".")
+                       reasons.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: "; ") + ".")
+        }
+        if let n = q.rejectReasons[RejectedRecord.incompleteReason], n > 0 {
+            out.append("\(n) responses were never submitted (no submit date) and are left out, kept in the rejects file; "
+                       + "include_incomplete: true on the source counts them.")
         }
         if q.duplicatesInBatches > 0 { out.append("\(q.duplicatesInBatches) duplicate respondent ids inside a batch: the last one counts.") }
         if q.unmappedGroups.isEmpty { out.append("Every stakeholder-group answer was mapped to a group.") } else {

@@ -49,9 +49,12 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         var results: [FileInspection] = []
-        var failed = false
+        var failed = false, refused = false
         for f in files {
-            do { results.append(try Inspector.inspect(f)) } catch { Terminal.err("\(error)"); failed = true }
+            do { results.append(try Inspector.inspect(f)) } catch {
+                Terminal.err("\(error)")
+                if case IngestError.notAnExport = error { refused = true } else { failed = true }
+            }
         }
         if json {
             if results.count == 1, files.count == 1 { Terminal.json(results[0]) } else { Terminal.json(results) }
@@ -65,6 +68,7 @@ struct Inspect: ParsableCommand {
                 for d in r.diagnostics { Terminal.err("\(r.file):\(d.line ?? 0):\(d.column ?? 0): \(d.severity): \(d.message)") }
             }
         }
+        if refused { throw ExitCode(Exit.usage) }
         if failed { throw ExitCode(Exit.failed) }
         if results.contains(where: { $0.rejected > 0 }) { throw ExitCode(Exit.needsPerson) }
     }
@@ -166,8 +170,13 @@ func finish(_ results: [FileImportResult], _ d: Diagnostics, json: Bool, rejects
             case .failed: Terminal.err("FAILED \(r.path): \(r.message ?? "")")
             }
         }
-        let rejected = results.reduce(0) { $0 + $1.rejected }
+        let incomplete = results.reduce(0) { $0 + $1.incomplete }
+        let rejected = results.reduce(0) { $0 + $1.rejected } - incomplete
         if rejected > 0 { Terminal.err("\(rejected) rows rejected; see \(rejects)") }
+        if incomplete > 0 {
+            Terminal.err("\(incomplete) responses never submitted left out (kept in \(rejects)); "
+                + "include_incomplete: true on the source counts them")
+        }
     }
 }
 
@@ -179,8 +188,10 @@ func percent(_ part: Int, _ whole: Int) -> String {
 }
 
 func importExitCode(_ results: [FileImportResult]) -> Int32 {
+    // A file that is not an export is the user's to replace: a usage error, as a bad option is.
+    if results.contains(where: \.refused) { return Exit.usage }
     if results.contains(where: { $0.outcome == .failed }) { return Exit.failed }
-    if results.contains(where: { $0.rejected > 0 || $0.needsPerson }) { return Exit.needsPerson }
+    if results.contains(where: { $0.rejected > $0.incomplete || $0.needsPerson }) { return Exit.needsPerson }
     return 0
 }
 
@@ -327,7 +338,7 @@ struct Run: ParsableCommand {
         }
         if results.contains(where: { $0.outcome == .failed }) {
             events.write(["event": "failed", "message": "one or more files failed to import"])
-            throw ExitCode(Exit.failed)
+            throw ExitCode(importExitCode(results))
         }
         do {
             let report = ReportJob(consultation: c, store: store)

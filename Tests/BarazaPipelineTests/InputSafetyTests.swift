@@ -68,6 +68,17 @@ import Testing
         try Data(Self.csv.utf8).write(to: URL(fileURLWithPath: dir + "/a.csv"))
         try Data().write(to: URL(fileURLWithPath: dir + "/b.csv"))
         try Data("id,grp,q1\n".utf8).write(to: URL(fileURLWithPath: dir + "/c.csv"))
+        try Self.writeTinyConsultation(dir)
+        let r = try CLITests.run(["run", dir + "/c.yml"])
+        #expect(r.status == 3, "\(r.err)")
+        #expect(r.err.contains("b.csv") && r.err.contains("empty"), "\(r.err)")
+        #expect(r.err.contains("c.csv") && r.err.contains("no records after the header"), "\(r.err)")
+        #expect(r.err.contains("imported a.csv: batch 1, 2 responses"), "\(r.err)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/report/index.html"))
+    }
+
+    /// A consultation over every CSV file of `dir`, its report in `dir/report`.
+    static func writeTinyConsultation(_ dir: String) throws {
         try Data(
             """
             version: 1
@@ -77,12 +88,23 @@ import Testing
             report: {out: report}
             """.utf8
         ).write(to: URL(fileURLWithPath: dir + "/c.yml"))
-        let r = try CLITests.run(["run", dir + "/c.yml"])
-        #expect(r.status == 3, "\(r.err)")
-        #expect(r.err.contains("b.csv") && r.err.contains("empty"), "\(r.err)")
-        #expect(r.err.contains("c.csv") && r.err.contains("no records after the header"), "\(r.err)")
-        #expect(r.err.contains("imported a.csv: batch 1, 2 responses"), "\(r.err)")
-        #expect(FileManager.default.fileExists(atPath: dir + "/report/index.html"))
+    }
+
+    /// Issue 29, class 4: a workbook of the old kind or a PDF named .csv is refused with what it is,
+    /// exit 2, nothing stored; the good file beside it is imported.
+    @Test func aFileThatIsNotAnExportIsRefusedWithExit2() throws {
+        let dir = try Self.folder()
+        try Data(Self.csv.utf8).write(to: URL(fileURLWithPath: dir + "/a.csv"))
+        try Data([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] + [UInt8](repeating: 0, count: 600))
+            .write(to: URL(fileURLWithPath: dir + "/b.csv"))
+        try Data("%PDF-1.4\n".utf8).write(to: URL(fileURLWithPath: dir + "/c.csv"))
+        try Self.writeTinyConsultation(dir)
+        let r = try CLITests.run(["import", dir + "/c.yml"])
+        #expect(r.status == 2, "\(r.err)")
+        #expect(r.err.contains("Excel 97–2003 workbook") && r.err.contains("a PDF document"), "\(r.err)")
+        let batches = try CLITests.run(["batches", dir + "/c.yml", "--json"])
+        let list = try JSONSerialization.jsonObject(with: Data(batches.out.utf8)) as? [[String: Any]] ?? []
+        #expect(list.count == 1 && list.first?["path"] as? String == "a.csv")
     }
 
     @Test func aFolderNamedLikeAFileIsRefused() throws {
