@@ -118,7 +118,7 @@ public enum ExportReader {
         case .xml:
             return try XMLRecordReader(path: path, options: options, observer: observer.map { o in { o.observe(copying: $0) } })
         case .xlsx:
-            throw .notAnExport(path: path, what: "an Excel workbook (.xlsx)", instead: "save its first sheet as CSV")
+            return try XLSXRecordReader(path: path, options: options, diagnostics: &diagnostics)
         case .gzip, .zipOfCSV:
             // `InputFile` gives the readers a decompressed copy; a compressed file here was not
             // opened through it.
