@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
 # Baraza against its peers on the reference workload (../shared/bench/gen_survey.py), in one go.
 #
-#   Benchmarks/run.sh [--rows N] [--xml-rows N] [--folder-files N] [--repeat K] [--scaling]
+#   Benchmarks/run.sh [--rows N] [--xml-rows N] [--folder-files N] [--xlsx-rows N] [--repeat K] [--scaling]
 #
 # Generates the workload (cached in Benchmarks/work/), installs the peers (DuckDB, Polars, pandas,
 # lxml) into a local virtual environment, builds Baraza in release mode, runs every engine K times
 # (median reported) on the same files, checks that all engines' group x question counts and means
 # agree, and prints wall time, CPU time, peak resident memory, MB/s and the ratio to DuckDB.
 # A folder of N one-file submissions (the XML workload's first N records, 100,000 by default)
-# is read by `baraza run` and by lxml in one Python loop. --scaling also times `baraza run` at
+# is read by `baraza run` and by lxml in one Python loop. The CSV's first N rows (100,000 by default)
+# as an XLSX workbook (xlsxwriter) are read by python-calamine, pandas read_excel (openpyxl) and
+# `baraza run`. --scaling also times `baraza run` at
 # 100k, 1M and 3M rows.
 set -euo pipefail
 cd "$(dirname "$0")"
-rows=1000000; xml_rows=200000; folder_files=100000; repeat=3; scaling=0
+rows=1000000; xml_rows=200000; folder_files=100000; xlsx_rows=100000; repeat=3; scaling=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --rows) rows=$2; shift 2 ;;
     --xml-rows) xml_rows=$2; shift 2 ;;
     --folder-files) folder_files=$2; shift 2 ;;
+    --xlsx-rows) xlsx_rows=$2; shift 2 ;;
     --repeat) repeat=$2; shift 2 ;;
     --scaling) scaling=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -29,12 +32,15 @@ gen=../../shared/bench/gen_survey.py
 mkdir -p work
 venv=work/venv
 if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
-"$venv/bin/python" -c "import duckdb, polars, pandas, lxml" 2>/dev/null || "$venv/bin/pip" install -q duckdb polars pandas lxml
+"$venv/bin/python" -c "import duckdb, polars, pandas, lxml, xlsxwriter, python_calamine, openpyxl" 2>/dev/null \
+  || "$venv/bin/pip" install -q duckdb polars pandas lxml xlsxwriter python-calamine openpyxl
 py="$venv/bin/python"
 
 csv="work/survey_${rows}.csv"; xml="work/survey_${xml_rows}.xml"
 [ -s "$csv" ] || { echo "generating $csv"; python3 "$gen" --rows "$rows" --seed 20240301 --csv "$csv"; }
 [ -s "$xml" ] || { echo "generating $xml"; python3 "$gen" --rows "$xml_rows" --xml-rows "$xml_rows" --seed 20240301 --xml "$xml"; }
+xlsx="work/survey_${xlsx_rows}.xlsx"
+[ -s "$xlsx" ] || { echo "writing $xlsx"; "$venv/bin/python" peers/csv_to_xlsx.py "$csv" "$xlsx" "$xlsx_rows"; }
 folder="work/submissions_${folder_files}"
 if [ ! -f "$folder/.complete" ]; then
   folder_xml="work/survey_${folder_files}.xml"
@@ -82,7 +88,7 @@ timed() {  # $1 engine label, $2 file measured (for MB/s), rest: command. Runs $
 # pages would fill the page cache, and the kernel reclaiming them while baraza writes a new 2 GB
 # store cost it ~0.35 s of system time at 1M rows (4.2–4.4 s from a clean cache, 4.6 s after a go
 # that left about 13 GB of stores; the peers write nothing and did not change).
-rm -rf work/bench-csv.sqlite* work/bench-xml.sqlite* work/scale-*.sqlite*
+rm -rf work/bench-csv.sqlite* work/bench-xml.sqlite* work/bench-xlsx.sqlite* work/scale-*.sqlite*
 
 echo "CSV: $csv ($(du -h "$csv" | cut -f1)), $rows rows; XML: $xml ($(du -h "$xml" | cut -f1)), $xml_rows rows"
 cat "$csv" > /dev/null; cat "$xml" > /dev/null   # page cache, as for the peers' published figures
@@ -114,10 +120,19 @@ BEFORE="rm -rf work/bench-folder.sqlite* work/bench-folder" timed "baraza run fo
 BEFORE=""
 $py peers/baraza_items.py work/bench-folder/tables/items.csv work/baraza-folder.json 2>/dev/null
 
+timed "python-calamine read (XLSX)" "$xlsx" $py peers/calamine_xlsx.py "$xlsx" work/calamine.json
+timed "pandas read_excel (XLSX)" "$xlsx" $py peers/pandas_xlsx.py "$xlsx" work/pandas-xlsx.json
+consultation "$xlsx" bench-xlsx
+BEFORE="rm -rf work/bench-xlsx.sqlite* work/bench-xlsx" timed "baraza run XLSX (import all + report)" "$xlsx" \
+  $baraza run work/bench-xlsx.yml
+BEFORE=""
+$py peers/baraza_items.py work/bench-xlsx/tables/items.csv work/baraza-xlsx.json 2>/dev/null
+
 echo; echo "Do the engines agree? (group x question count and mean of the 30 Likert items)"
 $py peers/agree.py duckdb=work/duckdb.json polars=work/polars.json pandas=work/pandas.json baraza=work/baraza.json
 $py peers/agree.py lxml=work/lxml.json baraza-xml=work/baraza-xml.json
 $py peers/agree.py lxml-folder=work/lxml-folder.json baraza-folder=work/baraza-folder.json
+$py peers/agree.py calamine=work/calamine.json pandas-xlsx=work/pandas-xlsx.json baraza-xlsx=work/baraza-xlsx.json
 
 if [ "$scaling" = 1 ]; then
   echo; echo "Scaling of baraza run (import all + report):"
@@ -139,7 +154,7 @@ duck=$(awk -F'\t' '$1 ~ /^DuckDB/ {print $2}' "$results")
 awk -F'\t' -v duck="$duck" '{
   store = ($1 ~ /^baraza report/)
   mbs = (store || $2 <= 0 || $1 ~ /folder/) ? "–" : sprintf("%.0f", $5 / 1e6 / $2)
-  ratio = (duck > 0 && $1 !~ /XML|rows$|folder/) ? sprintf("%.2f", $2 / duck) : "–"
+  ratio = (duck > 0 && $1 !~ /XML|XLSX|rows$|folder/) ? sprintf("%.2f", $2 / duck) : "–"
   job = store ? "store" : ($1 ~ /folder/ ? "files" : ($5 > 0 ? sprintf("%.0f MB", $5 / 1e6) : ""))
   printf "| %s | %s | %.2f s | %.2f s | %.0f MiB | %s | %s |\n", $1, job, $2, $3, $4 / 1024, mbs, ratio
 }' "$results"
@@ -154,6 +169,8 @@ awk -F'\t' '
   $1 ~ /^baraza run XML/ { xml = $2 }
   $1 ~ /^lxml, one parse per file/ { lxmlFolder = $2 }
   $1 ~ /^baraza run folder/ { folder = $2; folderRSS = $4 / 1024 }
+  $1 ~ /^python-calamine/ { calamine = $2 }
+  $1 ~ /^baraza run XLSX/ { xlsxRun = $2; xlsxRSS = $4 / 1024 }
   $1 ~ /^baraza/ { if ($4 / 1024 > rss) rss = $4 / 1024 }
   $1 ~ /^baraza run, [0-9]+ rows$/ { split($1, w, " "); n = w[3] / 1e6; k++
     per = per sprintf("%s%s: %.2f s wall, %.2f s CPU", (k > 1 ? "; " : ""), w[3], $2 / n, $3 / n)
@@ -168,6 +185,9 @@ awk -F'\t' '
     verdict = "met"; if (folder > 3 * lxmlFolder) verdict = "NOT met"
     printf "  baraza run on the folder of submission files: %.2f× lxml'"'"'s time (at most 3×), %.0f MiB: %s\n", \
       folder / lxmlFolder, folderRSS, verdict
+    verdict = "met"; if (xlsxRun >= calamine || xlsxRSS >= 150) verdict = "NOT met"
+    printf "  baraza run on the XLSX: %.2f s against python-calamine'"'"'s read alone %.2f s (faster), %.0f MiB (under 150): %s\n", \
+      xlsxRun, calamine, xlsxRSS, verdict
     verdict = "met"; if (rss >= 150) verdict = "NOT met"
     printf "  baraza peak RSS: %.0f MiB at most (under 150 MiB): %s\n", rss, verdict
     if (k > 0) {
