@@ -10,7 +10,7 @@ seconds="${1:-600}"
 swift build -c release --scratch-path .build-fuzz \
   -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DBARAZA_FUZZ
 bin=$(swift build -c release --scratch-path .build-fuzz --show-bin-path)
-for kind in csv xml consultation report; do
+for kind in csv xml xlsx consultation report; do
   mkdir -p "findings/$kind" "work/$kind"
   cp -n corpus/$kind/* "work/$kind/" 2>/dev/null || true
 done
@@ -24,7 +24,9 @@ run() {
 run "CSV reader" csv &
 run "XML reader" xml &
 wait
+run "XLSX reader" xlsx &
 run "consultation loader" consultation &
+wait
 run "report writers" report &
 wait
 # The C byte scans (SSE2) against their byte loops, under ASan and UBSan.

@@ -4,6 +4,7 @@ import BarazaCoding
 import BarazaModel
 import BarazaReporting
 import Foundation
+import ZIPFoundation
 
 /// What to fuzz: `BARAZA_FUZZ_FORMAT=csv` (default) or `xml` (the readers: the input is written to
 /// a file with that extension and opened through `ExportReader`, as a user's export would be),
@@ -11,7 +12,7 @@ import Foundation
 /// strings as labels and quotes).
 let format =
     ProcessInfo.processInfo.environment["BARAZA_FUZZ_FORMAT"].flatMap { f in
-        ["csv", "xml", "consultation", "report"].contains(f) ? f : nil
+        ["csv", "xml", "xlsx", "consultation", "report"].contains(f) ? f : nil
     } ?? "csv"
 
 /// Small size limits, so that inputs of fuzzing size reach the cut-and-reject paths.
@@ -25,6 +26,7 @@ func fuzzOne(_ data: UnsafeRawBufferPointer) {
     switch format {
     case "consultation": loadOne(data)
     case "report": renderOne(data)
+    case "xlsx": xlsxOne(data)
     default: readOne(data)
     }
 }
@@ -35,6 +37,38 @@ func readOne(_ data: UnsafeRawBufferPointer) {
     let path = "/dev/shm/baraza-fuzz-\(getpid()).\(format)"
     _ = FileManager.default.createFile(atPath: path, contents: Data(data))
     defer { unlink(path) }
+    readFile(path)
+}
+
+/// An XLSX input: its first byte even, the rest as the workbook's bytes (damaged ZIP archives);
+/// odd, the rest split at NUL bytes into the sheet, the shared strings and the styles of a workbook
+/// the harness packs around them (damaged SpreadsheetML).
+func xlsxOne(_ data: UnsafeRawBufferPointer) {
+    let path = "/dev/shm/baraza-fuzz-\(getpid()).xlsx"
+    defer { unlink(path) }
+    guard let mode = data.first else { return }
+    let rest = Data(data.dropFirst())
+    if mode & 1 == 0 {
+        _ = FileManager.default.createFile(atPath: path, contents: rest)
+    } else {
+        unlink(path)
+        let parts = rest.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false)
+        func part(_ i: Int) -> Data { i < parts.count ? Data(parts[i]) : Data() }
+        let workbook = Data(("<workbook xmlns:r=\"r\"><workbookPr date1904=\"\(mode & 2 == 0 ? 0 : 1)\"/>"
+            + "<sheets><sheet name=\"s\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>").utf8)
+        let rels = Data("<Relationships><Relationship Id=\"rId1\" Target=\"worksheets/sheet1.xml\"/></Relationships>".utf8)
+        guard let archive = try? Archive(url: URL(fileURLWithPath: path), accessMode: .create, pathEncoding: nil) else { return }
+        for (name, bytes) in [("xl/workbook.xml", workbook), ("xl/_rels/workbook.xml.rels", rels),
+                              ("xl/worksheets/sheet1.xml", part(0)), ("xl/sharedStrings.xml", part(1)), ("xl/styles.xml", part(2))] {
+            let provider: (Int64, Int) throws -> Data = { pos, size in bytes.subdata(in: Int(pos)..<(Int(pos) + size)) }
+            try? archive.addEntry(with: name, type: .file, uncompressedSize: Int64(bytes.count), compressionMethod: .deflate,
+                                  provider: provider)
+        }
+    }
+    readFile(path)
+}
+
+func readFile(_ path: String) {
     var d = Diagnostics()
     guard var reader = try? ExportReader.open(path, options: fuzzOptions, diagnostics: &d) else { return }
     var n = 0
