@@ -11,7 +11,9 @@ public struct GroupMapper: Sendable {
 
     public init(groups: [StakeholderGroup]) {
         self.groups = groups.map { g in
-            var literals: Set<String> = [Folding.fold(g.id), Folding.fold(g.label), Folding.fold(g.id.replacingOccurrences(of: "_", with: " "))]
+            var literals: Set<String> = [
+                Folding.fold(g.id), Folding.fold(g.label), Folding.fold(g.id.replacingOccurrences(of: "_", with: " ")),
+            ]
             var globs: [GlobPattern] = []
             for s in g.synonyms {
                 let p = GlobPattern(s)
@@ -24,9 +26,20 @@ public struct GroupMapper: Sendable {
     public func map(_ raw: String) -> String? {
         let f = Folding.fold(raw)
         if f.isEmpty { return nil }
+        if let id = whole(f) { return id }
+        // Common phrasings join two names of one group ("NGO / civil society", "Private sector /
+        // business", "Government (national or county)"): the value maps when every part that maps
+        // at all maps to the same group.
+        let parts = f.replacingOccurrences(of: " or ", with: "/").split(whereSeparator: { "/(),;&".contains($0) })
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard parts.count > 1 else { return nil }
+        let ids = Set(parts.compactMap(whole))
+        return ids.count == 1 ? ids.first : nil
+    }
+
+    private func whole(_ f: String) -> String? {
         for g in groups where g.literals.contains(f) { return g.id }
         for g in groups where g.globs.contains(where: { $0.matches(folded: f) }) { return g.id }
         return nil
     }
 }
-

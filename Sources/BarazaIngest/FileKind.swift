@@ -29,11 +29,14 @@ public enum FileKind: Equatable, Sendable {
     }
 
     static func of(head: [UInt8], path: String) -> FileKind {
-        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) { return zip(path) }
+        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
+            return zip(path)
+        }
         if head.starts(with: [0x1F, 0x8B]) { return .gzip }
         if head.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-            return .refused(what: "an Excel 97–2003 workbook (.xls) or another old Office file",
-                            instead: "open it and save it as .xlsx or CSV, or download the responses as XLSX or CSV")
+            return .refused(
+                what: "an Excel 97–2003 workbook (.xls) or another old Office file",
+                instead: "open it and save it as .xlsx or CSV, or download the responses as XLSX or CSV")
         }
         if head.starts(with: Array("%PDF".utf8)) {
             return .refused(what: "a PDF document", instead: "download the responses as CSV or XLSX from the platform")
@@ -42,25 +45,31 @@ public enum FileKind: Equatable, Sendable {
             return .refused(what: "an image", instead: "give the export file of the responses (CSV, XLSX or XML)")
         }
         if head.starts(with: [0x42, 0x5A, 0x68]) || head.starts(with: [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00])
-            || head.starts(with: [0x37, 0x7A, 0xBC, 0xAF]) || head.starts(with: [0x52, 0x61, 0x72, 0x21]) {
-            return .refused(what: "a compressed archive (bzip2, xz, 7z or RAR)",
-                            instead: "extract the export from it, or give it as .zip or .gz")
+            || head.starts(with: [0x37, 0x7A, 0xBC, 0xAF]) || head.starts(with: [0x52, 0x61, 0x72, 0x21])
+        {
+            return .refused(
+                what: "a compressed archive (bzip2, xz, 7z or RAR)",
+                instead: "extract the export from it, or give it as .zip or .gz")
         }
         guard let root = xmlRoot(head) else { return .text }
         let text = String(decoding: head, as: UTF8.self)
         switch root {
         case "html" where text.contains(xformsNamespace):
-            return .refused(what: "an XForm (an ODK or KoboToolbox form definition), not submissions",
-                            instead: "download the submissions (CSV, XLSX or the instance XML files)")
+            return .refused(
+                what: "an XForm (an ODK or KoboToolbox form definition), not submissions",
+                instead: "download the submissions (CSV, XLSX or the instance XML files)")
         case "codeBook":
-            return .refused(what: "a DDI codebook (a description of the variables), not responses",
-                            instead: "give the data file it describes")
+            return .refused(
+                what: "a DDI codebook (a description of the variables), not responses",
+                instead: "give the data file it describes")
         case "questionnaire":
-            return .refused(what: "a queXML questionnaire (a form definition), not responses",
-                            instead: "export the responses as CSV or as a LimeSurvey .lsr file")
+            return .refused(
+                what: "a queXML questionnaire (a form definition), not responses",
+                instead: "export the responses as CSV or as a LimeSurvey .lsr file")
         case "document" where text.contains("<LimeSurveyDocType>Survey</LimeSurveyDocType>"):
-            return .refused(what: "a LimeSurvey survey structure (.lss), not responses",
-                            instead: "export the responses (Responses → Export: CSV, or the .lsr file)")
+            return .refused(
+                what: "a LimeSurvey survey structure (.lss), not responses",
+                instead: "export the responses (Responses → Export: CSV, or the .lsr file)")
         case "sss":
             return .refused(what: "Triple-S metadata", instead: "give it a .sss name, with its data file beside it")
         case "xs:schema", "schema":
@@ -94,12 +103,15 @@ public enum FileKind: Equatable, Sendable {
                 // declarations hold '>' of their own).
                 var from = i
                 if head[i...].starts(with: Array("<!DOCTYPE".utf8)),
-                   let open = head[i...].firstIndex(where: { $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: ">") }),
-                   head[open] == UInt8(ascii: "["), let close = head[open...].firstIndex(of: UInt8(ascii: "]")) {
+                    let open = head[i...].firstIndex(where: { $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: ">") }),
+                    head[open] == UInt8(ascii: "["), let close = head[open...].firstIndex(of: UInt8(ascii: "]"))
+                {
                     from = close
                 } else if head[i...].starts(with: Array("<!--".utf8)) {
                     var k = i + 4
-                    while k + 2 < head.count, !(head[k] == 0x2D && head[k + 1] == 0x2D && head[k + 2] == 0x3E) { k += 1 }
+                    while k + 2 < head.count, !(head[k] == 0x2D && head[k + 1] == 0x2D && head[k + 2] == 0x3E) {
+                        k += 1
+                    }
                     from = k
                 }
                 guard let end = head[from...].firstIndex(of: UInt8(ascii: ">")) else { return nil }
@@ -107,7 +119,9 @@ public enum FileKind: Equatable, Sendable {
                 continue
             }
             var j = i + 1
-            while j < head.count, ![0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: ">"), UInt8(ascii: "/")].contains(head[j]) { j += 1 }
+            while j < head.count, ![0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: ">"), UInt8(ascii: "/")].contains(head[j]) {
+                j += 1
+            }
             let name = String(decoding: head[(i + 1)..<j], as: UTF8.self)
             guard !name.isEmpty else { return nil }
             if name.hasSuffix(":schema") { return "xs:schema" }
@@ -125,11 +139,13 @@ public enum FileKind: Equatable, Sendable {
             return .refused(what: "an OpenDocument file (.ods or .odt)", instead: "save it as .xlsx or CSV")
         }
         if names.contains("word/document.xml") {
-            return .refused(what: "a Word document", instead: "give the export file of the responses (CSV, XLSX or XML)")
+            return .refused(
+                what: "a Word document", instead: "give the export file of the responses (CSV, XLSX or XML)")
         }
         if names.contains(where: { $0.hasSuffix(".lss") || $0.hasSuffix(".lsr") }) {
-            return .refused(what: "a LimeSurvey survey archive (.lsa)",
-                            instead: "export the responses as CSV, or give the .lsr file inside the archive")
+            return .refused(
+                what: "a LimeSurvey survey archive (.lsa)",
+                instead: "export the responses as CSV, or give the .lsr file inside the archive")
         }
         let csv = names.filter { $0.lowercased().hasSuffix(".csv") && !$0.hasPrefix("__MACOSX/") }
         if !csv.isEmpty { return .zipOfCSV(csv) }

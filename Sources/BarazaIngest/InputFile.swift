@@ -90,7 +90,8 @@ public final class InputFile {
     }
 
     static func makeSpoolFolder(_ given: String) throws(IngestError) -> String {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baraza-unpack-\(UUID().uuidString)").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baraza-unpack-\(UUID().uuidString)")
+            .path
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
         } catch {

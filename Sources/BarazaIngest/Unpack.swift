@@ -31,8 +31,10 @@ enum Unpack {
             if n == 0 { break }
             total += Int64(n)
             if total > limit {
-                throw .unsupportedFormat(path: path, reason: "it decompresses to more than \(limit >> 20) MiB, "
-                                             + "far more than an export compresses (a damaged file or a zip bomb)")
+                throw .unsupportedFormat(
+                    path: path,
+                    reason: "it decompresses to more than \(limit >> 20) MiB, "
+                        + "far more than an export compresses (a damaged file or a zip bomb)")
             }
             try write(buffer, count: Int(n), to: output, path: copy)
         }
@@ -40,8 +42,10 @@ enum Unpack {
         // A file cut short reads to its end without an error; closing says it was truncated.
         let status = gzclose(gz)
         if status != Z_OK {
-            throw .unsupportedFormat(path: path, reason: "the gzip file is truncated or damaged (zlib status \(status)); "
-                                         + "download it again")
+            throw .unsupportedFormat(
+                path: path,
+                reason: "the gzip file is truncated or damaged (zlib status \(status)); "
+                    + "download it again")
         }
     }
 
@@ -54,8 +58,10 @@ enum Unpack {
             throw .unsupportedFormat(path: path, reason: "the ZIP archive has no entry '\(name)'")
         }
         if Int64(entry.uncompressedSize) > limit {
-            throw .unsupportedFormat(path: path, reason: "'\(name)' decompresses to more than \(limit >> 20) MiB "
-                                         + "(a damaged file or a zip bomb)")
+            throw .unsupportedFormat(
+                path: path,
+                reason: "'\(name)' decompresses to more than \(limit >> 20) MiB "
+                    + "(a damaged file or a zip bomb)")
         }
         let output = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         if output < 0 { throw .fileNotReadable(path: copy, reason: String(cString: strerror(errno))) }
@@ -66,7 +72,8 @@ enum Unpack {
             _ = try archive.extract(entry) { data in
                 total += Int64(data.count)
                 if total > limit {
-                    failure = .unsupportedFormat(path: path, reason: "'\(name)' decompresses to more than its header says")
+                    failure = .unsupportedFormat(
+                        path: path, reason: "'\(name)' decompresses to more than its header says")
                     throw CocoaError(.fileReadTooLarge)
                 }
                 do throws(IngestError) { try write([UInt8](data), count: data.count, to: output, path: copy) } catch {
@@ -75,7 +82,8 @@ enum Unpack {
                 }
             }
         } catch {
-            throw failure ?? .unsupportedFormat(path: path, reason: "'\(name)' in the ZIP archive is damaged (\(error))")
+            throw failure
+                ?? .unsupportedFormat(path: path, reason: "'\(name)' in the ZIP archive is damaged (\(error))")
         }
     }
 

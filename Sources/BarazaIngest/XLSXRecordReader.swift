@@ -29,7 +29,8 @@ public struct XLSXRecordReader: PullingRecordSource {
     /// Excel's limit on columns (XFD): a reference past it is a damaged sheet.
     static let maxColumns = 16_384
 
-    public init(path: String, options: ReadOptions = ReadOptions(), diagnostics: inout Diagnostics) throws(IngestError) {
+    public init(path: String, options: ReadOptions = ReadOptions(), diagnostics: inout Diagnostics) throws(IngestError)
+    {
         self.path = path
         let archive: Archive
         do { archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read, pathEncoding: nil) } catch {
@@ -53,22 +54,28 @@ public struct XLSXRecordReader: PullingRecordSource {
         let book = try Self.readWorkbook(workbook, path: path)
         var sheetPart = "xl/worksheets/sheet1.xml"
         if let rels = try part("xl/_rels/workbook.xml.rels"), let first = book.sheets.first,
-           let target = try Self.readRelationships(rels, path: path)[first.relationship] {
+            let target = try Self.readRelationships(rels, path: path)[first.relationship]
+        {
             sheetPart = target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target
         }
         sheetName = book.sheets.first?.name ?? "Sheet1"
         if book.sheets.count > 1 {
-            diagnostics.note("workbook has \(book.sheets.count) sheets; reading the first, '\(sheetName)' (others: "
-                                 + book.sheets.dropFirst().map { "'\($0.name)'" }.joined(separator: ", ") + ")",
-                             at: SourceLocation(file: path, line: 1), key: "xlsx.sheets")
+            diagnostics.note(
+                "workbook has \(book.sheets.count) sheets; reading the first, '\(sheetName)' (others: "
+                    + book.sheets.dropFirst().map { "'\($0.name)'" }.joined(separator: ", ") + ")",
+                at: SourceLocation(file: path, line: 1), key: "xlsx.sheets")
         }
-        let shared = try part("xl/sharedStrings.xml").map { p throws(IngestError) in try Self.readSharedStrings(p, path: path) } ?? []
-        let dateStyles = try part("xl/styles.xml").map { p throws(IngestError) in try Self.readDateStyles(p, path: path) } ?? []
+        let shared =
+            try part("xl/sharedStrings.xml").map { p throws(IngestError) in try Self.readSharedStrings(p, path: path) }
+            ?? []
+        let dateStyles =
+            try part("xl/styles.xml").map { p throws(IngestError) in try Self.readDateStyles(p, path: path) } ?? []
         guard let sheetFile = try part(sheetPart) else {
             throw .unsupportedFormat(path: path, reason: "the workbook's first sheet (\(sheetPart)) is missing")
         }
-        sheet = try SheetStream(file: sheetFile, spool: spool, shared: shared, dateStyles: dateStyles, date1904: book.date1904,
-                                path: path)
+        sheet = try SheetStream(
+            file: sheetFile, spool: spool, shared: shared, dateStyles: dateStyles, date1904: book.date1904,
+            path: path)
         var head: [(cells: [String], row: Int)] = []
         while head.count < 3, let row = try sheet.nextRow() { if !row.cells.allSatisfy(\.isEmpty) { head.append(row) } }
         guard !head.isEmpty else { throw .empty(path: path) }
@@ -103,7 +110,8 @@ public struct XLSXRecordReader: PullingRecordSource {
                 if cells[columns.count...].allSatisfy({ $0.isEmpty }) {
                     cells.removeLast(cells.count - columns.count)
                 } else {
-                    let reason = "row has a value in column \(cells.lastIndex { !$0.isEmpty }.map { $0 + 1 } ?? cells.count), "
+                    let reason =
+                        "row has a value in column \(cells.lastIndex { !$0.isEmpty }.map { $0 + 1 } ?? cells.count), "
                         + "past the header's \(columns.count) columns"
                     diagnostics.error(reason, at: location, expected: "\(columns.count) columns")
                     return .rejected(RejectedRecord(location: location, reason: reason, values: cells))
@@ -129,8 +137,11 @@ public struct XLSXRecordReader: PullingRecordSource {
             guard case .success(let n) = node else { throw damaged(path, "xl/workbook.xml") }
             guard case .element(let name, _) = n else { continue }
             if name == "sheet" {
-                book.sheets.append((s.attribute("name") ?? "Sheet\(book.sheets.count + 1)",
-                                    s.attribute("r:id") ?? s.attribute("id") ?? ""))
+                book.sheets.append(
+                    (
+                        s.attribute("name") ?? "Sheet\(book.sheets.count + 1)",
+                        s.attribute("r:id") ?? s.attribute("id") ?? ""
+                    ))
             } else if name == "workbookPr", let v = s.attribute("date1904") {
                 book.date1904 = v == "1" || v.lowercased() == "true"
             }
@@ -143,7 +154,9 @@ public struct XLSXRecordReader: PullingRecordSource {
         var out: [String: String] = [:]
         while let node = s.next() {
             guard case .success(let n) = node else { throw damaged(path, "xl/_rels/workbook.xml.rels") }
-            if case .element("Relationship", _) = n, let id = s.attribute("Id"), let target = s.attribute("Target") { out[id] = target }
+            if case .element("Relationship", _) = n, let id = s.attribute("Id"), let target = s.attribute("Target") {
+                out[id] = target
+            }
         }
         return out
     }
@@ -152,11 +165,15 @@ public struct XLSXRecordReader: PullingRecordSource {
     static func readSharedStrings(_ file: String, path: String) throws(IngestError) -> [String] {
         let s = try XMLStream(path: file)
         var out: [String] = []
-        var current = "", inText = false, phonetic = 0
+        var current = ""
+        var inText = false
+        var phonetic = 0
         while let node = s.next() {
             guard case .success(let n) = node else { throw damaged(path, "xl/sharedStrings.xml") }
             switch n {
-            case .element("si", let empty): current = ""; if empty { out.append("") }
+            case .element("si", let empty):
+                current = ""
+                if empty { out.append("") }
             case .element("rPh", let empty): if !empty { phonetic += 1 }
             case .element("t", let empty): inText = !empty
             case .text(let t): if inText && phonetic == 0 { current += t }
@@ -174,12 +191,15 @@ public struct XLSXRecordReader: PullingRecordSource {
         let s = try XMLStream(path: file)
         var custom: [Int: String] = [:]
         var styles: Set<Int> = []
-        var inCellXfs = false, index = 0
+        var inCellXfs = false
+        var index = 0
         while let node = s.next() {
             guard case .success(let n) = node else { throw damaged(path, "xl/styles.xml") }
             switch n {
             case .element("numFmt", _):
-                if let id = s.attribute("numFmtId").flatMap(Int.init), let code = s.attribute("formatCode") { custom[id] = code }
+                if let id = s.attribute("numFmtId").flatMap(Int.init), let code = s.attribute("formatCode") {
+                    custom[id] = code
+                }
             case .element("cellXfs", let empty): inCellXfs = !empty
             case .end("cellXfs"): inCellXfs = false
             case .element("xf", _) where inCellXfs:
@@ -195,13 +215,26 @@ public struct XLSXRecordReader: PullingRecordSource {
     /// Excel's built-in date and time formats, or a custom code with date or time parts outside
     /// quoted text and brackets.
     static func isDateFormat(_ id: Int, _ code: String?) -> Bool {
-        if (14...22).contains(id) || (27...36).contains(id) || (45...47).contains(id) || (50...58).contains(id) { return true }
+        if (14...22).contains(id) || (27...36).contains(id) || (45...47).contains(id) || (50...58).contains(id) {
+            return true
+        }
         guard let code else { return false }
-        var plain = "", quoted = false, bracket = false
+        var plain = ""
+        var quoted = false
+        var bracket = false
         for c in code {
-            if c == "\"" { quoted.toggle(); continue }
-            if !quoted && c == "[" { bracket = true; continue }
-            if !quoted && c == "]" { bracket = false; continue }
+            if c == "\"" {
+                quoted.toggle()
+                continue
+            }
+            if !quoted && c == "[" {
+                bracket = true
+                continue
+            }
+            if !quoted && c == "]" {
+                bracket = false
+                continue
+            }
             if !quoted && !bracket { plain.append(c) }
         }
         let lower = plain.lowercased()
@@ -217,7 +250,10 @@ public struct XLSXRecordReader: PullingRecordSource {
         guard serial.isFinite, serial >= 0, serial < 2_958_466 else { return nil }
         var days = Int(serial.rounded(.down))
         var seconds = Int(((serial - Double(days)) * 86_400).rounded())
-        if seconds >= 86_400 { days += 1; seconds -= 86_400 }
+        if seconds >= 86_400 {
+            days += 1
+            seconds -= 86_400
+        }
         // Days since 1970-01-01. The 1900 system counts a 29 February 1900 that never was (serial 60).
         let unixDays = date1904 ? days - 24_107 : (days < 60 ? days - 25_568 : days - 25_569)
         let (y, m, d) = civil(fromDays: unixDays)
@@ -271,8 +307,9 @@ final class SheetStream {
 
         /// Places the cell just ended in the row, its value as a CSV export would show it.
         mutating func endCell() {
-            let value = Self.value(type: type, style: style, text: String(decoding: text, as: UTF8.self), shared: shared,
-                                   dateStyles: dateStyles, date1904: date1904)
+            let value = Self.value(
+                type: type, style: style, text: String(decoding: text, as: UTF8.self), shared: shared,
+                dateStyles: dateStyles, date1904: date1904)
             if column < cells.count {
                 cells[column] = value
             } else {
@@ -281,14 +318,19 @@ final class SheetStream {
             }
         }
 
-        static func value(type: UInt8, style: Int, text: String, shared: [String], dateStyles: Set<Int>, date1904: Bool) -> String {
+        static func value(type: UInt8, style: Int, text: String, shared: [String], dateStyles: Set<Int>, date1904: Bool)
+            -> String
+        {
             switch type {
             case UInt8(ascii: "s"): return Int(text).flatMap { $0 >= 0 && $0 < shared.count ? shared[$0] : nil } ?? ""
             case UInt8(ascii: "b"): return text == "1" ? "TRUE" : text == "0" ? "FALSE" : text
             case UInt8(ascii: "i"), UInt8(ascii: "r"), UInt8(ascii: "e"): return text
             default:
                 if style >= 0, dateStyles.contains(style), let serial = Double(text),
-                   let iso = XLSXRecordReader.isoDate(serial: serial, date1904: date1904) { return iso }
+                    let iso = XLSXRecordReader.isoDate(serial: serial, date1904: date1904)
+                {
+                    return iso
+                }
                 // Excel writes 17 significant digits ("-6.9555020000000001"); as a CSV export shows it.
                 if text.utf8.count > 15, text.contains("."), let d = Double(text) {
                     let shortest = "\(d)"
@@ -311,8 +353,14 @@ final class SheetStream {
     private var finished = false
     var lastRow: Int { state.pointee.lastRow }
 
-    init(file: String, spool: SpoolFolder, shared: [String], dateStyles: Set<Int>, date1904: Bool, path: String) throws(IngestError) {
-        self.spool = spool; self.shared = shared; self.dateStyles = dateStyles; self.date1904 = date1904; self.path = path
+    init(file: String, spool: SpoolFolder, shared: [String], dateStyles: Set<Int>, date1904: Bool, path: String)
+        throws(IngestError)
+    {
+        self.spool = spool
+        self.shared = shared
+        self.dateStyles = dateStyles
+        self.date1904 = date1904
+        self.path = path
         fd = Foundation.open(file, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .fileNotReadable(path: path, reason: "cannot read the workbook's sheet") }
         state = .allocate(capacity: 1)
@@ -321,7 +369,8 @@ final class SheetStream {
         var h = Self.handler()
         context = xmlCreatePushParserCtxt(&h, nil, nil, 0, nil)
         if let c = context {
-            _ = xmlCtxtUseOptions(c, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue))
+            _ = xmlCtxtUseOptions(
+                c, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue))
             c.pointee._private = UnsafeMutableRawPointer(state)
         }
     }
@@ -360,21 +409,30 @@ final class SheetStream {
             func each(_ body: (UnsafePointer<xmlChar>, UnsafeBufferPointer<UInt8>) -> Void) {
                 guard let attributes else { return }
                 for i in 0..<Int(count) {
-                    guard let n = attributes[5 * i], let start = attributes[5 * i + 3], let end = attributes[5 * i + 4] else { continue }
+                    guard let n = attributes[5 * i], let start = attributes[5 * i + 3], let end = attributes[5 * i + 4]
+                    else { continue }
                     body(n, UnsafeBufferPointer(start: start, count: end - start))
                 }
             }
             if SheetStream.named(name, "c") {
-                s.pointee.type = 0; s.pointee.style = -1; s.pointee.column = s.pointee.cells.count
+                s.pointee.type = 0
+                s.pointee.style = -1
+                s.pointee.column = s.pointee.cells.count
                 s.pointee.text.removeAll(keepingCapacity: true)
                 each { n, v in
                     if SheetStream.named(n, "r") {
-                        if let c = SheetStream.column(v) { s.pointee.column = c } else {
+                        if let c = SheetStream.column(v) {
+                            s.pointee.column = c
+                        } else {
                             s.pointee.badReference = String(decoding: v, as: UTF8.self)
                         }
                     } else if SheetStream.named(n, "t") {
-                        s.pointee.type = v.count == 1 ? v[0] : v.starts(with: Array("inlineStr".utf8)) ? UInt8(ascii: "i")
-                            : v.starts(with: Array("str".utf8)) ? UInt8(ascii: "r") : v.first ?? 0
+                        s.pointee.type =
+                            v.count == 1
+                            ? v[0]
+                            : v.starts(with: Array("inlineStr".utf8))
+                                ? UInt8(ascii: "i")
+                                : v.starts(with: Array("str".utf8)) ? UInt8(ascii: "r") : v.first ?? 0
                     } else if SheetStream.named(n, "s") {
                         s.pointee.style = SheetStream.integer(v) ?? -1
                     }
@@ -389,7 +447,8 @@ final class SheetStream {
                 s.pointee.inRow = true
                 s.pointee.cells.removeAll(keepingCapacity: true)
                 s.pointee.rowNumber = s.pointee.lastRow + 1
-                each { n, v in if SheetStream.named(n, "r"), let r = SheetStream.integer(v) { s.pointee.rowNumber = r } }
+                each { n, v in if SheetStream.named(n, "r"), let r = SheetStream.integer(v) { s.pointee.rowNumber = r }
+                }
             }
         }
         h.endElementNs = { ctx, name, _, _ in
@@ -415,9 +474,11 @@ final class SheetStream {
         h.comment = nil
         h.processingInstruction = nil
         h.serror = { ctx, error in
-            guard let s = SheetStream.state(ctx), let error, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
+            guard let s = SheetStream.state(ctx), let error, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue
+            else { return }
             if s.pointee.failure == nil {
-                s.pointee.failure = error.pointee.message.map { String(cString: $0).trimmingWhitespace() } ?? "XML error"
+                s.pointee.failure =
+                    error.pointee.message.map { String(cString: $0).trimmingWhitespace() } ?? "XML error"
             }
         }
         return h
@@ -436,7 +497,8 @@ final class SheetStream {
     /// The column index (0-based) of a cell reference such as "AB12"; nil when it has no letters
     /// or is past Excel's last column.
     static func column(_ ref: UnsafeBufferPointer<UInt8>) -> Int? {
-        var n = 0, letters = 0
+        var n = 0
+        var letters = 0
         for u in ref {
             guard u >= 65 && u <= 90 || u >= 97 && u <= 122 else { break }
             n = n * 26 + Int((u & 0xDF) - 64)
@@ -463,12 +525,16 @@ final class SheetStream {
                 _ = xmlParseChunk(context, chars, Int32(n), 0)
             }
             if let bad = s.pointee.badReference {
-                throw .unsupportedFormat(path: path, reason: "cell reference '\(bad)' near row \(s.pointee.lastRow + 1) is past "
-                                             + "Excel's last column (XFD): a damaged sheet")
+                throw .unsupportedFormat(
+                    path: path,
+                    reason: "cell reference '\(bad)' near row \(s.pointee.lastRow + 1) is past "
+                        + "Excel's last column (XFD): a damaged sheet")
             }
             if let failure = s.pointee.failure {
-                throw .unsupportedFormat(path: path, reason: "the sheet is not well-formed XML after row \(s.pointee.lastRow) "
-                                             + "(\(failure)): a damaged or truncated workbook")
+                throw .unsupportedFormat(
+                    path: path,
+                    reason: "the sheet is not well-formed XML after row \(s.pointee.lastRow) "
+                        + "(\(failure)): a damaged or truncated workbook")
             }
         }
         defer { s.pointee.head += 1 }

@@ -30,55 +30,117 @@ public enum ConsultationChecker {
         for (path, source) in files {
             var d = Diagnostics()
             do {
-                var reader = try ExportReader.open(path, options: source.options, diagnostics: &d)
+                let input = try InputFile(path)
+                defer { withExtendedLifetime(input) {} }
+                var reader = try ExportReader.open(input.path, options: source.options, diagnostics: &d)
                 var coder = ResponseCoder(consultation: consultation, source: source, profile: reader.profile)
                 var coding = Diagnostics()
+                // The first data line of each unmapped group value, for the warning.
+                var firstLines: [String: Int] = [:]
+                var seen = 0
                 reader.forEachRecord(&d) { item, columns in
                     records += 1
                     if case .record(let raw) = item {
+                        let line = raw.location.line
                         let r = coder.code(raw, columns: columns, diagnostics: &coding)
                         for t in r.texts { for c in t.codes { codesSeen.insert(c) } }
+                        let unmapped = coder.unmappedGroups.values.reduce(0, +)
+                        if unmapped > seen {
+                            seen = unmapped
+                            for g in coder.unmappedGroups.keys where firstLines[g] == nil { firstLines[g] = line }
+                        }
                     }
                     return true
                 }
                 d.append(coding)
                 questionsBound.formUnion(Set(consultation.questions.map(\.id)).subtracting(coder.unboundQuestions))
-                let unused = reader.columns.enumerated().filter { !coder.boundColumns.contains($0.offset) && !ConsultationDrafter.isMetadata($0.element) }
+                let unused = reader.columns.enumerated().filter {
+                    !coder.boundColumns.contains($0.offset) && !ConsultationDrafter.isMetadata($0.element)
+                }
                 if !unused.isEmpty {
-                    findings.append(.init(severity: "note", file: path, line: 1, column: nil,
-                                          message: "columns not mapped to any question: " + unused.map(\.element.name).joined(separator: ", ")))
+                    findings.append(
+                        .init(
+                            severity: "note", file: path, line: 1, column: nil,
+                            message: "columns not mapped to any question: "
+                                + unused.map(\.element.name).joined(separator: ", ")))
+                }
+                let withoutGroup = coder.unmappedGroups.values.reduce(0, +)
+                if withoutGroup > 0 {
+                    let share = records > 0 ? " — \(withoutGroup) of the file's respondents have no group" : ""
+                    findings.append(
+                        .init(
+                            severity: "warning", file: path, line: nil, column: nil,
+                            message: "\(coder.unmappedGroups.count) group values match no stakeholder group\(share); "
+                                + "they are left out of every group comparison"))
                 }
                 for (g, n) in coder.unmappedGroups.sorted(by: { $0.key < $1.key }) {
-                    findings.append(.init(severity: "warning", file: path, line: nil, column: nil,
-                                          message: "group value '\(g)' (\(n)×) matches no stakeholder group"))
+                    let line = firstLines[g].map { " (first at line \($0))" } ?? ""
+                    findings.append(
+                        .init(
+                            severity: "warning", file: path, line: firstLines[g], column: nil,
+                            message: "group value '\(g)' (\(n)×) matches no stakeholder group\(line)"))
                 }
                 for (q, labels) in coder.unknownLabels.sorted(by: { $0.key < $1.key }) {
                     let scale = consultation.question(q)?.scale.flatMap { consultation.scales[$0] }
                     for (raw, n) in labels.sorted(by: { $0.key < $1.key }) {
                         let near = scale.flatMap { ClosedAnswerCoder(scale: $0).nearestLabel(to: raw) }
-                        findings.append(.init(severity: "warning", file: path, line: nil, column: nil,
-                                              message: "question '\(q)': label '\(raw)' (\(n)×) matches no scale point" + (near.map { "; did you mean '\($0)'?" } ?? "")))
+                        findings.append(
+                            .init(
+                                severity: "warning", file: path, line: nil, column: nil,
+                                message: "question '\(q)': label '\(raw)' (\(n)×) matches no scale point"
+                                    + (near.map { "; did you mean '\($0)'?" } ?? "")))
                     }
                 }
             } catch {
                 findings.append(.init(severity: "error", file: path, line: 1, column: nil, message: "\(error)"))
             }
             for item in d.items where item.severity != .note {
-                findings.append(.init(severity: item.severity.rawValue, file: item.location?.file ?? path, line: item.location?.line,
-                                      column: item.location?.column, message: item.message + (item.expected.map { " (expected \($0))" } ?? "")))
+                findings.append(
+                    .init(
+                        severity: item.severity.rawValue, file: item.location?.file ?? path, line: item.location?.line,
+                        column: item.location?.column,
+                        message: item.message + (item.expected.map { " (expected \($0))" } ?? "")))
             }
         }
         for q in consultation.questions where !questionsBound.contains(q.id) {
-            findings.append(.init(severity: "warning", file: consultation.file, line: nil, column: nil,
-                                  message: "question '\(q.id)' has no column in any source (aliases: \(q.columns.joined(separator: ", ")))"))
+            findings.append(
+                .init(
+                    severity: "warning", file: consultation.file, line: nil, column: nil,
+                    message:
+                        "question '\(q.id)' has no column in any source (aliases: \(q.columns.joined(separator: ", ")))"
+                ))
+        }
+        // What would silently leave something out of the report.
+        for q in consultation.questions {
+            if (q.type == .likert || q.type == .number) && q.theme == nil {
+                findings.append(
+                    .init(
+                        severity: "warning", file: consultation.file, line: nil, column: nil,
+                        message: "question '\(q.id)' has no theme: it will not appear in the report"))
+            } else if q.type == .text && q.codebook == nil {
+                findings.append(
+                    .init(
+                        severity: "warning", file: consultation.file, line: nil, column: nil,
+                        message: "open question '\(q.id)' has no codebook: its answers will not appear in the report"))
+            }
+        }
+        for t in consultation.themes
+        where !consultation.questions.contains(where: { $0.theme == t.id })
+            && !consultation.codebooks.values.joined().contains(where: { $0.theme == t.id })
+        {
+            findings.append(
+                .init(
+                    severity: "note", file: consultation.file, line: nil, column: nil,
+                    message: "theme '\(t.id)' has no questions or codes: its section of the report will be empty"))
         }
         for (book, rules) in consultation.codebooks.sorted(by: { $0.key < $1.key }) {
             for r in rules where !codesSeen.contains(r.code) {
-                findings.append(.init(severity: "warning", file: consultation.file, line: nil, column: nil,
-                                      message: "code '\(r.code)' of codebook '\(book)' matches no answer"))
+                findings.append(
+                    .init(
+                        severity: "warning", file: consultation.file, line: nil, column: nil,
+                        message: "code '\(r.code)' of codebook '\(book)' matches no answer"))
             }
         }
         return CheckReport(consultation: consultation.file, files: files.count, records: records, findings: findings)
     }
 }
-

@@ -14,36 +14,149 @@ public enum ConsultationDrafter {
         var totalLength = 0
     }
 
-    static let metadata: Set<String> = ["start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username",
-                                        "submissiondate", "key", "parent_key", "respondent id", "collector id", "start date", "end date",
-                                        "ip address", "email address", "first name", "last name", "custom data 1", "responseid", "startdate",
-                                        "enddate", "status", "ipaddress", "progress", "duration (in seconds)", "finished", "recordeddate",
-                                        "recipientlastname", "recipientfirstname", "recipientemail", "externalreference", "locationlatitude",
-                                        "locationlongitude", "distributionchannel", "userlanguage", "timestamp", "horodateur", "id",
-                                        "submitdate", "lastpage", "startlanguage", "seed", "token", "respondent_id", "submission_time"]
+    static let metadata: Set<String> = [
+        "start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username",
+        "submissiondate", "key", "parent_key", "respondent id", "collector id", "start date", "end date",
+        "ip address", "email address", "first name", "last name", "custom data 1", "responseid", "startdate",
+        "enddate", "status", "ipaddress", "progress", "duration (in seconds)", "finished", "recordeddate",
+        "recipientlastname", "recipientfirstname", "recipientemail", "externalreference", "locationlatitude",
+        "locationlongitude", "distributionchannel", "userlanguage", "timestamp", "horodateur", "id",
+        "submitdate", "lastpage", "startlanguage", "seed", "token", "respondent_id", "submission_time",
+    ]
+
+    /// More platform metadata: SurveyMonkey's and Qualtrics' other spellings, LimeSurvey's full-text
+    /// and translated headings.
+    static let moreMetadata: Set<String> = Set([
+        "respondentid", "collectorid", "ip address", "ipaddress", "email", "e-mail",
+        "email address", "custom data", "recorded date", "response type",
+    ])
+    .union(ProfileDetector.limeSurveyHeadings)
 
     static func isMetadata(_ c: ColumnHeader) -> Bool {
         // Raw (unfolded) names: folding would turn the leading underscore of `_uuid` into nothing.
-        let n = c.name.lowercased().trimmingCharacters(in: .whitespaces), leaf = c.leaf.lowercased()
-        return n.hasPrefix("_") || leaf.hasPrefix("_") || n.hasPrefix("meta/") || n.hasPrefix("meta-") || n.hasPrefix("@")
-            || metadata.contains(n) || metadata.contains(leaf)
+        let n = c.name.lowercased().trimmingCharacters(in: .whitespaces)
+        let leaf = c.leaf.lowercased()
+        return n.hasPrefix("_") || leaf.hasPrefix("_") || n.hasPrefix("meta/") || n.hasPrefix("meta-")
+            || n.hasPrefix("@")
+            || metadata.contains(n) || metadata.contains(leaf) || moreMetadata.contains(n)
+    }
+
+    /// Whether a column's values are personal contact data or machine addresses (e-mails, IP
+    /// addresses): never a question.
+    static func holdsContactData(_ p: ColumnProfile) -> Bool {
+        guard p.nonEmpty > 0 else { return false }
+        let personal = p.distinct.keys.filter { v in
+            v.range(of: #"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"#, options: .regularExpression) != nil
+                || v.range(of: #"^\d{1,3}(\.\d{1,3}){3}$"#, options: .regularExpression) != nil
+        }.count
+        return personal * 2 >= p.distinct.count
+    }
+
+    /// A country or region column, by its name.
+    static func isCountry(_ c: ColumnHeader) -> Bool {
+        Folding.fold(c.leaf).range(
+            of: #"^(country|pays|pais|país|nation|region|région|county|province|district)( .*)?$"#,
+            options: .regularExpression) != nil
+            || Folding.fold(c.leaf).contains("country")
+    }
+
+    /// A grid row's column (`Q [row]`, `Q - row`, `Q: row`): the question's stem and the row.
+    static func gridParts(_ name: String) -> (stem: String, row: String)? {
+        if name.hasSuffix("]"), let open = name.lastIndex(of: "["), open > name.startIndex {
+            let stem = name[..<open].trimmingCharacters(in: .whitespaces)
+            let row = name[name.index(after: open)..<name.index(before: name.endIndex)].trimmingCharacters(
+                in: .whitespaces)
+            if !stem.isEmpty && !row.isEmpty { return (stem, row) }
+        }
+        for sep in [" - ", ": "] {
+            if let r = name.range(of: sep, options: .backwards) {
+                let stem = name[..<r.lowerBound].trimmingCharacters(in: .whitespaces)
+                let row = name[r.upperBound...].trimmingCharacters(in: .whitespaces)
+                if !stem.isEmpty && !row.isEmpty && stem.count >= row.count { return (stem, row) }
+            }
+        }
+        return nil
+    }
+
+    /// A readable id for a column: a grid row's stem shortened to its first words, then the row.
+    static func columnID(_ name: String, taken: inout Set<String>) -> String {
+        guard let (stem, row) = gridParts(name) else { return identifier(name, taken: &taken) }
+        let words = Folding.fold(stem).split(whereSeparator: { !$0.isLetter && !$0.isNumber }).prefix(3).joined(
+            separator: " ")
+        return identifier(words + " " + row, taken: &taken)
+    }
+
+    /// The labels of checkbox answers joined with "; " or ", " (Google Forms, SurveyMonkey single
+    /// column), when a few labels recur; nil for a column of free text.
+    static func checkboxOptions(_ p: ColumnProfile) -> [String]? {
+        let joined = p.distinct.keys.filter { $0.contains(";") || $0.contains(", ") }
+        guard !joined.isEmpty else { return nil }
+        var counts: [String: Int] = [:]
+        // Where each label stands: alone, first, or after another. A checkbox label moves about
+        // ("Monday, Tuesday", "Sunday, Monday"); a label with a comma in it ("Yes, somewhat rude")
+        // always has the same part first.
+        var alone: Set<String> = []
+        var first: Set<String> = []
+        var later: Set<String> = []
+        for (v, n) in p.distinct {
+            let parts = v.split(whereSeparator: { $0 == ";" || $0 == "," }).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            .filter { !$0.isEmpty }
+            for (i, part) in parts.enumerated() {
+                counts[part, default: 0] += n
+                if parts.count == 1 {
+                    alone.insert(part)
+                } else if i == 0 {
+                    first.insert(part)
+                } else {
+                    later.insert(part)
+                }
+            }
+        }
+        let free = counts.keys.filter { alone.contains($0) || first.contains($0) && later.contains($0) }.count
+        let semicolons = joined.contains { $0.contains(";") }
+        let threeOrMore = joined.contains { $0.split(separator: ",").count >= 3 }
+        guard counts.count >= 2, counts.count <= 40, counts.keys.allSatisfy({ $0.count <= 80 }),
+            semicolons || threeOrMore || free * 2 >= counts.count
+        else { return nil }
+        return counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map(\.key)
     }
 
     /// A YAML scalar, quoted when needed.
     static func yaml(_ s: String) -> String {
-        let plain = s.range(of: #"^[A-Za-z_][A-Za-z0-9_./\- ]*$"#, options: .regularExpression) != nil
-            && !["yes", "no", "true", "false", "null", "on", "off"].contains(s.lowercased()) && !s.hasSuffix(" ")
+        let plain =
+            s.range(of: #"^[A-Za-z_][A-Za-z0-9_./\- ]*$"#, options: .regularExpression) != nil
+            && !["yes", "no", "true", "false", "null", "on", "off", "y", "n"].contains(s.lowercased())
+            && !s.hasSuffix(" ")
         if plain { return s }
-        // Escaped by scalar: a quote or backslash followed by a combining mark is one Character.
+        // Escaped by scalar: a quote or backslash followed by a combining mark is one Character; line
+        // breaks, tabs and other controls escaped, so that YAML's folding keeps the text as it is.
         var out = String.UnicodeScalarView()
         for c in s.unicodeScalars {
             switch c {
             case "\\": out.append(contentsOf: "\\\\".unicodeScalars)
             case "\"": out.append(contentsOf: "\\\"".unicodeScalars)
-            default: out.append(c)
+            case "\n": out.append(contentsOf: "\\n".unicodeScalars)
+            case "\r": out.append(contentsOf: "\\r".unicodeScalars)
+            case "\t": out.append(contentsOf: "\\t".unicodeScalars)
+            default:
+                if c.value < 0x20 || c.value == 0x7F || (0x80...0x9F).contains(c.value) || c.value == 0x2028
+                    || c.value == 0x2029
+                    || c.value == 0xFEFF
+                {
+                    out.append(contentsOf: String(format: "\\u%04X", c.value).unicodeScalars)
+                } else {
+                    out.append(c)
+                }
             }
         }
         return "\"" + String(out) + "\""
+    }
+
+    /// Text for a YAML comment: one line, controls dropped.
+    static func comment(_ s: String) -> String {
+        String(String.UnicodeScalarView(s.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
     }
 
     static func relativeTo(_ base: String, _ file: String) -> String {
@@ -58,8 +171,12 @@ public enum ConsultationDrafter {
         while id.contains("__") { id = id.replacingOccurrences(of: "__", with: "_") }
         id = String(id.trimmingCharacters(in: CharacterSet(charactersIn: "_")).prefix(40))
         if id.isEmpty || id.first?.isNumber == true { id = "q_" + id }
-        var unique = id, k = 2
-        while taken.contains(unique) { unique = "\(id)_\(k)"; k += 1 }
+        var unique = id
+        var k = 2
+        while taken.contains(unique) {
+            unique = "\(id)_\(k)"
+            k += 1
+        }
         taken.insert(unique)
         return unique
     }
@@ -71,13 +188,28 @@ public enum ConsultationDrafter {
         var columns: [String]
         var options: [String] = []
         var comment: String = ""
+        /// Option code → the labels respondents see, when they are not the codes.
+        var optionLabels: [(String, String)] = []
+        var text: String?
+        /// The file it was drafted from: a question of the same id in another file is the same
+        /// question (its columns become aliases); in one file, two columns are two questions.
+        var file = 0
 
         var yamlLine: String {
             var parts = ["id: \(id)"]
             if kind.hasPrefix("scale:") { parts.append(kind) } else { parts.append("type: \(kind)") }
             parts.append("columns: [\(columns.map(ConsultationDrafter.yaml).joined(separator: ", "))]")
-            if !options.isEmpty { parts.append("options: [\(options.map(ConsultationDrafter.yaml).joined(separator: ", "))]") }
-            return "  - {\(parts.joined(separator: ", "))}" + (comment.isEmpty ? "" : "   # \(comment)")
+            if !optionLabels.isEmpty {
+                parts.append(
+                    "options: {"
+                        + optionLabels.map { "\($0.0): [\(ConsultationDrafter.yaml($0.1))]" }.joined(separator: ", ")
+                        + "}")
+            } else if !options.isEmpty {
+                parts.append("options: [\(options.map(ConsultationDrafter.yaml).joined(separator: ", "))]")
+            }
+            if let text { parts.append("text: \(ConsultationDrafter.yaml(text))") }
+            return "  - {\(parts.joined(separator: ", "))}"
+                + (comment.isEmpty ? "" : "   # \(ConsultationDrafter.comment(comment))")
         }
     }
 
@@ -86,14 +218,21 @@ public enum ConsultationDrafter {
         var drafted: [DraftQuestion] = []
         var notes: [String] = []
         /// Adds a question, or an alias to the question of the same id and kind from another file.
+        var fileIndex = 0
+        var unmappedGroups: [String: Int] = [:]
         func add(_ q: DraftQuestion) {
-            if let i = drafted.firstIndex(where: { $0.id == q.id && $0.kind == q.kind }) {
+            var q = q
+            q.file = fileIndex
+            if let i = drafted.firstIndex(where: { $0.id == q.id && $0.kind == q.kind && $0.file != fileIndex }) {
                 drafted[i].columns += q.columns.filter { !drafted[i].columns.contains($0) }
                 drafted[i].options += q.options.filter { !drafted[i].options.contains($0) }
             } else {
-                var q = q
+                let base = q.id
                 var k = 2
-                while drafted.contains(where: { $0.id == q.id }) { q.id = "\(q.id.split(separator: "_").first.map(String.init) ?? q.id)_\(k)"; k += 1 }
+                while drafted.contains(where: { $0.id == q.id }) {
+                    q.id = "\(base)_\(k)"
+                    k += 1
+                }
                 drafted.append(q)
             }
         }
@@ -101,8 +240,11 @@ public enum ConsultationDrafter {
         var skipped: [String] = []
         var claimed: Set<String> = []
         for file in files {
+            defer { fileIndex += 1 }
             var d = Diagnostics()
-            var reader = try ExportReader.open(file, diagnostics: &d)
+            let input = try InputFile(file)
+            defer { withExtendedLifetime(input) {} }
+            var reader = try ExportReader.open(input.path, diagnostics: &d)
             var profiles: [ColumnProfile] = []
             var n = 0
             reader.forEachRecord(&d) { item, columns in
@@ -115,7 +257,9 @@ public enum ConsultationDrafter {
                     if t.isEmpty { continue }
                     profiles[i].nonEmpty += 1
                     profiles[i].totalLength += t.count
-                    if profiles[i].distinct.count < 300 || profiles[i].distinct[t] != nil { profiles[i].distinct[t, default: 0] += 1 }
+                    if profiles[i].distinct.count < 300 || profiles[i].distinct[t] != nil {
+                        profiles[i].distinct[t, default: 0] += 1
+                    }
                 }
                 return n < sampleRecords
             }
@@ -125,10 +269,22 @@ public enum ConsultationDrafter {
             for p in profiles where p.nonEmpty > 0 && !isMetadata(p.header) {
                 let mapped = p.distinct.filter { groupMapper.map($0.key) != nil }.values.reduce(0, +)
                 let share = Double(mapped) / Double(p.nonEmpty)
-                let named = Folding.fold(p.header.leaf).range(of: "org|group|type|stakeholder|sector|categor|groupe|tipo", options: .regularExpression) != nil
+                let named =
+                    Folding.fold(p.header.leaf).range(
+                        of: "org|group|type|stakeholder|sector|categor|groupe|tipo", options: .regularExpression) != nil
                 let score = share + (named ? 0.3 : 0)
-                if score > best && (share >= 0.3 || named) && p.distinct.count <= 60 { best = score; groupColumn = p.header.name }
+                let numeric = p.distinct.keys.allSatisfy { Double($0) != nil || DateParser.parse($0) != nil }
+                if score > best && (share >= 0.3 || named && !numeric) && p.distinct.count <= 60 && !isCountry(p.header)
+                {
+                    best = score
+                    groupColumn = p.header.name
+                }
             }
+            if let g = profiles.first(where: { $0.header.name == groupColumn }) {
+                for (v, n) in g.distinct where groupMapper.map(v) == nil { unmappedGroups[v, default: 0] += n }
+            }
+            let countryColumn = profiles.first { isCountry($0.header) && !isMetadata($0.header) && $0.nonEmpty > 0 }?
+                .header.name
             // Option columns (`q/option`) belong to the question `q`.
             let names = Set(profiles.map(\.header.name))
             var optionParents: [String: [String]] = [:]
@@ -136,7 +292,9 @@ public enum ConsultationDrafter {
                 let parts = p.header.name.split(separator: "/").map(String.init)
                 if parts.count >= 2 {
                     let parent = parts.dropLast().joined(separator: "/")
-                    if names.contains(parent) || p.distinct.keys.allSatisfy({ ["0", "1", "true", "false"].contains($0.lowercased()) }) {
+                    if names.contains(parent)
+                        || p.distinct.keys.allSatisfy({ ["0", "1", "true", "false"].contains($0.lowercased()) })
+                    {
                         optionParents[parent, default: []].append(parts.last ?? "")
                     }
                 }
@@ -153,76 +311,135 @@ public enum ConsultationDrafter {
                 optionParents[parent] = opts
                 for o in opts { optionColumns.insert(parent + " / " + o) }
             }
-            for (parent, opts) in smParents.sorted(by: { $0.key < $1.key }) where opts.count >= 2 && !names.contains(parent) {
+            for (parent, opts) in smParents.sorted(by: { $0.key < $1.key })
+            where opts.count >= 2 && !names.contains(parent) {
                 var taken = Set(drafted.map(\.id))
-                add(DraftQuestion(id: identifier(parent, taken: &taken), kind: "multiple", columns: [parent],
-                                  options: opts.map { o in var t: Set<String> = []; return identifier(o, taken: &t) },
-                                  comment: "one column per option; map option labels with options: {code: [Label]}"))
+                add(
+                    DraftQuestion(
+                        id: identifier(parent, taken: &taken), kind: "multiple", columns: [parent],
+                        options: opts.map { o in
+                            var t: Set<String> = []
+                            return identifier(o, taken: &t)
+                        },
+                        comment: "one column per option; map option labels with options: {code: [Label]}"))
             }
             for p in profiles {
                 let c = p.header
-                if isMetadata(c) || c.name == groupColumn || optionColumns.contains(c.name) {
-                    if isMetadata(c) { skipped.append(c.name) }
+                if isMetadata(c) || holdsContactData(p) || c.name == groupColumn || c.name == countryColumn
+                    || optionColumns.contains(c.name)
+                {
+                    if isMetadata(c) || holdsContactData(p) { skipped.append(c.name) }
                     continue
                 }
                 let key = Folding.fold(c.name)
                 if claimed.contains(key) { continue }
                 claimed.insert(key)
                 // "pol1. Les politiques…" (SurveyMonkey, Qualtrics text headers) → the leading code.
-                let code = c.leaf.range(of: #"^[A-Za-z][A-Za-z0-9_]*(?=[.:)] )"#, options: .regularExpression).map { String(c.leaf[$0]) }
+                let code = c.leaf.range(of: #"^[A-Za-z][A-Za-z0-9_]*(?=[.:)] )"#, options: .regularExpression).map {
+                    String(c.leaf[$0])
+                }
                 var noTaken: Set<String> = []
-                let id = identifier(code ?? c.leaf, taken: &noTaken)
+                let id = code.map { identifier($0, taken: &noTaken) } ?? columnID(c.leaf, taken: &noTaken)
                 let alias = c.name
+                let headerText = c.leaf.count > 12 || c.leaf.contains(" ") ? c.leaf : nil
                 if let opts = optionParents[c.name] {
                     add(DraftQuestion(id: id, kind: "multiple", columns: [alias], options: opts))
                     continue
                 }
-                if p.nonEmpty == 0 { notes.append("\(c.name): empty in the sample; add it by hand if it matters"); continue }
+                if p.nonEmpty == 0 {
+                    notes.append("\(c.name): empty in the sample; add it by hand if it matters")
+                    continue
+                }
                 // A scale whose labels cover the column's values.
                 var bestScale: (String, Int)?
                 for (sid, scale) in BuiltInScales.all.sorted(by: { $0.key < $1.key }) {
                     var coder = ClosedAnswerCoder(scale: scale)
-                    let hits = p.distinct.keys.filter { if case .value = coder.code($0) { return true } else { return false } }.count
-                    let misses = p.distinct.keys.filter { if case .unknown = coder.code($0) { return true } else { return false } }.count
-                    if hits >= 2 && misses * 5 <= p.distinct.count && hits > (bestScale?.1 ?? 0) { bestScale = (sid, hits) }
+                    let hits = p.distinct.keys.filter {
+                        if case .value = coder.code($0) { return true } else { return false }
+                    }.count
+                    let misses = p.distinct.keys.filter {
+                        if case .unknown = coder.code($0) { return true } else { return false }
+                    }.count
+                    if hits >= 2 && misses * 5 <= p.distinct.count && hits > (bestScale?.1 ?? 0) {
+                        bestScale = (sid, hits)
+                    }
                 }
                 if let (sid, _) = bestScale {
-                    add(DraftQuestion(id: id, kind: "scale: \(sid)", columns: [alias], comment: "theme: assign one"))
+                    add(
+                        DraftQuestion(
+                            id: id, kind: "scale: \(sid)", columns: [alias], comment: "theme: assign one",
+                            text: headerText))
+                    continue
+                }
+                if let labels = checkboxOptions(p) {
+                    var taken: Set<String> = []
+                    let coded = labels.map { (identifier($0, taken: &taken), $0) }
+                    add(
+                        DraftQuestion(
+                            id: id, kind: "multiple", columns: [alias], options: coded.map(\.0),
+                            comment: "answers joined with ';' or ', '", optionLabels: coded, text: headerText))
                     continue
                 }
                 let average = Double(p.totalLength) / Double(max(1, p.nonEmpty))
                 let tokens = Set(p.distinct.keys.flatMap { $0.split(separator: " ").map(String.init) })
                 if average > 30 || (average > 15 && Double(p.distinct.count) > 0.5 * Double(min(p.nonEmpty, 300))) {
-                    add(DraftQuestion(id: id, kind: "text", columns: [alias], comment: "add codebook: <name> to code it"))
+                    add(
+                        DraftQuestion(
+                            id: id, kind: "text", columns: [alias], comment: "add codebook: <name> to code it"))
                 } else if p.distinct.keys.contains(where: { $0.contains(" ") }) && tokens.count <= 40
-                            && tokens.allSatisfy({ $0.range(of: #"^[a-z0-9_]+$"#, options: .regularExpression) != nil }) {
+                    && tokens.allSatisfy({ $0.range(of: #"^[a-z0-9_]+$"#, options: .regularExpression) != nil })
+                {
                     add(DraftQuestion(id: id, kind: "multiple", columns: [alias], options: tokens.sorted()))
                 } else if p.distinct.keys.allSatisfy({ Double($0.replacingOccurrences(of: ",", with: ".")) != nil }) {
                     add(DraftQuestion(id: id, kind: "number", columns: [alias]))
                 } else {
-                    add(DraftQuestion(id: id, kind: "single", columns: [alias], comment: "\(p.distinct.count) distinct values"))
+                    add(
+                        DraftQuestion(
+                            id: id, kind: "single", columns: [alias], comment: "\(p.distinct.count) distinct values"))
                 }
             }
             let path = yaml(relativeTo(base, file))
+            let country = countryColumn.map { ", country_column: \(yaml($0))" } ?? ""
             if let groupColumn {
-                sources.append("  - {path: \(path), group_column: \(yaml(groupColumn))}   # add country: and wave: when the file holds one of each")
+                sources.append(
+                    "  - {path: \(path), group_column: \(yaml(groupColumn))\(country)}"
+                        + "   # add country: and wave: when the file holds one of each")
             } else {
                 sources.append("  - {path: \(path)}   # no stakeholder-group column found: set group_column or group")
             }
         }
         var out = """
-        # Draft consultation file written by `baraza init`. Edit it, then run `baraza check` on it.
-        # Themes: give each scale question a theme, one of:
-        \(Theme.defaultFramework.map { "#   \($0.id): \($0.label)" }.joined(separator: "\n"))
-        version: 1
-        consultation: "Untitled consultation"
-        themes: default
-        groups: default
+            # Draft consultation file written by `baraza init`. Edit it, then run `baraza check` on it.
+            # Themes: give each scale question a theme, one of:
+            \(Theme.defaultFramework.map { "#   \($0.id): \($0.label)" }.joined(separator: "\n"))
+            version: 1
+            consultation: "Untitled consultation"
+            themes: default
 
-        """
-        out += "questions:\n" + drafted.map(\.yamlLine).joined(separator: "\n") + "\n"
-        for n in notes { out += "# \(n)\n" }
-        if !skipped.isEmpty { out += "# Platform metadata columns, not questions: \(Array(Set(skipped)).sorted().joined(separator: ", "))\n" }
+            """
+        // The built-in groups, each with what it already recognises, and the group column's values
+        // that match none: a person says which group each is.
+        out += "groups:                 # built in; add the values below to one group's list\n"
+        for g in StakeholderGroup.defaults {
+            out += "  \(g.id): []   # \(g.label): " + comment(g.synonyms.prefix(8).joined(separator: ", ")) + ", …\n"
+        }
+        if !unmappedGroups.isEmpty {
+            out += "# Values of the group column that match no group: which group is each?\n"
+            for (v, n) in unmappedGroups.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(40) {
+                out += "#   \(comment(yaml(v))) (\(n)×)\n"
+            }
+        }
+        out += "\n"
+        out +=
+            drafted.isEmpty
+            ? "questions: []   # no column looked like a question in the sample\n"
+            : "questions:\n" + drafted.map(\.yamlLine).joined(separator: "\n") + "\n"
+        for n in notes { out += "# \(comment(n))\n" }
+        if !skipped.isEmpty {
+            out +=
+                "# Platform metadata and contact columns, not questions: "
+                + comment(Array(Set(skipped)).sorted().joined(separator: ", ")) + "\n"
+        }
         out += "sources:\n" + sources.joined(separator: "\n") + "\nreport: {by: [group], min_cell: 5}\n"
         return out
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BarazaCoding
+import BarazaIngest
 import BarazaPipeline
 import BarazaReporting
 import BarazaStore
@@ -17,6 +18,8 @@ struct Init: ParsableCommand {
         let text: String
         do { text = try ConsultationDrafter.draft(files: files, base: base.isEmpty ? "." : base) } catch {
             Terminal.err("\(error)")
+            // A file that is not an export (a form, a codebook) is the user's to replace.
+            if case IngestError.notAnExport = error { throw ExitCode(Exit.usage) }
             throw ExitCode(Exit.failed)
         }
         if let out {

@@ -203,3 +203,16 @@ struct FoldingTableTests {
         #expect(Folding.fold("Ça VA, São Tomé — Œuvre") == Folding.foldGeneral("Ça VA, São Tomé — Œuvre"))
     }
 }
+
+/// Issue 29, class 12: the phrasings exports use for a group, out of the box.
+struct GroupPhrasingTests {
+    @Test func commonPhrasingsMapAndMixedOnesDoNot() {
+        let m = GroupMapper(groups: StakeholderGroup.defaults)
+        #expect(m.map("NGO / civil society") == "cso")
+        #expect(m.map("Government (national or county)") == "government")
+        #expect(m.map("Private sector / business") == "private_sector")
+        #expect(m.map("Donor / development partner") == "development_partner")
+        #expect(m.map("NGO / Government") == nil)  // two groups: never guessed
+        #expect(m.map("Université") == nil)
+    }
+}

@@ -3,6 +3,7 @@ import BarazaTestSupport
 import Foundation
 import Testing
 import ZIPFoundation
+
 @testable import BarazaIngest
 
 /// Workbooks made here, part by part, to hit each kind of cell and each way a workbook breaks.
@@ -24,7 +25,8 @@ struct XLSXReaderTests {
 
     static func rels(_ count: Int) -> String {
         "<?xml version=\"1.0\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
-            + (1...count).map { "<Relationship Id=\"rId\($0)\" Target=\"worksheets/sheet\($0).xml\" Type=\"x\"/>" }.joined()
+            + (1...count).map { "<Relationship Id=\"rId\($0)\" Target=\"worksheets/sheet\($0).xml\" Type=\"x\"/>" }
+            .joined()
             + "</Relationships>"
     }
 
@@ -59,16 +61,20 @@ struct XLSXReaderTests {
         for (name, text) in parts.sorted(by: { $0.key < $1.key }) {
             let data = Data(text.utf8)
             let provider: (Int64, Int) throws -> Data = { pos, size in data.subdata(in: Int(pos)..<(Int(pos) + size)) }
-            try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate,
-                                 provider: provider)
+            try archive.addEntry(
+                with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate,
+                provider: provider)
         }
         return url.path
     }
 
     static func standard(date1904: Bool = false, sheet: String = sheet1) -> [String: String] {
-        ["[Content_Types].xml": contentTypes, "xl/workbook.xml": workbook(date1904: date1904), "xl/_rels/workbook.xml.rels": rels(2),
-         "xl/sharedStrings.xml": shared, "xl/styles.xml": styles, "xl/worksheets/sheet1.xml": sheet,
-         "xl/worksheets/sheet2.xml": "<worksheet><sheetData/></worksheet>"]
+        [
+            "[Content_Types].xml": contentTypes, "xl/workbook.xml": workbook(date1904: date1904),
+            "xl/_rels/workbook.xml.rels": rels(2),
+            "xl/sharedStrings.xml": shared, "xl/styles.xml": styles, "xl/worksheets/sheet1.xml": sheet,
+            "xl/worksheets/sheet2.xml": "<worksheet><sheetData/></worksheet>",
+        ]
     }
 
     @Test func cellsOfEveryKindAreRead() throws {

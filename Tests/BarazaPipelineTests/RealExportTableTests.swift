@@ -25,9 +25,15 @@ struct RealExportTableTests {
         ("googleforms/kobo-transfer_KoboTest_Responses_New.xlsx", "google-forms", 1, 3),
         ("googleforms/kobo-transfer_Kobo_Test_googleforms.csv", "google-forms", 1, 5),
         ("kobo/formpack_generated/formpack_grouped_translated__English_labels_groups_both.csv", "kobotoolbox", 1, 3),
-        ("kobo/formpack_generated/formpack_grouped_translated__Espanol_labels_nogroups_summary.csv", "kobotoolbox", 1, 3),
+        (
+            "kobo/formpack_generated/formpack_grouped_translated__Espanol_labels_nogroups_summary.csv", "kobotoolbox",
+            1, 3
+        ),
         ("kobo/formpack_generated/formpack_grouped_translated__xml_dotsep_details.csv", "kobotoolbox", 1, 3),
-        ("kobo/formpack_generated/formpack_grouped_translated__xml_values_headers_groups_both.csv", "kobotoolbox", 1, 3),
+        (
+            "kobo/formpack_generated/formpack_grouped_translated__xml_values_headers_groups_both.csv", "kobotoolbox", 1,
+            3
+        ),
         ("kobo/formpack_generated/formpack_nested_grouped_repeatable__main_sheet_xml.csv", "kobotoolbox", 1, 4),
         ("kobo/formpack_generated/formpack_or_other__xml.csv", "kobotoolbox", 1, 3),
         ("kobo/formpack_generated/formpack_site_inspection__all_versions_xml.csv", "kobotoolbox", 1, 10),
@@ -75,7 +81,7 @@ struct RealExportTableTests {
         ("triple-s/hierarchy/hierarchyDefinition.sss", nil, 0, 0),
         ("triple-s/hierarchy/householddata.sss", "triple-s", 0, 3),
         ("triple-s/hierarchy/persondata.sss", "triple-s", 0, 6),
-        ("triple-s/hierarchy/tripdata.sss", "triple-s", 0, 12)
+        ("triple-s/hierarchy/tripdata.sss", "triple-s", 0, 12),
     ]
 
     @Test(.enabled(if: root != nil, "../shared/realdata is absent"))
@@ -85,8 +91,9 @@ struct RealExportTableTests {
             switch Result(catching: { () throws(IngestError) -> FileInspection in try Inspector.inspect(path) }) {
             case .success(let r):
                 #expect(profile != nil, "\(file) was read (\(r.format), \(r.records) records) but should be refused")
-                #expect(r.format == profile && r.headerRows == headerRows && r.records == records && r.rejected == 0,
-                        "\(file): \(r.format), \(r.headerRows) header rows, \(r.records) records, \(r.rejected) rejected")
+                #expect(
+                    r.format == profile && r.headerRows == headerRows && r.records == records && r.rejected == 0,
+                    "\(file): \(r.format), \(r.headerRows) header rows, \(r.records) records, \(r.rejected) rejected")
             case .failure(let error):
                 let refused: Bool
                 switch error {
