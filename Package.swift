@@ -69,6 +69,6 @@ let package = Package(
         .testTarget(name: "BarazaStoreTests", dependencies: ["BarazaTestSupport", "BarazaStore"], swiftSettings: strict),
         .testTarget(name: "BarazaAnalysisTests", dependencies: ["BarazaAnalysis"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "BarazaReportingTests", dependencies: ["BarazaTestSupport", "BarazaReporting", "BarazaAnalysis", "BarazaFiles"], swiftSettings: strict),
-        .testTarget(name: "BarazaPipelineTests", dependencies: ["BarazaTestSupport", "BarazaPipeline", "BarazaIngest", "BarazaCoding", "BarazaStore", "BarazaSynth", "BarazaAnalysis", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
+        .testTarget(name: "BarazaPipelineTests", dependencies: ["BarazaTestSupport", "BarazaPipeline", "BarazaIngest", "BarazaCoding", "BarazaStore", "BarazaSynth", "BarazaAnalysis", .product(name: "GRDB", package: "GRDB.swift"), "ZIPFoundation"], swiftSettings: strict),
     ]
 )

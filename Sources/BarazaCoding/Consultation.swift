@@ -20,6 +20,9 @@ public struct SourceSpec: Sendable, Hashable {
     public var groupLookup: [String: String]
     public var options: ReadOptions
     public var location: SourceLocation
+    /// The form the exports were made from (an XLSForm), relative to the consultation file: its
+    /// choice codes are read as the labels they stand for ("XML values" exports).
+    public var form: String?
 
     public init(path: String, country: String? = nil, wave: String? = nil, groupColumn: String? = nil, group: String? = nil,
                 countryColumn: String? = nil, idColumn: String? = nil, submittedColumn: String? = nil, weightColumn: String? = nil,

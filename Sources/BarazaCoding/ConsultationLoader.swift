@@ -368,6 +368,20 @@ private struct Parser {
             }
         }
 
+        // Forms: their choice codes become labels of the scale points, options and groups they stand for.
+        for (i, src) in sources.enumerated() {
+            guard let f = src.form else { continue }
+            let sourceNodes = try sequence(try require(m, "sources", in: root, "the consultation file"), "sources")
+            let formNode = value(try mapping(sourceNodes[i], "a source"), "form")
+            let form: FormDefinition
+            do { form = try FormDefinition.readXLSForm(joinPath(base, f)) } catch {
+                throw ConsultationError(.invalidValue, "form '\(f)' cannot be read: \(error)", at: loc(formNode),
+                                        expected: "an XLSForm (an .xlsx with survey and choices sheets)")
+            }
+            FormLabels.apply(form, groupColumn: src.groupColumn, questions: &questions, scales: &scales,
+                             groups: &groups)
+        }
+
         // Report
         var report = ReportSettings(out: "Reports/\(name)")
         if let rn = value(m, "report") {
@@ -447,7 +461,7 @@ private struct Parser {
         try checkKeys(sm, allowed: ["path", "country", "wave", "group_column", "group", "country_column", "id_column",
                                     "submitted_column", "weight_column", "delimiter", "encoding", "format", "record_element",
                                     "organisation_column", "group_lookup", "group_separator", "max_field_mib",
-                                    "max_record_mib", "include_incomplete"], "a source")
+                                    "max_record_mib", "include_incomplete", "form"], "a source")
         func opt(_ key: String) throws(ConsultationError) -> String? {
             guard let n = value(sm, key) else { return nil }
             return try string(n, key)
@@ -505,11 +519,17 @@ private struct Parser {
                 return true
             }
         }
-        let spec = SourceSpec(path: path, country: try opt("country"), wave: try opt("wave"), groupColumn: try opt("group_column"),
+        var spec = SourceSpec(path: path, country: try opt("country"), wave: try opt("wave"),
+                              groupColumn: try opt("group_column"),
                               group: try opt("group"), countryColumn: try opt("country_column"), idColumn: try opt("id_column"),
                               submittedColumn: try opt("submitted_column"), weightColumn: try opt("weight_column"),
                               organisationColumn: try opt("organisation_column"), groupLookup: lookup, options: options,
                               location: loc(pathNode))
+        if let fn = value(sm, "form") {
+            let form = try string(fn, "form")
+            try confine(joinPath(base, form), written: form, fn, "form")
+            spec.form = form
+        }
         let folder = (joinPath(base, path) as NSString).deletingLastPathComponent
         try confine(folder, written: path, pathNode, "source path")
         for entry in SourceFiles.expand(spec.path, base: base) {

@@ -29,8 +29,13 @@ public struct XLSXRecordReader: PullingRecordSource {
     /// Excel's limit on columns (XFD): a reference past it is a damaged sheet.
     static let maxColumns = 16_384
 
-    public init(path: String, options: ReadOptions = ReadOptions(), diagnostics: inout Diagnostics) throws(IngestError)
-    {
+    /// `sheet`: the sheet to read, by name (any case); the first when nil. A workbook with `survey`
+    /// and `choices` sheets is an XLSForm, a form definition: refused as responses unless a sheet
+    /// is named.
+    public init(
+        path: String, options: ReadOptions = ReadOptions(), sheet wanted: String? = nil,
+        diagnostics: inout Diagnostics
+    ) throws(IngestError) {
         self.path = path
         let archive: Archive
         do { archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read, pathEncoding: nil) } catch {
@@ -52,14 +57,29 @@ public struct XLSXRecordReader: PullingRecordSource {
             throw .unsupportedFormat(path: path, reason: "the workbook has no xl/workbook.xml part")
         }
         let book = try Self.readWorkbook(workbook, path: path)
+        let names = Set(book.sheets.map { $0.name.lowercased() })
+        if wanted == nil && names.contains("survey") && (names.contains("choices") || names.contains("settings")) {
+            throw .notAnExport(
+                path: path, what: "an XLSForm (a KoboToolbox or ODK form definition), not responses",
+                instead: "download the submissions, and give the form to `baraza init` or a source's `form:`")
+        }
+        let chosen: (name: String, relationship: String)?
+        if let wanted {
+            guard let s = book.sheets.first(where: { $0.name.lowercased() == wanted.lowercased() }) else {
+                throw .unsupportedFormat(path: path, reason: "the workbook has no sheet named '\(wanted)'")
+            }
+            chosen = s
+        } else {
+            chosen = book.sheets.first
+        }
         var sheetPart = "xl/worksheets/sheet1.xml"
-        if let rels = try part("xl/_rels/workbook.xml.rels"), let first = book.sheets.first,
+        if let rels = try part("xl/_rels/workbook.xml.rels"), let first = chosen,
             let target = try Self.readRelationships(rels, path: path)[first.relationship]
         {
             sheetPart = target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target
         }
-        sheetName = book.sheets.first?.name ?? "Sheet1"
-        if book.sheets.count > 1 {
+        sheetName = chosen?.name ?? "Sheet1"
+        if book.sheets.count > 1 && wanted == nil {
             diagnostics.note(
                 "workbook has \(book.sheets.count) sheets; reading the first, '\(sheetName)' (others: "
                     + book.sheets.dropFirst().map { "'\($0.name)'" }.joined(separator: ", ") + ")",
@@ -79,7 +99,7 @@ public struct XLSXRecordReader: PullingRecordSource {
         var head: [(cells: [String], row: Int)] = []
         while head.count < 3, let row = try sheet.nextRow() { if !row.cells.allSatisfy(\.isEmpty) { head.append(row) } }
         guard !head.isEmpty else { throw .empty(path: path) }
-        let (detected, rows) = ProfileDetector.detect(head.map(\.cells))
+        let (detected, rows) = wanted != nil ? (ExportProfile.plainCSV, 1) : ProfileDetector.detect(head.map(\.cells))
         profile = options.profile ?? detected
         let hdr = options.profile == nil ? rows : (profile == .surveyMonkey ? 2 : profile == .qualtrics ? 3 : 1)
         headerRows = min(hdr, head.count)

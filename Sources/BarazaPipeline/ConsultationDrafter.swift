@@ -213,7 +213,86 @@ public enum ConsultationDrafter {
         }
     }
 
+    /// Questions drafted from a form: one per field that takes an answer, with its type, its labels
+    /// as `text:` and aliases, its choice list's codes with their labels; a select_one whose choice
+    /// labels match a built-in scale gets that scale; a field whose choices name stakeholder groups
+    /// is the group column, a country field the country column.
+    static func questions(from form: FormDefinition) -> (questions: [DraftQuestion], group: String?, country: String?) {
+        let groupMapper = GroupMapper(groups: StakeholderGroup.defaults)
+        var out: [DraftQuestion] = []
+        var taken: Set<String> = []
+        var group: String?
+        var country: String?
+        // A label used by two fields cannot be an alias of either (it would claim a column twice).
+        var labelUse: [String: Int] = [:]
+        for f in form.answerFields { for l in Set(f.labels.map(Folding.fold)) { labelUse[l, default: 0] += 1 } }
+        for f in form.answerFields {
+            let choices = f.list.flatMap { form.choices[$0] } ?? []
+            let header = ColumnHeader(name: f.name, leaf: f.name)
+            if country == nil && (isCountry(header) || f.labels.contains { isCountry(ColumnHeader(name: $0)) }) {
+                country = f.name
+                continue
+            }
+            if group == nil, f.type == "select_one", !choices.isEmpty,
+                choices.filter({ c in c.labels.contains { groupMapper.map($0) != nil } || groupMapper.map(c.name) != nil
+                }).count * 2
+                    >= choices.count
+            {
+                group = f.name
+                continue
+            }
+            let id = identifier(f.name, taken: &taken)
+            let aliases = [f.name] + f.labels.filter { labelUse[Folding.fold($0)] == 1 && $0 != f.name }
+            let text = f.labels.first
+            switch f.type {
+            case "select_one", "select_multiple", "select_one_from_file", "select_multiple_from_file", "rank":
+                var scale: String?
+                if f.type == "select_one" {
+                    for (sid, s) in BuiltInScales.all.sorted(by: { $0.key < $1.key }) {
+                        var coder = ClosedAnswerCoder(scale: s)
+                        let hits = choices.filter { c in
+                            c.labels.contains { if case .value = coder.code($0) { return true } else { return false } }
+                        }.count
+                        if choices.count >= 2 && hits == choices.count {
+                            scale = sid
+                            break
+                        }
+                    }
+                }
+                if let scale {
+                    out.append(
+                        DraftQuestion(
+                            id: id, kind: "scale: \(scale)", columns: aliases, comment: "theme: assign one",
+                            text: text))
+                } else {
+                    var codes: Set<String> = []
+                    let coded = choices.map { (identifier($0.name, taken: &codes), $0.labels.first ?? $0.name) }
+                    out.append(
+                        DraftQuestion(
+                            id: id, kind: f.type.hasPrefix("select_multiple") ? "multiple" : "single",
+                            columns: aliases, options: coded.map(\.0), optionLabels: coded, text: text))
+                }
+            case "integer", "decimal", "range":
+                out.append(DraftQuestion(id: id, kind: "number", columns: aliases, text: text))
+            case "text", "string":
+                out.append(
+                    DraftQuestion(
+                        id: id, kind: "text", columns: aliases, comment: "add codebook: <name> to code it",
+                        text: text))
+            default:
+                continue  // dates, times and other answers a report does not compare
+            }
+        }
+        return (out, group, country)
+    }
+
     public static func draft(files: [String], base: String, sampleRecords: Int = 5000) throws -> String {
+        // A form among the files gives the questions; the exports give the sources.
+        let formFile = files.first(where: FormDefinition.isXLSForm)
+        let form = try formFile.map { f throws -> (questions: [DraftQuestion], group: String?, country: String?) in
+            questions(from: try FormDefinition.readXLSForm(f))
+        }
+        let files = files.filter { $0 != formFile }
         let groupMapper = GroupMapper(groups: StakeholderGroup.defaults)
         var drafted: [DraftQuestion] = []
         var notes: [String] = []
@@ -399,7 +478,10 @@ public enum ConsultationDrafter {
                 }
             }
             let path = yaml(relativeTo(base, file))
-            let country = countryColumn.map { ", country_column: \(yaml($0))" } ?? ""
+            if let g = form?.group { groupColumn = g }
+            let country =
+                (form?.country ?? countryColumn).map { ", country_column: \(yaml($0))" } ?? ""
+                + (formFile.map { ", form: \(yaml(relativeTo(base, $0)))" } ?? "")
             if let groupColumn {
                 sources.append(
                     "  - {path: \(path), group_column: \(yaml(groupColumn))\(country)}"
@@ -430,6 +512,12 @@ public enum ConsultationDrafter {
             }
         }
         out += "\n"
+        if let form {
+            // The form's questions, not the sample's guesses.
+            drafted = form.questions
+            notes = []
+            out += "# Questions from the form \(comment(formFile.map { relativeTo(base, $0) } ?? "")).\n"
+        }
         out +=
             drafted.isEmpty
             ? "questions: []   # no column looked like a question in the sample\n"
@@ -440,7 +528,10 @@ public enum ConsultationDrafter {
                 "# Platform metadata and contact columns, not questions: "
                 + comment(Array(Set(skipped)).sorted().joined(separator: ", ")) + "\n"
         }
-        out += "sources:\n" + sources.joined(separator: "\n") + "\nreport: {by: [group], min_cell: 5}\n"
+        out +=
+            (sources.isEmpty
+                ? "sources: []   # add the exports here, each with form: set to the form\n"
+                : "sources:\n" + sources.joined(separator: "\n") + "\n") + "report: {by: [group], min_cell: 5}\n"
         return out
     }
 }
