@@ -60,6 +60,40 @@ public enum ConsultationDrafter {
             || Folding.fold(c.leaf).contains("country")
     }
 
+    /// Words of intensity and frequency in English, French, Spanish and Portuguese, from the least
+    /// to the most (folded): a column whose every label holds one, each a different one, is an
+    /// ordered scale even when no built-in scale knows its labels.
+    static let intensity: [[String]] = [
+        ["not at all", "not .* at all", "pas du tout", "nada", "de modo algum", "never", "jamais", "nunca", "none", "aucun"],
+        ["a little", "slightly", "un peu", "un poco", "poco", "pouco", "um pouco", "rarely", "rarement", "raramente", "seldom"],
+        ["somewhat", "moderately", "fairly", "assez", "moyennement", "algo", "moderadamente", "sometimes", "parfois",
+         "a veces", "as vezes"],
+        ["very", "tres", "muy", "muito", "often", "souvent", "a menudo", "frequentemente", "frecuentemente"],
+        ["extremely", "extremement", "extremadamente", "extremamente", "always", "toujours", "siempre", "sempre"],
+    ]
+
+    /// The column's labels in the order their intensity words give, when there are 3 to 7 and each
+    /// holds a word of a different rank; or numeric codes 1…k (3 ≤ k ≤ 11) with nothing else.
+    static func orderedLabels(_ p: ColumnProfile) -> [String]? {
+        let labels = Array(p.distinct.keys)
+        if labels.allSatisfy({ Int($0) != nil }) {
+            let values = Set(labels.compactMap { Int($0) })
+            guard let top = values.max(), (3...11).contains(top), values.min() ?? 0 >= 1, values.count >= 3 else { return nil }
+            return (1...top).map(String.init)
+        }
+        guard (3...7).contains(labels.count) else { return nil }
+        var ranked: [(Int, String)] = []
+        for label in labels {
+            let f = Folding.fold(label)
+            guard let rank = intensity.firstIndex(where: { words in
+                words.contains { f.range(of: "(^|[^a-z])" + $0 + "($|[^a-z])", options: .regularExpression) != nil }
+            }) else { return nil }
+            ranked.append((rank, label))
+        }
+        guard Set(ranked.map(\.0)).count == ranked.count else { return nil }
+        return ranked.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
     /// A grid row's column (`Q [row]`, `Q - row`, `Q: row`): the question's stem and the row.
     static func gridParts(_ name: String) -> (stem: String, row: String)? {
         if name.hasSuffix("]"), let open = name.lastIndex(of: "["), open > name.startIndex {
@@ -299,6 +333,7 @@ public enum ConsultationDrafter {
         /// Adds a question, or an alias to the question of the same id and kind from another file.
         var fileIndex = 0
         var unmappedGroups: [String: Int] = [:]
+        var proposedScales: [(id: String, labels: [String])] = []
         func add(_ q: DraftQuestion) {
             var q = q
             q.file = fileIndex
@@ -450,6 +485,15 @@ public enum ConsultationDrafter {
                             text: headerText))
                     continue
                 }
+                if let ordered = orderedLabels(p) {
+                    var taken = Set(proposedScales.map(\.id))
+                    let sid = identifier(id + "_scale", taken: &taken)
+                    proposedScales.append((sid, ordered))
+                    add(DraftQuestion(id: id, kind: "scale: \(sid)", columns: [alias],
+                                      comment: "theme: assign one; scale proposed from the labels' wording: check its order",
+                                      text: headerText))
+                    continue
+                }
                 if let labels = checkboxOptions(p) {
                     var taken: Set<String> = []
                     let coded = labels.map { (identifier($0, taken: &taken), $0) }
@@ -509,6 +553,13 @@ public enum ConsultationDrafter {
             out += "# Values of the group column that match no group: which group is each?\n"
             for (v, n) in unmappedGroups.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(40) {
                 out += "#   \(comment(yaml(v))) (\(n)×)\n"
+            }
+        }
+        if !proposedScales.isEmpty {
+            out += "scales:                 # proposed from ordered labels: check each order, least to most\n"
+            for (sid, labels) in proposedScales {
+                out += "  \(sid):\n    labels: {" + labels.enumerated().map { "\($0.offset + 1): [\(yaml($0.element))]" }
+                    .joined(separator: ", ") + "}\n"
             }
         }
         out += "\n"

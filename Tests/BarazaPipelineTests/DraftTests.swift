@@ -68,6 +68,30 @@ struct DraftTests {
         #expect(c.questions.contains { $0.columns == ["Rate: policy # one\nsecond line\twith tab"] }, "\(draft)")
     }
 
+    // Class 13: ordered labels no built-in scale knows get a proposed scale, in the order their
+    // intensity words give; numeric codes 1..k too.
+    @Test func orderedLabelsAndNumericCodesGetAProposedScale() throws {
+        let dir = try Self.folder()
+        let rows = [("Not at all", "No, not rude at all", "1"), ("Somewhat", "Yes, somewhat rude", "7"),
+                    ("Extremely", "Yes, very rude", "4"), ("A little", "No, not rude at all", "2"),
+                    ("Very much", "Yes, somewhat rude", "5"), ("Somewhat", "Yes, very rude", "3"), ("Very much", "Yes, very rude", "6")]
+        let csv = "id,How much did it help?,Is it rude?,Rating\n"
+            + rows.enumerated().map { "\($0.offset),\($0.element.0),\"\($0.element.1)\",\($0.element.2)" }.joined(separator: "\n") + "\n"
+        try Data(csv.utf8).write(to: URL(fileURLWithPath: dir + "/a.csv"))
+        let draft = try ConsultationDrafter.draft(files: [dir + "/a.csv"], base: dir)
+        try Data(draft.utf8).write(to: URL(fileURLWithPath: dir + "/c.yml"))
+        let c = try ConsultationLoader.load(path: dir + "/c.yml")
+        func scale(_ column: String) -> Scale? {
+            c.questions.first { $0.columns == [column] }?.scale.flatMap { c.scales[$0] }
+        }
+        #expect(scale("How much did it help?")?.points.map { $0.labels[0] } == ["Not at all", "A little", "Somewhat", "Very much", "Extremely"],
+                "\(draft)")
+        #expect(scale("Is it rude?")?.points.map { $0.labels[0] } == ["No, not rude at all", "Yes, somewhat rude", "Yes, very rude"])
+        #expect(scale("Rating")?.pointCount == 7)
+        let r = try CLITests.run(["check", dir + "/c.yml"])
+        #expect(r.status == 3 && !r.err.contains("matches no scale point"), "\(r.err)")
+    }
+
     static let realdata: String? = {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }
