@@ -374,9 +374,9 @@ private struct Parser {
             let sourceNodes = try sequence(try require(m, "sources", in: root, "the consultation file"), "sources")
             let formNode = value(try mapping(sourceNodes[i], "a source"), "form")
             let form: FormDefinition
-            do { form = try FormDefinition.readXLSForm(joinPath(base, f)) } catch {
+            do { form = try FormDefinition.read(joinPath(base, f)) } catch {
                 throw ConsultationError(.invalidValue, "form '\(f)' cannot be read: \(error)", at: loc(formNode),
-                                        expected: "an XLSForm (an .xlsx with survey and choices sheets)")
+                                        expected: "an XLSForm, an XForm or a DDI codebook")
             }
             FormLabels.apply(form, groupColumn: src.groupColumn, questions: &questions, scales: &scales,
                              groups: &groups)

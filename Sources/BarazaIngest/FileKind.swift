@@ -18,7 +18,7 @@ public enum FileKind: Equatable, Sendable {
     /// Not survey responses Baraza can read.
     case refused(what: String, instead: String)
 
-    static let xformsNamespace = "http://www.w3.org/2002/xforms"
+    public static let xformsNamespace = "http://www.w3.org/2002/xforms"
 
     /// Sniffs the file at `path` (a regular file).
     public static func of(_ path: String) -> FileKind {

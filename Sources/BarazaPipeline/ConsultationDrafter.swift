@@ -322,9 +322,9 @@ public enum ConsultationDrafter {
 
     public static func draft(files: [String], base: String, sampleRecords: Int = 5000) throws -> String {
         // A form among the files gives the questions; the exports give the sources.
-        let formFile = files.first(where: FormDefinition.isXLSForm)
+        let formFile = files.first(where: FormDefinition.isForm)
         let form = try formFile.map { f throws -> (questions: [DraftQuestion], group: String?, country: String?) in
-            questions(from: try FormDefinition.readXLSForm(f))
+            questions(from: try FormDefinition.read(f))
         }
         let files = files.filter { $0 != formFile }
         let groupMapper = GroupMapper(groups: StakeholderGroup.defaults)

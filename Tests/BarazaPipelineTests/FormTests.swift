@@ -101,4 +101,61 @@ struct FormTests {
         let summary = try String(contentsOfFile: dir + "/Reports/t/summary.json", encoding: .utf8)
         #expect(summary.contains("\"group\" : \"government\"") && summary.contains("\"group\" : \"cso\""))
     }
+
+    /// An XForm: types from binds, labels in two languages through itext, inline items and an
+    /// itemset over a secondary instance.
+    static let xform = """
+        <?xml version="1.0"?>
+        <h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml" xmlns:jr="http://openrosa.org/javarosa">
+          <h:head><h:title>T</h:title>
+            <model>
+              <itext>
+                <translation lang="English"><text id="/data/org:label"><value>Organisation type</value></text>
+                  <text id="/data/pol1:label"><value>Policies support local solutions</value></text></translation>
+                <translation lang="French"><text id="/data/org:label"><value>Type d'organisation</value></text>
+                  <text id="/data/pol1:label"><value>Les politiques soutiennent</value></text></translation>
+              </itext>
+              <instance><data id="t"><org/><pol1/><staff/><meta><instanceID/></meta></data></instance>
+              <instance id="agree"><root>
+                <item><name>sd</name><label>Strongly disagree</label></item><item><name>d</name><label>Disagree</label></item>
+                <item><name>n</name><label>Neither agree nor disagree</label></item><item><name>a</name><label>Agree</label></item>
+                <item><name>sa</name><label>Strongly agree</label></item></root></instance>
+              <bind nodeset="/data/org" type="string"/><bind nodeset="/data/pol1" type="string"/>
+              <bind nodeset="/data/staff" type="int"/>
+            </model>
+          </h:head>
+          <h:body>
+            <select1 ref="/data/org"><label ref="jr:itext('/data/org:label')"/>
+              <item><label>Government ministry</label><value>gov</value></item>
+              <item><label>Local NGO</label><value>ngo_local</value></item></select1>
+            <select1 ref="/data/pol1"><label ref="jr:itext('/data/pol1:label')"/>
+              <itemset nodeset="instance('agree')/root/item"><value ref="name"/><label ref="label"/></itemset></select1>
+            <input ref="/data/staff"><label>Staff</label></input>
+          </h:body>
+        </h:html>
+        """
+
+    @Test func anXFormIsReadAsAForm() throws {
+        let dir = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("xform-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Data(Self.xform.utf8).write(to: URL(fileURLWithPath: dir + "/form.xml"))
+        let form = try FormDefinition.read(dir + "/form.xml")
+        let pol1 = try #require(form.fields.first { $0.name == "pol1" })
+        #expect(pol1.type == "select_one" && pol1.labels == ["Policies support local solutions", "Les politiques soutiennent"])
+        #expect(form.choices[pol1.list ?? ""]?.map(\.name) == ["sd", "d", "n", "a", "sa"])
+        #expect(form.fields.first { $0.name == "staff" }?.type == "integer")
+        #expect(form.choices["org"]?.first?.labels == ["Government ministry"])
+        let drafted = try CLITests.run(["init", dir + "/form.xml", "--out", dir + "/draft.yml"])
+        #expect(drafted.status == 0, "\(drafted.err)")
+        let draft = try String(contentsOfFile: dir + "/draft.yml", encoding: .utf8)
+        #expect(draft.contains("id: pol1, scale: agree5") && draft.contains("id: staff, type: number"), "\(draft)")
+    }
+
+    @Test(.enabled(if: DraftTests.realdata != nil, "../shared/realdata is absent"))
+    func aDDICodebookGivesTheLabelsOfCodedData() throws {
+        let root = try #require(DraftTests.realdata)
+        let form = try FormDefinition.read(root + "/ddi/ipumsr_cps_00158.xml")
+        let month = try #require(form.fields.first { $0.name == "MONTH" })
+        #expect(month.type == "select_one" && form.choices["MONTH"]?.first?.labels == ["January"])
+    }
 }
