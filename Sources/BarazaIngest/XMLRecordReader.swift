@@ -39,6 +39,7 @@ public struct XMLRecordReader: RecordSource {
 
     private let parse: SAXParse
     private var files: [String]
+    private let includeIncomplete: Bool
     private var fileIndex = 0
 
     /// `observer` sees a single file's bytes as they are parsed.
@@ -56,6 +57,7 @@ public struct XMLRecordReader: RecordSource {
             files = [path]
         }
         parse = SAXParse(recordElement: options.recordElement, observer: observer)
+        includeIncomplete = options.includeIncomplete
     }
 
     /// Reads these files, in this order, as one source (the new files of a folder of submissions);
@@ -64,16 +66,27 @@ public struct XMLRecordReader: RecordSource {
         self.path = path
         self.files = files
         parse = SAXParse(recordElement: options.recordElement, observer: nil)
+        includeIncomplete = options.includeIncomplete
     }
 
     /// Parses each file with the pull parser, handing the records to `body` as they complete (see
     /// the type's note); a reader is read once.
     public mutating func forEachRecord(_ diagnostics: inout Diagnostics, _ body: (consuming SourceRecord, [ColumnHeader]) -> Bool) {
         let parse = self.parse
+        let dropIncomplete = !includeIncomplete
         func deliver() -> Bool {
             parse.state.pointee.drainDiagnostics(into: &diagnostics)
             while let record = parse.state.pointee.popRecord() {
-                if !body(record, parse.state.pointee.columns) { return false }
+                let columns = parse.state.pointee.columns
+                // LimeSurvey: a response never submitted (no submit date) is left out, counted.
+                if dropIncomplete, parse.state.pointee.profile == .limeSurvey, case .record(let r) = record,
+                   let i = columns.firstIndex(where: { $0.name == "submitdate" }),
+                   i >= r.values.count || r.values[i].trimmingWhitespace().isEmpty {
+                    let rejected = RejectedRecord(location: r.location, reason: RejectedRecord.incompleteReason, values: r.values)
+                    if !body(.rejected(rejected), columns) { return false }
+                    continue
+                }
+                if !body(record, columns) { return false }
             }
             return true
         }

@@ -60,6 +60,24 @@ struct ExportKindTests {
         #expect(all.count == 3 && none.isEmpty)
     }
 
+    // Class 3, in LimeSurvey's XML responses (.lsr) too.
+    @Test func limeSurveyXMLLeavesIncompleteResponsesOut() throws {
+        let lsr = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <document><LimeSurveyDocType>Responses</LimeSurveyDocType><responses><rows>
+            <row><id><![CDATA[1]]></id><submitdate><![CDATA[2024-01-01 10:00:00]]></submitdate><_1X1X1><![CDATA[A1]]></_1X1X1></row>
+            <row><id><![CDATA[2]]></id><submitdate/><_1X1X1><![CDATA[A2]]></_1X1X1></row>
+            </rows></responses></document>
+            """
+        let path = try Self.csv(lsr, ext: "lsr")
+        let (records, rejected, _, reader) = try readAll(path)
+        #expect(reader.profile == .limeSurvey)
+        #expect(records.count == 1 && rejected.count == 1 && rejected.first?.reason == RejectedRecord.incompleteReason)
+        var options = ReadOptions()
+        options.includeIncomplete = true
+        #expect(try readAll(path, options: options).0.count == 2)
+    }
+
     // Class 4: binary files are recognised by their first bytes, whatever their name.
     @Test func binaryFilesAreRefusedSayingWhatTheyAre() throws {
         let cases: [([UInt8], String)] = [
