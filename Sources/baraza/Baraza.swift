@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Baraza: ParsableCommand {
@@ -14,4 +15,19 @@ struct Baraza: ParsableCommand {
         subcommands: [Inspect.self, Check.self, Import.self, Batches.self, Rollback.self, Report.self, Run.self, Synth.self, Explain.self,
                       Init.self, AgreementCommand.self, Review.self]
     )
+
+    /// As ParsableCommand's `main`, with one difference: a usage error (an unknown option, a missing
+    /// argument) exits 2 as the documented contract says, not ArgumentParser's 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            guard code == .validationFailure else { exit(withError: error) }
+            let message = fullMessage(for: error)
+            if !message.isEmpty { Terminal.err(message) }
+            Foundation.exit(Exit.usage)
+        }
+    }
 }

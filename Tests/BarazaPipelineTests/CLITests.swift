@@ -28,6 +28,14 @@ struct CLITests {
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
+    /// The documented contract: a usage error exits 2 (ArgumentParser's own code is 64).
+    @Test func usageErrorsExit2() throws {
+        let unknown = try Self.run(["report", "--bogus", "x"])
+        #expect(unknown.status == 2 && unknown.err.contains("Unknown option"), "\(unknown.err)")
+        #expect(try Self.run(["import"]).status == 2)
+        #expect(try Self.run(["--help"]).status == 0)
+    }
+
     @Test func versionAndHelp() throws {
         #expect(try Self.run(["--version"]).out.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
         let help = try Self.run(["run", "--help"])
