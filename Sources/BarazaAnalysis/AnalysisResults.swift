@@ -15,8 +15,15 @@ public struct AnalysisPlan: Sendable {
     public var waves: [String]
     public var weighting: Weighting
     public init(
-        title: String, themes: [Theme], groups: [StakeholderGroup], questions: [Question], scales: [String: Scale],
-        codeInfo: [String: (label: String, theme: String?)], by: [String], minCell: Int, waves: [String] = [],
+        title: String,
+        themes: [Theme],
+        groups: [StakeholderGroup],
+        questions: [Question],
+        scales: [String: Scale],
+        codeInfo: [String: (label: String, theme: String?)],
+        by: [String],
+        minCell: Int,
+        waves: [String] = [],
         weighting: Weighting = .none
     ) {
         self.title = title

@@ -24,20 +24,25 @@ public struct Analyzer: Sendable {
     /// distribution and the top- and bottom-2-box are given under the labels people ticked, the
     /// mean, median and consensus on the scored values.
     func summarize(
-        _ counts: ValueCounts, cell: CellKey, scale: Scale?, min lo: Double, max hi: Double,
+        _ counts: ValueCounts,
+        cell: CellKey,
+        scale: Scale?,
+        min lo: Double,
+        max hi: Double,
         reverse: Bool = false
     ) -> CellSummary {
         let answered = counts.answered
         let ticked =
             reverse && scale != nil
-            ? Dictionary(uniqueKeysWithValues: counts.values.map { (lo + hi - $0.key, $0.value) })
-            : counts.values
+            ? Dictionary(uniqueKeysWithValues: counts.values.map { (lo + hi - $0.key, $0.value) }) : counts.values
         var distribution: [ScaleCount]?
         if let scale {
             distribution = scale.points.map { p in
                 ScaleCount(
-                    value: Double(p.value), label: p.labels.first ?? String(p.value),
-                    count: ticked[Double(p.value)]?.count ?? 0)
+                    value: Double(p.value),
+                    label: p.labels.first ?? String(p.value),
+                    count: ticked[Double(p.value)]?.count ?? 0
+                )
             }
         }
         let stats = Statistics.describe(counts.values, bounds: hi > lo ? lo...hi : nil)
@@ -52,18 +57,31 @@ public struct Analyzer: Sendable {
                 return Statistics.share(
                     count: chosen.reduce(0) { $0 + $1.value.count },
                     weight: chosen.reduce(0.0) { $0 + $1.value.weight },
-                    base: answered, baseWeight: sw, baseWeightSquared: sw2, weighted: weighted)
+                    base: answered,
+                    baseWeight: sw,
+                    baseWeightSquared: sw2,
+                    weighted: weighted
+                )
             }
             top = box { $0 >= hi - 1 }
             bottom = box { $0 <= lo + 1 }
         }
         let asked = counts.asked
         return CellSummary(
-            cell: cell, suppressed: false, asked: asked, answered: answered, missing: counts.missing,
-            unrecognised: counts.unrecognised, distribution: distribution, stats: stats, topBox: top, bottomBox: bottom,
+            cell: cell,
+            suppressed: false,
+            asked: asked,
+            answered: answered,
+            missing: counts.missing,
+            unrecognised: counts.unrecognised,
+            distribution: distribution,
+            stats: stats,
+            topBox: top,
+            bottomBox: bottom,
             consensus: scale != nil ? Statistics.consensus(counts.values, minValue: lo, maxValue: hi) : nil,
             dontKnow: Statistics.wilson(count: counts.missing[.dontKnow] ?? 0, base: asked),
-            refused: Statistics.wilson(count: counts.missing[.refused] ?? 0, base: asked))
+            refused: Statistics.wilson(count: counts.missing[.refused] ?? 0, base: asked)
+        )
     }
 
     static func hidden(_ cell: CellKey, _ kind: Disclosure.Cell) -> CellSummary {
@@ -71,7 +89,13 @@ public struct Analyzer: Sendable {
     }
 
     func measure(
-        id: String, label: String, theme: String?, reverse: Bool, scale: Scale?, lo: Double, hi: Double,
+        id: String,
+        label: String,
+        theme: String?,
+        reverse: Bool,
+        scale: Scale?,
+        lo: Double,
+        hi: Double,
         cells: [CellKey: ValueCounts]
     ) -> MeasureResult {
         let groups = Self.byGroup(cells)
@@ -79,13 +103,18 @@ public struct Analyzer: Sendable {
             plan.groups.map(\.id).filter { groups[$0] != nil }
             + groups.keys.filter { g in !plan.groups.contains { $0.id == g } }.sorted()
         let (kinds, totalShown) = Disclosure.protect(order.map { groups[$0]?.answered ?? 0 }, minCell: plan.minCell)
-        let byGroup = zip(order, kinds).map { g, kind in
-            kind == .shown
-                ? summarize(
-                    groups[g] ?? ValueCounts(), cell: CellKey(group: g), scale: scale, min: lo, max: hi,
-                    reverse: reverse)
-                : Self.hidden(CellKey(group: g), kind)
-        }
+        let byGroup = zip(order, kinds)
+            .map { g, kind in
+                kind == .shown
+                    ? summarize(
+                        groups[g] ?? ValueCounts(),
+                        cell: CellKey(group: g),
+                        scale: scale,
+                        min: lo,
+                        max: hi,
+                        reverse: reverse
+                    ) : Self.hidden(CellKey(group: g), kind)
+            }
         let hiddenGroups = Set(zip(order, kinds).filter { $0.1 != .shown }.map(\.0))
         let multi = plan.by.contains("country") || plan.by.contains("wave")
         var byCell: [CellSummary] = []
@@ -102,8 +131,14 @@ public struct Analyzer: Sendable {
                     byCell.append(
                         kind == .shown
                             ? summarize(
-                                cells[k] ?? ValueCounts(), cell: k, scale: scale, min: lo, max: hi, reverse: reverse)
-                            : Self.hidden(k, kind))
+                                cells[k] ?? ValueCounts(),
+                                cell: k,
+                                scale: scale,
+                                min: lo,
+                                max: hi,
+                                reverse: reverse
+                            ) : Self.hidden(k, kind)
+                    )
                 }
             }
         }
@@ -140,7 +175,10 @@ public struct Analyzer: Sendable {
                 for j in (i + 1)..<tested.count {
                     let t = RankTests.mannWhitney(tables[i], tables[j])
                     let effect = RankBiserial(
-                        u: t.statistic, n1: tables[i].values.reduce(0, +), n2: tables[j].values.reduce(0, +))
+                        u: t.statistic,
+                        n1: tables[i].values.reduce(0, +),
+                        n2: tables[j].values.reduce(0, +)
+                    )
                     pairwise.append(PairwiseResult(groupA: tested[i], groupB: tested[j], test: t, effect: effect))
                 }
             }
@@ -148,14 +186,30 @@ public struct Analyzer: Sendable {
             for (k, h) in MultipleTesting.holm(ps).enumerated() { pairwise[k].pHolm = h }
         }
         return MeasureResult(
-            id: id, label: label, theme: theme, reverse: reverse, scaleMin: lo, scaleMax: hi, byGroup: byGroup,
-            byCell: byCell, total: total, others: othersCell, otherGroups: othersCell == nil ? [] : otherGroups,
-            test: test, pairwise: pairwise, untestedGroups: untested)
+            id: id,
+            label: label,
+            theme: theme,
+            reverse: reverse,
+            scaleMin: lo,
+            scaleMax: hi,
+            byGroup: byGroup,
+            byCell: byCell,
+            total: total,
+            others: othersCell,
+            otherGroups: othersCell == nil ? [] : otherGroups,
+            test: test,
+            pairwise: pairwise,
+            untestedGroups: untested
+        )
     }
 
     func shareTable(
-        question: String, label: String, cells: [CellKey: OptionCounts], optionOrder: [String],
-        info: (String) -> (String, String?), identity: String
+        question: String,
+        label: String,
+        cells: [CellKey: OptionCounts],
+        optionOrder: [String],
+        info: (String) -> (String, String?),
+        identity: String
     ) -> ShareTable {
         var groups: [String: OptionCounts] = [:]
         for (k, v) in cells.sorted(by: { $0.key < $1.key }) {
@@ -170,15 +224,16 @@ public struct Analyzer: Sendable {
         }
         let order = plan.groups.map(\.id).filter { groups[$0] != nil }
         let (kinds, _) = Disclosure.protect(order.map { groups[$0]?.answered ?? 0 }, minCell: plan.minCell)
-        let bases = zip(order, kinds).map { g, kind in
-            let oc = groups[g] ?? OptionCounts()
-            let nEff =
-                weighted && oc.answeredWeightSquared > 0
-                ? oc.answeredWeight * oc.answeredWeight / oc.answeredWeightSquared : nil
-            return kind == .shown
-                ? ShareTable.Base(group: g, answered: oc.answered, suppressed: false, effectiveBase: nEff)
-                : ShareTable.Base(group: g, answered: nil, suppressed: true, withheld: kind == .withheld)
-        }
+        let bases = zip(order, kinds)
+            .map { g, kind in
+                let oc = groups[g] ?? OptionCounts()
+                let nEff =
+                    weighted && oc.answeredWeightSquared > 0
+                    ? oc.answeredWeight * oc.answeredWeight / oc.answeredWeightSquared : nil
+                return kind == .shown
+                    ? ShareTable.Base(group: g, answered: oc.answered, suppressed: false, effectiveBase: nEff)
+                    : ShareTable.Base(group: g, answered: nil, suppressed: true, withheld: kind == .withheld)
+            }
         // Every listed option, chosen or not (an option nobody chose is a finding too), then any
         // other code seen.
         let seen = Set(groups.values.flatMap { $0.options.keys })
@@ -189,8 +244,13 @@ public struct Analyzer: Sendable {
                 let oc = groups[b.group] ?? OptionCounts()
                 let c = oc.options[o] ?? WeightedCount()
                 shares[b.group] = Statistics.share(
-                    count: c.count, weight: c.weight, base: oc.answered, baseWeight: oc.answeredWeight,
-                    baseWeightSquared: oc.answeredWeightSquared, weighted: weighted)
+                    count: c.count,
+                    weight: c.weight,
+                    base: oc.answered,
+                    baseWeight: oc.answeredWeight,
+                    baseWeightSquared: oc.answeredWeightSquared,
+                    weighted: weighted
+                )
             }
             let (l, t) = info(o)
             // Chosen / not chosen by shown group.
@@ -225,8 +285,16 @@ public struct Analyzer: Sendable {
                 }
                 itemResults.append(
                     measure(
-                        id: q.id, label: q.text ?? q.id, theme: theme.id, reverse: q.reverse, scale: scale,
-                        lo: qlo, hi: qhi, cells: data.items[q.id] ?? [:]))
+                        id: q.id,
+                        label: q.text ?? q.id,
+                        theme: theme.id,
+                        reverse: q.reverse,
+                        scale: scale,
+                        lo: qlo,
+                        hi: qhi,
+                        cells: data.items[q.id] ?? [:]
+                    )
+                )
             }
             // Respondents asked the theme's items who answered too few for a score are a missing kind
             // of their own, so that asked = scored + unscored.
@@ -235,8 +303,15 @@ public struct Analyzer: Sendable {
                 scoreCells[k, default: ValueCounts()].missing[.tooFewItems] = n
             }
             let score = measure(
-                id: theme.id, label: "\(theme.label) (theme score)", theme: theme.id, reverse: false, scale: nil,
-                lo: lo, hi: hi, cells: scoreCells)
+                id: theme.id,
+                label: "\(theme.label) (theme score)",
+                theme: theme.id,
+                reverse: false,
+                scale: nil,
+                lo: lo,
+                hi: hi,
+                cells: scoreCells
+            )
             let shown = score.byGroup.filter { !$0.suppressed && $0.stats != nil }
             var gap: ThemeGap?
             if let top = shown.max(by: {
@@ -244,35 +319,48 @@ public struct Analyzer: Sendable {
             }),
                 let bottom = shown.min(by: {
                     ($0.stats?.mean ?? 0, $0.cell.group ?? "") < ($1.stats?.mean ?? 0, $1.cell.group ?? "")
-                }),
-                shown.count >= 2, let hs = top.stats, let ls = bottom.stats
+                }), shown.count >= 2, let hs = top.stats, let ls = bottom.stats
             {
                 let w = WelchTest.compare(ls, hs)
                 gap = ThemeGap(
-                    theme: theme.id, high: top.cell.group ?? "", low: bottom.cell.group ?? "",
+                    theme: theme.id,
+                    high: top.cell.group ?? "",
+                    low: bottom.cell.group ?? "",
                     difference: hs.mean - ls.mean,
-                    ciLow: w.low, ciHigh: w.high)
+                    ciLow: w.low,
+                    ciHigh: w.high
+                )
             }
             var codeTables: [ShareTable] = []
             for q in plan.questions where q.type == .text {
                 let cells = data.codes[q.id] ?? [:]
                 var t = shareTable(
-                    question: q.id, label: q.text ?? q.id, cells: cells, optionOrder: [],
+                    question: q.id,
+                    label: q.text ?? q.id,
+                    cells: cells,
+                    optionOrder: [],
                     info: { c in
                         let i = plan.codeInfo[c]
                         return (i?.label ?? c, i?.theme)
-                    }, identity: "code\u{1}\(q.id)")
+                    },
+                    identity: "code\u{1}\(q.id)"
+                )
                 t.rows = t.rows.filter { $0.theme == theme.id }
                 if !t.rows.isEmpty { codeTables.append(t) }
             }
             themes.append(ThemeResult(theme: theme, score: score, items: itemResults, gap: gap, codes: codeTables))
         }
-        let choices = plan.questions.filter { $0.type == .multiple || $0.type == .single }.map { q in
-            shareTable(
-                question: q.id, label: q.text ?? q.id, cells: data.choices[q.id] ?? [:],
-                optionOrder: q.options.map { $0 },
-                info: { ($0, nil) }, identity: "choice\u{1}\(q.id)")
-        }
+        let choices = plan.questions.filter { $0.type == .multiple || $0.type == .single }
+            .map { q in
+                shareTable(
+                    question: q.id,
+                    label: q.text ?? q.id,
+                    cells: data.choices[q.id] ?? [:],
+                    optionOrder: q.options.map { $0 },
+                    info: { ($0, nil) },
+                    identity: "choice\u{1}\(q.id)"
+                )
+            }
         var choiceTables = choices
         // Benjamini–Hochberg over every between-group test in the report.
         enum Ref {
@@ -334,16 +422,18 @@ public struct Analyzer: Sendable {
         // The headline's total is printed, so the groups it lists are protected like a table's.
         let respondentGroups = plan.groups.map(\.id).filter { groupCounts[$0] != nil }
         let (respondentKinds, _) = Disclosure.protect(
-            respondentGroups.map { groupCounts[$0] ?? 0 }, minCell: plan.minCell)
-        let respondents = zip(respondentGroups, respondentKinds).map { g, kind in
-            let n = groupCounts[g] ?? 0
-            return kind == .shown
-                ? CellSummary(cell: CellKey(group: g), suppressed: false, asked: n, answered: n)
-                : Self.hidden(CellKey(group: g), kind)
-        }
-        let hiddenRespondents = zip(respondentGroups, respondentKinds).filter { $0.1 != .shown }.reduce(0) {
-            $0 + (groupCounts[$1.0] ?? 0)
-        }
+            respondentGroups.map { groupCounts[$0] ?? 0 },
+            minCell: plan.minCell
+        )
+        let respondents = zip(respondentGroups, respondentKinds)
+            .map { g, kind in
+                let n = groupCounts[g] ?? 0
+                return kind == .shown
+                    ? CellSummary(cell: CellKey(group: g), suppressed: false, asked: n, answered: n)
+                    : Self.hidden(CellKey(group: g), kind)
+            }
+        let hiddenRespondents = zip(respondentGroups, respondentKinds).filter { $0.1 != .shown }
+            .reduce(0) { $0 + (groupCounts[$1.0] ?? 0) }
         // Quotes: per question, code and group not under the minimum (a withheld group is large
         // enough to be quoted).
         let suppressedGroups = Set(zip(respondentGroups, respondentKinds).filter { $0.1 == .small }.map(\.0))
@@ -361,12 +451,23 @@ public struct Analyzer: Sendable {
         }
         for k in keys { if let v = grouped[k] { quotes.append(v) } }
         return ConsultationAnalysis(
-            title: plan.title, groups: plan.groups, by: plan.by, minCell: plan.minCell, respondents: respondents,
+            title: plan.title,
+            groups: plan.groups,
+            by: plan.by,
+            minCell: plan.minCell,
+            respondents: respondents,
             otherRespondents: hiddenRespondents >= plan.minCell && respondents.filter(\.suppressed).count >= 2
                 ? hiddenRespondents : nil,
-            totalRespondents: data.quality.activeResponses, themes: themes, choices: choiceTables, quotes: quotes,
-            quality: data.quality, testCount: ps.count, dataPeriod: nil,
-            waveChanges: changes, weighting: plan.weighting)
+            totalRespondents: data.quality.activeResponses,
+            themes: themes,
+            choices: choiceTables,
+            quotes: quotes,
+            quality: data.quality,
+            testCount: ps.count,
+            dataPeriod: nil,
+            waveChanges: changes,
+            weighting: plan.weighting
+        )
     }
 
     /// Change of each theme score per group from the first to the last wave. `byWave` holds theme
@@ -391,21 +492,38 @@ public struct Analyzer: Sendable {
                 {
                     let why =
                         a.answered < plan.minCell || b.answered < plan.minCell
-                        ? "fewer than \(plan.minCell) answers in a wave"
-                        : "withheld to protect a small group"
+                        ? "fewer than \(plan.minCell) answers in a wave" : "withheld to protect a small group"
                     out.append(
                         WaveChange(
-                            measure: theme.id, group: g, fromWave: first, toWave: last,
-                            test: TestResult(name: "Welch's t", notComputed: why), suppressed: true))
+                            measure: theme.id,
+                            group: g,
+                            fromWave: first,
+                            toWave: last,
+                            test: TestResult(name: "Welch's t", notComputed: why),
+                            suppressed: true
+                        )
+                    )
                     continue
                 }
                 guard let da = Statistics.describe(a.values), let db = Statistics.describe(b.values) else { continue }
                 let w = WelchTest.compare(da, db)
                 out.append(
                     WaveChange(
-                        measure: theme.id, group: g, fromWave: first, toWave: last, fromMean: da.mean, toMean: db.mean,
-                        fromN: da.n, toN: db.n, change: w.diff, ciLow: w.low, ciHigh: w.high, test: w.test,
-                        suppressed: false))
+                        measure: theme.id,
+                        group: g,
+                        fromWave: first,
+                        toWave: last,
+                        fromMean: da.mean,
+                        toMean: db.mean,
+                        fromN: da.n,
+                        toN: db.n,
+                        change: w.diff,
+                        ciLow: w.low,
+                        ciHigh: w.high,
+                        test: w.test,
+                        suppressed: false
+                    )
+                )
             }
         }
         return out

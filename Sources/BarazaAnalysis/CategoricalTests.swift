@@ -11,13 +11,17 @@ public enum CategoricalTests {
     /// byte-identical and the errors of different tests are not correlated. Cramér's V is the effect
     /// size throughout. `table[i][j]`: row i (e.g. chosen / not chosen), column j (group).
     public static func independence(
-        _ table: [[Int]], replicates: Int = 10_000, seed: UInt64 = 20_240_301,
+        _ table: [[Int]],
+        replicates: Int = 10_000,
+        seed: UInt64 = 20_240_301,
         exactLimit: Int = 2_000_000
     ) -> TestResult {
         let t = dropEmpty(table)
         guard t.count >= 2, let cols = t.first?.count, cols >= 2 else {
             return TestResult(
-                name: "Chi-square", notComputed: "the table has fewer than two rows or columns with answers")
+                name: "Chi-square",
+                notComputed: "the table has fewer than two rows or columns with answers"
+            )
         }
         let n = t.reduce(0) { $0 + $1.reduce(0, +) }
         let rowSums = t.map { $0.reduce(0, +) }
@@ -85,11 +89,13 @@ public enum CategoricalTests {
             let e1 = R * Double(c) / N
             let e2 = (N - R) * Double(c) / N
             terms.append(
-                (0...min(c, r)).map { x in
-                    let d1 = Double(x) - e1
-                    let d2 = Double(c - x) - e2
-                    return (d1 * d1 / e1 + d2 * d2 / e2, logChoose(c, x))
-                })
+                (0...min(c, r))
+                    .map { x in
+                        let d1 = Double(x) - e1
+                        let d2 = Double(c - x) - e2
+                        return (d1 * d1 / e1 + d2 * d2 / e2, logChoose(c, x))
+                    }
+            )
         }
         var observed = 0.0
         for j in 0..<cols { observed += terms[j][top[j]].chi }
@@ -114,8 +120,12 @@ public enum CategoricalTests {
         }
         walk(0, r, 0, 0)
         return TestResult(
-            name: "Chi-square", statistic: observed, df: Double(cols - 1), p: min(1, p),
-            method: "exact conditional (2×\(cols), \(Int(ways[r])) tables)")
+            name: "Chi-square",
+            statistic: observed,
+            df: Double(cols - 1),
+            p: min(1, p),
+            method: "exact conditional (2×\(cols), \(Int(ways[r])) tables)"
+        )
     }
 
     static func dropEmpty(_ table: [[Int]]) -> [[Int]] {
@@ -148,8 +158,12 @@ public enum CategoricalTests {
         let df = Double((t.count - 1) * (t[0].count - 1))
         let x = statistic(t, yates: df == 1)
         return TestResult(
-            name: "Chi-square", statistic: x, df: df, p: Distributions.chiSquareSF(x, df: df),
-            method: df == 1 ? "Pearson, Yates-corrected" : "Pearson")
+            name: "Chi-square",
+            statistic: x,
+            df: df,
+            p: Distributions.chiSquareSF(x, df: df),
+            method: df == 1 ? "Pearson, Yates-corrected" : "Pearson"
+        )
     }
 
     /// Two-sided Fisher's exact test (sum of the probabilities of tables no more likely than the
@@ -216,9 +230,13 @@ public enum CategoricalTests {
         }
         let p = Double(1 + atLeast) / Double(replicates + 1)
         return TestResult(
-            name: "Chi-square", statistic: observed, df: Double((rows - 1) * (cols - 1)), p: p,
+            name: "Chi-square",
+            statistic: observed,
+            df: Double((rows - 1) * (cols - 1)),
+            p: p,
             method: "Monte-Carlo permutation, \(replicates) replicates",
-            monteCarloError: (p * (1 - p) / Double(replicates)).squareRoot())
+            monteCarloError: (p * (1 - p) / Double(replicates)).squareRoot()
+        )
     }
 }
 

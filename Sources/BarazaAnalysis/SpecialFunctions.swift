@@ -52,9 +52,7 @@ public enum Distributions {
     }
 
     /// Upper tail of the chi-square distribution with `df` degrees of freedom.
-    public static func chiSquareSF(_ x: Double, df: Double) -> Double {
-        gammaQ(df / 2, x / 2)
-    }
+    public static func chiSquareSF(_ x: Double, df: Double) -> Double { gammaQ(df / 2, x / 2) }
 
     /// Regularized incomplete beta I_x(a, b).
     static func betaI(_ a: Double, _ b: Double, _ x: Double) -> Double {

@@ -34,7 +34,8 @@ public enum Statistics {
     /// With weights, the mean is weighted and the interval uses Kish's effective n.
     /// `bounds`: the scale's ends; an interval past one is cut at it and marked `ciClipped`.
     public static func describe(
-        _ values: [Double: WeightedCount], bounds: ClosedRange<Double>? = nil,
+        _ values: [Double: WeightedCount],
+        bounds: ClosedRange<Double>? = nil,
         confidence: Double = 0.95
     ) -> Descriptives? {
         let sorted = values.filter { $0.value.count > 0 }.sorted { $0.key < $1.key }
@@ -82,8 +83,15 @@ public enum Statistics {
             }
         }
         return Descriptives(
-            n: n, effectiveN: effectiveN, mean: mean, sd: sd, ciLow: lo, ciHigh: hi, ciClipped: clipped,
-            median: median)
+            n: n,
+            effectiveN: effectiveN,
+            mean: mean,
+            sd: sd,
+            ciLow: lo,
+            ciHigh: hi,
+            ciClipped: clipped,
+            median: median
+        )
     }
 
     /// Wilson score interval for `count` out of `base` (z for 95% by default).
@@ -107,7 +115,11 @@ public enum Statistics {
     /// A share of `count` (weighted `weight`) in a base of `base` respondents whose weights sum to
     /// `baseWeight` with squares `baseWeightSquared`; weighted, the interval is on Kish's n_eff.
     public static func share(
-        count: Int, weight: Double, base: Int, baseWeight: Double, baseWeightSquared: Double,
+        count: Int,
+        weight: Double,
+        base: Int,
+        baseWeight: Double,
+        baseWeightSquared: Double,
         weighted: Bool
     ) -> Proportion? {
         guard base > 0 else { return nil }
@@ -128,9 +140,7 @@ public enum Statistics {
         let mean = sorted.reduce(0.0) { $0 + $1.key * $1.value.weight } / total
         let width = maxValue - minValue
         var sum = 0.0
-        for (v, c) in sorted where c.weight > 0 {
-            sum += (c.weight / total) * log2(1 - abs(v - mean) / width)
-        }
+        for (v, c) in sorted where c.weight > 0 { sum += (c.weight / total) * log2(1 - abs(v - mean) / width) }
         return 1 + sum
     }
 }
@@ -174,8 +184,13 @@ public enum RankTests {
         h /= 1 - tieSum / (N * N * N - N)
         let df = Double(used.count - 1)
         return TestResult(
-            name: "Kruskal–Wallis", statistic: h, df: df, p: Distributions.chiSquareSF(h, df: df), effect: h / (N - 1),
-            effectName: "ε²")
+            name: "Kruskal–Wallis",
+            statistic: h,
+            df: df,
+            p: Distributions.chiSquareSF(h, df: df),
+            effect: h / (N - 1),
+            effectName: "ε²"
+        )
     }
 
     /// Average ranks of the pooled distinct values, the pooled size, and Σ(t³ − t) over ties.
@@ -216,11 +231,18 @@ public enum RankTests {
         let sigma = (Double(n1 * n2) / 12 * ((N + 1) - tieSum / (N * (N - 1)))).squareRoot()
         guard sigma > 0 else {
             return TestResult(
-                name: "Mann–Whitney U", statistic: u1, notComputed: "every answer is the same value (no variance)")
+                name: "Mann–Whitney U",
+                statistic: u1,
+                notComputed: "every answer is the same value (no variance)"
+            )
         }
         let z = (max(u1, u2) - mu - 0.5) / sigma
         return TestResult(
-            name: "Mann–Whitney U", statistic: u1, p: min(1, 2 * Distributions.normalSF(z)), method: "asymptotic")
+            name: "Mann–Whitney U",
+            statistic: u1,
+            p: min(1, 2 * Distributions.normalSF(z)),
+            method: "asymptotic"
+        )
     }
 
     /// 2 × P(U ≥ u) under the null (no ties), as 2 × P(U ≤ n1·n2 − u) by symmetry: the counts of
@@ -238,9 +260,7 @@ public enum RankTests {
         for i in 1...m where n + i <= k {
             for j in stride(from: k, through: n + i, by: -1) { counts[j] -= counts[j - n - i] }
         }
-        for i in 1...m where i <= k {
-            for j in i...k { counts[j] += counts[j - i] }
-        }
+        for i in 1...m where i <= k { for j in i...k { counts[j] += counts[j - i] } }
         // The number of arrangements, C(n1 + n2, m), as a product kept in doubles.
         var total = 1.0
         for i in 1...m { total = total * Double(n + i) / Double(i) }

@@ -34,7 +34,9 @@ public struct CodedRow: Sendable, Hashable {
     public var question: String
     public var code: String
     public init(responseID: String, question: String, code: String) {
-        self.responseID = responseID; self.question = question; self.code = code
+        self.responseID = responseID
+        self.question = question
+        self.code = code
     }
 }
 
@@ -53,10 +55,14 @@ public enum Agreement {
         var o = [[0.0, 0.0], [0.0, 0.0]]
         var agreeUnits = 0
         for code in codes {
-            var n11 = 0, n10 = 0, n01 = 0, n00 = 0
+            var n11 = 0
+            var n10 = 0
+            var n01 = 0
+            var n00 = 0
             for ans in answers {
                 let key = "\(ans.r)\u{1}\(ans.q)\u{1}\(code)"
-                let x = setA.contains(key), y = setB.contains(key)
+                let x = setA.contains(key)
+                let y = setB.contains(key)
                 switch (x, y) {
                 case (true, true): n11 += 1
                 case (true, false): n10 += 1
@@ -68,22 +74,32 @@ public enum Agreement {
             let po = Double(n11 + n00) / n
             let pe = (Double(n11 + n10) * Double(n11 + n01) + Double(n00 + n01) * Double(n00 + n10)) / (n * n)
             var item = AgreementReport.CodeAgreement(code: code, inA: n11 + n10, inB: n11 + n01, inBoth: n11)
-            if pe < 1 { item.kappa = (po - pe) / (1 - pe) } else { item.notComputed = "both codings give the same single value to every answer" }
+            if pe < 1 {
+                item.kappa = (po - pe) / (1 - pe)
+            } else {
+                item.notComputed = "both codings give the same single value to every answer"
+            }
             item.precision = n11 + n10 > 0 ? Double(n11) / Double(n11 + n10) : nil
             item.recall = n11 + n01 > 0 ? Double(n11) / Double(n11 + n01) : nil
             perCode.append(item)
-            o[1][1] += 2 * Double(n11); o[0][0] += 2 * Double(n00)
-            o[1][0] += Double(n10 + n01); o[0][1] += Double(n10 + n01)
+            o[1][1] += 2 * Double(n11)
+            o[0][0] += 2 * Double(n00)
+            o[1][0] += Double(n10 + n01)
+            o[0][1] += Double(n10 + n01)
             agreeUnits += n11 + n00
         }
         let units = answers.count * codes.count
         var alpha: Double?
-        let n0 = o[0][0] + o[0][1], n1 = o[1][0] + o[1][1], total = n0 + n1
-        if units > 0, n0 > 0, n1 > 0 {
-            alpha = 1 - (total - 1) * (o[0][1] + o[1][0]) / (n0 * n1 * 2)
-        }
-        return AgreementReport(answers: answers.count, codes: perCode, alpha: alpha,
-                               percentAgreement: units > 0 ? Double(agreeUnits) / Double(units) : nil)
+        let n0 = o[0][0] + o[0][1]
+        let n1 = o[1][0] + o[1][1]
+        let total = n0 + n1
+        if units > 0, n0 > 0, n1 > 0 { alpha = 1 - (total - 1) * (o[0][1] + o[1][0]) / (n0 * n1 * 2) }
+        return AgreementReport(
+            answers: answers.count,
+            codes: perCode,
+            alpha: alpha,
+            percentAgreement: units > 0 ? Double(agreeUnits) / Double(units) : nil
+        )
     }
 
     /// Reads `response_id,question,code` rows (a header row is expected).
@@ -91,9 +107,9 @@ public enum Agreement {
         var d = Diagnostics()
         var reader = try ExportReader.open(path, diagnostics: &d)
         let cols = reader.columns.map { Folding.fold($0.name) }
-        guard let ri = cols.firstIndex(of: Folding.fold("response_id")), let qi = cols.firstIndex(of: "question"), let ci = cols.firstIndex(of: "code") else {
-            throw AgreementError.missingColumns(path: path, found: reader.columns.map(\.name))
-        }
+        guard let ri = cols.firstIndex(of: Folding.fold("response_id")), let qi = cols.firstIndex(of: "question"),
+            let ci = cols.firstIndex(of: "code")
+        else { throw AgreementError.missingColumns(path: path, found: reader.columns.map(\.name)) }
         var rows: [CodedRow] = []
         var bad: AgreementError?
         reader.forEachRecord(&d) { item, _ in
@@ -102,8 +118,13 @@ public enum Agreement {
                 bad = .badRow(rej.location, rej.reason)
                 return false
             case .record(let r):
-                rows.append(CodedRow(responseID: r.values[ri].trimmingCharacters(in: .whitespaces), question: r.values[qi].trimmingCharacters(in: .whitespaces),
-                                     code: r.values[ci].trimmingCharacters(in: .whitespaces)))
+                rows.append(
+                    CodedRow(
+                        responseID: r.values[ri].trimmingCharacters(in: .whitespaces),
+                        question: r.values[qi].trimmingCharacters(in: .whitespaces),
+                        code: r.values[ci].trimmingCharacters(in: .whitespaces)
+                    )
+                )
                 return true
             }
         }
@@ -117,7 +138,8 @@ public enum AgreementError: Error, CustomStringConvertible, Sendable {
     case badRow(SourceLocation, String)
     public var description: String {
         switch self {
-        case .missingColumns(let path, let found): "\(path):1: error: expected columns response_id, question, code; found \(found.joined(separator: ", "))"
+        case .missingColumns(let path, let found):
+            "\(path):1: error: expected columns response_id, question, code; found \(found.joined(separator: ", "))"
         case .badRow(let loc, let reason): "\(loc): error: \(reason)"
         }
     }

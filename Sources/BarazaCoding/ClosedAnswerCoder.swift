@@ -21,9 +21,7 @@ public struct ClosedAnswerCoder: Sendable {
     public init(scale: Scale) {
         self.scale = scale
         var t: [String: ClosedCode] = [:]
-        for (kind, labels) in scale.missing {
-            for l in labels { t[Folding.fold(l)] = .missing(kind) }
-        }
+        for (kind, labels) in scale.missing { for l in labels { t[Folding.fold(l)] = .missing(kind) } }
         // Scale labels win over missing labels ("NA" could be both only by mistake).
         for p in scale.points {
             for l in p.labels { t[Folding.fold(l)] = .value(p.value) }
@@ -36,7 +34,11 @@ public struct ClosedAnswerCoder: Sendable {
         if let c = cache[raw] { return c }
         let f = Folding.fold(raw)
         let result: ClosedCode
-        if f.isEmpty { result = .missing(.blank) } else if let c = table[f] { result = c } else if let c = table[f.trimmingCharacters(in: CharacterSet(charactersIn: ".")) ] {
+        if f.isEmpty {
+            result = .missing(.blank)
+        } else if let c = table[f] {
+            result = c
+        } else if let c = table[f.trimmingCharacters(in: CharacterSet(charactersIn: "."))] {
             result = c
         } else {
             result = .unknown
@@ -53,7 +55,10 @@ public struct ClosedAnswerCoder: Sendable {
         let labels = scale.points.flatMap(\.labels) + MissingKind.allCases.flatMap { scale.missing[$0] ?? [] }
         for l in labels {
             let d = editDistance(f, Array(Folding.fold(l)))
-            if d < bestDistance { best = l; bestDistance = d }
+            if d < bestDistance {
+                best = l
+                bestDistance = d
+            }
         }
         return best
     }
@@ -67,9 +72,7 @@ func editDistance(_ a: [Character], _ b: [Character]) -> Int {
     var cur = [Int](repeating: 0, count: b.count + 1)
     for i in 1...a.count {
         cur[0] = i
-        for j in 1...b.count {
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
+        for j in 1...b.count { cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)) }
         swap(&prev, &cur)
     }
     return prev[b.count]

@@ -24,14 +24,34 @@ public struct SourceSpec: Sendable, Hashable {
     /// choice codes are read as the labels they stand for ("XML values" exports).
     public var form: String?
 
-    public init(path: String, country: String? = nil, wave: String? = nil, groupColumn: String? = nil, group: String? = nil,
-                countryColumn: String? = nil, idColumn: String? = nil, submittedColumn: String? = nil, weightColumn: String? = nil,
-                organisationColumn: String? = nil, groupLookup: [String: String] = [:],
-                options: ReadOptions = ReadOptions(), location: SourceLocation) {
-        self.organisationColumn = organisationColumn; self.groupLookup = groupLookup
-        self.path = path; self.country = country; self.wave = wave; self.groupColumn = groupColumn; self.group = group
-        self.countryColumn = countryColumn; self.idColumn = idColumn; self.submittedColumn = submittedColumn
-        self.weightColumn = weightColumn; self.options = options; self.location = location
+    public init(
+        path: String,
+        country: String? = nil,
+        wave: String? = nil,
+        groupColumn: String? = nil,
+        group: String? = nil,
+        countryColumn: String? = nil,
+        idColumn: String? = nil,
+        submittedColumn: String? = nil,
+        weightColumn: String? = nil,
+        organisationColumn: String? = nil,
+        groupLookup: [String: String] = [:],
+        options: ReadOptions = ReadOptions(),
+        location: SourceLocation
+    ) {
+        self.organisationColumn = organisationColumn
+        self.groupLookup = groupLookup
+        self.path = path
+        self.country = country
+        self.wave = wave
+        self.groupColumn = groupColumn
+        self.group = group
+        self.countryColumn = countryColumn
+        self.idColumn = idColumn
+        self.submittedColumn = submittedColumn
+        self.weightColumn = weightColumn
+        self.options = options
+        self.location = location
     }
 }
 
@@ -43,7 +63,11 @@ public struct CodeRule: Sendable, Hashable {
     public var match: [String]
     public var exclude: [String]
     public init(code: String, theme: String?, label: String? = nil, match: [String], exclude: [String] = []) {
-        self.code = code; self.theme = theme; self.label = label; self.match = match; self.exclude = exclude
+        self.code = code
+        self.theme = theme
+        self.label = label
+        self.match = match
+        self.exclude = exclude
     }
 }
 
@@ -56,8 +80,13 @@ public struct ReportSettings: Sendable, Hashable {
     public var title: String?
     /// `none`, `column` (the sources' weight_column) or `equal_groups`.
     public var weights: String
-    public init(by: [String] = ["group"], minCell: Int = 5, out: String, title: String? = nil, weights: String = "none") {
-        self.by = by; self.minCell = minCell; self.out = out; self.title = title; self.weights = weights
+    public init(by: [String] = ["group"], minCell: Int = 5, out: String, title: String? = nil, weights: String = "none")
+    {
+        self.by = by
+        self.minCell = minCell
+        self.out = out
+        self.title = title
+        self.weights = weights
     }
 }
 
@@ -94,9 +123,7 @@ public struct Consultation: Sendable {
     public func question(_ id: String) -> Question? { questions.first { $0.id == id } }
 
     /// Resolves a path from the consultation file against its folder.
-    public func resolve(_ path: String) -> String {
-        joinPath(baseDirectory, path)
-    }
+    public func resolve(_ path: String) -> String { joinPath(baseDirectory, path) }
 }
 
 /// `base/path`, or `path` itself when it is absolute.

@@ -4,7 +4,7 @@ import BarazaModel
 public struct ConsultationError: Error, Sendable, CustomStringConvertible, Equatable {
     public enum Kind: String, Sendable, Equatable {
         case unreadable, syntax, unsupportedVersion, missingKey, wrongType, unknownTheme, unknownScale, unknownCodebook,
-             duplicateQuestion, scaleGap, columnClaimedTwice, globMatchesNothing, invalidValue, outsideTree
+            duplicateQuestion, scaleGap, columnClaimedTwice, globMatchesNothing, invalidValue, outsideTree
     }
     public var kind: Kind
     public var message: String
@@ -12,10 +12,11 @@ public struct ConsultationError: Error, Sendable, CustomStringConvertible, Equat
     public var expected: String?
 
     public init(_ kind: Kind, _ message: String, at location: SourceLocation, expected: String? = nil) {
-        self.kind = kind; self.message = message; self.location = location; self.expected = expected
+        self.kind = kind
+        self.message = message
+        self.location = location
+        self.expected = expected
     }
 
-    public var description: String {
-        "\(location): error: \(message)" + (expected.map { " (expected \($0))" } ?? "")
-    }
+    public var description: String { "\(location): error: \(message)" + (expected.map { " (expected \($0))" } ?? "") }
 }

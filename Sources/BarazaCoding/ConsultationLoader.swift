@@ -15,27 +15,34 @@ public enum ConsultationLoader {
     /// paths leave its folder tree as `allow_outside: true` in the file does.
     public static func load(path: String, allowOutside: Bool = false) throws(ConsultationError) -> Consultation {
         let absolute = path.hasPrefix("/") ? path : joinPath(FileManager.default.currentDirectoryPath, path)
-        guard let data = FileManager.default.contents(atPath: absolute), let text = String(data: data, encoding: .utf8) else {
-            throw ConsultationError(.unreadable, "cannot read consultation file", at: SourceLocation(file: path, line: 1))
+        guard let data = FileManager.default.contents(atPath: absolute), let text = String(data: data, encoding: .utf8)
+        else {
+            throw ConsultationError(
+                .unreadable,
+                "cannot read consultation file",
+                at: SourceLocation(file: path, line: 1)
+            )
         }
         return try parse(text, file: path, absolutePath: absolute, allowOutside: allowOutside)
     }
 
-    public static func parse(_ text: String, file: String, absolutePath: String? = nil,
-                             allowOutside: Bool = false) throws(ConsultationError) -> Consultation {
+    public static func parse(_ text: String, file: String, absolutePath: String? = nil, allowOutside: Bool = false)
+        throws(ConsultationError) -> Consultation
+    {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                throw ConsultationError(.syntax, "the file is empty", at: SourceLocation(file: file, line: 1), expected: "a YAML mapping")
+                throw ConsultationError(
+                    .syntax,
+                    "the file is empty",
+                    at: SourceLocation(file: file, line: 1),
+                    expected: "a YAML mapping"
+                )
             }
             root = node
-        } catch let e as ConsultationError {
-            throw e
-        } catch let e as YamlError {
+        } catch let e as ConsultationError { throw e } catch let e as YamlError {
             throw yamlSyntax(e, file: file)
-        } catch {
-            throw ConsultationError(.syntax, "\(error)", at: SourceLocation(file: file, line: 1))
-        }
+        } catch { throw ConsultationError(.syntax, "\(error)", at: SourceLocation(file: file, line: 1)) }
         let abs = absolutePath ?? file
         var p = Parser(file: file)
         return try p.consultation(root, absolutePath: abs, allowOutside: allowOutside)
@@ -54,10 +61,12 @@ public enum ConsultationLoader {
     static func yamlSyntax(_ e: YamlError, file: String) -> ConsultationError {
         switch e {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
-            return ConsultationError(.syntax, "YAML: \(problem)" + (context.map { " \($0.text)" } ?? ""),
-                                     at: SourceLocation(file: file, line: mark.line, column: mark.column))
-        default:
-            return ConsultationError(.syntax, "YAML: \(e)", at: SourceLocation(file: file, line: 1))
+            return ConsultationError(
+                .syntax,
+                "YAML: \(problem)" + (context.map { " \($0.text)" } ?? ""),
+                at: SourceLocation(file: file, line: mark.line, column: mark.column)
+            )
+        default: return ConsultationError(.syntax, "YAML: \(e)", at: SourceLocation(file: file, line: 1))
         }
     }
 }
@@ -71,7 +80,9 @@ private struct Parser {
     }
 
     func mapping(_ n: Node, _ what: String) throws(ConsultationError) -> Node.Mapping {
-        guard let m = n.mapping else { throw ConsultationError(.wrongType, "\(what) must be a mapping", at: loc(n), expected: "key: value pairs") }
+        guard let m = n.mapping else {
+            throw ConsultationError(.wrongType, "\(what) must be a mapping", at: loc(n), expected: "key: value pairs")
+        }
         return m
     }
 
@@ -81,7 +92,9 @@ private struct Parser {
     }
 
     func string(_ n: Node, _ what: String) throws(ConsultationError) -> String {
-        guard let s = n.scalar?.string else { throw ConsultationError(.wrongType, "\(what) must be a text value", at: loc(n), expected: "a scalar") }
+        guard let s = n.scalar?.string else {
+            throw ConsultationError(.wrongType, "\(what) must be a text value", at: loc(n), expected: "a scalar")
+        }
         return s
     }
 
@@ -97,15 +110,20 @@ private struct Parser {
     func identifier(_ n: Node, _ what: String) throws(ConsultationError) -> String {
         let s = try string(n, what)
         guard ConsultationLoader.isIdentifier(s) else {
-            throw ConsultationError(.invalidValue, "\(what) '\(s)' is not a valid id", at: loc(n),
-                                    expected: "letters, digits, '_', '-' or '.', starting with a letter, digit or '_', "
-                                        + "at most 64")
+            throw ConsultationError(
+                .invalidValue,
+                "\(what) '\(s)' is not a valid id",
+                at: loc(n),
+                expected: "letters, digits, '_', '-' or '.', starting with a letter, digit or '_', " + "at most 64"
+            )
         }
         return s
     }
 
     func int(_ n: Node, _ what: String) throws(ConsultationError) -> Int {
-        guard let s = n.scalar?.string, let v = Int(s) else { throw ConsultationError(.wrongType, "\(what) must be a whole number", at: loc(n), expected: "an integer") }
+        guard let s = n.scalar?.string, let v = Int(s) else {
+            throw ConsultationError(.wrongType, "\(what) must be a whole number", at: loc(n), expected: "an integer")
+        }
         return v
     }
 
@@ -116,13 +134,9 @@ private struct Parser {
         return s == "true" || s == "yes"
     }
 
-    func value(_ m: Node.Mapping, _ key: String) -> Node? {
-        m.first { $0.key.scalar?.string == key }?.value
-    }
+    func value(_ m: Node.Mapping, _ key: String) -> Node? { m.first { $0.key.scalar?.string == key }?.value }
 
-    func keyNode(_ m: Node.Mapping, _ key: String) -> Node? {
-        m.first { $0.key.scalar?.string == key }?.key
-    }
+    func keyNode(_ m: Node.Mapping, _ key: String) -> Node? { m.first { $0.key.scalar?.string == key }?.key }
 
     func require(_ m: Node.Mapping, _ key: String, in owner: Node, _ what: String) throws(ConsultationError) -> Node {
         guard let v = value(m, key) else {
@@ -135,8 +149,12 @@ private struct Parser {
         for (k, _) in m {
             let name = k.scalar?.string ?? ""
             if !allowed.contains(name) {
-                throw ConsultationError(.invalidValue, "unknown key '\(name)' in \(what)", at: loc(k),
-                                        expected: "one of: \(allowed.sorted().joined(separator: ", "))")
+                throw ConsultationError(
+                    .invalidValue,
+                    "unknown key '\(name)' in \(what)",
+                    at: loc(k),
+                    expected: "one of: \(allowed.sorted().joined(separator: ", "))"
+                )
             }
         }
     }
@@ -144,36 +162,52 @@ private struct Parser {
     /// Refuses a path from the file that leaves the consultation's folder tree.
     func confine(_ path: String, written: String, _ node: Node?, _ what: String) throws(ConsultationError) {
         guard !tree.contains(path) else { return }
-        throw ConsultationError(.outsideTree, "\(what) '\(written)' leaves the consultation's folder tree \(tree.root)",
-                                at: loc(node),
-                                expected: "a path inside \(tree.root), or allow_outside: true (--allow-outside)")
+        throw ConsultationError(
+            .outsideTree,
+            "\(what) '\(written)' leaves the consultation's folder tree \(tree.root)",
+            at: loc(node),
+            expected: "a path inside \(tree.root), or allow_outside: true (--allow-outside)"
+        )
     }
 
     mutating func consultation(_ root: Node, absolutePath: String, allowOutside: Bool) throws(ConsultationError)
-        -> Consultation {
+        -> Consultation
+    {
         let m = try mapping(root, "the consultation file")
-        try checkKeys(m, allowed: ["version", "consultation", "name", "store", "themes", "groups", "scales", "questions",
-                                   "codebooks", "negators", "sources", "report", "root", "allow_outside"],
-                      "the consultation file")
+        try checkKeys(
+            m,
+            allowed: [
+                "version", "consultation", "name", "store", "themes", "groups", "scales", "questions", "codebooks",
+                "negators", "sources", "report", "root", "allow_outside",
+            ],
+            "the consultation file"
+        )
         let versionNode = try require(m, "version", in: root, "the consultation file")
         let version = try int(versionNode, "version")
         guard version == ConsultationLoader.supportedVersion else {
-            throw ConsultationError(.unsupportedVersion, "version \(version) is not supported", at: loc(versionNode),
-                                    expected: "version: \(ConsultationLoader.supportedVersion)")
+            throw ConsultationError(
+                .unsupportedVersion,
+                "version \(version) is not supported",
+                at: loc(versionNode),
+                expected: "version: \(ConsultationLoader.supportedVersion)"
+            )
         }
         let title = try string(try require(m, "consultation", in: root, "the consultation file"), "consultation")
         let base = (absolutePath as NSString).deletingLastPathComponent
         let fileStem = ((absolutePath as NSString).lastPathComponent as NSString).deletingPathExtension
         let name = try value(m, "name").map { n throws(ConsultationError) in try string(n, "name") } ?? fileStem
-        let outside = try value(m, "allow_outside").map { n throws(ConsultationError) in
-            try bool(n, "allow_outside")
-        } ?? false
+        let outside =
+            try value(m, "allow_outside").map { n throws(ConsultationError) in try bool(n, "allow_outside") } ?? false
         var treeRoot = FolderTree.normalize(base)
         if let rn = value(m, "root") {
             let r = FolderTree.normalize(joinPath(base, try string(rn, "root")))
             guard FolderTree.isWithin(treeRoot, r) else {
-                throw ConsultationError(.invalidValue, "root must be this file's folder or a folder above it",
-                                        at: loc(rn), expected: "a path such as '.' or '..'")
+                throw ConsultationError(
+                    .invalidValue,
+                    "root must be this file's folder or a folder above it",
+                    at: loc(rn),
+                    expected: "a path such as '.' or '..'"
+                )
             }
             treeRoot = r
         }
@@ -182,14 +216,20 @@ private struct Parser {
         // Themes
         var themes = Theme.defaultFramework
         if let t = value(m, "themes") {
-            if t.scalar?.string == "default" { themes = Theme.defaultFramework } else {
+            if t.scalar?.string == "default" {
+                themes = Theme.defaultFramework
+            } else {
                 var list: [Theme] = []
                 for item in try sequence(t, "themes") {
                     // `default` in the list stands for the five enabling conditions, to extend them.
-                    if item.scalar?.string == "default" { list += Theme.defaultFramework; continue }
+                    if item.scalar?.string == "default" {
+                        list += Theme.defaultFramework
+                        continue
+                    }
                     let tm = try mapping(item, "a theme")
                     let id = try identifier(try require(tm, "id", in: item, "a theme"), "theme id")
-                    let label = try value(tm, "label").map { n throws(ConsultationError) in try string(n, "label") } ?? id
+                    let label =
+                        try value(tm, "label").map { n throws(ConsultationError) in try string(n, "label") } ?? id
                     list.append(Theme(id: id, label: label))
                 }
                 themes = list
@@ -207,7 +247,9 @@ private struct Parser {
                 var synonyms: [String]
                 if let vm = v.mapping {
                     if let l = value(vm, "label") { label = try string(l, "label") }
-                    synonyms = try value(vm, "synonyms").map { n throws(ConsultationError) in try strings(n, "synonyms") } ?? []
+                    synonyms =
+                        try value(vm, "synonyms").map { n throws(ConsultationError) in try strings(n, "synonyms") }
+                        ?? []
                 } else {
                     synonyms = try strings(v, "group synonyms")
                 }
@@ -229,8 +271,9 @@ private struct Parser {
                 scales[id] = try scale(id: id, v)
                 // Sentinels the file names itself apply to number questions on this scale too.
                 if let mn = value(try mapping(v, "scale '\(id)'"), "missing")?.mapping,
-                   let sn = mn.first(where: { (try? string($0.0, "missing kind")) == MissingKind.sentinel.rawValue })?
-                    .1 {
+                    let sn = mn.first(where: { (try? string($0.0, "missing kind")) == MissingKind.sentinel.rawValue })?
+                        .1
+                {
                     declaredSentinels[id] = try strings(sn, "sentinel codes")
                 }
             }
@@ -250,20 +293,27 @@ private struct Parser {
                     if let tn = value(rm, "theme") {
                         let t = try string(tn, "theme")
                         guard themeIDs.contains(t) else {
-                            throw ConsultationError(.unknownTheme, "unknown theme '\(t)' for code '\(code)'", at: loc(tn),
-                                                    expected: "one of: \(themes.map(\.id).joined(separator: ", "))")
+                            throw ConsultationError(
+                                .unknownTheme,
+                                "unknown theme '\(t)' for code '\(code)'",
+                                at: loc(tn),
+                                expected: "one of: \(themes.map(\.id).joined(separator: ", "))"
+                            )
                         }
                         theme = t
                     }
                     let match = try strings(try require(rm, "match", in: item, "code '\(code)'"), "match")
-                    let exclude = try value(rm, "exclude").map { n throws(ConsultationError) in try strings(n, "exclude") } ?? []
+                    let exclude =
+                        try value(rm, "exclude").map { n throws(ConsultationError) in try strings(n, "exclude") } ?? []
                     let label = try value(rm, "label").map { n throws(ConsultationError) in try string(n, "label") }
                     rules.append(CodeRule(code: code, theme: theme, label: label, match: match, exclude: exclude))
                 }
                 codebooks[id] = rules
             }
         }
-        let negators = try value(m, "negators").map { n throws(ConsultationError) in try strings(n, "negators") } ?? OpenTextCoder.defaultNegators
+        let negators =
+            try value(m, "negators").map { n throws(ConsultationError) in try strings(n, "negators") }
+            ?? OpenTextCoder.defaultNegators
 
         // Questions
         var questions: [Question] = []
@@ -271,20 +321,34 @@ private struct Parser {
         var claimed: [String: (String, SourceLocation)] = [:]
         for item in try sequence(try require(m, "questions", in: root, "the consultation file"), "questions") {
             let qm = try mapping(item, "a question")
-            try checkKeys(qm, allowed: ["id", "type", "theme", "scale", "reverse", "columns", "codebook", "options", "text",
-                                        "sentinels"], "a question")
+            try checkKeys(
+                qm,
+                allowed: [
+                    "id", "type", "theme", "scale", "reverse", "columns", "codebook", "options", "text", "sentinels",
+                ],
+                "a question"
+            )
             let idNode = try require(qm, "id", in: item, "a question")
             let id = try identifier(idNode, "question id")
             if let first = seenIDs[id] {
-                throw ConsultationError(.duplicateQuestion, "duplicate question id '\(id)' (first at line \(first.line))", at: loc(idNode),
-                                        expected: "a unique id")
+                throw ConsultationError(
+                    .duplicateQuestion,
+                    "duplicate question id '\(id)' (first at line \(first.line))",
+                    at: loc(idNode),
+                    expected: "a unique id"
+                )
             }
             seenIDs[id] = loc(idNode)
             var type = QuestionType.likert
             if let tn = value(qm, "type") {
                 let t = try string(tn, "type")
                 guard let qt = QuestionType(rawValue: t) else {
-                    throw ConsultationError(.invalidValue, "unknown question type '\(t)'", at: loc(tn), expected: "likert, single, multiple, number or text")
+                    throw ConsultationError(
+                        .invalidValue,
+                        "unknown question type '\(t)'",
+                        at: loc(tn),
+                        expected: "likert, single, multiple, number or text"
+                    )
                 }
                 type = qt
             }
@@ -292,8 +356,12 @@ private struct Parser {
             if let tn = value(qm, "theme") {
                 let t = try string(tn, "theme")
                 guard themeIDs.contains(t) else {
-                    throw ConsultationError(.unknownTheme, "unknown theme '\(t)' for question '\(id)'", at: loc(tn),
-                                            expected: "one of: \(themes.map(\.id).joined(separator: ", "))")
+                    throw ConsultationError(
+                        .unknownTheme,
+                        "unknown theme '\(t)' for question '\(id)'",
+                        at: loc(tn),
+                        expected: "one of: \(themes.map(\.id).joined(separator: ", "))"
+                    )
                 }
                 theme = t
             }
@@ -301,24 +369,38 @@ private struct Parser {
             if let sn = value(qm, "scale") {
                 let s = try string(sn, "scale")
                 guard scales[s] != nil else {
-                    throw ConsultationError(.unknownScale, "unknown scale '\(s)' for question '\(id)'", at: loc(sn),
-                                            expected: "one of: \(scales.keys.sorted().joined(separator: ", "))")
+                    throw ConsultationError(
+                        .unknownScale,
+                        "unknown scale '\(s)' for question '\(id)'",
+                        at: loc(sn),
+                        expected: "one of: \(scales.keys.sorted().joined(separator: ", "))"
+                    )
                 }
                 scaleID = s
             }
             if type == .likert && scaleID == nil {
-                throw ConsultationError(.missingKey, "likert question '\(id)' has no scale", at: loc(item), expected: "a 'scale' key")
+                throw ConsultationError(
+                    .missingKey,
+                    "likert question '\(id)' has no scale",
+                    at: loc(item),
+                    expected: "a 'scale' key"
+                )
             }
             var codebook: String?
             if let cn = value(qm, "codebook") {
                 let c = try string(cn, "codebook")
                 guard codebooks[c] != nil else {
-                    throw ConsultationError(.unknownCodebook, "unknown codebook '\(c)' for question '\(id)'", at: loc(cn),
-                                            expected: "one of: \(codebooks.keys.sorted().joined(separator: ", "))")
+                    throw ConsultationError(
+                        .unknownCodebook,
+                        "unknown codebook '\(c)' for question '\(id)'",
+                        at: loc(cn),
+                        expected: "one of: \(codebooks.keys.sorted().joined(separator: ", "))"
+                    )
                 }
                 codebook = c
             }
-            let reverse = try value(qm, "reverse").map { n throws(ConsultationError) in try bool(n, "reverse") } ?? false
+            let reverse =
+                try value(qm, "reverse").map { n throws(ConsultationError) in try bool(n, "reverse") } ?? false
             var columns = [id]
             if let cn = value(qm, "columns") {
                 columns = try strings(cn, "columns")
@@ -326,8 +408,12 @@ private struct Parser {
                     let key = Folding.fold(c)
                     let at = cn.sequence.map { Array($0) }.flatMap { i < $0.count ? loc($0[i]) : nil } ?? loc(cn)
                     if let (other, _) = claimed[key], other != id {
-                        throw ConsultationError(.columnClaimedTwice, "column '\(c)' is claimed by questions '\(other)' and '\(id)'", at: at,
-                                                expected: "each column alias in one question only")
+                        throw ConsultationError(
+                            .columnClaimedTwice,
+                            "column '\(c)' is claimed by questions '\(other)' and '\(id)'",
+                            at: at,
+                            expected: "each column alias in one question only"
+                        )
                     }
                     claimed[key] = (id, at)
                 }
@@ -349,23 +435,36 @@ private struct Parser {
             var sentinels = scaleID.flatMap { declaredSentinels[$0] } ?? []
             if let sn = value(qm, "sentinels") {
                 guard type == .number else {
-                    throw ConsultationError(.invalidValue, "'sentinels' on a \(type.rawValue) question '\(id)'",
-                                            at: loc(sn),
-                                            expected: "sentinel codes on number questions only (a scale's 'missing' for labels)")
+                    throw ConsultationError(
+                        .invalidValue,
+                        "'sentinels' on a \(type.rawValue) question '\(id)'",
+                        at: loc(sn),
+                        expected: "sentinel codes on number questions only (a scale's 'missing' for labels)"
+                    )
                 }
                 sentinels += try strings(sn, "sentinel codes")
             }
-            questions.append(Question(id: id, type: type, theme: theme, scale: scaleID, reverse: reverse, columns: columns,
-                                      codebook: codebook, options: options, optionAliases: optionAliases, text: text,
-                                      sentinels: sentinels))
+            questions.append(
+                Question(
+                    id: id,
+                    type: type,
+                    theme: theme,
+                    scale: scaleID,
+                    reverse: reverse,
+                    columns: columns,
+                    codebook: codebook,
+                    options: options,
+                    optionAliases: optionAliases,
+                    text: text,
+                    sentinels: sentinels
+                )
+            )
         }
 
         // Sources
         var sources: [SourceSpec] = []
         if let sn = value(m, "sources") {
-            for item in try sequence(sn, "sources") {
-                sources.append(try source(item, base: base))
-            }
+            for item in try sequence(sn, "sources") { sources.append(try source(item, base: base)) }
         }
 
         // Forms: their choice codes become labels of the scale points, options and groups they stand for.
@@ -375,11 +474,20 @@ private struct Parser {
             let formNode = value(try mapping(sourceNodes[i], "a source"), "form")
             let form: FormDefinition
             do { form = try FormDefinition.read(joinPath(base, f)) } catch {
-                throw ConsultationError(.invalidValue, "form '\(f)' cannot be read: \(error)", at: loc(formNode),
-                                        expected: "an XLSForm, an XForm or a DDI codebook")
+                throw ConsultationError(
+                    .invalidValue,
+                    "form '\(f)' cannot be read: \(error)",
+                    at: loc(formNode),
+                    expected: "an XLSForm, an XForm or a DDI codebook"
+                )
             }
-            FormLabels.apply(form, groupColumn: src.groupColumn, questions: &questions, scales: &scales,
-                             groups: &groups)
+            FormLabels.apply(
+                form,
+                groupColumn: src.groupColumn,
+                questions: &questions,
+                scales: &scales,
+                groups: &groups
+            )
         }
 
         // Report
@@ -390,19 +498,36 @@ private struct Parser {
             if let w = value(rm, "weights") {
                 report.weights = try string(w, "weights")
                 guard ["none", "column", "equal_groups"].contains(report.weights) else {
-                    throw ConsultationError(.invalidValue, "unknown weighting '\(report.weights)'", at: loc(w), expected: "none, column or equal_groups")
+                    throw ConsultationError(
+                        .invalidValue,
+                        "unknown weighting '\(report.weights)'",
+                        at: loc(w),
+                        expected: "none, column or equal_groups"
+                    )
                 }
             }
             if let b = value(rm, "by") {
                 report.by = try strings(b, "by")
                 for (i, dim) in report.by.enumerated() where !["group", "country", "wave"].contains(dim) {
                     let at = b.sequence.map { Array($0) }.flatMap { i < $0.count ? loc($0[i]) : nil } ?? loc(b)
-                    throw ConsultationError(.invalidValue, "unknown report dimension '\(dim)'", at: at, expected: "group, country or wave")
+                    throw ConsultationError(
+                        .invalidValue,
+                        "unknown report dimension '\(dim)'",
+                        at: at,
+                        expected: "group, country or wave"
+                    )
                 }
             }
             if let mc = value(rm, "min_cell") {
                 report.minCell = try int(mc, "min_cell")
-                if report.minCell < 1 { throw ConsultationError(.invalidValue, "min_cell must be at least 1", at: loc(mc), expected: "a number ≥ 1") }
+                if report.minCell < 1 {
+                    throw ConsultationError(
+                        .invalidValue,
+                        "min_cell must be at least 1",
+                        at: loc(mc),
+                        expected: "a number ≥ 1"
+                    )
+                }
             }
             if let o = value(rm, "out") {
                 report.out = try string(o, "out")
@@ -411,15 +536,30 @@ private struct Parser {
             if let t = value(rm, "title") { report.title = try string(t, "title") }
         }
         if report.weights == "none" && sources.contains(where: { $0.weightColumn != nil }) { report.weights = "column" }
-        let store = try value(m, "store").map { n throws(ConsultationError) in try string(n, "store") } ?? "\(name).sqlite"
+        let store =
+            try value(m, "store").map { n throws(ConsultationError) in try string(n, "store") } ?? "\(name).sqlite"
         try confine(joinPath(base, store), written: store, value(m, "store"), "store")
         if value(m, "report").flatMap({ $0.mapping }).flatMap({ value($0, "out") }) == nil {
             try confine(joinPath(base, report.out), written: report.out, nil, "report folder")
         }
 
-        return Consultation(title: title, name: name, version: version, file: absolutePath, baseDirectory: base,
-                            storePath: joinPath(base, store), themes: themes, groups: groups, scales: scales, questions: questions,
-                            codebooks: codebooks, negators: negators, sources: sources, report: report, tree: tree)
+        return Consultation(
+            title: title,
+            name: name,
+            version: version,
+            file: absolutePath,
+            baseDirectory: base,
+            storePath: joinPath(base, store),
+            themes: themes,
+            groups: groups,
+            scales: scales,
+            questions: questions,
+            codebooks: codebooks,
+            negators: negators,
+            sources: sources,
+            report: report,
+            tree: tree
+        )
     }
 
     func scale(id: String, _ v: Node) throws(ConsultationError) -> Scale {
@@ -433,8 +573,13 @@ private struct Parser {
         }
         points.sort { $0.value < $1.value }
         for (a, b) in zip(points, points.dropFirst()) where b.value != a.value + 1 {
-            throw ConsultationError(.scaleGap, "scale '\(id)' jumps from \(a.value) to \(b.value)", at: loc(labelsNode),
-                                    expected: "consecutive points \(a.value)…\(points.last?.value ?? b.value) with labels for \(a.value + 1)")
+            throw ConsultationError(
+                .scaleGap,
+                "scale '\(id)' jumps from \(a.value) to \(b.value)",
+                at: loc(labelsNode),
+                expected:
+                    "consecutive points \(a.value)…\(points.last?.value ?? b.value) with labels for \(a.value + 1)"
+            )
         }
         var missing = BuiltInScales.missing
         if let mn = value(sm, "missing") {
@@ -446,8 +591,12 @@ private struct Parser {
                     let kindName = try string(k, "missing kind")
                     let kinds = MissingKind.allCases.filter { $0 != .tooFewItems }
                     guard let kind = MissingKind(rawValue: kindName), kinds.contains(kind) else {
-                        throw ConsultationError(.invalidValue, "unknown missing kind '\(kindName)'", at: loc(k),
-                                                expected: kinds.map(\.rawValue).joined(separator: ", "))
+                        throw ConsultationError(
+                            .invalidValue,
+                            "unknown missing kind '\(kindName)'",
+                            at: loc(k),
+                            expected: kinds.map(\.rawValue).joined(separator: ", ")
+                        )
                     }
                     missing[kind, default: []] += try strings(lv, "missing labels")
                 }
@@ -458,10 +607,15 @@ private struct Parser {
 
     func source(_ item: Node, base: String) throws(ConsultationError) -> SourceSpec {
         let sm = try mapping(item, "a source")
-        try checkKeys(sm, allowed: ["path", "country", "wave", "group_column", "group", "country_column", "id_column",
-                                    "submitted_column", "weight_column", "delimiter", "encoding", "format", "record_element",
-                                    "organisation_column", "group_lookup", "group_separator", "max_field_mib",
-                                    "max_record_mib", "include_incomplete", "form"], "a source")
+        try checkKeys(
+            sm,
+            allowed: [
+                "path", "country", "wave", "group_column", "group", "country_column", "id_column", "submitted_column",
+                "weight_column", "delimiter", "encoding", "format", "record_element", "organisation_column",
+                "group_lookup", "group_separator", "max_field_mib", "max_record_mib", "include_incomplete", "form",
+            ],
+            "a source"
+        )
         func opt(_ key: String) throws(ConsultationError) -> String? {
             guard let n = value(sm, key) else { return nil }
             return try string(n, key)
@@ -472,22 +626,40 @@ private struct Parser {
         if let d = try opt("delimiter") {
             let c: Character? = d == "\\t" || d == "tab" ? "\t" : d.count == 1 ? d.first : nil
             guard let c, [",", ";", "\t", "|"].contains(c) else {
-                throw ConsultationError(.invalidValue, "unsupported delimiter '\(d)'", at: loc(value(sm, "delimiter")), expected: "',', ';', 'tab' or '|'")
+                throw ConsultationError(
+                    .invalidValue,
+                    "unsupported delimiter '\(d)'",
+                    at: loc(value(sm, "delimiter")),
+                    expected: "',', ';', 'tab' or '|'"
+                )
             }
             options.delimiter = c
         }
         if let e = try opt("encoding") {
-            guard let enc = TextEncoding(rawValue: e) ?? [TextEncoding.utf8, .utf8BOM, .utf16LE, .utf16BE, .windows1252]
-                .first(where: { $0.rawValue.lowercased() == e.lowercased() || ($0 == .windows1252 && e.lowercased() == "cp1252") }) else {
-                throw ConsultationError(.invalidValue, "unknown encoding '\(e)'", at: loc(value(sm, "encoding")),
-                                        expected: "UTF-8, UTF-16LE, UTF-16BE or Windows-1252")
+            guard
+                let enc = TextEncoding(rawValue: e)
+                    ?? [TextEncoding.utf8, .utf8BOM, .utf16LE, .utf16BE, .windows1252]
+                    .first(where: {
+                        $0.rawValue.lowercased() == e.lowercased() || ($0 == .windows1252 && e.lowercased() == "cp1252")
+                    })
+            else {
+                throw ConsultationError(
+                    .invalidValue,
+                    "unknown encoding '\(e)'",
+                    at: loc(value(sm, "encoding")),
+                    expected: "UTF-8, UTF-16LE, UTF-16BE or Windows-1252"
+                )
             }
             options.encoding = enc
         }
         if let f = try opt("format") {
             guard let p = ExportProfile(rawValue: f) else {
-                throw ConsultationError(.invalidValue, "unknown format '\(f)'", at: loc(value(sm, "format")),
-                                        expected: ExportProfile.allCases.map(\.rawValue).joined(separator: ", "))
+                throw ConsultationError(
+                    .invalidValue,
+                    "unknown format '\(f)'",
+                    at: loc(value(sm, "format")),
+                    expected: ExportProfile.allCases.map(\.rawValue).joined(separator: ", ")
+                )
             }
             options.profile = p
         }
@@ -495,8 +667,12 @@ private struct Parser {
             guard let n = value(sm, key) else { continue }
             let mib = try int(n, key)
             guard (1...4096).contains(mib) else {
-                throw ConsultationError(.invalidValue, "\(key) must be from 1 to 4096", at: loc(n),
-                                        expected: "a size in MiB")
+                throw ConsultationError(
+                    .invalidValue,
+                    "\(key) must be from 1 to 4096",
+                    at: loc(n),
+                    expected: "a size in MiB"
+                )
             }
             if isField { options.limits.fieldBytes = mib << 20 } else { options.limits.recordBytes = mib << 20 }
         }
@@ -509,8 +685,12 @@ private struct Parser {
             try confine(lookupPath, written: lp, value(sm, "group_lookup"), "group_lookup")
             var d = Diagnostics()
             guard var reader = try? ExportReader.open(lookupPath, diagnostics: &d), reader.columns.count >= 2 else {
-                throw ConsultationError(.invalidValue, "group_lookup '\(lp)' cannot be read", at: loc(value(sm, "group_lookup")),
-                                        expected: "a CSV file with organisation and group columns")
+                throw ConsultationError(
+                    .invalidValue,
+                    "group_lookup '\(lp)' cannot be read",
+                    at: loc(value(sm, "group_lookup")),
+                    expected: "a CSV file with organisation and group columns"
+                )
             }
             reader.forEachRecord(&d) { item, _ in
                 if case .record(let r) = item, r.values.count >= 2 {
@@ -519,12 +699,21 @@ private struct Parser {
                 return true
             }
         }
-        var spec = SourceSpec(path: path, country: try opt("country"), wave: try opt("wave"),
-                              groupColumn: try opt("group_column"),
-                              group: try opt("group"), countryColumn: try opt("country_column"), idColumn: try opt("id_column"),
-                              submittedColumn: try opt("submitted_column"), weightColumn: try opt("weight_column"),
-                              organisationColumn: try opt("organisation_column"), groupLookup: lookup, options: options,
-                              location: loc(pathNode))
+        var spec = SourceSpec(
+            path: path,
+            country: try opt("country"),
+            wave: try opt("wave"),
+            groupColumn: try opt("group_column"),
+            group: try opt("group"),
+            countryColumn: try opt("country_column"),
+            idColumn: try opt("id_column"),
+            submittedColumn: try opt("submitted_column"),
+            weightColumn: try opt("weight_column"),
+            organisationColumn: try opt("organisation_column"),
+            groupLookup: lookup,
+            options: options,
+            location: loc(pathNode)
+        )
         if let fn = value(sm, "form") {
             let form = try string(fn, "form")
             try confine(joinPath(base, form), written: form, fn, "form")
@@ -537,8 +726,12 @@ private struct Parser {
             guard SourceFiles.isFolder(entry) else { continue }
             let files = SourceFiles.submissionFiles(inFolder: entry)
             if files.isEmpty, let problem = SourceFiles.folderProblem(entry) {
-                throw ConsultationError(.invalidValue, "source path '\(path)': \(problem)", at: loc(pathNode),
-                                        expected: "an export file, or a folder of XML submissions")
+                throw ConsultationError(
+                    .invalidValue,
+                    "source path '\(path)': \(problem)",
+                    at: loc(pathNode),
+                    expected: "an export file, or a folder of XML submissions"
+                )
             }
             let inside = tree.contains(files: files, of: entry)
             if inside.count < files.count, let outside = Set(files).subtracting(inside).sorted().first {
@@ -546,8 +739,12 @@ private struct Parser {
             }
         }
         if SourceFiles.expand(spec.path, base: base).isEmpty {
-            throw ConsultationError(.globMatchesNothing, "source path '\(path)' matches no file", at: loc(pathNode),
-                                    expected: "a path or glob that names at least one export")
+            throw ConsultationError(
+                .globMatchesNothing,
+                "source path '\(path)' matches no file",
+                at: loc(pathNode),
+                expected: "a path or glob that names at least one export"
+            )
         }
         return spec
     }

@@ -6,7 +6,10 @@ import BarazaModel
 /// labels name. A code whose labels name nothing stays unknown, and is reported as any label is.
 enum FormLabels {
     static func apply(
-        _ form: FormDefinition, groupColumn: String?, questions: inout [Question], scales: inout [String: Scale],
+        _ form: FormDefinition,
+        groupColumn: String?,
+        questions: inout [Question],
+        scales: inout [String: Scale],
         groups: inout [StakeholderGroup]
     ) {
         func field(for q: Question) -> FormDefinition.Field? {
@@ -20,9 +23,11 @@ enum FormLabels {
                 guard let sid = q.scale, var scale = scales[sid] else { continue }
                 var coder = ClosedAnswerCoder(scale: scale)
                 for c in choices {
-                    let point = c.labels.lazy.compactMap { label -> Int? in
-                        if case .value(let v) = coder.code(label) { return v } else { return nil }
-                    }.first
+                    let point = c.labels.lazy
+                        .compactMap { label -> Int? in
+                            if case .value(let v) = coder.code(label) { return v } else { return nil }
+                        }
+                        .first
                     guard let point, let pi = scale.points.firstIndex(where: { $0.value == point }),
                         !scale.points[pi].labels.contains(c.name)
                     else { continue }
@@ -32,13 +37,15 @@ enum FormLabels {
             case .single, .multiple:
                 var q = q
                 let known = Dictionary(
-                    q.optionAliases.map { (Folding.fold($0.key), $0.value) }, uniquingKeysWith: { a, _ in a })
+                    q.optionAliases.map { (Folding.fold($0.key), $0.value) },
+                    uniquingKeysWith: { a, _ in a }
+                )
                 for c in choices {
                     if q.options.contains(c.name) {
                         for l in c.labels where q.optionAliases[l] == nil { q.optionAliases[l] = c.name }
-                    } else if let code = c.labels.lazy.compactMap({
-                        known[Folding.fold($0)] ?? (q.options.contains($0) ? $0 : nil)
-                    }).first {
+                    } else if let code = c.labels.lazy
+                        .compactMap({ known[Folding.fold($0)] ?? (q.options.contains($0) ? $0 : nil) }).first
+                    {
                         q.optionAliases[c.name] = code
                     }
                 }

@@ -9,9 +9,10 @@ import BarazaModel
 /// it in the same clause (punctuation ends a clause); a code is not given when one of its exclusion patterns matches anywhere in the answer.
 /// Each assignment records the rule and the matched span, so every code can be explained.
 public struct OpenTextCoder: Sendable {
-    public static let defaultNegators = ["not", "no", "never", "without", "nor", "isn't", "don't", "doesn't", "pas", "non", "jamais",
-                                         "sans", "ni", "aucun", "aucune", "nunca", "sin", "tampoco", "ningun", "ninguna", "nao", "nem",
-                                         "sem", "nenhum", "nenhuma"]
+    public static let defaultNegators = [
+        "not", "no", "never", "without", "nor", "isn't", "don't", "doesn't", "pas", "non", "jamais", "sans", "ni",
+        "aucun", "aucune", "nunca", "sin", "tampoco", "ningun", "ninguna", "nao", "nem", "sem", "nenhum", "nenhuma",
+    ]
 
     struct Pattern: Sendable {
         var source: String
@@ -37,8 +38,9 @@ public struct OpenTextCoder: Sendable {
         var n = 0
         for b in folded.utf8 {
             switch b {
-            case UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "."), UInt8(ascii: ":"), UInt8(ascii: "!"), UInt8(ascii: "?"),
-                 UInt8(ascii: "("), UInt8(ascii: ")"): n += 1
+            case UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "."), UInt8(ascii: ":"), UInt8(ascii: "!"),
+                UInt8(ascii: "?"), UInt8(ascii: "("), UInt8(ascii: ")"):
+                n += 1
             default: break
             }
         }
@@ -65,7 +67,12 @@ public struct OpenTextCoder: Sendable {
         return Pattern(source: source, tokens: tokens)
     }
 
-    struct Token { var text: String; var start: Int; var end: Int; var clause: Int = 0 }
+    struct Token {
+        var text: String
+        var start: Int
+        var end: Int
+        var clause: Int = 0
+    }
 
     /// Word tokens of folded text with their character offsets.
     static func tokenize(_ folded: String) -> [Token] {
@@ -87,7 +94,10 @@ public struct OpenTextCoder: Sendable {
                 if current.isEmpty { start = i }
                 current.append(s)
             } else {
-                if !current.isEmpty { out.append(Token(text: String(current), start: start, end: i, clause: clause)); current = String.UnicodeScalarView() }
+                if !current.isEmpty {
+                    out.append(Token(text: String(current), start: start, end: i, clause: clause))
+                    current = String.UnicodeScalarView()
+                }
                 // A negation does not reach across a clause boundary.
                 if s.isASCII, ",;.:!?()".unicodeScalars.contains(s) { clause += 1 }
             }
@@ -113,7 +123,10 @@ public struct OpenTextCoder: Sendable {
             var ok = true
             for (k, t) in p.tokens.enumerated() {
                 let w = tokens[i + k].text
-                if t.prefix ? !w.hasPrefix(t.text) : w != t.text { ok = false; break }
+                if t.prefix ? !w.hasPrefix(t.text) : w != t.text {
+                    ok = false
+                    break
+                }
             }
             if ok { hits.append(i) }
         }
@@ -141,9 +154,18 @@ public struct OpenTextCoder: Sendable {
             search: for p in rule.matches {
                 for i in matchPositions(p, tokens) {
                     let lo = max(0, i - negationWindow)
-                    if tokens[lo..<i].contains(where: { negators.contains($0.text) && $0.clause == tokens[i].clause }) { continue }
-                    out.append(CodeAssignment(question: question, code: rule.code, rule: p.source,
-                                              spanStart: tokens[i].start, spanEnd: tokens[i + p.tokens.count - 1].end))
+                    if tokens[lo..<i].contains(where: { negators.contains($0.text) && $0.clause == tokens[i].clause }) {
+                        continue
+                    }
+                    out.append(
+                        CodeAssignment(
+                            question: question,
+                            code: rule.code,
+                            rule: p.source,
+                            spanStart: tokens[i].start,
+                            spanEnd: tokens[i + p.tokens.count - 1].end
+                        )
+                    )
                     break search
                 }
             }

@@ -20,7 +20,9 @@ public struct ResponseCoder: Sendable {
     /// Folded missing label → kind (the built-in ones, not sentinels), for choice questions.
     private static let missingLabels: [String: MissingKind] = {
         var m: [String: MissingKind] = [:]
-        for (kind, labels) in BuiltInScales.missing where kind != .sentinel { for l in labels { m[Folding.fold(l)] = kind } }
+        for (kind, labels) in BuiltInScales.missing where kind != .sentinel {
+            for l in labels { m[Folding.fold(l)] = kind }
+        }
         return m
     }()
     private let groupMapper: GroupMapper
@@ -51,14 +53,21 @@ public struct ResponseCoder: Sendable {
     public var boundColumns: Set<Int> {
         var s = Set(binding.question.values)
         for opts in binding.options.values { for o in opts { s.insert(o.column) } }
-        for c in [binding.id, binding.replaces, binding.group, binding.country, binding.submitted, binding.weight, binding.organisation] {
-            if let c { s.insert(c) }
-        }
+        for c in [
+            binding.id, binding.replaces, binding.group, binding.country, binding.submitted, binding.weight,
+            binding.organisation,
+        ] { if let c { s.insert(c) } }
         s.formUnion(binding.other.values)
         return s
     }
 
-    public init(consultation: Consultation, source: SourceSpec, profile: ExportProfile, wave: String? = nil, country: String? = nil) {
+    public init(
+        consultation: Consultation,
+        source: SourceSpec,
+        profile: ExportProfile,
+        wave: String? = nil,
+        country: String? = nil
+    ) {
         self.consultation = consultation
         self.source = source
         self.profile = profile
@@ -66,19 +75,28 @@ public struct ResponseCoder: Sendable {
         self.country = country ?? source.country
         codebookIDs = consultation.codebooks.keys.sorted()
         scanners = codebookIDs.map { id in
-            TextCodeScanner(OpenTextCoder(codebook: id, rules: consultation.codebooks[id] ?? [], negators: consultation.negators))
+            TextCodeScanner(
+                OpenTextCoder(codebook: id, rules: consultation.codebooks[id] ?? [], negators: consultation.negators)
+            )
         }
         // Every codebook's codes in one list, each once; each scanner numbers its codes by it.
         var codes: [String] = []
         for b in scanners.indices {
-            scanners[b].numberCodes(scanners[b].codeNames.map { c in
-                if let i = codes.firstIndex(of: c) { return Int32(i) }
-                codes.append(c)
-                return Int32(codes.count - 1)
-            })
+            scanners[b]
+                .numberCodes(
+                    scanners[b].codeNames
+                        .map { c in
+                            if let i = codes.firstIndex(of: c) { return Int32(i) }
+                            codes.append(c)
+                            return Int32(codes.count - 1)
+                        }
+                )
         }
         codeNames = codes
-        scaleIDs = Set(consultation.questions.compactMap { q in q.scale.flatMap { consultation.scales[$0] != nil ? $0 : nil } }).sorted()
+        scaleIDs = Set(
+            consultation.questions.compactMap { q in q.scale.flatMap { consultation.scales[$0] != nil ? $0 : nil } }
+        )
+        .sorted()
         scaleCoderList = scaleIDs.compactMap { consultation.scales[$0].map(ClosedAnswerCoder.init) }
         closedMemo = scaleIDs.map { _ in ByteMemo(limit: 10_000) }
         recentLabels = RecentKeys(tables: scaleIDs.count)
@@ -113,7 +131,9 @@ public struct ResponseCoder: Sendable {
     /// Adds another coder's counts of unknown labels and unmapped groups to this one's (coding
     /// workers of one file, joined).
     public mutating func addCounts(of other: ResponseCoder) {
-        for (q, labels) in other.unknownLabels { for (raw, n) in labels { unknownLabels[q, default: [:]][raw, default: 0] += n } }
+        for (q, labels) in other.unknownLabels {
+            for (raw, n) in labels { unknownLabels[q, default: [:]][raw, default: 0] += n }
+        }
         for (g, n) in other.unmappedGroups { unmappedGroups[g, default: 0] += n }
     }
 
@@ -144,20 +164,33 @@ public struct ResponseCoder: Sendable {
                 guard !a.isEmpty else { continue }
                 var rest: String?
                 for sep in [" / ", "/", "-", "."] {
-                    if name.hasPrefix(a + sep) { rest = String(name.dropFirst(a.count + sep.count)); break }
-                    if let r = name.range(of: "/" + a + sep), r.upperBound < name.endIndex { rest = String(name[r.upperBound...]); break }
+                    if name.hasPrefix(a + sep) {
+                        rest = String(name.dropFirst(a.count + sep.count))
+                        break
+                    }
+                    if let r = name.range(of: "/" + a + sep), r.upperBound < name.endIndex {
+                        rest = String(name[r.upperBound...])
+                        break
+                    }
                 }
                 // An option with '/' in its label is one option when the reader made it the leaf.
-                if let rest, !rest.isEmpty, !rest.contains("/") || Folding.fold(c.leaf) == rest { out.append((rest, i)); break }
+                if let rest, !rest.isEmpty, !rest.contains("/") || Folding.fold(c.leaf) == rest {
+                    out.append((rest, i))
+                    break
+                }
             }
         }
         return out
     }
 
-    private static let idDefaults = ["_uuid", "meta/instanceID", "meta-instanceID", "instanceID", "KEY", "Respondent ID", "ResponseId",
-                                     "ResponseID", "V1", "id", "respondent_id", "@instanceID"]
-    private static let submittedDefaults = ["_submission_time", "SubmissionDate", "meta/submissionDate", "end", "End Date", "EndDate",
-                                            "Timestamp", "Horodateur", "Marca temporal", "submitdate", "submission_time", "meta/timeEnd"]
+    private static let idDefaults = [
+        "_uuid", "meta/instanceID", "meta-instanceID", "instanceID", "KEY", "Respondent ID", "ResponseId", "ResponseID",
+        "V1", "id", "respondent_id", "@instanceID",
+    ]
+    private static let submittedDefaults = [
+        "_submission_time", "SubmissionDate", "meta/submissionDate", "end", "End Date", "EndDate", "Timestamp",
+        "Horodateur", "Marca temporal", "submitdate", "submission_time", "meta/timeEnd",
+    ]
 
     private mutating func bind(_ columns: [ColumnHeader]) {
         var b = Binding()
@@ -179,7 +212,12 @@ public struct ResponseCoder: Sendable {
         b.organisation = source.organisationColumn.flatMap { Self.findColumn([$0], in: columns) }
         // "Other (specify)" text: `q_other`, `q/other_text`, `Q / Other (please specify)`.
         for q in consultation.questions where q.type == .multiple || q.type == .single {
-            let aliases = q.columns.flatMap { a in ["\(a)_other", "\(a)/other_text", "\(a) / Other (please specify)", "\(a)_autre", "\(a) / Autre (préciser)"] }
+            let aliases = q.columns.flatMap { a in
+                [
+                    "\(a)_other", "\(a)/other_text", "\(a) / Other (please specify)", "\(a)_autre",
+                    "\(a) / Autre (préciser)",
+                ]
+            }
             if let i = Self.findColumn(aliases, in: columns) { b.other[q.id] = i }
         }
         binding = b
@@ -200,8 +238,13 @@ public struct ResponseCoder: Sendable {
 
         init(index: Int, type: QuestionType, reverse: Bool, column: Int?, scale: Int?, codebook: Int?, other: Int?) {
             func small(_ i: Int?) -> Int32 { i.map { Int32(clamping: $0) } ?? -1 }
-            _index = small(index); self.type = type; self.reverse = reverse
-            _column = small(column); _scale = small(scale); _codebook = small(codebook); _other = small(other)
+            _index = small(index)
+            self.type = type
+            self.reverse = reverse
+            _column = small(column)
+            _scale = small(scale)
+            _codebook = small(codebook)
+            _other = small(other)
         }
 
         var index: Int { Int(_index) }
@@ -256,10 +299,18 @@ public struct ResponseCoder: Sendable {
     private let codeNames: [String]
 
     private mutating func makePlans() {
-        plans = consultation.questions.enumerated().map { i, q in
-            Plan(index: i, type: q.type, reverse: q.reverse, column: binding.question[q.id], scale: q.scale.flatMap { scaleIDs.firstIndex(of: $0) },
-                 codebook: q.codebook.flatMap { codebookIDs.firstIndex(of: $0) }, other: binding.other[q.id])
-        }
+        plans = consultation.questions.enumerated()
+            .map { i, q in
+                Plan(
+                    index: i,
+                    type: q.type,
+                    reverse: q.reverse,
+                    column: binding.question[q.id],
+                    scale: q.scale.flatMap { scaleIDs.firstIndex(of: $0) },
+                    codebook: q.codebook.flatMap { codebookIDs.firstIndex(of: $0) },
+                    other: binding.other[q.id]
+                )
+            }
         planIDs = consultation.questions.map(\.id)
         choiceMemo = plans.map { _ in ByteMemo(limit: 10_000, shortKeySlotBits: 9) }
         generation = Self.generations.next()
@@ -281,22 +332,37 @@ public struct ResponseCoder: Sendable {
     }
 
     /// Codes one record. `columns` are the reader's columns as they stand now.
-    public mutating func code(_ record: RawRecord, columns: [ColumnHeader], diagnostics: inout Diagnostics) -> Response {
+    public mutating func code(_ record: RawRecord, columns: [ColumnHeader], diagnostics: inout Diagnostics) -> Response
+    {
         var builder = ResponseBuilder()
         code(record, columns: columns, diagnostics: &diagnostics, into: &builder)
         return builder.response
     }
 
     /// Codes one record into `sink` (see `ResponseSink`).
-    public mutating func code<Sink: ResponseSink>(_ record: RawRecord, columns: [ColumnHeader], diagnostics: inout Diagnostics,
-                                                  into sink: inout Sink) {
-        record.fields.withView { f in code(f, at: record.location, columns: columns, diagnostics: &diagnostics, into: &sink) }
+    public mutating func code<Sink: ResponseSink>(
+        _ record: RawRecord,
+        columns: [ColumnHeader],
+        diagnostics: inout Diagnostics,
+        into sink: inout Sink
+    ) {
+        record.fields.withView { f in
+            code(f, at: record.location, columns: columns, diagnostics: &diagnostics, into: &sink)
+        }
     }
 
     /// Codes one record's fields, lent (see `FieldView`), found at `location`, into `sink`.
-    public mutating func code<Sink: ResponseSink>(_ f: FieldView, at location: SourceLocation, columns: [ColumnHeader],
-                                                  diagnostics: inout Diagnostics, into sink: inout Sink) {
-        if columns.count != boundColumnCount { bind(columns); makePlans() }
+    public mutating func code<Sink: ResponseSink>(
+        _ f: FieldView,
+        at location: SourceLocation,
+        columns: [ColumnHeader],
+        diagnostics: inout Diagnostics,
+        into sink: inout Sink
+    ) {
+        if columns.count != boundColumnCount {
+            bind(columns)
+            makePlans()
+        }
         func has(_ i: Int?) -> Int? {
             guard let i, i < f.count else { return nil }
             return i
@@ -329,7 +395,9 @@ public struct ResponseCoder: Sendable {
         if let c = has(binding.country) {
             let hit = f.withField(c) { key in countryMemo.value(for: key) }
             let value: String?
-            if let hit { value = hit } else {
+            if let hit {
+                value = hit
+            } else {
                 let t = Self.trimmed(f, c)
                 value = t.isEmpty ? nil : t
                 f.withField(c) { key in _ = countryMemo.insert(key, value) }
@@ -344,8 +412,12 @@ public struct ResponseCoder: Sendable {
                 let s = f.string(c)
                 submitted = DateParser.parse(s)
                 if submitted == nil {
-                    diagnostics.warning("date '\(s)' not recognised; kept out of the submission time", at: location,
-                                        expected: "an ISO 8601, SurveyMonkey or Google Forms date", key: "date.\(source.path)")
+                    diagnostics.warning(
+                        "date '\(s)' not recognised; kept out of the submission time",
+                        at: location,
+                        expected: "an ISO 8601, SurveyMonkey or Google Forms date",
+                        key: "date.\(source.path)"
+                    )
                 }
             }
         }
@@ -353,8 +425,12 @@ public struct ResponseCoder: Sendable {
         if let w = cell(binding.weight) {
             weight = Double(w.trimmingWhitespace())
             if (weight ?? -1) < 0 {
-                diagnostics.warning("weight '\(w)' is not a non-negative number; the record counts with weight 1", at: location,
-                                    expected: "a number ≥ 0", key: "weight.\(source.path)")
+                diagnostics.warning(
+                    "weight '\(w)' is not a non-negative number; the record counts with weight 1",
+                    at: location,
+                    expected: "a number ≥ 0",
+                    key: "weight.\(source.path)"
+                )
                 weight = nil
             }
         }
@@ -366,15 +442,38 @@ public struct ResponseCoder: Sendable {
         let replacing = (replaces?.isEmpty ?? true) ? nil : replaces
         let idRange = has(binding.id).map(f.range)
         if let r = idRange, Self.needsNoTrim(UnsafeBufferPointer(rebasing: f.bytes[r])) {
-            sink.begin(respondentID: UnsafeBufferPointer(rebasing: f.bytes[r]), replaces: replacing, group: group, rawGroup: rawGroup,
-                       country: country, wave: wave, submittedAt: submitted, weight: weight, location: location, raw: f,
-                       questions: planIDs, codes: codeNames)
+            sink.begin(
+                respondentID: UnsafeBufferPointer(rebasing: f.bytes[r]),
+                replaces: replacing,
+                group: group,
+                rawGroup: rawGroup,
+                country: country,
+                wave: wave,
+                submittedAt: submitted,
+                weight: weight,
+                location: location,
+                raw: f,
+                questions: planIDs,
+                codes: codeNames
+            )
         } else {
             var id = has(binding.id).map { Self.trimmed(f, $0) } ?? ""
             if id.isEmpty { id = "\((location.file as NSString).lastPathComponent):\(location.line)" }
             id.withUTF8 { id in
-                sink.begin(respondentID: id, replaces: replacing, group: group, rawGroup: rawGroup, country: country, wave: wave,
-                           submittedAt: submitted, weight: weight, location: location, raw: f, questions: planIDs, codes: codeNames)
+                sink.begin(
+                    respondentID: id,
+                    replaces: replacing,
+                    group: group,
+                    rawGroup: rawGroup,
+                    country: country,
+                    wave: wave,
+                    submittedAt: submitted,
+                    weight: weight,
+                    location: location,
+                    raw: f,
+                    questions: planIDs,
+                    codes: codeNames
+                )
             }
         }
         // Each plan read from `self.plans` where it lies: the arrays copied to locals for the loop
@@ -387,7 +486,9 @@ public struct ResponseCoder: Sendable {
                 let result = f.withField(c) { key -> ClosedCode in
                     if let hit = recentLabels.value(si, key) { return hit }
                     let code: ClosedCode
-                    if let hit = closedMemo[si].value(for: key) { code = hit } else {
+                    if let hit = closedMemo[si].value(for: key) {
+                        code = hit
+                    } else {
                         code = scaleCoderList[si].code(String(decoding: key, as: UTF8.self))
                         closedMemo[si].insert(key, code)
                     }
@@ -397,8 +498,7 @@ public struct ResponseCoder: Sendable {
                 switch result {
                 case .value(let v):
                     sink.closed(question: k, point: plan.reverse ? scaleFlip[si] - v : v) { f.string(c) }
-                case .missing(let kind):
-                    sink.closed(question: k, value: nil, missing: kind) { f.string(c) }
+                case .missing(let kind): sink.closed(question: k, value: nil, missing: kind) { f.string(c) }
                 case .unknown:
                     unknownLabels[planIDs[k], default: [:]][f.string(c), default: 0] += 1
                     sink.closed(question: k, value: nil, missing: nil) { f.string(c) }
@@ -418,10 +518,11 @@ public struct ResponseCoder: Sendable {
                     sink.closed(question: k, value: nil, missing: nil) { raw }
                 }
             case .multiple, .single:
-                let other = has(plan.other).flatMap { o in
-                    let t = Self.trimmed(f, o)
-                    return t.isEmpty ? nil : (t, o)
-                }
+                let other = has(plan.other)
+                    .flatMap { o in
+                        let t = Self.trimmed(f, o)
+                        return t.isEmpty ? nil : (t, o)
+                    }
                 var choice: ChoiceAnswer?
                 if let c = has(plan.column) {
                     if let e = f.withField(c, { key in choiceMemo[k].index(of: key) }) {
@@ -443,7 +544,10 @@ public struct ResponseCoder: Sendable {
                     choice = codeChoice(consultation.questions[plan.index], cell: cell)
                 }
                 if var choice {
-                    if let (text, o) = other { choice.other = text; choice.otherField = o }
+                    if let (text, o) = other {
+                        choice.other = text
+                        choice.otherField = o
+                    }
                     sink.choice(question: k, key: nil) { lend in lend(choice) }
                 }
             case .text:
@@ -451,10 +555,18 @@ public struct ResponseCoder: Sendable {
                 // The answer's codes (none without a codebook), lent to the sink with its text.
                 func answer(_ text: UnsafeBufferPointer<UInt8>, trimmed: String?) {
                     guard let b = plan.codebook else {
-                        sink.text(question: k, field: c, trimmed: trimmed, codes: UnsafeBufferPointer(start: nil, count: 0))
+                        sink.text(
+                            question: k,
+                            field: c,
+                            trimmed: trimmed,
+                            codes: UnsafeBufferPointer(start: nil, count: 0)
+                        )
                         return
                     }
-                    scanners[b].withCodeNumbers(text) { codes in sink.text(question: k, field: c, trimmed: trimmed, codes: codes) }
+                    scanners[b]
+                        .withCodeNumbers(text) { codes in
+                            sink.text(question: k, field: c, trimmed: trimmed, codes: codes)
+                        }
                 }
                 f.withField(c) { p in
                     if Self.needsNoTrim(p) {
@@ -478,7 +590,8 @@ public struct ResponseCoder: Sendable {
             if t.isEmpty { return ChoiceAnswer(question: q.id, options: [], missing: .blank) }
             if let kind = missingKind(t) { return ChoiceAnswer(question: q.id, options: [], missing: kind) }
             if q.type == .single { return ChoiceAnswer(question: q.id, options: [normaliseOption(t, q)], missing: nil) }
-            let sep: Character = t.contains(";") ? ";" : t.contains(",") && !q.options.contains(where: { $0.contains(",") }) ? "," : " "
+            let sep: Character =
+                t.contains(";") ? ";" : t.contains(",") && !q.options.contains(where: { $0.contains(",") }) ? "," : " "
             let parts = t.split(separator: sep).map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
             let opts = Array(Set(parts.map { normaliseOption($0, q) })).sorted()
             return ChoiceAnswer(question: q.id, options: opts, missing: nil)
@@ -500,7 +613,5 @@ public struct ResponseCoder: Sendable {
         return optionCodes[q.id]?[f] ?? f
     }
 
-    private func missingKind(_ t: String) -> MissingKind? {
-        Self.missingLabels[Folding.fold(t)]
-    }
+    private func missingKind(_ t: String) -> MissingKind? { Self.missingLabels[Folding.fold(t)] }
 }

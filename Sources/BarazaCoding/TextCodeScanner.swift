@@ -12,10 +12,23 @@ internal import CBarazaText
 /// Strings and dictionary building at 35% of import time; `TextCodeScannerTests` checks that the
 /// codes equal `OpenTextCoder.code`'s on real and generated text.
 public struct TextCodeScanner: Sendable {
-    struct PatternWord: Sendable { var text: String; var prefix: Bool }
-    struct Pat: Sendable { var words: [PatternWord]; var exclude: Bool }
-    struct Hit: Sendable { var pattern: Int32; var position: Int32 }
-    struct Run: Sendable { var start: Int32; var count: Int32; var clauses: Int32 }
+    struct PatternWord: Sendable {
+        var text: String
+        var prefix: Bool
+    }
+    struct Pat: Sendable {
+        var words: [PatternWord]
+        var exclude: Bool
+    }
+    struct Hit: Sendable {
+        var pattern: Int32
+        var position: Int32
+    }
+    struct Run: Sendable {
+        var start: Int32
+        var count: Int32
+        var clauses: Int32
+    }
 
     public let coder: OpenTextCoder
     private let pats: [Pat]
@@ -75,25 +88,43 @@ public struct TextCodeScanner: Sendable {
         wordSlots = WordSlots(bits: self.wordSlotBits)
         runs = ByteMemo(limit: runCacheLimit, arenaLimit: 8 << 20)
         var pats: [Pat] = []
-        var codes: [String] = [], matches: [[Int]] = [], excludes: [[Int]] = []
+        var codes: [String] = []
+        var matches: [[Int]] = []
+        var excludes: [[Int]] = []
         for rule in coder.compiledRules {
             codes.append(rule.code)
-            var m: [Int] = [], e: [Int] = []
-            for p in rule.matches { m.append(pats.count); pats.append(Pat(words: p.tokens.map { PatternWord(text: $0.text, prefix: $0.prefix) }, exclude: false)) }
-            for p in rule.excludes { e.append(pats.count); pats.append(Pat(words: p.tokens.map { PatternWord(text: $0.text, prefix: $0.prefix) }, exclude: true)) }
-            matches.append(m); excludes.append(e)
+            var m: [Int] = []
+            var e: [Int] = []
+            for p in rule.matches {
+                m.append(pats.count)
+                pats.append(Pat(words: p.tokens.map { PatternWord(text: $0.text, prefix: $0.prefix) }, exclude: false))
+            }
+            for p in rule.excludes {
+                e.append(pats.count)
+                pats.append(Pat(words: p.tokens.map { PatternWord(text: $0.text, prefix: $0.prefix) }, exclude: true))
+            }
+            matches.append(m)
+            excludes.append(e)
         }
         self.pats = pats
-        var names: [String] = [], index: [Int32] = []
+        var names: [String] = []
+        var index: [Int32] = []
         for c in codes {
-            if let i = names.firstIndex(of: c) { index.append(Int32(i)) } else { index.append(Int32(names.count)); names.append(c) }
+            if let i = names.firstIndex(of: c) {
+                index.append(Int32(i))
+            } else {
+                index.append(Int32(names.count))
+                names.append(c)
+            }
         }
         codeNames = names
         ruleCodeIndex = index
         codeNumber = names.indices.map { Int32($0) }
         patLength = pats.map { Int32($0.words.count) }
         patExcludes = pats.map(\.exclude)
-        var flat: [Int32] = [], matchRange: [Range<Int>] = [], excludeRange: [Range<Int>] = []
+        var flat: [Int32] = []
+        var matchRange: [Range<Int>] = []
+        var excludeRange: [Range<Int>] = []
         for r in codes.indices {
             let m = flat.count
             flat += matches[r].map { Int32($0) }
@@ -133,8 +164,7 @@ public struct TextCodeScanner: Sendable {
             case (2, let prefix):
                 mark(512 * 64 + (c[0] << 5 | c[1]))
                 if prefix { for x in 0..<32 { mark(c[0] << 10 | c[1] << 5 | x) } }
-            default:
-                mark(c[0] << 10 | c[1] << 5 | c[2])
+            default: mark(c[0] << 10 | c[1] << 5 | c[2])
             }
         }
         relevanceTable = RelevanceTable(bits, level: prefilter)
@@ -160,7 +190,11 @@ public struct TextCodeScanner: Sendable {
     /// share one. (A `ShortKeySlots` holds an Int per slot and is reached through an array; this
     /// one holds the run itself, through a pointer.)
     private final class WordSlots: @unchecked Sendable {
-        struct Entry { var k0: UInt64 = 0, k1: UInt64 = 0, k2: UInt64 = 0; var n: Int32 = -1; var run = Run(start: 0, count: 0, clauses: 0) }
+        struct Entry {
+            var k0: UInt64 = 0, k1: UInt64 = 0, k2: UInt64 = 0
+            var n: Int32 = -1
+            var run = Run(start: 0, count: 0, clauses: 0)
+        }
         let entries: UnsafeMutablePointer<Entry>
         init(bits: Int) {
             entries = .allocate(capacity: 1 << bits)
@@ -231,7 +265,11 @@ public struct TextCodeScanner: Sendable {
             pool.append(tokenID(t.text))
             poolClause.append(Int32(t.clause))
         }
-        return Run(start: Int32(start), count: Int32(tokens.count), clauses: Int32(OpenTextCoder.clauseMarks(in: folded)))
+        return Run(
+            start: Int32(start),
+            count: Int32(tokens.count),
+            clauses: Int32(OpenTextCoder.clauseMarks(in: folded))
+        )
     }
 
     /// Scratch room for `baraza_scan_words`: its bit masks and the words it returns.
@@ -260,7 +298,10 @@ public struct TextCodeScanner: Sendable {
     private var numbers: [Int32] = []
 
     /// `codeNumbers`, lent to `body` rather than returned (no array retained for the caller).
-    public mutating func withCodeNumbers<R>(_ text: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<Int32>) -> R) -> R {
+    public mutating func withCodeNumbers<R>(
+        _ text: UnsafeBufferPointer<UInt8>,
+        _ body: (UnsafeBufferPointer<Int32>) -> R
+    ) -> R {
         scanText(text)
         numbers.removeAll(keepingCapacity: true)
         for i in matched { numbers.append(codeNumber[Int(i)]) }
@@ -284,7 +325,8 @@ public struct TextCodeScanner: Sendable {
             wordEntries = wordSlots.entries
         }
         let n = text.count
-        var clause: Int32 = 0, position: Int32 = 0
+        var clause: Int32 = 0
+        var position: Int32 = 0
         var s = 0
         while s < n {
             // Windows of up to 64 KiB that end after a byte no word holds (no word is cut), so the
@@ -321,11 +363,12 @@ public struct TextCodeScanner: Sendable {
     /// The relevance tables' mark for an ASCII word of letters and digits.
     private func relevance(_ w: UnsafeBufferPointer<UInt8>) -> UInt64 {
         let a = Int(w[0] & 31)
-        let i = switch w.count {
-        case 1: 528 * 64 + a
-        case 2: 512 * 64 + (a << 5 | Int(w[1] & 31))
-        default: a << 10 | Int(w[1] & 31) << 5 | Int(w[2] & 31)
-        }
+        let i =
+            switch w.count {
+            case 1: 528 * 64 + a
+            case 2: 512 * 64 + (a << 5 | Int(w[1] & 31))
+            default: a << 10 | Int(w[1] & 31) << 5 | Int(w[2] & 31)
+            }
         return (relevanceTable.bits[i >> 6] >> UInt64(i & 63)) & 1
     }
 
@@ -336,7 +379,8 @@ public struct TextCodeScanner: Sendable {
         if masks.count < 4 * ((n + 63) / 64) { masks = Array(repeating: 0, count: 4 * ((Self.window + 63) / 64)) }
         if words.count < n / 2 + 1 { words = Array(repeating: baraza_word(), count: Self.window / 2 + 1) }
         var tail = baraza_word()
-        let relevant = relevanceTable.bits, filter = relevanceTable.filter
+        let relevant = relevanceTable.bits
+        let filter = relevanceTable.filter
         let found = masks.withUnsafeMutableBufferPointer { masks in
             words.withUnsafeMutableBufferPointer { words in
                 baraza_scan_words(t, n, relevant, filter, masks.baseAddress, words.baseAddress, &tail)
@@ -346,7 +390,11 @@ public struct TextCodeScanner: Sendable {
             let word = words[w]
             position += word.skipped
             clause += word.clauses
-            look(UnsafeBufferPointer(start: t + Int(word.start), count: Int(word.count)), clause: &clause, position: &position)
+            look(
+                UnsafeBufferPointer(start: t + Int(word.start), count: Int(word.count)),
+                clause: &clause,
+                position: &position
+            )
         }
         position += tail.skipped
         clause += tail.clauses
@@ -356,12 +404,15 @@ public struct TextCodeScanner: Sendable {
     /// a word of up to 24 bytes in the word table first, then in the run memo.
     private mutating func look(_ key: UnsafeBufferPointer<UInt8>, clause: inout Int32, position: inout Int32) {
         let n = key.count
-        var slot = -1, k: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        var slot = -1
+        var k: (UInt64, UInt64, UInt64) = (0, 0, 0)
         if n <= ShortKey.maxLength, let p = key.baseAddress, let entries = wordEntries {
             k = ShortKey.words(p, n)
             slot = ShortKey.slot(k, n, bits: wordSlotBits)
             let e = entries[slot]
-            if e.n == Int32(n) && e.k0 == k.0 && e.k1 == k.1 && e.k2 == k.2 { return use(e.run, clause: &clause, position: &position) }
+            if e.n == Int32(n) && e.k0 == k.0 && e.k1 == k.1 && e.k2 == k.2 {
+                return use(e.run, clause: &clause, position: &position)
+            }
         }
         let run: Run
         if let m = runs.find(key) {
@@ -378,7 +429,9 @@ public struct TextCodeScanner: Sendable {
             }
         }
         // Only runs the memo keeps go in the word table (their tokens stay in the pool).
-        if slot >= 0, let entries = wordEntries { entries[slot] = WordSlots.Entry(k0: k.0, k1: k.1, k2: k.2, n: Int32(n), run: run) }
+        if slot >= 0, let entries = wordEntries {
+            entries[slot] = WordSlots.Entry(k0: k.0, k1: k.1, k2: k.2, n: Int32(n), run: run)
+        }
         use(run, clause: &clause, position: &position)
     }
 
@@ -390,13 +443,19 @@ public struct TextCodeScanner: Sendable {
     }
 
     /// A token with an id, where it stands among all the answer's tokens, and its clause.
-    struct Kept { var id: Int32; var position: Int32; var clause: Int32 }
+    struct Kept {
+        var id: Int32
+        var position: Int32
+        var clause: Int32
+    }
 
     /// Keeps the run's tokens that have an id.
     @inline(__always) private mutating func keep(_ run: Run, clause: Int32, position: Int32) {
         let start = Int(run.start)
         for k in 0..<Int(run.count) where pool[start + k] != 0 {
-            kept.append(Kept(id: pool[start + k], position: position + Int32(k), clause: clause + poolClause[start + k]))
+            kept.append(
+                Kept(id: pool[start + k], position: position + Int32(k), clause: clause + poolClause[start + k])
+            )
         }
     }
 
@@ -404,7 +463,10 @@ public struct TextCodeScanner: Sendable {
     private mutating func evaluate() {
         generation &+= 1
         if generation == 0 {
-            for k in anyHit.indices { anyHit[k] = 0; freeHit[k] = 0 }
+            for k in anyHit.indices {
+                anyHit[k] = 0
+                freeHit[k] = 0
+            }
             generation = 1
         }
         let gen = generation
@@ -425,7 +487,8 @@ public struct TextCodeScanner: Sendable {
                             break
                         }
                         var next = false
-                        for hj in tokenHitRange[Int(kept[j + k].id)] where hitPool[hj].pattern == h.pattern && hitPool[hj].position == Int32(k) {
+                        for hj in tokenHitRange[Int(kept[j + k].id)]
+                        where hitPool[hj].pattern == h.pattern && hitPool[hj].position == Int32(k) {
                             next = true
                             break
                         }
@@ -443,7 +506,10 @@ public struct TextCodeScanner: Sendable {
                     var negated = false
                     var t = j - 1
                     while t >= 0, kept[t].position >= tok.position - window {
-                        if isNegator[Int(kept[t].id)] && kept[t].clause == tok.clause { negated = true; break }
+                        if isNegator[Int(kept[t].id)] && kept[t].clause == tok.clause {
+                            negated = true
+                            break
+                        }
                         t -= 1
                     }
                     if !negated { freeHit[p] = gen }
@@ -454,10 +520,16 @@ public struct TextCodeScanner: Sendable {
         // Plain loops, not `contains(where:)`: each closure retained and released the arrays it read.
         for r in ruleCodeIndex.indices {
             var excluded = false
-            for i in ruleExcludeRange[r] where anyHit[Int(rulePatterns[i])] == gen { excluded = true; break }
+            for i in ruleExcludeRange[r] where anyHit[Int(rulePatterns[i])] == gen {
+                excluded = true
+                break
+            }
             if excluded { continue }
             var matched = false
-            for i in ruleMatchRange[r] where freeHit[Int(rulePatterns[i])] == gen { matched = true; break }
+            for i in ruleMatchRange[r] where freeHit[Int(rulePatterns[i])] == gen {
+                matched = true
+                break
+            }
             if matched, !self.matched.contains(ruleCodeIndex[r]) { self.matched.append(ruleCodeIndex[r]) }
         }
     }

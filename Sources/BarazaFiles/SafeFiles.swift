@@ -2,7 +2,7 @@ import CBarazaFiles
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// A file operation that failed, with the path and the system's reason.
@@ -96,9 +96,7 @@ public final class DirectoryHandle {
     }
 
     /// Flushes the directory's entries (names created, renamed or removed) to disk.
-    public func sync() throws(FileFailure) {
-        if fsync(fd) != 0 { throw FileFailure(path: path, errno: errno) }
-    }
+    public func sync() throws(FileFailure) { if fsync(fd) != 0 { throw FileFailure(path: path, errno: errno) } }
 
     /// Renames `from` to `to` within this directory (replacing a file or an empty folder `to`).
     public func rename(_ from: String, to: String) throws(FileFailure) {
@@ -155,11 +153,7 @@ public enum SafeFiles {
     }
 
     /// Whether a process with this id is running (a staging folder named after a dead one is stale).
-    public static func processIsAlive(_ pid: Int32) -> Bool {
-        pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
-    }
+    public static func processIsAlive(_ pid: Int32) -> Bool { pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) }
 }
 
-func joinedPath(_ base: String, _ name: String) -> String {
-    base.hasSuffix("/") ? base + name : base + "/" + name
-}
+func joinedPath(_ base: String, _ name: String) -> String { base.hasSuffix("/") ? base + name : base + "/" + name }

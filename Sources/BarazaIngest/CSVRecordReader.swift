@@ -23,8 +23,12 @@ public struct CSVRecordReader: PullingRecordSource {
 
     /// `chunkObserver` sees the file's bytes as the records are read (the sniffer's sample aside),
     /// in the chunks read, shared rather than copied.
-    public init(path: String, options: ReadOptions = ReadOptions(),
-                chunkObserver: (any ChunkObserver)? = nil, diagnostics: inout Diagnostics) throws(IngestError) {
+    public init(
+        path: String,
+        options: ReadOptions = ReadOptions(),
+        chunkObserver: (any ChunkObserver)? = nil,
+        diagnostics: inout Diagnostics
+    ) throws(IngestError) {
         let sniffed = try CSVSniffer.sniff(path: path)
         var enc = sniffed.encoding
         var bom = sniffed.bomLength
@@ -33,17 +37,29 @@ public struct CSVRecordReader: PullingRecordSource {
             bom = (forced == .utf8BOM) ? 3 : (forced == .utf16LE || forced == .utf16BE) ? 2 : 0
         }
         if enc == .windows1252 {
-            diagnostics.note("bytes are not valid UTF-8; reading as Windows-1252", at: SourceLocation(file: path, line: 1))
+            diagnostics.note(
+                "bytes are not valid UTF-8; reading as Windows-1252",
+                at: SourceLocation(file: path, line: 1)
+            )
         } else if enc == .utf16LE || enc == .utf16BE {
-            diagnostics.note("reading as \(enc.rawValue)" + (bom > 0 ? " (byte-order mark)" : " (no byte-order mark: NUL bytes in every other byte)"),
-                             at: SourceLocation(file: path, line: 1))
+            diagnostics.note(
+                "reading as \(enc.rawValue)"
+                    + (bom > 0 ? " (byte-order mark)" : " (no byte-order mark: NUL bytes in every other byte)"),
+                at: SourceLocation(file: path, line: 1)
+            )
         }
         var delim = sniffed.delimiter
         if let d = options.delimiter, let a = d.asciiValue { delim = a }
         self.path = path
         self.encoding = enc
         self.delimiter = Character(Unicode.Scalar(delim))
-        var tok = try CSVTokenizer(path: path, delimiter: delim, encoding: enc, bomLength: bom, chunkObserver: chunkObserver)
+        var tok = try CSVTokenizer(
+            path: path,
+            delimiter: delim,
+            encoding: enc,
+            bomLength: bom,
+            chunkObserver: chunkObserver
+        )
         tok.limits = options.limits
         var head: [CSVRow] = []
         while head.count < 3, let row = tok.next(&diagnostics) { head.append(row) }
@@ -51,9 +67,13 @@ public struct CSVRecordReader: PullingRecordSource {
         // One "column" of digits and no delimiter anywhere: fixed-width data (IPUMS, Triple-S .asc),
         // which read as CSV would be one garbage column.
         if head.allSatisfy({ $0.fields.count == 1 }), let first = head.first?.fields.first, first.count >= 8,
-           first.allSatisfy({ $0.isNumber || $0 == " " }) {
-            throw .notAnExport(path: path, what: "fixed-width data (lines of digits, no delimiter)",
-                               instead: "give a CSV export, or the Triple-S metadata (.sss) that describes it")
+            first.allSatisfy({ $0.isNumber || $0 == " " })
+        {
+            throw .notAnExport(
+                path: path,
+                what: "fixed-width data (lines of digits, no delimiter)",
+                instead: "give a CSV export, or the Triple-S metadata (.sss) that describes it"
+            )
         }
         let (detected, rows) = ProfileDetector.detect(head.map(\.fields))
         let prof = options.profile ?? detected
@@ -64,7 +84,12 @@ public struct CSVRecordReader: PullingRecordSource {
         if let sep = options.groupSeparator, !sep.isEmpty {
             cols = cols.map { c in
                 let parts = c.name.components(separatedBy: sep)
-                return ColumnHeader(name: c.name, leaf: parts.last ?? c.name, groupPath: Array(parts.dropLast()), subLabel: c.subLabel)
+                return ColumnHeader(
+                    name: c.name,
+                    leaf: parts.last ?? c.name,
+                    groupPath: Array(parts.dropLast()),
+                    subLabel: c.subLabel
+                )
             }
         }
         // A trailing delimiter on the header line (legacy Qualtrics) makes an empty-named last
@@ -73,26 +98,36 @@ public struct CSVRecordReader: PullingRecordSource {
         // the column before them (dropping them rejected every record that filled them).
         if let last = cols.last, last.name.trimmingWhitespace().isEmpty, cols.count > 1 {
             let i = cols.count - 1
-            let filled = head.dropFirst(hdr).contains { i < $0.fields.count && !$0.fields[i].trimmingWhitespace().isEmpty }
+            let filled = head.dropFirst(hdr)
+                .contains { i < $0.fields.count && !$0.fields[i].trimmingWhitespace().isEmpty }
             if filled {
                 let names = head[0].fields
-                let name = i < names.count ? ProfileDetector.continuationName(names, i, keepLast: true) : "column \(i + 1)"
+                let name =
+                    i < names.count ? ProfileDetector.continuationName(names, i, keepLast: true) : "column \(i + 1)"
                 cols[i] = ColumnHeader(name: name, subLabel: last.subLabel)
             } else {
                 cols.removeLast()
             }
         }
         self.columns = cols
-        self.submitColumn = prof == .limeSurvey && !options.includeIncomplete
-            ? cols.firstIndex { ProfileDetector.limeSurveySubmitted.contains($0.name.trimmingWhitespace().lowercased()) } : nil
+        self.submitColumn =
+            prof == .limeSurvey && !options.includeIncomplete
+            ? cols.firstIndex {
+                ProfileDetector.limeSurveySubmitted.contains($0.name.trimmingWhitespace().lowercased())
+            } : nil
         self.pending = Array(head.dropFirst(headerRows))
         self.tokenizer = tok
         var seen: [String: Int] = [:]
         for (i, c) in columns.enumerated() {
             if let j = seen[c.name] {
-                diagnostics.warning("duplicate column name '\(c.name)' (also column \(j + 1)); the first is used for lookups",
-                                    at: SourceLocation(file: path, line: 1, column: i + 1), key: "csv.dupColumn.\(c.name)")
-            } else { seen[c.name] = i }
+                diagnostics.warning(
+                    "duplicate column name '\(c.name)' (also column \(j + 1)); the first is used for lookups",
+                    at: SourceLocation(file: path, line: 1, column: i + 1),
+                    key: "csv.dupColumn.\(c.name)"
+                )
+            } else {
+                seen[c.name] = i
+            }
         }
     }
 
@@ -107,7 +142,8 @@ public struct CSVRecordReader: PullingRecordSource {
         switch read(into: &row, &diagnostics) {
         case nil: return nil
         case .rejected(let r): return .rejected(r)
-        case .record(let line): return .record(RawRecord(fields: row, location: SourceLocation(file: path, line: line, column: 1)))
+        case .record(let line):
+            return .record(RawRecord(fields: row, location: SourceLocation(file: path, line: line, column: 1)))
         }
     }
 
@@ -115,16 +151,21 @@ public struct CSVRecordReader: PullingRecordSource {
     ///
     /// A record of the common shape with the header's number of fields is lent straight from the
     /// tokenizer's scan (`CSVTokenizer.withCommonRecord`), not copied into the row first.
-    public mutating func forEachRecordLent(_ diagnostics: inout Diagnostics, _ body: (LentRecord, [ColumnHeader]) -> Bool) {
+    public mutating func forEachRecordLent(
+        _ diagnostics: inout Diagnostics,
+        _ body: (LentRecord, [ColumnHeader]) -> Bool
+    ) {
         var row = FieldRow(byteCapacity: 1 << 12, fieldCapacity: columns.count)
         let columns = self.columns
         while true {
             var item: Read?
             if pending.isEmpty {
-                var more = true, checkLine: Int?
+                var more = true
+                var checkLine: Int?
                 let lent: Void? = tokenizer.withCommonRecord { view, line in
                     guard view.count == columns.count, !(view.count == 1 && view.isBlank(0)),
-                          !(submitColumn.map(view.isBlank) ?? false) else {
+                        !(submitColumn.map(view.isBlank) ?? false)
+                    else {
                         // Not as the header has it: into the row, for the checks `read` makes.
                         row.removeAll()
                         row.appendFields(view.bytes, ends: view.ends)
@@ -164,10 +205,13 @@ public struct CSVRecordReader: PullingRecordSource {
     /// its line, or one rejected; nil at the end of the file.
     private mutating func read(into row: inout FieldRow, _ diagnostics: inout Diagnostics) -> Read? {
         while true {
-            let line: Int, defect: String?
+            let line: Int
+            let defect: String?
             if !pending.isEmpty {
                 let p = pending.removeFirst()
-                row = FieldRow(p.fields); line = p.line; defect = p.defect
+                row = FieldRow(p.fields)
+                line = p.line
+                defect = p.defect
             } else if let info = tokenizer.nextRow(into: &row, &diagnostics) {
                 (line, defect) = info
             } else {
@@ -185,17 +229,19 @@ public struct CSVRecordReader: PullingRecordSource {
             diagnostics.note("empty line skipped", at: loc, key: "csv.emptyLine")
             return nil
         }
-        if let defect {
-            return .rejected(RejectedRecord(location: loc, reason: defect, values: row.strings))
-        }
+        if let defect { return .rejected(RejectedRecord(location: loc, reason: defect, values: row.strings)) }
         if row.count > columns.count, (columns.count..<row.count).allSatisfy(row.isBlank) {
             row.truncate(to: columns.count)
         }
         if row.count < columns.count {
             // Exports omit empty trailing fields (ODK Central 2019 leaves `Status` unfilled): the
             // fields present keep their columns, the missing ones at the end read as blank.
-            diagnostics.warning("record has \(row.count) fields; expected \(columns.count): the last \(columns.count - row.count) read as blank",
-                                at: SourceLocation(file: path, line: line, column: 1), expected: "\(columns.count) fields", key: "csv.short.\(path)")
+            diagnostics.warning(
+                "record has \(row.count) fields; expected \(columns.count): the last \(columns.count - row.count) read as blank",
+                at: SourceLocation(file: path, line: line, column: 1),
+                expected: "\(columns.count) fields",
+                key: "csv.short.\(path)"
+            )
             row.pad(to: columns.count)
         }
         if row.count != columns.count {
@@ -204,7 +250,9 @@ public struct CSVRecordReader: PullingRecordSource {
             return .rejected(RejectedRecord(location: loc, reason: reason, values: row.strings))
         }
         if let c = submitColumn, row.isBlank(c) {
-            return .rejected(RejectedRecord(location: loc, reason: RejectedRecord.incompleteReason, values: row.strings))
+            return .rejected(
+                RejectedRecord(location: loc, reason: RejectedRecord.incompleteReason, values: row.strings)
+            )
         }
         return .record(line: line)
     }

@@ -30,25 +30,36 @@ public enum CSVSniffer {
     }
 
     static func sniffDelimiter(_ text: [UInt8]) -> UInt8 {
-        var best = UInt8(ascii: ","), bestScore = -1
+        var best = UInt8(ascii: ",")
+        var bestScore = -1
         for d in candidates {
             let counts = countsPerRecord(text, delimiter: d, maxRecords: 20)
             guard let first = counts.first, first > 0 else { continue }
             let agree = counts.filter { $0 == first }.count
             let score = agree * 100_000 + first
-            if score > bestScore { bestScore = score; best = d }
+            if score > bestScore {
+                bestScore = score
+                best = d
+            }
         }
         return best
     }
 
     static func countsPerRecord(_ text: [UInt8], delimiter: UInt8, maxRecords: Int) -> [Int] {
         var counts: [Int] = []
-        var count = 0, inQuotes = false
+        var count = 0
+        var inQuotes = false
         for b in text {
-            if b == UInt8(ascii: "\"") { inQuotes.toggle(); continue }
+            if b == UInt8(ascii: "\"") {
+                inQuotes.toggle()
+                continue
+            }
             if inQuotes { continue }
-            if b == delimiter { count += 1 } else if b == UInt8(ascii: "\n") {
-                counts.append(count); count = 0
+            if b == delimiter {
+                count += 1
+            } else if b == UInt8(ascii: "\n") {
+                counts.append(count)
+                count = 0
                 if counts.count >= maxRecords { break }
             }
         }

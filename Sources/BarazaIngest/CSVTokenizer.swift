@@ -73,17 +73,36 @@ public struct CSVTokenizer {
     @_spi(Testing) public private(set) var commonRecords = 0
 
     /// Opens `path`, skipping `bomLength` bytes, decoding with `encoding`.
-    public init(path: String, delimiter: UInt8, encoding: TextEncoding, bomLength: Int, chunkSize: Int = 1 << 20,
-                chunkObserver: (any ChunkObserver)? = nil) throws(IngestError) {
-        try self.init(path: path, delimiter: delimiter, encoding: encoding, bomLength: bomLength, chunkSize: chunkSize,
-                      chunkObserver: chunkObserver, commonRecordsAtOnce: true)
+    public init(
+        path: String,
+        delimiter: UInt8,
+        encoding: TextEncoding,
+        bomLength: Int,
+        chunkSize: Int = 1 << 20,
+        chunkObserver: (any ChunkObserver)? = nil
+    ) throws(IngestError) {
+        try self.init(
+            path: path,
+            delimiter: delimiter,
+            encoding: encoding,
+            bomLength: bomLength,
+            chunkSize: chunkSize,
+            chunkObserver: chunkObserver,
+            commonRecordsAtOnce: true
+        )
     }
 
     /// With `commonRecordsAtOnce` false, every record is read by the general state machine: for
     /// tests and the fuzzer, which compare both ways.
-    @_spi(Testing)
-    public init(path: String, delimiter: UInt8, encoding: TextEncoding, bomLength: Int, chunkSize: Int = 1 << 20,
-                chunkObserver: (any ChunkObserver)? = nil, commonRecordsAtOnce: Bool) throws(IngestError) {
+    @_spi(Testing) public init(
+        path: String,
+        delimiter: UInt8,
+        encoding: TextEncoding,
+        bomLength: Int,
+        chunkSize: Int = 1 << 20,
+        chunkObserver: (any ChunkObserver)? = nil,
+        commonRecordsAtOnce: Bool
+    ) throws(IngestError) {
         self.commonRecordsAtOnce = commonRecordsAtOnce
         self.path = path
         self.delimiter = delimiter
@@ -120,8 +139,7 @@ public struct CSVTokenizer {
         switch encoding {
         case .utf16LE, .utf16BE:
             buffer = transcodeUTF16(raw, bigEndian: encoding == .utf16BE, carry: &utf16Carry, final: n == 0)
-        default:
-            buffer = raw
+        default: buffer = raw
         }
         bufferEnd = buffer.count
     }
@@ -149,7 +167,9 @@ public struct CSVTokenizer {
     /// The hot loop scans runs of ordinary bytes and copies each run at once; a record is checked
     /// for UTF-8 validity and NUL bytes as a whole, and only a record that needs repair is decoded
     /// field by field (with the diagnostics).
-    public mutating func nextRow(into row: inout FieldRow, _ diagnostics: inout Diagnostics) -> (line: Int, defect: String?)? {
+    public mutating func nextRow(into row: inout FieldRow, _ diagnostics: inout Diagnostics) -> (
+        line: Int, defect: String?
+    )? {
         row.removeAll()
         fieldLines.removeAll(keepingCapacity: true)
         if commonRecordsAtOnce && !skipLF && position < bufferEnd, let line = readCommonRecord(into: &row) {
@@ -157,14 +177,18 @@ public struct CSVTokenizer {
         }
         var state = State.fieldStart
         let startLine = line
-        var quoteLine = 0, quoteColumn = 0
+        var quoteLine = 0
+        var quoteColumn = 0
         var sawAny = false
-        var high = false, nul = false
+        var high = false
+        var nul = false
         // Set once the record outgrows a limit: where, and how many bytes of the record are kept.
         var oversize: (line: Int, field: Int, kept: Int)?
         let limits = self.limits
         let delimiter = self.delimiter
-        let quote = Self.quote, lf = Self.lf, cr = Self.cr
+        let quote = Self.quote
+        let lf = Self.lf
+        let cr = Self.cr
         let path = self.path
 
         func loc(_ l: Int, _ c: Int) -> SourceLocation { SourceLocation(file: path, line: l, column: c) }
@@ -180,13 +204,18 @@ public struct CSVTokenizer {
                 if !sawAny { return nil }
                 switch state {
                 case .quoted, .quotedSawCR:
-                    diagnostics.error("unterminated quoted field", at: loc(quoteLine, quoteColumn),
-                                      expected: "a closing '\"' before the end of the file")
-                    row.endField(); fieldLines.append(quoteLine)
+                    diagnostics.error(
+                        "unterminated quoted field",
+                        at: loc(quoteLine, quoteColumn),
+                        expected: "a closing '\"' before the end of the file"
+                    )
+                    row.endField()
+                    fieldLines.append(quoteLine)
                     finish(&row, high: high, nul: nul, &diagnostics)
                     return (startLine, "unterminated quoted field starting at line \(quoteLine), column \(quoteColumn)")
                 default:
-                    row.endField(); fieldLines.append(line)
+                    row.endField()
+                    fieldLines.append(line)
                     finish(&row, high: high, nul: nul, &diagnostics)
                     return (startLine, oversize.map { tooLarge($0, startLine: startLine, &diagnostics) })
                 }
@@ -195,7 +224,9 @@ public struct CSVTokenizer {
             var i = position
             let n = bufferEnd
             var done = false
-            var line = self.line, lineStart = self.lineStart, skipLF = self.skipLF
+            var line = self.line
+            var lineStart = self.lineStart
+            var skipLF = self.skipLF
             let chunkBase = self.chunkBase
             var fieldLines = self.fieldLines
             self.fieldLines = []
@@ -203,7 +234,11 @@ public struct CSVTokenizer {
                 let p = UnsafeBufferPointer(rebasing: whole[..<n])
                 if skipLF {
                     skipLF = false
-                    if p[i] == lf { i += 1; lineStart = chunkBase + i; return }
+                    if p[i] == lf {
+                        i += 1
+                        lineStart = chunkBase + i
+                        return
+                    }
                 }
                 sawAny = true
                 while i < n {
@@ -211,11 +246,13 @@ public struct CSVTokenizer {
                     switch state {
                     case .fieldStart, .unquoted, .afterQuoted:
                         if b == delimiter {
-                            row.endField(); fieldLines.append(line)
+                            row.endField()
+                            fieldLines.append(line)
                             state = .fieldStart
                             i += 1
                         } else if b == lf || b == cr {
-                            row.endField(); fieldLines.append(line)
+                            row.endField()
+                            fieldLines.append(line)
                             i += 1
                             line += 1
                             if b == cr { if i < n { if p[i] == lf { i += 1 } } else { skipLF = true } }
@@ -224,16 +261,25 @@ public struct CSVTokenizer {
                             return
                         } else if b == quote && state == .fieldStart {
                             state = .quoted
-                            quoteLine = line; quoteColumn = chunkBase + i - lineStart + 1
+                            quoteLine = line
+                            quoteColumn = chunkBase + i - lineStart + 1
                             i += 1
                         } else if state == .afterQuoted || b == quote {
                             let column = chunkBase + i - lineStart + 1
                             if state == .afterQuoted {
-                                diagnostics.warning("text after a closing quote is kept as part of the field", at: loc(line, column),
-                                                    expected: "a delimiter or line end after a closing quote", key: "csv.afterQuote")
+                                diagnostics.warning(
+                                    "text after a closing quote is kept as part of the field",
+                                    at: loc(line, column),
+                                    expected: "a delimiter or line end after a closing quote",
+                                    key: "csv.afterQuote"
+                                )
                                 state = .unquoted
                             } else {
-                                diagnostics.note("a quote inside an unquoted field is kept as text", at: loc(line, column), key: "csv.strayQuote")
+                                diagnostics.note(
+                                    "a quote inside an unquoted field is kept as text",
+                                    at: loc(line, column),
+                                    key: "csv.strayQuote"
+                                )
                             }
                             row.appendByte(b)
                             if b >= 0x80 { high = true } else if b == 0 { nul = true }
@@ -282,7 +328,8 @@ public struct CSVTokenizer {
                     if let o = oversize {
                         if row.bytes.count > o.kept { row.dropBytes(after: o.kept) }
                     } else if row.bytes.count - (row.ends.last ?? 0) > limits.fieldBytes
-                                || row.bytes.count > limits.recordBytes {
+                        || row.bytes.count > limits.recordBytes
+                    {
                         let fieldStart = row.ends.last ?? 0
                         let kept = fieldStart + min(row.bytes.count - fieldStart, SizeLimits.keptOfOversizeField)
                         row.dropBytes(after: kept)
@@ -290,7 +337,10 @@ public struct CSVTokenizer {
                     }
                 }
             }
-            self.line = line; self.lineStart = lineStart; self.skipLF = skipLF; self.fieldLines = fieldLines
+            self.line = line
+            self.lineStart = lineStart
+            self.skipLF = skipLF
+            self.fieldLines = fieldLines
             position = i
             if state == .quotedSawQuote && position >= bufferEnd && atEOF { state = .afterQuoted }
             if done {
@@ -323,17 +373,23 @@ public struct CSVTokenizer {
     /// (that copy was a pass over every byte of the file, with retains and releases per record).
     /// Nil, with nothing read, when the next record is not of that shape: `nextRow` reads it.
     public mutating func withCommonRecord<R>(_ body: (FieldView, Int) -> R) -> R? {
-        guard commonRecordsAtOnce && !skipLF && position < bufferEnd, let r = scanCommonRecord() else {
-            return nil
-        }
+        guard commonRecordsAtOnce && !skipLF && position < bufferEnd, let r = scanCommonRecord() else { return nil }
         let first = advance(over: r)
-        return body(FieldView(bytes: UnsafeBufferPointer(start: r.room.bytes, count: r.bytes), ends: UnsafeBufferPointer(start: r.room.ends, count: r.fields)), first)
+        return body(
+            FieldView(
+                bytes: UnsafeBufferPointer(start: r.room.bytes, count: r.bytes),
+                ends: UnsafeBufferPointer(start: r.room.ends, count: r.fields)
+            ),
+            first
+        )
     }
 
     /// A record `scanCommonRecord` read: the scratch room, its bytes and fields there, the input it
     /// took and the line breaks it passed.
-    private typealias CommonRecord = (room: (bytes: UnsafeMutablePointer<UInt8>, ends: UnsafeMutablePointer<Int>), bytes: Int, fields: Int,
-                                      consumed: Int, lines: Int)
+    private typealias CommonRecord = (
+        room: (bytes: UnsafeMutablePointer<UInt8>, ends: UnsafeMutablePointer<Int>), bytes: Int, fields: Int,
+        consumed: Int, lines: Int
+    )
 
     /// The common-shape scan of the next record into the scratch room: where it is, the record's
     /// bytes and fields there, the input it takes and its lines; nil (nothing consumed) when it
@@ -345,9 +401,11 @@ public struct CSVTokenizer {
             room = (s.bytes, s.ends)
         }
         guard let room else { return nil }
-        let o = room.bytes, e = room.ends
+        let o = room.bytes
+        let e = room.ends
         let available = min(bufferEnd - position, Self.commonRecordLimit)
-        let start = position, delimiter = self.delimiter
+        let start = position
+        let delimiter = self.delimiter
         var info = baraza_csv_record_info()
         let consumed = buffer.withUnsafeBufferPointer { input in
             guard let i = input.baseAddress else { return 0 }
@@ -374,7 +432,10 @@ public struct CSVTokenizer {
     /// (a switch, appends to two arrays, a line per field) was a fifth of the reading thread.
     private mutating func readCommonRecord(into row: inout FieldRow) -> Int? {
         guard let r = scanCommonRecord() else { return nil }
-        row.appendFields(UnsafeBufferPointer(start: r.room.bytes, count: r.bytes), ends: UnsafeBufferPointer(start: r.room.ends, count: r.fields))
+        row.appendFields(
+            UnsafeBufferPointer(start: r.room.bytes, count: r.bytes),
+            ends: UnsafeBufferPointer(start: r.room.ends, count: r.fields)
+        )
         return advance(over: r)
     }
 
@@ -390,8 +451,13 @@ public struct CSVTokenizer {
 
     /// The length of the run of ordinary bytes in `p` from `s` (see `baraza_csv_run`), noting
     /// whether it holds a byte from 0x80 on or a NUL.
-    @inline(__always)
-    private func run(_ p: UnsafeBufferPointer<UInt8>, from s: Int, quoted: Bool, high: inout Bool, nul: inout Bool) -> Int {
+    @inline(__always) private func run(
+        _ p: UnsafeBufferPointer<UInt8>,
+        from s: Int,
+        quoted: Bool,
+        high: inout Bool,
+        nul: inout Bool
+    ) -> Int {
         guard let base = p.baseAddress, s < p.count else { return 0 }
         var flags: UInt32 = 0
         let length = baraza_csv_run(base + s, p.count - s, delimiter, quoted ? 1 : 0, &flags)
@@ -401,14 +467,17 @@ public struct CSVTokenizer {
     }
 
     /// Reports a record that outgrew a limit; the defect that sends it to the rejects.
-    private func tooLarge(_ o: (line: Int, field: Int, kept: Int), startLine: Int,
-                          _ diagnostics: inout Diagnostics) -> String {
-        let reason = "record larger than the limit (\(limits.fieldBytes) bytes a field, "
-            + "\(limits.recordBytes) a record): "
+    private func tooLarge(_ o: (line: Int, field: Int, kept: Int), startLine: Int, _ diagnostics: inout Diagnostics)
+        -> String
+    {
+        let reason =
+            "record larger than the limit (\(limits.fieldBytes) bytes a field, " + "\(limits.recordBytes) a record): "
             + "field \(o.field) cut to its first \(SizeLimits.keptOfOversizeField) bytes, the rest not read"
-        diagnostics.error(reason, at: SourceLocation(file: path, line: o.line, column: o.field),
-                          expected: "fields and records within the size limit "
-                              + "(a source's max_field_mib, max_record_mib)")
+        diagnostics.error(
+            reason,
+            at: SourceLocation(file: path, line: o.line, column: o.field),
+            expected: "fields and records within the size limit " + "(a source's max_field_mib, max_record_mib)"
+        )
         return reason
     }
 
@@ -438,19 +507,25 @@ public struct CSVTokenizer {
             if let v = String(validating: bytes, as: UTF8.self) {
                 s = v
             } else {
-                diagnostics.warning("invalid UTF-8; undecodable bytes replaced with U+FFFD",
-                                    at: SourceLocation(file: path, line: fieldLine, column: field),
-                                    expected: "UTF-8 text", key: "csv.invalidUTF8")
+                diagnostics.warning(
+                    "invalid UTF-8; undecodable bytes replaced with U+FFFD",
+                    at: SourceLocation(file: path, line: fieldLine, column: field),
+                    expected: "UTF-8 text",
+                    key: "csv.invalidUTF8"
+                )
                 s = String(decoding: bytes, as: UTF8.self)
             }
         } else {
             // UTF-8 sequences in a file read as Windows-1252: its first bytes were not UTF-8, but
             // these are; their labels will not match as read.
             if TextEncoding.utf8Evidence(bytes[...], allowTruncatedEnd: false).validMultiByte > 0 {
-                diagnostics.warning("UTF-8 text in a file read as Windows-1252; its accented labels will not match "
-                                        + "(set the source's encoding: UTF-8 if the file is UTF-8)",
-                                    at: SourceLocation(file: path, line: fieldLine, column: field),
-                                    expected: "Windows-1252 text", key: "csv.utf8InWindows1252")
+                diagnostics.warning(
+                    "UTF-8 text in a file read as Windows-1252; its accented labels will not match "
+                        + "(set the source's encoding: UTF-8 if the file is UTF-8)",
+                    at: SourceLocation(file: path, line: fieldLine, column: field),
+                    expected: "Windows-1252 text",
+                    key: "csv.utf8InWindows1252"
+                )
             }
             var scalars = String.UnicodeScalarView()
             for b in bytes {
@@ -460,12 +535,14 @@ public struct CSVTokenizer {
             s = String(scalars)
         }
         if hasNUL {
-            diagnostics.warning("NUL bytes in field replaced with U+FFFD (one per run)",
-                                at: SourceLocation(file: path, line: fieldLine, column: field),
-                                expected: "text without NUL bytes", key: "csv.nul")
+            diagnostics.warning(
+                "NUL bytes in field replaced with U+FFFD (one per run)",
+                at: SourceLocation(file: path, line: fieldLine, column: field),
+                expected: "text without NUL bytes",
+                key: "csv.nul"
+            )
             s = Self.replacingNULRuns(s)
         }
         return s
     }
 }
-

@@ -25,30 +25,40 @@ public enum DDICodebook {
         var out: [DDIVariable] = []
         var current: DDIVariable?
         var inCategory = false
-        var catValue = "", catLabel = ""
+        var catValue = ""
+        var catLabel = ""
         var stack: [String] = []
         var text = ""
         while let step = xml.next() {
             guard case .success(let node) = step else {
                 if case .failure(let e) = step {
-                    diagnostics.error("DDI codebook is not well-formed XML", at: SourceLocation(file: path, line: e.line), expected: "well-formed XML")
+                    diagnostics.error(
+                        "DDI codebook is not well-formed XML",
+                        at: SourceLocation(file: path, line: e.line),
+                        expected: "well-formed XML"
+                    )
                 }
                 break
             }
             switch node {
             case .element(let name, let empty):
                 if name == "var" {
-                    current = DDIVariable(name: xml.attribute("name") ?? xml.attribute("ID") ?? "", label: "", categories: [])
+                    current = DDIVariable(
+                        name: xml.attribute("name") ?? xml.attribute("ID") ?? "",
+                        label: "",
+                        categories: []
+                    )
                 } else if name == "location", current != nil {
                     current?.startPosition = xml.attribute("StartPos").flatMap { Int($0) }
                     current?.endPosition = xml.attribute("EndPos").flatMap { Int($0) }
                 } else if name == "catgry" {
-                    inCategory = true; catValue = ""; catLabel = ""
+                    inCategory = true
+                    catValue = ""
+                    catLabel = ""
                 }
                 text = ""
                 if !empty { stack.append(name) }
-            case .text(let t):
-                text += t
+            case .text(let t): text += t
             case .end(let name):
                 _ = stack.popLast()
                 let t = text.trimmingWhitespace()
@@ -65,8 +75,7 @@ public enum DDICodebook {
                 default: break
                 }
                 text = ""
-            case .other:
-                continue
+            case .other: continue
             }
         }
         return out

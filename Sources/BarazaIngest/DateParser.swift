@@ -25,17 +25,22 @@ public enum DateParser {
             }
             return v
         }
-        guard p[4] == UInt8(ascii: "-"), p[7] == UInt8(ascii: "-"), p[10] == UInt8(ascii: "T") || p[10] == UInt8(ascii: " "),
-              p[13] == UInt8(ascii: ":"), p[16] == UInt8(ascii: ":"),
-              let year = digits(0, 4), let month = digits(5, 2), let day = digits(8, 2),
-              let hour = digits(11, 2), let minute = digits(14, 2), let second = digits(17, 2) else { return nil }
+        guard p[4] == UInt8(ascii: "-"), p[7] == UInt8(ascii: "-"),
+            p[10] == UInt8(ascii: "T") || p[10] == UInt8(ascii: " "), p[13] == UInt8(ascii: ":"),
+            p[16] == UInt8(ascii: ":"), let year = digits(0, 4), let month = digits(5, 2), let day = digits(8, 2),
+            let hour = digits(11, 2), let minute = digits(14, 2), let second = digits(17, 2)
+        else { return nil }
         var i = 19
         var fraction = 0.0
         if i < n, p[i] == UInt8(ascii: ".") || p[i] == UInt8(ascii: ",") {
             i += 1
             let s = i
             var v = 0
-            while i < n, p[i] >= 0x30, p[i] <= 0x39 { v = v * 10 + Int(p[i] - 0x30); i += 1; if i - s > 15 { return nil } }
+            while i < n, p[i] >= 0x30, p[i] <= 0x39 {
+                v = v * 10 + Int(p[i] - 0x30)
+                i += 1
+                if i - s > 15 { return nil }
+            }
             guard i > s else { return nil }
             var scale = 1.0
             for _ in s..<i { scale *= 10 }
@@ -59,7 +64,9 @@ public enum DateParser {
                 return nil
             }
         }
-        guard i == n, (1...12).contains(month), (1...31).contains(day), (1000...9999).contains(year), hour < 24, minute < 60, second < 61 else { return nil }
+        guard i == n, (1...12).contains(month), (1...31).contains(day), (1000...9999).contains(year), hour < 24,
+            minute < 60, second < 61
+        else { return nil }
         let days = daysFromCivil(year, month, day)
         return Double(days * 86400 + hour * 3600 + minute * 60 + second - offset) + fraction
     }
@@ -92,8 +99,14 @@ public enum DateParser {
         var current = ""
         var lastSep: Character?
         for c in body {
-            if c.isASCII && c.isNumber { current.append(c); continue }
-            if !current.isEmpty { tokens.append((current, lastSep)); current = "" }
+            if c.isASCII && c.isNumber {
+                current.append(c)
+                continue
+            }
+            if !current.isEmpty {
+                tokens.append((current, lastSep))
+                current = ""
+            }
             lastSep = c
         }
         if !current.isEmpty { tokens.append((current, lastSep)) }
@@ -103,7 +116,9 @@ public enum DateParser {
         }
         let nums = tokens.map { Int($0.text) ?? -1 }
         guard nums.count == 3 || nums.count == 5 || nums.count == 6 else { return nil }
-        var year: Int, month: Int, day: Int
+        var year: Int
+        var month: Int
+        var day: Int
         if nums[0] > 31 {
             (year, month, day) = (nums[0], nums[1], nums[2])
         } else if nums[2] > 31 {
@@ -137,32 +152,45 @@ public enum DateParser {
             if u[i - 1] != UInt8(ascii: ":") { digits += 1 }
             i -= 1
         }
-        guard i > 0, digits >= 1, digits <= 4, u[i - 1] == UInt8(ascii: "+") || u[i - 1] == UInt8(ascii: "-") else { return nil }
+        guard i > 0, digits >= 1, digits <= 4, u[i - 1] == UInt8(ascii: "+") || u[i - 1] == UInt8(ascii: "-") else {
+            return nil
+        }
         let sign = u[i - 1] == UInt8(ascii: "-") ? -1 : 1
         var start = i - 1
         // "GMT+3" / "UTC+3"
-        if start >= 3, let z = String(bytes: u[(start - 3)..<start], encoding: .ascii), z == "GMT" || z == "UTC" { start -= 3 }
+        if start >= 3, let z = String(bytes: u[(start - 3)..<start], encoding: .ascii), z == "GMT" || z == "UTC" {
+            start -= 3
+        }
         // The offset must follow a time (at least "hh:mm" before it), not be a date's "-01".
         guard start > 9, u[..<start].contains(UInt8(ascii: ":")) else { return nil }
         let d = u[i...].filter { $0 != UInt8(ascii: ":") }.map { Int($0 - 0x30) }
-        let hours: Int, minutes: Int
-        if d.count <= 2 { hours = d.reduce(0) { $0 * 10 + $1 }; minutes = 0 } else {
-            hours = d.dropLast(2).reduce(0) { $0 * 10 + $1 }; minutes = d.suffix(2).reduce(0) { $0 * 10 + $1 }
+        let hours: Int
+        let minutes: Int
+        if d.count <= 2 {
+            hours = d.reduce(0) { $0 * 10 + $1 }
+            minutes = 0
+        } else {
+            hours = d.dropLast(2).reduce(0) { $0 * 10 + $1 }
+            minutes = d.suffix(2).reduce(0) { $0 * 10 + $1 }
         }
         let idx = s.utf8.index(s.utf8.startIndex, offsetBy: start)
         return (sign * (hours * 3600 + minutes * 60), idx)
     }
 
     /// Zone abbreviations seen in exports, with their offsets in seconds.
-    static let zones = ["UTC": 0, "GMT": 0, "CET": 3600, "CEST": 7200, "WAT": 3600, "EAT": 10800, "CAT": 7200, "SAST": 7200, "WET": 0,
-                        "WEST": 3600, "EST": -18000, "EDT": -14400, "CST": -21600, "CDT": -18000, "PST": -28800, "PDT": -25200, "BST": 3600]
+    static let zones = [
+        "UTC": 0, "GMT": 0, "CET": 3600, "CEST": 7200, "WAT": 3600, "EAT": 10800, "CAT": 7200, "SAST": 7200, "WET": 0,
+        "WEST": 3600, "EST": -18000, "EDT": -14400, "CST": -21600, "CDT": -18000, "PST": -28800, "PDT": -25200,
+        "BST": 3600,
+    ]
 
     static let months: [String: Int] = [
-        "jan": 1, "january": 1, "janv": 1, "janvier": 1, "ene": 1, "enero": 1, "feb": 2, "february": 2, "fev": 2, "fevr": 2, "fevrier": 2,
-        "febrero": 2, "mar": 3, "march": 3, "mars": 3, "marzo": 3, "apr": 4, "april": 4, "avr": 4, "avril": 4, "abr": 4, "abril": 4,
-        "may": 5, "mai": 5, "mayo": 5, "jun": 6, "june": 6, "juin": 6, "junio": 6, "jul": 7, "july": 7, "juil": 7, "juillet": 7, "julio": 7,
-        "aug": 8, "august": 8, "aout": 8, "ago": 8, "agosto": 8, "sep": 9, "sept": 9, "september": 9, "septembre": 9, "septiembre": 9,
-        "oct": 10, "october": 10, "octobre": 10, "octubre": 10, "nov": 11, "november": 11, "novembre": 11, "noviembre": 11,
+        "jan": 1, "january": 1, "janv": 1, "janvier": 1, "ene": 1, "enero": 1, "feb": 2, "february": 2, "fev": 2,
+        "fevr": 2, "fevrier": 2, "febrero": 2, "mar": 3, "march": 3, "mars": 3, "marzo": 3, "apr": 4, "april": 4,
+        "avr": 4, "avril": 4, "abr": 4, "abril": 4, "may": 5, "mai": 5, "mayo": 5, "jun": 6, "june": 6, "juin": 6,
+        "junio": 6, "jul": 7, "july": 7, "juil": 7, "juillet": 7, "julio": 7, "aug": 8, "august": 8, "aout": 8,
+        "ago": 8, "agosto": 8, "sep": 9, "sept": 9, "september": 9, "septembre": 9, "septiembre": 9, "oct": 10,
+        "october": 10, "octobre": 10, "octubre": 10, "nov": 11, "november": 11, "novembre": 11, "noviembre": 11,
         "dec": 12, "december": 12, "decembre": 12, "dic": 12, "diciembre": 12,
     ]
 
@@ -177,7 +205,8 @@ public enum DateParser {
         }
         let day = { (w: String) in Int(w.trimmingCharacters(in: CharacterSet(charactersIn: ","))) }
         if let m = month(words[0]), let d = day(words[1]), let y = Int(words[2]) {
-            return String(format: "%02d/%02d/%04d", m, d, y) + (words.count > 3 ? " " + words[3...].joined(separator: " ") : "")
+            return String(format: "%02d/%02d/%04d", m, d, y)
+                + (words.count > 3 ? " " + words[3...].joined(separator: " ") : "")
         }
         if let d = day(words[0]), let m = month(words[1]), let y = Int(words[2]), d > 0 {
             // Day first, month named: written as day/month only when the day cannot be read as a month.

@@ -36,7 +36,8 @@ public enum FileKind: Equatable, Sendable {
         if head.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
             return .refused(
                 what: "an Excel 97–2003 workbook (.xls) or another old Office file",
-                instead: "open it and save it as .xlsx or CSV, or download the responses as XLSX or CSV")
+                instead: "open it and save it as .xlsx or CSV, or download the responses as XLSX or CSV"
+            )
         }
         if head.starts(with: Array("%PDF".utf8)) {
             return .refused(what: "a PDF document", instead: "download the responses as CSV or XLSX from the platform")
@@ -49,7 +50,8 @@ public enum FileKind: Equatable, Sendable {
         {
             return .refused(
                 what: "a compressed archive (bzip2, xz, 7z or RAR)",
-                instead: "extract the export from it, or give it as .zip or .gz")
+                instead: "extract the export from it, or give it as .zip or .gz"
+            )
         }
         guard let root = xmlRoot(head) else { return .text }
         let text = String(decoding: head, as: UTF8.self)
@@ -57,25 +59,28 @@ public enum FileKind: Equatable, Sendable {
         case "html" where text.contains(xformsNamespace):
             return .refused(
                 what: "an XForm (an ODK or KoboToolbox form definition), not submissions",
-                instead: "download the submissions (CSV, XLSX or the instance XML files)")
+                instead: "download the submissions (CSV, XLSX or the instance XML files)"
+            )
         case "codeBook":
             return .refused(
                 what: "a DDI codebook (a description of the variables), not responses",
-                instead: "give the data file it describes")
+                instead: "give the data file it describes"
+            )
         case "questionnaire":
             return .refused(
                 what: "a queXML questionnaire (a form definition), not responses",
-                instead: "export the responses as CSV or as a LimeSurvey .lsr file")
+                instead: "export the responses as CSV or as a LimeSurvey .lsr file"
+            )
         case "document" where text.contains("<LimeSurveyDocType>Survey</LimeSurveyDocType>"):
             return .refused(
                 what: "a LimeSurvey survey structure (.lss), not responses",
-                instead: "export the responses (Responses → Export: CSV, or the .lsr file)")
+                instead: "export the responses (Responses → Export: CSV, or the .lsr file)"
+            )
         case "sss":
             return .refused(what: "Triple-S metadata", instead: "give it a .sss name, with its data file beside it")
         case "xs:schema", "schema":
             return .refused(what: "an XML schema", instead: "give the export file of the responses")
-        default:
-            return .xml
+        default: return .xml
         }
     }
 
@@ -86,9 +91,10 @@ public enum FileKind: Equatable, Sendable {
         // UTF-16 with a byte-order mark: looked at as UTF-8.
         if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
             let little = bytes[0] == 0xFF
-            let units = stride(from: 2, to: bytes.count - 1, by: 2).map { i in
-                little ? UInt16(bytes[i]) | UInt16(bytes[i + 1]) << 8 : UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1])
-            }
+            let units = stride(from: 2, to: bytes.count - 1, by: 2)
+                .map { i in
+                    little ? UInt16(bytes[i]) | UInt16(bytes[i + 1]) << 8 : UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1])
+                }
             head = Array(String(decoding: units, as: UTF16.self).utf8)
         }
         var i = head.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
@@ -140,12 +146,15 @@ public enum FileKind: Equatable, Sendable {
         }
         if names.contains("word/document.xml") {
             return .refused(
-                what: "a Word document", instead: "give the export file of the responses (CSV, XLSX or XML)")
+                what: "a Word document",
+                instead: "give the export file of the responses (CSV, XLSX or XML)"
+            )
         }
         if names.contains(where: { $0.hasSuffix(".lss") || $0.hasSuffix(".lsr") }) {
             return .refused(
                 what: "a LimeSurvey survey archive (.lsa)",
-                instead: "export the responses as CSV, or give the .lsr file inside the archive")
+                instead: "export the responses as CSV, or give the .lsr file inside the archive"
+            )
         }
         let csv = names.filter { $0.lowercased().hasSuffix(".csv") && !$0.hasPrefix("__MACOSX/") }
         if !csv.isEmpty { return .zipOfCSV(csv) }

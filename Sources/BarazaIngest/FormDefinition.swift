@@ -26,10 +26,9 @@ public struct FormDefinition: Sendable, Hashable {
     /// Types that hold no answer or only platform metadata.
     static let notAnswers: Set<String> = [
         "note", "calculate", "begin_group", "end_group", "begin_repeat", "end_repeat", "start", "end", "today",
-        "deviceid",
-        "subscriberid", "simserial", "phonenumber", "username", "email", "audit", "hidden", "acknowledge", "image",
-        "audio",
-        "video", "file", "geopoint", "geotrace", "geoshape", "barcode", "background-audio", "start-geopoint",
+        "deviceid", "subscriberid", "simserial", "phonenumber", "username", "email", "audit", "hidden", "acknowledge",
+        "image", "audio", "video", "file", "geopoint", "geotrace", "geoshape", "barcode", "background-audio",
+        "start-geopoint",
     ]
 
     /// Whether the field is a question a respondent answers.
@@ -52,8 +51,7 @@ public struct FormDefinition: Sendable, Hashable {
             case "codeBook": return .ddi
             default: return nil
             }
-        default:
-            return nil
+        default: return nil
         }
     }
 
@@ -75,12 +73,20 @@ public struct FormDefinition: Sendable, Hashable {
             return FormDefinition(
                 fields: vars.map { v in
                     Field(
-                        name: v.name, type: v.categories.isEmpty ? "text" : "select_one",
-                        list: v.categories.isEmpty ? nil : v.name, labels: v.label.isEmpty ? [] : [v.label], groups: [])
-                }, choices: choices)
+                        name: v.name,
+                        type: v.categories.isEmpty ? "text" : "select_one",
+                        list: v.categories.isEmpty ? nil : v.name,
+                        labels: v.label.isEmpty ? [] : [v.label],
+                        groups: []
+                    )
+                },
+                choices: choices
+            )
         case nil:
             throw .unsupportedFormat(
-                path: path, reason: "not a form Baraza reads (an XLSForm, an XForm or a DDI codebook)")
+                path: path,
+                reason: "not a form Baraza reads (an XLSForm, an XForm or a DDI codebook)"
+            )
         }
     }
 
@@ -122,8 +128,7 @@ public struct FormDefinition: Sendable, Hashable {
             case .element(let name, let empty):
                 text = ""
                 switch name {
-                case "bind":
-                    if let n = xml.attribute("nodeset") { bindTypes[n] = xml.attribute("type") ?? "string" }
+                case "bind": if let n = xml.attribute("nodeset") { bindTypes[n] = xml.attribute("type") ?? "string" }
                 case "text" where stack.contains("itext"): textID = xml.attribute("id")
                 case "value" where textID != nil: inValue = xml.attribute("form") == nil
                 case "instance": instanceID = xml.attribute("id")
@@ -148,8 +153,7 @@ public struct FormDefinition: Sendable, Hashable {
                 default: break
                 }
                 if !empty { stack.append(name) }
-            case .text(let t):
-                text += t
+            case .text(let t): text += t
             case .end(let name):
                 _ = stack.popLast()
                 let t = text.trimmingWhitespace()
@@ -162,8 +166,8 @@ public struct FormDefinition: Sendable, Hashable {
                 case "label" where item != nil && control == nil: item?.label = t
                 case "item" where item != nil && control == nil:
                     if let i = item, let id = instanceID, !i.name.isEmpty {
-                        instances[id, default: []].append(
-                            Choice(name: i.name, labels: i.label.isEmpty ? [] : [i.label]))
+                        instances[id, default: []]
+                            .append(Choice(name: i.name, labels: i.label.isEmpty ? [] : [i.label]))
                     }
                     item = nil
                 case "instance": instanceID = nil
@@ -199,7 +203,8 @@ public struct FormDefinition: Sendable, Hashable {
                             if let items = instances[set] { choices[set] = items }
                         }
                         fields.append(
-                            Field(name: name, type: type, list: list, labels: Self.unique(c.labels), groups: groups))
+                            Field(name: name, type: type, list: list, labels: Self.unique(c.labels), groups: groups)
+                        )
                     }
                     control = nil
                 case "group":
@@ -210,8 +215,7 @@ public struct FormDefinition: Sendable, Hashable {
                 default: break
                 }
                 text = ""
-            case .other:
-                continue
+            case .other: continue
             }
         }
         return FormDefinition(fields: fields, choices: choices)
@@ -249,9 +253,7 @@ public struct FormDefinition: Sendable, Hashable {
             }
         }
         guard let typeAt = column(survey.columns, ["type"]), let nameAt = column(survey.columns, ["name", "value"])
-        else {
-            throw .unsupportedFormat(path: path, reason: "the XLSForm's survey sheet has no type or name column")
-        }
+        else { throw .unsupportedFormat(path: path, reason: "the XLSForm's survey sheet has no type or name column") }
         let surveyLabels = labelColumns(survey.columns)
         var fields: [Field] = []
         var groups: [String] = []
@@ -274,16 +276,15 @@ public struct FormDefinition: Sendable, Hashable {
             fields.append(Field(name: name, type: type, list: list, labels: labels, groups: groups))
         }
         var choices: [String: [Choice]] = [:]
-        if let sheet = try rows("choices"),
-            let listAt = column(sheet.columns, ["list_name", "list name"]),
+        if let sheet = try rows("choices"), let listAt = column(sheet.columns, ["list_name", "list name"]),
             let nameAt = column(sheet.columns, ["name", "value"])
         {
             let labels = labelColumns(sheet.columns)
             for row in sheet.rows {
                 func cell(_ i: Int) -> String { i < row.count ? row[i].trimmingWhitespace() : "" }
                 guard !cell(listAt).isEmpty, !cell(nameAt).isEmpty else { continue }
-                choices[cell(listAt), default: []].append(
-                    Choice(name: cell(nameAt), labels: labels.map(cell).filter { !$0.isEmpty }))
+                choices[cell(listAt), default: []]
+                    .append(Choice(name: cell(nameAt), labels: labels.map(cell).filter { !$0.isEmpty }))
             }
         }
         return FormDefinition(fields: fields, choices: choices)

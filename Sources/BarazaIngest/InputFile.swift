@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// An export as the readers need it: a regular file (or a folder of XML submissions) that can be
@@ -53,9 +53,8 @@ public final class InputFile {
             path = given
             spoolFolder = nil
         case S_IFIFO, S_IFSOCK:
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-                "baraza-pipe-\(UUID().uuidString)"
-            ).path
+            let folder = FileManager.default.temporaryDirectory
+                .appendingPathComponent("baraza-pipe-\(UUID().uuidString)").path
             let name = (given as NSString).lastPathComponent
             let copy = folder + "/" + (name.isEmpty || name.hasPrefix(".") ? "pipe" : name)
             do {
@@ -67,8 +66,7 @@ public final class InputFile {
             }
             path = copy
             spoolFolder = folder
-        default:
-            throw .unsupportedFormat(path: given, reason: "it is a device, not an export file")
+        default: throw .unsupportedFormat(path: given, reason: "it is a device, not an export file")
         }
     }
 
@@ -85,24 +83,18 @@ public final class InputFile {
 
     /// The most a compressed export may decompress to: a text export compresses about ten times,
     /// a zip bomb a thousand; past this the file is refused rather than filling the disk.
-    static func decompressionLimit(compressed: Int64) -> Int64 {
-        min(64 << 30, compressed * 200 + (256 << 20))
-    }
+    static func decompressionLimit(compressed: Int64) -> Int64 { min(64 << 30, compressed * 200 + (256 << 20)) }
 
     static func makeSpoolFolder(_ given: String) throws(IngestError) -> String {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baraza-unpack-\(UUID().uuidString)")
             .path
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
-        } catch {
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false) } catch {
             throw .fileNotReadable(path: given, reason: "cannot make a temporary folder to decompress into: \(error)")
         }
         return folder
     }
 
-    deinit {
-        if let spoolFolder { try? FileManager.default.removeItem(atPath: spoolFolder) }
-    }
+    deinit { if let spoolFolder { try? FileManager.default.removeItem(atPath: spoolFolder) } }
 
     /// Copies everything the pipe gives into `copy`, waiting at most `wait` seconds for its first
     /// byte. Data that is plainly not text (NUL bytes that are not UTF-16's) is refused at once,
@@ -113,9 +105,7 @@ public final class InputFile {
         defer { close(input) }
         var poller = pollfd(fd: input, events: Int16(POLLIN), revents: 0)
         let ready = poll(&poller, 1, Int32(wait * 1000))
-        if ready == 0 {
-            throw .fileNotReadable(path: pipe, reason: "nothing came through the pipe in \(Int(wait)) s")
-        }
+        if ready == 0 { throw .fileNotReadable(path: pipe, reason: "nothing came through the pipe in \(Int(wait)) s") }
         _ = fcntl(input, F_SETFL, fcntl(input, F_GETFL) & ~O_NONBLOCK)
         let output = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         if output < 0 { throw .fileNotReadable(path: copy, reason: String(cString: strerror(errno))) }
@@ -136,7 +126,9 @@ public final class InputFile {
                     && !(head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]))
                 {
                     throw .unsupportedFormat(
-                        path: pipe, reason: "binary data (NUL bytes) came through the pipe, not a text export")
+                        path: pipe,
+                        reason: "binary data (NUL bytes) came through the pipe, not a text export"
+                    )
                 }
             }
             var written = 0

@@ -3,8 +3,7 @@ import BarazaModel
 /// Recognises the export platform from the header row and the rows after it.
 public enum ProfileDetector {
     static let googleTimestamps: Set<String> = [
-        "timestamp", "horodateur", "marca temporal", "carimbo de data/hora", "zeitstempel",
-        "marca de tiempo",
+        "timestamp", "horodateur", "marca temporal", "carimbo de data/hora", "zeitstempel", "marca de tiempo",
     ]
 
     /// What SurveyMonkey writes in the second header row over a plain answer column, in the
@@ -18,19 +17,16 @@ public enum ProfileDetector {
     /// in English, Dutch, German, French, Spanish and Portuguese (lowercased).
     public static let limeSurveyHeadings: Set<String> = [
         "response id", "date submitted", "last page", "start language", "seed", "access code", "date started",
-        "date last action", "ip address", "referrer url", "token",
-        "respons id", "antwoord id", "datum verstuurd", "laatste pagina", "starttaal", "toegangscode", "datum gestart",
-        "datum laatste actie",
-        "antwort id", "antwort-id", "datum abgeschickt", "letzte seite", "start-sprache", "startsprache",
-        "zugangsschlüssel",
-        "zugangscode", "datum gestartet", "datum der letzten aktivität",
-        "id de la réponse", "id de réponse", "date de soumission", "date d'envoi", "dernière page", "langue de départ",
-        "code d'accès", "date de début", "date de la dernière action",
-        "id de respuesta", "fecha de envío", "última página", "idioma inicial", "código de acceso", "fecha de inicio",
-        "fecha de la última acción",
-        "id da resposta", "id de resposta", "data de envio", "data de submissão", "idioma inicial", "código de acesso",
-        "data de início", "data da última ação",
-        "id", "submitdate", "lastpage", "startlanguage", "startdate", "datestamp", "ipaddr", "refurl",
+        "date last action", "ip address", "referrer url", "token", "respons id", "antwoord id", "datum verstuurd",
+        "laatste pagina", "starttaal", "toegangscode", "datum gestart", "datum laatste actie", "antwort id",
+        "antwort-id", "datum abgeschickt", "letzte seite", "start-sprache", "startsprache", "zugangsschlüssel",
+        "zugangscode", "datum gestartet", "datum der letzten aktivität", "id de la réponse", "id de réponse",
+        "date de soumission", "date d'envoi", "dernière page", "langue de départ", "code d'accès", "date de début",
+        "date de la dernière action", "id de respuesta", "fecha de envío", "última página", "idioma inicial",
+        "código de acceso", "fecha de inicio", "fecha de la última acción", "id da resposta", "id de resposta",
+        "data de envio", "data de submissão", "idioma inicial", "código de acesso", "data de início",
+        "data da última ação", "id", "submitdate", "lastpage", "startlanguage", "startdate", "datestamp", "ipaddr",
+        "refurl",
     ]
 
     /// The names LimeSurvey gives the submit date, whose blank marks an incomplete response.
@@ -102,7 +98,10 @@ public enum ProfileDetector {
                     !all.contains(parts[0...k].joined(separator: "/"))
                 {
                     return ColumnHeader(
-                        name: n, leaf: parts[k...].joined(separator: "/"), groupPath: Array(parts[0..<k]))
+                        name: n,
+                        leaf: parts[k...].joined(separator: "/"),
+                        groupPath: Array(parts[0..<k])
+                    )
                 }
                 return ColumnHeader(name: n, leaf: parts.last ?? n, groupPath: Array(parts.dropLast()))
             }
@@ -119,14 +118,16 @@ public enum ProfileDetector {
             // Row 1 holds the question once over all its columns; row 2 the option or "Response".
             let sub = rows.count > 1 ? rows[1] : []
             var current = ""
-            return names.enumerated().map { i, n in
-                if !n.isEmpty { current = n }
-                let s = i < sub.count ? sub[i] : ""
-                let isResponse =
-                    s.isEmpty || s == "Response" || s == "Open-Ended Response" || s == "Réponse" || s == "Respuesta"
-                let name = n.isEmpty ? (isResponse ? current : "\(current) / \(s)") : (isResponse ? n : "\(n) / \(s)")
-                return ColumnHeader(name: name, leaf: name, subLabel: s.isEmpty ? nil : s)
-            }
+            return names.enumerated()
+                .map { i, n in
+                    if !n.isEmpty { current = n }
+                    let s = i < sub.count ? sub[i] : ""
+                    let isResponse =
+                        s.isEmpty || s == "Response" || s == "Open-Ended Response" || s == "Réponse" || s == "Respuesta"
+                    let name =
+                        n.isEmpty ? (isResponse ? current : "\(current) / \(s)") : (isResponse ? n : "\(n) / \(s)")
+                    return ColumnHeader(name: name, leaf: name, subLabel: s.isEmpty ? nil : s)
+                }
         case .qualtrics:
             let sub = rows.count > 1 ? rows[1] : []
             return names.enumerated().map { i, n in ColumnHeader(name: n, subLabel: i < sub.count ? sub[i] : nil) }

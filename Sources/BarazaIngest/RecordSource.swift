@@ -33,7 +33,10 @@ public protocol RecordSource {
     /// `body` returns false. A reader is read once. The reader drives the loop so that the XML
     /// reader can use libxml2's pull parser (see `XMLRecordReader`). A record is handed over, not
     /// lent: the body keeps it without a copy (three buffers retained and released per record).
-    mutating func forEachRecord(_ diagnostics: inout Diagnostics, _ body: (consuming SourceRecord, [ColumnHeader]) -> Bool)
+    mutating func forEachRecord(
+        _ diagnostics: inout Diagnostics,
+        _ body: (consuming SourceRecord, [ColumnHeader]) -> Bool
+    )
     /// `forEachRecord` with each usable record's fields lent to `body`, not given: for a caller
     /// that copies them where it wants them (the import's chunks), a reader can read every record
     /// into the same buffer.
@@ -41,11 +44,16 @@ public protocol RecordSource {
 }
 
 extension RecordSource {
-    public mutating func forEachRecordLent(_ diagnostics: inout Diagnostics, _ body: (LentRecord, [ColumnHeader]) -> Bool) {
+    public mutating func forEachRecordLent(
+        _ diagnostics: inout Diagnostics,
+        _ body: (LentRecord, [ColumnHeader]) -> Bool
+    ) {
         forEachRecord(&diagnostics) { item, columns in
             switch consume item {
             case .record(let r):
-                r.fields.withView { body(.record($0, line: r.location.line, column: r.location.column, file: r.location.file), columns) }
+                r.fields.withView {
+                    body(.record($0, line: r.location.line, column: r.location.column, file: r.location.file), columns)
+                }
             case .rejected(let r): body(.rejected(r), columns)
             }
         }
@@ -58,11 +66,10 @@ public protocol PullingRecordSource: RecordSource {
 }
 
 extension PullingRecordSource {
-    public mutating func forEachRecord(_ diagnostics: inout Diagnostics, _ body: (consuming SourceRecord, [ColumnHeader]) -> Bool) {
-        while let record = next(&diagnostics) {
-            if !body(record, columns) { return }
-        }
-    }
+    public mutating func forEachRecord(
+        _ diagnostics: inout Diagnostics,
+        _ body: (consuming SourceRecord, [ColumnHeader]) -> Bool
+    ) { while let record = next(&diagnostics) { if !body(record, columns) { return } } }
 }
 
 /// The most bytes a field and a record of an export may hold.
@@ -72,7 +79,8 @@ public struct SizeLimits: Sendable, Hashable {
     /// How much of a field past the limit is kept, for the rejects file.
     public static let keptOfOversizeField = 256
     public init(fieldBytes: Int = 64 << 20, recordBytes: Int = 64 << 20) {
-        self.fieldBytes = fieldBytes; self.recordBytes = recordBytes
+        self.fieldBytes = fieldBytes
+        self.recordBytes = recordBytes
     }
 }
 
@@ -91,9 +99,17 @@ public struct ReadOptions: Sendable, Hashable {
     /// out, kept in the rejects file and counted.
     public var includeIncomplete = false
 
-    public init(delimiter: Character? = nil, encoding: TextEncoding? = nil, profile: ExportProfile? = nil, recordElement: String? = nil,
-                groupSeparator: String? = nil) {
-        self.delimiter = delimiter; self.encoding = encoding; self.profile = profile; self.recordElement = recordElement
+    public init(
+        delimiter: Character? = nil,
+        encoding: TextEncoding? = nil,
+        profile: ExportProfile? = nil,
+        recordElement: String? = nil,
+        groupSeparator: String? = nil
+    ) {
+        self.delimiter = delimiter
+        self.encoding = encoding
+        self.profile = profile
+        self.recordElement = recordElement
         self.groupSeparator = groupSeparator
     }
 }
@@ -102,23 +118,25 @@ public struct ReadOptions: Sendable, Hashable {
 public enum ExportReader {
     /// `observer`, when the reader for `path` takes one (`observesBytes`), sees the file's bytes in
     /// order as they are read (the CSV reader's chunks shared, not copied).
-    public static func open(_ path: String, options: ReadOptions = ReadOptions(), observer: (any ChunkObserver)? = nil,
-                            diagnostics: inout Diagnostics) throws(IngestError) -> any RecordSource {
+    public static func open(
+        _ path: String,
+        options: ReadOptions = ReadOptions(),
+        observer: (any ChunkObserver)? = nil,
+        diagnostics: inout Diagnostics
+    ) throws(IngestError) -> any RecordSource {
         let lower = path.lowercased()
-        if lower.hasSuffix(".sss") {
-            return try TripleSReader(path: path, diagnostics: &diagnostics)
-        }
-        if isDirectory(path) {
-            return try XMLRecordReader(path: path, options: options, observer: nil)
-        }
+        if lower.hasSuffix(".sss") { return try TripleSReader(path: path, diagnostics: &diagnostics) }
+        if isDirectory(path) { return try XMLRecordReader(path: path, options: options, observer: nil) }
         // What the file is, from its bytes: a workbook named .csv is a workbook.
         switch FileKind.of(path) {
-        case .refused(let what, let instead):
-            throw .notAnExport(path: path, what: what, instead: instead)
+        case .refused(let what, let instead): throw .notAnExport(path: path, what: what, instead: instead)
         case .xml:
-            return try XMLRecordReader(path: path, options: options, observer: observer.map { o in { o.observe(copying: $0) } })
-        case .xlsx:
-            return try XLSXRecordReader(path: path, options: options, diagnostics: &diagnostics)
+            return try XMLRecordReader(
+                path: path,
+                options: options,
+                observer: observer.map { o in { o.observe(copying: $0) } }
+            )
+        case .xlsx: return try XLSXRecordReader(path: path, options: options, diagnostics: &diagnostics)
         case .gzip, .zipOfCSV:
             // `InputFile` gives the readers a decompressed copy; a compressed file here was not
             // opened through it.

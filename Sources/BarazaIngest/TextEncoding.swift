@@ -30,7 +30,8 @@ public enum TextEncoding: String, Sendable, Hashable, Codable {
         let bytes = Array(sample.prefix(4096))
         let pairs = bytes.count / 2
         guard pairs >= 2 else { return nil }
-        var evenNUL = 0, oddNUL = 0
+        var evenNUL = 0
+        var oddNUL = 0
         for k in 0..<pairs {
             if bytes[2 * k] == 0 { evenNUL += 1 }
             if bytes[2 * k + 1] == 0 { oddNUL += 1 }
@@ -41,25 +42,40 @@ public enum TextEncoding: String, Sendable, Hashable, Codable {
     }
 
     /// Valid multi-byte UTF-8 sequences and invalid bytes in `bytes`.
-    static func utf8Evidence(_ bytes: ArraySlice<UInt8>, allowTruncatedEnd: Bool) -> (validMultiByte: Int, invalid: Int) {
-        var valid = 0, invalid = 0
+    static func utf8Evidence(_ bytes: ArraySlice<UInt8>, allowTruncatedEnd: Bool) -> (validMultiByte: Int, invalid: Int)
+    {
+        var valid = 0
+        var invalid = 0
         var i = bytes.startIndex
         let end = bytes.endIndex
         while i < end {
             let c = bytes[i]
-            if c < 0x80 { i += 1; continue }
+            if c < 0x80 {
+                i += 1
+                continue
+            }
             let n: Int
-            if c & 0xE0 == 0xC0, c >= 0xC2 { n = 1 } else if c & 0xF0 == 0xE0 { n = 2 } else if c & 0xF8 == 0xF0, c <= 0xF4 { n = 3 } else {
-                invalid += 1; i += 1; continue
+            if c & 0xE0 == 0xC0, c >= 0xC2 {
+                n = 1
+            } else if c & 0xF0 == 0xE0 {
+                n = 2
+            } else if c & 0xF8 == 0xF0, c <= 0xF4 {
+                n = 3
+            } else {
+                invalid += 1
+                i += 1
+                continue
             }
             if i + n >= end {
                 if !(allowTruncatedEnd && (i + 1..<end).allSatisfy { bytes[$0] & 0xC0 == 0x80 }) { invalid += 1 }
                 break
             }
             if (1...n).allSatisfy({ bytes[i + $0] & 0xC0 == 0x80 }) {
-                valid += 1; i += n + 1
+                valid += 1
+                i += n + 1
             } else {
-                invalid += 1; i += 1
+                invalid += 1
+                i += 1
             }
         }
         return (valid, invalid)
@@ -69,8 +85,9 @@ public enum TextEncoding: String, Sendable, Hashable, Codable {
 
 /// Windows-1252 bytes 0x80–0x9F (the rest of the code page equals Latin-1).
 let windows1252High: [UInt32] = [
-    0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD,
-    0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178,
+    0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0xFFFD,
+    0x017D, 0xFFFD, 0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A,
+    0x0153, 0xFFFD, 0x017E, 0x0178,
 ]
 
 /// Transcodes a chunk of UTF-16 (no BOM) into UTF-8 bytes, carrying an odd byte or a lone high
@@ -82,7 +99,9 @@ func transcodeUTF16(_ input: [UInt8], bigEndian: Bool, carry: inout [UInt8], fin
     units.reserveCapacity(bytes.count / 2)
     var i = 0
     while i + 1 < bytes.count {
-        units.append(bigEndian ? UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1]) : UInt16(bytes[i + 1]) << 8 | UInt16(bytes[i]))
+        units.append(
+            bigEndian ? UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1]) : UInt16(bytes[i + 1]) << 8 | UInt16(bytes[i])
+        )
         i += 2
     }
     if i < bytes.count { carry = [bytes[i]] }

@@ -42,13 +42,19 @@ public struct TripleSReader: PullingRecordSource {
     public init(path: String, diagnostics: inout Diagnostics) throws(IngestError) {
         self.path = path
         let (vars, format, skip) = try Self.readMetadata(path, &diagnostics)
-        guard !vars.isEmpty else { throw .unsupportedFormat(path: path, reason: "no <variable> in the Triple-S metadata") }
+        guard !vars.isEmpty else {
+            throw .unsupportedFormat(path: path, reason: "no <variable> in the Triple-S metadata")
+        }
         variables = vars
         columns = vars.map { ColumnHeader(name: $0.name, subLabel: $0.label) }
         let stem = (path as NSString).deletingPathExtension
         let candidates = format == "csv" ? [".csv", ".CSV"] : [".asc", ".dat", ".txt", ".ASC", ".DAT"]
-        guard let data = candidates.map({ stem + $0 }).first(where: { FileManager.default.isReadableFile(atPath: $0) }) else {
-            throw .fileNotReadable(path: stem + (candidates.first ?? ".asc"), reason: "the Triple-S data file beside \(path) was not found")
+        guard let data = candidates.map({ stem + $0 }).first(where: { FileManager.default.isReadableFile(atPath: $0) })
+        else {
+            throw .fileNotReadable(
+                path: stem + (candidates.first ?? ".asc"),
+                reason: "the Triple-S data file beside \(path) was not found"
+            )
         }
         dataPath = data
         linesToSkip = skip
@@ -56,7 +62,12 @@ public struct TripleSReader: PullingRecordSource {
             let sniff = try CSVSniffer.sniff(path: data)
             encoding = sniff.encoding
             delimiter = ","
-            csv = try CSVTokenizer(path: data, delimiter: UInt8(ascii: ","), encoding: sniff.encoding, bomLength: sniff.bomLength)
+            csv = try CSVTokenizer(
+                path: data,
+                delimiter: UInt8(ascii: ","),
+                encoding: sniff.encoding,
+                bomLength: sniff.bomLength
+            )
         } else {
             let sniff = try CSVSniffer.sniff(path: data)
             encoding = sniff.encoding
@@ -66,11 +77,14 @@ public struct TripleSReader: PullingRecordSource {
         headerRows = skip
     }
 
-    static func readMetadata(_ path: String, _ diagnostics: inout Diagnostics) throws(IngestError) -> ([TripleSVariable], String, Int) {
+    static func readMetadata(_ path: String, _ diagnostics: inout Diagnostics) throws(IngestError) -> (
+        [TripleSVariable], String, Int
+    ) {
         let xml = try XMLStream(path: path)
         var vars: [TripleSVariable] = []
         var current: TripleSVariable?
-        var format = "fixed", skip = 0
+        var format = "fixed"
+        var skip = 0
         var stack: [String] = []
         var text = ""
         var valueCode: String?
@@ -78,7 +92,11 @@ public struct TripleSReader: PullingRecordSource {
         while let step = xml.next() {
             guard case .success(let node) = step else {
                 if case .failure(let e) = step {
-                    diagnostics.error("Triple-S metadata is not well-formed XML", at: SourceLocation(file: path, line: e.line), expected: "well-formed XML")
+                    diagnostics.error(
+                        "Triple-S metadata is not well-formed XML",
+                        at: SourceLocation(file: path, line: e.line),
+                        expected: "well-formed XML"
+                    )
                 }
                 break
             }
@@ -89,18 +107,22 @@ public struct TripleSReader: PullingRecordSource {
                     format = xml.attribute("format") ?? "fixed"
                     skip = Int(xml.attribute("skip") ?? "0") ?? 0
                 case "variable":
-                    current = TripleSVariable(ident: xml.attribute("ident") ?? "", type: xml.attribute("type") ?? "character", name: "", label: "",
-                                              start: 0, finish: 0, values: [:])
+                    current = TripleSVariable(
+                        ident: xml.attribute("ident") ?? "",
+                        type: xml.attribute("type") ?? "character",
+                        name: "",
+                        label: "",
+                        start: 0,
+                        finish: 0,
+                        values: [:]
+                    )
                 case "position":
                     let s = Int(xml.attribute("start") ?? "") ?? 0
                     current?.start = s
                     current?.finish = Int(xml.attribute("finish") ?? "") ?? s
-                case "spread":
-                    current?.subfields = Int(xml.attribute("subfields") ?? "")
-                case "value":
-                    valueCode = xml.attribute("code")
-                case "label":
-                    inLabel = true
+                case "spread": current?.subfields = Int(xml.attribute("subfields") ?? "")
+                case "value": valueCode = xml.attribute("code")
+                case "label": inLabel = true
                 default: break
                 }
                 text = ""
@@ -125,8 +147,7 @@ public struct TripleSReader: PullingRecordSource {
                 default: break
                 }
                 text = ""
-            case .other:
-                continue
+            case .other: continue
             }
         }
         return (vars, format, skip)
@@ -152,28 +173,32 @@ public struct TripleSReader: PullingRecordSource {
 
     func decode(_ bytes: ArraySlice<UInt8>) -> String {
         if encoding != .windows1252, let s = String(validating: bytes, as: UTF8.self) { return s }
-        return String(String.UnicodeScalarView(bytes.map { b in
-            Unicode.Scalar((0x80...0x9F).contains(b) ? windows1252High[Int(b) - 0x80] : UInt32(b)) ?? "\u{FFFD}"
-        }))
+        return String(
+            String.UnicodeScalarView(
+                bytes.map { b in
+                    Unicode.Scalar((0x80...0x9F).contains(b) ? windows1252High[Int(b) - 0x80] : UInt32(b)) ?? "\u{FFFD}"
+                }
+            )
+        )
     }
 
     /// The value a variable takes from its raw field.
     func value(_ v: TripleSVariable, raw: String) -> String {
         let t = raw.trimmingWhitespace()
         switch v.type {
-        case "single":
-            return v.values[t] ?? v.values[String(Int(t) ?? -1)] ?? t
+        case "single": return v.values[t] ?? v.values[String(Int(t) ?? -1)] ?? t
         case "multiple":
             if let n = v.subfields, n > 0 {
                 let chars = Array(raw)
                 let width = max(1, chars.count / n)
-                return stride(from: 0, to: chars.count, by: width).map { String(chars[$0..<min(chars.count, $0 + width)]).trimmingWhitespace() }
+                return stride(from: 0, to: chars.count, by: width)
+                    .map { String(chars[$0..<min(chars.count, $0 + width)]).trimmingWhitespace() }
                     .filter { !$0.isEmpty && $0 != "0" }.joined(separator: " ")
             }
             // Bit string: the n-th character stands for code n.
-            return Array(t).enumerated().filter { $0.element == "1" }.map { String($0.offset + 1) }.joined(separator: " ")
-        default:
-            return t
+            return Array(t).enumerated().filter { $0.element == "1" }.map { String($0.offset + 1) }
+                .joined(separator: " ")
+        default: return t
         }
     }
 
@@ -182,7 +207,10 @@ public struct TripleSReader: PullingRecordSource {
             if csv != nil {
                 guard let row = csv?.next(&diagnostics) else { return nil }
                 lineNumber = row.line
-                if linesToSkip > 0 { linesToSkip -= 1; continue }
+                if linesToSkip > 0 {
+                    linesToSkip -= 1
+                    continue
+                }
                 let loc = SourceLocation(file: dataPath, line: row.line, column: 1)
                 var values: [String] = []
                 for v in variables {
@@ -197,17 +225,27 @@ public struct TripleSReader: PullingRecordSource {
             }
             guard let line = nextLine() else { return nil }
             lineNumber += 1
-            if linesToSkip > 0 { linesToSkip -= 1; continue }
+            if linesToSkip > 0 {
+                linesToSkip -= 1
+                continue
+            }
             if line.isEmpty { continue }
             let loc = SourceLocation(file: dataPath, line: lineNumber, column: 1)
             let chars = Array(decode(line[...]))
             var values: [String] = []
             for v in variables {
-                guard v.start >= 1, v.finish >= v.start else { values.append(""); continue }
+                guard v.start >= 1, v.finish >= v.start else {
+                    values.append("")
+                    continue
+                }
                 guard v.finish <= chars.count || v.start <= chars.count else {
-                    let reason = "record is \(chars.count) characters; variable \(v.name) needs positions \(v.start)–\(v.finish)"
-                    diagnostics.error(reason, at: SourceLocation(file: dataPath, line: lineNumber, column: chars.count + 1),
-                                      expected: "at least \(v.finish) characters")
+                    let reason =
+                        "record is \(chars.count) characters; variable \(v.name) needs positions \(v.start)–\(v.finish)"
+                    diagnostics.error(
+                        reason,
+                        at: SourceLocation(file: dataPath, line: lineNumber, column: chars.count + 1),
+                        expected: "at least \(v.finish) characters"
+                    )
                     return .rejected(RejectedRecord(location: loc, reason: reason, values: [String(chars)]))
                 }
                 let field = String(chars[(v.start - 1)..<min(v.finish, chars.count)])

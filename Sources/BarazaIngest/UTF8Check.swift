@@ -6,9 +6,7 @@ internal import CBarazaText
 /// a time; the Swift loop it replaced, eight at a time, was a tenth of the CSV reading thread's
 /// samples (records of French text have an accent every few words).
 public enum UTF8Check {
-    public static func isValid(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBufferPointer { isValid($0) }
-    }
+    public static func isValid(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBufferPointer { isValid($0) } }
 
     public static func isValid(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = p.baseAddress else { return true }

@@ -3,7 +3,7 @@ import Foundation
 import ZIPFoundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Decompresses an export into a file the readers can read: a `.gz` file (zlib's gzip reader,
@@ -34,7 +34,8 @@ enum Unpack {
                 throw .unsupportedFormat(
                     path: path,
                     reason: "it decompresses to more than \(limit >> 20) MiB, "
-                        + "far more than an export compresses (a damaged file or a zip bomb)")
+                        + "far more than an export compresses (a damaged file or a zip bomb)"
+                )
             }
             try write(buffer, count: Int(n), to: output, path: copy)
         }
@@ -44,8 +45,8 @@ enum Unpack {
         if status != Z_OK {
             throw .unsupportedFormat(
                 path: path,
-                reason: "the gzip file is truncated or damaged (zlib status \(status)); "
-                    + "download it again")
+                reason: "the gzip file is truncated or damaged (zlib status \(status)); " + "download it again"
+            )
         }
     }
 
@@ -60,8 +61,8 @@ enum Unpack {
         if Int64(entry.uncompressedSize) > limit {
             throw .unsupportedFormat(
                 path: path,
-                reason: "'\(name)' decompresses to more than \(limit >> 20) MiB "
-                    + "(a damaged file or a zip bomb)")
+                reason: "'\(name)' decompresses to more than \(limit >> 20) MiB " + "(a damaged file or a zip bomb)"
+            )
         }
         let output = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         if output < 0 { throw .fileNotReadable(path: copy, reason: String(cString: strerror(errno))) }
@@ -73,7 +74,9 @@ enum Unpack {
                 total += Int64(data.count)
                 if total > limit {
                     failure = .unsupportedFormat(
-                        path: path, reason: "'\(name)' decompresses to more than its header says")
+                        path: path,
+                        reason: "'\(name)' decompresses to more than its header says"
+                    )
                     throw CocoaError(.fileReadTooLarge)
                 }
                 do throws(IngestError) { try write([UInt8](data), count: data.count, to: output, path: copy) } catch {

@@ -33,7 +33,9 @@ public struct XLSXRecordReader: PullingRecordSource {
     /// and `choices` sheets is an XLSForm, a form definition: refused as responses unless a sheet
     /// is named.
     public init(
-        path: String, options: ReadOptions = ReadOptions(), sheet wanted: String? = nil,
+        path: String,
+        options: ReadOptions = ReadOptions(),
+        sheet wanted: String? = nil,
         diagnostics: inout Diagnostics
     ) throws(IngestError) {
         self.path = path
@@ -60,8 +62,10 @@ public struct XLSXRecordReader: PullingRecordSource {
         let names = Set(book.sheets.map { $0.name.lowercased() })
         if wanted == nil && names.contains("survey") && (names.contains("choices") || names.contains("settings")) {
             throw .notAnExport(
-                path: path, what: "an XLSForm (a KoboToolbox or ODK form definition), not responses",
-                instead: "download the submissions, and give the form to `baraza init` or a source's `form:`")
+                path: path,
+                what: "an XLSForm (a KoboToolbox or ODK form definition), not responses",
+                instead: "download the submissions, and give the form to `baraza init` or a source's `form:`"
+            )
         }
         let chosen: (name: String, relationship: String)?
         if let wanted {
@@ -83,7 +87,9 @@ public struct XLSXRecordReader: PullingRecordSource {
             diagnostics.note(
                 "workbook has \(book.sheets.count) sheets; reading the first, '\(sheetName)' (others: "
                     + book.sheets.dropFirst().map { "'\($0.name)'" }.joined(separator: ", ") + ")",
-                at: SourceLocation(file: path, line: 1), key: "xlsx.sheets")
+                at: SourceLocation(file: path, line: 1),
+                key: "xlsx.sheets"
+            )
         }
         let shared =
             try part("xl/sharedStrings.xml").map { p throws(IngestError) in try Self.readSharedStrings(p, path: path) }
@@ -94,8 +100,13 @@ public struct XLSXRecordReader: PullingRecordSource {
             throw .unsupportedFormat(path: path, reason: "the workbook's first sheet (\(sheetPart)) is missing")
         }
         sheet = try SheetStream(
-            file: sheetFile, spool: spool, shared: shared, dateStyles: dateStyles, date1904: book.date1904,
-            path: path)
+            file: sheetFile,
+            spool: spool,
+            shared: shared,
+            dateStyles: dateStyles,
+            date1904: book.date1904,
+            path: path
+        )
         var head: [(cells: [String], row: Int)] = []
         while head.count < 3, let row = try sheet.nextRow() { if !row.cells.allSatisfy(\.isEmpty) { head.append(row) } }
         guard !head.isEmpty else { throw .empty(path: path) }
@@ -161,7 +172,8 @@ public struct XLSXRecordReader: PullingRecordSource {
                     (
                         s.attribute("name") ?? "Sheet\(book.sheets.count + 1)",
                         s.attribute("r:id") ?? s.attribute("id") ?? ""
-                    ))
+                    )
+                )
             } else if name == "workbookPr", let v = s.attribute("date1904") {
                 book.date1904 = v == "1" || v.lowercased() == "true"
             }
@@ -328,8 +340,13 @@ final class SheetStream {
         /// Places the cell just ended in the row, its value as a CSV export would show it.
         mutating func endCell() {
             let value = Self.value(
-                type: type, style: style, text: String(decoding: text, as: UTF8.self), shared: shared,
-                dateStyles: dateStyles, date1904: date1904)
+                type: type,
+                style: style,
+                text: String(decoding: text, as: UTF8.self),
+                shared: shared,
+                dateStyles: dateStyles,
+                date1904: date1904
+            )
             if column < cells.count {
                 cells[column] = value
             } else {
@@ -390,7 +407,9 @@ final class SheetStream {
         context = xmlCreatePushParserCtxt(&h, nil, nil, 0, nil)
         if let c = context {
             _ = xmlCtxtUseOptions(
-                c, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue))
+                c,
+                Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
+            )
             c.pointee._private = UnsafeMutableRawPointer(state)
         }
     }
@@ -403,15 +422,13 @@ final class SheetStream {
         buffer.deallocate()
     }
 
-    @inline(__always)
-    static func state(_ ctx: UnsafeMutableRawPointer?) -> UnsafeMutablePointer<State>? {
+    @inline(__always) static func state(_ ctx: UnsafeMutableRawPointer?) -> UnsafeMutablePointer<State>? {
         guard let ctx, let p = ctx.assumingMemoryBound(to: xmlParserCtxt.self).pointee._private else { return nil }
         return p.assumingMemoryBound(to: State.self)
     }
 
     /// Whether a NUL-terminated element name is `literal` (ASCII).
-    @inline(__always)
-    static func named(_ name: UnsafePointer<xmlChar>, _ literal: StaticString) -> Bool {
+    @inline(__always) static func named(_ name: UnsafePointer<xmlChar>, _ literal: StaticString) -> Bool {
         let l = literal.utf8Start
         var i = 0
         while i < literal.utf8CodeUnitCount {
@@ -548,13 +565,15 @@ final class SheetStream {
                 throw .unsupportedFormat(
                     path: path,
                     reason: "cell reference '\(bad)' near row \(s.pointee.lastRow + 1) is past "
-                        + "Excel's last column (XFD): a damaged sheet")
+                        + "Excel's last column (XFD): a damaged sheet"
+                )
             }
             if let failure = s.pointee.failure {
                 throw .unsupportedFormat(
                     path: path,
                     reason: "the sheet is not well-formed XML after row \(s.pointee.lastRow) "
-                        + "(\(failure)): a damaged or truncated workbook")
+                        + "(\(failure)): a damaged or truncated workbook"
+                )
             }
         }
         defer { s.pointee.head += 1 }

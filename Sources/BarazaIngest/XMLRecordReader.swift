@@ -71,7 +71,10 @@ public struct XMLRecordReader: RecordSource {
 
     /// Parses each file with the pull parser, handing the records to `body` as they complete (see
     /// the type's note); a reader is read once.
-    public mutating func forEachRecord(_ diagnostics: inout Diagnostics, _ body: (consuming SourceRecord, [ColumnHeader]) -> Bool) {
+    public mutating func forEachRecord(
+        _ diagnostics: inout Diagnostics,
+        _ body: (consuming SourceRecord, [ColumnHeader]) -> Bool
+    ) {
         let parse = self.parse
         let dropIncomplete = !includeIncomplete
         func deliver() -> Bool {
@@ -80,9 +83,14 @@ public struct XMLRecordReader: RecordSource {
                 let columns = parse.state.pointee.columns
                 // LimeSurvey: a response never submitted (no submit date) is left out, counted.
                 if dropIncomplete, parse.state.pointee.profile == .limeSurvey, case .record(let r) = record,
-                   let i = columns.firstIndex(where: { $0.name == "submitdate" }),
-                   i >= r.values.count || r.values[i].trimmingWhitespace().isEmpty {
-                    let rejected = RejectedRecord(location: r.location, reason: RejectedRecord.incompleteReason, values: r.values)
+                    let i = columns.firstIndex(where: { $0.name == "submitdate" }),
+                    i >= r.values.count || r.values[i].trimmingWhitespace().isEmpty
+                {
+                    let rejected = RejectedRecord(
+                        location: r.location,
+                        reason: RejectedRecord.incompleteReason,
+                        values: r.values
+                    )
                     if !body(.rejected(rejected), columns) { return false }
                     continue
                 }
@@ -112,8 +120,10 @@ final class SAXParse {
     private let buffer: UnsafeMutableRawBufferPointer
     private let observer: ByteObserver?
 
-    private static let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue
-        | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
+    private static let options = Int32(
+        XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue | XML_PARSE_NOERROR.rawValue
+            | XML_PARSE_NOWARNING.rawValue
+    )
 
     init(recordElement: String?, observer: ByteObserver?) {
         self.observer = observer
@@ -144,7 +154,9 @@ final class SAXParse {
         }
         let text: charactersSAXFunc = { ctx, bytes, count in
             guard let s = SAXState.main(ctx), let bytes, count > 0 else { return }
-            if s.pointee.inRecord { s.pointee.scratch.append(contentsOf: UnsafeBufferPointer(start: bytes, count: Int(count))) }
+            if s.pointee.inRecord {
+                s.pointee.scratch.append(contentsOf: UnsafeBufferPointer(start: bytes, count: Int(count)))
+            }
         }
         h.characters = text
         h.cdataBlock = text
@@ -156,11 +168,17 @@ final class SAXParse {
         h.comment = nil
         h.processingInstruction = nil
         h.serror = { ctx, error in
-            guard let ctx, let error,
-                  let p = ctx.assumingMemoryBound(to: xmlParserCtxt.self).pointee._private else { return }
+            guard let ctx, let error, let p = ctx.assumingMemoryBound(to: xmlParserCtxt.self).pointee._private else {
+                return
+            }
             let message = error.pointee.message.map { String(cString: $0).trimmingWhitespace() } ?? "XML error"
-            p.assumingMemoryBound(to: SAXState.self).pointee.error(line: Int(error.pointee.line), column: Int(error.pointee.int2), message: message,
-                                                                    fatal: error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue)
+            p.assumingMemoryBound(to: SAXState.self).pointee
+                .error(
+                    line: Int(error.pointee.line),
+                    column: Int(error.pointee.int2),
+                    message: message,
+                    fatal: error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue
+                )
         }
         return h
     }
@@ -193,9 +211,16 @@ final class SAXParse {
             return Unmanaged<SAXParse>.fromOpaque(ctx).takeUnretainedValue().readInput(into: out, max: Int(len))
         }
         // No close callback: the file descriptor is this object's, closed by `close`.
-        guard let c = xmlCreateIOParserCtxt(&h, nil, read, nil, Unmanaged.passUnretained(self).toOpaque(), XML_CHAR_ENCODING_NONE) else {
-            return .cannotOpen
-        }
+        guard
+            let c = xmlCreateIOParserCtxt(
+                &h,
+                nil,
+                read,
+                nil,
+                Unmanaged.passUnretained(self).toOpaque(),
+                XML_CHAR_ENCODING_NONE
+            )
+        else { return .cannotOpen }
         _ = xmlCtxtUseOptions(c, Self.options)
         c.pointee._private = UnsafeMutableRawPointer(state)
         context = c
@@ -221,7 +246,12 @@ final class SAXParse {
             var n: Int
             repeat { n = Foundation.read(fd, buffer.baseAddress, buffer.count) } while n < 0 && errno == EINTR
             if n < 0 {
-                state.pointee.error(line: 0, column: 0, message: "cannot read the file: \(String(cString: strerror(errno)))", fatal: true)
+                state.pointee.error(
+                    line: 0,
+                    column: 0,
+                    message: "cannot read the file: \(String(cString: strerror(errno)))",
+                    fatal: true
+                )
                 return -1
             }
             if n == 0 { return 0 }
@@ -295,8 +325,7 @@ struct SAXState {
     static let maxDepth = 256
 
     /// The state of `ctx`'s parse, nil for an entity's own context.
-    @inline(__always)
-    static func main(_ ctx: UnsafeMutableRawPointer?) -> UnsafeMutablePointer<SAXState>? {
+    @inline(__always) static func main(_ ctx: UnsafeMutableRawPointer?) -> UnsafeMutablePointer<SAXState>? {
         guard let ctx, let p = ctx.assumingMemoryBound(to: xmlParserCtxt.self).pointee._private else { return nil }
         let s = p.assumingMemoryBound(to: SAXState.self)
         return s.pointee.context == ctx ? s : nil
@@ -333,21 +362,41 @@ struct SAXState {
     }
 
     private var location: SourceLocation {
-        SourceLocation(file: file, line: Int(xmlSAX2GetLineNumber(context)), column: Int(xmlSAX2GetColumnNumber(context)))
+        SourceLocation(
+            file: file,
+            line: Int(xmlSAX2GetLineNumber(context)),
+            column: Int(xmlSAX2GetColumnNumber(context))
+        )
     }
 
     mutating func error(line: Int, column: Int, message: String, fatal: Bool) {
         lastError = message
         guard fileErrors < 100 else { return }
         fileErrors += 1
-        diagnostics.append((Diagnostic(fatal ? .error : .warning, "XML: \(message)", at: SourceLocation(file: file, line: line, column: column),
-                                       expected: "well-formed XML"), "xml.\(file).\(message)"))
+        diagnostics.append(
+            (
+                Diagnostic(
+                    fatal ? .error : .warning,
+                    "XML: \(message)",
+                    at: SourceLocation(file: file, line: line, column: column),
+                    expected: "well-formed XML"
+                ), "xml.\(file).\(message)"
+            )
+        )
     }
 
     mutating func reference(_ name: String) {
         guard inRecord else { return }
-        diagnostics.append((Diagnostic(.warning, "entity reference &\(name);  is not expanded", at: SourceLocation(file: file, line: location.line),
-                                       expected: "plain text (entities are never expanded)"), "xml.entity"))
+        diagnostics.append(
+            (
+                Diagnostic(
+                    .warning,
+                    "entity reference &\(name);  is not expanded",
+                    at: SourceLocation(file: file, line: location.line),
+                    expected: "plain text (entities are never expanded)"
+                ), "xml.entity"
+            )
+        )
     }
 
     /// The end of the file, or a fatal error: a record left open is kept aside with what it had.
@@ -355,7 +404,9 @@ struct SAXState {
         if inRecord {
             inRecord = false
             let reason = "XML ended inside a record" + (lastError.map { ": \($0)" } ?? "")
-            pending.append(.rejected(RejectedRecord(location: recordLocation, reason: reason, values: fields().strings)))
+            pending.append(
+                .rejected(RejectedRecord(location: recordLocation, reason: reason, values: fields().strings))
+            )
         }
         context = nil
     }
@@ -391,7 +442,9 @@ struct SAXState {
 
         private static func hash(_ parent: Int32, _ name: UInt, _ instance: Int32) -> Int {
             var h = UInt64(name) &* 0x9E37_79B9_7F4A_7C15
-            h ^= (UInt64(UInt32(bitPattern: parent)) << 20 ^ UInt64(UInt32(bitPattern: instance))) &* 0xBF58_476D_1CE4_E5B9
+            h ^=
+                (UInt64(UInt32(bitPattern: parent)) << 20 ^ UInt64(UInt32(bitPattern: instance)))
+                &* 0xBF58_476D_1CE4_E5B9
             return Int(truncatingIfNeeded: h ^ (h >> 29))
         }
 
@@ -414,7 +467,10 @@ struct SAXState {
             while slots[s] >= 0 {
                 let e = Int(slots[s])
                 let k = keys[e]
-                if k.parent == parent && k.name == name && k.instance == instance { values[e] = node; return }
+                if k.parent == parent && k.name == name && k.instance == instance {
+                    values[e] = node
+                    return
+                }
                 s = (s + 1) & mask
             }
             slots[s] = Int32(keys.count)
@@ -447,12 +503,16 @@ struct SAXState {
         let name = String(cString: p)
         let named = NamedEdge(parent: parent, name: name, instance: instance)
         let node: Int32
-        if let known = namedEdges[named] { node = known } else {
+        if let known = namedEdges[named] {
+            node = known
+        } else {
             let up = nodes[Int(parent)]
             let part = instance > 1 ? "\(name)[\(instance)]" : name
             let group = parent == 0 ? [] : up.groupPath + [up.part]
             node = Int32(nodes.count)
-            nodes.append(PathNode(name: name, part: part, path: parent == 0 ? part : up.path + "/" + part, groupPath: group))
+            nodes.append(
+                PathNode(name: name, part: part, path: parent == 0 ? part : up.path + "/" + part, groupPath: group)
+            )
             state.append(NodeState())
             namedEdges[named] = node
         }
@@ -462,7 +522,11 @@ struct SAXState {
         return node
     }
 
-    struct NamedEdge: Hashable { var parent: Int32; var name: String; var instance: Int32 }
+    struct NamedEdge: Hashable {
+        var parent: Int32
+        var name: String
+        var instance: Int32
+    }
 
     /// Starts this file's paths afresh (pointers are the reader's).
     private mutating func resetPaths() {
@@ -478,7 +542,9 @@ struct SAXState {
         // LimeSurvey writes SGQA codes as elements with a leading underscore (`_981966X2X10`),
         // since an XML name cannot start with a digit; its field list names them without.
         var column = rawColumn
-        if profile == .limeSurvey, column.hasPrefix("_"), column.dropFirst().first?.isNumber == true { column.removeFirst() }
+        if profile == .limeSurvey, column.hasPrefix("_"), column.dropFirst().first?.isNumber == true {
+            column.removeFirst()
+        }
         if let i = columnIndex[column] { return i }
         let idx = columns.count
         columnIndex[column] = idx
@@ -512,9 +578,11 @@ struct SAXState {
             idx = column(node.path, group: node.groupPath, leaf: node.name)
             state[Int(n)].column = Int32(idx)
         }
-        var lo = start, hi = scratch.count
+        var lo = start
+        var hi = scratch.count
         if lo < hi {
-            let first = scratch[lo], last = scratch[hi - 1]
+            let first = scratch[lo]
+            let last = scratch[hi - 1]
             if first > 0x20 && first < 0x80 && last > 0x20 && last < 0x80 {
                 // Nothing to trim (most values).
             } else if scratch[lo..<hi].allSatisfy({ $0 < 0x80 }) {
@@ -544,7 +612,8 @@ struct SAXState {
         // `init(unsafeUninitializedCapacity:)` reached the standard library's unspecialised
         // `_allocateBufferUninitialized`, which looks the storage type's metadata up in a locked
         // table on every call (perf: 3% of the reading thread, which paces the XML import).
-        var bytes: [UInt8] = [], ends: [Int] = []
+        var bytes: [UInt8] = []
+        var ends: [Int] = []
         bytes.reserveCapacity(total)
         bytes.append(contentsOf: repeatElement(0, count: total))
         ends.reserveCapacity(n)
@@ -568,13 +637,22 @@ struct SAXState {
     }
 
     /// An element starts (`attributes`: libxml2's five pointers per attribute).
-    mutating func start(_ namePointer: UnsafePointer<xmlChar>, attributeCount: Int, attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
+    mutating func start(
+        _ namePointer: UnsafePointer<xmlChar>,
+        attributeCount: Int,
+        attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
+    ) {
         depth += 1
         if depth > Self.maxDepth {
             // libxml2 stops at this depth itself (without XML_PARSE_HUGE); the limit holds here too
             // whatever the library's settings.
             let at = location
-            error(line: at.line, column: at.column, message: "elements nested deeper than \(Self.maxDepth) levels", fatal: true)
+            error(
+                line: at.line,
+                column: at.column,
+                message: "elements nested deeper than \(Self.maxDepth) levels",
+                fatal: true
+            )
             xmlStopParser(context?.assumingMemoryBound(to: xmlParserCtxt.self))
             return
         }
@@ -594,7 +672,9 @@ struct SAXState {
             scratch.removeAll(keepingCapacity: true)
             recordLocation = location
             for i in 0..<attributeCount {
-                guard let a = attributes?[5 * i], let v = attributes?[5 * i + 3], let e = attributes?[5 * i + 4] else { continue }
+                guard let a = attributes?[5 * i], let v = attributes?[5 * i + 3], let e = attributes?[5 * i + 4] else {
+                    continue
+                }
                 let idx = attributeColumn(a)
                 let value = UnsafeBufferPointer(start: v, count: e - v)
                 if value.contains(UInt8(ascii: "&")) {
@@ -649,7 +729,9 @@ struct SAXState {
         for known in attributeColumns where known.name == key { return known.column }
         let name = "@" + String(cString: a)
         let idx = column(name, group: [], leaf: name)
-        if attributeColumns.count < 64, let dict = context?.assumingMemoryBound(to: xmlParserCtxt.self).pointee.dict, xmlDictOwns(dict, a) == 1 {
+        if attributeColumns.count < 64, let dict = context?.assumingMemoryBound(to: xmlParserCtxt.self).pointee.dict,
+            xmlDictOwns(dict, a) == 1
+        {
             attributeColumns.append((key, idx))
         }
         return idx
@@ -657,10 +739,17 @@ struct SAXState {
 
     private func attributeValue(_ v: UnsafePointer<xmlChar>, count: Int) -> String {
         let bytes = UnsafeBufferPointer(start: v, count: count)
-        guard bytes.contains(UInt8(ascii: "&")), let decoded = xmlStringLenDecodeEntities(
-            context?.assumingMemoryBound(to: xmlParserCtxt.self), v, Int32(count), Int32(XML_SUBSTITUTE_REF), 0, 0, 0) else {
-            return String(decoding: bytes, as: UTF8.self)
-        }
+        guard bytes.contains(UInt8(ascii: "&")),
+            let decoded = xmlStringLenDecodeEntities(
+                context?.assumingMemoryBound(to: xmlParserCtxt.self),
+                v,
+                Int32(count),
+                Int32(XML_SUBSTITUTE_REF),
+                0,
+                0,
+                0
+            )
+        else { return String(decoding: bytes, as: UTF8.self) }
         defer { free(decoded) }
         return String(cString: decoded)
     }
@@ -669,12 +758,19 @@ struct SAXState {
     private mutating func recognise(name: String, depth: Int, hasID: Bool) -> Int {
         if let recordElement { return recordElement == name ? depth : depth + 1 }
         // A LimeSurvey response export (.lsr): <document><responses><rows><row>…
-        if name == "document" { profile = .limeSurvey; recognisedName = "row"; return depth + 3 }
+        if name == "document" {
+            profile = .limeSurvey
+            recognisedName = "row"
+            return depth + 3
+        }
         // An ODK/Kobo instance: the root is the form (it carries the form id).
         if hasID { return depth }
         if name == "data" { return depth }
         // A KoboToolbox API page: <root><count/><next/><previous/><results><item>…
-        if name == "root" { profile = .koboToolbox; return depth + 2 }
+        if name == "root" {
+            profile = .koboToolbox
+            return depth + 2
+        }
         return depth + 1
     }
 }
@@ -693,9 +789,7 @@ public enum SubmissionFolder {
                 if !isDirectory(path) { out.append(path) }
             } else if isDirectory(path) {
                 for inner in ((try? fm.contentsOfDirectory(atPath: path)) ?? [])
-                where !inner.hasPrefix(".") && inner.lowercased().hasSuffix(".xml") {
-                    out.append(join(path, inner))
-                }
+                where !inner.hasPrefix(".") && inner.lowercased().hasSuffix(".xml") { out.append(join(path, inner)) }
             }
         }
         return out.sorted()

@@ -7,7 +7,10 @@ public struct CodedAnswer: Sendable, Hashable, Codable {
     public var missing: MissingKind?
     public var raw: String
     public init(question: String, value: Double?, missing: MissingKind?, raw: String) {
-        self.question = question; self.value = value; self.missing = missing; self.raw = raw
+        self.question = question
+        self.value = value
+        self.missing = missing
+        self.raw = raw
     }
 }
 
@@ -19,8 +22,18 @@ public struct ChoiceAnswer: Sendable, Hashable, Codable {
     public var other: String?
     /// The raw record's field the "other" text was read from, when it was read from one.
     public var otherField: Int?
-    public init(question: String, options: [String], missing: MissingKind?, other: String? = nil, otherField: Int? = nil) {
-        self.question = question; self.options = options; self.missing = missing; self.other = other; self.otherField = otherField
+    public init(
+        question: String,
+        options: [String],
+        missing: MissingKind?,
+        other: String? = nil,
+        otherField: Int? = nil
+    ) {
+        self.question = question
+        self.options = options
+        self.missing = missing
+        self.other = other
+        self.otherField = otherField
     }
 }
 
@@ -34,8 +47,12 @@ public struct CodeAssignment: Sendable, Hashable, Codable {
     public var spanEnd: Int
     public var source: String
     public init(question: String, code: String, rule: String, spanStart: Int, spanEnd: Int, source: String = "rules") {
-        self.question = question; self.code = code; self.rule = rule
-        self.spanStart = spanStart; self.spanEnd = spanEnd; self.source = source
+        self.question = question
+        self.code = code
+        self.rule = rule
+        self.spanStart = spanStart
+        self.spanEnd = spanEnd
+        self.source = source
     }
 }
 
@@ -49,7 +66,10 @@ public struct TextAnswer: Sendable, Hashable, Codable {
     /// store then keeps the text as a reference into the raw record instead of a second copy.
     public var field: Int?
     public init(question: String, text: String, codes: [String], field: Int? = nil) {
-        self.question = question; self.text = text; self.codes = codes; self.field = field
+        self.question = question
+        self.text = text
+        self.codes = codes
+        self.field = field
     }
 }
 
@@ -72,13 +92,34 @@ public struct Response: Sendable, Hashable, Codable {
     public var raw: FieldRow
     public var rawValues: [String] { raw.strings }
 
-    public init(respondentID: String, replaces: String? = nil, group: String?, rawGroup: String, country: String?, wave: String?,
-                submittedAt: Date?, weight: Double? = nil, location: SourceLocation,
-                answers: [CodedAnswer] = [], choices: [ChoiceAnswer] = [], texts: [TextAnswer] = [], raw: FieldRow = FieldRow()) {
+    public init(
+        respondentID: String,
+        replaces: String? = nil,
+        group: String?,
+        rawGroup: String,
+        country: String?,
+        wave: String?,
+        submittedAt: Date?,
+        weight: Double? = nil,
+        location: SourceLocation,
+        answers: [CodedAnswer] = [],
+        choices: [ChoiceAnswer] = [],
+        texts: [TextAnswer] = [],
+        raw: FieldRow = FieldRow()
+    ) {
         self.raw = raw
-        self.respondentID = respondentID; self.replaces = replaces; self.group = group; self.rawGroup = rawGroup
-        self.country = country; self.wave = wave; self.submittedAt = submittedAt; self.weight = weight
-        self.location = location; self.answers = answers; self.choices = choices; self.texts = texts
+        self.respondentID = respondentID
+        self.replaces = replaces
+        self.group = group
+        self.rawGroup = rawGroup
+        self.country = country
+        self.wave = wave
+        self.submittedAt = submittedAt
+        self.weight = weight
+        self.location = location
+        self.answers = answers
+        self.choices = choices
+        self.texts = texts
     }
 }
 
@@ -94,10 +135,26 @@ public struct ResponseHeader: Sendable {
     public var weight: Double?
     public var location: SourceLocation
 
-    public init(respondentID: String, replaces: String?, group: String?, rawGroup: String, country: String?, wave: String?,
-                submittedAt: Date?, weight: Double?, location: SourceLocation) {
-        self.respondentID = respondentID; self.replaces = replaces; self.group = group; self.rawGroup = rawGroup
-        self.country = country; self.wave = wave; self.submittedAt = submittedAt; self.weight = weight; self.location = location
+    public init(
+        respondentID: String,
+        replaces: String?,
+        group: String?,
+        rawGroup: String,
+        country: String?,
+        wave: String?,
+        submittedAt: Date?,
+        weight: Double?,
+        location: SourceLocation
+    ) {
+        self.respondentID = respondentID
+        self.replaces = replaces
+        self.group = group
+        self.rawGroup = rawGroup
+        self.country = country
+        self.wave = wave
+        self.submittedAt = submittedAt
+        self.weight = weight
+        self.location = location
     }
 }
 
@@ -118,9 +175,20 @@ public protocol ResponseSink {
     /// and released; perf: a sixth of a coding worker's retains). The respondent id is lent as its
     /// UTF-8 bytes (most often the field's own: a String made of them per record, retained and
     /// freed, was 2% of the import's samples). By default, makes the header.
-    mutating func begin(respondentID: UnsafeBufferPointer<UInt8>, replaces: String?, group: String?, rawGroup: String, country: String?,
-                        wave: String?, submittedAt: Date?, weight: Double?, location: SourceLocation, raw: FieldView, questions: [String],
-                        codes: [String])
+    mutating func begin(
+        respondentID: UnsafeBufferPointer<UInt8>,
+        replaces: String?,
+        group: String?,
+        rawGroup: String,
+        country: String?,
+        wave: String?,
+        submittedAt: Date?,
+        weight: Double?,
+        location: SourceLocation,
+        raw: FieldView,
+        questions: [String],
+        codes: [String]
+    )
     /// A closed answer to `questions[question]`; `raw` gives its label as read, for a sink that keeps it.
     mutating func closed(question: Int, value: Double?, missing: MissingKind?, raw: () -> String)
     /// A closed answer that is a scale's point: `closed(question:value:missing:raw:)` with the
@@ -146,11 +214,36 @@ extension ResponseSink {
         closed(question: question, value: Double(point), missing: nil, raw: raw)
     }
 
-    public mutating func begin(respondentID: UnsafeBufferPointer<UInt8>, replaces: String?, group: String?, rawGroup: String, country: String?,
-                               wave: String?, submittedAt: Date?, weight: Double?, location: SourceLocation, raw: FieldView, questions: [String],
-                               codes: [String]) {
-        begin(ResponseHeader(respondentID: String(decoding: respondentID, as: UTF8.self), replaces: replaces, group: group, rawGroup: rawGroup, country: country, wave: wave,
-                             submittedAt: submittedAt, weight: weight, location: location), raw: raw, questions: questions, codes: codes)
+    public mutating func begin(
+        respondentID: UnsafeBufferPointer<UInt8>,
+        replaces: String?,
+        group: String?,
+        rawGroup: String,
+        country: String?,
+        wave: String?,
+        submittedAt: Date?,
+        weight: Double?,
+        location: SourceLocation,
+        raw: FieldView,
+        questions: [String],
+        codes: [String]
+    ) {
+        begin(
+            ResponseHeader(
+                respondentID: String(decoding: respondentID, as: UTF8.self),
+                replaces: replaces,
+                group: group,
+                rawGroup: rawGroup,
+                country: country,
+                wave: wave,
+                submittedAt: submittedAt,
+                weight: weight,
+                location: location
+            ),
+            raw: raw,
+            questions: questions,
+            codes: codes
+        )
     }
 }
 
@@ -159,21 +252,41 @@ extension ResponseSink {
 public struct ChoiceKey: Sendable, Equatable {
     public var generation: Int
     public var entry: Int
-    public init(generation: Int, entry: Int) { self.generation = generation; self.entry = entry }
+    public init(generation: Int, entry: Int) {
+        self.generation = generation
+        self.entry = entry
+    }
 }
 
 /// Makes a `Response` of what a coder gives (`response`, after `end`).
 public struct ResponseBuilder: ResponseSink {
-    public private(set) var response = Response(respondentID: "", group: nil, rawGroup: "", country: nil, wave: nil, submittedAt: nil,
-                                                location: SourceLocation(file: "", line: 0))
+    public private(set) var response = Response(
+        respondentID: "",
+        group: nil,
+        rawGroup: "",
+        country: nil,
+        wave: nil,
+        submittedAt: nil,
+        location: SourceLocation(file: "", line: 0)
+    )
     public init() {}
 
     private var questions: [String] = []
     private var codes: [String] = []
 
     public mutating func begin(_ h: ResponseHeader, raw: FieldView, questions: [String], codes: [String]) {
-        response = Response(respondentID: h.respondentID, replaces: h.replaces, group: h.group, rawGroup: h.rawGroup, country: h.country,
-                            wave: h.wave, submittedAt: h.submittedAt, weight: h.weight, location: h.location, raw: FieldRow(raw))
+        response = Response(
+            respondentID: h.respondentID,
+            replaces: h.replaces,
+            group: h.group,
+            rawGroup: h.rawGroup,
+            country: h.country,
+            wave: h.wave,
+            submittedAt: h.submittedAt,
+            weight: h.weight,
+            location: h.location,
+            raw: FieldRow(raw)
+        )
         self.questions = questions
         self.codes = codes
     }
@@ -185,7 +298,14 @@ public struct ResponseBuilder: ResponseSink {
     }
     public mutating func text(question: Int, field: Int, trimmed: String?, codes: UnsafeBufferPointer<Int32>) {
         let text = trimmed ?? response.raw.string(field)
-        response.texts.append(TextAnswer(question: questions[question], text: text, codes: codes.map { self.codes[Int($0)] }, field: field))
+        response.texts.append(
+            TextAnswer(
+                question: questions[question],
+                text: text,
+                codes: codes.map { self.codes[Int($0)] },
+                field: field
+            )
+        )
     }
     public mutating func end() {}
 }

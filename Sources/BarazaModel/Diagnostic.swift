@@ -47,16 +47,22 @@ public struct Diagnostics: Sendable {
         let k = key ?? diagnostic.message
         let seen = repeats[k, default: 0]
         repeats[k] = seen + 1
-        if seen < keepPerKey { items.append(diagnostic); itemKeys.append(k) }
+        if seen < keepPerKey {
+            items.append(diagnostic)
+            itemKeys.append(k)
+        }
     }
 
     public mutating func error(_ message: String, at location: SourceLocation? = nil, expected: String? = nil) {
         emit(Diagnostic(.error, message, at: location, expected: expected))
     }
 
-    public mutating func warning(_ message: String, at location: SourceLocation? = nil, expected: String? = nil, key: String? = nil) {
-        emit(Diagnostic(.warning, message, at: location, expected: expected), key: key)
-    }
+    public mutating func warning(
+        _ message: String,
+        at location: SourceLocation? = nil,
+        expected: String? = nil,
+        key: String? = nil
+    ) { emit(Diagnostic(.warning, message, at: location, expected: expected), key: key) }
 
     public mutating func note(_ message: String, at location: SourceLocation? = nil, key: String? = nil) {
         emit(Diagnostic(.note, message, at: location), key: key)
@@ -77,15 +83,16 @@ public struct Diagnostics: Sendable {
         for (d, k) in zip(later.items, later.itemKeys) {
             let seen = repeats[k, default: 0] + storedFromLater[k, default: 0]
             storedFromLater[k, default: 0] += 1
-            if seen < keepPerKey { items.append(d); itemKeys.append(k) }
+            if seen < keepPerKey {
+                items.append(d)
+                itemKeys.append(k)
+            }
         }
         for (k, v) in later.repeats { repeats[k, default: 0] += v }
     }
 
     /// Diagnostics that were counted but not stored, by key.
-    public var suppressedCounts: [String: Int] {
-        repeats.compactMapValues { $0 > keepPerKey ? $0 - keepPerKey : nil }
-    }
+    public var suppressedCounts: [String: Int] { repeats.compactMapValues { $0 > keepPerKey ? $0 - keepPerKey : nil } }
 
     public var hasErrors: Bool { items.contains { $0.severity == .error } }
     public var warningCount: Int { items.filter { $0.severity == .warning }.count }

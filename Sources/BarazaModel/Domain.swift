@@ -2,7 +2,10 @@
 public struct Theme: Sendable, Hashable, Codable, Identifiable {
     public var id: String
     public var label: String
-    public init(id: String, label: String) { self.id = id; self.label = label }
+    public init(id: String, label: String) {
+        self.id = id
+        self.label = label
+    }
 
     /// The five enabling conditions for scaling up local solutions.
     public static let defaultFramework: [Theme] = [
@@ -20,27 +23,50 @@ public struct StakeholderGroup: Sendable, Hashable, Codable, Identifiable {
     public var label: String
     public var synonyms: [String]
     public init(id: String, label: String, synonyms: [String] = []) {
-        self.id = id; self.label = label; self.synonyms = synonyms
+        self.id = id
+        self.label = label
+        self.synonyms = synonyms
     }
 
     public static let defaults: [StakeholderGroup] = [
-        StakeholderGroup(id: "government", label: "Government", synonyms: [
-            "government", "gov", "ministry*", "ministere*", "ministerio*", "local government", "national government",
-            "county government*", "gouvernement*", "gobierno*", "governo*", "public sector", "secteur public",
-            "administration*", "municipal*", "collectivite*", "mairie*", "prefecture*"]),
-        StakeholderGroup(id: "private_sector", label: "Private sector", synonyms: [
-            "private sector", "private", "business*", "company", "private company", "firm", "enterprise*",
-            "entreprise*", "empresa*", "secteur prive", "sector privado", "setor privado", "chamber of commerce",
-            "chambre de commerce*", "cooperative*", "sme", "pme"]),
-        StakeholderGroup(id: "cso", label: "Civil society (CSOs)", synonyms: [
-            "cso", "csos", "ngo", "local ngo", "civil society*", "societe civile", "ong", "ong locale", "ong nationale",
-            "community group", "community based organisation", "cbo", "association*", "organizacion de la sociedad civil",
-            "organisation de la societe civile", "sociedade civil", "faith based organisation", "youth group", "women's group",
-            "groupement*"]),
-        StakeholderGroup(id: "development_partner", label: "Development partners", synonyms: [
-            "development partner*", "donor*", "bilateral donor", "multilateral*", "un agency", "united nations*",
-            "international ngo", "ingo", "bailleur*", "partenaire technique et financier", "ptf", "agence des nations unies",
-            "cooperacion internacional", "agencia de cooperacion*", "banque mondiale", "world bank"]),
+        StakeholderGroup(
+            id: "government",
+            label: "Government",
+            synonyms: [
+                "government", "gov", "ministry*", "ministere*", "ministerio*", "local government",
+                "national government", "county government*", "gouvernement*", "gobierno*", "governo*", "public sector",
+                "secteur public", "administration*", "municipal*", "collectivite*", "mairie*", "prefecture*",
+            ]
+        ),
+        StakeholderGroup(
+            id: "private_sector",
+            label: "Private sector",
+            synonyms: [
+                "private sector", "private", "business*", "company", "private company", "firm", "enterprise*",
+                "entreprise*", "empresa*", "secteur prive", "sector privado", "setor privado", "chamber of commerce",
+                "chambre de commerce*", "cooperative*", "sme", "pme",
+            ]
+        ),
+        StakeholderGroup(
+            id: "cso",
+            label: "Civil society (CSOs)",
+            synonyms: [
+                "cso", "csos", "ngo", "local ngo", "civil society*", "societe civile", "ong", "ong locale",
+                "ong nationale", "community group", "community based organisation", "cbo", "association*",
+                "organizacion de la sociedad civil", "organisation de la societe civile", "sociedade civil",
+                "faith based organisation", "youth group", "women's group", "groupement*",
+            ]
+        ),
+        StakeholderGroup(
+            id: "development_partner",
+            label: "Development partners",
+            synonyms: [
+                "development partner*", "donor*", "bilateral donor", "multilateral*", "un agency", "united nations*",
+                "international ngo", "ingo", "bailleur*", "partenaire technique et financier", "ptf",
+                "agence des nations unies", "cooperacion internacional", "agencia de cooperacion*", "banque mondiale",
+                "world bank",
+            ]
+        ),
     ]
 }
 
@@ -84,7 +110,10 @@ public enum MissingKind: String, Sendable, Hashable, Codable, CodingKeyRepresent
 public struct ScalePoint: Sendable, Hashable, Codable {
     public var value: Int
     public var labels: [String]
-    public init(value: Int, labels: [String]) { self.value = value; self.labels = labels }
+    public init(value: Int, labels: [String]) {
+        self.value = value
+        self.labels = labels
+    }
 }
 
 /// An ordinal answer scale: points `1...k`, labels per point, and labels that mean *missing*.
@@ -94,7 +123,9 @@ public struct Scale: Sendable, Hashable, Codable, Identifiable {
     public var missing: [MissingKind: [String]]
 
     public init(id: String, points: [ScalePoint], missing: [MissingKind: [String]] = [:]) {
-        self.id = id; self.points = points; self.missing = missing
+        self.id = id
+        self.points = points
+        self.missing = missing
     }
 
     public var minValue: Int { points.map(\.value).min() ?? 1 }
@@ -107,9 +138,7 @@ public struct Scale: Sendable, Hashable, Codable, Identifiable {
 }
 
 /// What kind of answer a question takes.
-public enum QuestionType: String, Sendable, Hashable, Codable {
-    case likert, single, multiple, number, text
-}
+public enum QuestionType: String, Sendable, Hashable, Codable { case likert, single, multiple, number, text }
 
 /// One question of the consultation, mapped to the export columns that carry it.
 public struct Question: Sendable, Hashable, Codable, Identifiable {
@@ -128,11 +157,29 @@ public struct Question: Sendable, Hashable, Codable, Identifiable {
     /// file declares, since any number may be a real answer.
     public var sentinels: [String]
 
-    public init(id: String, type: QuestionType, theme: String? = nil, scale: String? = nil, reverse: Bool = false,
-                columns: [String] = [], codebook: String? = nil, options: [String] = [], optionAliases: [String: String] = [:],
-                text: String? = nil, sentinels: [String] = []) {
-        self.id = id; self.type = type; self.theme = theme; self.scale = scale; self.reverse = reverse
-        self.columns = columns; self.codebook = codebook; self.options = options; self.optionAliases = optionAliases; self.text = text
+    public init(
+        id: String,
+        type: QuestionType,
+        theme: String? = nil,
+        scale: String? = nil,
+        reverse: Bool = false,
+        columns: [String] = [],
+        codebook: String? = nil,
+        options: [String] = [],
+        optionAliases: [String: String] = [:],
+        text: String? = nil,
+        sentinels: [String] = []
+    ) {
+        self.id = id
+        self.type = type
+        self.theme = theme
+        self.scale = scale
+        self.reverse = reverse
+        self.columns = columns
+        self.codebook = codebook
+        self.options = options
+        self.optionAliases = optionAliases
+        self.text = text
         self.sentinels = sentinels
     }
 }

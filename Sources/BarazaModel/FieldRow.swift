@@ -26,7 +26,10 @@ public struct FieldRow: Sendable, Hashable {
 
     /// A row of the given bytes and field ends (ascending, the last one `bytes.count`).
     public init(bytes: [UInt8], ends: [Int]) {
-        assert(ends.last ?? 0 == bytes.count && zip(ends, ends.dropFirst()).allSatisfy { $0 <= $1 }, "field ends out of order")
+        assert(
+            ends.last ?? 0 == bytes.count && zip(ends, ends.dropFirst()).allSatisfy { $0 <= $1 },
+            "field ends out of order"
+        )
         self.bytes = bytes
         self.ends = ends
     }
@@ -48,14 +51,13 @@ public struct FieldRow: Sendable, Hashable {
     public mutating func dropBytes(after n: Int) { bytes.removeSubrange(n...) }
     /// Appends whole fields at once: their bytes, one after the other, and each one's end counted
     /// from the start of `fieldBytes`.
-    public mutating func appendFields(_ fieldBytes: UnsafeBufferPointer<UInt8>, ends fieldEnds: UnsafeBufferPointer<Int>) {
+    public mutating func appendFields(
+        _ fieldBytes: UnsafeBufferPointer<UInt8>,
+        ends fieldEnds: UnsafeBufferPointer<Int>
+    ) {
         let base = bytes.count
         bytes.append(contentsOf: fieldBytes)
-        if base == 0 {
-            ends.append(contentsOf: fieldEnds)
-        } else {
-            for e in fieldEnds { ends.append(base + e) }
-        }
+        if base == 0 { ends.append(contentsOf: fieldEnds) } else { for e in fieldEnds { ends.append(base + e) } }
     }
 
     public mutating func removeAll() {
@@ -71,9 +73,7 @@ public struct FieldRow: Sendable, Hashable {
     }
 
     /// Adds blank fields until there are `n`.
-    public mutating func pad(to n: Int) {
-        while ends.count < n { ends.append(bytes.count) }
-    }
+    public mutating func pad(to n: Int) { while ends.count < n { ends.append(bytes.count) } }
 
     @inlinable public func range(_ i: Int) -> Range<Int> { (i == 0 ? 0 : ends[i - 1])..<ends[i] }
 
@@ -113,7 +113,10 @@ public struct FieldView: @unchecked Sendable {
     }
 
     /// No fields.
-    public static let empty = FieldView(bytes: UnsafeBufferPointer(start: nil, count: 0), ends: UnsafeBufferPointer(start: nil, count: 0))
+    public static let empty = FieldView(
+        bytes: UnsafeBufferPointer(start: nil, count: 0),
+        ends: UnsafeBufferPointer(start: nil, count: 0)
+    )
 
     @inlinable public var count: Int { ends.count }
     @inlinable public var isEmpty: Bool { ends.isEmpty }
@@ -125,20 +128,22 @@ public struct FieldView: @unchecked Sendable {
         try body(UnsafeBufferPointer(rebasing: bytes[range(i)]))
     }
 
-    public func string(_ i: Int) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range(i)]), as: UTF8.self) }
+    public func string(_ i: Int) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[range(i)]), as: UTF8.self)
+    }
     public var strings: [String] { (0..<count).map(string) }
 }
 
 extension FieldRow {
     /// Lends the row as a `FieldView` for the span of `body`.
     @inlinable public func withView<R>(_ body: (FieldView) throws -> R) rethrows -> R {
-        try bytes.withUnsafeBufferPointer { b in try ends.withUnsafeBufferPointer { e in try body(FieldView(bytes: b, ends: e)) } }
+        try bytes.withUnsafeBufferPointer { b in
+            try ends.withUnsafeBufferPointer { e in try body(FieldView(bytes: b, ends: e)) }
+        }
     }
 
     /// A row of its own with a view's fields.
-    public init(_ view: FieldView) {
-        self.init(bytes: Array(view.bytes), ends: Array(view.ends))
-    }
+    public init(_ view: FieldView) { self.init(bytes: Array(view.bytes), ends: Array(view.ends)) }
 }
 
 /// A small open-addressing hash table from byte strings to values, for the memo caches of the
@@ -221,7 +226,10 @@ public struct ByteMemo<Value: Sendable>: Sendable {
                 if n >= 8 {
                     tail = raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
                 } else if n >= 4 {
-                    tail = UInt64(raw.loadUnaligned(as: UInt32.self)) | UInt64(raw.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)) << 32
+                    tail =
+                        UInt64(raw.loadUnaligned(as: UInt32.self)) | UInt64(
+                            raw.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+                        ) << 32
                 } else {
                     tail = UInt64(base[0]) | UInt64(base[n / 2]) << 8 | UInt64(base[n - 1]) << 16
                 }
@@ -270,8 +278,8 @@ public struct ByteMemo<Value: Sendable>: Sendable {
     }
 
     /// Adds `key` → `value`; the new index, or nil when the memo is full.
-    @discardableResult
-    @inlinable public mutating func insert(_ key: UnsafeBufferPointer<UInt8>, _ value: Value) -> Int? {
+    @discardableResult @inlinable public mutating func insert(_ key: UnsafeBufferPointer<UInt8>, _ value: Value) -> Int?
+    {
         guard _values.count < limit, arena.count + key.count <= arenaLimit else { return nil }
         if (_values.count + 1) * 2 > slots.count { grow() }
         let h = Self.hash(key)
@@ -355,9 +363,7 @@ public struct RecentKeys<Value: Sendable>: Sendable {
         let slot = table * 32 + n
         values[slot] = value
         if let k = key.baseAddress {
-            bytes.withUnsafeMutableBufferPointer { b in
-                for i in 0..<n { b[slot * 32 + i] = k[i] }
-            }
+            bytes.withUnsafeMutableBufferPointer { b in for i in 0..<n { b[slot * 32 + i] = k[i] } }
         }
     }
 }
@@ -371,11 +377,14 @@ public enum ShortKey {
     public static var maxLength: Int { 24 }
 
     /// The key's bytes (`n` ≤ 24) as three words, read in loads that stay within them.
-    @inlinable @inline(__always) public static func words(_ p: UnsafePointer<UInt8>, _ n: Int) -> (UInt64, UInt64, UInt64) {
+    @inlinable @inline(__always) public static func words(_ p: UnsafePointer<UInt8>, _ n: Int) -> (
+        UInt64, UInt64, UInt64
+    ) {
         let r = UnsafeRawPointer(p)
         if n < 8 {
             if n >= 4 {
-                let lo = UInt64(r.loadUnaligned(as: UInt32.self)), hi = UInt64(r.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
+                let lo = UInt64(r.loadUnaligned(as: UInt32.self))
+                let hi = UInt64(r.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
                 return (lo | hi << UInt64(8 * (n - 4)), 0, 0)
             }
             var w: UInt64 = 0
@@ -393,7 +402,8 @@ public enum ShortKey {
     }
 
     @inlinable @inline(__always) public static func slot(_ k: (UInt64, UInt64, UInt64), _ n: Int, bits: Int) -> Int {
-        var h = (k.0 &* 0x9E37_79B9_7F4A_7C15) ^ (k.1 &* 0xC2B2_AE3D_27D4_EB4F) ^ (k.2 &* 0x1656_67B1_9E37_79F9) ^ UInt64(n)
+        var h =
+            (k.0 &* 0x9E37_79B9_7F4A_7C15) ^ (k.1 &* 0xC2B2_AE3D_27D4_EB4F) ^ (k.2 &* 0x1656_67B1_9E37_79F9) ^ UInt64(n)
         h ^= h >> 29
         return Int(truncatingIfNeeded: (h &* 0xBF58_476D_1CE4_E5B9) >> UInt64(64 - bits))
     }
@@ -410,7 +420,10 @@ public struct ShortKeySlots: Sendable {
     /// `bits` 0: no table (nothing is kept, every look-up misses).
     public init(bits: Int = 8) {
         self.bits = max(0, min(16, bits))
-        guard self.bits > 0 else { slots = []; return }
+        guard self.bits > 0 else {
+            slots = []
+            return
+        }
         slots = Array(repeating: 0, count: 4 << self.bits)
         for s in 0..<(1 << self.bits) { slots[4 * s + 3] = UInt64(bitPattern: -1 << 32) }
     }
@@ -434,7 +447,9 @@ public struct ShortKeySlots: Sendable {
         guard n <= ShortKey.maxLength, bits > 0, value >= 0, value < 1 << 32 else { return }
         let k = n == 0 ? (0, 0, 0) : key.baseAddress.map { ShortKey.words($0, n) } ?? (0, 0, 0)
         let s = 4 * ShortKey.slot(k, n, bits: bits)
-        slots[s] = k.0; slots[s + 1] = k.1; slots[s + 2] = k.2
+        slots[s] = k.0
+        slots[s + 1] = k.1
+        slots[s + 2] = k.2
         slots[s + 3] = UInt64(n) << 32 | UInt64(value)
     }
 }
@@ -442,23 +457,32 @@ public struct ShortKeySlots: Sendable {
 /// Whether `n` bytes at `a` and `b` are equal: eight at a time, the last eight (or four, or the
 /// last few) read overlapping the ones before instead of byte by byte (a byte loop for the tail
 /// of each key was most of the memo's comparisons, on labels of 5 to 26 bytes).
-@inlinable @inline(__always)
-func memcmpBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-    let x = UnsafeRawPointer(a), y = UnsafeRawPointer(b)
+@inlinable @inline(__always) func memcmpBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+    let x = UnsafeRawPointer(a)
+    let y = UnsafeRawPointer(b)
     if n >= 8 {
         var i = 0
         while i + 8 < n {
-            if x.loadUnaligned(fromByteOffset: i, as: UInt64.self) != y.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            if x.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                != y.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            {
+                return false
+            }
             i += 8
         }
-        return x.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == y.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        return x.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+            == y.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
     }
     if n >= 4 {
         return x.loadUnaligned(as: UInt32.self) == y.loadUnaligned(as: UInt32.self)
-            && x.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) == y.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+            && x.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+                == y.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
     }
     var i = 0
-    while i < n { if a[i] != b[i] { return false }; i += 1 }
+    while i < n {
+        if a[i] != b[i] { return false }
+        i += 1
+    }
     return true
 }
 

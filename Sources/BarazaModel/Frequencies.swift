@@ -5,7 +5,9 @@ public struct CellKey: Sendable, Hashable, Codable, Comparable {
     public var country: String?
     public var wave: String?
     public init(group: String? = nil, country: String? = nil, wave: String? = nil) {
-        self.group = group; self.country = country; self.wave = wave
+        self.group = group
+        self.country = country
+        self.wave = wave
     }
     public static func < (a: CellKey, b: CellKey) -> Bool {
         (a.group ?? "", a.country ?? "", a.wave ?? "") < (b.group ?? "", b.country ?? "", b.wave ?? "")
@@ -18,10 +20,14 @@ public struct WeightedCount: Sendable, Hashable, Codable {
     public var weight: Double
     public var weightSquared: Double
     public init(count: Int = 0, weight: Double = 0, weightSquared: Double = 0) {
-        self.count = count; self.weight = weight; self.weightSquared = weightSquared
+        self.count = count
+        self.weight = weight
+        self.weightSquared = weightSquared
     }
     public mutating func add(_ other: WeightedCount) {
-        count += other.count; weight += other.weight; weightSquared += other.weightSquared
+        count += other.count
+        weight += other.weight
+        weightSquared += other.weightSquared
     }
 }
 
@@ -40,7 +46,13 @@ public struct ValueCounts: Sendable, Hashable, Codable {
     /// The same counts with every weight multiplied by `factor` (for equal weight per group).
     public func scaled(by factor: Double) -> ValueCounts {
         var c = self
-        c.values = values.mapValues { WeightedCount(count: $0.count, weight: $0.weight * factor, weightSquared: $0.weightSquared * factor * factor) }
+        c.values = values.mapValues {
+            WeightedCount(
+                count: $0.count,
+                weight: $0.weight * factor,
+                weightSquared: $0.weightSquared * factor * factor
+            )
+        }
         return c
     }
 
@@ -78,11 +90,32 @@ public struct BatchRecord: Sendable, Hashable, Codable {
     public var duplicates: Int
     public var superseded: Int
     public var status: String
-    public init(id: Int64, path: String, size: Int64, sha256: String, format: String, importedAt: String?, records: Int, responses: Int,
-                rejected: Int, duplicates: Int, superseded: Int, status: String) {
-        self.id = id; self.path = path; self.size = size; self.sha256 = sha256; self.format = format; self.importedAt = importedAt
-        self.records = records; self.responses = responses; self.rejected = rejected; self.duplicates = duplicates
-        self.superseded = superseded; self.status = status
+    public init(
+        id: Int64,
+        path: String,
+        size: Int64,
+        sha256: String,
+        format: String,
+        importedAt: String?,
+        records: Int,
+        responses: Int,
+        rejected: Int,
+        duplicates: Int,
+        superseded: Int,
+        status: String
+    ) {
+        self.id = id
+        self.path = path
+        self.size = size
+        self.sha256 = sha256
+        self.format = format
+        self.importedAt = importedAt
+        self.records = records
+        self.responses = responses
+        self.rejected = rejected
+        self.duplicates = duplicates
+        self.superseded = superseded
+        self.status = status
     }
 }
 
@@ -94,7 +127,11 @@ public struct QuoteCandidate: Sendable, Hashable, Codable {
     public var respondentID: String
     public var text: String
     public init(question: String, code: String, cell: CellKey, respondentID: String, text: String) {
-        self.question = question; self.code = code; self.cell = cell; self.respondentID = respondentID; self.text = text
+        self.question = question
+        self.code = code
+        self.cell = cell
+        self.respondentID = respondentID
+        self.text = text
     }
 }
 

@@ -57,7 +57,9 @@ public struct RejectedRecord: Sendable, Hashable, Codable {
     public var reason: String
     public var values: [String]
     public init(location: SourceLocation, reason: String, values: [String]) {
-        self.location = location; self.reason = reason; self.values = values
+        self.location = location
+        self.reason = reason
+        self.values = values
     }
 
     /// The reason of a response left out because it was never submitted (LimeSurvey's blank

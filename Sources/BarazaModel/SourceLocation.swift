@@ -10,9 +10,7 @@ public struct SourceLocation: Sendable, Hashable, Comparable, Codable, CustomStr
         self.column = column
     }
 
-    public var description: String {
-        column > 0 ? "\(file):\(line):\(column)" : "\(file):\(line)"
-    }
+    public var description: String { column > 0 ? "\(file):\(line):\(column)" : "\(file):\(line)" }
 
     public static func < (a: SourceLocation, b: SourceLocation) -> Bool {
         (a.file, a.line, a.column) < (b.file, b.line, b.column)

@@ -13,7 +13,8 @@ final class Channel<Item: Sendable>: @unchecked Sendable {
 
     /// Waits for room, then adds `item`; false when the consumer has cancelled (stop producing).
     func put(_ item: Item) -> Bool {
-        condition.lock(); defer { condition.unlock() }
+        condition.lock()
+        defer { condition.unlock() }
         while items.count >= capacity && !cancelled { condition.wait() }
         if cancelled { return false }
         items.append(item)
@@ -23,17 +24,25 @@ final class Channel<Item: Sendable>: @unchecked Sendable {
 
     /// No more items will come.
     func close() {
-        condition.lock(); closed = true; condition.broadcast(); condition.unlock()
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// The consumer stops early (an error): a waiting producer is released.
     func cancel() {
-        condition.lock(); cancelled = true; items.removeAll(); condition.broadcast(); condition.unlock()
+        condition.lock()
+        cancelled = true
+        items.removeAll()
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// The next item, waiting for one; nil once the channel is closed and drained.
     func take() -> Item? {
-        condition.lock(); defer { condition.unlock() }
+        condition.lock()
+        defer { condition.unlock() }
         while items.isEmpty && !closed && !cancelled { condition.wait() }
         if items.isEmpty || cancelled { return nil }
         let item = items.removeFirst()  // at most `capacity` items: cheap, and nothing taken stays referenced
@@ -53,12 +62,14 @@ final class Spares<Item: Sendable>: @unchecked Sendable {
     init(limit: Int) { self.limit = limit }
 
     func put(_ item: consuming Item) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         if items.count < limit { items.append(item) }
     }
 
     func take() -> Item? {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return items.popLast()
     }
 }
@@ -70,7 +81,8 @@ final class Countdown: @unchecked Sendable {
 
     /// Takes one off; the count left.
     func decrement() -> Int {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         count -= 1
         return count
     }
@@ -92,7 +104,8 @@ final class OrderedChannel<Item: Sendable>: @unchecked Sendable {
 
     /// Waits for room, then adds item number `sequence`; false when the consumer has cancelled.
     func put(_ sequence: Int, _ item: Item) -> Bool {
-        condition.lock(); defer { condition.unlock() }
+        condition.lock()
+        defer { condition.unlock() }
         while sequence - next >= capacity && !cancelled { condition.wait() }
         if cancelled { return false }
         waiting[sequence] = item
@@ -102,17 +115,25 @@ final class OrderedChannel<Item: Sendable>: @unchecked Sendable {
 
     /// No more items will come (every producer has finished).
     func close() {
-        condition.lock(); closed = true; condition.broadcast(); condition.unlock()
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// The consumer stops early (an error): waiting producers are released.
     func cancel() {
-        condition.lock(); cancelled = true; waiting.removeAll(); condition.broadcast(); condition.unlock()
+        condition.lock()
+        cancelled = true
+        waiting.removeAll()
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// The next item in sequence, waiting for it; nil once the channel is closed without it.
     func take() -> Item? {
-        condition.lock(); defer { condition.unlock() }
+        condition.lock()
+        defer { condition.unlock() }
         while waiting[next] == nil && !closed && !cancelled { condition.wait() }
         guard !cancelled, let item = waiting.removeValue(forKey: next) else { return nil }
         next += 1

@@ -54,31 +54,45 @@ public enum ConsultationChecker {
                 }
                 d.append(coding)
                 questionsBound.formUnion(Set(consultation.questions.map(\.id)).subtracting(coder.unboundQuestions))
-                let unused = reader.columns.enumerated().filter {
-                    !coder.boundColumns.contains($0.offset) && !ConsultationDrafter.isMetadata($0.element)
-                }
+                let unused = reader.columns.enumerated()
+                    .filter { !coder.boundColumns.contains($0.offset) && !ConsultationDrafter.isMetadata($0.element) }
                 if !unused.isEmpty {
                     findings.append(
                         .init(
-                            severity: "note", file: path, line: 1, column: nil,
+                            severity: "note",
+                            file: path,
+                            line: 1,
+                            column: nil,
                             message: "columns not mapped to any question: "
-                                + unused.map(\.element.name).joined(separator: ", ")))
+                                + unused.map(\.element.name).joined(separator: ", ")
+                        )
+                    )
                 }
                 let withoutGroup = coder.unmappedGroups.values.reduce(0, +)
                 if withoutGroup > 0 {
                     let share = records > 0 ? " — \(withoutGroup) of the file's respondents have no group" : ""
                     findings.append(
                         .init(
-                            severity: "warning", file: path, line: nil, column: nil,
+                            severity: "warning",
+                            file: path,
+                            line: nil,
+                            column: nil,
                             message: "\(coder.unmappedGroups.count) group values match no stakeholder group\(share); "
-                                + "they are left out of every group comparison"))
+                                + "they are left out of every group comparison"
+                        )
+                    )
                 }
                 for (g, n) in coder.unmappedGroups.sorted(by: { $0.key < $1.key }) {
                     let line = firstLines[g].map { " (first at line \($0))" } ?? ""
                     findings.append(
                         .init(
-                            severity: "warning", file: path, line: firstLines[g], column: nil,
-                            message: "group value '\(g)' (\(n)×) matches no stakeholder group\(line)"))
+                            severity: "warning",
+                            file: path,
+                            line: firstLines[g],
+                            column: nil,
+                            message: "group value '\(g)' (\(n)×) matches no stakeholder group\(line)"
+                        )
+                    )
                 }
                 for (q, labels) in coder.unknownLabels.sorted(by: { $0.key < $1.key }) {
                     let scale = consultation.question(q)?.scale.flatMap { consultation.scales[$0] }
@@ -86,42 +100,63 @@ public enum ConsultationChecker {
                         let near = scale.flatMap { ClosedAnswerCoder(scale: $0).nearestLabel(to: raw) }
                         findings.append(
                             .init(
-                                severity: "warning", file: path, line: nil, column: nil,
+                                severity: "warning",
+                                file: path,
+                                line: nil,
+                                column: nil,
                                 message: "question '\(q)': label '\(raw)' (\(n)×) matches no scale point"
-                                    + (near.map { "; did you mean '\($0)'?" } ?? "")))
+                                    + (near.map { "; did you mean '\($0)'?" } ?? "")
+                            )
+                        )
                     }
                 }
-            } catch {
-                findings.append(.init(severity: "error", file: path, line: 1, column: nil, message: "\(error)"))
-            }
+            } catch { findings.append(.init(severity: "error", file: path, line: 1, column: nil, message: "\(error)")) }
             for item in d.items where item.severity != .note {
                 findings.append(
                     .init(
-                        severity: item.severity.rawValue, file: item.location?.file ?? path, line: item.location?.line,
+                        severity: item.severity.rawValue,
+                        file: item.location?.file ?? path,
+                        line: item.location?.line,
                         column: item.location?.column,
-                        message: item.message + (item.expected.map { " (expected \($0))" } ?? "")))
+                        message: item.message + (item.expected.map { " (expected \($0))" } ?? "")
+                    )
+                )
             }
         }
         for q in consultation.questions where !questionsBound.contains(q.id) {
             findings.append(
                 .init(
-                    severity: "warning", file: consultation.file, line: nil, column: nil,
+                    severity: "warning",
+                    file: consultation.file,
+                    line: nil,
+                    column: nil,
                     message:
                         "question '\(q.id)' has no column in any source (aliases: \(q.columns.joined(separator: ", ")))"
-                ))
+                )
+            )
         }
         // What would silently leave something out of the report.
         for q in consultation.questions {
             if (q.type == .likert || q.type == .number) && q.theme == nil {
                 findings.append(
                     .init(
-                        severity: "warning", file: consultation.file, line: nil, column: nil,
-                        message: "question '\(q.id)' has no theme: it will not appear in the report"))
+                        severity: "warning",
+                        file: consultation.file,
+                        line: nil,
+                        column: nil,
+                        message: "question '\(q.id)' has no theme: it will not appear in the report"
+                    )
+                )
             } else if q.type == .text && q.codebook == nil {
                 findings.append(
                     .init(
-                        severity: "warning", file: consultation.file, line: nil, column: nil,
-                        message: "open question '\(q.id)' has no codebook: its answers will not appear in the report"))
+                        severity: "warning",
+                        file: consultation.file,
+                        line: nil,
+                        column: nil,
+                        message: "open question '\(q.id)' has no codebook: its answers will not appear in the report"
+                    )
+                )
             }
         }
         for t in consultation.themes
@@ -130,15 +165,25 @@ public enum ConsultationChecker {
         {
             findings.append(
                 .init(
-                    severity: "note", file: consultation.file, line: nil, column: nil,
-                    message: "theme '\(t.id)' has no questions or codes: its section of the report will be empty"))
+                    severity: "note",
+                    file: consultation.file,
+                    line: nil,
+                    column: nil,
+                    message: "theme '\(t.id)' has no questions or codes: its section of the report will be empty"
+                )
+            )
         }
         for (book, rules) in consultation.codebooks.sorted(by: { $0.key < $1.key }) {
             for r in rules where !codesSeen.contains(r.code) {
                 findings.append(
                     .init(
-                        severity: "warning", file: consultation.file, line: nil, column: nil,
-                        message: "code '\(r.code)' of codebook '\(book)' matches no answer"))
+                        severity: "warning",
+                        file: consultation.file,
+                        line: nil,
+                        column: nil,
+                        message: "code '\(r.code)' of codebook '\(book)' matches no answer"
+                    )
+                )
             }
         }
         return CheckReport(consultation: consultation.file, files: files.count, records: records, findings: findings)

@@ -15,20 +15,20 @@ public enum ConsultationDrafter {
     }
 
     static let metadata: Set<String> = [
-        "start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username",
-        "submissiondate", "key", "parent_key", "respondent id", "collector id", "start date", "end date",
-        "ip address", "email address", "first name", "last name", "custom data 1", "responseid", "startdate",
-        "enddate", "status", "ipaddress", "progress", "duration (in seconds)", "finished", "recordeddate",
-        "recipientlastname", "recipientfirstname", "recipientemail", "externalreference", "locationlatitude",
-        "locationlongitude", "distributionchannel", "userlanguage", "timestamp", "horodateur", "id",
-        "submitdate", "lastpage", "startlanguage", "seed", "token", "respondent_id", "submission_time",
+        "start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username", "submissiondate",
+        "key", "parent_key", "respondent id", "collector id", "start date", "end date", "ip address", "email address",
+        "first name", "last name", "custom data 1", "responseid", "startdate", "enddate", "status", "ipaddress",
+        "progress", "duration (in seconds)", "finished", "recordeddate", "recipientlastname", "recipientfirstname",
+        "recipientemail", "externalreference", "locationlatitude", "locationlongitude", "distributionchannel",
+        "userlanguage", "timestamp", "horodateur", "id", "submitdate", "lastpage", "startlanguage", "seed", "token",
+        "respondent_id", "submission_time",
     ]
 
     /// More platform metadata: SurveyMonkey's and Qualtrics' other spellings, LimeSurvey's full-text
     /// and translated headings.
     static let moreMetadata: Set<String> = Set([
-        "respondentid", "collectorid", "ip address", "ipaddress", "email", "e-mail",
-        "email address", "custom data", "recorded date", "response type",
+        "respondentid", "collectorid", "ip address", "ipaddress", "email", "e-mail", "email address", "custom data",
+        "recorded date", "response type",
     ])
     .union(ProfileDetector.limeSurveyHeadings)
 
@@ -37,38 +37,47 @@ public enum ConsultationDrafter {
         let n = c.name.lowercased().trimmingCharacters(in: .whitespaces)
         let leaf = c.leaf.lowercased()
         return n.hasPrefix("_") || leaf.hasPrefix("_") || n.hasPrefix("meta/") || n.hasPrefix("meta-")
-            || n.hasPrefix("@")
-            || metadata.contains(n) || metadata.contains(leaf) || moreMetadata.contains(n)
+            || n.hasPrefix("@") || metadata.contains(n) || metadata.contains(leaf) || moreMetadata.contains(n)
     }
 
     /// Whether a column's values are personal contact data or machine addresses (e-mails, IP
     /// addresses): never a question.
     static func holdsContactData(_ p: ColumnProfile) -> Bool {
         guard p.nonEmpty > 0 else { return false }
-        let personal = p.distinct.keys.filter { v in
-            v.range(of: #"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"#, options: .regularExpression) != nil
-                || v.range(of: #"^\d{1,3}(\.\d{1,3}){3}$"#, options: .regularExpression) != nil
-        }.count
+        let personal = p.distinct.keys
+            .filter { v in
+                v.range(of: #"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"#, options: .regularExpression) != nil
+                    || v.range(of: #"^\d{1,3}(\.\d{1,3}){3}$"#, options: .regularExpression) != nil
+            }
+            .count
         return personal * 2 >= p.distinct.count
     }
 
     /// A country or region column, by its name.
     static func isCountry(_ c: ColumnHeader) -> Bool {
-        Folding.fold(c.leaf).range(
-            of: #"^(country|pays|pais|país|nation|region|région|county|province|district)( .*)?$"#,
-            options: .regularExpression) != nil
-            || Folding.fold(c.leaf).contains("country")
+        Folding.fold(c.leaf)
+            .range(
+                of: #"^(country|pays|pais|país|nation|region|région|county|province|district)( .*)?$"#,
+                options: .regularExpression
+            ) != nil || Folding.fold(c.leaf).contains("country")
     }
 
     /// Words of intensity and frequency in English, French, Spanish and Portuguese, from the least
     /// to the most (folded): a column whose every label holds one, each a different one, is an
     /// ordered scale even when no built-in scale knows its labels.
     static let intensity: [[String]] = [
-        ["not at all", "not .* at all", "pas du tout", "nada", "de modo algum", "never", "jamais", "nunca", "none", "aucun"],
-        ["a little", "slightly", "un peu", "un poco", "poco", "pouco", "um pouco", "rarely", "rarement", "raramente", "seldom"],
-        ["somewhat", "moderately", "fairly", "assez", "moyennement", "algo", "moderadamente", "sometimes", "parfois",
-         "a veces", "as vezes"],
-        ["very", "tres", "muy", "muito", "often", "souvent", "a menudo", "frequentemente", "frecuentemente"],
+        [
+            "not at all", "not .* at all", "pas du tout", "nada", "de modo algum", "never", "jamais", "nunca", "none",
+            "aucun",
+        ],
+        [
+            "a little", "slightly", "un peu", "un poco", "poco", "pouco", "um pouco", "rarely", "rarement", "raramente",
+            "seldom",
+        ],
+        [
+            "somewhat", "moderately", "fairly", "assez", "moyennement", "algo", "moderadamente", "sometimes", "parfois",
+            "a veces", "as vezes",
+        ], ["very", "tres", "muy", "muito", "often", "souvent", "a menudo", "frequentemente", "frecuentemente"],
         ["extremely", "extremement", "extremadamente", "extremamente", "always", "toujours", "siempre", "sempre"],
     ]
 
@@ -78,16 +87,20 @@ public enum ConsultationDrafter {
         let labels = Array(p.distinct.keys)
         if labels.allSatisfy({ Int($0) != nil }) {
             let values = Set(labels.compactMap { Int($0) })
-            guard let top = values.max(), (3...11).contains(top), values.min() ?? 0 >= 1, values.count >= 3 else { return nil }
+            guard let top = values.max(), (3...11).contains(top), values.min() ?? 0 >= 1, values.count >= 3 else {
+                return nil
+            }
             return (1...top).map(String.init)
         }
         guard (3...7).contains(labels.count) else { return nil }
         var ranked: [(Int, String)] = []
         for label in labels {
             let f = Folding.fold(label)
-            guard let rank = intensity.firstIndex(where: { words in
-                words.contains { f.range(of: "(^|[^a-z])" + $0 + "($|[^a-z])", options: .regularExpression) != nil }
-            }) else { return nil }
+            guard
+                let rank = intensity.firstIndex(where: { words in
+                    words.contains { f.range(of: "(^|[^a-z])" + $0 + "($|[^a-z])", options: .regularExpression) != nil }
+                })
+            else { return nil }
             ranked.append((rank, label))
         }
         guard Set(ranked.map(\.0)).count == ranked.count else { return nil }
@@ -98,8 +111,8 @@ public enum ConsultationDrafter {
     static func gridParts(_ name: String) -> (stem: String, row: String)? {
         if name.hasSuffix("]"), let open = name.lastIndex(of: "["), open > name.startIndex {
             let stem = name[..<open].trimmingCharacters(in: .whitespaces)
-            let row = name[name.index(after: open)..<name.index(before: name.endIndex)].trimmingCharacters(
-                in: .whitespaces)
+            let row = name[name.index(after: open)..<name.index(before: name.endIndex)]
+                .trimmingCharacters(in: .whitespaces)
             if !stem.isEmpty && !row.isEmpty { return (stem, row) }
         }
         for sep in [" - ", ": "] {
@@ -115,8 +128,8 @@ public enum ConsultationDrafter {
     /// A readable id for a column: a grid row's stem shortened to its first words, then the row.
     static func columnID(_ name: String, taken: inout Set<String>) -> String {
         guard let (stem, row) = gridParts(name) else { return identifier(name, taken: &taken) }
-        let words = Folding.fold(stem).split(whereSeparator: { !$0.isLetter && !$0.isNumber }).prefix(3).joined(
-            separator: " ")
+        let words = Folding.fold(stem).split(whereSeparator: { !$0.isLetter && !$0.isNumber }).prefix(3)
+            .joined(separator: " ")
         return identifier(words + " " + row, taken: &taken)
     }
 
@@ -133,10 +146,8 @@ public enum ConsultationDrafter {
         var first: Set<String> = []
         var later: Set<String> = []
         for (v, n) in p.distinct {
-            let parts = v.split(whereSeparator: { $0 == ";" || $0 == "," }).map {
-                $0.trimmingCharacters(in: .whitespaces)
-            }
-            .filter { !$0.isEmpty }
+            let parts = v.split(whereSeparator: { $0 == ";" || $0 == "," })
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             for (i, part) in parts.enumerated() {
                 counts[part, default: 0] += n
                 if parts.count == 1 {
@@ -176,8 +187,7 @@ public enum ConsultationDrafter {
             case "\t": out.append(contentsOf: "\\t".unicodeScalars)
             default:
                 if c.value < 0x20 || c.value == 0x7F || (0x80...0x9F).contains(c.value) || c.value == 0x2028
-                    || c.value == 0x2029
-                    || c.value == 0xFEFF
+                    || c.value == 0x2029 || c.value == 0xFEFF
                 {
                     out.append(contentsOf: String(format: "\\u%04X", c.value).unicodeScalars)
                 } else {
@@ -237,7 +247,8 @@ public enum ConsultationDrafter {
                 parts.append(
                     "options: {"
                         + optionLabels.map { "\($0.0): [\(ConsultationDrafter.yaml($0.1))]" }.joined(separator: ", ")
-                        + "}")
+                        + "}"
+                )
             } else if !options.isEmpty {
                 parts.append("options: [\(options.map(ConsultationDrafter.yaml).joined(separator: ", "))]")
             }
@@ -269,8 +280,8 @@ public enum ConsultationDrafter {
             }
             if group == nil, f.type == "select_one", !choices.isEmpty,
                 choices.filter({ c in c.labels.contains { groupMapper.map($0) != nil } || groupMapper.map(c.name) != nil
-                }).count * 2
-                    >= choices.count
+                })
+                .count * 2 >= choices.count
             {
                 group = f.name
                 continue
@@ -284,9 +295,13 @@ public enum ConsultationDrafter {
                 if f.type == "select_one" {
                     for (sid, s) in BuiltInScales.all.sorted(by: { $0.key < $1.key }) {
                         var coder = ClosedAnswerCoder(scale: s)
-                        let hits = choices.filter { c in
-                            c.labels.contains { if case .value = coder.code($0) { return true } else { return false } }
-                        }.count
+                        let hits =
+                            choices.filter { c in
+                                c.labels.contains {
+                                    if case .value = coder.code($0) { return true } else { return false }
+                                }
+                            }
+                            .count
                         if choices.count >= 2 && hits == choices.count {
                             scale = sid
                             break
@@ -296,25 +311,40 @@ public enum ConsultationDrafter {
                 if let scale {
                     out.append(
                         DraftQuestion(
-                            id: id, kind: "scale: \(scale)", columns: aliases, comment: "theme: assign one",
-                            text: text))
+                            id: id,
+                            kind: "scale: \(scale)",
+                            columns: aliases,
+                            comment: "theme: assign one",
+                            text: text
+                        )
+                    )
                 } else {
                     var codes: Set<String> = []
                     let coded = choices.map { (identifier($0.name, taken: &codes), $0.labels.first ?? $0.name) }
                     out.append(
                         DraftQuestion(
-                            id: id, kind: f.type.hasPrefix("select_multiple") ? "multiple" : "single",
-                            columns: aliases, options: coded.map(\.0), optionLabels: coded, text: text))
+                            id: id,
+                            kind: f.type.hasPrefix("select_multiple") ? "multiple" : "single",
+                            columns: aliases,
+                            options: coded.map(\.0),
+                            optionLabels: coded,
+                            text: text
+                        )
+                    )
                 }
             case "integer", "decimal", "range":
                 out.append(DraftQuestion(id: id, kind: "number", columns: aliases, text: text))
             case "text", "string":
                 out.append(
                     DraftQuestion(
-                        id: id, kind: "text", columns: aliases, comment: "add codebook: <name> to code it",
-                        text: text))
-            default:
-                continue  // dates, times and other answers a report does not compare
+                        id: id,
+                        kind: "text",
+                        columns: aliases,
+                        comment: "add codebook: <name> to code it",
+                        text: text
+                    )
+                )
+            default: continue  // dates, times and other answers a report does not compare
             }
         }
         return (out, group, country)
@@ -384,8 +414,9 @@ public enum ConsultationDrafter {
                 let mapped = p.distinct.filter { groupMapper.map($0.key) != nil }.values.reduce(0, +)
                 let share = Double(mapped) / Double(p.nonEmpty)
                 let named =
-                    Folding.fold(p.header.leaf).range(
-                        of: "org|group|type|stakeholder|sector|categor|groupe|tipo", options: .regularExpression) != nil
+                    Folding.fold(p.header.leaf)
+                    .range(of: "org|group|type|stakeholder|sector|categor|groupe|tipo", options: .regularExpression)
+                    != nil
                 let score = share + (named ? 0.3 : 0)
                 let numeric = p.distinct.keys.allSatisfy { Double($0) != nil || DateParser.parse($0) != nil }
                 if score > best && (share >= 0.3 || named && !numeric) && p.distinct.count <= 60 && !isCountry(p.header)
@@ -430,12 +461,16 @@ public enum ConsultationDrafter {
                 var taken = Set(drafted.map(\.id))
                 add(
                     DraftQuestion(
-                        id: identifier(parent, taken: &taken), kind: "multiple", columns: [parent],
+                        id: identifier(parent, taken: &taken),
+                        kind: "multiple",
+                        columns: [parent],
                         options: opts.map { o in
                             var t: Set<String> = []
                             return identifier(o, taken: &t)
                         },
-                        comment: "one column per option; map option labels with options: {code: [Label]}"))
+                        comment: "one column per option; map option labels with options: {code: [Label]}"
+                    )
+                )
             }
             for p in profiles {
                 let c = p.header
@@ -449,9 +484,8 @@ public enum ConsultationDrafter {
                 if claimed.contains(key) { continue }
                 claimed.insert(key)
                 // "pol1. Les politiques…" (SurveyMonkey, Qualtrics text headers) → the leading code.
-                let code = c.leaf.range(of: #"^[A-Za-z][A-Za-z0-9_]*(?=[.:)] )"#, options: .regularExpression).map {
-                    String(c.leaf[$0])
-                }
+                let code = c.leaf.range(of: #"^[A-Za-z][A-Za-z0-9_]*(?=[.:)] )"#, options: .regularExpression)
+                    .map { String(c.leaf[$0]) }
                 var noTaken: Set<String> = []
                 let id = code.map { identifier($0, taken: &noTaken) } ?? columnID(c.leaf, taken: &noTaken)
                 let alias = c.name
@@ -468,12 +502,10 @@ public enum ConsultationDrafter {
                 var bestScale: (String, Int)?
                 for (sid, scale) in BuiltInScales.all.sorted(by: { $0.key < $1.key }) {
                     var coder = ClosedAnswerCoder(scale: scale)
-                    let hits = p.distinct.keys.filter {
-                        if case .value = coder.code($0) { return true } else { return false }
-                    }.count
-                    let misses = p.distinct.keys.filter {
-                        if case .unknown = coder.code($0) { return true } else { return false }
-                    }.count
+                    let hits = p.distinct.keys
+                        .filter { if case .value = coder.code($0) { return true } else { return false } }.count
+                    let misses = p.distinct.keys
+                        .filter { if case .unknown = coder.code($0) { return true } else { return false } }.count
                     if hits >= 2 && misses * 5 <= p.distinct.count && hits > (bestScale?.1 ?? 0) {
                         bestScale = (sid, hits)
                     }
@@ -481,17 +513,28 @@ public enum ConsultationDrafter {
                 if let (sid, _) = bestScale {
                     add(
                         DraftQuestion(
-                            id: id, kind: "scale: \(sid)", columns: [alias], comment: "theme: assign one",
-                            text: headerText))
+                            id: id,
+                            kind: "scale: \(sid)",
+                            columns: [alias],
+                            comment: "theme: assign one",
+                            text: headerText
+                        )
+                    )
                     continue
                 }
                 if let ordered = orderedLabels(p) {
                     var taken = Set(proposedScales.map(\.id))
                     let sid = identifier(id + "_scale", taken: &taken)
                     proposedScales.append((sid, ordered))
-                    add(DraftQuestion(id: id, kind: "scale: \(sid)", columns: [alias],
-                                      comment: "theme: assign one; scale proposed from the labels' wording: check its order",
-                                      text: headerText))
+                    add(
+                        DraftQuestion(
+                            id: id,
+                            kind: "scale: \(sid)",
+                            columns: [alias],
+                            comment: "theme: assign one; scale proposed from the labels' wording: check its order",
+                            text: headerText
+                        )
+                    )
                     continue
                 }
                 if let labels = checkboxOptions(p) {
@@ -499,8 +542,15 @@ public enum ConsultationDrafter {
                     let coded = labels.map { (identifier($0, taken: &taken), $0) }
                     add(
                         DraftQuestion(
-                            id: id, kind: "multiple", columns: [alias], options: coded.map(\.0),
-                            comment: "answers joined with ';' or ', '", optionLabels: coded, text: headerText))
+                            id: id,
+                            kind: "multiple",
+                            columns: [alias],
+                            options: coded.map(\.0),
+                            comment: "answers joined with ';' or ', '",
+                            optionLabels: coded,
+                            text: headerText
+                        )
+                    )
                     continue
                 }
                 let average = Double(p.totalLength) / Double(max(1, p.nonEmpty))
@@ -508,7 +558,12 @@ public enum ConsultationDrafter {
                 if average > 30 || (average > 15 && Double(p.distinct.count) > 0.5 * Double(min(p.nonEmpty, 300))) {
                     add(
                         DraftQuestion(
-                            id: id, kind: "text", columns: [alias], comment: "add codebook: <name> to code it"))
+                            id: id,
+                            kind: "text",
+                            columns: [alias],
+                            comment: "add codebook: <name> to code it"
+                        )
+                    )
                 } else if p.distinct.keys.contains(where: { $0.contains(" ") }) && tokens.count <= 40
                     && tokens.allSatisfy({ $0.range(of: #"^[a-z0-9_]+$"#, options: .regularExpression) != nil })
                 {
@@ -518,7 +573,12 @@ public enum ConsultationDrafter {
                 } else {
                     add(
                         DraftQuestion(
-                            id: id, kind: "single", columns: [alias], comment: "\(p.distinct.count) distinct values"))
+                            id: id,
+                            kind: "single",
+                            columns: [alias],
+                            comment: "\(p.distinct.count) distinct values"
+                        )
+                    )
                 }
             }
             let path = yaml(relativeTo(base, file))
@@ -529,7 +589,8 @@ public enum ConsultationDrafter {
             if let groupColumn {
                 sources.append(
                     "  - {path: \(path), group_column: \(yaml(groupColumn))\(country)}"
-                        + "   # add country: and wave: when the file holds one of each")
+                        + "   # add country: and wave: when the file holds one of each"
+                )
             } else {
                 sources.append("  - {path: \(path)}   # no stakeholder-group column found: set group_column or group")
             }
@@ -558,8 +619,10 @@ public enum ConsultationDrafter {
         if !proposedScales.isEmpty {
             out += "scales:                 # proposed from ordered labels: check each order, least to most\n"
             for (sid, labels) in proposedScales {
-                out += "  \(sid):\n    labels: {" + labels.enumerated().map { "\($0.offset + 1): [\(yaml($0.element))]" }
-                    .joined(separator: ", ") + "}\n"
+                out +=
+                    "  \(sid):\n    labels: {"
+                    + labels.enumerated().map { "\($0.offset + 1): [\(yaml($0.element))]" }.joined(separator: ", ")
+                    + "}\n"
             }
         }
         out += "\n"

@@ -51,22 +51,27 @@ public struct ImportJob {
 
     /// Every file named by the consultation's sources (a folder gives each of its XML files), with
     /// the source that names it.
-    public func sourceFiles() -> [(path: String, source: SourceSpec)] {
-        SourceFiles.expandSources(consultation)
-    }
+    public func sourceFiles() -> [(path: String, source: SourceSpec)] { SourceFiles.expandSources(consultation) }
 
     /// The source spec for a file given on the command line: the one whose path names it, else a
     /// plain spec with no fixed country or wave.
     public func source(for path: String) -> SourceSpec {
         let abs = path.hasPrefix("/") ? path : joinPath(FileManager.default.currentDirectoryPath, path)
         let std = (abs as NSString).standardizingPath
-        if let match = sourceFiles().first(where: { ($0.path as NSString).standardizingPath == std }) { return match.source }
+        if let match = sourceFiles().first(where: { ($0.path as NSString).standardizingPath == std }) {
+            return match.source
+        }
         return SourceSpec(path: path, location: SourceLocation(file: consultation.file, line: 1))
     }
 
     /// Imports one file unless its bytes are already in the store.
-    public func importFile(_ path: String, source: SourceSpec, wave: String? = nil, country: String? = nil,
-                           diagnostics: inout Diagnostics) -> FileImportResult {
+    public func importFile(
+        _ path: String,
+        source: SourceSpec,
+        wave: String? = nil,
+        country: String? = nil,
+        diagnostics: inout Diagnostics
+    ) -> FileImportResult {
         let display = relativePath(path)
         do {
             // A pipe is read once, into a temporary copy the rest reads (`InputFile`).
@@ -87,40 +92,78 @@ public struct ImportJob {
             if SourceFiles.isFolder(path) {
                 let found = try newSubmissionFiles(in: path)
                 if found.new.isEmpty {
-                    return FileImportResult(path: display, outcome: .skipped, batch: nil, format: nil, records: 0,
-                                            responses: 0, rejected: 0, duplicates: 0, superseded: 0,
-                                            message: "\(found.total) submission files, all imported before; "
-                                                + "nothing to do",
-                                            needsPerson: found.total == 0)
+                    return FileImportResult(
+                        path: display,
+                        outcome: .skipped,
+                        batch: nil,
+                        format: nil,
+                        records: 0,
+                        responses: 0,
+                        rejected: 0,
+                        duplicates: 0,
+                        superseded: 0,
+                        message: "\(found.total) submission files, all imported before; " + "nothing to do",
+                        needsPerson: found.total == 0
+                    )
                 }
                 folderFiles = found.new
-                digest = (FileDigest.sha256(text: "files:" + found.new.map(\.sha256).joined(separator: ",")),
-                          found.new.reduce(0) { $0 + $1.size })
+                digest = (
+                    FileDigest.sha256(text: "files:" + found.new.map(\.sha256).joined(separator: ",")),
+                    found.new.reduce(0) { $0 + $1.size }
+                )
             }
             let size = try digest?.size ?? FileDigest.size(path: path)
             if digest == nil, try store.hasBatch(size: size) || !ExportReader.observesBytes(path) {
                 let d = try FileDigest.sha256(path: path)
                 if let existing = try store.batch(sha256: d.hex) {
-                    return FileImportResult(path: display, outcome: .skipped, batch: existing.id, format: existing.format, records: 0, responses: 0,
-                                            rejected: 0, duplicates: 0, superseded: 0,
-                                            message: "already imported as batch \(existing.id) (\(existing.path)); same bytes, nothing to do")
+                    return FileImportResult(
+                        path: display,
+                        outcome: .skipped,
+                        batch: existing.id,
+                        format: existing.format,
+                        records: 0,
+                        responses: 0,
+                        rejected: 0,
+                        duplicates: 0,
+                        superseded: 0,
+                        message:
+                            "already imported as batch \(existing.id) (\(existing.path)); same bytes, nothing to do"
+                    )
                 }
                 digest = d
             }
             let hashing = digest == nil ? FileDigest.Running() : nil
             var local = Diagnostics()
-            var reader: any RecordSource = folderFiles.isEmpty
+            var reader: any RecordSource =
+                folderFiles.isEmpty
                 ? try ExportReader.open(path, options: source.options, observer: hashing, diagnostics: &local)
-                : XMLRecordReader(files: folderFiles.map { joinPath(consultation.baseDirectory, $0.path) }, path: path,
-                                  options: source.options)
-            var coder = ResponseCoder(consultation: consultation, source: source, profile: reader.profile, wave: wave, country: country)
-            let input = BatchInput(path: display, size: digest?.size ?? size, sha256: digest?.hex ?? "pending:\(UUID().uuidString)",
-                                   format: reader.profile.rawValue,
-                                   wave: wave ?? source.wave, country: country ?? source.country,
-                                   importedAt: ISO8601DateFormatter().string(from: now()), files: folderFiles)
+                : XMLRecordReader(
+                    files: folderFiles.map { joinPath(consultation.baseDirectory, $0.path) },
+                    path: path,
+                    options: source.options
+                )
+            var coder = ResponseCoder(
+                consultation: consultation,
+                source: source,
+                profile: reader.profile,
+                wave: wave,
+                country: country
+            )
+            let input = BatchInput(
+                path: display,
+                size: digest?.size ?? size,
+                sha256: digest?.hex ?? "pending:\(UUID().uuidString)",
+                format: reader.profile.rawValue,
+                wave: wave ?? source.wave,
+                country: country ?? source.country,
+                importedAt: ISO8601DateFormatter().string(from: now()),
+                files: folderFiles
+            )
             let progress = self.progress
             var misread = false
-            var noGroup = 0, unknownLabels = 0, incomplete = 0
+            var noGroup = 0
+            var unknownLabels = 0
+            var incomplete = 0
             let batch = try store.importBatch(input) { sink in
                 var counts = BatchCounts()
                 // A reading thread parses records in chunks, coding workers code and pack whole
@@ -133,7 +176,9 @@ public struct ImportJob {
                 let names = coder.storeNames
                 try sink.register(questions: names.questions, options: names.options, codes: names.codes)
                 let workers = max(1, codingWorkers)
-                let records = Channel<(sequence: Int, records: RecordChunk, columns: [ColumnHeader])>(capacity: 2 * workers + 2)
+                let records = Channel<(sequence: Int, records: RecordChunk, columns: [ColumnHeader])>(
+                    capacity: 2 * workers + 2
+                )
                 let channel = OrderedChannel<CodedChunk>(capacity: 2 * workers + 2)
                 let readStage = Handover((reader: reader, diagnostics: local))
                 // Record chunks this thread has written (their raw records), emptied, for the reader to fill again.
@@ -185,7 +230,8 @@ public struct ImportJob {
                             finished.signal()
                         }
                         while var taken = records.take() {
-                            let sequence = taken.sequence, columns = taken.columns
+                            let sequence = taken.sequence
+                            let columns = taken.columns
                             // The chunk taken out of the item, so that it is its arrays' only
                             // holder when it goes back to the reader emptied.
                             var chunk = RecordChunk()
@@ -195,12 +241,21 @@ public struct ImportJob {
                             coded.rejected = chunk.rejected
                             // Each record lent to the coder where it lies in the chunk.
                             chunk.forEachRecord { fields, location in
-                                coder.code(fields, at: location, columns: columns, diagnostics: &coded.diagnostics, into: &packer)
+                                coder.code(
+                                    fields,
+                                    at: location,
+                                    columns: columns,
+                                    diagnostics: &coded.diagnostics,
+                                    into: &packer
+                                )
                             }
                             coded.packed = packer.takeChunk(reusing: sparePacked.take())
                             coded.source = consume chunk
                             last = sequence
-                            if !channel.put(sequence, coded) { records.cancel(); return }
+                            if !channel.put(sequence, coded) {
+                                records.cancel()
+                                return
+                            }
                         }
                     }
                 }
@@ -222,7 +277,8 @@ public struct ImportJob {
                 }
                 do {
                     while var coded = channel.take() {
-                        var packed = PackedChunk(), source = RecordChunk()
+                        var packed = PackedChunk()
+                        var source = RecordChunk()
                         swap(&packed, &coded.packed)
                         swap(&source, &coded.source)
                         try source.withRawRecords { try sink.add(&packed, raw: $0) }
@@ -232,7 +288,9 @@ public struct ImportJob {
                         coding.append(coded.diagnostics)
                         counts.records += coded.records
                         counts.rejected += coded.rejected.count
-                        incomplete += coded.rejected.reduce(0) { $0 + ($1.reason == RejectedRecord.incompleteReason ? 1 : 0) }
+                        incomplete += coded.rejected.reduce(0) {
+                            $0 + ($1.reason == RejectedRecord.incompleteReason ? 1 : 0)
+                        }
                         progress?(display, counts.records)
                     }
                 } catch {
@@ -247,25 +305,38 @@ public struct ImportJob {
                     try sink.setDigest(d.hex, size: d.size)
                 }
                 for q in coder.unboundQuestions {
-                    local.note("question '\(q)' has no column in this file", at: SourceLocation(file: path, line: 1), key: "unbound.\(q)")
+                    local.note(
+                        "question '\(q)' has no column in this file",
+                        at: SourceLocation(file: path, line: 1),
+                        key: "unbound.\(q)"
+                    )
                 }
                 for (g, n) in coder.unmappedGroups.sorted(by: { $0.key < $1.key }) {
-                    local.warning("group value '\(g)' (\(n)×) matches no stakeholder group; add it to a group's synonyms",
-                                  at: SourceLocation(file: path, line: 1), expected: "a synonym of a group")
+                    local.warning(
+                        "group value '\(g)' (\(n)×) matches no stakeholder group; add it to a group's synonyms",
+                        at: SourceLocation(file: path, line: 1),
+                        expected: "a synonym of a group"
+                    )
                 }
                 for (q, labels) in coder.unknownLabels.sorted(by: { $0.key < $1.key }) {
                     for (raw, n) in labels.sorted(by: { $0.key < $1.key }) {
-                        local.warning("question '\(q)': label '\(raw)' (\(n)×) matches no scale point; counted as missing",
-                                      at: SourceLocation(file: path, line: 1), expected: "a label of the question's scale")
+                        local.warning(
+                            "question '\(q)': label '\(raw)' (\(n)×) matches no scale point; counted as missing",
+                            at: SourceLocation(file: path, line: 1),
+                            expected: "a label of the question's scale"
+                        )
                     }
                 }
                 if reader.encoding == .windows1252 && source.options.encoding == nil && !coder.unknownLabels.isEmpty {
                     // The sniff chose Windows-1252 and labels stopped matching: perhaps a UTF-8 file.
                     misread = true
                     let unmatched = coder.unknownLabels.values.map(\.count).reduce(0, +)
-                    local.warning("read as Windows-1252 and \(unmatched) labels match no scale point; "
-                                      + "if the file is UTF-8, set the source's encoding: UTF-8",
-                                  at: SourceLocation(file: path, line: 1), expected: "labels of the questions' scales")
+                    local.warning(
+                        "read as Windows-1252 and \(unmatched) labels match no scale point; "
+                            + "if the file is UTF-8, set the source's encoding: UTF-8",
+                        at: SourceLocation(file: path, line: 1),
+                        expected: "labels of the questions' scales"
+                    )
                 }
                 for d in local.items { try sink.record(d) }
                 counts.unknownLabels = coder.unknownLabels
@@ -275,34 +346,84 @@ public struct ImportJob {
                 return counts
             }
             if batch.records == 0 && batch.rejected == 0 {
-                local.warning("no records after the header: the batch is empty",
-                              at: SourceLocation(file: path, line: 1), expected: "at least one response")
+                local.warning(
+                    "no records after the header: the batch is empty",
+                    at: SourceLocation(file: path, line: 1),
+                    expected: "at least one response"
+                )
             }
             diagnostics.merge(local)
             // Respondents without a group and labels nothing matches are left out of figures: a person
             // should look, so the run says so in its exit status.
-            return FileImportResult(path: display, outcome: .imported, batch: batch.id, format: batch.format, records: batch.records,
-                                    responses: batch.responses, rejected: batch.rejected, duplicates: batch.duplicates,
-                                    superseded: batch.superseded, message: nil,
-                                    needsPerson: misread || (batch.records == 0 && batch.rejected == 0) || noGroup > 0
-                                        || unknownLabels > 0,
-                                    noGroup: noGroup, unknownLabels: unknownLabels, incomplete: incomplete)
+            return FileImportResult(
+                path: display,
+                outcome: .imported,
+                batch: batch.id,
+                format: batch.format,
+                records: batch.records,
+                responses: batch.responses,
+                rejected: batch.rejected,
+                duplicates: batch.duplicates,
+                superseded: batch.superseded,
+                message: nil,
+                needsPerson: misread || (batch.records == 0 && batch.rejected == 0) || noGroup > 0 || unknownLabels > 0,
+                noGroup: noGroup,
+                unknownLabels: unknownLabels,
+                incomplete: incomplete
+            )
         } catch IngestError.empty {
             // One empty file (a download that failed) must not stop the others.
-            diagnostics.warning("the file is empty (no header, no records); skipped",
-                                at: SourceLocation(file: path, line: 1), expected: "an export with a header row")
-            return FileImportResult(path: display, outcome: .skipped, batch: nil, format: nil, records: 0, responses: 0,
-                                    rejected: 0, duplicates: 0, superseded: 0, message: "empty file; nothing to import",
-                                    needsPerson: true)
+            diagnostics.warning(
+                "the file is empty (no header, no records); skipped",
+                at: SourceLocation(file: path, line: 1),
+                expected: "an export with a header row"
+            )
+            return FileImportResult(
+                path: display,
+                outcome: .skipped,
+                batch: nil,
+                format: nil,
+                records: 0,
+                responses: 0,
+                rejected: 0,
+                duplicates: 0,
+                superseded: 0,
+                message: "empty file; nothing to import",
+                needsPerson: true
+            )
         } catch IngestError.notAnExport(_, let what, let instead) {
             let message = "this is \(what); \(instead)"
             diagnostics.error("refused, nothing stored: \(message)", at: SourceLocation(file: path, line: 1))
-            return FileImportResult(path: display, outcome: .failed, batch: nil, format: nil, records: 0, responses: 0, rejected: 0,
-                                    duplicates: 0, superseded: 0, message: message, refused: true)
+            return FileImportResult(
+                path: display,
+                outcome: .failed,
+                batch: nil,
+                format: nil,
+                records: 0,
+                responses: 0,
+                rejected: 0,
+                duplicates: 0,
+                superseded: 0,
+                message: message,
+                refused: true
+            )
         } catch {
-            diagnostics.error("import failed, nothing from this file was stored: \(error)", at: SourceLocation(file: path, line: 1))
-            return FileImportResult(path: display, outcome: .failed, batch: nil, format: nil, records: 0, responses: 0, rejected: 0,
-                                    duplicates: 0, superseded: 0, message: "\(error)")
+            diagnostics.error(
+                "import failed, nothing from this file was stored: \(error)",
+                at: SourceLocation(file: path, line: 1)
+            )
+            return FileImportResult(
+                path: display,
+                outcome: .failed,
+                batch: nil,
+                format: nil,
+                records: 0,
+                responses: 0,
+                rejected: 0,
+                duplicates: 0,
+                superseded: 0,
+                message: "\(error)"
+            )
         }
     }
 
@@ -359,7 +480,10 @@ public struct ImportJob {
         var rejected: [RejectedRecord] = []
         var count: Int { starts.count + rejected.count }
 
-        init() { starts.reserveCapacity(ImportJob.chunkSize); places.reserveCapacity(ImportJob.chunkSize) }
+        init() {
+            starts.reserveCapacity(ImportJob.chunkSize)
+            places.reserveCapacity(ImportJob.chunkSize)
+        }
 
         /// An empty chunk with room for as many bytes and fields as `other` holds (up to 16 MiB, so
         /// that one huge record does not make every later chunk hold as much).
@@ -412,7 +536,9 @@ public struct ImportJob {
 
         /// Lends the records' raw records to `body`, one per record, in order.
         func withRawRecords<R>(_ body: (RawRecords) throws -> R) rethrows -> R {
-            let spans = starts.indices.map { k in starts[k].raw..<(k + 1 < starts.count ? starts[k + 1].raw : bytes.count) }
+            let spans = starts.indices.map { k in
+                starts[k].raw..<(k + 1 < starts.count ? starts[k + 1].raw : bytes.count)
+            }
             return try bytes.withUnsafeBufferPointer { try body(RawRecords(bytes: $0, spans: spans)) }
         }
 
@@ -434,9 +560,13 @@ public struct ImportJob {
                         }
                         location.line = place.line
                         location.column = place.column
-                        body(FieldView(bytes: UnsafeBufferPointer(rebasing: b[s.byte..<next.raw]),
-                                       ends: UnsafeBufferPointer(rebasing: e[s.end..<next.end])),
-                             location)
+                        body(
+                            FieldView(
+                                bytes: UnsafeBufferPointer(rebasing: b[s.byte..<next.raw]),
+                                ends: UnsafeBufferPointer(rebasing: e[s.end..<next.end])
+                            ),
+                            location
+                        )
                     }
                 }
             }
@@ -455,7 +585,8 @@ public struct ImportJob {
 
     /// Paths are recorded relative to the consultation's folder, so a store moves with its files.
     func relativePath(_ path: String) -> String {
-        let abs = ((path.hasPrefix("/") ? path : joinPath(FileManager.default.currentDirectoryPath, path)) as NSString).standardizingPath
+        let abs = ((path.hasPrefix("/") ? path : joinPath(FileManager.default.currentDirectoryPath, path)) as NSString)
+            .standardizingPath
         let base = (consultation.baseDirectory as NSString).standardizingPath + "/"
         return abs.hasPrefix(base) ? String(abs.dropFirst(base.count)) : abs
     }
@@ -466,7 +597,9 @@ public struct ImportJob {
         var text = "file,line,reason,fields\r\n"
         for r in rejects {
             let fields = r.values.joined(separator: " | ")
-            text += [r.location.file, String(r.location.line), r.reason, fields].map(Escape.csv).joined(separator: ",") + "\r\n"
+            text +=
+                [r.location.file, String(r.location.line), r.reason, fields].map(Escape.csv).joined(separator: ",")
+                + "\r\n"
         }
         try SafeFiles.replace(path, contents: text.utf8)
     }

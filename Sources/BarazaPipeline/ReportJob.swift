@@ -19,10 +19,18 @@ public struct ReportJob {
     public func plan(by: [String]? = nil) -> AnalysisPlan {
         var info: [String: (label: String, theme: String?)] = [:]
         for rules in consultation.codebooks.values { for r in rules { info[r.code] = (r.label ?? r.code, r.theme) } }
-        return AnalysisPlan(title: consultation.report.title ?? consultation.title, themes: consultation.themes, groups: consultation.groups,
-                            questions: consultation.questions, scales: consultation.scales, codeInfo: info,
-                            by: by ?? consultation.report.by, minCell: consultation.report.minCell, waves: consultation.waves,
-                            weighting: Weighting(rawValue: consultation.report.weights) ?? .none)
+        return AnalysisPlan(
+            title: consultation.report.title ?? consultation.title,
+            themes: consultation.themes,
+            groups: consultation.groups,
+            questions: consultation.questions,
+            scales: consultation.scales,
+            codeInfo: info,
+            by: by ?? consultation.report.by,
+            minCell: consultation.report.minCell,
+            waves: consultation.waves,
+            weighting: Weighting(rawValue: consultation.report.weights) ?? .none
+        )
     }
 
     /// What `analyze` asks the store for: the report's cells with three quotes per code, and by
@@ -33,8 +41,10 @@ public struct ReportJob {
         for q in consultation.questions where q.type == .likert {
             if let t = q.theme { themeItems[t, default: []].append(q.id) }
         }
-        return (AggregateRequest(by: plan.by, themes: themeItems, quotesPerCode: 3),
-                plan.waves.count >= 2 ? AggregateRequest(by: ["wave"], themes: themeItems, quotesPerCode: 0) : nil)
+        return (
+            AggregateRequest(by: plan.by, themes: themeItems, quotesPerCode: 3),
+            plan.waves.count >= 2 ? AggregateRequest(by: ["wave"], themes: themeItems, quotesPerCode: 0) : nil
+        )
     }
 
     /// Asks the store to keep the report's tallies while it imports (`SQLiteStore.tallyWhileImporting`),
@@ -62,6 +72,10 @@ public struct ReportJob {
 
     public func write(by: [String]? = nil, out: String? = nil, formats: ReportFormats = .all) throws -> [String] {
         let analysis = try analyze(by: by)
-        return try ReportWriter.write(analysis, to: (outputDirectory(out) as NSString).standardizingPath, formats: formats)
+        return try ReportWriter.write(
+            analysis,
+            to: (outputDirectory(out) as NSString).standardizingPath,
+            formats: formats
+        )
     }
 }

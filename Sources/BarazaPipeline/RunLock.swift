@@ -2,7 +2,7 @@ import BarazaFiles
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// An advisory lock (flock) beside the store, so two commands never write the store at once and
@@ -50,7 +50,9 @@ public final class RunLock {
             close(fd)
             fd = -1
             throw .cannotOpen(
-                path: path, reason: "it is not a plain file of its own (a link to another file?); remove it")
+                path: path,
+                reason: "it is not a plain file of its own (a link to another file?); remove it"
+            )
         }
         let operation = (mode == .exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB
         let deadline = Date().addingTimeInterval(wait)

@@ -30,11 +30,10 @@ public enum Escape {
         var out = ""
         for b in s.utf8 {
             switch b {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"):
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
                 out.unicodeScalars.append(Unicode.Scalar(b))
-            default:
-                out += "." + String(b, radix: 16, uppercase: true).leftPadded(to: 2)
+            default: out += "." + String(b, radix: 16, uppercase: true).leftPadded(to: 2)
             }
         }
         return out
@@ -72,7 +71,8 @@ public enum Escape {
             if isBidiControl(c) { continue }
             switch c {
             case "\\", "`", "*", "_", "[", "]", "|", "~":
-                out += "\\"; out.unicodeScalars.append(c)
+                out += "\\"
+                out.unicodeScalars.append(c)
             case "<": out += "&lt;"
             case "&": out += "&amp;"
             case "\n", "\r", "\t": out += " "

@@ -50,13 +50,11 @@ public enum Fmt {
     /// Missing answers of a shown cell: the total, and by kind when there is more than one kind.
     public static func missing(_ c: CellSummary) -> String {
         let total = (c.asked ?? 0) - (c.answered ?? 0)
-        var parts = (c.missing ?? [:]).filter { $0.value > 0 }.sorted { $0.key < $1.key }.map {
-            "\($0.key.label.lowercased()) \($0.value)"
-        }
+        var parts = (c.missing ?? [:]).filter { $0.value > 0 }.sorted { $0.key < $1.key }
+            .map { "\($0.key.label.lowercased()) \($0.value)" }
         if let u = c.unrecognised, u > 0 { parts.append("unrecognised \(u)") }
         return parts.count > 1 || (parts.count == 1 && c.missing?[.tooFewItems] != nil)
-            ? "\(total) (\(parts.joined(separator: ", ")))"
-            : String(total)
+            ? "\(total) (\(parts.joined(separator: ", ")))" : String(total)
     }
 
     /// A pair's rank-biserial r with its interval: "r = 0.42 (0.18 to 0.61)".
@@ -70,10 +68,11 @@ public enum Fmt {
 public enum HeadlineText {
     public static func line(_ a: ConsultationAnalysis, label: (String?) -> String) -> String {
         var s = "Stakeholder comparison report · \(a.totalRespondents) respondents counted · groups: "
-        s += a.respondents.map { r in
-            "\(label(r.cell.group)) (\(r.suppressed ? Fmt.hiddenText(r, a.minCell) : String(r.answered ?? 0)))"
-        }
-        .joined(separator: ", ")
+        s += a.respondents
+            .map { r in
+                "\(label(r.cell.group)) (\(r.suppressed ? Fmt.hiddenText(r, a.minCell) : String(r.answered ?? 0)))"
+            }
+            .joined(separator: ", ")
         if let other = a.otherRespondents {
             let hidden = a.respondents.filter(\.suppressed).map { label($0.cell.group) }
             s += "; \(hidden.joined(separator: " and ")) together \(other)"
@@ -143,9 +142,7 @@ public enum SummaryWriter {
         let name =
             t.name == "Fisher's exact"
             ? "Fisher"
-            : method.hasPrefix("Monte-Carlo")
-                ? "χ² (perm.)"
-                : method.hasPrefix("exact") ? "χ² (exact)" : "χ²"
+            : method.hasPrefix("Monte-Carlo") ? "χ² (perm.)" : method.hasPrefix("exact") ? "χ² (exact)" : "χ²"
         let error = t.monteCarloError.map { " ± \(String(format: "%.3f", $0))" } ?? ""
         return "\(name) p \(Fmt.pEquals(t.p))\(error), q \(Fmt.pEquals(t.q)), V = \(Fmt.num(t.effect))"
     }

@@ -26,31 +26,45 @@ public enum QuoteScrubber {
     /// An address written out: local part, "at", a domain of one or more parts joined by "dot".
     /// English words pair with English ones and French, Spanish and Portuguese with theirs, so
     /// "at this point of view" is not an address.
-    static let spelledEmails = [("at", "dot"), ("arobase|arroba", "point|punto|ponto")].map { atWords, dotWords in
-        let dot = #"(?:\.|\s+(?:"# + dotWords + #")\s+|\s*[(\[]\s*(?:dot|"# + dotWords + #")\s*[)\]]\s*)"#
-        let at = #"(?:\s+(?:"# + atWords + #")\s+|\s*[(\[]\s*(?:at|"# + atWords + #")\s*[)\]]\s*)"#
-        return regex(#"(?i)\b[\p{L}\d._%+\-]+(?:"# + dot + #"[\p{L}\d_\-]+)*"# + at
-            + #"[\p{L}\d\-]+(?:"# + dot + #"[\p{L}\d\-]+)*"# + dot + #"(?-i:[a-z]{2,6})\b"#)
-    }
+    static let spelledEmails = [("at", "dot"), ("arobase|arroba", "point|punto|ponto")]
+        .map { atWords, dotWords in
+            let dot = #"(?:\.|\s+(?:"# + dotWords + #")\s+|\s*[(\[]\s*(?:dot|"# + dotWords + #")\s*[)\]]\s*)"#
+            let at = #"(?:\s+(?:"# + atWords + #")\s+|\s*[(\[]\s*(?:at|"# + atWords + #")\s*[)\]]\s*)"#
+            return regex(
+                #"(?i)\b[\p{L}\d._%+\-]+(?:"# + dot + #"[\p{L}\d_\-]+)*"# + at + #"[\p{L}\d\-]+(?:"# + dot
+                    + #"[\p{L}\d\-]+)*"# + dot + #"(?-i:[a-z]{2,6})\b"#
+            )
+        }
     static let link = regex(#"(?i)\b(?:https?://|www\.)[^\s"'<>()\[\]]+"#)
     static let phone = regex(#"(?<![\w])(?:\+|00)?\(?\d(?:[\s.\-()/]{0,2}\d){6,}"#)
     /// Identity words of the five languages, then a number with or without letters.
-    static let idWords = #"passport|passeport|pasaporte|passaporte|pasipoti|national insurance(?: number)?|NI number|"#
+    static let idWords =
+        #"passport|passeport|pasaporte|passaporte|pasipoti|national insurance(?: number)?|NI number|"#
         + #"national id(?: number)?|id card|id number|identity card|carte d'identit[ée]|CNI|c[ée]dula|DNI|NIF|"#
         + #"bilhete de identidade|kitambulisho(?: cha taifa)?|namba ya kitambulisho"#
-    static let idAfterWord = regex(#"(?i)(\b(?:"# + idWords + #")\b(?:\s*(?:no\.?|number|num[ée]ro|n[°º]|nambari|namba))?\s*[:#]?\s*)"#
-        + #"(?=[A-Z0-9\s\-/]{0,24}\d)[A-Z0-9](?:[A-Z0-9]|[\s\-/](?=[A-Z0-9])){3,20}"#)
+    static let idAfterWord = regex(
+        #"(?i)(\b(?:"# + idWords + #")\b(?:\s*(?:no\.?|number|num[ée]ro|n[°º]|nambari|namba))?\s*[:#]?\s*)"#
+            + #"(?=[A-Z0-9\s\-/]{0,24}\d)[A-Z0-9](?:[A-Z0-9]|[\s\-/](?=[A-Z0-9])){3,20}"#
+    )
     /// Letters and digits together, as passports and national-insurance numbers are written.
     static let idToken = regex(#"(?i)\b(?:[A-Z]{1,3}\s?\d{5,9}\s?[A-Z]?|[A-Z]{2}(?:\s?\d{2}){3}\s?[A-D])\b"#)
-    static let strongNameIntro = #"my name is|my names are|my name's|i am called|i'm called|je m['’]appelle|mon nom est|"#
+    static let strongNameIntro =
+        #"my name is|my names are|my name's|i am called|i'm called|je m['’]appelle|mon nom est|"#
         + #"moi,?\s+c['’]est|me llamo|mi nombre es|meu nome [eé]|chamo-me|me chamo|eu sou (?:o|a)\b|sou (?:o|a)\b|"#
         + #"jina langu ni|majina yangu ni|naitwa|ninaitwa|nimeitwa"#
-    static let strongName = regex(#"(?i)(\b(?:"# + strongNameIntro + #")\s*[:,\-–]?\s*)[\p{L}'’\-]+(?:\s+[\p{L}'’\-]+){0,2}"#)
-    static let weakName = regex(#"((?i:\b(?:i['’]m|i am|call me|je suis|soy|sou|mimi ni))\s+)\p{Lu}[\p{L}'’\-]*(?:\s+\p{Lu}[\p{L}'’\-]*){0,2}"#)
+    static let strongName = regex(
+        #"(?i)(\b(?:"# + strongNameIntro + #")\s*[:,\-–]?\s*)[\p{L}'’\-]+(?:\s+[\p{L}'’\-]+){0,2}"#
+    )
+    static let weakName = regex(
+        #"((?i:\b(?:i['’]m|i am|call me|je suis|soy|sou|mimi ni))\s+)\p{Lu}[\p{L}'’\-]*(?:\s+\p{Lu}[\p{L}'’\-]*){0,2}"#
+    )
 
     /// Signs that personal data may be left after scrubbing.
-    static let unsure = regex(#"(?i)@|\b(?:"# + strongNameIntro + #")\s*[:,\-–]?\s*(?:$|[^\[\s])|"#
-        + #"\bat\b.{0,40}\bdot\b|\b(?:arobase|arroba)\b|[(\[](?:at|dot)[)\]]|\b(?:"# + idWords + #")\b[^\d\[]{0,20}\d"#)
+    static let unsure = regex(
+        #"(?i)@|\b(?:"# + strongNameIntro + #")\s*[:,\-–]?\s*(?:$|[^\[\s])|"#
+            + #"\bat\b.{0,40}\bdot\b|\b(?:arobase|arroba)\b|[(\[](?:at|dot)[)\]]|\b(?:"# + idWords
+            + #")\b[^\d\[]{0,20}\d"#
+    )
 
     public static func scrub(_ text: String) -> String {
         // Each pattern runs only when the text holds what it needs (an `@`, digits, a trigger
@@ -76,8 +90,10 @@ public enum QuoteScrubber {
     }
 
     /// Words one of the name patterns starts with (lower case): without one, neither can match.
-    static let nameTriggers = ["name", "called", "appelle", "nom est", "c'est", "c’est", "llamo", "nombre", "nome", "chamo",
-                               "sou ", "jina", "majina", "naitwa", "i'm", "i’m", "i am", "call me", "je suis", "soy", "mimi ni"]
+    static let nameTriggers = [
+        "name", "called", "appelle", "nom est", "c'est", "c’est", "llamo", "nombre", "nome", "chamo", "sou ", "jina",
+        "majina", "naitwa", "i'm", "i’m", "i am", "call me", "je suis", "soy", "mimi ni",
+    ]
 
     /// The quote scrubbed, or nil when signs of personal data remain: such a quote is left out.
     /// Each text is judged once per process (every report format asks for the same quotes).
@@ -87,7 +103,8 @@ public enum QuoteScrubber {
         let verdict: String?
         let lower = s.lowercased()
         // The signs `unsure` looks for need one of these; a quote with none is not searched.
-        let signs = lower.contains("@") || lower.utf8.contains { $0 >= 0x30 && $0 <= 0x39 }
+        let signs =
+            lower.contains("@") || lower.utf8.contains { $0 >= 0x30 && $0 <= 0x39 }
             || nameTriggers.contains(where: lower.contains)
             || [" at ", "arobase", "arroba", "(at", "[at", "(dot", "[dot"].contains(where: lower.contains)
         if !signs {

@@ -22,8 +22,10 @@ public enum MethodologyText {
 func weightingText(_ w: Weighting) -> String {
     switch w {
     case .none: "Weights: none; every respondent counts once."
-    case .column: "Weights: the sources' weight column. Means, medians, top- and bottom-2-box and option and code shares are weighted; their intervals use Kish's effective sample size n_eff (printed beside n) as the base, a simple approximation that ignores any design beyond the weights (no linearisation). Distributions, counts, diverging bars, don't-know shares and the tests count respondents, unweighted."
-    case .equalGroups: "Weights: each stakeholder group counts equally in the all-respondents figures (a group's respondents share one group's weight); intervals use Kish's effective sample size n_eff (printed beside n), an approximation without linearisation. Figures within a group, distributions, counts and the tests are unweighted."
+    case .column:
+        "Weights: the sources' weight column. Means, medians, top- and bottom-2-box and option and code shares are weighted; their intervals use Kish's effective sample size n_eff (printed beside n) as the base, a simple approximation that ignores any design beyond the weights (no linearisation). Distributions, counts, diverging bars, don't-know shares and the tests count respondents, unweighted."
+    case .equalGroups:
+        "Weights: each stakeholder group counts equally in the all-respondents figures (a group's respondents share one group's weight); intervals use Kish's effective sample size n_eff (printed beside n), an approximation without linearisation. Figures within a group, distributions, counts and the tests are unweighted."
     }
 }
 
@@ -33,24 +35,42 @@ public enum QualityText {
         var out: [String] = []
         let reasons = q.rejectReasons.filter { $0.key != RejectedRecord.incompleteReason }
         let rejected = reasons.values.reduce(0, +)
-        if rejected == 0 { out.append("No rows were rejected.") } else {
-            out.append("\(rejected) rows were rejected and kept in the rejects file: " +
-                       reasons.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: "; ") + ".")
+        if rejected == 0 {
+            out.append("No rows were rejected.")
+        } else {
+            out.append(
+                "\(rejected) rows were rejected and kept in the rejects file: "
+                    + reasons.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: "; ") + "."
+            )
         }
         if let n = q.rejectReasons[RejectedRecord.incompleteReason], n > 0 {
-            out.append("\(n) responses were never submitted (no submit date) and are left out, kept in the rejects file; "
-                       + "include_incomplete: true on the source counts them.")
+            out.append(
+                "\(n) responses were never submitted (no submit date) and are left out, kept in the rejects file; "
+                    + "include_incomplete: true on the source counts them."
+            )
         }
-        if q.duplicatesInBatches > 0 { out.append("\(q.duplicatesInBatches) duplicate respondent ids inside a batch: the last one counts.") }
-        if q.unmappedGroups.isEmpty { out.append("Every stakeholder-group answer was mapped to a group.") } else {
-            out.append("Group answers not mapped to any group (not counted in group comparisons): " +
-                       q.unmappedGroups.sorted { $0.key < $1.key }.map { "\"\($0.key)\" (\($0.value))" }.joined(separator: ", ") + ".")
+        if q.duplicatesInBatches > 0 {
+            out.append("\(q.duplicatesInBatches) duplicate respondent ids inside a batch: the last one counts.")
         }
-        if q.unknownLabels.isEmpty { out.append("Every closed answer matched a scale label.") } else {
-            let parts = q.unknownLabels.sorted { $0.key < $1.key }.flatMap { (question, labels) in
-                labels.sorted { $0.key < $1.key }.map { "\(question): \"\($0.key)\" (\($0.value))" }
-            }
-            out.append("Answers that matched no scale label (counted as missing): " + parts.joined(separator: ", ") + ".")
+        if q.unmappedGroups.isEmpty {
+            out.append("Every stakeholder-group answer was mapped to a group.")
+        } else {
+            out.append(
+                "Group answers not mapped to any group (not counted in group comparisons): "
+                    + q.unmappedGroups.sorted { $0.key < $1.key }.map { "\"\($0.key)\" (\($0.value))" }
+                    .joined(separator: ", ") + "."
+            )
+        }
+        if q.unknownLabels.isEmpty {
+            out.append("Every closed answer matched a scale label.")
+        } else {
+            let parts = q.unknownLabels.sorted { $0.key < $1.key }
+                .flatMap { (question, labels) in
+                    labels.sorted { $0.key < $1.key }.map { "\(question): \"\($0.key)\" (\($0.value))" }
+                }
+            out.append(
+                "Answers that matched no scale label (counted as missing): " + parts.joined(separator: ", ") + "."
+            )
         }
         return out
     }

@@ -74,9 +74,7 @@ public enum ReportWriter {
         do {
             try FileManager.default.createDirectory(atPath: parentPath, withIntermediateDirectories: true)
             parent = try DirectoryHandle(path: parentPath)
-        } catch {
-            throw .cannotWrite(path: directory, reason: "\(error)")
-        }
+        } catch { throw .cannotWrite(path: directory, reason: "\(error)") }
         try checkTarget(name, in: parent, path: directory)
         removeStale(of: name, in: parent)
         do {
@@ -158,9 +156,8 @@ public enum ReportWriter {
         guard let names = try? parent.names() else { return }
         for entry in names {
             let isOld = entry.hasPrefix(".\(name).old-")
-            guard isOld || entry.hasPrefix(".\(name).staging-"),
-                let dash = entry.lastIndex(of: "-"), let pid = Int32(entry[entry.index(after: dash)...]),
-                pid != getpid(), !SafeFiles.processIsAlive(pid),
+            guard isOld || entry.hasPrefix(".\(name).staging-"), let dash = entry.lastIndex(of: "-"),
+                let pid = Int32(entry[entry.index(after: dash)...]), pid != getpid(), !SafeFiles.processIsAlive(pid),
                 let folder = try? DirectoryHandle(name: entry, in: parent), folder.kind(of: marker) == .file
             else { continue }
             if isOld && parent.kind(of: name) == nil {

@@ -12,11 +12,9 @@ public enum CSVTables {
         let missingKinds = MissingKind.allCases.sorted()
         let measureHeader =
             ["measure", "theme", "group", "country", "wave", "suppressed", "withheld", "n", "n_eff", "missing"]
-            + missingKinds.map { "missing_\($0.rawValue)" }
-            + [
+            + missingKinds.map { "missing_\($0.rawValue)" } + [
                 "unrecognised", "mean", "ci_low", "ci_high", "ci_clipped", "sd", "median", "top2_share", "top2_low",
-                "top2_high",
-                "bottom2_share", "consensus", "dont_know_share", "refused_share",
+                "top2_high", "bottom2_share", "consensus", "dont_know_share", "refused_share",
             ]
         func measureRows(_ m: MeasureResult) -> String {
             var s = ""
@@ -27,8 +25,7 @@ public enum CSVTables {
                     !others.isEmpty && i == rows.count - 2 ? m.otherGroups.joined(separator: "+") : c.cell.group ?? ""
                 var cells = [
                     m.id, m.theme ?? "", group, c.cell.country ?? "", c.cell.wave ?? "",
-                    c.suppressed ? "true" : "false",
-                    c.withheld ? "true" : "false",
+                    c.suppressed ? "true" : "false", c.withheld ? "true" : "false",
                 ]
                 if c.suppressed {
                     cells += Array(repeating: "", count: measureHeader.count - cells.count)
@@ -75,9 +72,10 @@ public enum CSVTables {
                             m.id, p.groupA, p.groupB, Fmt.num(p.test.statistic, 1),
                             p.test.p.map { String(format: "%.6g", $0) } ?? "",
                             p.pHolm.map { String(format: "%.6g", $0) } ?? "", p.test.method ?? "",
-                            Fmt.num(p.effect?.r, 6),
-                            Fmt.num(p.effect?.low, 6), Fmt.num(p.effect?.high, 6),
-                        ].map { $0 == "–" ? "" : $0 })
+                            Fmt.num(p.effect?.r, 6), Fmt.num(p.effect?.low, 6), Fmt.num(p.effect?.high, 6),
+                        ]
+                        .map { $0 == "–" ? "" : $0 }
+                    )
                 }
             }
             for m in t.items {
@@ -105,8 +103,7 @@ public enum CSVTables {
         }
         var waves = row([
             "theme", "group", "from_wave", "to_wave", "suppressed", "from_n", "from_mean", "to_n", "to_mean", "change",
-            "ci_low",
-            "ci_high", "p", "q_bh", "not_computed",
+            "ci_low", "ci_high", "p", "q_bh", "not_computed",
         ])
         for w in a.waveChanges {
             if w.suppressed {
@@ -119,12 +116,12 @@ public enum CSVTables {
             waves += row(
                 [
                     w.measure, w.group, w.fromWave, w.toWave, "false", String(w.fromN ?? 0), Fmt.num(w.fromMean, 6),
-                    String(w.toN ?? 0),
-                    Fmt.num(w.toMean, 6), Fmt.num(w.change, 6), Fmt.num(w.ciLow, 6), Fmt.num(w.ciHigh, 6),
-                    w.test.p.map { String(format: "%.6g", $0) } ?? "",
+                    String(w.toN ?? 0), Fmt.num(w.toMean, 6), Fmt.num(w.change, 6), Fmt.num(w.ciLow, 6),
+                    Fmt.num(w.ciHigh, 6), w.test.p.map { String(format: "%.6g", $0) } ?? "",
                     w.test.q.map { String(format: "%.6g", $0) } ?? "", "",
                 ]
-                .map { $0 == "–" ? "" : $0 })
+                .map { $0 == "–" ? "" : $0 }
+            )
         }
         var quotes = row(["question", "code", "group", "text"])
         for q in a.quotes {
@@ -142,7 +139,9 @@ public enum CSVTables {
                 id, t.name, Fmt.num(t.statistic, 6), Fmt.num(t.df, 0), t.p.map { String(format: "%.6g", $0) } ?? "",
                 t.q.map { String(format: "%.6g", $0) } ?? "", Fmt.num(t.effect, 6), t.effectName ?? "",
                 t.monteCarloError.map { String(format: "%.6g", $0) } ?? "", t.method ?? "", t.notComputed ?? "",
-            ].map { $0 == "–" ? "" : $0 })
+            ]
+            .map { $0 == "–" ? "" : $0 }
+        )
     }
 
     static func shareRows(_ t: ShareTable, theme: String?) -> String {
@@ -159,8 +158,8 @@ public enum CSVTables {
                 let p = r.shares[b.group]
                 s += row([
                     t.question, r.option, r.theme ?? theme ?? "", b.group, "false", String(b.answered ?? 0),
-                    b.effectiveBase.map { Fmt.num($0, 6) } ?? "", String(p?.count ?? 0),
-                    Fmt.num(p?.share, 6), Fmt.num(p?.low, 6), Fmt.num(p?.high, 6),
+                    b.effectiveBase.map { Fmt.num($0, 6) } ?? "", String(p?.count ?? 0), Fmt.num(p?.share, 6),
+                    Fmt.num(p?.low, 6), Fmt.num(p?.high, 6),
                 ])
             }
         }
@@ -188,7 +187,10 @@ public struct JSONSummary: ReportFormat {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+            positiveInfinity: "Infinity",
+            negativeInfinity: "-Infinity",
+            nan: "NaN"
+        )
         guard let data = try? encoder.encode(Document(analysis: scrubbed)) else { return "{}\n" }
         return String(decoding: data, as: UTF8.self) + "\n"
     }

@@ -42,13 +42,13 @@ struct AggregateScan: Sendable {
     // ((cell × width) + question) × 256 + byte
     var closedTally: [WeightedCount] = []
     // Per cell: (question → answered, weight, missing) and (option index → count) and (question, code) → count.
-    var choiceBase: [(n: Int, w: Double, w2: Double, missing: Int)] = []      // (cell × width) + question
-    var textBase: [(n: Int, w: Double, w2: Double)] = []             // (cell × width) + question
+    var choiceBase: [(n: Int, w: Double, w2: Double, missing: Int)] = []  // (cell × width) + question
+    var textBase: [(n: Int, w: Double, w2: Double)] = []  // (cell × width) + question
     var respondentTally: [WeightedCount] = []
-    var optionFlat: [WeightedCount] = []           // cell × optionWidth + option
-    var codeFlat: [WeightedCount] = []             // (cell × width + question) × codeWidth + code
-    var scoreTally: [IntTally] = []                // cell × themeCount + theme → (sum << 16 | answered) → count
-    var unscoredFlat: [Int] = []                   // cell × themeCount + theme
+    var optionFlat: [WeightedCount] = []  // cell × optionWidth + option
+    var codeFlat: [WeightedCount] = []  // (cell × width + question) × codeWidth + code
+    var scoreTally: [IntTally] = []  // cell × themeCount + theme → (sum << 16 | answered) → count
+    var unscoredFlat: [Int] = []  // cell × themeCount + theme
     /// Quote candidates: key (question << 40) | (code << 8) | group slot → the best, by (distance
     /// from 140 characters, respondent id, response id).
     var quoteBest: [Int: [(key: (Int, String), responseID: Int64)]] = [:]
@@ -58,11 +58,30 @@ struct AggregateScan: Sendable {
     private var themeAsked: [Int]
     private var cellKey: [UInt8] = []
 
-    init(width: Int, optionWidth: Int, codeWidth: Int, themeCount: Int, withCountry: Bool, withWave: Bool, quotesPerCode: Int,
-         themeOfQuestion: [Int], registry: Registry, person: [String: [String: [String]]], localCodes: [String: Int]) {
-        self.width = width; self.optionWidth = optionWidth; self.codeWidth = codeWidth; self.themeCount = themeCount
-        self.withCountry = withCountry; self.withWave = withWave; self.quotesPerCode = quotesPerCode
-        self.themeOfQuestion = themeOfQuestion; self.registry = registry; self.person = person; self.localCodes = localCodes
+    init(
+        width: Int,
+        optionWidth: Int,
+        codeWidth: Int,
+        themeCount: Int,
+        withCountry: Bool,
+        withWave: Bool,
+        quotesPerCode: Int,
+        themeOfQuestion: [Int],
+        registry: Registry,
+        person: [String: [String: [String]]],
+        localCodes: [String: Int]
+    ) {
+        self.width = width
+        self.optionWidth = optionWidth
+        self.codeWidth = codeWidth
+        self.themeCount = themeCount
+        self.withCountry = withCountry
+        self.withWave = withWave
+        self.quotesPerCode = quotesPerCode
+        self.themeOfQuestion = themeOfQuestion
+        self.registry = registry
+        self.person = person
+        self.localCodes = localCodes
         quoteBar = [Int](repeating: Int.max, count: max(1, width * codeWidth * 256))
         themeSumInt = [Int](repeating: 0, count: themeCount)
         themeAnswered = [Int](repeating: 0, count: themeCount)
@@ -74,7 +93,10 @@ struct AggregateScan: Sendable {
         let ci = cells.count
         cellIndex[key] = ci
         cells.append(key)
-        if let g = key.group, groupSlots[g] == nil { groupSlots[g] = groupNames.count; groupNames.append(g) }
+        if let g = key.group, groupSlots[g] == nil {
+            groupSlots[g] = groupNames.count
+            groupNames.append(g)
+        }
         cellGroupSlot.append(key.group.flatMap { groupSlots[$0] } ?? -1)
         closedTally.append(contentsOf: repeatElement(WeightedCount(), count: width * 256))
         choiceBase.append(contentsOf: repeatElement((n: 0, w: 0.0, w2: 0.0, missing: 0), count: width))
@@ -112,7 +134,9 @@ struct AggregateScan: Sendable {
         codeFlat = relaid(codes, rows: n, from: width * nc, to: nw * nc, zero: WeightedCount())
         let bars = relaid(quoteBar, rows: width, from: codeWidth * 256, to: nc * 256, zero: Int.max)
         quoteBar = bars + Array(repeating: Int.max, count: (nw - width) * nc * 256)
-        width = nw; optionWidth = no; codeWidth = nc
+        width = nw
+        optionWidth = no
+        codeWidth = nc
     }
 
     /// Counts the rows from now on without weighing them (each must weigh 1).
@@ -126,11 +150,23 @@ struct AggregateScan: Sendable {
         guard unitWeights else { return }
         unitWeights = false
         func settle(_ a: inout [WeightedCount]) {
-            for i in a.indices where a[i].count > 0 { a[i].weight = Double(a[i].count); a[i].weightSquared = Double(a[i].count) }
+            for i in a.indices where a[i].count > 0 {
+                a[i].weight = Double(a[i].count)
+                a[i].weightSquared = Double(a[i].count)
+            }
         }
-        settle(&closedTally); settle(&respondentTally); settle(&optionFlat); settle(&codeFlat)
-        for i in choiceBase.indices { choiceBase[i].w = Double(choiceBase[i].n); choiceBase[i].w2 = choiceBase[i].w }
-        for i in textBase.indices { textBase[i].w = Double(textBase[i].n); textBase[i].w2 = textBase[i].w }
+        settle(&closedTally)
+        settle(&respondentTally)
+        settle(&optionFlat)
+        settle(&codeFlat)
+        for i in choiceBase.indices {
+            choiceBase[i].w = Double(choiceBase[i].n)
+            choiceBase[i].w2 = choiceBase[i].w
+        }
+        for i in textBase.indices {
+            textBase[i].w = Double(textBase[i].n)
+            textBase[i].w2 = textBase[i].w
+        }
         for i in scoreTally.indices { scoreTally[i].settleUnitWeights() }
     }
 
@@ -138,17 +174,22 @@ struct AggregateScan: Sendable {
     mutating func scan(_ db: Database, ids: ClosedRange<Int64>?) throws {
         // The scan reads columns through SQLite's C API and tallies into flat arrays: GRDB rows,
         // Data iterators and dictionary keys per row made the 1M-response report take 2.7 s.
-        let statement = try db.makeStatement(sql: """
-            SELECT id, respondent_id, grp, country, wave, weight, closed, chosen, coded FROM responses
-            WHERE superseded_by IS NULL \(ids == nil ? "" : "AND id BETWEEN ? AND ?") ORDER BY id
-            """)
+        let statement = try db.makeStatement(
+            sql: """
+                SELECT id, respondent_id, grp, country, wave, weight, closed, chosen, coded FROM responses
+                WHERE superseded_by IS NULL \(ids == nil ? "" : "AND id BETWEEN ? AND ?") ORDER BY id
+                """
+        )
         if let ids { statement.setUncheckedArguments([ids.lowerBound, ids.upperBound]) }
         let h = statement.sqliteStatement
         while true {
             let rc = sqlite3_step(h)
             if rc == SQLITE_DONE { break }
             guard rc == SQLITE_ROW else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                throw DatabaseError(
+                    resultCode: ResultCode(rawValue: rc),
+                    message: String(cString: sqlite3_errmsg(db.sqliteConnection))
+                )
             }
             tally(StoredRow(statement: h))
         }
@@ -157,17 +198,30 @@ struct AggregateScan: Sendable {
     /// Tallies one active response (the pass's rows, and the rows a batch writes: see
     /// `LiveAggregates`).
     mutating func tally<Row: ScanRow>(_ row: Row) {
-        let gcol = row.group, ccol = withCountry ? row.country : nil, wcol = withWave ? row.wave : nil
+        let gcol = row.group
+        let ccol = withCountry ? row.country : nil
+        let wcol = withWave ? row.wave : nil
         // The cell's key bytes: per column a presence tag, the bytes, a separator.
         cellKey.removeAll(keepingCapacity: true)
         func keyPart(_ c: UnsafeBufferPointer<UInt8>?) {
-            if let c { cellKey.append(1); cellKey.append(contentsOf: c); cellKey.append(0) } else { cellKey.append(2) }
+            if let c {
+                cellKey.append(1)
+                cellKey.append(contentsOf: c)
+                cellKey.append(0)
+            } else {
+                cellKey.append(2)
+            }
         }
-        keyPart(gcol); keyPart(ccol); keyPart(wcol)
+        keyPart(gcol)
+        keyPart(ccol)
+        keyPart(wcol)
         var ci = cellKey.withUnsafeBufferPointer { cellMemo.index(of: $0).map { cellMemo[$0] } } ?? -1
         if ci < 0 {
-            let key = CellKey(group: gcol.map { String(decoding: $0, as: UTF8.self) }, country: ccol.map { String(decoding: $0, as: UTF8.self) },
-                              wave: wcol.map { String(decoding: $0, as: UTF8.self) })
+            let key = CellKey(
+                group: gcol.map { String(decoding: $0, as: UTF8.self) },
+                country: ccol.map { String(decoding: $0, as: UTF8.self) },
+                wave: wcol.map { String(decoding: $0, as: UTF8.self) }
+            )
             if overflow != nil || cells.count >= Self.cellLimit {
                 overflow = (overflow ?? CellOverflow()).adding(key)
                 return
@@ -175,13 +229,21 @@ struct AggregateScan: Sendable {
             ci = addCell(key)
             cellKey.withUnsafeBufferPointer { _ = cellMemo.insert($0, ci) }
         }
-        let w = row.weight, w2 = w * w
+        let w = row.weight
+        let w2 = w * w
         // Rows known to weigh 1 (`unitWeights`) are counted only; `settleUnitWeights` gives the sums.
         let weighted = !unitWeights
         respondentTally[ci].count &+= 1
-        if weighted { respondentTally[ci].weight += w; respondentTally[ci].weightSquared += w2 }
+        if weighted {
+            respondentTally[ci].weight += w
+            respondentTally[ci].weightSquared += w2
+        }
         if let b = row.closed {
-            for i in 0..<themeCount { themeSumInt[i] = 0; themeAnswered[i] = 0; themeAsked[i] = 0 }
+            for i in 0..<themeCount {
+                themeSumInt[i] = 0
+                themeAnswered[i] = 0
+                themeAsked[i] = 0
+            }
             let base = ci * width * 256
             // Unsafe buffers here: the per-answer uniqueness checks of array writes were a
             // fifth of this loop's time. Counts add without overflow checks (`&+`): an Int count
@@ -196,11 +258,17 @@ struct AggregateScan: Sendable {
                                     if byte == 0 { continue }
                                     let slot = base + (i + 1) * 256 + Int(byte)
                                     slots[slot].count &+= 1
-                                    if weighted { slots[slot].weight += w; slots[slot].weightSquared += w2 }
+                                    if weighted {
+                                        slots[slot].weight += w
+                                        slots[slot].weightSquared += w2
+                                    }
                                     let t = themeOf[i + 1]
                                     if t >= 0 {
                                         asked[t] &+= 1
-                                        if byte < PackedAnswers.unrecognised { answered[t] &+= 1; sum[t] &+= Int(byte) &- 100 }
+                                        if byte < PackedAnswers.unrecognised {
+                                            answered[t] &+= 1
+                                            sum[t] &+= Int(byte) &- 100
+                                        }
                                     }
                                 }
                             }
@@ -214,7 +282,8 @@ struct AggregateScan: Sendable {
             scoreTally.withUnsafeMutableBufferPointer { scores in
                 for t in 0..<themeCount where themeAsked[t] > 0 {
                     if themeAnswered[t] > 0 && 2 * themeAnswered[t] >= themeAsked[t] {
-                        scores[ci * themeCount + t].add(themeSumInt[t] << 16 | themeAnswered[t], w, w2, weighted: weighted)
+                        scores[ci * themeCount + t]
+                            .add(themeSumInt[t] << 16 | themeAnswered[t], w, w2, weighted: weighted)
                     } else {
                         unscoredFlat[ci * themeCount + t] += 1
                     }
@@ -229,17 +298,32 @@ struct AggregateScan: Sendable {
                 let n = Int(b[i + 2])
                 i += 3
                 let at = ci * width + min(q, width - 1)
-                if n == 255 { choiceBase[at].missing += 1; i += 1; continue }
-                choiceBase[at].n += 1; if weighted { choiceBase[at].w += w; choiceBase[at].w2 += w2 }
-                let first = i, listed = min(n, (b.count - i) / 4)
+                if n == 255 {
+                    choiceBase[at].missing += 1
+                    i += 1
+                    continue
+                }
+                choiceBase[at].n += 1
+                if weighted {
+                    choiceBase[at].w += w
+                    choiceBase[at].w2 += w2
+                }
+                let first = i
+                let listed = min(n, (b.count - i) / 4)
                 i += listed * 4
                 for j in 0..<listed {
                     let o = SQLiteStore.read32(b, first + 4 * j)
                     // Count an option once per answer even if written twice (read from the
                     // blob: a scratch array per answer was a tenth of the scan).
-                    if o >= optionWidth || (0..<j).contains(where: { SQLiteStore.read32(b, first + 4 * $0) == o }) { continue }
+                    if o >= optionWidth || (0..<j).contains(where: { SQLiteStore.read32(b, first + 4 * $0) == o }) {
+                        continue
+                    }
                     let s = ci * optionWidth + o
-                    optionFlat[s].count += 1; if weighted { optionFlat[s].weight += w; optionFlat[s].weightSquared += w2 }
+                    optionFlat[s].count += 1
+                    if weighted {
+                        optionFlat[s].weight += w
+                        optionFlat[s].weightSquared += w2
+                    }
                 }
             }
         }
@@ -255,13 +339,20 @@ struct AggregateScan: Sendable {
             let n = Int(b[i + 6])
             i += 7
             let at = ci * width + min(q, width - 1)
-            textBase[at].n += 1; if weighted { textBase[at].w += w; textBase[at].w2 += w2 }
-            let first = i, listed = min(n, (b.count - i) / 4)
+            textBase[at].n += 1
+            if weighted {
+                textBase[at].w += w
+                textBase[at].w2 += w2
+            }
+            let first = i
+            let listed = min(n, (b.count - i) / 4)
             i += listed * 4
             var mine: [Int]?
             if hasOverrides {
                 if respondent == nil { respondent = row.respondentID() }
-                if let r = respondent, let qn = registry.questionName[q], let codes = person[r]?[qn] { mine = codes.map { localCodes[$0] ?? Int.max } }
+                if let r = respondent, let qn = registry.questionName[q], let codes = person[r]?[qn] {
+                    mine = codes.map { localCodes[$0] ?? Int.max }
+                }
             }
             // The codes that count: a person's, or the rules' from the blob, each once.
             for j in 0..<(mine?.count ?? listed) {
@@ -275,10 +366,15 @@ struct AggregateScan: Sendable {
                 }
                 guard code < codeWidth else { continue }
                 let s = at * codeWidth + code
-                codeFlat[s].count += 1; if weighted { codeFlat[s].weight += w; codeFlat[s].weightSquared += w2 }
+                codeFlat[s].count += 1
+                if weighted {
+                    codeFlat[s].weight += w
+                    codeFlat[s].weightSquared += w2
+                }
                 // Quotes: the answers closest to 140 characters, then by respondent id, per code and group.
                 let gs = cellGroupSlot[ci]
-                guard quotesPerCode > 0, gs >= 0, gs < 256, code < 1 << 32 else { continue }   // the slot key packs 8 bits of group, 32 of code
+                // The slot key packs 8 bits of group and 32 of code.
+                guard quotesPerCode > 0, gs >= 0, gs < 256, code < 1 << 32 else { continue }
                 let slot = q << 40 | code << 8 | gs
                 let distance = abs(length - 140)
                 // A candidate farther than a full list's last is out before any look-up; the
@@ -314,13 +410,20 @@ struct AggregateScan: Sendable {
             respondentTally[ci].add(o.respondentTally[oi])
             for j in 0..<(width * 256) { closedTally[ci * width * 256 + j].add(o.closedTally[oi * width * 256 + j]) }
             for q in 0..<width {
-                let a = ci * width + q, b = oi * width + q
-                choiceBase[a].n += o.choiceBase[b].n; choiceBase[a].w += o.choiceBase[b].w
-                choiceBase[a].w2 += o.choiceBase[b].w2; choiceBase[a].missing += o.choiceBase[b].missing
-                textBase[a].n += o.textBase[b].n; textBase[a].w += o.textBase[b].w; textBase[a].w2 += o.textBase[b].w2
+                let a = ci * width + q
+                let b = oi * width + q
+                choiceBase[a].n += o.choiceBase[b].n
+                choiceBase[a].w += o.choiceBase[b].w
+                choiceBase[a].w2 += o.choiceBase[b].w2
+                choiceBase[a].missing += o.choiceBase[b].missing
+                textBase[a].n += o.textBase[b].n
+                textBase[a].w += o.textBase[b].w
+                textBase[a].w2 += o.textBase[b].w2
             }
             for j in 0..<optionWidth { optionFlat[ci * optionWidth + j].add(o.optionFlat[oi * optionWidth + j]) }
-            for j in 0..<(width * codeWidth) { codeFlat[ci * width * codeWidth + j].add(o.codeFlat[oi * width * codeWidth + j]) }
+            for j in 0..<(width * codeWidth) {
+                codeFlat[ci * width * codeWidth + j].add(o.codeFlat[oi * width * codeWidth + j])
+            }
             for t in 0..<themeCount {
                 for (k, c) in o.scoreTally[oi * themeCount + t].sorted() { scoreTally[ci * themeCount + t].add(k, c) }
                 unscoredFlat[ci * themeCount + t] += o.unscoredFlat[oi * themeCount + t]
@@ -389,7 +492,9 @@ struct CellOverflow: Sendable {
     }
 
     mutating func formUnion(_ other: CellOverflow) {
-        groups.formUnion(other.groups); countries.formUnion(other.countries); waves.formUnion(other.waves)
+        groups.formUnion(other.groups)
+        countries.formUnion(other.countries)
+        waves.formUnion(other.waves)
     }
 }
 
@@ -400,8 +505,10 @@ extension AggregateScan {
         guard overflow != nil || cells.count > Self.cellLimit else { return nil }
         var all = overflow ?? CellOverflow()
         for key in cells { all = all.adding(key) }
-        let counts = [("country", all.countries.count, "a source's country_column"), ("wave", all.waves.count, "the sources' wave"),
-                      ("group", all.groups.count, "a source's group_column")]
+        let counts = [
+            ("country", all.countries.count, "a source's country_column"),
+            ("wave", all.waves.count, "the sources' wave"), ("group", all.groups.count, "a source's group_column"),
+        ]
         let worst = counts.max { $0.1 < $1.1 } ?? counts[0]
         return "the report would need more than \(Self.cellLimit) cells (group × country × wave): the \(worst.0) has "
             + "\(worst.1) distinct values; check \(worst.2) (a free-text column?), or report without --by \(worst.0)"

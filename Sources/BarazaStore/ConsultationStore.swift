@@ -7,7 +7,11 @@ public struct BatchFile: Sendable, Hashable {
     public var path: String
     public var sha256: String
     public var size: Int64
-    public init(path: String, sha256: String, size: Int64) { self.path = path; self.sha256 = sha256; self.size = size }
+    public init(path: String, sha256: String, size: Int64) {
+        self.path = path
+        self.sha256 = sha256
+        self.size = size
+    }
 }
 
 public struct BatchInput: Sendable, Hashable {
@@ -20,10 +24,24 @@ public struct BatchInput: Sendable, Hashable {
     public var importedAt: String
     /// The files of a batch read from many (empty for a batch of one file, whose digest is the batch's).
     public var files: [BatchFile]
-    public init(path: String, size: Int64, sha256: String, format: String, wave: String?, country: String?, importedAt: String,
-                files: [BatchFile] = []) {
-        self.path = path; self.size = size; self.sha256 = sha256; self.format = format; self.wave = wave; self.country = country
-        self.importedAt = importedAt; self.files = files
+    public init(
+        path: String,
+        size: Int64,
+        sha256: String,
+        format: String,
+        wave: String?,
+        country: String?,
+        importedAt: String,
+        files: [BatchFile] = []
+    ) {
+        self.path = path
+        self.size = size
+        self.sha256 = sha256
+        self.format = format
+        self.wave = wave
+        self.country = country
+        self.importedAt = importedAt
+        self.files = files
     }
 }
 

@@ -4,9 +4,7 @@ import Foundation
 
 /// SHA-256 of a file's bytes, read in chunks (memory does not grow with the file).
 public enum FileDigest {
-    public static func sha256(path: String) throws -> (hex: String, size: Int64) {
-        try Running().finish(path: path)
-    }
+    public static func sha256(path: String) throws -> (hex: String, size: Int64) { try Running().finish(path: path) }
 
     /// SHA-256 of a submission file, read whole when it is small: a folder holds thousands, and
     /// `sha256(path:)` starts a hashing thread per file.
@@ -84,7 +82,11 @@ public enum FileDigest {
         private func flushCurrent() {
             guard let buffer = current else { return }
             current = nil
-            if filled > 0 { pipe.hash(UnsafeMutableRawBufferPointer(rebasing: buffer[..<filled])) } else { pipe.giveBack(buffer) }
+            if filled > 0 {
+                pipe.hash(UnsafeMutableRawBufferPointer(rebasing: buffer[..<filled]))
+            } else {
+                pipe.giveBack(buffer)
+            }
             filled = 0
         }
 
@@ -108,7 +110,9 @@ public enum FileDigest {
 
         /// Hashes the rest of `path` after the bytes already seen, and gives the file's digest and size.
         public func finish(path: String) throws -> (hex: String, size: Int64) {
-            if let buffer = current, filled > 0 { pipe.hash(UnsafeMutableRawBufferPointer(rebasing: buffer[..<filled])) }
+            if let buffer = current, filled > 0 {
+                pipe.hash(UnsafeMutableRawBufferPointer(rebasing: buffer[..<filled]))
+            }
             if let buffer = current, filled == 0 { buffer.deallocate() }
             current = nil
             filled = 0
@@ -131,7 +135,10 @@ public enum FileDigest {
         /// the hashing thread owns until `finish` has waited for it.
         final class Pipe: @unchecked Sendable {
             /// A copy buffer (or the filled part of one), or a chunk shared by the reader.
-            enum Item { case buffer(UnsafeMutableRawBufferPointer), shared([UInt8], Int) }
+            enum Item {
+                case buffer(UnsafeMutableRawBufferPointer)
+                case shared([UInt8], Int)
+            }
             private let condition = NSCondition()
             private var full: [Item] = []
             private var free: [UnsafeMutableRawBufferPointer] = []
@@ -209,16 +216,22 @@ public enum FileDigest {
                     let item = full.removeFirst()
                     condition.unlock()
                     switch item {
-                    case .buffer(let buffer):
-                        hasher.update(bufferPointer: UnsafeRawBufferPointer(buffer))
+                    case .buffer(let buffer): hasher.update(bufferPointer: UnsafeRawBufferPointer(buffer))
                     case .shared(let chunk, let n):
-                        chunk.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+                        chunk.withUnsafeBytes {
+                            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<n]))
+                        }
                     }
                     condition.lock()
                     switch item {
                     case .buffer(let buffer):
                         // A partial buffer is the last one; it is freed, not reused.
-                        if buffer.count == Running.bufferSize && !closed { free.append(buffer) } else { buffer.deallocate(); allocated -= 1 }
+                        if buffer.count == Running.bufferSize && !closed {
+                            free.append(buffer)
+                        } else {
+                            buffer.deallocate()
+                            allocated -= 1
+                        }
                     case .shared(let chunk, _):
                         sharedPending -= 1
                         if spares.count < 3 && !closed { spares.append(chunk) }
@@ -261,9 +274,9 @@ public enum FileDigest {
 
     /// The file's size in bytes.
     public static func size(path: String) throws -> Int64 {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path), let size = attributes[.size] as? NSNumber else {
-            throw StoreError.cannotOpen(path: path, reason: "cannot read file")
-        }
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let size = attributes[.size] as? NSNumber
+        else { throw StoreError.cannotOpen(path: path, reason: "cannot read file") }
         return size.int64Value
     }
 }

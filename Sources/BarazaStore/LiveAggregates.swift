@@ -58,8 +58,10 @@ struct LiveAggregates {
         var changes: Int64
 
         static func now(_ db: Database) throws -> Stamp {
-            Stamp(dataVersion: try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? -1,
-                  changes: sqlite3_total_changes64(db.sqliteConnection))
+            Stamp(
+                dataVersion: try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? -1,
+                changes: sqlite3_total_changes64(db.sqliteConnection)
+            )
         }
     }
 
@@ -67,9 +69,19 @@ struct LiveAggregates {
     /// rows without weighing them (`AggregateScan.countUnitWeights`): only rows that weigh 1 are
     /// tallied live.
     static func empty(_ request: AggregateRequest) -> AggregateScan {
-        var scan = AggregateScan(width: 1, optionWidth: 1, codeWidth: 1, themeCount: request.themes.count,
-                                 withCountry: request.withCountry, withWave: request.withWave, quotesPerCode: request.quotesPerCode,
-                                 themeOfQuestion: [-1], registry: Registry(), person: [:], localCodes: [:])
+        var scan = AggregateScan(
+            width: 1,
+            optionWidth: 1,
+            codeWidth: 1,
+            themeCount: request.themes.count,
+            withCountry: request.withCountry,
+            withWave: request.withWave,
+            quotesPerCode: request.quotesPerCode,
+            themeOfQuestion: [-1],
+            registry: Registry(),
+            person: [:],
+            localCodes: [:]
+        )
         scan.countUnitWeights()
         return scan
     }
@@ -95,7 +107,9 @@ struct LiveNames {
 
     mutating func note(_ name: PackedChunk.Name) {
         switch name {
-        case .question(let i, let q): questionIndex[q] = i; questions = max(questions, i + 1)
+        case .question(let i, let q):
+            questionIndex[q] = i
+            questions = max(questions, i + 1)
         case .option(let i, _, _): options = max(options, i + 1)
         case .code(let i, _): codes = max(codes, i + 1)
         }
@@ -157,18 +171,23 @@ extension SQLiteStore {
     func liveStart(_ db: Database) throws -> [(request: AggregateRequest, scan: AggregateScan)]? {
         defer { live.ready = nil }
         guard !live.requests.isEmpty else { return nil }
-        if try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM responses) AND NOT EXISTS (SELECT 1 FROM person_codes)") ?? false {
+        if try Bool.fetchOne(
+            db,
+            sql: "SELECT NOT EXISTS (SELECT 1 FROM responses) AND NOT EXISTS (SELECT 1 FROM person_codes)"
+        ) ?? false {
             return live.requests.map { ($0, LiveAggregates.empty($0)) }
         }
         guard let ready = live.ready, try ready.stamp == LiveAggregates.Stamp.now(db),
-              ready.scans.map(\.request) == live.requests else { return nil }
+            ready.scans.map(\.request) == live.requests
+        else { return nil }
         return ready.scans
     }
 
     /// The live tallies for `request`, if they stand for the store as it is now.
     func liveScan(for request: AggregateRequest, _ db: Database) throws -> AggregateScan? {
         guard let ready = live.ready, let found = ready.scans.first(where: { $0.request == request }),
-              try ready.stamp == LiveAggregates.Stamp.now(db) else { return nil }
+            try ready.stamp == LiveAggregates.Stamp.now(db)
+        else { return nil }
         return found.scan
     }
 }

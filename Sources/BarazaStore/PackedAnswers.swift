@@ -89,8 +89,13 @@ enum PackedAnswers {
         return unrecognised
     }
 
-    static func append16(_ v: Int, to b: inout [UInt8]) { b.append(UInt8(v & 0xFF)); b.append(UInt8((v >> 8) & 0xFF)) }
-    static func append32(_ v: Int, to b: inout [UInt8]) { for s in stride(from: 0, to: 32, by: 8) { b.append(UInt8((v >> s) & 0xFF)) } }
+    static func append16(_ v: Int, to b: inout [UInt8]) {
+        b.append(UInt8(v & 0xFF))
+        b.append(UInt8((v >> 8) & 0xFF))
+    }
+    static func append32(_ v: Int, to b: inout [UInt8]) {
+        for s in stride(from: 0, to: 32, by: 8) { b.append(UInt8((v >> s) & 0xFF)) }
+    }
     static func read16(_ b: [UInt8], _ i: inout Int) -> Int? {
         guard i + 2 <= b.count else { return nil }
         defer { i += 2 }
@@ -102,14 +107,19 @@ enum PackedAnswers {
         return Int(b[i]) | Int(b[i + 1]) << 8 | Int(b[i + 2]) << 16 | Int(b[i + 3]) << 24
     }
 
-    struct Coded { var question: Int; var length: Int; var codes: [Int] }
+    struct Coded {
+        var question: Int
+        var length: Int
+        var codes: [Int]
+    }
 
     static func decodeCoded(_ b: [UInt8]) -> [Coded] {
         var out: [Coded] = []
         var i = 0
         while i < b.count {
             guard let q = read16(b, &i), let len = read32(b, &i), i < b.count else { break }
-            let n = Int(b[i]); i += 1
+            let n = Int(b[i])
+            i += 1
             var codes: [Int] = []
             for _ in 0..<n { if let c = read32(b, &i) { codes.append(c) } }
             out.append(Coded(question: q, length: len, codes: codes))
@@ -119,7 +129,13 @@ enum PackedAnswers {
 
     /// Appends an open text to a texts blob: as a reference into the raw record when `field` names
     /// the raw field the text is a part of, else as its bytes.
-    static func appendText(_ question: Int, _ text: String, field: Int? = nil, raw: FieldView? = nil, to b: inout [UInt8]) {
+    static func appendText(
+        _ question: Int,
+        _ text: String,
+        field: Int? = nil,
+        raw: FieldView? = nil,
+        to b: inout [UInt8]
+    ) {
         append16(question, to: &b)
         appendText(text, field: field, raw: raw, to: &b)
     }

@@ -61,7 +61,8 @@ public enum RawFields {
     static func decode(_ b: [UInt8]) -> [String]? {
         var i = 0
         func varint() -> Int? {
-            var v: UInt64 = 0, shift: UInt64 = 0
+            var v: UInt64 = 0
+            var shift: UInt64 = 0
             while i < b.count, shift < 63 {
                 let byte = b[i]
                 i += 1

@@ -12,13 +12,15 @@ struct Registry: Sendable {
     static func load(_ db: Database) throws -> Registry {
         var r = Registry()
         for row in try Row.fetchAll(db, sql: "SELECT idx, question FROM questions") {
-            r.questionIndex[row[1]] = row[0]; r.questionName[row[0]] = row[1]
+            r.questionIndex[row[1]] = row[0]
+            r.questionName[row[0]] = row[1]
         }
         for row in try Row.fetchAll(db, sql: "SELECT idx, question, option FROM options") {
             r.optionName[row[0]] = (row[1], row[2])
         }
         for row in try Row.fetchAll(db, sql: "SELECT idx, code FROM code_ids") {
-            r.codeIndex[row[1]] = row[0]; r.codeName[row[0]] = row[1]
+            r.codeIndex[row[1]] = row[0]
+            r.codeName[row[0]] = row[1]
         }
         return r
     }

@@ -38,7 +38,10 @@ struct RepeatFilter {
         self.candidateLimit = candidateLimit
         var n = Self.minBlocks
         while n < Self.maxBlocks && n * 512 < 16 * expectedIDs { n *= 2 }
-        if let blocks { n = 1; while n < max(1, blocks) { n *= 2 } }
+        if let blocks {
+            n = 1
+            while n < max(1, blocks) { n *= 2 }
+        }
         self.blocks = n
         words = [UInt64](repeating: 0, count: 8 * n)
     }
@@ -90,7 +93,9 @@ struct RepeatFilter {
         var rows: [UInt64: [Int]] = [:]
         return try SQLiteStore.firstText(db, sql: "SELECT respondent_id FROM responses") { id in
             let key = ByteMemo<Int>.hash(id)
-            guard let list = candidates[key], let k = list.firstIndex(where: { $0.elementsEqual(id) }) else { return false }
+            guard let list = candidates[key], let k = list.firstIndex(where: { $0.elementsEqual(id) }) else {
+                return false
+            }
             var counts = rows[key] ?? [Int](repeating: 0, count: list.count)
             counts[k] += 1
             rows[key] = counts

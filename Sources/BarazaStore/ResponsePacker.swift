@@ -16,8 +16,23 @@ public struct PackedChunk: Sendable {
     }
 
     struct Entry: Sendable {
-        static let empty = Entry(respondentID: .null, replaces: .null, file: .null, line: 0, group: .null, rawGroup: .null, country: .null,
-                                 wave: .null, submittedAt: nil, weight: 1, closed: .null, chosen: .null, coded: .null, raw: .null, texts: .null)
+        static let empty = Entry(
+            respondentID: .null,
+            replaces: .null,
+            file: .null,
+            line: 0,
+            group: .null,
+            rawGroup: .null,
+            country: .null,
+            wave: .null,
+            submittedAt: nil,
+            weight: 1,
+            closed: .null,
+            chosen: .null,
+            coded: .null,
+            raw: .null,
+            texts: .null
+        )
         var respondentID: Span
         var replaces: Span
         var file: Span
@@ -124,7 +139,10 @@ extension PackedChunk.Name {
 /// one whose question has no index yet goes to the `answers` table instead; `register` gives every
 /// question of a consultation its index before the workers start, so that does not happen.
 public struct ResponsePacker: Sendable, ResponseSink {
-    struct OptionKey: Hashable, Sendable { var question: String; var option: String }
+    struct OptionKey: Hashable, Sendable {
+        var question: String
+        var option: String
+    }
 
     private var questionIndex: [String: Int]
     private var optionIndex: [OptionKey: Int] = [:]
@@ -150,7 +168,9 @@ public struct ResponsePacker: Sendable, ResponseSink {
     init(_ registry: Registry) {
         questionIndex = registry.questionIndex
         codeIndex = registry.codeIndex
-        for (i, name) in registry.optionName { optionIndex[OptionKey(question: name.question, option: name.option)] = i }
+        for (i, name) in registry.optionName {
+            optionIndex[OptionKey(question: name.question, option: name.option)] = i
+        }
         nextQuestion = (registry.questionName.keys.max() ?? 0) + 1
         nextOption = (registry.optionName.keys.max() ?? 0) + 1
         nextCode = (registry.codeName.keys.max() ?? 0) + 1
@@ -165,8 +185,13 @@ public struct ResponsePacker: Sendable, ResponseSink {
     }
 
     /// The index of `key`, or the next free one, noted as a new name to write.
-    private static func index<Key: Hashable>(_ key: Key, _ indices: inout [Key: Int], _ next: inout Int,
-                                             _ fresh: inout [PackedChunk.Name], _ name: (Int) -> PackedChunk.Name) -> Int {
+    private static func index<Key: Hashable>(
+        _ key: Key,
+        _ indices: inout [Key: Int],
+        _ next: inout Int,
+        _ fresh: inout [PackedChunk.Name],
+        _ name: (Int) -> PackedChunk.Name
+    ) -> Int {
         if let i = indices[key] { return i }
         let i = next
         next += 1
@@ -183,9 +208,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
         Self.index(OptionKey(question: q, option: o), &optionIndex, &nextOption, &fresh) { .option($0, q, o) }
     }
 
-    mutating func code(_ c: String) -> Int {
-        Self.index(c, &codeIndex, &nextCode, &fresh) { .code($0, c) }
-    }
+    mutating func code(_ c: String) -> Int { Self.index(c, &codeIndex, &nextCode, &fresh) { .code($0, c) } }
 
     /// Gives names their indices ahead of the rows (a consultation's questions, declared options and
     /// codes), so that worker packers made afterwards know them.
@@ -229,7 +252,10 @@ public struct ResponsePacker: Sendable, ResponseSink {
 
     /// A reference to a name as written into a blob: its registry index, or in a worker that has
     /// none a chunk-local number that needs a fixup.
-    struct Ref { var value: Int; var provisional: Bool }
+    struct Ref {
+        var value: Int
+        var provisional: Bool
+    }
 
     /// A response's blob as it is written, with the fixups of its provisional numbers (offsets in
     /// `bytes`, made arena offsets when the blob is appended to the chunk).
@@ -239,7 +265,11 @@ public struct ResponsePacker: Sendable, ResponseSink {
 
         mutating func write(_ r: Ref, width: Int) {
             if r.provisional { fixups.append(PackedChunk.Fixup(offset: bytes.count, width: width)) }
-            if width == 2 { PackedAnswers.append16(r.value, to: &bytes) } else { PackedAnswers.append32(r.value, to: &bytes) }
+            if width == 2 {
+                PackedAnswers.append16(r.value, to: &bytes)
+            } else {
+                PackedAnswers.append32(r.value, to: &bytes)
+            }
         }
 
         mutating func removeAll() {
@@ -301,7 +331,10 @@ public struct ResponsePacker: Sendable, ResponseSink {
     /// choices vary from response to response, so each position keeps the options it has met
     /// (up to 64) and finds them by string comparison.
     private mutating func optionRef(_ o: String, of q: String, at slot: Int) -> Ref {
-        while slotOptions.count <= slot { slotOptions.append([]); slotOptionQuestion.append("") }
+        while slotOptions.count <= slot {
+            slotOptions.append([])
+            slotOptionQuestion.append("")
+        }
         if slotOptionQuestion[slot] != q {
             slotOptionQuestion[slot] = q
             slotOptions[slot].removeAll(keepingCapacity: true)
@@ -330,7 +363,13 @@ public struct ResponsePacker: Sendable, ResponseSink {
         } else {
             i = question(q)
         }
-        if k < lastQuestions.count { lastQuestions[k] = q; lastIndices[k] = i } else if k == lastQuestions.count { lastQuestions.append(q); lastIndices.append(i) }
+        if k < lastQuestions.count {
+            lastQuestions[k] = q
+            lastIndices[k] = i
+        } else if k == lastQuestions.count {
+            lastQuestions.append(q)
+            lastIndices.append(i)
+        }
         return i
     }
 
@@ -357,9 +396,22 @@ public struct ResponsePacker: Sendable, ResponseSink {
     }
 
     private mutating func pack(_ r: Response, raw: FieldView) {
-        begin(ResponseHeader(respondentID: r.respondentID, replaces: r.replaces, group: r.group, rawGroup: r.rawGroup, country: r.country,
-                             wave: r.wave, submittedAt: r.submittedAt, weight: r.weight, location: r.location), raw: raw, questions: [],
-              codes: [])
+        begin(
+            ResponseHeader(
+                respondentID: r.respondentID,
+                replaces: r.replaces,
+                group: r.group,
+                rawGroup: r.rawGroup,
+                country: r.country,
+                wave: r.wave,
+                submittedAt: r.submittedAt,
+                weight: r.weight,
+                location: r.location
+            ),
+            raw: raw,
+            questions: [],
+            codes: []
+        )
         for a in r.answers {
             let k = closedCount
             closedCount += 1
@@ -432,21 +484,44 @@ public struct ResponsePacker: Sendable, ResponseSink {
     private var codeScratchIDs: [Int32] = []
 
     private static func same(_ a: [String], _ b: [String]) -> Bool {
-        a.count == b.count && a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
+        a.count == b.count
+            && a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
     }
 
     public mutating func begin(_ header: ResponseHeader, raw: FieldView, questions: [String], codes: [String]) {
         var id = header.respondentID
         id.withUTF8 { id in
-            begin(respondentID: id, replaces: header.replaces, group: header.group, rawGroup: header.rawGroup, country: header.country,
-                  wave: header.wave, submittedAt: header.submittedAt, weight: header.weight, location: header.location, raw: raw,
-                  questions: questions, codes: codes)
+            begin(
+                respondentID: id,
+                replaces: header.replaces,
+                group: header.group,
+                rawGroup: header.rawGroup,
+                country: header.country,
+                wave: header.wave,
+                submittedAt: header.submittedAt,
+                weight: header.weight,
+                location: header.location,
+                raw: raw,
+                questions: questions,
+                codes: codes
+            )
         }
     }
 
-    public mutating func begin(respondentID: UnsafeBufferPointer<UInt8>, replaces: String?, group: String?, rawGroup: String, country: String?,
-                               wave: String?, submittedAt: Date?, weight: Double?, location: SourceLocation, raw: FieldView, questions: [String],
-                               codes: [String]) {
+    public mutating func begin(
+        respondentID: UnsafeBufferPointer<UInt8>,
+        replaces: String?,
+        group: String?,
+        rawGroup: String,
+        country: String?,
+        wave: String?,
+        submittedAt: Date?,
+        weight: Double?,
+        location: SourceLocation,
+        raw: FieldView,
+        questions: [String],
+        codes: [String]
+    ) {
         if !Self.same(questions, questionNames) {
             questionNames = questions
             questionIndices = questions.map { questionIndex[$0] ?? 0 }
@@ -465,11 +540,22 @@ public struct ResponsePacker: Sendable, ResponseSink {
             for k in slotOptions.indices { slotOptions[k].removeAll { $0.ref.provisional } }
         }
         entry = PackedChunk.Entry(
-            respondentID: chunk.append(respondentID), replaces: chunk.append(replaces),
-            file: chunk.append(location.file), line: Int64(location.line),
-            group: chunk.append(group), rawGroup: chunk.append(rawGroup), country: chunk.append(country),
-            wave: chunk.append(wave), submittedAt: submittedAt?.timeIntervalSince1970, weight: weight ?? 1,
-            closed: .null, chosen: .null, coded: .null, raw: .null, texts: .null)
+            respondentID: chunk.append(respondentID),
+            replaces: chunk.append(replaces),
+            file: chunk.append(location.file),
+            line: Int64(location.line),
+            group: chunk.append(group),
+            rawGroup: chunk.append(rawGroup),
+            country: chunk.append(country),
+            wave: chunk.append(wave),
+            submittedAt: submittedAt?.timeIntervalSince1970,
+            weight: weight ?? 1,
+            closed: .null,
+            chosen: .null,
+            coded: .null,
+            raw: .null,
+            texts: .null
+        )
         self.raw = raw
         closedBytes.removeAll(keepingCapacity: true)
         closedCount = 0
@@ -506,7 +592,9 @@ public struct ResponsePacker: Sendable, ResponseSink {
     /// A closed answer to question `q`, the response's `k`-th.
     private mutating func closed(named q: String, at k: Int, value: Double?, missing: MissingKind?, raw: () -> String) {
         guard let byte = PackedAnswers.closedByte(value: value, missing: missing), let idx = question(q, at: k) else {
-            chunk.unpacked.append((chunk.entries.count, CodedAnswer(question: q, value: value, missing: missing, raw: raw())))
+            chunk.unpacked.append(
+                (chunk.entries.count, CodedAnswer(question: q, value: value, missing: missing, raw: raw()))
+            )
             return
         }
         Self.put(byte, at: idx, in: &closedBytes)
@@ -554,12 +642,16 @@ public struct ResponsePacker: Sendable, ResponseSink {
             choiceGeneration = key.generation
             forgetChoices()
         }
-        let old = question < choiceBytes.count && key.entry < choiceBytes[question].count ? choiceBytes[question][key.entry] : nil
+        let old =
+            question < choiceBytes.count && key.entry < choiceBytes[question].count
+            ? choiceBytes[question][key.entry] : nil
         if let cached = old, cached.fixupCount == 0 || cached.chunk == chunkNumber {
             choiceCount += 1
             let start = chosen.bytes.count
             choiceArena.withUnsafeBufferPointer { a in
-                chosen.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: a[cached.start..<cached.start + cached.count]))
+                chosen.bytes.append(
+                    contentsOf: UnsafeBufferPointer(rebasing: a[cached.start..<cached.start + cached.count])
+                )
             }
             for j in cached.fixupStart..<cached.fixupStart + cached.fixupCount {
                 let f = choiceFixups[j]
@@ -567,7 +659,8 @@ public struct ResponsePacker: Sendable, ResponseSink {
             }
             return
         }
-        let start = chosen.bytes.count, fixups = chosen.fixups.count
+        let start = chosen.bytes.count
+        let fixups = chosen.fixups.count
         var hasOther = false
         answer { c in
             choice(c)
@@ -576,16 +669,21 @@ public struct ResponsePacker: Sendable, ResponseSink {
         // An answer with an "other" text is never keyed by the coder (its text is not in the bytes);
         // the table grows with the largest entry kept, so entries past 65,535 are not kept.
         guard !hasOther, key.entry < 1 << 16 else { return }
-        let count = chosen.bytes.count - start, fixupCount = chosen.fixups.count - fixups
-        var entry = CachedChoice(start: choiceArena.count, count: count, fixupStart: choiceFixups.count, fixupCount: fixupCount, chunk: chunkNumber)
+        let count = chosen.bytes.count - start
+        let fixupCount = chosen.fixups.count - fixups
+        var entry = CachedChoice(
+            start: choiceArena.count,
+            count: count,
+            fixupStart: choiceFixups.count,
+            fixupCount: fixupCount,
+            chunk: chunkNumber
+        )
         if let old, old.count == count, old.fixupCount == fixupCount {
             // Made again for a new chunk: the same answer, so the same length, in its old place.
             entry.start = old.start
             entry.fixupStart = old.fixupStart
             choiceArena.withUnsafeMutableBufferPointer { a in
-                chosen.bytes.withUnsafeBufferPointer { b in
-                    for k in 0..<count { a[old.start + k] = b[start + k] }
-                }
+                chosen.bytes.withUnsafeBufferPointer { b in for k in 0..<count { a[old.start + k] = b[start + k] } }
             }
         } else {
             if choiceArena.count + count > choiceArenaLimit {
@@ -653,16 +751,18 @@ public struct ResponsePacker: Sendable, ResponseSink {
     /// `r` is the reference to its question.
     private mutating func addText(_ r: Ref, text: Text) {
         coded.write(r, width: 2)
-        let length = switch text {
-        case .field(let f): raw.withField(f, PackedAnswers.characterCount)
-        case .copy(let text, _): PackedAnswers.characterCount(text)
-        }
+        let length =
+            switch text {
+            case .field(let f): raw.withField(f, PackedAnswers.characterCount)
+            case .copy(let text, _): PackedAnswers.characterCount(text)
+            }
         PackedAnswers.append32(length, to: &coded.bytes)
         coded.bytes.append(UInt8(codeRefs.count))
         for j in codeRefs.indices { coded.write(codeRefs[j], width: 4) }
         texts.write(r, width: 2)
         switch text {
-        case .field(let f): PackedAnswers.appendReference(field: f, start: 0, count: raw.range(f).count, to: &texts.bytes)
+        case .field(let f):
+            PackedAnswers.appendReference(field: f, start: 0, count: raw.range(f).count, to: &texts.bytes)
         case .copy(let text, let field): PackedAnswers.appendText(text, field: field, raw: raw, to: &texts.bytes)
         }
     }
@@ -670,7 +770,11 @@ public struct ResponsePacker: Sendable, ResponseSink {
     /// Appends a blob to the chunk's arena (NULL when empty), its fixups made arena offsets.
     /// Static, with the blob borrowed: as a mutating method reading one of the packer's own blobs,
     /// each call retained and released its two arrays (three blobs a record).
-    private static func append(_ blob: borrowing Blob, to chunk: inout PackedChunk, localNames: borrowing [PackedChunk.Name]) -> PackedChunk.Span {
+    private static func append(
+        _ blob: borrowing Blob,
+        to chunk: inout PackedChunk,
+        localNames: borrowing [PackedChunk.Name]
+    ) -> PackedChunk.Span {
         guard !blob.bytes.isEmpty else { return .null }
         let start = chunk.bytes.count
         blob.bytes.withUnsafeBufferPointer { chunk.bytes.append(contentsOf: $0) }

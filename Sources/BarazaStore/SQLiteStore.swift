@@ -25,9 +25,7 @@ public final class SQLiteStore: ConsultationStore {
     /// not `Sendable`: one thread at a time uses it.
     var live = LiveAggregates()
 
-    public convenience init(path: String) throws(StoreError) {
-        try self.init(path: path, repeatFilterLimits: nil)
-    }
+    public convenience init(path: String) throws(StoreError) { try self.init(path: path, repeatFilterLimits: nil) }
 
     init(path: String, repeatFilterLimits: (blocks: Int, candidates: Int)?) throws(StoreError) {
         self.path = path
@@ -50,9 +48,7 @@ public final class SQLiteStore: ConsultationStore {
             }
             db = try DatabaseQueue(path: path, configuration: config)
             try StoreSchema.migrator.migrate(db)
-        } catch {
-            throw .cannotOpen(path: path, reason: "\(error)")
-        }
+        } catch { throw .cannotOpen(path: path, reason: "\(error)") }
     }
 
     /// The migrations already applied, oldest first.
@@ -61,13 +57,27 @@ public final class SQLiteStore: ConsultationStore {
     }
 
     static func batchRecord(_ row: Row) -> BatchRecord {
-        BatchRecord(id: row["id"], path: row["path"], size: row["size"], sha256: row["sha256"], format: row["format"],
-                    importedAt: row["imported_at"], records: row["records"], responses: row["responses"], rejected: row["rejected"],
-                    duplicates: row["duplicates"], superseded: row["superseded"], status: row["status"])
+        BatchRecord(
+            id: row["id"],
+            path: row["path"],
+            size: row["size"],
+            sha256: row["sha256"],
+            format: row["format"],
+            importedAt: row["imported_at"],
+            records: row["records"],
+            responses: row["responses"],
+            rejected: row["rejected"],
+            duplicates: row["duplicates"],
+            superseded: row["superseded"],
+            status: row["status"]
+        )
     }
 
     public func batch(sha256: String) throws -> BatchRecord? {
-        try db.read { db in try Row.fetchOne(db, sql: "SELECT * FROM batches WHERE sha256 = ?", arguments: [sha256]).map(Self.batchRecord) }
+        try db.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM batches WHERE sha256 = ?", arguments: [sha256])
+                .map(Self.batchRecord)
+        }
     }
 
     public func importedDigests(_ digests: [String]) throws -> Set<String> {
@@ -78,7 +88,8 @@ public final class SQLiteStore: ConsultationStore {
                 let part = Array(digests[start..<min(start + 500, digests.count)])
                 start += part.count
                 let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
-                let sql = "SELECT sha256 FROM batch_files WHERE sha256 IN (\(marks)) UNION SELECT sha256 FROM batches WHERE sha256 IN (\(marks))"
+                let sql =
+                    "SELECT sha256 FROM batch_files WHERE sha256 IN (\(marks)) UNION SELECT sha256 FROM batches WHERE sha256 IN (\(marks))"
                 found.formUnion(try String.fetchAll(db, sql: sql, arguments: StatementArguments(part + part)))
             }
             return found
@@ -86,14 +97,19 @@ public final class SQLiteStore: ConsultationStore {
     }
 
     public func hasBatch(size: Int64) throws -> Bool {
-        try db.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM batches WHERE size = ?)", arguments: [size]) ?? false }
+        try db.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM batches WHERE size = ?)", arguments: [size])
+                ?? false
+        }
     }
 
     public func batches() throws -> [BatchRecord] {
         try db.read { db in try Row.fetchAll(db, sql: "SELECT * FROM batches ORDER BY id").map(Self.batchRecord) }
     }
 
-    public func importBatch(_ input: BatchInput, _ body: (inout any BatchSink) throws -> BatchCounts) throws -> BatchRecord {
+    public func importBatch(_ input: BatchInput, _ body: (inout any BatchSink) throws -> BatchCounts) throws
+        -> BatchRecord
+    {
         // Foreign keys are not checked while a batch is written: every reference it makes is to a
         // row the same transaction wrote just before (its batch, its responses), so the checks
         // could not fail, and they cost a look-up per row and made every insert of several rows
@@ -117,21 +133,31 @@ public final class SQLiteStore: ConsultationStore {
             }
             // On again whether the batch was written or rolled back (a failure here is reported).
             try db.execute(sql: "PRAGMA foreign_keys = ON")
-            guard let record = try written.get() else { throw StoreError.database("the import of \(input.path) wrote nothing") }
+            guard let record = try written.get() else {
+                throw StoreError.database("the import of \(input.path) wrote nothing")
+            }
             return record
         }
     }
 
     /// Writes the batch; its record, and the live tallies of the store with it when they hold.
-    private func writeBatch(_ db: Database, _ input: BatchInput, _ body: (inout any BatchSink) throws -> BatchCounts) throws
-        -> (BatchRecord, [(request: AggregateRequest, scan: AggregateScan)]?) {
+    private func writeBatch(_ db: Database, _ input: BatchInput, _ body: (inout any BatchSink) throws -> BatchCounts)
+        throws -> (BatchRecord, [(request: AggregateRequest, scan: AggregateScan)]?)
+    {
         let tallies = try liveStart(db)
-        try db.execute(sql: """
-            INSERT INTO batches (path, size, sha256, format, imported_at, wave, country, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'importing')
-            """, arguments: [input.path, input.size, input.sha256, input.format, input.importedAt, input.wave, input.country])
+        try db.execute(
+            sql: """
+                INSERT INTO batches (path, size, sha256, format, imported_at, wave, country, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'importing')
+                """,
+            arguments: [
+                input.path, input.size, input.sha256, input.format, input.importedAt, input.wave, input.country,
+            ]
+        )
         let batchID = db.lastInsertedRowID
         if !input.files.isEmpty {
-            let insert = try db.makeStatement(sql: "INSERT INTO batch_files (batch_id, path, sha256, size) VALUES (?, ?, ?, ?)")
+            let insert = try db.makeStatement(
+                sql: "INSERT INTO batch_files (batch_id, path, sha256, size) VALUES (?, ?, ?, ?)"
+            )
             for f in input.files { try insert.execute(arguments: [batchID, f.path, f.sha256, f.size]) }
         }
         // Into an empty store the batch is written without the respondent index, and the index is
@@ -144,25 +170,42 @@ public final class SQLiteStore: ConsultationStore {
         // one core working alone.
         let fresh = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM responses)") ?? false
         if try fresh && Self.hasRespondentIndex(db) { try db.execute(sql: "DROP INDEX responses_respondent") }
-        let filter = repeatFilterLimits.map { RepeatFilter(expectedIDs: 0, blocks: $0.blocks, candidateLimit: $0.candidates) }
+        let filter =
+            repeatFilterLimits.map { RepeatFilter(expectedIDs: 0, blocks: $0.blocks, candidateLimit: $0.candidates) }
             ?? RepeatFilter(expectedIDs: Int(clamping: input.size / 256))
-        var sink: any BatchSink = try SQLiteBatchSink(db: db, batchID: batchID, repeatFilter: fresh ? filter : nil, live: tallies)
+        var sink: any BatchSink = try SQLiteBatchSink(
+            db: db,
+            batchID: batchID,
+            repeatFilter: fresh ? filter : nil,
+            live: tallies
+        )
         let counts = try body(&sink)
         // The ids SQLite gave the responses (and the records, when in step) are the ones counted.
         if let written = sink as? SQLiteBatchSink {
-            let last = try Row.fetchOne(db, sql: "SELECT (SELECT coalesce(max(id), 0) FROM responses), (SELECT coalesce(max(response_id), 0) FROM records)")
-            let responses: Int64? = last?[0], records: Int64? = last?[1]
+            let last = try Row.fetchOne(
+                db,
+                sql:
+                    "SELECT (SELECT coalesce(max(id), 0) FROM responses), (SELECT coalesce(max(response_id), 0) FROM records)"
+            )
+            let responses: Int64? = last?[0]
+            let records: Int64? = last?[1]
             guard responses == written.nextID - 1, !written.recordsInStep || records == written.nextID - 1 else {
                 throw StoreError.database("response ids out of step with their records in \(input.path)")
             }
         }
         for (q, labels) in counts.unknownLabels {
             for (raw, n) in labels {
-                try db.execute(sql: "INSERT INTO unknown_labels (batch_id, question, raw, count) VALUES (?, ?, ?, ?)", arguments: [batchID, q, raw, n])
+                try db.execute(
+                    sql: "INSERT INTO unknown_labels (batch_id, question, raw, count) VALUES (?, ?, ?, ?)",
+                    arguments: [batchID, q, raw, n]
+                )
             }
         }
         for (raw, n) in counts.unmappedGroups {
-            try db.execute(sql: "INSERT INTO unmapped_groups (batch_id, raw, count) VALUES (?, ?, ?)", arguments: [batchID, raw, n])
+            try db.execute(
+                sql: "INSERT INTO unmapped_groups (batch_id, raw, count) VALUES (?, ?, ?)",
+                arguments: [batchID, raw, n]
+            )
         }
         // Whether the batch repeats an id: into an empty store, from the filter (nil when it could
         // not tell: then from the index, read in order); else assumed (the grouping query finds out).
@@ -181,43 +224,60 @@ public final class SQLiteStore: ConsultationStore {
         let inBatch = fresh ? "" : "WHERE batch_id = ?1"
         var duplicates = 0
         if repeats {
-            try db.execute(sql: """
-                UPDATE responses SET superseded_by = d.keep
-                FROM (SELECT respondent_id AS rid, max(id) AS keep FROM responses \(inBatch)
-                      GROUP BY respondent_id HAVING count(*) > 1) AS d
-                WHERE responses.batch_id = ?1 AND responses.respondent_id = d.rid AND responses.id < d.keep
-                """, arguments: [batchID])
+            try db.execute(
+                sql: """
+                    UPDATE responses SET superseded_by = d.keep
+                    FROM (SELECT respondent_id AS rid, max(id) AS keep FROM responses \(inBatch)
+                          GROUP BY respondent_id HAVING count(*) > 1) AS d
+                    WHERE responses.batch_id = ?1 AND responses.respondent_id = d.rid AND responses.id < d.keep
+                    """,
+                arguments: [batchID]
+            )
             duplicates = db.changesCount
         }
         // Within the batch, an edit (deprecatedID) supersedes the submission it replaces: a folder
         // of submission files is one batch, and an edit may come in it with its original.
         var editedInBatch = 0
         if (sink as? SQLiteBatchSink)?.sawReplaces ?? true {
-            try db.execute(sql: """
-                UPDATE responses SET superseded_by = e.keep
-                FROM (SELECT replaces AS rid, max(id) AS keep FROM responses
-                      WHERE batch_id = ?1 AND replaces IS NOT NULL AND superseded_by IS NULL GROUP BY replaces) AS e
-                WHERE responses.batch_id = ?1 AND responses.respondent_id = e.rid AND responses.id < e.keep
-                  AND responses.superseded_by IS NULL
-                """, arguments: [batchID])
+            try db.execute(
+                sql: """
+                    UPDATE responses SET superseded_by = e.keep
+                    FROM (SELECT replaces AS rid, max(id) AS keep FROM responses
+                          WHERE batch_id = ?1 AND replaces IS NOT NULL AND superseded_by IS NULL GROUP BY replaces) AS e
+                    WHERE responses.batch_id = ?1 AND responses.respondent_id = e.rid AND responses.id < e.keep
+                      AND responses.superseded_by IS NULL
+                    """,
+                arguments: [batchID]
+            )
             editedInBatch = db.changesCount
         }
         // A later batch with the same respondent id, or naming it as replaced (deprecatedID), supersedes it.
-        if !fresh { try db.execute(sql: """
-            WITH fresh(rid, keep) AS (
-              SELECT respondent_id, max(id) FROM responses WHERE batch_id = ?1 AND superseded_by IS NULL GROUP BY respondent_id
-              UNION ALL
-              SELECT replaces, max(id) FROM responses WHERE batch_id = ?1 AND superseded_by IS NULL AND replaces IS NOT NULL GROUP BY replaces),
-            best(rid, keep) AS (SELECT rid, max(keep) FROM fresh GROUP BY rid)
-            UPDATE responses SET superseded_by = best.keep FROM best
-            WHERE responses.batch_id != ?1 AND responses.superseded_by IS NULL AND responses.respondent_id = best.rid
-            """, arguments: [batchID]) }
+        if !fresh {
+            try db.execute(
+                sql: """
+                    WITH fresh(rid, keep) AS (
+                      SELECT respondent_id, max(id) FROM responses WHERE batch_id = ?1 AND superseded_by IS NULL GROUP BY respondent_id
+                      UNION ALL
+                      SELECT replaces, max(id) FROM responses WHERE batch_id = ?1 AND superseded_by IS NULL AND replaces IS NOT NULL GROUP BY replaces),
+                    best(rid, keep) AS (SELECT rid, max(keep) FROM fresh GROUP BY rid)
+                    UPDATE responses SET superseded_by = best.keep FROM best
+                    WHERE responses.batch_id != ?1 AND responses.superseded_by IS NULL AND responses.respondent_id = best.rid
+                    """,
+                arguments: [batchID]
+            )
+        }
         let superseded = (fresh ? 0 : db.changesCount) + editedInBatch
-        let responses = try Int.fetchOne(db, sql: "SELECT count(*) FROM responses WHERE batch_id = ?", arguments: [batchID]) ?? 0
-        try db.execute(sql: """
-            UPDATE batches SET records = ?, responses = ?, rejected = ?, duplicates = ?, superseded = ?, status = ? WHERE id = ?
-            """, arguments: [counts.records, responses, counts.rejected, duplicates, superseded,
-                             counts.rejected > 0 ? "imported_with_rejects" : "imported", batchID])
+        let responses =
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM responses WHERE batch_id = ?", arguments: [batchID]) ?? 0
+        try db.execute(
+            sql: """
+                UPDATE batches SET records = ?, responses = ?, rejected = ?, duplicates = ?, superseded = ?, status = ? WHERE id = ?
+                """,
+            arguments: [
+                counts.records, responses, counts.rejected, duplicates, superseded,
+                counts.rejected > 0 ? "imported_with_rejects" : "imported", batchID,
+            ]
+        )
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM batches WHERE id = ?", arguments: [batchID]) else {
             throw StoreError.noSuchBatch(batchID)
         }
@@ -229,7 +289,10 @@ public final class SQLiteStore: ConsultationStore {
     /// Whether the store has its respondent index (see `writeBatch`: a store whose only batch
     /// repeats no id has none yet).
     static func hasRespondentIndex(_ db: Database) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'responses_respondent')") ?? false
+        try Bool.fetchOne(
+            db,
+            sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'responses_respondent')"
+        ) ?? false
     }
 
     /// Builds the respondent index unless the store has it (inside the caller's write transaction).
@@ -249,11 +312,18 @@ public final class SQLiteStore: ConsultationStore {
     static func hasRepeatedRespondent(_ db: Database) throws -> Bool {
         var previous: [UInt8] = []
         var first = true
-        return try firstText(db, sql: "SELECT respondent_id FROM responses INDEXED BY responses_respondent ORDER BY respondent_id") { current in
-            if !first && current.count == previous.count && previous.withUnsafeBufferPointer({ before in
-                guard let a = before.baseAddress, let b = current.baseAddress else { return true }  // both empty
-                return memcmp(a, b, current.count) == 0
-            }) { return true }
+        return try firstText(
+            db,
+            sql: "SELECT respondent_id FROM responses INDEXED BY responses_respondent ORDER BY respondent_id"
+        ) { current in
+            if !first && current.count == previous.count
+                && previous.withUnsafeBufferPointer({ before in
+                    guard let a = before.baseAddress, let b = current.baseAddress else { return true }  // both empty
+                    return memcmp(a, b, current.count) == 0
+                })
+            {
+                return true
+            }
             first = false
             previous.removeAll(keepingCapacity: true)
             previous.append(contentsOf: current)
@@ -263,7 +333,8 @@ public final class SQLiteStore: ConsultationStore {
 
     /// Steps `sql` (one text column), lending each row's bytes to `found` until it returns true:
     /// then true, else false at the end. Through SQLite's C API (no String per row).
-    static func firstText(_ db: Database, sql: String, where found: (UnsafeBufferPointer<UInt8>) -> Bool) throws -> Bool {
+    static func firstText(_ db: Database, sql: String, where found: (UnsafeBufferPointer<UInt8>) -> Bool) throws -> Bool
+    {
         let statement = try db.makeStatement(sql: sql)
         let h = statement.sqliteStatement
         defer { sqlite3_reset(h) }
@@ -271,7 +342,10 @@ public final class SQLiteStore: ConsultationStore {
             let rc = sqlite3_step(h)
             if rc == SQLITE_DONE { return false }
             guard rc == SQLITE_ROW else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                throw DatabaseError(
+                    resultCode: ResultCode(rawValue: rc),
+                    message: String(cString: sqlite3_errmsg(db.sqliteConnection))
+                )
             }
             let n = Int(sqlite3_column_bytes(h, 0))
             let p = sqlite3_column_text(h, 0)
@@ -281,7 +355,9 @@ public final class SQLiteStore: ConsultationStore {
 
     public func rollback(batch id: Int64) throws -> BatchRecord {
         try db.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM batches WHERE id = ?", arguments: [id]) else { throw StoreError.noSuchBatch(id) }
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM batches WHERE id = ?", arguments: [id]) else {
+                throw StoreError.noSuchBatch(id)
+            }
             // ON DELETE CASCADE removes what the batch brought; ON DELETE SET NULL on superseded_by
             // makes the submissions it had replaced count again.
             try db.execute(sql: "DELETE FROM batches WHERE id = ?", arguments: [id])
@@ -292,11 +368,16 @@ public final class SQLiteStore: ConsultationStore {
     /// Rows of the rejects table, for the rejects file and tests.
     public func rejects() throws -> [RejectedRecord] {
         try db.read { db in
-            try Row.fetchAll(db, sql: "SELECT file, line, reason, raw_values FROM rejects ORDER BY batch_id, line").map { row in
-                let raw: String = row["raw_values"]
-                let values = (try? JSONDecoder().decode([String].self, from: Data(raw.utf8))) ?? [raw]
-                return RejectedRecord(location: SourceLocation(file: row["file"], line: row["line"]), reason: row["reason"], values: values)
-            }
+            try Row.fetchAll(db, sql: "SELECT file, line, reason, raw_values FROM rejects ORDER BY batch_id, line")
+                .map { row in
+                    let raw: String = row["raw_values"]
+                    let values = (try? JSONDecoder().decode([String].self, from: Data(raw.utf8))) ?? [raw]
+                    return RejectedRecord(
+                        location: SourceLocation(file: row["file"], line: row["line"]),
+                        reason: row["reason"],
+                        values: values
+                    )
+                }
         }
     }
 
@@ -370,7 +451,12 @@ struct SQLiteBatchSink: BatchSink {
             + Array(repeating: row, count: rows).joined(separator: ", ")
     }
 
-    init(db: Database, batchID: Int64, repeatFilter: RepeatFilter? = nil, live: [(request: AggregateRequest, scan: AggregateScan)]? = nil) throws {
+    init(
+        db: Database,
+        batchID: Int64,
+        repeatFilter: RepeatFilter? = nil,
+        live: [(request: AggregateRequest, scan: AggregateScan)]? = nil
+    ) throws {
         self.db = db
         self.batchID = batchID
         self.repeatFilter = repeatFilter
@@ -383,9 +469,15 @@ struct SQLiteBatchSink: BatchSink {
         let recordColumns = (recordsInStep ? [] : ["response_id"]) + ["raw", "texts"]
         insertResponse = try db.cachedStatement(sql: Self.insert(into: "responses", Self.responseColumns, rows: 1))
         insertRecord = try db.cachedStatement(sql: Self.insert(into: "records", recordColumns, rows: 1))
-        insertResponses = try db.cachedStatement(sql: Self.insert(into: "responses", Self.responseColumns, rows: Self.rowsPerInsert))
-        insertRecords = try db.cachedStatement(sql: Self.insert(into: "records", recordColumns, rows: Self.rowsPerInsert))
-        insertAnswer = try db.cachedStatement(sql: "INSERT INTO answers (response_id, question, value, missing, raw) VALUES (?, ?, ?, ?, ?)")
+        insertResponses = try db.cachedStatement(
+            sql: Self.insert(into: "responses", Self.responseColumns, rows: Self.rowsPerInsert)
+        )
+        insertRecords = try db.cachedStatement(
+            sql: Self.insert(into: "records", recordColumns, rows: Self.rowsPerInsert)
+        )
+        insertAnswer = try db.cachedStatement(
+            sql: "INSERT INTO answers (response_id, question, value, missing, raw) VALUES (?, ?, ?, ?, ?)"
+        )
     }
 
     /// The packer for this batch's responses. A caller that packs on another thread takes it with
@@ -413,9 +505,7 @@ struct SQLiteBatchSink: BatchSink {
         }
     }
 
-    mutating func add(_ chunk: inout PackedChunk) throws {
-        try add(&chunk, raw: nil)
-    }
+    mutating func add(_ chunk: inout PackedChunk) throws { try add(&chunk, raw: nil) }
 
     mutating func add(_ chunk: inout PackedChunk, raw: RawRecords) throws {
         precondition(raw.spans.count == chunk.entries.count, "one raw record per entry")
@@ -436,15 +526,28 @@ struct SQLiteBatchSink: BatchSink {
             let fixups = chunk.fixups
             try chunk.bytes.withUnsafeMutableBytes { b in
                 for f in fixups {
-                    precondition((f.width == 2 || f.width == 4) && f.offset >= 0 && f.offset + f.width <= b.count, "a fixup of 2 or 4 bytes inside its chunk's arena")
-                    let n = f.width == 2 ? Int(UInt16(littleEndian: b.loadUnaligned(fromByteOffset: f.offset, as: UInt16.self)))
-                                         : Int(UInt32(littleEndian: b.loadUnaligned(fromByteOffset: f.offset, as: UInt32.self)))
+                    precondition(
+                        (f.width == 2 || f.width == 4) && f.offset >= 0 && f.offset + f.width <= b.count,
+                        "a fixup of 2 or 4 bytes inside its chunk's arena"
+                    )
+                    let n =
+                        f.width == 2
+                        ? Int(UInt16(littleEndian: b.loadUnaligned(fromByteOffset: f.offset, as: UInt16.self)))
+                        : Int(UInt32(littleEndian: b.loadUnaligned(fromByteOffset: f.offset, as: UInt32.self)))
                     let i = indices[n]
                     guard i < 1 << (8 * f.width) else { throw StoreError.tooManyNames(i) }
                     if f.width == 2 {
-                        b.storeBytes(of: UInt16(truncatingIfNeeded: i).littleEndian, toByteOffset: f.offset, as: UInt16.self)
+                        b.storeBytes(
+                            of: UInt16(truncatingIfNeeded: i).littleEndian,
+                            toByteOffset: f.offset,
+                            as: UInt16.self
+                        )
                     } else {
-                        b.storeBytes(of: UInt32(truncatingIfNeeded: i).littleEndian, toByteOffset: f.offset, as: UInt32.self)
+                        b.storeBytes(
+                            of: UInt32(truncatingIfNeeded: i).littleEndian,
+                            toByteOffset: f.offset,
+                            as: UInt32.self
+                        )
                     }
                 }
             }
@@ -469,9 +572,7 @@ struct SQLiteBatchSink: BatchSink {
             let manyRecords = RawStatement(insertRecords.sqliteStatement, arena: arena)
             // Every row binds every parameter, so the bindings into the arena are cleared once,
             // when the chunk is done with (per row they were 1% of the writing thread).
-            defer {
-                for s in [one, oneRecord, many, manyRecords] { s.clearBindings() }
-            }
+            defer { for s in [one, oneRecord, many, manyRecords] { s.clearBindings() } }
             func bindResponse(_ s: RawStatement, _ k: Int, at row: Int) {
                 let e = entries[k]
                 let p = Int32(Self.responseColumns.count * row)
@@ -515,7 +616,9 @@ struct SQLiteBatchSink: BatchSink {
                 for r in 0..<rows {
                     while nextUnpacked < chunk.unpacked.count, chunk.unpacked[nextUnpacked].entry == k + r {
                         let a = chunk.unpacked[nextUnpacked].answer
-                        try insertAnswer.execute(arguments: [first + Int64(k + r), a.question, a.value, a.missing?.rawValue, a.raw])
+                        try insertAnswer.execute(arguments: [
+                            first + Int64(k + r), a.question, a.value, a.missing?.rawValue, a.raw,
+                        ])
                         nextUnpacked += 1
                     }
                 }
@@ -542,13 +645,23 @@ struct SQLiteBatchSink: BatchSink {
     }
 
     mutating func reject(_ record: RejectedRecord) throws {
-        try db.execute(sql: "INSERT INTO rejects (batch_id, file, line, reason, raw_values) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [batchID, record.location.file, record.location.line, record.reason, RawJSON.encode(record.values)])
+        try db.execute(
+            sql: "INSERT INTO rejects (batch_id, file, line, reason, raw_values) VALUES (?, ?, ?, ?, ?)",
+            arguments: [
+                batchID, record.location.file, record.location.line, record.reason, RawJSON.encode(record.values),
+            ]
+        )
     }
 
     mutating func record(_ d: Diagnostic) throws {
-        try db.execute(sql: "INSERT INTO diagnostics (batch_id, severity, file, line, col, message, expected) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       arguments: [batchID, d.severity.rawValue, d.location?.file, d.location?.line, d.location?.column, d.message, d.expected])
+        try db.execute(
+            sql:
+                "INSERT INTO diagnostics (batch_id, severity, file, line, col, message, expected) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [
+                batchID, d.severity.rawValue, d.location?.file, d.location?.line, d.location?.column, d.message,
+                d.expected,
+            ]
+        )
     }
 
     mutating func setDigest(_ sha256: String, size: Int64) throws {
@@ -580,7 +693,8 @@ enum RawJSON {
     static func write(_ row: FieldView, to out: inout [UInt8], scratch: inout [UInt8], scratchLimit: Int = 1 << 20) {
         let empty: UInt8 = 0
         withUnsafePointer(to: empty) { nothing in
-            let p = row.bytes, ends = row.ends
+            let p = row.bytes
+            let ends = row.ends
             let bytes = p.baseAddress ?? nothing
             let worst = 6 * p.count + 3 * ends.count + 2 + 16
             if worst <= scratchLimit {
@@ -632,24 +746,34 @@ struct RawStatement {
     }
     /// Binds the span's bytes as TEXT (NULL for a null span).
     func bindText(_ i: Int32, _ span: PackedChunk.Span) {
-        guard span.count >= 0 else { sqlite3_bind_null(handle, i); return }
+        guard span.count >= 0 else {
+            sqlite3_bind_null(handle, i)
+            return
+        }
         guard span.count > 0, let base = arena.baseAddress else {
             sqlite3_bind_text(handle, i, "", 0, Self.transient)  // an empty string, not NULL
             return
         }
         precondition(span.start + span.count <= arena.count)
-        UnsafeRawPointer(base + span.start).withMemoryRebound(to: CChar.self, capacity: span.count) {
-            _ = sqlite3_bind_text(handle, i, $0, Int32(span.count), nil)
-        }
+        UnsafeRawPointer(base + span.start)
+            .withMemoryRebound(to: CChar.self, capacity: span.count) {
+                _ = sqlite3_bind_text(handle, i, $0, Int32(span.count), nil)
+            }
     }
     /// Binds bytes that outlive the step (another arena's) as a BLOB, or NULL when there are none.
     func bindBlob(_ i: Int32, _ bytes: UnsafeBufferPointer<UInt8>) {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { sqlite3_bind_null(handle, i); return }
+        guard let base = bytes.baseAddress, bytes.count > 0 else {
+            sqlite3_bind_null(handle, i)
+            return
+        }
         sqlite3_bind_blob(handle, i, UnsafeRawPointer(base), Int32(bytes.count), nil)
     }
     /// Binds the span's bytes as a BLOB, or NULL for a null or empty span.
     func bindBlob(_ i: Int32, _ span: PackedChunk.Span) {
-        guard span.count > 0, let base = arena.baseAddress else { sqlite3_bind_null(handle, i); return }
+        guard span.count > 0, let base = arena.baseAddress else {
+            sqlite3_bind_null(handle, i)
+            return
+        }
         precondition(span.start + span.count <= arena.count)
         sqlite3_bind_blob(handle, i, UnsafeRawPointer(base + span.start), Int32(span.count), nil)
     }
@@ -659,7 +783,10 @@ struct RawStatement {
         let rc = sqlite3_step(handle)
         sqlite3_reset(handle)
         guard rc == SQLITE_DONE else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: rc),
+                message: String(cString: sqlite3_errmsg(db.sqliteConnection))
+            )
         }
     }
 }
@@ -675,7 +802,10 @@ final class EarlyWriteback: @unchecked Sendable {
 
     init(path: String) {
         let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { done = true; return }
+        guard fd >= 0 else {
+            done = true
+            return
+        }
         let thread = Thread { [self] in
             condition.lock()
             while !stopped {

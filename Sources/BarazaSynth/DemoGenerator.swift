@@ -9,7 +9,7 @@ public struct DemoGenerator: Sendable {
     /// Scales every group size (1 = the committed demo, about 200 respondents).
     public var scale: Int
 
-    public init(seed: UInt64 = 20240301, scale: Int = 1) {
+    public init(seed: UInt64 = 20_240_301, scale: Int = 1) {
         self.seed = seed
         self.scale = max(1, scale)
     }
@@ -17,7 +17,7 @@ public struct DemoGenerator: Sendable {
     struct Respondent {
         var group: Int
         var rawGroup: String
-        var answers: [Int?]       // per item: 1...5 (already as written, reverse items written reversed), nil = blank
+        var answers: [Int?]  // per item: 1...5 (already as written, reverse items written reversed), nil = blank
         var dontKnow: [Bool]
         var support: [String]
         var channels: [String]
@@ -35,11 +35,25 @@ public struct DemoGenerator: Sendable {
         try fm.createDirectory(atPath: directory + "/senegal", withIntermediateDirectories: true)
         var written: [String] = []
 
-        let kenyaBase = makeRespondents(&rng, sizes: [20, 14, 22, 8], french: false, odk: false, wave: 0, day: "2026-03-")
+        let kenyaBase = makeRespondents(
+            &rng,
+            sizes: [20, 14, 22, 8],
+            french: false,
+            odk: false,
+            wave: 0,
+            day: "2026-03-"
+        )
         written.append("kenya/baseline_kobo.csv")
         try write(koboCSV(kenyaBase), to: directory + "/kenya/baseline_kobo.csv")
 
-        let kenyaFollow = makeRespondents(&rng, sizes: [15, 11, 16, 6], french: false, odk: true, wave: 1, day: "2026-09-")
+        let kenyaFollow = makeRespondents(
+            &rng,
+            sizes: [15, 11, 16, 6],
+            french: false,
+            odk: true,
+            wave: 1,
+            day: "2026-09-"
+        )
         for (i, r) in kenyaFollow.enumerated() {
             let name = String(format: "kenya/followup/submission_%03d.xml", i + 1)
             try write(odkXML(r, index: i + 1, deprecated: nil), to: directory + "/" + name)
@@ -49,7 +63,10 @@ public struct DemoGenerator: Sendable {
         var edited = kenyaFollow[0]
         edited.answers[0] = min(5, (edited.answers[0] ?? 3) + 1)
         edited.when = "2026-09-28T16:05:00.000+03:00"
-        try write(odkXML(edited, index: kenyaFollow.count + 1, deprecated: instanceID(1)), to: directory + String(format: "/kenya/followup/submission_%03d.xml", kenyaFollow.count + 1))
+        try write(
+            odkXML(edited, index: kenyaFollow.count + 1, deprecated: instanceID(1)),
+            to: directory + String(format: "/kenya/followup/submission_%03d.xml", kenyaFollow.count + 1)
+        )
         written.append(String(format: "kenya/followup/submission_%03d.xml", kenyaFollow.count + 1))
 
         var senBase = makeRespondents(&rng, sizes: [14, 10, 17, 2], french: true, odk: false, wave: 0, day: "2026-04-")
@@ -57,8 +74,18 @@ public struct DemoGenerator: Sendable {
         senBase[senBase.count - 1].rawGroup = "Université"
         try write(surveyMonkeyCSV(senBase, firstID: 114_000_100), to: directory + "/senegal/baseline_surveymonkey.csv")
         written.append("senegal/baseline_surveymonkey.csv")
-        let senFollow = makeRespondents(&rng, sizes: [12, 9, 14, 2], french: true, odk: false, wave: 1, day: "2026-10-")
-        try write(surveyMonkeyCSV(senFollow, firstID: 114_500_200), to: directory + "/senegal/followup_surveymonkey.csv")
+        let senFollow = makeRespondents(
+            &rng,
+            sizes: [12, 9, 14, 2],
+            french: true,
+            odk: false,
+            wave: 1,
+            day: "2026-10-"
+        )
+        try write(
+            surveyMonkeyCSV(senFollow, firstID: 114_500_200),
+            to: directory + "/senegal/followup_surveymonkey.csv"
+        )
         written.append("senegal/followup_surveymonkey.csv")
 
         try write(consultationYAML(), to: directory + "/demo.yml")
@@ -70,7 +97,9 @@ public struct DemoGenerator: Sendable {
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
     }
 
-    func makeRespondents(_ rng: inout SplitMix64, sizes: [Int], french: Bool, odk: Bool, wave: Int, day: String) -> [Respondent] {
+    func makeRespondents(_ rng: inout SplitMix64, sizes: [Int], french: Bool, odk: Bool, wave: Int, day: String)
+        -> [Respondent]
+    {
         var out: [Respondent] = []
         for (g, size) in sizes.enumerated() {
             for _ in 0..<(size * scale) {
@@ -85,17 +114,30 @@ public struct DemoGenerator: Sendable {
                     dk.append(u < 0.05)
                     answers.append(u >= 0.05 && u < 0.08 ? nil : (item.reverse ? 6 - v : v))
                 }
-                let pools = french ? (DemoContent.barriersFR, DemoContent.successesFR, DemoContent.recommendationsFR)
+                let pools =
+                    french
+                    ? (DemoContent.barriersFR, DemoContent.successesFR, DemoContent.recommendationsFR)
                     : (DemoContent.barriersEN, DemoContent.successesEN, DemoContent.recommendationsEN)
                 let raws = odk ? DemoContent.rawGroupsODK : french ? DemoContent.rawGroupsFR : DemoContent.rawGroupsEN
                 let support = DemoContent.support.filter { _ in rng.unit() < 0.4 }
                 let channels = DemoContent.channels.filter { _ in rng.unit() < 0.35 }
-                let hour = 8 + rng.int(10), minute = rng.int(60), dayN = 2 + rng.int(25)
-                out.append(Respondent(group: g, rawGroup: rng.pick(raws[g]), answers: answers, dontKnow: dk, support: support, channels: channels,
-                                      barrier: rng.unit() < 0.9 ? rng.pick(pools.0) : "",
-                                      success: rng.unit() < 0.7 ? rng.pick(pools.1) : "",
-                                      recommendation: rng.unit() < 0.8 ? rng.pick(pools.2) : "",
-                                      when: String(format: "\(day)%02dT%02d:%02d:00.000+03:00", dayN, hour, minute)))
+                let hour = 8 + rng.int(10)
+                let minute = rng.int(60)
+                let dayN = 2 + rng.int(25)
+                out.append(
+                    Respondent(
+                        group: g,
+                        rawGroup: rng.pick(raws[g]),
+                        answers: answers,
+                        dontKnow: dk,
+                        support: support,
+                        channels: channels,
+                        barrier: rng.unit() < 0.9 ? rng.pick(pools.0) : "",
+                        success: rng.unit() < 0.7 ? rng.pick(pools.1) : "",
+                        recommendation: rng.unit() < 0.8 ? rng.pick(pools.2) : "",
+                        when: String(format: "\(day)%02dT%02d:%02d:00.000+03:00", dayN, hour, minute)
+                    )
+                )
             }
         }
         // Interleave groups deterministically, as submissions arrive.
@@ -125,7 +167,9 @@ public struct DemoGenerator: Sendable {
         header.append("support")
         for o in DemoContent.support { header.append("support/\(o)") }
         header.append("channels")
-        header += ["open_barriers", "open_successes", "open_recommendations", "_id", "_uuid", "_submission_time", "_index"]
+        header += [
+            "open_barriers", "open_successes", "open_recommendations", "_id", "_uuid", "_submission_time", "_index",
+        ]
         var lines = [header.map { Self.csvField($0, ";") }.joined(separator: ";")]
         for (n, r) in rs.enumerated() {
             var row = [r.when, r.when, r.rawGroup]
@@ -138,8 +182,11 @@ public struct DemoGenerator: Sendable {
             row.append(r.support.joined(separator: " "))
             for o in DemoContent.support { row.append(r.support.contains(o) ? "1" : "0") }
             row.append(r.channels.joined(separator: " "))
-            row += [r.barrier, r.success, r.recommendation, String(301_000 + n), String(format: "a1f0%04x-77c2-4b1e-8d0a-%012x", n, n * 104_729),
-                    String(r.when.prefix(19)), String(n + 1)]
+            row += [
+                r.barrier, r.success, r.recommendation, String(301_000 + n),
+                String(format: "a1f0%04x-77c2-4b1e-8d0a-%012x", n, n * 104_729), String(r.when.prefix(19)),
+                String(n + 1),
+            ]
             lines.append(row.map { Self.csvField($0, ";") }.joined(separator: ";"))
         }
         return lines.joined(separator: "\r\n") + "\r\n"
@@ -147,10 +194,12 @@ public struct DemoGenerator: Sendable {
 
     func odkXML(_ r: Respondent, index: Int, deprecated: String?) -> String {
         func esc(_ s: String) -> String {
-            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;")
         }
         var x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        x += "<data xmlns:jr=\"http://openrosa.org/javarosa\" xmlns:orx=\"http://openrosa.org/xforms\" id=\"scaling_consultation\" version=\"2026090101\">\n"
+        x +=
+            "<data xmlns:jr=\"http://openrosa.org/javarosa\" xmlns:orx=\"http://openrosa.org/xforms\" id=\"scaling_consultation\" version=\"2026090101\">\n"
         x += "  <start>\(r.when)</start>\n  <end>\(r.when)</end>\n  <org_type>\(esc(r.rawGroup))</org_type>\n"
         for (t, g) in DemoContent.koboGroups.enumerated() {
             x += "  <\(g)>\n"
@@ -160,8 +209,10 @@ public struct DemoGenerator: Sendable {
             }
             x += "  </\(g)>\n"
         }
-        x += "  <support>\(r.support.joined(separator: " "))</support>\n  <channels>\(r.channels.joined(separator: " "))</channels>\n"
-        x += "  <open_barriers>\(esc(r.barrier))</open_barriers>\n  <open_successes>\(esc(r.success))</open_successes>\n"
+        x +=
+            "  <support>\(r.support.joined(separator: " "))</support>\n  <channels>\(r.channels.joined(separator: " "))</channels>\n"
+        x +=
+            "  <open_barriers>\(esc(r.barrier))</open_barriers>\n  <open_successes>\(esc(r.success))</open_successes>\n"
         x += "  <open_recommendations>\(esc(r.recommendation))</open_recommendations>\n"
         x += "  <meta>\n    <instanceID>\(instanceID(index))</instanceID>\n"
         if let deprecated { x += "    <deprecatedID>\(deprecated)</deprecatedID>\n" }
@@ -170,21 +221,41 @@ public struct DemoGenerator: Sendable {
     }
 
     func surveyMonkeyCSV(_ rs: [Respondent], firstID: Int) -> String {
-        var h1 = ["Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address", "Email Address", "First Name", "Last Name",
-                  "Type d'organisation"]
+        var h1 = [
+            "Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address", "Email Address", "First Name",
+            "Last Name", "Type d'organisation",
+        ]
         var h2 = ["", "", "", "", "", "", "", "", "Response"]
-        for item in DemoContent.items { h1.append("\(item.id). \(item.fr)"); h2.append("Response") }
-        for (i, o) in DemoContent.supportFR.enumerated() { h1.append(i == 0 ? "Soutiens reçus" : ""); h2.append(o) }
-        for (i, o) in DemoContent.channelsFR.enumerated() { h1.append(i == 0 ? "Canaux d'information" : ""); h2.append(o) }
+        for item in DemoContent.items {
+            h1.append("\(item.id). \(item.fr)")
+            h2.append("Response")
+        }
+        for (i, o) in DemoContent.supportFR.enumerated() {
+            h1.append(i == 0 ? "Soutiens reçus" : "")
+            h2.append(o)
+        }
+        for (i, o) in DemoContent.channelsFR.enumerated() {
+            h1.append(i == 0 ? "Canaux d'information" : "")
+            h2.append(o)
+        }
         h1 += ["Obstacles", "Réussites", "Recommandations"]
         h2 += ["Open-Ended Response", "Open-Ended Response", "Open-Ended Response"]
-        var lines = [h1.map { Self.csvField($0, ",") }.joined(separator: ","), h2.map { Self.csvField($0, ",") }.joined(separator: ",")]
+        var lines = [
+            h1.map { Self.csvField($0, ",") }.joined(separator: ","),
+            h2.map { Self.csvField($0, ",") }.joined(separator: ","),
+        ]
         for (n, r) in rs.enumerated() {
             let date = sm(r.when)
             var row = [String(firstID + n * 13), "431200777", date, date, "", "", "", "", r.rawGroup]
-            for i in DemoContent.items.indices { row.append(likertLabel(r, i, labels: DemoContent.likertFR, dk: "Ne sait pas")) }
-            for (k, o) in DemoContent.support.enumerated() { row.append(r.support.contains(o) ? DemoContent.supportFR[k] : "") }
-            for (k, o) in DemoContent.channels.enumerated() { row.append(r.channels.contains(o) ? DemoContent.channelsFR[k] : "") }
+            for i in DemoContent.items.indices {
+                row.append(likertLabel(r, i, labels: DemoContent.likertFR, dk: "Ne sait pas"))
+            }
+            for (k, o) in DemoContent.support.enumerated() {
+                row.append(r.support.contains(o) ? DemoContent.supportFR[k] : "")
+            }
+            for (k, o) in DemoContent.channels.enumerated() {
+                row.append(r.channels.contains(o) ? DemoContent.channelsFR[k] : "")
+            }
             row += [r.barrier, r.success, r.recommendation]
             lines.append(row.map { Self.csvField($0, ",") }.joined(separator: ","))
         }

@@ -42,14 +42,17 @@ func openStore(_ c: Consultation) throws -> SQLiteStore {
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show what an export file is: format, encoding, delimiter, header rows, records, columns, diagnostics.",
-        discussion: "Example: baraza inspect Surveys/kenya/baseline_kobo.csv --json")
+        abstract:
+            "Show what an export file is: format, encoding, delimiter, header rows, records, columns, diagnostics.",
+        discussion: "Example: baraza inspect Surveys/kenya/baseline_kobo.csv --json"
+    )
     @Argument(help: "Export files (CSV, XML, or a folder of XML submissions).") var files: [String]
     @Flag(help: "Print one JSON document on stdout.") var json = false
 
     func run() throws {
         var results: [FileInspection] = []
-        var failed = false, refused = false
+        var failed = false
+        var refused = false
         for f in files {
             do { results.append(try Inspector.inspect(f)) } catch {
                 Terminal.err("\(error)")
@@ -60,12 +63,21 @@ struct Inspect: ParsableCommand {
             if results.count == 1, files.count == 1 { Terminal.json(results[0]) } else { Terminal.json(results) }
         } else {
             for r in results {
-                Terminal.out("\(r.file): \(r.format), \(r.encoding), delimiter \(r.delimiter.map { "'\($0)'" } ?? "n/a"), \(r.headerRows) header row(s), \(r.records) records (\(r.rejected) rejected), \(r.columns.count) columns")
+                Terminal.out(
+                    "\(r.file): \(r.format), \(r.encoding), delimiter \(r.delimiter.map { "'\($0)'" } ?? "n/a"), \(r.headerRows) header row(s), \(r.records) records (\(r.rejected) rejected), \(r.columns.count) columns"
+                )
                 for c in r.columns {
                     let path = c.groupPath.isEmpty ? "" : " [group \(c.groupPath.joined(separator: "/"))]"
-                    Terminal.out("  \(c.name)\(path): \(c.inferredType), \(c.distinctValues) distinct" + (c.examples.isEmpty ? "" : " e.g. \(c.examples.prefix(3).map { "\"\($0.prefix(30))\"" }.joined(separator: ", "))"))
+                    Terminal.out(
+                        "  \(c.name)\(path): \(c.inferredType), \(c.distinctValues) distinct"
+                            + (c.examples.isEmpty
+                                ? ""
+                                : " e.g. \(c.examples.prefix(3).map { "\"\($0.prefix(30))\"" }.joined(separator: ", "))")
+                    )
                 }
-                for d in r.diagnostics { Terminal.err("\(r.file):\(d.line ?? 0):\(d.column ?? 0): \(d.severity): \(d.message)") }
+                for d in r.diagnostics {
+                    Terminal.err("\(r.file):\(d.line ?? 0):\(d.column ?? 0): \(d.severity): \(d.message)")
+                }
             }
         }
         if refused { throw ExitCode(Exit.usage) }
@@ -76,8 +88,10 @@ struct Inspect: ParsableCommand {
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Validate a consultation file against its sources: unmapped columns, labels and group values, codes that match nothing.",
-        discussion: "Exit 0 when clean, 3 with warnings, 2 on errors. Example: baraza check Surveys/demo.yml")
+        abstract:
+            "Validate a consultation file against its sources: unmapped columns, labels and group values, codes that match nothing.",
+        discussion: "Exit 0 when clean, 3 with warnings, 2 on errors. Example: baraza check Surveys/demo.yml"
+    )
     @Argument(help: "The consultation file (YAML).") var consultation: String
     @Flag(help: "Print one JSON document on stdout.") var json = false
 
@@ -87,12 +101,16 @@ struct Check: ParsableCommand {
     func run() throws {
         let c = try loadConsultation(consultation, allowOutside: allowOutside)
         let report = ConsultationChecker.check(c)
-        if json { Terminal.json(report) } else {
+        if json {
+            Terminal.json(report)
+        } else {
             for f in report.findings {
                 let loc = f.line.map { ":\($0)" + (f.column.map { ":\($0)" } ?? "") } ?? ""
                 Terminal.err("\(f.file)\(loc): \(f.severity): \(f.message)")
             }
-            Terminal.err("checked \(report.files) files, \(report.records) records: \(report.errors) errors, \(report.warnings) warnings")
+            Terminal.err(
+                "checked \(report.files) files, \(report.records) records: \(report.errors) errors, \(report.warnings) warnings"
+            )
         }
         if report.errors > 0 { throw ExitCode(Exit.usage) }
         if report.warnings > 0 { throw ExitCode(Exit.needsPerson) }
@@ -102,7 +120,9 @@ struct Check: ParsableCommand {
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Import export files into the consultation's store (all sources when no file is named).",
-        discussion: "Each file is one batch, imported all or nothing; the same bytes twice are a no-op.\nExample: baraza import Surveys/demo.yml Surveys/kenya/baseline_kobo.csv --wave baseline")
+        discussion:
+            "Each file is one batch, imported all or nothing; the same bytes twice are a no-op.\nExample: baraza import Surveys/demo.yml Surveys/kenya/baseline_kobo.csv --wave baseline"
+    )
     @Argument(help: "The consultation file (YAML).") var consultation: String
     @Argument(help: "Files to import; default: every source file of the consultation.") var files: [String] = []
     @Option(help: "Wave for these files (overrides the source's).") var wave: String?
@@ -136,35 +156,42 @@ func writeRejects(_ job: ImportJob, _ c: Consultation) -> Bool {
         try job.writeRejectsFile(to: rejectsPath(c))
         return true
     } catch {
-        Terminal.err("error: cannot write the rejects file: \(error); the rejected rows are kept in the store "
-            + "(see baraza batches) and the file will be written by the next import")
+        Terminal.err(
+            "error: cannot write the rejects file: \(error); the rejected rows are kept in the store "
+                + "(see baraza batches) and the file will be written by the next import"
+        )
         return false
     }
 }
 
-func rejectsPath(_ c: Consultation) -> String {
-    ((c.storePath as NSString).deletingPathExtension) + ".rejects.csv"
-}
+func rejectsPath(_ c: Consultation) -> String { ((c.storePath as NSString).deletingPathExtension) + ".rejects.csv" }
 
 /// Prints results and exits with the contract's code.
 func finish(_ results: [FileImportResult], _ d: Diagnostics, json: Bool, rejects: String) {
-    if json { Terminal.json(results) } else {
+    if json {
+        Terminal.json(results)
+    } else {
         Terminal.print(d)
         for r in results {
             switch r.outcome {
             case .imported:
-                Terminal.err("imported \(r.path): batch \(r.batch ?? 0), \(r.responses) responses, \(r.rejected) rejected, "
-                    + "\(r.duplicates) duplicates, \(r.superseded) superseded")
+                Terminal.err(
+                    "imported \(r.path): batch \(r.batch ?? 0), \(r.responses) responses, \(r.rejected) rejected, "
+                        + "\(r.duplicates) duplicates, \(r.superseded) superseded"
+                )
                 let read = r.records
                 if r.noGroup > 0 {
-                    Terminal.err("  needs a person: \(r.noGroup) of \(read) respondents (\(percent(r.noGroup, read))) "
-                        + "\(r.noGroup == 1 ? "has" : "have") no stakeholder group; "
-                        + "add their answers to a group's synonyms")
+                    Terminal.err(
+                        "  needs a person: \(r.noGroup) of \(read) respondents (\(percent(r.noGroup, read))) "
+                            + "\(r.noGroup == 1 ? "has" : "have") no stakeholder group; "
+                            + "add their answers to a group's synonyms"
+                    )
                 }
                 if r.unknownLabels > 0 {
                     let what = r.unknownLabels == 1 ? "1 answer matches" : "\(r.unknownLabels) answers match"
-                    Terminal.err("  needs a person: \(what) no scale label (counted as missing); "
-                        + "see the warnings above")
+                    Terminal.err(
+                        "  needs a person: \(what) no scale label (counted as missing); " + "see the warnings above"
+                    )
                 }
             case .skipped: Terminal.err("skipped \(r.path): \(r.message ?? "")")
             case .failed: Terminal.err("FAILED \(r.path): \(r.message ?? "")")
@@ -174,8 +201,10 @@ func finish(_ results: [FileImportResult], _ d: Diagnostics, json: Bool, rejects
         let rejected = results.reduce(0) { $0 + $1.rejected } - incomplete
         if rejected > 0 { Terminal.err("\(rejected) rows rejected; see \(rejects)") }
         if incomplete > 0 {
-            Terminal.err("\(incomplete) responses never submitted left out (kept in \(rejects)); "
-                + "include_incomplete: true on the source counts them")
+            Terminal.err(
+                "\(incomplete) responses never submitted left out (kept in \(rejects)); "
+                    + "include_incomplete: true on the source counts them"
+            )
         }
     }
 }
@@ -196,14 +225,14 @@ func importExitCode(_ results: [FileImportResult]) -> Int32 {
 }
 
 extension Import {
-    mutating func validate() throws {
-        if let w = wave, w.isEmpty { throw ValidationError("--wave must not be empty") }
-    }
+    mutating func validate() throws { if let w = wave, w.isEmpty { throw ValidationError("--wave must not be empty") } }
 }
 
 struct Batches: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List imported batches with their counts and status.",
-                                                    discussion: "Example: baraza batches Surveys/demo.yml --json")
+    static let configuration = CommandConfiguration(
+        abstract: "List imported batches with their counts and status.",
+        discussion: "Example: baraza batches Surveys/demo.yml --json"
+    )
     @Argument(help: "The consultation file (YAML).") var consultation: String
     @Flag(help: "Print one JSON document on stdout.") var json = false
 
@@ -214,18 +243,33 @@ struct Batches: ParsableCommand {
         let lock = try lockStore(c, .shared, wait: wait)
         defer { lock.release() }
         let batches = try openStore(c).batches()
-        if json { Terminal.json(batches); return }
+        if json {
+            Terminal.json(batches)
+            return
+        }
         Terminal.out("batch  responses  superseded  rejected  duplicates  status                 file")
         for b in batches {
-            Terminal.out(String(format: "%5lld  %9d  %10d  %8d  %10d  %-21@  %@", b.id, b.responses, b.superseded, b.rejected, b.duplicates,
-                                b.status as NSString, b.path as NSString))
+            Terminal.out(
+                String(
+                    format: "%5lld  %9d  %10d  %8d  %10d  %-21@  %@",
+                    b.id,
+                    b.responses,
+                    b.superseded,
+                    b.rejected,
+                    b.duplicates,
+                    b.status as NSString,
+                    b.path as NSString
+                )
+            )
         }
     }
 }
 
 struct Rollback: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Remove a batch and everything it brought, restoring what it superseded.",
-                                                    discussion: "Example: baraza rollback Surveys/demo.yml 3")
+    static let configuration = CommandConfiguration(
+        abstract: "Remove a batch and everything it brought, restoring what it superseded.",
+        discussion: "Example: baraza rollback Surveys/demo.yml 3"
+    )
     @Argument(help: "The consultation file (YAML).") var consultation: String
     @Argument(help: "The batch id (see `baraza batches`).") var batch: Int64
     @Option(help: "Seconds to wait for another command's lock on the store before giving up.") var wait: Double = 0
@@ -237,7 +281,9 @@ struct Rollback: ParsableCommand {
         let store = try openStore(c)
         do {
             let b = try store.rollback(batch: batch)
-            Terminal.err("rolled back batch \(b.id) (\(b.path)): \(b.responses) responses removed, \(b.superseded) earlier submissions count again")
+            Terminal.err(
+                "rolled back batch \(b.id) (\(b.path)): \(b.responses) responses removed, \(b.superseded) earlier submissions count again"
+            )
         } catch {
             Terminal.err("\(error)")
             throw ExitCode(Exit.usage)
@@ -256,7 +302,9 @@ struct ReportOptions: ParsableArguments {
     func dimensions() throws -> [String]? {
         guard let by else { return nil }
         let dims = by.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        for d in dims where !["group", "country", "wave"].contains(d) { throw ValidationError("--by: unknown dimension '\(d)' (expected group, country or wave)") }
+        for d in dims where !["group", "country", "wave"].contains(d) {
+            throw ValidationError("--by: unknown dimension '\(d)' (expected group, country or wave)")
+        }
         return dims
     }
 
@@ -269,12 +317,17 @@ struct ReportOptions: ParsableArguments {
 }
 
 struct Report: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Write the comparison report from the store.",
-                                                    discussion: "Example: baraza report Surveys/demo.yml --by group,wave --out Reports/demo-waves")
+    static let configuration = CommandConfiguration(
+        abstract: "Write the comparison report from the store.",
+        discussion: "Example: baraza report Surveys/demo.yml --by group,wave --out Reports/demo-waves"
+    )
     @Argument(help: "The consultation file (YAML).") var consultation: String
     @OptionGroup var options: ReportOptions
 
-    func validate() throws { _ = try options.dimensions(); _ = try options.formats() }
+    func validate() throws {
+        _ = try options.dimensions()
+        _ = try options.formats()
+    }
 
     func run() throws {
         let c = try loadConsultation(consultation, allowOutside: options.allowOutside)
@@ -283,7 +336,9 @@ struct Report: ParsableCommand {
         let job = ReportJob(consultation: c, store: try openStore(c))
         do {
             let files = try job.write(by: options.dimensions(), out: options.out, formats: options.formats())
-            Terminal.err("report written: \((job.outputDirectory(options.out) as NSString).standardizingPath) (\(files.count) files)")
+            Terminal.err(
+                "report written: \((job.outputDirectory(options.out) as NSString).standardizingPath) (\(files.count) files)"
+            )
         } catch let e as ValidationError { throw e } catch let e as ReportError {
             Terminal.err("report not written: \(e)")
             if case .notAReportFolder = e { throw ExitCode(Exit.usage) }
@@ -298,7 +353,9 @@ struct Report: ParsableCommand {
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The scheduled job: import every source file not yet imported, then refresh the report.",
-        discussion: "Takes a lock beside the store so two runs never interleave.\nExample: baraza run Surveys/demo.yml --log /var/log/baraza.jsonl")
+        discussion:
+            "Takes a lock beside the store so two runs never interleave.\nExample: baraza run Surveys/demo.yml --log /var/log/baraza.jsonl"
+    )
     @Argument(help: "The consultation file (YAML).") var consultation: String
     @Option(help: "Append JSON-lines events to this file.") var log: String?
     @Option(help: "Seconds to wait for another run's lock before giving up.") var wait: Double = 0
@@ -325,9 +382,11 @@ struct Run: ParsableCommand {
             events.write(["event": "batch_started", "file": path])
             let r = job.importFile(path, source: source, diagnostics: &d)
             results.append(r)
-            events.write(["event": r.outcome == .imported ? "imported" : r.outcome == .skipped ? "skipped" : "failed", "file": r.path,
-                          "batch": r.batch.map(String.init) ?? "", "responses": String(r.responses), "rejected": String(r.rejected),
-                          "message": r.message ?? ""])
+            events.write([
+                "event": r.outcome == .imported ? "imported" : r.outcome == .skipped ? "skipped" : "failed",
+                "file": r.path, "batch": r.batch.map(String.init) ?? "", "responses": String(r.responses),
+                "rejected": String(r.rejected), "message": r.message ?? "",
+            ])
             if r.rejected > 0 { events.write(["event": "rejected_rows", "file": r.path, "count": String(r.rejected)]) }
         }
         let rejectsWritten = writeRejects(job, c)
@@ -346,7 +405,9 @@ struct Run: ParsableCommand {
             let dir = (report.outputDirectory(nil) as NSString).standardizingPath
             events.write(["event": "report_written", "path": dir, "files": String(files.count)])
             let imported = results.filter { $0.outcome == .imported }
-            Terminal.err("done: \(imported.count) files imported, \(results.count - imported.count) already in the store; report in \(dir)")
+            Terminal.err(
+                "done: \(imported.count) files imported, \(results.count - imported.count) already in the store; report in \(dir)"
+            )
         } catch {
             events.write(["event": "failed", "message": "\(error)"])
             Terminal.err("report failed, previous report left in place: \(error)")
@@ -368,7 +429,9 @@ struct EventLog {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? e.encode(f) else { return }
-        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+        }
         guard let h = FileHandle(forWritingAtPath: path) else { return }
         defer { try? h.close() }
         _ = try? h.seekToEnd()
@@ -379,9 +442,10 @@ struct EventLog {
 struct Synth: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a synthetic consultation (deterministic): exports in three shapes and the consultation file.",
-        discussion: "Example: baraza synth --out Surveys")
+        discussion: "Example: baraza synth --out Surveys"
+    )
     @Option(help: "Multiply every group's size by this (1 = about 200 respondents).") var rows: Int = 1
-    @Option(help: "Random seed.") var seed: UInt64 = 20240301
+    @Option(help: "Random seed.") var seed: UInt64 = 20_240_301
     @Option(help: "Folder to write into.") var out: String
 
     func validate() throws { if rows < 1 { throw ValidationError("--rows must be at least 1") } }
@@ -398,8 +462,10 @@ struct Synth: ParsableCommand {
 }
 
 struct Explain: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show why a response's open answers got their codes (rule and matched span).",
-                                                    discussion: "Example: baraza explain Surveys/demo.yml uuid:5f2b0001-8c1d-4e7a-9b3f-000000001eef")
+    static let configuration = CommandConfiguration(
+        abstract: "Show why a response's open answers got their codes (rule and matched span).",
+        discussion: "Example: baraza explain Surveys/demo.yml uuid:5f2b0001-8c1d-4e7a-9b3f-000000001eef"
+    )
     @Argument(help: "The consultation file (YAML).") var consultation: String
     @Argument(help: "The respondent id.") var respondent: String
 
@@ -408,7 +474,10 @@ struct Explain: ParsableCommand {
         let lock = try lockStore(c, .shared, wait: readerWait)
         defer { lock.release() }
         let rows = try Explainer.explain(c, store: try openStore(c), respondentID: respondent)
-        if rows.isEmpty { Terminal.err("no open answers for respondent '\(respondent)'"); throw ExitCode(Exit.usage) }
+        if rows.isEmpty {
+            Terminal.err("no open answers for respondent '\(respondent)'")
+            throw ExitCode(Exit.usage)
+        }
         for r in rows { Terminal.out("\(r.question): \(r.code ?? "no code") ← \(r.reason)") }
     }
 }

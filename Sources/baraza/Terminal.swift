@@ -6,13 +6,9 @@ import Foundation
 /// exports (group names, labels, file names), so their control characters are escaped: a value
 /// must not drive the terminal.
 enum Terminal {
-    static func err(_ s: String) {
-        FileHandle.standardError.write(Data((Escape.terminal(s) + "\n").utf8))
-    }
+    static func err(_ s: String) { FileHandle.standardError.write(Data((Escape.terminal(s) + "\n").utf8)) }
 
-    static func out(_ s: String) {
-        FileHandle.standardOutput.write(Data((Escape.terminal(s) + "\n").utf8))
-    }
+    static func out(_ s: String) { FileHandle.standardOutput.write(Data((Escape.terminal(s) + "\n").utf8)) }
 
     static func json<T: Encodable>(_ value: T) {
         let e = JSONEncoder()
@@ -22,7 +18,9 @@ enum Terminal {
 
     static func print(_ diagnostics: Diagnostics, minimum: Diagnostic.Severity = .warning) {
         for d in diagnostics.items where d.severity >= minimum { err(d.description) }
-        for (k, n) in diagnostics.suppressedCounts.sorted(by: { $0.key < $1.key }) { err("note: \(n) more like '\(k)' not shown") }
+        for (k, n) in diagnostics.suppressedCounts.sorted(by: { $0.key < $1.key }) {
+            err("note: \(n) more like '\(k)' not shown")
+        }
     }
 
     static var isTTY: Bool { isatty(STDERR_FILENO) == 1 }

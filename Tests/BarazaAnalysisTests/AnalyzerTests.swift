@@ -7,9 +7,16 @@ struct AnalyzerTests {
     static let scale = Scale(id: "agree5", points: (1...5).map { ScalePoint(value: $0, labels: ["p\($0)"]) })
 
     static func plan(minCell: Int = 5) -> AnalysisPlan {
-        AnalysisPlan(title: "t", themes: [Theme(id: "enabling_policies", label: "Policies")],
-                     groups: StakeholderGroup.defaults, questions: [Question(id: "q1", type: .likert, theme: "enabling_policies", scale: "agree5")],
-                     scales: ["agree5": scale], codeInfo: [:], by: ["group"], minCell: minCell)
+        AnalysisPlan(
+            title: "t",
+            themes: [Theme(id: "enabling_policies", label: "Policies")],
+            groups: StakeholderGroup.defaults,
+            questions: [Question(id: "q1", type: .likert, theme: "enabling_policies", scale: "agree5")],
+            scales: ["agree5": scale],
+            codeInfo: [:],
+            by: ["group"],
+            minCell: minCell
+        )
     }
 
     static func counts(_ values: [Double: Int], missing: [MissingKind: Int] = [:]) -> ValueCounts {
@@ -22,8 +29,7 @@ struct AnalyzerTests {
     @Test func smallCellsCarryNoFiguresAndAreNotTested() {
         var data = AggregatedData()
         data.items["q1"] = [
-            CellKey(group: "government"): Self.counts([4: 6, 5: 3]),
-            CellKey(group: "cso"): Self.counts([1: 4, 2: 5]),
+            CellKey(group: "government"): Self.counts([4: 6, 5: 3]), CellKey(group: "cso"): Self.counts([1: 4, 2: 5]),
             CellKey(group: "development_partner"): Self.counts([5: 4]),  // 4 < 5: suppressed
         ]
         let a = Analyzer(plan: Self.plan()).analyze(data)
@@ -45,7 +51,9 @@ struct AnalyzerTests {
 
     @Test func emptyScalePointsAreKeptInTheDistribution() {
         var data = AggregatedData()
-        data.items["q1"] = [CellKey(group: "government"): Self.counts([2: 3, 4: 5], missing: [.dontKnow: 2, .blank: 1])]
+        data.items["q1"] = [
+            CellKey(group: "government"): Self.counts([2: 3, 4: 5], missing: [.dontKnow: 2, .blank: 1])
+        ]
         let s = Analyzer(plan: Self.plan()).analyze(data).themes[0].items[0].byGroup[0]
         #expect(s.distribution?.map(\.count) == [0, 3, 0, 5, 0])
         #expect(s.answered == 8)
@@ -59,7 +67,9 @@ struct AnalyzerTests {
         var data = AggregatedData()
         data.items["q1"] = [CellKey(group: "government"): Self.counts([3: 9])]
         #expect(Analyzer(plan: Self.plan()).analyze(data).themes[0].items[0].test.notComputed != nil)
-        data.items["q1"] = [CellKey(group: "government"): Self.counts([3: 9]), CellKey(group: "cso"): Self.counts([3: 7])]
+        data.items["q1"] = [
+            CellKey(group: "government"): Self.counts([3: 9]), CellKey(group: "cso"): Self.counts([3: 7]),
+        ]
         let same = Analyzer(plan: Self.plan()).analyze(data).themes[0].items[0]
         #expect(same.test.notComputed?.contains("no variance") == true)
         #expect(same.byGroup[0].stats?.sd == 0)

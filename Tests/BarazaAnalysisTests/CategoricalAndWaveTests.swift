@@ -6,21 +6,42 @@ import Testing
 /// Chi-square, Fisher's exact and Welch's t against SciPy (Fixtures/make_reference.py).
 struct CategoricalAndWaveTests {
     struct Reference: Decodable {
-        struct Chi: Decodable { let table: [[Int]]; let chi2: Double; let p: Double; let df: Int }
-        struct Fisher: Decodable { let table: [[Int]]; let p: Double }
-        struct Welch: Decodable { let a: [String: Int]; let b: [String: Int]; let t: Double; let p: Double; let df: Double; let low: Double; let high: Double }
+        struct Chi: Decodable {
+            let table: [[Int]]
+            let chi2: Double
+            let p: Double
+            let df: Int
+        }
+        struct Fisher: Decodable {
+            let table: [[Int]]
+            let p: Double
+        }
+        struct Welch: Decodable {
+            let a: [String: Int]
+            let b: [String: Int]
+            let t: Double
+            let p: Double
+            let df: Double
+            let low: Double
+            let high: Double
+        }
         let chi2_contingency: [Chi]
         let fisher: [Fisher]
         let welch: [Welch]
     }
 
     static func load() throws -> Reference {
-        let url = try #require(Bundle.module.url(forResource: "reference", withExtension: "json", subdirectory: "Fixtures"))
+        let url = try #require(
+            Bundle.module.url(forResource: "reference", withExtension: "json", subdirectory: "Fixtures")
+        )
         return try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
     }
 
     func close(_ a: Double?, _ b: Double, _ what: String, tol: Double = 1e-9) {
-        #expect(a.map { abs($0 - b) <= tol * max(1, abs(b)) } == true, "\(what): \(String(describing: a)) vs reference \(b)")
+        #expect(
+            a.map { abs($0 - b) <= tol * max(1, abs(b)) } == true,
+            "\(what): \(String(describing: a)) vs reference \(b)"
+        )
     }
 
     @Test func chiSquareMatchesSciPy() throws {
@@ -59,7 +80,10 @@ struct CategoricalAndWaveTests {
         let asymptotic = CategoricalTests.chiSquare(t)
         #expect(abs((mc.p ?? 1) - (asymptotic.p ?? 0)) < 0.004)
         // Deterministic for a fixed seed.
-        #expect(CategoricalTests.monteCarlo(t, replicates: 500, seed: 1).p == CategoricalTests.monteCarlo(t, replicates: 500, seed: 1).p)
+        #expect(
+            CategoricalTests.monteCarlo(t, replicates: 500, seed: 1).p
+                == CategoricalTests.monteCarlo(t, replicates: 500, seed: 1).p
+        )
     }
 
     @Test func welchMatchesSciPy() throws {
@@ -106,10 +130,13 @@ struct CategoricalAndWaveTests {
         var plan = AnalyzerTests.plan()
         plan.weighting = .equalGroups
         var data = AggregatedData()
-        data.items["q1"] = [CellKey(group: "government"): AnalyzerTests.counts([5: 30]), CellKey(group: "cso"): AnalyzerTests.counts([1: 10])]
+        data.items["q1"] = [
+            CellKey(group: "government"): AnalyzerTests.counts([5: 30]),
+            CellKey(group: "cso"): AnalyzerTests.counts([1: 10]),
+        ]
         let total = Analyzer(plan: plan).analyze(data).themes[0].items[0].total
-        #expect(total?.stats?.mean == 3)          // (5 + 1) / 2, not (150 + 10) / 40
-        #expect(abs((total?.stats?.effectiveN ?? 0) - 30) < 1e-9)   // Kish: (Σw)² / Σw² = 40² / (30·(2/3)² + 10·2²)
+        #expect(total?.stats?.mean == 3)  // (5 + 1) / 2, not (150 + 10) / 40
+        #expect(abs((total?.stats?.effectiveN ?? 0) - 30) < 1e-9)  // Kish: (Σw)² / Σw² = 40² / (30·(2/3)² + 10·2²)
         #expect(total?.answered == 40)
     }
 }

@@ -51,13 +51,15 @@ struct HonestNumbersTests {
 
     static func load() throws -> Reference {
         let url = try #require(
-            Bundle.module.url(forResource: "reference", withExtension: "json", subdirectory: "Fixtures"))
+            Bundle.module.url(forResource: "reference", withExtension: "json", subdirectory: "Fixtures")
+        )
         return try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
     }
 
     func close(_ a: Double?, _ b: Double, _ what: String, tol: Double = 1e-9) {
         #expect(
-            a.map { abs($0 - b) <= tol * max(1, abs(b)) } == true, "\(what): \(String(describing: a)) vs reference \(b)"
+            a.map { abs($0 - b) <= tol * max(1, abs(b)) } == true,
+            "\(what): \(String(describing: a)) vs reference \(b)"
         )
     }
 
@@ -102,8 +104,12 @@ struct HonestNumbersTests {
         let analyzer = Analyzer(plan: plan)
         for box in ref.weighted_boxes {
             let cell = analyzer.summarize(
-                Self.weightedCounts(box.values, box.weights), cell: CellKey(group: "cso"),
-                scale: AnalyzerTests.scale, min: 1, max: 5)
+                Self.weightedCounts(box.values, box.weights),
+                cell: CellKey(group: "cso"),
+                scale: AnalyzerTests.scale,
+                min: 1,
+                max: 5
+            )
             close(cell.topBox?.share, box.top, "top share")
             close(cell.topBox?.low, box.top_low, "top low (n_eff \(box.n_eff))")
             close(cell.topBox?.high, box.top_high, "top high")

@@ -7,18 +7,49 @@ import Testing
 struct StatisticsReferenceTests {
     struct Reference: Decodable {
         struct Case: Decodable {
-            struct KW: Decodable { let h: Double; let p: Double; let epsilon2: Double }
-            struct MW: Decodable { let i: Int; let j: Int; let u: Double; let p: Double }
-            struct Desc: Decodable { let n: Int; let mean: Double; let sd: Double?; let ci_low: Double?; let ci_high: Double?; let median: Double }
+            struct KW: Decodable {
+                let h: Double
+                let p: Double
+                let epsilon2: Double
+            }
+            struct MW: Decodable {
+                let i: Int
+                let j: Int
+                let u: Double
+                let p: Double
+            }
+            struct Desc: Decodable {
+                let n: Int
+                let mean: Double
+                let sd: Double?
+                let ci_low: Double?
+                let ci_high: Double?
+                let median: Double
+            }
             let groups: [[String: Int]]
             let kruskal: KW?
             let mannwhitney: [MW]
             let describe: [Desc]
         }
-        struct Wilson: Decodable { let count: Int; let base: Int; let low: Double; let high: Double }
-        struct Adjust: Decodable { let p: [Double]; let adjusted: [Double] }
-        struct TQ: Decodable { let df: Double; let q975: Double }
-        struct Chi: Decodable { let x: Double; let df: Double; let p: Double }
+        struct Wilson: Decodable {
+            let count: Int
+            let base: Int
+            let low: Double
+            let high: Double
+        }
+        struct Adjust: Decodable {
+            let p: [Double]
+            let adjusted: [Double]
+        }
+        struct TQ: Decodable {
+            let df: Double
+            let q975: Double
+        }
+        struct Chi: Decodable {
+            let x: Double
+            let df: Double
+            let p: Double
+        }
         let cases: [String: Case]
         let wilson: [Wilson]
         let holm: Adjust
@@ -28,7 +59,9 @@ struct StatisticsReferenceTests {
     }
 
     static func load() throws -> Reference {
-        let url = try #require(Bundle.module.url(forResource: "reference", withExtension: "json", subdirectory: "Fixtures"))
+        let url = try #require(
+            Bundle.module.url(forResource: "reference", withExtension: "json", subdirectory: "Fixtures")
+        )
         return try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
     }
 
@@ -41,7 +74,10 @@ struct StatisticsReferenceTests {
     }
 
     func close(_ a: Double?, _ b: Double?, _ tol: Double = 1e-9, _ what: String) {
-        guard let a, let b else { #expect(a == nil && b == nil, "\(what): \(String(describing: a)) vs \(String(describing: b))"); return }
+        guard let a, let b else {
+            #expect(a == nil && b == nil, "\(what): \(String(describing: a)) vs \(String(describing: b))")
+            return
+        }
         #expect(abs(a - b) <= tol * max(1, abs(b)), "\(what): \(a) vs reference \(b)")
     }
 
@@ -63,7 +99,10 @@ struct StatisticsReferenceTests {
                 let r = RankTests.mannWhitney(Self.table(c.groups[m.i]), Self.table(c.groups[m.j]))
                 close(r.statistic, m.u, 1e-9, "\(name) U \(m.i)-\(m.j)")
                 close(r.p, m.p, 1e-9, "\(name) p \(m.i)-\(m.j) (\(r.method ?? ""))")
-                #expect(r.p.map { abs($0 - m.p) <= 1e-9 * m.p } == true, "\(name) p relative: \(String(describing: r.p)) vs \(m.p)")
+                #expect(
+                    r.p.map { abs($0 - m.p) <= 1e-9 * m.p } == true,
+                    "\(name) p relative: \(String(describing: r.p)) vs \(m.p)"
+                )
             }
         }
     }
@@ -73,7 +112,9 @@ struct StatisticsReferenceTests {
     @Test func exactMannWhitneyForASmallGroupAgainstAHugeOne() {
         var large: [Double: Int] = [:]
         for i in 1...20_000 { large[Double(i)] = 1 }
-        let small: [Double: Int] = [20_000.5: 1, 20_001.5: 1, 20_002.5: 1, 20_003.5: 1, 20_004.5: 1, 20_005.5: 1, 20_006.5: 1, 20_007.5: 1]
+        let small: [Double: Int] = [
+            20_000.5: 1, 20_001.5: 1, 20_002.5: 1, 20_003.5: 1, 20_004.5: 1, 20_005.5: 1, 20_006.5: 1, 20_007.5: 1,
+        ]
         let r = RankTests.mannWhitney(small, large)
         #expect(r.method == "exact")
         // Every small answer above every large one: 2 / C(20008, 8).
@@ -113,7 +154,9 @@ struct StatisticsReferenceTests {
 
     @Test func distributionFunctionsMatchSciPy() throws {
         let ref = try Self.load()
-        for t in ref.t_interval { close(Distributions.studentTQuantile(0.975, df: t.df), t.q975, 1e-9, "t q975 df \(t.df)") }
+        for t in ref.t_interval {
+            close(Distributions.studentTQuantile(0.975, df: t.df), t.q975, 1e-9, "t q975 df \(t.df)")
+        }
         for c in ref.chi2_sf { close(Distributions.chiSquareSF(c.x, df: c.df), c.p, 1e-9, "chi2 sf \(c.x) df \(c.df)") }
     }
 
@@ -125,8 +168,16 @@ struct StatisticsReferenceTests {
     }
 
     @Test func consensusIsOneForUnanimityAndZeroForAnEvenSplitAtTheExtremes() throws {
-        close(Statistics.consensus([4: WeightedCount(count: 9, weight: 9, weightSquared: 9)], minValue: 1, maxValue: 5), 1, 1e-12, "unanimous")
-        let split: [Double: WeightedCount] = [1: WeightedCount(count: 5, weight: 5, weightSquared: 5), 5: WeightedCount(count: 5, weight: 5, weightSquared: 5)]
+        close(
+            Statistics.consensus([4: WeightedCount(count: 9, weight: 9, weightSquared: 9)], minValue: 1, maxValue: 5),
+            1,
+            1e-12,
+            "unanimous"
+        )
+        let split: [Double: WeightedCount] = [
+            1: WeightedCount(count: 5, weight: 5, weightSquared: 5),
+            5: WeightedCount(count: 5, weight: 5, weightSquared: 5),
+        ]
         close(Statistics.consensus(split, minValue: 1, maxValue: 5), 0, 1e-12, "split")
     }
 }

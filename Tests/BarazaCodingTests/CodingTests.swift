@@ -48,19 +48,27 @@ struct CodingTests {
     /// Hand-coded expectations on real-looking answers in three languages, with negations and exclusions.
     @Test func codebookAssignsCodesWithNegationAndExclusion() {
         let rules = [
-            CodeRule(code: "credit", theme: "access_to_finance", match: ["interest rate*", "collateral", "crédit*", "préstamo*"]),
-            CodeRule(code: "training", theme: "local_capacity", match: ["training", "formation", "capacitación"], exclude: ["not the problem", "pas de problème"]),
-            CodeRule(code: "corruption", theme: "enabling_policies", match: ["corruption", "corrupción"]),
+            CodeRule(
+                code: "credit",
+                theme: "access_to_finance",
+                match: ["interest rate*", "collateral", "crédit*", "préstamo*"]
+            ),
+            CodeRule(
+                code: "training",
+                theme: "local_capacity",
+                match: ["training", "formation", "capacitación"],
+                exclude: ["not the problem", "pas de problème"]
+            ), CodeRule(code: "corruption", theme: "enabling_policies", match: ["corruption", "corrupción"]),
         ]
         let coder = OpenTextCoder(codebook: "b", rules: rules)
         func codes(_ t: String) -> [String] { coder.code(t, question: "q").map(\.code) }
         #expect(codes("Interest rates are too high and banks want collateral") == ["credit"])
         #expect(codes("Le crédit coûte cher, et la formation manque") == ["credit", "training"])
         #expect(codes("Los préstamos son caros; falta capacitación") == ["credit", "training"])
-        #expect(codes("Training is not the problem, credit is") == ["credit"])          // exclusion
-        #expect(codes("There is no corruption here") == [])                           // negation
-        #expect(codes("Il n'y a pas de corruption mais pas de crédit") == [])         // negation in French
-        #expect(codes("Sin corrupción") == [])                                        // negation in Spanish
+        #expect(codes("Training is not the problem, credit is") == ["credit"])  // exclusion
+        #expect(codes("There is no corruption here") == [])  // negation
+        #expect(codes("Il n'y a pas de corruption mais pas de crédit") == [])  // negation in French
+        #expect(codes("Sin corrupción") == [])  // negation in Spanish
         #expect(codes("Corruption, not credit, is the issue") == ["corruption"])
         let a = coder.code("High interest rates", question: "q")[0]
         #expect(a.rule == "interest rate*")
@@ -69,28 +77,46 @@ struct CodingTests {
 
     @Test func responseCoderReversesItemsAndReadsSplitMultiSelectColumns() throws {
         let yaml = """
-        version: 1
-        consultation: T
-        questions:
-          - {id: fin3, theme: access_to_finance, scale: agree5, reverse: true, columns: [fin3]}
-          - id: support
-            type: multiple
-            columns: [support]
-            options: {funding: [Financement], training: [Formation]}
-        """
+            version: 1
+            consultation: T
+            questions:
+              - {id: fin3, theme: access_to_finance, scale: agree5, reverse: true, columns: [fin3]}
+              - id: support
+                type: multiple
+                columns: [support]
+                options: {funding: [Financement], training: [Formation]}
+            """
         let c = try ConsultationLoader.parse(yaml, file: "t.yml", absolutePath: "/tmp/t.yml")
-        let source = SourceSpec(path: "x.csv", country: "Senegal", wave: "baseline", group: "cso", location: SourceLocation(file: "t.yml", line: 1))
+        let source = SourceSpec(
+            path: "x.csv",
+            country: "Senegal",
+            wave: "baseline",
+            group: "cso",
+            location: SourceLocation(file: "t.yml", line: 1)
+        )
         var coder = ResponseCoder(consultation: c, source: source, profile: .surveyMonkey)
-        let columns = [ColumnHeader(name: "Respondent ID"), ColumnHeader(name: "fin3"), ColumnHeader(name: "support / Financement"),
-                       ColumnHeader(name: "support / Formation")]
+        let columns = [
+            ColumnHeader(name: "Respondent ID"), ColumnHeader(name: "fin3"),
+            ColumnHeader(name: "support / Financement"), ColumnHeader(name: "support / Formation"),
+        ]
         var d = Diagnostics()
-        let r = coder.code(RawRecord(values: ["77", "Strongly agree", "Financement", ""], location: SourceLocation(file: "x.csv", line: 3)),
-                           columns: columns, diagnostics: &d)
+        let r = coder.code(
+            RawRecord(
+                values: ["77", "Strongly agree", "Financement", ""],
+                location: SourceLocation(file: "x.csv", line: 3)
+            ),
+            columns: columns,
+            diagnostics: &d
+        )
         #expect(r.respondentID == "77")
         #expect(r.group == "cso" && r.country == "Senegal" && r.wave == "baseline")
         #expect(r.answers.first?.value == 1)  // 5 reversed on a 1–5 scale
         #expect(r.choices.first?.options == ["funding"])
-        let blank = coder.code(RawRecord(values: ["78", "", "", ""], location: SourceLocation(file: "x.csv", line: 4)), columns: columns, diagnostics: &d)
+        let blank = coder.code(
+            RawRecord(values: ["78", "", "", ""], location: SourceLocation(file: "x.csv", line: 4)),
+            columns: columns,
+            diagnostics: &d
+        )
         #expect(blank.choices.first?.missing == .blank)
         #expect(blank.answers.first?.missing == .blank)
     }
@@ -99,15 +125,15 @@ struct CodingTests {
     // on a number is `dont_know`, not unrecognised.
     @Test func numberSentinelsOnlyWhereDeclared() throws {
         let yaml = """
-        version: 1
-        consultation: T
-        scales:
-          staff: {labels: {1: [Few], 2: [Many]}, missing: {sentinel: ["-1"]}}
-        questions:
-          - {id: staff, type: number}
-          - {id: share, type: number, sentinels: [999, -99]}
-          - {id: size, type: number, scale: staff}
-        """
+            version: 1
+            consultation: T
+            scales:
+              staff: {labels: {1: [Few], 2: [Many]}, missing: {sentinel: ["-1"]}}
+            questions:
+              - {id: staff, type: number}
+              - {id: share, type: number, sentinels: [999, -99]}
+              - {id: size, type: number, scale: staff}
+            """
         let c = try ConsultationLoader.parse(yaml, file: "t.yml", absolutePath: "/tmp/t.yml")
         let source = SourceSpec(path: "x.csv", group: "cso", location: SourceLocation(file: "t.yml", line: 1))
         var coder = ResponseCoder(consultation: c, source: source, profile: .plainCSV)
@@ -118,8 +144,8 @@ struct CodingTests {
             return coder.code(record, columns: columns, diagnostics: &d).answers
         }
         let a = code(["1", "77", "99", "-1"])
-        #expect(a[0].value == 77 && a[0].missing == nil)   // a staff count of 77 is an answer
-        #expect(a[1].value == 99 && a[1].missing == nil)   // a 99% share too
+        #expect(a[0].value == 77 && a[0].missing == nil)  // a staff count of 77 is an answer
+        #expect(a[1].value == 99 && a[1].missing == nil)  // a 99% share too
         #expect(a[2].value == nil && a[2].missing == .sentinel)  // -1 is the scale's declared sentinel
         let b = code(["2", "Don't know", "999", "Ne sait pas"])
         #expect(b[0].missing == .dontKnow && b[1].missing == .sentinel && b[2].missing == .dontKnow)
@@ -135,7 +161,8 @@ struct GroupLookupAndOtherTests {
     /// Writes `files` (name → text) into a new folder, loads its `c.yml` and codes its `a.csv` with
     /// the consultation's first source: the responses, and the coder after them.
     static func codeFiles(_ files: [String: String]) throws -> (responses: [Response], coder: ResponseCoder) {
-        let dir = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-coding-\(UUID().uuidString)").path
+        let dir = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-coding-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         for (name, text) in files { try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/" + name)) }
         let c = try ConsultationLoader.load(path: dir + "/c.yml")
@@ -154,7 +181,8 @@ struct GroupLookupAndOtherTests {
     @Test func organisationLookupFillsUnmappedGroupsAndOtherTextIsKept() throws {
         let (responses, coder) = try Self.codeFiles([
             "orgs.csv": "organisation,group\nUniversité de Dakar,cso\nBanque Agricole,private_sector\n",
-            "a.csv": "id,type,org,support,support_other\n1,Autre,Université de Dakar,funding other,mentoring\n2,,Banque Agricole,,\n3,Autre,Inconnue,training,\n",
+            "a.csv":
+                "id,type,org,support,support_other\n1,Autre,Université de Dakar,funding other,mentoring\n2,,Banque Agricole,,\n3,Autre,Inconnue,training,\n",
             "c.yml": """
             version: 1
             consultation: T
@@ -198,7 +226,10 @@ struct FoldingTableTests {
             guard let scalar = Unicode.Scalar(v), let fast = Folding.latinTable[v - 0xC0] else { continue }
             let s = "A" + String(Character(scalar)) + "b"
             #expect(Folding.foldUnicode(s) == "a" + fast + "b")
-            #expect(Folding.foldGeneral(s) == "a" + fast + "b", "U+\(String(v, radix: 16)) \(String(Character(scalar)))")
+            #expect(
+                Folding.foldGeneral(s) == "a" + fast + "b",
+                "U+\(String(v, radix: 16)) \(String(Character(scalar)))"
+            )
         }
         #expect(Folding.fold("Ça VA, São Tomé — Œuvre") == Folding.foldGeneral("Ça VA, São Tomé — Œuvre"))
     }

@@ -6,14 +6,17 @@ import Testing
 /// Each kind of consultation-file error names its line and column.
 struct ConsultationFileTests {
     static let base = """
-    version: 1
-    consultation: Test
-    questions:
-      - {id: q1, theme: enabling_policies, scale: agree5, columns: [q1]}
-    """
+        version: 1
+        consultation: Test
+        questions:
+          - {id: q1, theme: enabling_policies, scale: agree5, columns: [q1]}
+        """
 
     func error(_ yaml: String) -> ConsultationError? {
-        do { _ = try ConsultationLoader.parse(yaml, file: "c.yml", absolutePath: "/tmp/c.yml"); return nil } catch { return error }
+        do {
+            _ = try ConsultationLoader.parse(yaml, file: "c.yml", absolutePath: "/tmp/c.yml")
+            return nil
+        } catch { return error }
     }
 
     @Test func aValidFileLoadsWithBuiltInThemesGroupsAndScales() throws {
@@ -26,7 +29,9 @@ struct ConsultationFileTests {
     }
 
     @Test func unknownTheme() throws {
-        let e = try #require(error(Self.base.replacingOccurrences(of: "theme: enabling_policies", with: "theme: finance")))
+        let e = try #require(
+            error(Self.base.replacingOccurrences(of: "theme: enabling_policies", with: "theme: finance"))
+        )
         #expect(e.kind == .unknownTheme)
         #expect(e.location.line == 4 && e.location.column == 21)
         #expect(e.expected?.contains("access_to_finance") == true)
@@ -36,18 +41,21 @@ struct ConsultationFileTests {
     /// refused where it is written.
     @Test func idsThatAreNotIdentifiersAreRefusedWithTheirPlace() throws {
         let yaml = """
-        version: 1
-        consultation: Test
-        themes:
-          - {id: "x\\" onerror=\\"alert(1)", label: X}
-        questions:
-          - {id: q1, theme: x, scale: agree5}
-        """
+            version: 1
+            consultation: Test
+            themes:
+              - {id: "x\\" onerror=\\"alert(1)", label: X}
+            questions:
+              - {id: q1, theme: x, scale: agree5}
+            """
         let e = try #require(error(yaml))
         #expect(e.kind == .invalidValue && e.location.line == 4 && e.location.column == 10, "\(e)")
         #expect(e.message.contains("theme id") && e.expected?.contains("letters, digits") == true)
         for bad in ["q 1", "<q1>", "-q1", ".q1", "q1\\u202E", String(repeating: "q", count: 65)] {
-            #expect(!ConsultationLoader.isIdentifier(bad.replacingOccurrences(of: "\\u202E", with: "\u{202E}")), "\(bad)")
+            #expect(
+                !ConsultationLoader.isIdentifier(bad.replacingOccurrences(of: "\\u202E", with: "\u{202E}")),
+                "\(bad)"
+            )
         }
         for good in ["q1", "pol_1", "grp-policy.q01", "Q01", "_index", "région", "问题1"] {
             #expect(ConsultationLoader.isIdentifier(good), "\(good)")
@@ -57,21 +65,24 @@ struct ConsultationFileTests {
     }
 
     @Test func duplicateQuestionID() throws {
-        let e = try #require(error(Self.base + "\n  - {id: q1, theme: local_capacity, scale: agree5, columns: [other]}"))
+        let e = try #require(
+            error(Self.base + "\n  - {id: q1, theme: local_capacity, scale: agree5, columns: [other]}")
+        )
         #expect(e.kind == .duplicateQuestion)
         #expect(e.location.line == 5 && e.location.column == 10)
     }
 
     @Test func scaleWithAGap() throws {
-        let yaml = Self.base.replacingOccurrences(of: "scale: agree5", with: "scale: s") + """
+        let yaml =
+            Self.base.replacingOccurrences(of: "scale: agree5", with: "scale: s") + """
 
-        scales:
-          s:
-            labels:
-              1: [Low]
-              2: [Mid]
-              4: [High]
-        """
+                scales:
+                  s:
+                    labels:
+                      1: [Low]
+                      2: [Mid]
+                      4: [High]
+                """
         let e = try #require(error(yaml))
         #expect(e.kind == .scaleGap)
         #expect(e.location.line == 8)
@@ -79,7 +90,9 @@ struct ConsultationFileTests {
     }
 
     @Test func columnClaimedByTwoQuestions() throws {
-        let e = try #require(error(Self.base + "\n  - {id: q2, theme: local_capacity, scale: agree5, columns: [x, Q1]}"))
+        let e = try #require(
+            error(Self.base + "\n  - {id: q2, theme: local_capacity, scale: agree5, columns: [x, Q1]}")
+        )
         #expect(e.kind == .columnClaimedTwice)
         #expect(e.location.line == 5 && e.location.column == 65)
     }

@@ -3,27 +3,38 @@ import Foundation
 import Testing
 @testable import BarazaCoding
 
-
 /// The import path's byte-level coder must give exactly the codes of the reference `OpenTextCoder`.
 struct TextCodeScannerTests {
     static let rules = [
-        CodeRule(code: "funding", theme: nil, match: ["funding", "financement", "financiamiento", "budget*", "lack of money"], exclude: ["funding agency"]),
-        CodeRule(code: "training", theme: nil, match: ["training", "formation", "capacitación", "capacity building", "renforcement des capacités"]),
-        CodeRule(code: "access", theme: nil, match: ["l'accès", "acces*", "access"]),
+        CodeRule(
+            code: "funding",
+            theme: nil,
+            match: ["funding", "financement", "financiamiento", "budget*", "lack of money"],
+            exclude: ["funding agency"]
+        ),
+        CodeRule(
+            code: "training",
+            theme: nil,
+            match: ["training", "formation", "capacitación", "capacity building", "renforcement des capacités"]
+        ), CodeRule(code: "access", theme: nil, match: ["l'accès", "acces*", "access"]),
         CodeRule(code: "coordination", theme: nil, match: ["coordination", "coordenação"], exclude: ["no problem"]),
         CodeRule(code: "funding", theme: nil, match: ["donor*"]),
         CodeRule(code: "everything", theme: nil, match: ["*"], exclude: ["nothing"]),
         CodeRule(code: "numbers", theme: nil, match: ["2024", "covid 19"]),
     ]
     static let vocabulary = [
-        "funding", "Funding", "FUNDING", "financement", "Financiamiento", "budget", "budgétaire", "budgets", "lack", "of", "money",
-        "agency", "training", "formation", "capacitación", "capacitacion", "capacity", "building", "renforcement", "des", "capacités",
-        "l'accès", "l’accès", "accès", "access", "accessible", "coordination", "coordenação", "coordenacao", "no", "problem",
-        "not", "pas", "sans", "nunca", "não", "isn't", "don't", "jamais", "never", "donors", "donor", "nothing", "2024", "covid",
-        "19", "covid-19", "œuvre", "Straße", "naïve", "«formation»", "—", "–", "ﬁnancement", "ＦＵＮＤＩＮＧ", "e\u{301}tat", "🙂",
-        "the", "and", "la", "le", "y", "e", "mais", "but", "we", "need", "more", "Ελλάδα", "ΟΔΟΣ", "Δ", "i̇stanbul", "ǅ",
+        "funding", "Funding", "FUNDING", "financement", "Financiamiento", "budget", "budgétaire", "budgets", "lack",
+        "of", "money", "agency", "training", "formation", "capacitación", "capacitacion", "capacity", "building",
+        "renforcement", "des", "capacités", "l'accès", "l’accès", "accès", "access", "accessible", "coordination",
+        "coordenação", "coordenacao", "no", "problem", "not", "pas", "sans", "nunca", "não", "isn't", "don't", "jamais",
+        "never", "donors", "donor", "nothing", "2024", "covid", "19", "covid-19", "œuvre", "Straße", "naïve",
+        "«formation»", "—", "–", "ﬁnancement", "ＦＵＮＤＩＮＧ", "e\u{301}tat", "🙂", "the", "and", "la", "le", "y", "e",
+        "mais", "but", "we", "need", "more", "Ελλάδα", "ΟΔΟΣ", "Δ", "i̇stanbul", "ǅ",
     ]
-    static let separators = [" ", " ", " ", ", ", ". ", "; ", "! ", "? ", " (", ") ", ": ", "\n", "\u{00A0}", "\t", " - ", "/", "_", "'", "\"", "*", "  "]
+    static let separators = [
+        " ", " ", " ", ", ", ". ", "; ", "! ", "? ", " (", ") ", ": ", "\n", "\u{00A0}", "\t", " - ", "/", "_", "'",
+        "\"", "*", "  ",
+    ]
 
     static func randomText(_ rng: inout SplitMix64) -> String {
         var s = ""
@@ -70,7 +81,10 @@ struct TextCodeScannerTests {
             var text = Self.randomText(&rng)
             let names = text.withUTF8 { scanner.codes($0) }
             let got = text.withUTF8 { scanner.codeNumbers($0) }
-            #expect(got == names.compactMap { n in scanner.codeNames.firstIndex(of: n).map { numbers[$0] } }, "text: \(text.debugDescription)")
+            #expect(
+                got == names.compactMap { n in scanner.codeNames.firstIndex(of: n).map { numbers[$0] } },
+                "text: \(text.debugDescription)"
+            )
             if names.count > 1 { several += 1 }
         }
         #expect(several > 100)
@@ -87,13 +101,16 @@ struct TextCodeScannerTests {
             for _ in 0..<Int.random(in: 1...8, using: &rng) { text += Self.randomText(&rng) }
             // Padding of 0–63 bytes puts the same words at every offset of a block.
             text = String(repeating: "x", count: Int.random(in: 0...63, using: &rng)) + " " + text
-            #expect(text.withUTF8 { scanner.codes($0) } == Self.reference(coder, text), "text: \(text.debugDescription)")
+            #expect(
+                text.withUTF8 { scanner.codes($0) } == Self.reference(coder, text),
+                "text: \(text.debugDescription)"
+            )
         }
         // A word that fills whole blocks, and one that ends exactly at the text's end.
-        for t in [String(repeating: "a", count: 130) + " funding", "not " + String(repeating: "é", count: 40) + " funding",
-                  String(repeating: "y ", count: 32) + "funding", String(repeating: "z", count: 63) + "," + "training"] {
-            #expect(t.utf8.withContiguousStorageIfAvailable { scanner.codes($0) } == Self.reference(coder, t), "\(t)")
-        }
+        for t in [
+            String(repeating: "a", count: 130) + " funding", "not " + String(repeating: "é", count: 40) + " funding",
+            String(repeating: "y ", count: 32) + "funding", String(repeating: "z", count: 63) + "," + "training",
+        ] { #expect(t.utf8.withContiguousStorageIfAvailable { scanner.codes($0) } == Self.reference(coder, t), "\(t)") }
     }
 
     /// Texts longer than the scanner's 64 KiB window: words and negations on both sides of a
@@ -107,7 +124,8 @@ struct TextCodeScannerTests {
             while text.utf8.count < 140_000 { text += Self.randomText(&rng) }
             if round >= 2 {
                 // A word longer than a window in the middle: ASCII, accented, or one a pattern starts.
-                let giant = ["x", "é", "fundingx"][round % 3] + String(repeating: ["y", "é", "z"][round % 3], count: 70_000)
+                let giant =
+                    ["x", "é", "fundingx"][round % 3] + String(repeating: ["y", "é", "z"][round % 3], count: 70_000)
                 let cut = text.utf8.index(text.utf8.startIndex, offsetBy: 60_000)
                 text = String(text[..<cut]) + " not " + giant + " funding " + String(text[cut...])
             }
@@ -129,7 +147,10 @@ struct TextCodeScannerTests {
     @Test func negationExclusionAndPhrasesOnKnownSentences() {
         let coder = OpenTextCoder(codebook: "b", rules: Self.rules)
         var scanner = TextCodeScanner(coder)
-        func codes(_ t: String) -> [String] { var t = t; return t.withUTF8 { scanner.codes($0) } }
+        func codes(_ t: String) -> [String] {
+            var t = t
+            return t.withUTF8 { scanner.codes($0) }
+        }
         #expect(codes("There is a lack of money here") == ["funding", "everything"])
         #expect(codes("not funding, nothing") == [])
         #expect(codes("not funding. But training") == ["training", "everything"])
@@ -138,7 +159,9 @@ struct TextCodeScannerTests {
         // A phrase's words must be adjacent: a word between them (one no pattern knows) breaks it.
         #expect(codes("capacity building") == ["training", "everything"])
         #expect(codes("capacity for building") == ["everything"])
-        for t in ["capacity, building", "capacity l'école building", "capacity  building", "no capacity building", "capacity"] {
+        for t in [
+            "capacity, building", "capacity l'école building", "capacity  building", "no capacity building", "capacity",
+        ] {
             var reference: [String] = []
             for a in coder.code(t, question: "q") where !reference.contains(a.code) { reference.append(a.code) }
             #expect(codes(t) == reference, "\(t)")
@@ -150,11 +173,16 @@ struct TextCodeScannerTests {
     /// The scanner keeps only tokens some pattern knows, with their positions: a phrase's words must
     /// still be adjacent among all tokens, and a negator counts only within its window.
     @Test func phrasesAndNegationWindowsCountTheWordsNoPatternKnows() {
-        let rules = [CodeRule(code: "training", theme: nil, match: ["capacity building"]),
-                     CodeRule(code: "funding", theme: nil, match: ["funding"])]
+        let rules = [
+            CodeRule(code: "training", theme: nil, match: ["capacity building"]),
+            CodeRule(code: "funding", theme: nil, match: ["funding"]),
+        ]
         let coder = OpenTextCoder(codebook: "b", rules: rules)
         var scanner = TextCodeScanner(coder)
-        func codes(_ t: String) -> [String] { var t = t; return t.withUTF8 { scanner.codes($0) } }
+        func codes(_ t: String) -> [String] {
+            var t = t
+            return t.withUTF8 { scanner.codes($0) }
+        }
         #expect(codes("more capacity building please") == ["training"])
         #expect(codes("capacity for building") == [])
         #expect(codes("capacité capacity building") == ["training"])
@@ -168,16 +196,20 @@ struct TextCodeScannerTests {
     /// Words with letters of U+00C0...U+00FF (and × and ÷, which are not letters), against patterns
     /// with such letters, some that fold to ASCII and some that do not: the reference coder's codes.
     @Test func accentedWordsAreCodedAsTheReferenceCoderCodesThem() {
-        let rules = [CodeRule(code: "study", theme: nil, match: ["étude", "estudio"]),
-                     CodeRule(code: "cafe", theme: nil, match: ["café", "naïve*"]),
-                     CodeRule(code: "times", theme: nil, match: ["x"]),
-                     CodeRule(code: "street", theme: nil, match: ["straße", "stra*"]),
-                     CodeRule(code: "thorn", theme: nil, match: ["aþ", "abþc"])]
+        let rules = [
+            CodeRule(code: "study", theme: nil, match: ["étude", "estudio"]),
+            CodeRule(code: "cafe", theme: nil, match: ["café", "naïve*"]),
+            CodeRule(code: "times", theme: nil, match: ["x"]),
+            CodeRule(code: "street", theme: nil, match: ["straße", "stra*"]),
+            CodeRule(code: "thorn", theme: nil, match: ["aþ", "abþc"]),
+        ]
         let coder = OpenTextCoder(codebook: "b", rules: rules, negators: ["não", "ñot"])
         var scanner = TextCodeScanner(coder)
-        let texts = ["une étude", "un estúdio", "Études", "le café noir", "cafés", "naïveté", "2×3 x", "2÷x", "straße", "strasse",
-                     "Straßenbahn", "aþ abþc abþ", "não estudio", "ñot café", "ñotcafé", "dé×à", "éa×x", "xÿ x", "ÀÉÎÕÜ étude",
-                     "ab×þ", "aÞ", "estudio×", "ab×x", "st÷x", "qq×x", "zz÷x", "abþc", "xabþc"]
+        let texts = [
+            "une étude", "un estúdio", "Études", "le café noir", "cafés", "naïveté", "2×3 x", "2÷x", "straße",
+            "strasse", "Straßenbahn", "aþ abþc abþ", "não estudio", "ñot café", "ñotcafé", "dé×à", "éa×x", "xÿ x",
+            "ÀÉÎÕÜ étude", "ab×þ", "aÞ", "estudio×", "ab×x", "st÷x", "qq×x", "zz÷x", "abþc", "xabþc",
+        ]
         for t in texts {
             var reference: [String] = []
             for a in coder.code(t, question: "q") where !reference.contains(a.code) { reference.append(a.code) }
@@ -191,24 +223,33 @@ struct TextCodeScannerTests {
     /// exact and prefix, against words that share their first one, two or three characters, of
     /// every length: any word the tables wrongly skip loses a code or a negation.
     @Test func wordsSkippedByTheirFirstCharactersAreNeverOnesAPatternMatches() {
-        let rules = [CodeRule(code: "d", theme: nil, match: ["d*"]),
-                     CodeRule(code: "co", theme: nil, match: ["co*"], exclude: ["cob"]),
-                     CodeRule(code: "acc", theme: nil, match: ["acc*", "q"]),
-                     CodeRule(code: "budg", theme: nil, match: ["budg*", "x y"]),
-                     CodeRule(code: "exact", theme: nil, match: ["of", "des", "z", "fund", "fundz", "9a"])]
+        let rules = [
+            CodeRule(code: "d", theme: nil, match: ["d*"]),
+            CodeRule(code: "co", theme: nil, match: ["co*"], exclude: ["cob"]),
+            CodeRule(code: "acc", theme: nil, match: ["acc*", "q"]),
+            CodeRule(code: "budg", theme: nil, match: ["budg*", "x y"]),
+            CodeRule(code: "exact", theme: nil, match: ["of", "des", "z", "fund", "fundz", "9a"]),
+        ]
         let coder = OpenTextCoder(codebook: "b", rules: rules, negators: ["n", "no", "not", "nein"])
         var scanner = TextCodeScanner(coder)
-        let vocabulary = ["d", "da", "dat", "data", "D4", "c", "co", "cob", "coo", "cod", "cobalt", "a", "ac", "acc", "acb", "accra",
-                          "b", "bu", "bud", "budg", "budget", "budge", "bug", "q", "qq", "x", "y", "xy", "o", "of", "off", "de", "des",
-                          "desk", "z", "zz", "f", "fu", "fun", "fund", "funds", "fundz", "9", "9a", "9ab", "n", "no", "not", "note",
-                          "nei", "nein", "neinx", "e", "ee", "eee", "the", "and"]
+        let vocabulary = [
+            "d", "da", "dat", "data", "D4", "c", "co", "cob", "coo", "cod", "cobalt", "a", "ac", "acc", "acb", "accra",
+            "b", "bu", "bud", "budg", "budget", "budge", "bug", "q", "qq", "x", "y", "xy", "o", "of", "off", "de",
+            "des", "desk", "z", "zz", "f", "fu", "fun", "fund", "funds", "fundz", "9", "9a", "9ab", "n", "no", "not",
+            "note", "nei", "nein", "neinx", "e", "ee", "eee", "the", "and",
+        ]
         var rng = SplitMix64(seed: 31)
         for _ in 0..<20_000 {
             var text = ""
             for _ in 0..<Int.random(in: 1...10, using: &rng) {
-                text += (vocabulary.randomElement(using: &rng) ?? "") + ([" ", " ", ", ", ". "].randomElement(using: &rng) ?? " ")
+                text +=
+                    (vocabulary.randomElement(using: &rng) ?? "")
+                    + ([" ", " ", ", ", ". "].randomElement(using: &rng) ?? " ")
             }
-            #expect(text.withUTF8 { scanner.codes($0) } == Self.reference(coder, text), "text: \(text.debugDescription)")
+            #expect(
+                text.withUTF8 { scanner.codes($0) } == Self.reference(coder, text),
+                "text: \(text.debugDescription)"
+            )
         }
     }
 
@@ -219,10 +260,16 @@ struct TextCodeScannerTests {
         let coder = OpenTextCoder(codebook: "b", rules: [CodeRule(code: "funding", theme: nil, match: ["funding"])])
         var scanner = TextCodeScanner(coder)
         for pad in 0..<130 {
-            for run in ["xyz—funding", String(repeating: "q", count: 40) + "·funding", String(repeating: "q", count: 100) + "·" + String(repeating: "q", count: 80) + "—funding"] {
+            for run in [
+                "xyz—funding", String(repeating: "q", count: 40) + "·funding",
+                String(repeating: "q", count: 100) + "·" + String(repeating: "q", count: 80) + "—funding",
+            ] {
                 let text = String(repeating: "q", count: pad) + " " + run
                 #expect(Self.reference(coder, text) == ["funding"], "\(pad) \(run)")
-                #expect(text.utf8.withContiguousStorageIfAvailable { scanner.codes($0) } == ["funding"], "\(pad) \(run)")
+                #expect(
+                    text.utf8.withContiguousStorageIfAvailable { scanner.codes($0) } == ["funding"],
+                    "\(pad) \(run)"
+                )
             }
         }
     }
@@ -254,7 +301,8 @@ struct TextCodeScannerTests {
         var rng = SplitMix64(seed: 24)
         var coded = 0
         for _ in 0..<6_000 {
-            var text = (0..<Int.random(in: 1...12, using: &rng)).map { _ in words.randomElement(using: &rng) ?? "" }.joined(separator: " ")
+            var text = (0..<Int.random(in: 1...12, using: &rng)).map { _ in words.randomElement(using: &rng) ?? "" }
+                .joined(separator: " ")
             let expected = Self.reference(coder, text)
             #expect(text.withUTF8 { scanner.codes($0) } == expected, "text: \(text)")
             if !expected.isEmpty { coded += 1 }
@@ -292,16 +340,30 @@ struct TextCodeScannerTests {
 @Test func thePrefilterNeverChangesTheCodes() {
     let letters = "abcdefghijklmnopqrstuvwxyz0123456789".map(String.init)
     let books: [[CodeRule]] = [
-        [CodeRule(code: "funding", theme: nil, match: ["funding", "financement", "financiamiento", "financiamento", "budget*"]),
-         CodeRule(code: "training", theme: nil, match: ["training", "formation", "capacitacion", "capacitacao", "capacity building"]),
-         CodeRule(code: "coordination", theme: nil, match: ["coordination", "coordinacion", "coordenacao"]),
-         CodeRule(code: "data", theme: nil, match: ["data", "donnees", "datos", "dados"])],
-        [CodeRule(code: "short", theme: nil, match: ["x", "ab", "q*", "to", "de"]), CodeRule(code: "long", theme: nil, match: ["dans*", "2024"])],
-        letters.map { CodeRule(code: "c" + $0, theme: nil, match: [$0 + "xyz", $0 + "q*"]) },
+        [
+            CodeRule(
+                code: "funding",
+                theme: nil,
+                match: ["funding", "financement", "financiamiento", "financiamento", "budget*"]
+            ),
+            CodeRule(
+                code: "training",
+                theme: nil,
+                match: ["training", "formation", "capacitacion", "capacitacao", "capacity building"]
+            ), CodeRule(code: "coordination", theme: nil, match: ["coordination", "coordinacion", "coordenacao"]),
+            CodeRule(code: "data", theme: nil, match: ["data", "donnees", "datos", "dados"]),
+        ],
+        [
+            CodeRule(code: "short", theme: nil, match: ["x", "ab", "q*", "to", "de"]),
+            CodeRule(code: "long", theme: nil, match: ["dans*", "2024"]),
+        ], letters.map { CodeRule(code: "c" + $0, theme: nil, match: [$0 + "xyz", $0 + "q*"]) },
         TextCodeScannerTests.rules,
     ]
-    let extra = ["xyz", "axyz", "bxyz", "qxyz", "9xyz", "Pxyz", "PXYZ", "zq", "zqa", "data", "datos", "dans", "DANS", "de", "to", "tog",
-                 "q", "quite", "x", "X", "ab", "abc", "a", "2024", "20245", "fin", "financement", "budgets", "nao", "ni", "sin", "éxyz"]
+    let extra = [
+        "xyz", "axyz", "bxyz", "qxyz", "9xyz", "Pxyz", "PXYZ", "zq", "zqa", "data", "datos", "dans", "DANS", "de", "to",
+        "tog", "q", "quite", "x", "X", "ab", "abc", "a", "2024", "20245", "fin", "financement", "budgets", "nao", "ni",
+        "sin", "éxyz",
+    ]
     var rng = SplitMix64(seed: 20_261_122)
     for rules in books {
         let coder = OpenTextCoder(codebook: "b", rules: rules)
@@ -311,7 +373,9 @@ struct TextCodeScannerTests {
         for _ in 0..<3_000 {
             var text = ""
             for _ in 0..<Int.random(in: 0...40, using: &rng) {
-                text += (Bool.random(using: &rng) ? extra : TextCodeScannerTests.vocabulary).randomElement(using: &rng) ?? ""
+                text +=
+                    (Bool.random(using: &rng) ? extra : TextCodeScannerTests.vocabulary).randomElement(using: &rng)
+                    ?? ""
                 text += TextCodeScannerTests.separators.randomElement(using: &rng) ?? " "
             }
             let expected = TextCodeScannerTests.reference(coder, text)

@@ -4,7 +4,6 @@ import Foundation
 import Testing
 @testable import BarazaIngest
 
-
 /// The byte-level parts of the import path agree with the standard library and the general readers.
 struct ByteLevelTests {
     /// The empty key, and per length up to `maxLength` a key of letters and the keys that differ
@@ -25,13 +24,19 @@ struct ByteLevelTests {
 
     @Test func utf8CheckAgreesWithTheStandardLibrary() {
         var rng = SplitMix64(seed: 1)
-        let interesting: [UInt8] = [0x00, 0x41, 0x7F, 0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xA0, 0x9F, 0xED, 0xEF, 0xF0, 0x90, 0x8F, 0xF4, 0xF5, 0xFF]
+        let interesting: [UInt8] = [
+            0x00, 0x41, 0x7F, 0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xA0, 0x9F, 0xED, 0xEF, 0xF0, 0x90, 0x8F, 0xF4,
+            0xF5, 0xFF,
+        ]
         var invalid = 0
         for _ in 0..<50_000 {
             let n = Int.random(in: 0...12, using: &rng)
             var bytes: [UInt8] = []
             for _ in 0..<n {
-                bytes.append(Bool.random(using: &rng) ? (interesting.randomElement(using: &rng) ?? 0) : UInt8.random(in: 0...255, using: &rng))
+                bytes.append(
+                    Bool.random(using: &rng)
+                        ? (interesting.randomElement(using: &rng) ?? 0) : UInt8.random(in: 0...255, using: &rng)
+                )
             }
             if Bool.random(using: &rng) { bytes = Array("plain ascii prefix ".utf8) + bytes }
             let expected = String(validating: bytes, as: UTF8.self) != nil
@@ -39,7 +44,9 @@ struct ByteLevelTests {
             if !expected { invalid += 1 }
         }
         #expect(invalid > 10_000 && invalid < 50_000)
-        for s in ["", "ascii only", "é", "€", "𝄞", "日本語テキスト", "Côte d'Ivoire – São Tomé"] { #expect(UTF8Check.isValid(Array(s.utf8))) }
+        for s in ["", "ascii only", "é", "€", "𝄞", "日本語テキスト", "Côte d'Ivoire – São Tomé"] {
+            #expect(UTF8Check.isValid(Array(s.utf8)))
+        }
     }
 
     /// The AVX-512 BW form of the check (where the processor has it) against the SSE2 one and the
@@ -48,10 +55,14 @@ struct ByteLevelTests {
     /// and each sequence of `utf8CheckAgreesAcrossBlockEdges` at every offset of two blocks.
     @Test func wideUTF8CheckAgreesWithTheSSE2One() {
         var rng = SplitMix64(seed: 64)
-        let characters = ["a", " ", "é", "ç", "ß", "€", "’", "日", "𝄞", "😀", "\u{7F}", "\u{80}", "\u{7FF}", "\u{800}", "\u{FFFF}", "\u{10000}",
-                          "\u{10FFFF}", "\u{D7FF}", "\u{E000}"].map { Array($0.utf8) }
+        let characters = [
+            "a", " ", "é", "ç", "ß", "€", "’", "日", "𝄞", "😀", "\u{7F}", "\u{80}", "\u{7FF}", "\u{800}", "\u{FFFF}",
+            "\u{10000}", "\u{10FFFF}", "\u{D7FF}", "\u{E000}",
+        ]
+        .map { Array($0.utf8) }
         let odd: [UInt8] = [0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xE0, 0xED, 0xF0, 0xF4, 0xF5, 0xFF, 0x00]
-        var invalid = 0, checked = 0
+        var invalid = 0
+        var checked = 0
         func check(_ bytes: [UInt8]) {
             let expected = String(validating: bytes, as: UTF8.self) != nil
             let wide = bytes.withUnsafeBufferPointer { baraza_utf8_valid_with(1, $0.baseAddress, $0.count) } != 0
@@ -74,12 +85,16 @@ struct ByteLevelTests {
             }
             check(bytes)
         }
-        let sequences: [[UInt8]] = [[0xC3, 0xA9], [0xE2, 0x80, 0x99], [0xF0, 0x9D, 0x84, 0x9E], [0xC3], [0xE2, 0x80], [0xF0, 0x9D, 0x84],
-                                    [0xC0, 0xAF], [0xE0, 0x80, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0x80], [0xFF],
-                                    [0xEF, 0xBF, 0xBF], [0xF4, 0x8F, 0xBF, 0xBF], [0xE0, 0xA0, 0x80], [0xED, 0x9F, 0xBF], [0xC3, 0xA9, 0xA9]]
+        let sequences: [[UInt8]] = [
+            [0xC3, 0xA9], [0xE2, 0x80, 0x99], [0xF0, 0x9D, 0x84, 0x9E], [0xC3], [0xE2, 0x80], [0xF0, 0x9D, 0x84],
+            [0xC0, 0xAF], [0xE0, 0x80, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0x80], [0xFF],
+            [0xEF, 0xBF, 0xBF], [0xF4, 0x8F, 0xBF, 0xBF], [0xE0, 0xA0, 0x80], [0xED, 0x9F, 0xBF], [0xC3, 0xA9, 0xA9],
+        ]
         for lead in 0..<132 {
             for seq in sequences {
-                for trail in [0, 1, 2, 3, 64] { check([UInt8](repeating: 0x61, count: lead) + seq + [UInt8](repeating: 0x62, count: trail)) }
+                for trail in [0, 1, 2, 3, 64] {
+                    check([UInt8](repeating: 0x61, count: lead) + seq + [UInt8](repeating: 0x62, count: trail))
+                }
             }
         }
         #expect(invalid > checked / 4 && invalid < checked * 3 / 4)
@@ -89,10 +104,13 @@ struct ByteLevelTests {
     /// random lengths, then a sequence (valid, cut short, overlong, a surrogate, past U+10FFFF, a
     /// stray continuation byte), then ASCII again.
     @Test func utf8CheckAgreesAcrossBlockEdges() {
-        let sequences: [[UInt8]] = [[0xC3, 0xA9], [0xE2, 0x80, 0x99], [0xF0, 0x9D, 0x84, 0x9E], [0xC3], [0xE2, 0x80], [0xF0, 0x9D, 0x84],
-                                    [0xC0, 0xAF], [0xE0, 0x80, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0x80], [0xFF],
-                                    [0xEF, 0xBF, 0xBF], [0xF4, 0x8F, 0xBF, 0xBF], [0xE0, 0xA0, 0x80], [0xED, 0x9F, 0xBF]]
-        var invalid = 0, checked = 0
+        let sequences: [[UInt8]] = [
+            [0xC3, 0xA9], [0xE2, 0x80, 0x99], [0xF0, 0x9D, 0x84, 0x9E], [0xC3], [0xE2, 0x80], [0xF0, 0x9D, 0x84],
+            [0xC0, 0xAF], [0xE0, 0x80, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0x80], [0xFF],
+            [0xEF, 0xBF, 0xBF], [0xF4, 0x8F, 0xBF, 0xBF], [0xE0, 0xA0, 0x80], [0xED, 0x9F, 0xBF],
+        ]
+        var invalid = 0
+        var checked = 0
         for lead in 0..<40 {
             for seq in sequences {
                 for trail in [0, 1, 15, 16, 17, 33] {
@@ -133,10 +151,13 @@ struct ByteLevelTests {
                                 if length > 1 { b[(offset + 17) % length] = second }
                                 var flags: UInt32 = 0
                                 let n = b.withUnsafeBufferPointer { p in
-                                    p.baseAddress.map { baraza_csv_run($0, p.count, delimiter, quoted ? 1 : 0, &flags) } ?? 0
+                                    p.baseAddress.map { baraza_csv_run($0, p.count, delimiter, quoted ? 1 : 0, &flags) }
+                                        ?? 0
                                 }
                                 let (en, ef) = plain(b, delimiter, quoted)
-                                if n != en || flags != ef { Issue.record("\(b) \(delimiter) \(quoted): \(n) \(flags), expected \(en) \(ef)") }
+                                if n != en || flags != ef {
+                                    Issue.record("\(b) \(delimiter) \(quoted): \(n) \(flags), expected \(en) \(ef)")
+                                }
                                 checked += 1
                             }
                         }
@@ -153,8 +174,11 @@ struct ByteLevelTests {
     /// breaks, NUL and bytes from 0x80 on, cut at every length (a record read whole, or not at all).
     @Test func wideByteScansAgreeWithTheSSE2Ones() {
         var rng = SplitMix64(seed: 64)
-        let pieces: [[UInt8]] = ["a", "Agree", "Neither agree nor disagree", "é", "\"\"", "\\", "\n", "\r\n", "\u{0}", "\u{1}", "\t",
-                                 String(repeating: "x", count: 63), String(repeating: "y", count: 70)].map { Array($0.utf8) }
+        let pieces: [[UInt8]] = [
+            "a", "Agree", "Neither agree nor disagree", "é", "\"\"", "\\", "\n", "\r\n", "\u{0}", "\u{1}", "\t",
+            String(repeating: "x", count: 63), String(repeating: "y", count: 70),
+        ]
+        .map { Array($0.utf8) }
         var whole = 0
         for _ in 0..<4_000 {
             var text: [UInt8] = []
@@ -172,27 +196,51 @@ struct ByteLevelTests {
             text.append(10)
             let n = Bool.random(using: &rng) ? text.count : Int.random(in: 0...text.count, using: &rng)
             func read(_ wide: Int32) -> (Int, [UInt8], [Int], baraza_csv_record_info) {
-                var out = [UInt8](repeating: 0, count: n + 16), ends = [Int](repeating: 0, count: 8)
+                var out = [UInt8](repeating: 0, count: n + 16)
+                var ends = [Int](repeating: 0, count: 8)
                 var info = baraza_csv_record_info()
                 let used = text.withUnsafeBufferPointer { p in
                     out.withUnsafeMutableBufferPointer { o in
                         ends.withUnsafeMutableBufferPointer { e in
-                            baraza_csv_record_with(wide, p.baseAddress, n, UInt8(ascii: ","), o.baseAddress, e.baseAddress, 8, &info)
+                            baraza_csv_record_with(
+                                wide,
+                                p.baseAddress,
+                                n,
+                                UInt8(ascii: ","),
+                                o.baseAddress,
+                                e.baseAddress,
+                                8,
+                                &info
+                            )
                         }
                     }
                 }
                 return (used, Array(out.prefix(info.bytes)), Array(ends.prefix(info.fields)), info)
             }
-            let a = read(1), b = read(0), c = read(2)
-            #expect(a.0 == b.0 && a.1 == b.1 && a.2 == b.2 && a.3.lines == b.3.lines && a.3.flags == b.3.flags, "\(text.prefix(n))")
-            #expect(c.0 == b.0 && c.1 == b.1 && c.2 == b.2 && c.3.lines == b.3.lines && c.3.flags == b.3.flags, "\(text.prefix(n))")
+            let a = read(1)
+            let b = read(0)
+            let c = read(2)
+            #expect(
+                a.0 == b.0 && a.1 == b.1 && a.2 == b.2 && a.3.lines == b.3.lines && a.3.flags == b.3.flags,
+                "\(text.prefix(n))"
+            )
+            #expect(
+                c.0 == b.0 && c.1 == b.1 && c.2 == b.2 && c.3.lines == b.3.lines && c.3.flags == b.3.flags,
+                "\(text.prefix(n))"
+            )
             guard b.0 > 0 else { continue }
             whole += 1
             func json(_ wide: Int32) -> [UInt8] {
-                let length = a.1.withUnsafeBufferPointer { p in a.2.withUnsafeBufferPointer { baraza_json_array_length(p.baseAddress, $0.baseAddress, a.2.count) } }
+                let length = a.1.withUnsafeBufferPointer { p in
+                    a.2.withUnsafeBufferPointer { baraza_json_array_length(p.baseAddress, $0.baseAddress, a.2.count) }
+                }
                 var out = [UInt8](repeating: 0, count: length + 16)
                 let written = a.1.withUnsafeBufferPointer { p in
-                    a.2.withUnsafeBufferPointer { e in out.withUnsafeMutableBufferPointer { baraza_json_array_with(wide, p.baseAddress, e.baseAddress, a.2.count, $0.baseAddress) } }
+                    a.2.withUnsafeBufferPointer { e in
+                        out.withUnsafeMutableBufferPointer {
+                            baraza_json_array_with(wide, p.baseAddress, e.baseAddress, a.2.count, $0.baseAddress)
+                        }
+                    }
                 }
                 #expect(written == length)
                 return Array(out.prefix(written))
@@ -200,22 +248,33 @@ struct ByteLevelTests {
             let j = json(1)
             #expect(j == json(0))
             // And it is the JSON of the fields.
-            let fields = a.2.indices.map { k in String(decoding: a.1[(k == 0 ? 0 : a.2[k - 1])..<a.2[k]], as: UTF8.self) }
+            let fields = a.2.indices.map { k in String(decoding: a.1[(k == 0 ? 0 : a.2[k - 1])..<a.2[k]], as: UTF8.self)
+            }
             #expect((try? JSONDecoder().decode([String].self, from: Data(j))) == fields)
         }
         #expect(whole > 1_000)
     }
 
     @Test func tokenizerGivesTheSameRecordsWhateverTheChunkSize() throws {
-        let text = "id,text,n\r\n1,\"quoted, with \"\"doubles\"\"\r\nand a CRLF line\",3\r\n2,plain é ü 日本,4\r3,\"x\"\"\",\n" +
-            "4,\"lone\rCR inside\",5\n5,trailing,6,\n6,\"€ at the end\"\n\n7,\"unterminated"
+        let text =
+            "id,text,n\r\n1,\"quoted, with \"\"doubles\"\"\r\nand a CRLF line\",3\r\n2,plain é ü 日本,4\r3,\"x\"\"\",\n"
+            + "4,\"lone\rCR inside\",5\n5,trailing,6,\n6,\"€ at the end\"\n\n7,\"unterminated"
         let path = try tempFile(Array(text.utf8))
         func read(_ chunk: Int) throws -> [String] {
-            var tok = try CSVTokenizer(path: path, delimiter: UInt8(ascii: ","), encoding: .utf8, bomLength: 0, chunkSize: chunk)
+            var tok = try CSVTokenizer(
+                path: path,
+                delimiter: UInt8(ascii: ","),
+                encoding: .utf8,
+                bomLength: 0,
+                chunkSize: chunk
+            )
             var d = Diagnostics()
             var out: [String] = []
             while let r = tok.next(&d) { out.append("\(r.line)|\(r.defect ?? "-")|" + r.fields.joined(separator: "¦")) }
-            out.append(d.items.map { "\($0.location?.line ?? 0):\($0.location?.column ?? 0) \($0.message)" }.joined(separator: "; "))
+            out.append(
+                d.items.map { "\($0.location?.line ?? 0):\($0.location?.column ?? 0) \($0.message)" }
+                    .joined(separator: "; ")
+            )
             return out
         }
         let reference = try read(1 << 20)
@@ -232,11 +291,18 @@ struct ByteLevelTests {
         let offsets = ["", "Z", "+03:00", "-05:30", "+0100", "+3", "+03:0", "Z ", " +03:00"]
         var accepted = 0
         for _ in 0..<20_000 {
-            let y = Int.random(in: 990...10_010, using: &rng), mo = Int.random(in: 0...13, using: &rng), d = Int.random(in: 0...32, using: &rng)
-            let h = Int.random(in: 0...24, using: &rng), mi = Int.random(in: 0...60, using: &rng), s = Int.random(in: 0...61, using: &rng)
-            let fraction = ["", ".0", ".020", ",5", ".123456789012345", ".1234567890123456", "."].randomElement(using: &rng) ?? ""
+            let y = Int.random(in: 990...10_010, using: &rng)
+            let mo = Int.random(in: 0...13, using: &rng)
+            let d = Int.random(in: 0...32, using: &rng)
+            let h = Int.random(in: 0...24, using: &rng)
+            let mi = Int.random(in: 0...60, using: &rng)
+            let s = Int.random(in: 0...61, using: &rng)
+            let fraction =
+                ["", ".0", ".020", ",5", ".123456789012345", ".1234567890123456", "."].randomElement(using: &rng) ?? ""
             let sep = ["T", " ", "t"].randomElement(using: &rng) ?? "T"
-            let text = String(format: "%04d-%02d-%02d", y, mo, d) + sep + String(format: "%02d:%02d:%02d", h, mi, s) + fraction + (offsets.randomElement(using: &rng) ?? "")
+            let text =
+                String(format: "%04d-%02d-%02d", y, mo, d) + sep + String(format: "%02d:%02d:%02d", h, mi, s) + fraction
+                + (offsets.randomElement(using: &rng) ?? "")
             var copy = text
             let fast = copy.withUTF8 { DateParser.parseISO($0) }
             if let fast {
@@ -267,7 +333,12 @@ struct ByteLevelTests {
             #expect(hit == (i < 5_000 ? i : nil))
         }
         var empty = ""
-        empty.withUTF8 { k in #expect(memo.find(k) == nil); memo = ByteMemo(limit: 1); _ = memo.insert(k, 9); #expect(memo.find(k) == 0) }
+        empty.withUTF8 { k in
+            #expect(memo.find(k) == nil)
+            memo = ByteMemo(limit: 1)
+            _ = memo.insert(k, 9)
+            #expect(memo.find(k) == 0)
+        }
     }
 
     /// Keys of every length up to 40 bytes that differ from one another in a single byte, at every
@@ -275,7 +346,8 @@ struct ByteLevelTests {
     /// is found as itself, by the plain memo, by the one that tries a length's last entry and by one
     /// with a short-key table in front (of four slots, so that keys take them from one another).
     @Test func byteMemoTellsKeysDifferingInOneByteApart() {
-        var plain = ByteMemo<Int>(limit: 100_000), recent = ByteMemo<Int>(limit: 100_000, byLength: true)
+        var plain = ByteMemo<Int>(limit: 100_000)
+        var recent = ByteMemo<Int>(limit: 100_000, byLength: true)
         var fronted = ByteMemo<Int>(limit: 100_000, byLength: true, shortKeySlotBits: 2)
         let keys = Self.keysDifferingInOneByte(upTo: 40)
         for (i, k) in keys.enumerated() {
@@ -300,14 +372,16 @@ struct ByteLevelTests {
     /// key of the same length), keys never added, the empty key, keys of 31, 32 and more bytes, and
     /// past its limit.
     @Test func byteMemoByLengthFindsWhatThePlainOneFinds() {
-        var plain = ByteMemo<Int>(limit: 300), recent = ByteMemo<Int>(limit: 300, byLength: true)
+        var plain = ByteMemo<Int>(limit: 300)
+        var recent = ByteMemo<Int>(limit: 300, byLength: true)
         var rng = SplitMix64(seed: 5)
         let keys = (0..<400).map { i in String(repeating: "ab", count: i % 20) + (i % 3 == 0 ? "" : "\(i % 7)") }
         for _ in 0..<20_000 {
             let name = keys[Int(rng.next() % UInt64(keys.count))]
             var key = name
             key.withUTF8 { k in
-                let a = plain.value(for: k), b = recent.value(for: k)
+                let a = plain.value(for: k)
+                let b = recent.value(for: k)
                 #expect(a == b, "\(name)")
                 #expect(plain.index(of: k) == recent.index(of: k), "\(name)")
                 if a == nil, rng.next() % 2 == 0 {
@@ -326,11 +400,12 @@ struct ByteLevelTests {
     @Test func recentKeysGiveOnlyTheKeyLastSetWithItsLength() {
         var recent = RecentKeys<Int>(tables: 2)
         let keys = Self.keysDifferingInOneByte(upTo: 40)
-        var last: [Int: ([UInt8], Int)] = [:]   // table × 64 + length → (key, value)
+        var last: [Int: ([UInt8], Int)] = [:]  // table × 64 + length → (key, value)
         var rng = SplitMix64(seed: 11)
         var hits = 0
         for step in 0..<40_000 {
-            let k = keys[Int(rng.next() % UInt64(keys.count))], table = Int(rng.next() % 2)
+            let k = keys[Int(rng.next() % UInt64(keys.count))]
+            let table = Int(rng.next() % 2)
             let expected = last[table * 64 + k.count].flatMap { $0.0 == k ? $0.1 : nil }
             let got = k.withUnsafeBufferPointer { recent.value(table, $0) }
             #expect(got == expected, "\(k) in table \(table)")
@@ -356,7 +431,9 @@ struct ByteLevelTests {
         var table = ShortKeySlots(bits: 3)
         let keys = Self.keysDifferingInOneByte(upTo: 30)
         func slot(_ k: [UInt8]) -> Int {
-            k.withUnsafeBufferPointer { p in ShortKey.slot(k.isEmpty ? (0, 0, 0) : ShortKey.words(p.baseAddress!, k.count), k.count, bits: 3) }
+            k.withUnsafeBufferPointer { p in
+                ShortKey.slot(k.isEmpty ? (0, 0, 0) : ShortKey.words(p.baseAddress!, k.count), k.count, bits: 3)
+            }
         }
         var model: [Int: ([UInt8], Int)] = [:]
         var rng = SplitMix64(seed: 12)
@@ -376,7 +453,9 @@ struct ByteLevelTests {
         for k in keys where k.count <= 24 && !k.isEmpty {
             let w = k.withUnsafeBufferPointer { ShortKey.words($0.baseAddress!, k.count) }
             var bytes: [UInt8] = []
-            for word in [w.0, w.1, w.2] { for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(8 * i))) } }
+            for word in [w.0, w.1, w.2] {
+                for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(8 * i))) }
+            }
             #expect(bytes == k + [UInt8](repeating: 0, count: 24 - k.count), "\(k)")
         }
     }

@@ -11,31 +11,45 @@ func fixture(_ name: String) throws -> String {
 /// Reads every record of a file: (records, rejected, diagnostics, reader).
 /// Reads a whole file as the import does (`forEachRecord`); every record handed over fits the
 /// columns handed over with it, which are a prefix of the reader's final columns.
-func readAll(_ path: String, options: ReadOptions = ReadOptions()) throws -> ([RawRecord], [RejectedRecord], Diagnostics, any RecordSource) {
+func readAll(_ path: String, options: ReadOptions = ReadOptions()) throws -> (
+    [RawRecord], [RejectedRecord], Diagnostics, any RecordSource
+) {
     var d = Diagnostics()
     var reader = try ExportReader.open(path, options: options, diagnostics: &d)
-    var records: [RawRecord] = [], rejected: [RejectedRecord] = []
+    var records: [RawRecord] = []
+    var rejected: [RejectedRecord] = []
     var handed: [[ColumnHeader]] = []
     reader.forEachRecord(&d) { item, columns in
         switch item {
-        case .record(let r): records.append(r); handed.append(columns)
+        case .record(let r):
+            records.append(r)
+            handed.append(columns)
         case .rejected(let r): rejected.append(r)
         }
         return true
     }
     for (r, columns) in zip(records, handed) {
-        #expect(r.fields.count <= columns.count && columns == Array(reader.columns.prefix(columns.count)), "\(r.location)")
+        #expect(
+            r.fields.count <= columns.count && columns == Array(reader.columns.prefix(columns.count)),
+            "\(r.location)"
+        )
     }
     // Read again with each record lent (as the import reads): the same records, rejects and
     // diagnostics.
     var lentDiagnostics = Diagnostics()
     var again = try ExportReader.open(path, options: options, diagnostics: &lentDiagnostics)
-    var lent: [RawRecord] = [], lentRejected: [RejectedRecord] = []
+    var lent: [RawRecord] = []
+    var lentRejected: [RejectedRecord] = []
     var lentColumns: [[ColumnHeader]] = []
     again.forEachRecordLent(&lentDiagnostics) { item, columns in
         switch item {
         case .record(let fields, let line, let column, let file):
-            lent.append(RawRecord(fields: FieldRow(fields), location: SourceLocation(file: file ?? path, line: line, column: column)))
+            lent.append(
+                RawRecord(
+                    fields: FieldRow(fields),
+                    location: SourceLocation(file: file ?? path, line: line, column: column)
+                )
+            )
             lentColumns.append(columns)
         case .rejected(let r): lentRejected.append(r)
         }
@@ -57,7 +71,11 @@ struct CSVReaderTests {
         let (records, rejected, _, reader) = try readAll(try fixture("rfc4180.csv"))
         #expect(reader.columns.map(\.name) == ["id", "name", "comment"])
         #expect(rejected.isEmpty)
-        #expect(records.map(\.values) == [["1", "Ana", "said \"hi\", then left"], ["2", "Bo", "line one\nline two"], ["3", "Cé", "last"]])
+        #expect(
+            records.map(\.values) == [
+                ["1", "Ana", "said \"hi\", then left"], ["2", "Bo", "line one\nline two"], ["3", "Cé", "last"],
+            ]
+        )
         // Record 3 starts on line 5: the quoted newline in record 2 counts.
         #expect(records.map(\.location.line) == [2, 3, 5])
     }
@@ -70,7 +88,11 @@ struct CSVReaderTests {
         #expect(rejected[0].values == ["6", "7", "8", "9"])
         #expect(rejected[0].reason.contains("4 fields; expected 3"))
         #expect(d.items.contains { $0.severity == .error && $0.location?.line == 4 })
-        #expect(d.items.contains { $0.severity == .warning && $0.location?.line == 3 && $0.message.contains("read as blank") })
+        #expect(
+            d.items.contains {
+                $0.severity == .warning && $0.location?.line == 3 && $0.message.contains("read as blank")
+            }
+        )
     }
 
     @Test func unterminatedQuoteAtEndOfFileIsRejectedWithItsPosition() throws {
@@ -104,7 +126,9 @@ struct CSVReaderTests {
     @Test func oneInvalidByteDoesNotChangeAFilesEncoding() throws {
         var root = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { root.deleteLastPathComponent() }
-        let original = try [UInt8](Data(contentsOf: root.appendingPathComponent("Surveys/senegal/baseline_surveymonkey.csv")))
+        let original = try [UInt8](
+            Data(contentsOf: root.appendingPathComponent("Surveys/senegal/baseline_surveymonkey.csv"))
+        )
         // Into the fifth line, after its first delimiter.
         var lineStarts = [0]
         for (i, b) in original.enumerated() where b == 0x0A { lineStarts.append(i + 1) }
@@ -117,9 +141,16 @@ struct CSVReaderTests {
         #expect(bad.count == good.count)
         let differing = zip(good, bad).filter { $0.values != $1.values }
         #expect(differing.count == 1 && differing.first?.1.values.joined().contains("\u{FFFD}") == true)
-        #expect(d.items.contains { $0.message.contains("invalid UTF-8") && $0.location?.line == 5 && $0.location?.column == 2 })
+        #expect(
+            d.items.contains {
+                $0.message.contains("invalid UTF-8") && $0.location?.line == 5 && $0.location?.column == 2
+            }
+        )
         // A file whose every high byte is invalid UTF-8 is still Windows-1252.
-        #expect(TextEncoding.sniff(Array("Minist\u{E8}re".unicodeScalars.map { UInt8($0.value) })[...], isWholeFile: true).0 == .windows1252)
+        #expect(
+            TextEncoding.sniff(Array("Minist\u{E8}re".unicodeScalars.map { UInt8($0.value) })[...], isWholeFile: true).0
+                == .windows1252
+        )
     }
 
     @Test func utf16WithoutBOMIsRecognisedByItsNULBytes() throws {
@@ -147,7 +178,13 @@ struct CSVReaderTests {
         let text = "a,b\r\"x\"\"y\",\"1\r\n2\"\r3,4"
         let path = try tempFile(Array(text.utf8))
         var d = Diagnostics()
-        var tok = try CSVTokenizer(path: path, delimiter: UInt8(ascii: ","), encoding: .utf8, bomLength: 0, chunkSize: 1)
+        var tok = try CSVTokenizer(
+            path: path,
+            delimiter: UInt8(ascii: ","),
+            encoding: .utf8,
+            bomLength: 0,
+            chunkSize: 1
+        )
         var rows: [[String]] = []
         while let r = tok.next(&d) { rows.append(r.fields) }
         #expect(rows == [["a", "b"], ["x\"y", "1\r\n2"], ["3", "4"]])
@@ -155,10 +192,18 @@ struct CSVReaderTests {
 
     /// Every record of `bytes`, with the diagnostics, read with or without whole common records
     /// at once; and how many were read that way.
-    static func tokenize(_ path: String, encoding: TextEncoding, chunkSize: Int, atOnce: Bool) throws -> ([CSVRow], [Diagnostic], Int) {
+    static func tokenize(_ path: String, encoding: TextEncoding, chunkSize: Int, atOnce: Bool) throws -> (
+        [CSVRow], [Diagnostic], Int
+    ) {
         var d = Diagnostics()
-        var tok = try CSVTokenizer(path: path, delimiter: UInt8(ascii: ","), encoding: encoding, bomLength: 0, chunkSize: chunkSize,
-                                   commonRecordsAtOnce: atOnce)
+        var tok = try CSVTokenizer(
+            path: path,
+            delimiter: UInt8(ascii: ","),
+            encoding: encoding,
+            bomLength: 0,
+            chunkSize: chunkSize,
+            commonRecordsAtOnce: atOnce
+        )
         var rows: [CSVRow] = []
         while let r = tok.next(&d) { rows.append(r) }
         return (rows, d.items, tok.commonRecords)
@@ -169,9 +214,11 @@ struct CSVReaderTests {
         // and line breaks of every kind inside, stray quotes, text after a closing quote, NUL,
         // bytes that are not UTF-8, multi-byte characters), read both ways with chunks from one
         // byte to the whole file: the same rows, lines, defects and diagnostics (line and column).
-        var rng = SplitMix64(seed: 20261122)
-        let pieces: [[UInt8]] = ["a", "bc", "é", "ü1", ",", ",", "\"", "\"\"", "\n", "\r\n", "\r", " ", "x,y"].map { Array($0.utf8) }
-            + [[0], [0xFF], [0xC3]]
+        var rng = SplitMix64(seed: 20_261_122)
+        let pieces: [[UInt8]] =
+            ["a", "bc", "é", "ü1", ",", ",", "\"", "\"\"", "\n", "\r\n", "\r", " ", "x,y"].map { Array($0.utf8) } + [
+                [0], [0xFF], [0xC3],
+            ]
         var atOnce = 0
         for round in 0..<400 {
             var bytes: [UInt8] = []
@@ -183,13 +230,18 @@ struct CSVReaderTests {
                     for _ in 0..<Int(rng.next() % 5) {
                         var piece = pieces[Int(rng.next() % UInt64(pieces.count))]
                         // Mostly well-formed: a lone quote only now and then.
-                        if piece == [UInt8(ascii: "\"")] && rng.next() % 4 != 0 { piece = quoted ? Array("\"\"".utf8) : Array("q".utf8) }
-                        if (piece.contains(0) || piece.contains(0xFF) || piece.contains(0xC3)) && rng.next() % 3 != 0 { piece = Array("z".utf8) }
+                        if piece == [UInt8(ascii: "\"")] && rng.next() % 4 != 0 {
+                            piece = quoted ? Array("\"\"".utf8) : Array("q".utf8)
+                        }
+                        if (piece.contains(0) || piece.contains(0xFF) || piece.contains(0xC3)) && rng.next() % 3 != 0 {
+                            piece = Array("z".utf8)
+                        }
                         bytes += piece
                     }
                     if quoted && rng.next() % 10 != 0 { bytes.append(UInt8(ascii: "\"")) }
                 }
-                bytes += rng.next() % 5 == 0 ? Array("\r\n".utf8) : rng.next() % 8 == 0 ? Array("\r".utf8) : Array("\n".utf8)
+                bytes +=
+                    rng.next() % 5 == 0 ? Array("\r\n".utf8) : rng.next() % 8 == 0 ? Array("\r".utf8) : Array("\n".utf8)
             }
             if rng.next() % 4 == 0, !bytes.isEmpty { bytes.removeLast() }  // no final line break
             let path = try tempFile(bytes)
@@ -211,7 +263,11 @@ struct CSVReaderTests {
         let text = "id,t\n1,\"a, \"\"b\"\"\nc\"\r\n2,x\"y\n3,\"z\"w\n4,\u{0}\n5,ok\n"
         let path = try tempFile(Array(text.utf8))
         let (rows, diagnostics, atOnce) = try Self.tokenize(path, encoding: .utf8, chunkSize: 1 << 20, atOnce: true)
-        #expect(rows.map(\.fields) == [["id", "t"], ["1", "a, \"b\"\nc"], ["2", "x\"y"], ["3", "zw"], ["4", "\u{FFFD}"], ["5", "ok"]])
+        #expect(
+            rows.map(\.fields) == [
+                ["id", "t"], ["1", "a, \"b\"\nc"], ["2", "x\"y"], ["3", "zw"], ["4", "\u{FFFD}"], ["5", "ok"],
+            ]
+        )
         #expect(rows.map(\.line) == [1, 2, 4, 5, 6, 7])
         // The stray quote (line 4), the text after a closing quote (line 5) and the NUL (line 6)
         // are read the general way and reported there.
@@ -221,10 +277,12 @@ struct CSVReaderTests {
 
     @Test func invalidUTF8AndNULBytesBecomeDiagnosticsNotCrashes() throws {
         var bytes = Array("q,t\n1,ok\n2,".utf8)
-        bytes += [0xC3, 0x28, 0x00, 0x41]   // invalid sequence, then NUL
+        bytes += [0xC3, 0x28, 0x00, 0x41]  // invalid sequence, then NUL
         bytes += Array("\n".utf8)
         // Make the first 64 KiB valid UTF-8 so the file is read as UTF-8.
-        let path = try tempFile(Array("q,t\n".utf8) + Array(repeating: UInt8(ascii: "x"), count: 0) + Array(bytes.dropFirst(4)))
+        let path = try tempFile(
+            Array("q,t\n".utf8) + Array(repeating: UInt8(ascii: "x"), count: 0) + Array(bytes.dropFirst(4))
+        )
         let (records, _, d, _) = try readAll(path)
         #expect(records.count == 2)
         #expect(d.items.contains { $0.message.contains("NUL") && $0.location?.line == 3 })
@@ -250,7 +308,8 @@ struct CSVReaderTests {
             #expect(d.items.contains { $0.severity == .error && $0.location?.line == 5 && $0.location?.column == 2 })
         }
         // Many fields together past the record's limit.
-        let wide = "a,b,c\n" + (0..<3).map { _ in String(repeating: "x", count: 3000) }.joined(separator: ",") + "\n1,2,3\n"
+        let wide =
+            "a,b,c\n" + (0..<3).map { _ in String(repeating: "x", count: 3000) }.joined(separator: ",") + "\n1,2,3\n"
         let (records, rejected, _, _) = try readAll(try tempFile(Array(wide.utf8)), options: options)
         #expect(records.count == 1 && rejected.count == 1 && rejected.first?.location.line == 2)
     }
@@ -287,17 +346,37 @@ struct CSVReaderTests {
     }
 
     @Test func profilesAreRecognisedFromTheirHeaders() {
-        #expect(ProfileDetector.detect([["start", "grp/q1", "_uuid", "_submission_time"], ["#date", "#q"]]) == (.koboToolbox, 2))
+        #expect(
+            ProfileDetector.detect([["start", "grp/q1", "_uuid", "_submission_time"], ["#date", "#q"]]) == (
+                .koboToolbox, 2
+            )
+        )
         #expect(ProfileDetector.detect([["SubmissionDate", "meta-instanceID", "g-q1"]]).0 == .odk)
-        #expect(ProfileDetector.detect([["Respondent ID", "Collector ID", "Q1"], ["", "", "Response"]]) == (.surveyMonkey, 2))
-        #expect(ProfileDetector.detect([["StartDate", "Q1"], ["Start Date", "Q one"], ["{\"ImportId\":\"startDate\"}", "{\"ImportId\":\"QID1\"}"]]) == (.qualtrics, 3))
-        #expect(ProfileDetector.detect([["StartDate", "Q1"], ["Start Date", "Q one"], ["{'ImportId': 'startDate'}", "{'ImportId': 'QID1'}"]]) == (.qualtrics, 3))
+        #expect(
+            ProfileDetector.detect([["Respondent ID", "Collector ID", "Q1"], ["", "", "Response"]]) == (
+                .surveyMonkey, 2
+            )
+        )
+        #expect(
+            ProfileDetector.detect([
+                ["StartDate", "Q1"], ["Start Date", "Q one"],
+                ["{\"ImportId\":\"startDate\"}", "{\"ImportId\":\"QID1\"}"],
+            ]) == (.qualtrics, 3)
+        )
+        #expect(
+            ProfileDetector.detect([
+                ["StartDate", "Q1"], ["Start Date", "Q one"], ["{'ImportId': 'startDate'}", "{'ImportId': 'QID1'}"],
+            ]) == (.qualtrics, 3)
+        )
         #expect(ProfileDetector.detect([["Horodateur", "Votre nom"]]).0 == .googleForms)
         #expect(ProfileDetector.detect([["id", "submitdate", "lastpage", "startlanguage"]]).0 == .limeSurvey)
         #expect(ProfileDetector.detect([["a", "b"]]).0 == .plainCSV)
         let cols = ProfileDetector.columns(profile: .koboToolbox, headerRows: [["grp_policy/pol1", "_uuid"]])
         #expect(cols[0].leaf == "pol1" && cols[0].groupPath == ["grp_policy"])
-        let sm = ProfileDetector.columns(profile: .surveyMonkey, headerRows: [["Q", "", "Open"], ["A", "B", "Open-Ended Response"]])
+        let sm = ProfileDetector.columns(
+            profile: .surveyMonkey,
+            headerRows: [["Q", "", "Open"], ["A", "B", "Open-Ended Response"]]
+        )
         #expect(sm.map(\.name) == ["Q / A", "Q / B", "Open"])
     }
 

@@ -17,8 +17,12 @@ struct ExportKindTests {
             let data = Data(text.utf8)
             let provider: (Int64, Int) throws -> Data = { pos, size in data.subdata(in: Int(pos)..<(Int(pos) + size)) }
             try archive.addEntry(
-                with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate,
-                provider: provider)
+                with: name,
+                type: .file,
+                uncompressedSize: Int64(data.count),
+                compressionMethod: .deflate,
+                provider: provider
+            )
         }
         return path.path
     }
@@ -34,7 +38,8 @@ struct ExportKindTests {
         #expect(
             reader.columns.map(\.name) == [
                 "RespondentID", "Which sectors? / Agriculture", "Which sectors? / Health", "Your role",
-            ])
+            ]
+        )
     }
 
     // Class 2: unnamed header cells are kept; only a trailing delimiter's empty column goes.
@@ -50,7 +55,8 @@ struct ExportKindTests {
     @Test func limeSurveyTranslatedHeadingsAndIncompleteResponses() throws {
         let path = try Self.csv(
             "Respons ID,Datum verstuurd,Laatste pagina,Starttaal,Seed,Q1\n"
-                + "1,2024-01-01 10:00:00,3,nl,123,Ja\n2,,1,nl,456,\n3,2024-01-02 09:00:00,3,nl,789,Nee\n")
+                + "1,2024-01-01 10:00:00,3,nl,123,Ja\n2,,1,nl,456,\n3,2024-01-02 09:00:00,3,nl,789,Nee\n"
+        )
         let (records, rejected, _, reader) = try readAll(path)
         #expect(reader.profile == .limeSurvey)
         #expect(records.count == 2 && rejected.count == 1 && rejected[0].reason == RejectedRecord.incompleteReason)
@@ -99,7 +105,9 @@ struct ExportKindTests {
             FileKind.of(docx)
                 == .refused(
                     what: "a Word document",
-                    instead: "give the export file of the responses (CSV, XLSX or XML)"))
+                    instead: "give the export file of the responses (CSV, XLSX or XML)"
+                )
+        )
         let lsa = try Self.zip(["survey_1.lss": "<document/>", "survey_1_responses.lsr": "<document/>"], ext: "lsa")
         if case .refused(let w, _) = FileKind.of(lsa) {
             #expect(w.contains("LimeSurvey survey archive"))
@@ -119,8 +127,7 @@ struct ExportKindTests {
             (
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<codeBook xmlns=\"ddi:codebook:2_5\"><dataDscr/></codeBook>",
                 "DDI codebook"
-            ),
-            ("<?xml version=\"1.0\"?>\n<questionnaire id=\"1\"><section/></questionnaire>", "queXML"),
+            ), ("<?xml version=\"1.0\"?>\n<questionnaire id=\"1\"><section/></questionnaire>", "queXML"),
             (
                 "<?xml version=\"1.0\"?>\n<document><LimeSurveyDocType>Survey</LimeSurveyDocType></document>",
                 "LimeSurvey survey structure"
@@ -131,14 +138,14 @@ struct ExportKindTests {
             do {
                 _ = try readAll(path)
                 Issue.record("\(what) was read as responses")
-            } catch let IngestError.notAnExport(_, w, _) {
-                #expect(w.contains(what), "\(w)")
-            }
+            } catch let IngestError.notAnExport(_, w, _) { #expect(w.contains(what), "\(w)") }
         }
         // LimeSurvey's responses file has the same root and is read.
         let lsr = try Self.csv(
             "<?xml version=\"1.0\"?>\n<document><LimeSurveyDocType>Responses</LimeSurveyDocType>"
-                + "<responses><rows><row><id>1</id><Q1>Ja</Q1></row></rows></responses></document>", ext: "lsr")
+                + "<responses><rows><row><id>1</id><Q1>Ja</Q1></row></rows></responses></document>",
+            ext: "lsr"
+        )
         #expect(FileKind.of(lsr) == .xml)
     }
 
@@ -146,7 +153,8 @@ struct ExportKindTests {
     @Test func koboOptionLabelsWithSlashesStayWhole() throws {
         let path = try Self.csv(
             "_uuid,Travel/How do you travel?,Travel/How do you travel?/boat/canoe,Travel/How do you travel?/bus\n"
-                + "u1,boat/canoe bus,1,1\n")
+                + "u1,boat/canoe bus,1,1\n"
+        )
         let (_, _, _, reader) = try readAll(path)
         let boat = try #require(reader.columns.first { $0.name.hasSuffix("canoe") })
         #expect(boat.leaf == "boat/canoe" && boat.groupPath == ["Travel", "How do you travel?"])
@@ -172,7 +180,8 @@ struct ExportKindTests {
         #expect(throws: IngestError.self) { _ = try InputFile(cut) }
         let zipped = try Self.zip(
             ["form.csv": "KEY,q1\nuuid:1,a\n", "form-rep.csv": "PARENT_KEY,KEY,x\nuuid:1,uuid:1/rep[1],y\n"],
-            ext: "zip")
+            ext: "zip"
+        )
         let z = try InputFile(zipped)
         let (zr, _, _, zreader) = try readAll(z.path)
         #expect(zr.count == 1 && zreader.columns.map(\.name) == ["KEY", "q1"])
@@ -182,7 +191,8 @@ struct ExportKindTests {
     @Test func fixedWidthDataIsRefused() throws {
         let path = try Self.csv(
             "1962000800300014755900550100014755900000004883\n1962000800300014755900550200014755900000004883\n",
-            ext: "dat")
+            ext: "dat"
+        )
         #expect(throws: IngestError.self) { _ = try readAll(path) }
     }
 }

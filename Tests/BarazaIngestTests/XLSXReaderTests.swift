@@ -26,8 +26,7 @@ struct XLSXReaderTests {
     static func rels(_ count: Int) -> String {
         "<?xml version=\"1.0\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
             + (1...count).map { "<Relationship Id=\"rId\($0)\" Target=\"worksheets/sheet\($0).xml\" Type=\"x\"/>" }
-            .joined()
-            + "</Relationships>"
+            .joined() + "</Relationships>"
     }
 
     static let styles = """
@@ -62,8 +61,12 @@ struct XLSXReaderTests {
             let data = Data(text.utf8)
             let provider: (Int64, Int) throws -> Data = { pos, size in data.subdata(in: Int(pos)..<(Int(pos) + size)) }
             try archive.addEntry(
-                with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate,
-                provider: provider)
+                with: name,
+                type: .file,
+                uncompressedSize: Int64(data.count),
+                compressionMethod: .deflate,
+                provider: provider
+            )
         }
         return url.path
     }
@@ -71,9 +74,8 @@ struct XLSXReaderTests {
     static func standard(date1904: Bool = false, sheet: String = sheet1) -> [String: String] {
         [
             "[Content_Types].xml": contentTypes, "xl/workbook.xml": workbook(date1904: date1904),
-            "xl/_rels/workbook.xml.rels": rels(2),
-            "xl/sharedStrings.xml": shared, "xl/styles.xml": styles, "xl/worksheets/sheet1.xml": sheet,
-            "xl/worksheets/sheet2.xml": "<worksheet><sheetData/></worksheet>",
+            "xl/_rels/workbook.xml.rels": rels(2), "xl/sharedStrings.xml": shared, "xl/styles.xml": styles,
+            "xl/worksheets/sheet1.xml": sheet, "xl/worksheets/sheet2.xml": "<worksheet><sheetData/></worksheet>",
         ]
     }
 
@@ -94,7 +96,8 @@ struct XLSXReaderTests {
     @Test func the1904DateSystemIsHonoured() throws {
         let (records, _, _, _) = try readAll(try Self.make(Self.standard(date1904: true)))
         #expect(records.first?.values[3] == "2028-01-02")  // 45292 days after 1 January 1904 (openpyxl agrees)
-        #expect(XLSXRecordReader.isoDate(serial: 60, date1904: false) == "1900-02-28")  // Excel's 29 Feb 1900 has no date
+        // Excel's 29 February 1900 has no date.
+        #expect(XLSXRecordReader.isoDate(serial: 60, date1904: false) == "1900-02-28")
         #expect(XLSXRecordReader.isoDate(serial: 61, date1904: false) == "1900-03-01")
         #expect(XLSXRecordReader.isoDate(serial: 1, date1904: false) == "1900-01-01")
     }

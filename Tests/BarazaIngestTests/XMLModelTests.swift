@@ -29,24 +29,29 @@ struct XMLModelTests {
     static let names = ["a", "b", "q1", "grp", "régión", "orx:meta", "x_1"]
 
     static func tree(_ rng: inout SplitMix64, depth: Int) -> [Node] {
-        (0..<Int(rng.next() % 5)).map { _ in
-            let name = names[Int(rng.next() % UInt64(names.count))]
-            if depth < 3 && rng.next() % 3 == 0 {
-                let children = tree(&rng, depth: depth + 1)
-                if !children.isEmpty { return .group(name: name, children: children, between: rng.next() % 2 == 0 ? "\n  " : "stray") }
+        (0..<Int(rng.next() % 5))
+            .map { _ in
+                let name = names[Int(rng.next() % UInt64(names.count))]
+                if depth < 3 && rng.next() % 3 == 0 {
+                    let children = tree(&rng, depth: depth + 1)
+                    if !children.isEmpty {
+                        return .group(name: name, children: children, between: rng.next() % 2 == 0 ? "\n  " : "stray")
+                    }
+                }
+                let (xml, text) = texts[Int(rng.next() % UInt64(texts.count))]
+                return .leaf(name: name, xml: xml, text: text, selfClosing: rng.next() % 6 == 0)
             }
-            let (xml, text) = texts[Int(rng.next() % UInt64(texts.count))]
-            return .leaf(name: name, xml: xml, text: text, selfClosing: rng.next() % 6 == 0)
-        }
     }
 
     static func xml(_ nodes: [Node]) -> String {
         nodes.map { n -> String in
             switch n {
             case .leaf(let name, let xml, _, let selfClosing): selfClosing ? "<\(name)/>" : "<\(name)>\(xml)</\(name)>"
-            case .group(let name, let children, let between): "<\(name)>\(between)" + children.map { xml([$0]) }.joined(separator: between) + "</\(name)>"
+            case .group(let name, let children, let between):
+                "<\(name)>\(between)" + children.map { xml([$0]) }.joined(separator: between) + "</\(name)>"
             }
-        }.joined()
+        }
+        .joined()
     }
 
     /// The (column, value, group path, leaf) the model sets, in document order.
@@ -60,7 +65,8 @@ struct XMLModelTests {
             let part = k > 1 ? "\(local)[\(k)]" : local
             let path = (parent + [part]).joined(separator: "/")
             switch n {
-            case .leaf(_, _, let text, let selfClosing): out.append((path, selfClosing ? "" : text.trimmingWhitespace(), parent, local))
+            case .leaf(_, _, let text, let selfClosing):
+                out.append((path, selfClosing ? "" : text.trimmingWhitespace(), parent, local))
             case .group(_, let children, _): out += sets(children, parent: parent + [part])
             }
         }
@@ -70,18 +76,22 @@ struct XMLModelTests {
     @Test func readerReadsWhatTheModelWrites() throws {
         var rng = SplitMix64(seed: 42)
         for file in 0..<40 {
-            var body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<responses xmlns:orx=\"http://openrosa.org/xforms\">\n"
+            var body =
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<responses xmlns:orx=\"http://openrosa.org/xforms\">\n"
             var expectedColumns: [ColumnHeader] = []
             var index: [String: Int] = [:]
             var expectedRecords: [[String]] = []
             for r in 0..<Int(rng.next() % 30 + 1) {
                 let nodes = Self.tree(&rng, depth: 0)
                 let attribute = rng.next() % 2 == 0
-                body += "<data id=\"form\(file)\"\(attribute ? " version=\"v\(r)\"" : "")>" + Self.xml(nodes) + "</data>\n"
+                body +=
+                    "<data id=\"form\(file)\"\(attribute ? " version=\"v\(r)\"" : "")>" + Self.xml(nodes) + "</data>\n"
                 var values: [String] = []
                 func set(_ column: String, _ value: String, _ group: [String], _ leaf: String) {
                     let i: Int
-                    if let known = index[column] { i = known } else {
+                    if let known = index[column] {
+                        i = known
+                    } else {
                         i = expectedColumns.count
                         index[column] = i
                         expectedColumns.append(ColumnHeader(name: column, leaf: leaf, groupPath: group))

@@ -39,7 +39,10 @@ struct XMLNamePointerTests {
         }
         var records: [[String]] = []
         while let r = s.popRecord() {
-            guard case .record(let raw) = r else { Issue.record("rejected: \(r)"); continue }
+            guard case .record(let raw) = r else {
+                Issue.record("rejected: \(r)")
+                continue
+            }
             records.append(raw.fields.strings)
         }
         return (s.columns.map(\.name), records)
@@ -68,7 +71,11 @@ struct XMLNamePointerTests {
         let name = UnsafeMutablePointer<xmlChar>.allocate(capacity: 2)
         let value = UnsafeMutablePointer<xmlChar>.allocate(capacity: 1)
         let attributes = UnsafeMutablePointer<UnsafePointer<xmlChar>?>.allocate(capacity: 5)
-        defer { name.deallocate(); value.deallocate(); attributes.deallocate() }
+        defer {
+            name.deallocate()
+            value.deallocate()
+            attributes.deallocate()
+        }
         for (n, v) in [("a", "1"), ("b", "2")] {
             name[0] = try #require(n.utf8.first)
             name[1] = 0
@@ -83,7 +90,10 @@ struct XMLNamePointerTests {
         }
         var records: [[String]] = []
         while let r = s.popRecord() {
-            guard case .record(let raw) = r else { Issue.record("rejected: \(r)"); continue }
+            guard case .record(let raw) = r else {
+                Issue.record("rejected: \(r)")
+                continue
+            }
             records.append(raw.fields.strings)
         }
         #expect(s.columns.map(\.name) == ["@a", "@b"])

@@ -28,9 +28,11 @@ struct XMLReaderTests {
     }
 
     @Test func externalEntityContentNeverAppears() throws {
-        let secret = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-secret-\(UUID().uuidString).txt").path
+        let secret = URL(fileURLWithPath: scratchDirectory)
+            .appendingPathComponent("baraza-secret-\(UUID().uuidString).txt").path
         try Data("TOP-SECRET-CONTENT".utf8).write(to: URL(fileURLWithPath: secret))
-        let xml = "<?xml version=\"1.0\"?>\n<!DOCTYPE d [<!ENTITY xxe SYSTEM \"file://\(secret)\">]>\n<data id=\"f\"><q>&xxe;</q></data>\n"
+        let xml =
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE d [<!ENTITY xxe SYSTEM \"file://\(secret)\">]>\n<data id=\"f\"><q>&xxe;</q></data>\n"
         let (records, _, _, _) = try readAll(try tempFile(Array(xml.utf8), ext: "xml"))
         #expect(!records.flatMap(\.values).joined().contains("TOP-SECRET"))
     }
@@ -62,12 +64,15 @@ struct XMLReaderTests {
     /// ISO-8859-1, UTF-8 with a BOM.
     @Test func declaredAndMarkedEncodingsAreDecoded() throws {
         let body = "<data id=\"f\"><q1>Zoë café</q1><grp><q2>ok</q2></grp></data>\n"
-        var utf16LE: [UInt8] = [0xFF, 0xFE], utf16BE: [UInt8] = [0xFE, 0xFF]
+        var utf16LE: [UInt8] = [0xFF, 0xFE]
+        var utf16BE: [UInt8] = [0xFE, 0xFF]
         for u in ("<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n" + body).utf16 {
             utf16LE += [UInt8(u & 0xFF), UInt8(u >> 8)]
             utf16BE += [UInt8(u >> 8), UInt8(u & 0xFF)]
         }
-        let latin1 = Array(("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n" + body).unicodeScalars.map { UInt8($0.value) })
+        let latin1 = Array(
+            ("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n" + body).unicodeScalars.map { UInt8($0.value) }
+        )
         let bom8 = [0xEF, 0xBB, 0xBF] + Array(("<?xml version=\"1.0\"?>\n" + body).utf8)
         for bytes in [utf16LE, utf16BE, latin1, bom8] {
             let (records, rejected, _, reader) = try readAll(try tempFile(bytes, ext: "xml"))
@@ -80,7 +85,8 @@ struct XMLReaderTests {
 
     @Test(.timeLimit(.minutes(3))) func absurdNestingEndsWithADiagnostic() throws {
         let depth = 10_000
-        let xml = "<r>" + String(repeating: "<a>", count: depth) + "x" + String(repeating: "</a>", count: depth) + "</r>"
+        let xml =
+            "<r>" + String(repeating: "<a>", count: depth) + "x" + String(repeating: "</a>", count: depth) + "</r>"
         let (_, _, d, _) = try readAll(try tempFile(Array(xml.utf8), ext: "xml"))
         #expect(d.items.contains { $0.severity == .error && ($0.location?.line ?? 0) >= 1 })
     }
@@ -115,7 +121,9 @@ struct XMLReaderTests {
         for i in 0..<6000 {
             xml += "<response><id>r\(i)</id><g><q1>Agree</q1>"
             if i > 4000 { xml += "<late>\(i % 7)</late>" }
-            let words = (0..<Int(rng.next() % 40)).map { _ in ["café", "données", "funding", "x", "ünïcödé", "a&amp;b", "\u{1F600}"][Int(rng.next() % 7)] }
+            let words = (0..<Int(rng.next() % 40))
+                .map { _ in ["café", "données", "funding", "x", "ünïcödé", "a&amp;b", "\u{1F600}"][Int(rng.next() % 7)]
+                }
             xml += "</g><open>  \(words.joined(separator: " "))  </open></response>\n"
             texts.append(words.joined(separator: " ").replacingOccurrences(of: "&amp;", with: "&"))
         }
@@ -142,7 +150,10 @@ struct XMLReaderTests {
         let inB = all.filter { $0.location.file.hasSuffix("b.xml") }
         #expect(all.count == 6000 + inB.count + 1 && inB.count > 2000 && inB.count < 3500)
         #expect(inB.enumerated().allSatisfy { i, r in r.values.first == "r\(i)" })
-        #expect(rejected.count == 1 && rejected[0].location.file.hasSuffix("b.xml") && rejected[0].location.line == inB.count + 3)
+        #expect(
+            rejected.count == 1 && rejected[0].location.file.hasSuffix("b.xml")
+                && rejected[0].location.line == inB.count + 3
+        )
         #expect(d.items.contains { $0.severity == .error && $0.location?.file.hasSuffix("b.xml") == true })
         #expect(all.last?.location.file.hasSuffix("c.xml") == true)
 
@@ -164,7 +175,13 @@ struct XMLReaderTests {
         let xml = "<?xml version=\"1.0\" encoding=\"UTF-7\"?><data id=\"f\"><q1>+AGE-</q1></data>\n"
         let (records, rejected, d, _) = try readAll(try tempFile(Array(xml.utf8), ext: "xml"))
         #expect(records.map(\.values) == [["f", "a"]] && rejected.isEmpty && d.items.isEmpty)
-        let broken: [UInt8] = [0x3c, 0x3f, 0x78, 0x6d, 0x6c, 0x20, 0x76, 0x65, 0x72, 0x73, 0x69, 0x6f, 0x6e, 0x3d, 0x22, 0x31, 0x2e, 0x30, 0x22, 0x20, 0x65, 0x6e, 0x63, 0x6f, 0x64, 0x69, 0x6e, 0x67, 0x3d, 0x22, 0x55, 0x54, 0x46, 0x2d, 0x37, 0x22, 0x3f, 0x3e, 0x3c, 0x49, 0x3e, 0x0a, 0x31, 0x58, 0x32, 0x58, 0x33, 0x2f, 0x67, 0x78, 0x6e, 0x6f, 0x74, 0x6c, 0x6e, 0x6f, 0x74, 0x2f, 0x78, 0x74, 0x2f, 0x67, 0x78, 0x5b, 0x39, 0x5d, 0x3d, 0x20, 0x20, 0x3c, 0x73, 0x74, 0x61, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3e, 0x32, 0xc4]
+        let broken: [UInt8] = [
+            0x3c, 0x3f, 0x78, 0x6d, 0x6c, 0x20, 0x76, 0x65, 0x72, 0x73, 0x69, 0x6f, 0x6e, 0x3d, 0x22, 0x31, 0x2e, 0x30,
+            0x22, 0x20, 0x65, 0x6e, 0x63, 0x6f, 0x64, 0x69, 0x6e, 0x67, 0x3d, 0x22, 0x55, 0x54, 0x46, 0x2d, 0x37, 0x22,
+            0x3f, 0x3e, 0x3c, 0x49, 0x3e, 0x0a, 0x31, 0x58, 0x32, 0x58, 0x33, 0x2f, 0x67, 0x78, 0x6e, 0x6f, 0x74, 0x6c,
+            0x6e, 0x6f, 0x74, 0x2f, 0x78, 0x74, 0x2f, 0x67, 0x78, 0x5b, 0x39, 0x5d, 0x3d, 0x20, 0x20, 0x3c, 0x73, 0x74,
+            0x61, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3e, 0x32, 0xc4,
+        ]
         let (none, cut, e, _) = try readAll(try tempFile(broken, ext: "xml"))
         #expect(none.isEmpty && cut.count == 1 && cut[0].location.line == 2)
         #expect(e.items.contains { $0.severity == .error && $0.location?.line == 2 && $0.message.hasPrefix("XML:") })
@@ -180,14 +197,19 @@ struct XMLReaderTests {
             xml += "<response><id>r\(k)</id><t><![CDATA[\(text)]]></t><u>x\r\ny</u></response>\n"
         }
         // A section longer than a 64 KiB read, with a CR LF pair every 300 bytes.
-        let lines = [String(repeating: "x", count: 299)] + Array(repeating: String(repeating: "y", count: 298), count: 250)
+        let lines =
+            [String(repeating: "x", count: 299)] + Array(repeating: String(repeating: "y", count: 298), count: 250)
         xml += "<response><id>long</id><t><![CDATA[\(lines.joined(separator: "\r\n"))]]></t><u>x\r\ny</u></response>\n"
         xml += "</responses>\n"
         let (records, _, _, reader) = try readAll(try tempFile(Array(xml.utf8), ext: "xml"))
-        let t = try #require(reader.columns.firstIndex { $0.name == "t" }), u = try #require(reader.columns.firstIndex { $0.name == "u" })
+        let t = try #require(reader.columns.firstIndex { $0.name == "t" })
+        let u = try #require(reader.columns.firstIndex { $0.name == "u" })
         #expect(records.count == 21)
         for (i, r) in records.enumerated() {
-            #expect(r.values[t] == (i < 20 ? String(repeating: "a", count: 290 + i) + "\nb\nc\n\nd" : lines.joined(separator: "\n")))
+            #expect(
+                r.values[t]
+                    == (i < 20 ? String(repeating: "a", count: 290 + i) + "\nb\nc\n\nd" : lines.joined(separator: "\n"))
+            )
             #expect(r.values[u] == "x\ny")
         }
     }

@@ -28,7 +28,9 @@ struct DiagnosticsTests {
             while start < events.count {
                 let end = min(events.count, start + Int(rng.next() % 9))
                 var part = Diagnostics(keepPerKey: keep)
-                for e in events[start..<end] { part.warning("w \(e.key)", at: SourceLocation(file: "f", line: e.line), key: e.key) }
+                for e in events[start..<end] {
+                    part.warning("w \(e.key)", at: SourceLocation(file: "f", line: e.line), key: e.key)
+                }
                 joined.append(part)  // parts may be empty
                 start = end
             }
@@ -38,13 +40,16 @@ struct DiagnosticsTests {
     }
 
     @Test func locationsOrderByFileLineColumn() {
-        let a = SourceLocation(file: "a", line: 2, column: 9), b = SourceLocation(file: "a", line: 10, column: 1)
+        let a = SourceLocation(file: "a", line: 2, column: 9)
+        let b = SourceLocation(file: "a", line: 10, column: 1)
         #expect(a < b)
         #expect(SourceLocation(file: "a", line: 3).description == "a:3")
     }
 
     @Test func missingKindsHaveAStableOrderAndScalesKnowTheirRange() {
-        #expect(MissingKind.allCases.sorted() == [.blank, .dontKnow, .refused, .notApplicable, .sentinel, .tooFewItems])
+        #expect(
+            MissingKind.allCases.sorted() == [.blank, .dontKnow, .refused, .notApplicable, .sentinel, .tooFewItems]
+        )
         let s = Scale(id: "s", points: [ScalePoint(value: 0, labels: ["No"]), ScalePoint(value: 1, labels: ["Yes"])])
         #expect(s.minValue == 0 && s.maxValue == 1 && s.displayLabel(1) == "Yes" && s.displayLabel(7) == "7")
     }

@@ -9,25 +9,35 @@ struct BatchJobSafetyTests {
     static func bigConsultation(rows: Int) throws -> String {
         let dir = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-big-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let labels = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree", "Don't know", ""]
+        let labels = [
+            "Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree", "Don't know", "",
+        ]
         let groups = ["government", "private_sector", "cso", "development_partner"]
         var text = "respondent_id,stakeholder_group," + (1...10).map { "q\($0)" }.joined(separator: ",") + "\n"
         var state: UInt64 = 42
-        func next(_ n: Int) -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int((state >> 33) % UInt64(n)) }
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(n))
+        }
         for r in 0..<rows {
             text += "r\(r),\(groups[next(4)])," + (1...10).map { _ in labels[next(7)] }.joined(separator: ",") + "\n"
         }
         try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/big.csv"))
-        let questions = (1...10).map { "  - {id: q\($0), theme: local_capacity, scale: agree5}" }.joined(separator: "\n")
-        try Data("""
-        version: 1
-        consultation: Big
-        questions:
-        \(questions)
-        sources:
-          - {path: big.csv, group_column: stakeholder_group, id_column: respondent_id}
-        report: {out: report}
-        """.utf8).write(to: URL(fileURLWithPath: dir + "/c.yml"))
+        let questions = (1...10).map { "  - {id: q\($0), theme: local_capacity, scale: agree5}" }
+            .joined(separator: "\n")
+        try Data(
+            """
+            version: 1
+            consultation: Big
+            questions:
+            \(questions)
+            sources:
+              - {path: big.csv, group_column: stakeholder_group, id_column: respondent_id}
+            report: {out: report}
+            """
+            .utf8
+        )
+        .write(to: URL(fileURLWithPath: dir + "/c.yml"))
         return dir
     }
 
@@ -48,9 +58,13 @@ struct BatchJobSafetyTests {
         // Wait until the import's transaction has spilled pages into the store file (its rollback
         // journal open beside it), then kill.
         let deadline = Date().addingTimeInterval(60)
-        func size(_ path: String) -> Int64 { ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0 }
+        func size(_ path: String) -> Int64 {
+            ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+        }
         while Date() < deadline, p.isRunning {
-            if FileManager.default.fileExists(atPath: dir + "/c.sqlite-journal"), size(dir + "/c.sqlite") > 4_000_000 { break }
+            if FileManager.default.fileExists(atPath: dir + "/c.sqlite-journal"), size(dir + "/c.sqlite") > 4_000_000 {
+                break
+            }
             usleep(10_000)
         }
         #expect(p.isRunning, "the import finished before it could be killed; use more rows")
@@ -77,7 +91,8 @@ struct BatchJobSafetyTests {
         // Start the second once the first holds the lock.
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline, a.isRunning,
-              ((try? String(contentsOfFile: dir + "/c.sqlite.lock", encoding: .utf8)) ?? "").isEmpty { usleep(10_000) }
+            ((try? String(contentsOfFile: dir + "/c.sqlite.lock", encoding: .utf8)) ?? "").isEmpty
+        { usleep(10_000) }
         let b = Process()
         b.executableURL = URL(fileURLWithPath: CLITests.binary)
         b.arguments = ["run", dir + "/c.yml"]
@@ -90,7 +105,9 @@ struct BatchJobSafetyTests {
         a.waitUntilExit()
         #expect(a.terminationStatus == 0)
         #expect(b.terminationStatus == 1)
-        #expect(message.contains("another baraza command holds the lock") && message.contains("pid \(a.processIdentifier)"))
+        #expect(
+            message.contains("another baraza command holds the lock") && message.contains("pid \(a.processIdentifier)")
+        )
         // A third run with --wait imports nothing new and succeeds; counts are right.
         let c = try Self.start(["run", dir + "/c.yml", "--wait", "30"])
         c.waitUntilExit()

@@ -14,16 +14,20 @@ struct CLITests {
         return url.appendingPathComponent(".build/debug/baraza").path
     }()
 
-    static func run(_ args: [String], cwd: String? = nil, executable: String = binary) throws -> (status: Int32, out: String, err: String) {
+    static func run(_ args: [String], cwd: String? = nil, executable: String = binary) throws -> (
+        status: Int32, out: String, err: String
+    ) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
         if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         p.standardOutput = out
         p.standardError = err
         try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
@@ -61,7 +65,9 @@ struct CLITests {
         let inspect = try Self.run(["inspect", dir + "/Surveys/kenya/baseline_kobo.csv", "--json"])
         #expect(inspect.status == 0)
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(inspect.out.utf8)) as? [String: Any])
-        for key in ["file", "format", "encoding", "delimiter", "headerRows", "records", "columns", "diagnostics"] { #expect(doc[key] != nil, "\(key)") }
+        for key in ["file", "format", "encoding", "delimiter", "headerRows", "records", "columns", "diagnostics"] {
+            #expect(doc[key] != nil, "\(key)")
+        }
         #expect(doc["format"] as? String == "kobotoolbox" && doc["delimiter"] as? String == ";")
         // check: warnings (an unknown label, an unmapped group) → 3; a broken file → 2.
         #expect(try Self.run(["check", dir + "/Surveys/demo.yml"]).status == 3)
@@ -73,13 +79,18 @@ struct CLITests {
     @Test func rejectedRowsExitThreeAndGoToTheRejectsFile() throws {
         let dir = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-cli-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try Data("id,grp,q1\n1,NGO,Agree\n2,NGO,Agree,extra\n3,Ministry,Disagree\n".utf8).write(to: URL(fileURLWithPath: dir + "/a.csv"))
-        try Data("""
-        version: 1
-        consultation: Tiny
-        questions: [{id: q1, theme: enabling_policies, scale: agree5}]
-        sources: [{path: a.csv, group_column: grp}]
-        """.utf8).write(to: URL(fileURLWithPath: dir + "/c.yml"))
+        try Data("id,grp,q1\n1,NGO,Agree\n2,NGO,Agree,extra\n3,Ministry,Disagree\n".utf8)
+            .write(to: URL(fileURLWithPath: dir + "/a.csv"))
+        try Data(
+            """
+            version: 1
+            consultation: Tiny
+            questions: [{id: q1, theme: enabling_policies, scale: agree5}]
+            sources: [{path: a.csv, group_column: grp}]
+            """
+            .utf8
+        )
+        .write(to: URL(fileURLWithPath: dir + "/c.yml"))
         let r = try Self.run(["import", dir + "/c.yml"])
         #expect(r.status == 3, "\(r.err)")
         let rejects = try String(contentsOfFile: dir + "/c.rejects.csv", encoding: .utf8)

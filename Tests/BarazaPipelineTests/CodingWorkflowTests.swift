@@ -12,13 +12,17 @@ struct CodingWorkflowTests {
     @Test func initDraftsALoadableFileThatBindsEveryDemoColumn() throws {
         let dir = try DemoEndToEndTests.tempDir()
         _ = try DemoGenerator().write(to: dir)
-        let files = [dir + "/kenya/baseline_kobo.csv", dir + "/senegal/baseline_surveymonkey.csv", dir + "/kenya/followup"]
+        let files = [
+            dir + "/kenya/baseline_kobo.csv", dir + "/senegal/baseline_surveymonkey.csv", dir + "/kenya/followup",
+        ]
         let text = try ConsultationDrafter.draft(files: files, base: dir)
         try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/draft.yml"))
         let c = try ConsultationLoader.load(path: dir + "/draft.yml")
         let ids = Set(c.questions.map(\.id))
-        for id in ["pol1", "fin3", "lrn4", "support", "channels", "open_barriers", "obstacles"] { #expect(ids.contains(id), "\(id)") }
-        #expect(c.question("pol1")?.columns.count == 2)                 // Kobo and SurveyMonkey headers merged
+        for id in ["pol1", "fin3", "lrn4", "support", "channels", "open_barriers", "obstacles"] {
+            #expect(ids.contains(id), "\(id)")
+        }
+        #expect(c.question("pol1")?.columns.count == 2)  // Kobo and SurveyMonkey headers merged
         #expect(c.question("pol1")?.scale == "agree5")
         #expect(c.question("open_barriers")?.type == .text)
         #expect(c.question("soutiens_recus")?.type == .multiple)
@@ -26,7 +30,11 @@ struct CodingWorkflowTests {
         #expect(text.contains("enabling_policies: Enabling policies and regulation"))
         let report = ConsultationChecker.check(c)
         #expect(report.errors == 0)
-        #expect(!report.findings.contains { $0.message.contains("matches no scale point") && !$0.message.contains("Agree strongly") })
+        #expect(
+            !report.findings.contains {
+                $0.message.contains("matches no scale point") && !$0.message.contains("Agree strongly")
+            }
+        )
     }
 
     @Test func aPersonsCodesReplaceTheRulesInTheReport() throws {
@@ -38,7 +46,9 @@ struct CodingWorkflowTests {
         #expect(!rules.isEmpty)
         // A person says the first credit_cost answer is really about donor dependency, and codes a queued answer.
         let first = rules[0]
-        var rows: [(respondentID: String, question: String, code: String)] = [(first.respondentID, "barriers", "donor_dependency")]
+        var rows: [(respondentID: String, question: String, code: String)] = [
+            (first.respondentID, "barriers", "donor_dependency")
+        ]
         if let q = queue.first { rows.append((q.respondentID, q.question, "coordination")) }
         let result = try store.importPersonCodes(rows + [("nobody", "barriers", "x")], coder: "amina")
         #expect(result.stored == rows.count && result.unknown.count == 1)
@@ -48,21 +58,35 @@ struct CodingWorkflowTests {
                 .reduce(0) { $0 + ($1.options[code]?.count ?? 0) } ?? 0
         }
         #expect(try tally("credit_cost") == rules.count - 1)
-        #expect(try store.effectiveCodeRows().contains { $0.respondentID == first.respondentID && $0.code == "donor_dependency" })
-        #expect(try !store.effectiveCodeRows().contains { $0.respondentID == first.respondentID && $0.question == "barriers" && $0.code == "credit_cost" })
+        #expect(
+            try store.effectiveCodeRows()
+                .contains { $0.respondentID == first.respondentID && $0.code == "donor_dependency" }
+        )
+        #expect(
+            try !store.effectiveCodeRows()
+                .contains {
+                    $0.respondentID == first.respondentID && $0.question == "barriers" && $0.code == "credit_cost"
+                }
+        )
         #expect(try store.reviewQueue().count == queue.count - (queue.isEmpty ? 0 : 1))
-        let why = try Explainer.explain(c, store: store, respondentID: first.respondentID).filter { $0.question == "barriers" }
+        let why = try Explainer.explain(c, store: store, respondentID: first.respondentID)
+            .filter { $0.question == "barriers" }
         #expect(why.map(\.reason) == ["coded by amina"])
         // A rule's code is explained by its rule and matched span.
         let ruled = try #require(try store.textAnswers().first { !$0.byPerson && $0.codes.contains("regulation") })
-        let reasons = try Explainer.explain(c, store: store, respondentID: ruled.respondentID).filter { $0.code == "regulation" }
-        #expect(reasons.first?.reason.hasPrefix("rule \"") == true && reasons.first?.reason.contains(" matched \"") == true)
+        let reasons = try Explainer.explain(c, store: store, respondentID: ruled.respondentID)
+            .filter { $0.code == "regulation" }
+        #expect(
+            reasons.first?.reason.hasPrefix("rule \"") == true && reasons.first?.reason.contains(" matched \"") == true
+        )
     }
 
     @Test func agreementOnTheCommandLine() throws {
         let dir = try DemoEndToEndTests.tempDir()
-        try Data("response_id,question,code\n1,q,a\n2,q,b\n3,q,a\n".utf8).write(to: URL(fileURLWithPath: dir + "/a.csv"))
-        try Data("response_id,question,code\n1,q,a\n2,q,a\n3,q,a\n".utf8).write(to: URL(fileURLWithPath: dir + "/b.csv"))
+        try Data("response_id,question,code\n1,q,a\n2,q,b\n3,q,a\n".utf8)
+            .write(to: URL(fileURLWithPath: dir + "/a.csv"))
+        try Data("response_id,question,code\n1,q,a\n2,q,a\n3,q,a\n".utf8)
+            .write(to: URL(fileURLWithPath: dir + "/b.csv"))
         let r = try CLITests.run(["agreement", dir + "/a.csv", dir + "/b.csv", "--json"])
         #expect(r.status == 0, "\(r.err)")
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])

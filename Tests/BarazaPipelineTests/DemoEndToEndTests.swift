@@ -38,36 +38,62 @@ struct DemoEndToEndTests {
     // MARK: an independent reading of the raw files
 
     static func splitCSV(_ text: String, _ delimiter: Character) -> [[String]] {
-        var rows: [[String]] = [], row: [String] = [], field = "", quoted = false
+        var rows: [[String]] = []
+        var row: [String] = []
+        var field = ""
+        var quoted = false
         var chars = Array(text)[...]
         while let c = chars.popFirst() {
             if quoted {
-                if c == "\"" { if chars.first == "\"" { field.append("\""); chars.removeFirst() } else { quoted = false } } else { field.append(c) }
-            } else if c == "\"" { quoted = true }
-            else if c == delimiter { row.append(field); field = "" }
-            else if c == "\r\n" || c == "\n" { row.append(field); rows.append(row); row = []; field = "" }
-            else { field.append(c) }
+                if c == "\"" {
+                    if chars.first == "\"" {
+                        field.append("\"")
+                        chars.removeFirst()
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    field.append(c)
+                }
+            } else if c == "\"" {
+                quoted = true
+            } else if c == delimiter {
+                row.append(field)
+                field = ""
+            } else if c == "\r\n" || c == "\n" {
+                row.append(field)
+                rows.append(row)
+                row = []
+                field = ""
+            } else {
+                field.append(c)
+            }
         }
-        if !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }
+        if !field.isEmpty || !row.isEmpty {
+            row.append(field)
+            rows.append(row)
+        }
         return rows
     }
 
     static let values: [String: Double] = [
         "Strongly disagree": 1, "Disagree": 2, "Neither agree nor disagree": 3, "Agree": 4, "Strongly agree": 5,
-        "Pas du tout d'accord": 1, "Plutôt pas d'accord": 2, "Ni d'accord ni pas d'accord": 3, "Plutôt d'accord": 4, "Tout à fait d'accord": 5,
-        "strongly_disagree": 1, "disagree": 2, "neutral": 3, "agree": 4, "strongly_agree": 5,
+        "Pas du tout d'accord": 1, "Plutôt pas d'accord": 2, "Ni d'accord ni pas d'accord": 3, "Plutôt d'accord": 4,
+        "Tout à fait d'accord": 5, "strongly_disagree": 1, "disagree": 2, "neutral": 3, "agree": 4, "strongly_agree": 5,
     ]
     static let groups: [String: String] = [
-        "Ministry": "government", "Local government": "government", "County Government of Kisumu": "government", "National government": "government",
-        "Ministère du Plan": "government", "Collectivité locale": "government", "Ministère de l'Agriculture": "government",
-        "ministry": "government", "local_government": "government",
-        "Private company": "private_sector", "Chamber of Commerce": "private_sector", "Social enterprise": "private_sector",
-        "Entreprise privée": "private_sector", "Chambre de commerce": "private_sector", "Coopérative": "private_sector",
-        "private_company": "private_sector", "social_enterprise": "private_sector",
-        "Local NGO": "cso", "Community group": "cso", "Women's group": "cso", "Civil society organisation": "cso", "ONG locale": "cso",
-        "Association communautaire": "cso", "Groupement de femmes": "cso", "local_ngo": "cso", "community_group": "cso",
-        "Bilateral donor": "development_partner", "UN agency": "development_partner", "International NGO": "development_partner",
-        "Agence des Nations Unies": "development_partner", "Bailleur bilatéral": "development_partner", "bilateral_donor": "development_partner",
+        "Ministry": "government", "Local government": "government", "County Government of Kisumu": "government",
+        "National government": "government", "Ministère du Plan": "government", "Collectivité locale": "government",
+        "Ministère de l'Agriculture": "government", "ministry": "government", "local_government": "government",
+        "Private company": "private_sector", "Chamber of Commerce": "private_sector",
+        "Social enterprise": "private_sector", "Entreprise privée": "private_sector",
+        "Chambre de commerce": "private_sector", "Coopérative": "private_sector", "private_company": "private_sector",
+        "social_enterprise": "private_sector", "Local NGO": "cso", "Community group": "cso", "Women's group": "cso",
+        "Civil society organisation": "cso", "ONG locale": "cso", "Association communautaire": "cso",
+        "Groupement de femmes": "cso", "local_ngo": "cso", "community_group": "cso",
+        "Bilateral donor": "development_partner", "UN agency": "development_partner",
+        "International NGO": "development_partner", "Agence des Nations Unies": "development_partner",
+        "Bailleur bilatéral": "development_partner", "bilateral_donor": "development_partner",
         "un_agency": "development_partner",
     ]
 
@@ -79,11 +105,13 @@ struct DemoEndToEndTests {
             out[g, default: []].append(v)
         }
         let kobo = splitCSV(try String(contentsOfFile: surveys + "/kenya/baseline_kobo.csv", encoding: .utf8), ";")
-        let kg = try #require(kobo[0].firstIndex(of: "org_type")), kq = try #require(kobo[0].firstIndex(of: "grp_policy/pol1"))
+        let kg = try #require(kobo[0].firstIndex(of: "org_type"))
+        let kq = try #require(kobo[0].firstIndex(of: "grp_policy/pol1"))
         for r in kobo.dropFirst() { add(r[kg], r[kq]) }
         for name in ["baseline_surveymonkey.csv", "followup_surveymonkey.csv"] {
             let sm = splitCSV(try String(contentsOfFile: surveys + "/senegal/" + name, encoding: .utf8), ",")
-            let sg = try #require(sm[0].firstIndex(of: "Type d'organisation")), sq = try #require(sm[0].firstIndex { $0.hasPrefix("pol1.") })
+            let sg = try #require(sm[0].firstIndex(of: "Type d'organisation"))
+            let sq = try #require(sm[0].firstIndex { $0.hasPrefix("pol1.") })
             for r in sm.dropFirst(2) { add(r[sg], r[sq]) }
         }
         let dir = surveys + "/kenya/followup"
@@ -91,7 +119,8 @@ struct DemoEndToEndTests {
         for f in try FileManager.default.contentsOfDirectory(atPath: dir).sorted() {
             let x = try String(contentsOfFile: dir + "/" + f, encoding: .utf8)
             func tag(_ t: String) -> String? {
-                guard let a = x.range(of: "<\(t)>"), let b = x.range(of: "</\(t)>", range: a.upperBound..<x.endIndex) else { return nil }
+                guard let a = x.range(of: "<\(t)>"), let b = x.range(of: "</\(t)>", range: a.upperBound..<x.endIndex)
+                else { return nil }
                 return String(x[a.upperBound..<b.lowerBound])
             }
             subs.append((tag("instanceID") ?? f, tag("deprecatedID"), tag("org_type") ?? "", tag("pol1") ?? ""))
@@ -109,8 +138,10 @@ struct DemoEndToEndTests {
         let expected = try Self.rawPol1(dir + "/Surveys")
         let items = Self.splitCSV(try String(contentsOfFile: dir + "/report/tables/items.csv", encoding: .utf8), ",")
         let h = items[0]
-        let (mi, gi, ci, ni, meani, topi) = (h.firstIndex(of: "measure")!, h.firstIndex(of: "group")!, h.firstIndex(of: "country")!,
-                                             h.firstIndex(of: "n")!, h.firstIndex(of: "mean")!, h.firstIndex(of: "top2_share")!)
+        let (mi, gi, ci, ni, meani, topi) = (
+            h.firstIndex(of: "measure")!, h.firstIndex(of: "group")!, h.firstIndex(of: "country")!,
+            h.firstIndex(of: "n")!, h.firstIndex(of: "mean")!, h.firstIndex(of: "top2_share")!
+        )
         var checked = 0
         for row in items.dropFirst() where row[mi] == "pol1" && row[ci].isEmpty && !row[gi].isEmpty {
             let raw = try #require(expected[row[gi]])
@@ -123,7 +154,8 @@ struct DemoEndToEndTests {
         }
         #expect(checked == 4)
         // One group in one country is below min_cell and carries no figures.
-        let small = items.dropFirst().filter { $0[mi] == "pol1" && $0[gi] == "development_partner" && $0[ci] == "Senegal" }
+        let small = items.dropFirst()
+            .filter { $0[mi] == "pol1" && $0[gi] == "development_partner" && $0[ci] == "Senegal" }
         #expect(small.count == 1 && small[0][h.firstIndex(of: "suppressed")!] == "true" && small[0][ni].isEmpty)
     }
 
@@ -137,8 +169,15 @@ struct DemoEndToEndTests {
         let again = job.sourceFiles().map { job.importFile($0.path, source: $0.source, diagnostics: &d) }
         #expect(again.allSatisfy { $0.outcome == .skipped })
         // The same bytes under another name are recognised too.
-        try FileManager.default.copyItem(atPath: dir + "/Surveys/kenya/baseline_kobo.csv", toPath: dir + "/Surveys/copy.csv")
-        let copy = job.importFile(dir + "/Surveys/copy.csv", source: job.source(for: dir + "/Surveys/copy.csv"), diagnostics: &d)
+        try FileManager.default.copyItem(
+            atPath: dir + "/Surveys/kenya/baseline_kobo.csv",
+            toPath: dir + "/Surveys/copy.csv"
+        )
+        let copy = job.importFile(
+            dir + "/Surveys/copy.csv",
+            source: job.source(for: dir + "/Surveys/copy.csv"),
+            diagnostics: &d
+        )
         #expect(copy.outcome == .skipped)
         #expect(try store.responseCounts() == before)
         #expect(before.active == 192 && before.superseded == 1)
@@ -147,7 +186,9 @@ struct DemoEndToEndTests {
         for b in try store.batches() {
             let path = dir + "/Surveys/" + b.path.replacingOccurrences(of: "Surveys/", with: "")
             var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else { continue }
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else {
+                continue
+            }
             #expect(b.sha256 == (try FileDigest.sha256(path: path)).hex)
         }
         // Other bytes of the same size as a batch are imported (the digest is taken first then).
@@ -155,9 +196,15 @@ struct DemoEndToEndTests {
         let at = try #require(bytes.lastIndex(of: UInt8(ascii: "4")))
         bytes[at] = UInt8(ascii: "5")
         try Data(bytes).write(to: URL(fileURLWithPath: dir + "/Surveys/edited.csv"))
-        let edited = job.importFile(dir + "/Surveys/edited.csv", source: job.source(for: dir + "/Surveys/edited.csv"), diagnostics: &d)
+        let edited = job.importFile(
+            dir + "/Surveys/edited.csv",
+            source: job.source(for: dir + "/Surveys/edited.csv"),
+            diagnostics: &d
+        )
         #expect(edited.outcome == .imported)
-        #expect(try store.batch(sha256: (try FileDigest.sha256(path: dir + "/Surveys/edited.csv")).hex)?.id == edited.batch)
+        #expect(
+            try store.batch(sha256: (try FileDigest.sha256(path: dir + "/Surveys/edited.csv")).hex)?.id == edited.batch
+        )
     }
 
     /// Regenerating the demo gives byte-identical exports and report to the committed ones.
@@ -172,7 +219,8 @@ struct DemoEndToEndTests {
                 try? FileManager.default.removeItem(atPath: to)
                 try FileManager.default.copyItem(atPath: from, toPath: to)
             }
-            for f in try FileManager.default.contentsOfDirectory(atPath: committedSurveys) where f.hasPrefix("demo.sqlite") || f.hasSuffix(".lock") {
+            for f in try FileManager.default.contentsOfDirectory(atPath: committedSurveys)
+            where f.hasPrefix("demo.sqlite") || f.hasSuffix(".lock") {
                 try FileManager.default.removeItem(atPath: committedSurveys + "/" + f)
             }
             return
@@ -180,7 +228,11 @@ struct DemoEndToEndTests {
         func files(_ root: String) throws -> [String] {
             (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? [])
                 .filter { !$0.contains("sqlite") && !$0.hasSuffix(".lock") && !$0.hasSuffix(".rejects.csv") }
-                .filter { var d: ObjCBool = false; _ = FileManager.default.fileExists(atPath: root + "/" + $0, isDirectory: &d); return !d.boolValue }
+                .filter {
+                    var d: ObjCBool = false
+                    _ = FileManager.default.fileExists(atPath: root + "/" + $0, isDirectory: &d)
+                    return !d.boolValue
+                }
                 .sorted()
         }
         for (fresh, committed) in [(dir + "/Surveys", committedSurveys), (dir + "/report", committedReport)] {

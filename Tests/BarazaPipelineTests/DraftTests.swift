@@ -7,8 +7,7 @@ import Testing
 
 /// Issue 29, classes 10–15: `init` drafts a file a newcomer can run, and `check` says what would
 /// silently spoil a report.
-@Suite(.serialized)
-struct DraftTests {
+@Suite(.serialized) struct DraftTests {
     static func folder() throws -> String {
         let dir = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("draft-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -54,14 +53,16 @@ struct DraftTests {
         #expect(r.status == 3, "\(r.err)")
         #expect(r.err.contains("has no theme: it will not appear in the report"))
         #expect(
-            r.err.contains("group value 'Université' (1×) matches no stakeholder group (first at line 6)"), "\(r.err)")
+            r.err.contains("group value 'Université' (1×) matches no stakeholder group (first at line 6)"),
+            "\(r.err)"
+        )
     }
 
     @Test func headersWithYAMLSyntaxSurviveTheDraft() throws {
         let dir = try Self.folder()
         let header = "\"Rate: policy # one\nsecond line\twith tab\""
-        try Data("id,\(header),grp\n1,Agree,cso\n2,Disagree,ngo\n3,Agree,ngo\n".utf8).write(
-            to: URL(fileURLWithPath: dir + "/a.csv"))
+        try Data("id,\(header),grp\n1,Agree,cso\n2,Disagree,ngo\n3,Agree,ngo\n".utf8)
+            .write(to: URL(fileURLWithPath: dir + "/a.csv"))
         let draft = try ConsultationDrafter.draft(files: [dir + "/a.csv"], base: dir)
         try Data(draft.utf8).write(to: URL(fileURLWithPath: dir + "/c.yml"))
         let c = try ConsultationLoader.load(path: dir + "/c.yml")
@@ -72,11 +73,16 @@ struct DraftTests {
     // intensity words give; numeric codes 1..k too.
     @Test func orderedLabelsAndNumericCodesGetAProposedScale() throws {
         let dir = try Self.folder()
-        let rows = [("Not at all", "No, not rude at all", "1"), ("Somewhat", "Yes, somewhat rude", "7"),
-                    ("Extremely", "Yes, very rude", "4"), ("A little", "No, not rude at all", "2"),
-                    ("Very much", "Yes, somewhat rude", "5"), ("Somewhat", "Yes, very rude", "3"), ("Very much", "Yes, very rude", "6")]
-        let csv = "id,How much did it help?,Is it rude?,Rating\n"
-            + rows.enumerated().map { "\($0.offset),\($0.element.0),\"\($0.element.1)\",\($0.element.2)" }.joined(separator: "\n") + "\n"
+        let rows = [
+            ("Not at all", "No, not rude at all", "1"), ("Somewhat", "Yes, somewhat rude", "7"),
+            ("Extremely", "Yes, very rude", "4"), ("A little", "No, not rude at all", "2"),
+            ("Very much", "Yes, somewhat rude", "5"), ("Somewhat", "Yes, very rude", "3"),
+            ("Very much", "Yes, very rude", "6"),
+        ]
+        let csv =
+            "id,How much did it help?,Is it rude?,Rating\n"
+            + rows.enumerated().map { "\($0.offset),\($0.element.0),\"\($0.element.1)\",\($0.element.2)" }
+            .joined(separator: "\n") + "\n"
         try Data(csv.utf8).write(to: URL(fileURLWithPath: dir + "/a.csv"))
         let draft = try ConsultationDrafter.draft(files: [dir + "/a.csv"], base: dir)
         try Data(draft.utf8).write(to: URL(fileURLWithPath: dir + "/c.yml"))
@@ -84,9 +90,17 @@ struct DraftTests {
         func scale(_ column: String) -> Scale? {
             c.questions.first { $0.columns == [column] }?.scale.flatMap { c.scales[$0] }
         }
-        #expect(scale("How much did it help?")?.points.map { $0.labels[0] } == ["Not at all", "A little", "Somewhat", "Very much", "Extremely"],
-                "\(draft)")
-        #expect(scale("Is it rude?")?.points.map { $0.labels[0] } == ["No, not rude at all", "Yes, somewhat rude", "Yes, very rude"])
+        #expect(
+            scale("How much did it help?")?.points.map { $0.labels[0] } == [
+                "Not at all", "A little", "Somewhat", "Very much", "Extremely",
+            ],
+            "\(draft)"
+        )
+        #expect(
+            scale("Is it rude?")?.points.map { $0.labels[0] } == [
+                "No, not rude at all", "Yes, somewhat rude", "Yes, very rude",
+            ]
+        )
         #expect(scale("Rating")?.pointCount == 7)
         let r = try CLITests.run(["check", dir + "/c.yml"])
         #expect(r.status == 3 && !r.err.contains("matches no scale point"), "\(r.err)")
@@ -100,8 +114,9 @@ struct DraftTests {
     }()
 
     /// For every real export, `init` then `check` exits 0 or 3, never 2.
-    @Test(.enabled(if: realdata != nil, "../shared/realdata is absent"))
-    func initThenCheckNeverFailsOnARealExport() throws {
+    @Test(.enabled(if: realdata != nil, "../shared/realdata is absent")) func initThenCheckNeverFailsOnARealExport()
+        throws
+    {
         let root = try #require(Self.realdata)
         for row in RealExportTableTests.table where row.1 != nil {
             let dir = try Self.folder()

@@ -13,8 +13,8 @@ import Testing
         let top = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("safety-\(UUID().uuidString)").path
         let dir = top + "/project"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try Data("id,grp,q1\n1,NGO,Agree\n2,NGO,Agree,extra\n3,Ministry,Disagree\n".utf8).write(
-            to: URL(fileURLWithPath: dir + "/a.csv"))
+        try Data("id,grp,q1\n1,NGO,Agree\n2,NGO,Agree,extra\n3,Ministry,Disagree\n".utf8)
+            .write(to: URL(fileURLWithPath: dir + "/a.csv"))
         try Data("id,grp,q1\n9,NGO,Agree\n".utf8).write(to: URL(fileURLWithPath: top + "/secret.csv"))
         try Data(
             """
@@ -24,8 +24,10 @@ import Testing
             sources: [{path: "\(sourcePath)", group_column: grp, id_column: id}]
             report: {out: report}
             \(extra)
-            """.utf8
-        ).write(to: URL(fileURLWithPath: dir + "/c.yml"))
+            """
+            .utf8
+        )
+        .write(to: URL(fileURLWithPath: dir + "/c.yml"))
         return dir
     }
 
@@ -50,7 +52,9 @@ import Testing
         let dir = try Self.consultation()
         try Data("precious\n".utf8).write(to: URL(fileURLWithPath: dir + "/precious.txt"))
         try FileManager.default.createSymbolicLink(
-            atPath: dir + "/c.sqlite.lock", withDestinationPath: dir + "/precious.txt")
+            atPath: dir + "/c.sqlite.lock",
+            withDestinationPath: dir + "/precious.txt"
+        )
         let r = try CLITests.run(["run", dir + "/c.yml"])
         #expect(r.status == 1 && r.err.contains("symbolic link"), "\(r.err)")
         #expect(Self.read(dir + "/precious.txt") == "precious\n")
@@ -65,7 +69,9 @@ import Testing
         let dir = try Self.consultation()
         try Data("precious\n".utf8).write(to: URL(fileURLWithPath: dir + "/precious.txt"))
         try FileManager.default.createSymbolicLink(
-            atPath: dir + "/c.rejects.csv", withDestinationPath: dir + "/precious.txt")
+            atPath: dir + "/c.rejects.csv",
+            withDestinationPath: dir + "/precious.txt"
+        )
         #expect(try CLITests.run(["import", dir + "/c.yml"]).status == 3)
         #expect(Self.read(dir + "/precious.txt") == "precious\n")
         #expect(Self.read(dir + "/c.rejects.csv")?.contains("record has 4 fields") == true)
@@ -88,7 +94,8 @@ import Testing
         let r = try CLITests.run(["import", dir + "/c.yml"])
         #expect(
             r.status == 2 && r.err.contains("c.yml:4:") && r.err.contains("leaves the consultation's folder tree"),
-            "\(r.err)")
+            "\(r.err)"
+        )
         #expect(!FileManager.default.fileExists(atPath: dir + "/c.sqlite"))
         #expect(try CLITests.run(["import", dir + "/c.yml", "--allow-outside"]).status == 0)
         let allowed = try Self.consultation(sourcePath: "../*.csv", extra: "allow_outside: true")
@@ -107,7 +114,9 @@ import Testing
         let results = try JSONSerialization.jsonObject(with: Data(clean.out.utf8)) as? [[String: Any]]
         #expect(results?.map { $0["path"] as? String } == ["data/a.csv"], "\(clean.err)")
         try FileManager.default.createSymbolicLink(
-            atPath: dir + "/data/b.csv", withDestinationPath: dir + "/../secret.csv")
+            atPath: dir + "/data/b.csv",
+            withDestinationPath: dir + "/../secret.csv"
+        )
         let r = try CLITests.run(["import", dir + "/c.yml"])
         #expect(r.status == 2 && r.err.contains("b.csv"), "\(r.err)")
     }

@@ -86,8 +86,10 @@ import Testing
             questions: [{id: q1, theme: enabling_policies, scale: agree5}]
             sources: [{path: "*.csv", group_column: grp, id_column: id}]
             report: {out: report}
-            """.utf8
-        ).write(to: URL(fileURLWithPath: dir + "/c.yml"))
+            """
+            .utf8
+        )
+        .write(to: URL(fileURLWithPath: dir + "/c.yml"))
     }
 
     /// Issue 29, class 4: a workbook of the old kind or a PDF named .csv is refused with what it is,
@@ -116,11 +118,15 @@ import Testing
             consultation: Tiny
             questions: [{id: q1, theme: enabling_policies, scale: agree5}]
             sources: [{path: data.csv, group_column: grp}]
-            """.utf8
-        ).write(to: URL(fileURLWithPath: dir + "/c.yml"))
+            """
+            .utf8
+        )
+        .write(to: URL(fileURLWithPath: dir + "/c.yml"))
         let r = try CLITests.run(["run", dir + "/c.yml"])
         #expect(
-            r.status == 2 && r.err.contains("c.yml:4:") && r.err.contains("folder named like a .csv file"), "\(r.err)")
+            r.status == 2 && r.err.contains("c.yml:4:") && r.err.contains("folder named like a .csv file"),
+            "\(r.err)"
+        )
     }
 
     /// A country column pointed at free text: the report says which column and how many values,
@@ -136,13 +142,16 @@ import Testing
             questions: [{id: q1, theme: enabling_policies, scale: agree5}]
             sources: [{path: a.csv, group_column: grp, id_column: id, country_column: comment}]
             report: {out: report}
-            """.utf8
-        ).write(to: URL(fileURLWithPath: dir + "/c.yml"))
+            """
+            .utf8
+        )
+        .write(to: URL(fileURLWithPath: dir + "/c.yml"))
         #expect(try CLITests.run(["import", dir + "/c.yml"]).status == 0)
         let r = try CLITests.run(["report", dir + "/c.yml", "--by", "group,country"])
         #expect(
             r.status == 1 && r.err.contains("the country has 1200 distinct values") && r.err.contains("country_column"),
-            "\(r.err)")
+            "\(r.err)"
+        )
         #expect(try CLITests.run(["report", dir + "/c.yml", "--by", "group"]).status == 0)
     }
 
@@ -161,10 +170,14 @@ import Testing
             consultation: Tiny
             questions: [{id: q1, theme: enabling_policies, scale: agree5}]
             sources: [{path: a.csv, group_column: grp, id_column: id}]
-            """.utf8
-        ).write(to: URL(fileURLWithPath: dir + "/c.yml"))
+            """
+            .utf8
+        )
+        .write(to: URL(fileURLWithPath: dir + "/c.yml"))
         let r = try CLITests.run(["import", dir + "/c.yml"])
         #expect(
-            r.status == 3 && r.err.contains("read as Windows-1252") && r.err.contains("encoding: UTF-8"), "\(r.err)")
+            r.status == 3 && r.err.contains("read as Windows-1252") && r.err.contains("encoding: UTF-8"),
+            "\(r.err)"
+        )
     }
 }

@@ -15,20 +15,28 @@ struct LiveTallyTests {
     /// after counting rows), open texts coded and quoted. With `weights`, weights whose sums are
     /// exact in any order (and `weightTotal` their sum); with `repeats`, every seventh row
     /// repeats an earlier respondent id (the later one counts).
-    static func fixture(weights: Bool = false, repeats: Bool = false) throws -> (c: Consultation, dir: String, weightTotal: Double) {
+    static func fixture(weights: Bool = false, repeats: Bool = false) throws -> (
+        c: Consultation, dir: String, weightTotal: Double
+    ) {
         let dir = try DemoEndToEndTests.tempDir()
         var rng = SplitMix64(seed: 5)
         func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
-        let words = ["funding", "training", "data", "late", "the", "budget", "formation", "não", "pas de financement", "coordination"]
+        let words = [
+            "funding", "training", "data", "late", "the", "budget", "formation", "não", "pas de financement",
+            "coordination",
+        ]
         var weightTotal = 0.0
         func csv(_ ids: Range<Int>, late: String) -> String {
             var s = "id,org,country,w,q1,q2,q3,q4,sm,open\n"
             for i in ids {
                 let text = (0..<Int(rng.next() % 30)).map { _ in pick(words) }.joined(separator: " ")
-                let options = pick(["web radio", "radio", "", "tv", "web"]) + (i % ids.count >= 1500 && i % 3 == 0 ? " \(late)" : "")
+                let options =
+                    pick(["web radio", "radio", "", "tv", "web"])
+                    + (i % ids.count >= 1500 && i % 3 == 0 ? " \(late)" : "")
                 let weight = weights ? pick([1, 0.5, 2.25, 1.75]) : 1
                 weightTotal += weight
-                s += "r\(repeats && i % 7 == 0 ? i / 2 : i),\(pick(["NGO", "Ministry", "Private company", "UN agency"])),\(pick(["Kenya", "Senegal", "Peru"])),"
+                s +=
+                    "r\(repeats && i % 7 == 0 ? i / 2 : i),\(pick(["NGO", "Ministry", "Private company", "UN agency"])),\(pick(["Kenya", "Senegal", "Peru"])),"
                 s += "\(weight),\(pick(["Agree", "Disagree", "Strongly agree", "", "Don't know", "meh"])),"
                 s += "\(pick(["Agree", "Neither agree nor disagree", ""])),\(pick(["1", "2.5", "7", "", "1000"])),"
                 s += "\(pick(["Strongly disagree", "Agree", ""])),\(options),\"\(text)\"\n"
@@ -38,25 +46,29 @@ struct LiveTallyTests {
         try Data(csv(0..<2600, late: "satellite").utf8).write(to: URL(fileURLWithPath: dir + "/a.csv"))
         try Data(csv(2600..<5200, late: "print").utf8).write(to: URL(fileURLWithPath: dir + "/b.csv"))
         let weight = weights ? ", weight_column: w" : ""
-        try Data("""
-        version: 1
-        consultation: L
-        questions:
-          - {id: q1, theme: local_capacity, scale: agree5}
-          - {id: q2, theme: local_capacity, scale: agree5, reverse: true}
-          - {id: q3, type: number}
-          - {id: q4, theme: enabling_policies, scale: agree5}
-          - {id: sm, type: multiple}
-          - {id: open, type: text, codebook: topics}
-        codebooks:
-          topics:
-            - {code: funding, theme: access_to_finance, match: ["funding", "financement", "budget*"], exclude: ["pas de financement"]}
-            - {code: training, theme: local_capacity, match: ["training", "formation"]}
-            - {code: data, theme: learning_knowledge, match: ["data"]}
-        sources:
-          - {path: a.csv, wave: baseline, group_column: org, country_column: country, id_column: id\(weight)}
-          - {path: b.csv, wave: endline, group_column: org, country_column: country, id_column: id\(weight)}
-        """.utf8).write(to: URL(fileURLWithPath: dir + "/c.yml"))
+        try Data(
+            """
+            version: 1
+            consultation: L
+            questions:
+              - {id: q1, theme: local_capacity, scale: agree5}
+              - {id: q2, theme: local_capacity, scale: agree5, reverse: true}
+              - {id: q3, type: number}
+              - {id: q4, theme: enabling_policies, scale: agree5}
+              - {id: sm, type: multiple}
+              - {id: open, type: text, codebook: topics}
+            codebooks:
+              topics:
+                - {code: funding, theme: access_to_finance, match: ["funding", "financement", "budget*"], exclude: ["pas de financement"]}
+                - {code: training, theme: local_capacity, match: ["training", "formation"]}
+                - {code: data, theme: learning_knowledge, match: ["data"]}
+            sources:
+              - {path: a.csv, wave: baseline, group_column: org, country_column: country, id_column: id\(weight)}
+              - {path: b.csv, wave: endline, group_column: org, country_column: country, id_column: id\(weight)}
+            """
+            .utf8
+        )
+        .write(to: URL(fileURLWithPath: dir + "/c.yml"))
         return (try ConsultationLoader.load(path: dir + "/c.yml"), dir, weightTotal)
     }
 
@@ -96,13 +108,20 @@ struct LiveTallyTests {
             Self.expectSame(kept, try store.aggregate(request, halvesFrom: .max, live: false))
             // The fixture meets what it is there for: every cell, options met late, quotes, numbers off the packed byte.
             #expect(kept.respondents.values.reduce(0) { $0 + $1.count } == 5200)
-            for late in ["satellite", "print"] { #expect(kept.choices["sm"]?.values.contains { $0.options[late] != nil } == true) }
+            for late in ["satellite", "print"] {
+                #expect(kept.choices["sm"]?.values.contains { $0.options[late] != nil } == true)
+            }
             #expect(kept.items["q3"]?.values.contains { $0.values[1000] != nil } == true)
             #expect(!kept.themeScores.isEmpty && !kept.quotes.isEmpty == (request.quotesPerCode > 0))
         }
         #expect(try store.aggregate(requests.report).respondents.count == 4)
         // Not asked for: the pass.
-        #expect(try !Self.live(store, AggregateRequest(by: ["group", "country"], themes: requests.report.themes, quotesPerCode: 3)))
+        #expect(
+            try !Self.live(
+                store,
+                AggregateRequest(by: ["group", "country"], themes: requests.report.themes, quotesPerCode: 3)
+            )
+        )
         // The report from the live tallies is the report from another store object on the same
         // file, which has none, byte for byte.
         _ = try report.write(out: dir + "/live")
@@ -122,6 +141,9 @@ struct LiveTallyTests {
         report.tallyWhileImporting()
         #expect(Self.importAll(c, store).map(\.outcome) == [.imported, .imported])
         #expect(try !Self.live(store, report.aggregateRequests().report))
-        #expect(try store.aggregate(report.aggregateRequests().report).respondents.values.reduce(0.0) { $0 + $1.weight } == total)
+        #expect(
+            try store.aggregate(report.aggregateRequests().report).respondents.values.reduce(0.0) { $0 + $1.weight }
+                == total
+        )
     }
 }

@@ -28,17 +28,20 @@ struct ReportRenderingTests {
     @Test(.enabled(if: hasJSONSchema, "python3 with jsonschema is not installed"))
     func summaryJSONFollowsTheSchemaAndTheSchemaForbidsFiguresInSuppressedCells() throws {
         let script = """
-        import json, sys, jsonschema
-        schema = json.load(open(sys.argv[1])); doc = json.load(open(sys.argv[2]))
-        jsonschema.Draft202012Validator.check_schema(schema)
-        v = jsonschema.Draft202012Validator(schema)
-        errors = [f"{e.json_path}: {e.message[:200]}" for e in v.iter_errors(doc)]
-        bad = json.loads(json.dumps(doc))
-        bad["analysis"]["respondents"][0] = {"cell": {"group": "x"}, "suppressed": True, "answered": 3}
-        leaks = len(list(v.iter_errors(bad)))
-        print(json.dumps({"errors": errors, "leakErrors": leaks}))
-        """
-        let r = try Self.run(try #require(Self.which("python3")), ["-c", script, Self.root + "/docs/summary.schema.json", Self.root + "/Reports/demo/summary.json"])
+            import json, sys, jsonschema
+            schema = json.load(open(sys.argv[1])); doc = json.load(open(sys.argv[2]))
+            jsonschema.Draft202012Validator.check_schema(schema)
+            v = jsonschema.Draft202012Validator(schema)
+            errors = [f"{e.json_path}: {e.message[:200]}" for e in v.iter_errors(doc)]
+            bad = json.loads(json.dumps(doc))
+            bad["analysis"]["respondents"][0] = {"cell": {"group": "x"}, "suppressed": True, "answered": 3}
+            leaks = len(list(v.iter_errors(bad)))
+            print(json.dumps({"errors": errors, "leakErrors": leaks}))
+            """
+        let r = try Self.run(
+            try #require(Self.which("python3")),
+            ["-c", script, Self.root + "/docs/summary.schema.json", Self.root + "/Reports/demo/summary.json"]
+        )
         #expect(r.status == 0, "\(r.err)")
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
         #expect((doc["errors"] as? [String]) == [], "\(doc["errors"] ?? "")")
@@ -48,23 +51,34 @@ struct ReportRenderingTests {
     @Test(.enabled(if: which("chromium") != nil, "chromium is not installed (apt-get install chromium)"))
     func theDemoReportRendersInABrowserWithItsTitleAndEveryTheme() throws {
         let page = "file://" + Self.root + "/Reports/demo/index.html"
-        let r = try Self.run(try #require(Self.which("chromium")),
-                             ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage", "--dump-dom", page])
+        let r = try Self.run(
+            try #require(Self.which("chromium")),
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage",
+                "--dump-dom", page,
+            ]
+        )
         #expect(r.status == 0)
-        #expect(r.out.contains("<h1>Scaling up local solutions: stakeholder consultation, Kenya and Senegal (demo)</h1>"))
-        for theme in ["Enabling policies and regulation", "Market development", "Local capacity development", "Access to finance",
-                      "Learning and knowledge sharing"] {
-            #expect(r.out.contains("<h2>\(theme)</h2>"), "\(theme)")
-        }
+        #expect(
+            r.out.contains("<h1>Scaling up local solutions: stakeholder consultation, Kenya and Senegal (demo)</h1>")
+        )
+        for theme in [
+            "Enabling policies and regulation", "Market development", "Local capacity development", "Access to finance",
+            "Learning and knowledge sharing",
+        ] { #expect(r.out.contains("<h2>\(theme)</h2>"), "\(theme)") }
         #expect(r.out.contains("<svg"))
         // Self-contained: nothing is fetched from the network.
         #expect(!r.out.contains("src=\"http") && !r.out.contains("href=\"http"))
     }
 
     static func chromium(_ page: String) throws -> (status: Int32, out: String, err: String) {
-        try Self.run(try #require(Self.which("chromium")),
-                     ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage",
-                      "--enable-logging=stderr", "--v=0", "--dump-dom", page])
+        try Self.run(
+            try #require(Self.which("chromium")),
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage",
+                "--enable-logging=stderr", "--v=0", "--dump-dom", page,
+            ]
+        )
     }
 
     /// The report's Content-Security-Policy holds in a real browser: the report itself breaks no
@@ -73,7 +87,11 @@ struct ReportRenderingTests {
     @Test(.enabled(if: which("chromium") != nil, "chromium is not installed (apt-get install chromium)"))
     func theReportsContentSecurityPolicyHoldsInABrowser() throws {
         let html = try String(contentsOfFile: Self.root + "/Reports/demo/index.html", encoding: .utf8)
-        #expect(html.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"))
+        #expect(
+            html.contains(
+                "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
+            )
+        )
         let clean = try Self.chromium("file://" + Self.root + "/Reports/demo/index.html")
         #expect(clean.status == 0)
         #expect(!clean.err.contains("Content Security Policy"), "\(clean.err.prefix(2000))")
@@ -83,7 +101,10 @@ struct ReportRenderingTests {
         let attack = "<body>\n<img src=x onerror=\"document.title='PWNED'\"><script>document.title='PWNED'</script>"
         let injected = html.replacingOccurrences(of: "<body>\n", with: attack + "\n")
         try Data(injected.utf8).write(to: URL(fileURLWithPath: dir + "/with-policy.html"))
-        let unprotected = injected.replacingOccurrences(of: "http-equiv=\"Content-Security-Policy\"", with: "name=\"x\"")
+        let unprotected = injected.replacingOccurrences(
+            of: "http-equiv=\"Content-Security-Policy\"",
+            with: "name=\"x\""
+        )
         try Data(unprotected.utf8).write(to: URL(fileURLWithPath: dir + "/without-policy.html"))
         let blocked = try Self.chromium("file://" + dir + "/with-policy.html")
         #expect(blocked.status == 0 && blocked.out.contains("<h1>") && !blocked.out.contains("PWNED</title>"))

@@ -14,12 +14,21 @@ struct ReportScanTests {
         let store = try SQLiteStore(path: c.storePath)
         #expect(LiveTallyTests.importAll(c, store).map(\.outcome) == [.imported, .imported])
         // A person's codes replace the rules' for some answers.
-        _ = try store.importPersonCodes([("r5", "open", "data"), ("r11", "open", "funding"), ("r13", "open", "other")], coder: "t")
+        _ = try store.importPersonCodes(
+            [("r5", "open", "data"), ("r11", "open", "funding"), ("r13", "open", "other")],
+            coder: "t"
+        )
         var themes: [String: [String]] = [:]
         for q in c.questions where q.type == .likert { if let t = q.theme { themes[t, default: []].append(q.id) } }
         for dimensions in [["group"], ["group", "country"], ["wave"]] {
-            let one = try store.aggregate(AggregateRequest(by: dimensions, themes: themes, quotesPerCode: 3), halvesFrom: .max)
-            let two = try store.aggregate(AggregateRequest(by: dimensions, themes: themes, quotesPerCode: 3), halvesFrom: 1)
+            let one = try store.aggregate(
+                AggregateRequest(by: dimensions, themes: themes, quotesPerCode: 3),
+                halvesFrom: .max
+            )
+            let two = try store.aggregate(
+                AggregateRequest(by: dimensions, themes: themes, quotesPerCode: 3),
+                halvesFrom: 1
+            )
             LiveTallyTests.expectSame(one, two)
             #expect(one.respondents.values.reduce(0) { $0 + $1.count } == 4829)  // distinct ids
             #expect(one.quotes.count > 10)

@@ -35,7 +35,8 @@ import Testing
         let id3 = try #require(three.firstMatch(of: /<instanceID>([^<]+)<\/instanceID>/)).1
         let edit = three.replacingOccurrences(
             of: "<instanceID>\(id3)</instanceID>",
-            with: "<instanceID>uuid:edit-0003</instanceID>\n    <deprecatedID>\(id3)</deprecatedID>")
+            with: "<instanceID>uuid:edit-0003</instanceID>\n    <deprecatedID>\(id3)</deprecatedID>"
+        )
         try FileManager.default.createDirectory(atPath: folder + "/uuid-edit-0003", withIntermediateDirectories: true)
         try Data(edit.utf8).write(to: URL(fileURLWithPath: folder + "/uuid-edit-0003/submission.xml"))
         #expect(try CLITests.run(["run", yml]).status == 0)
@@ -44,7 +45,8 @@ import Testing
         let second = try #require(list.last)
         #expect(
             second["path"] as? String == "kenya/followup" && second["responses"] as? Int == 2
-                && second["superseded"] as? Int == 1)
+                && second["superseded"] as? Int == 1
+        )
 
         // Rolled back, the batch's files are new again.
         let id = try #require(second["id"] as? Int)
@@ -62,7 +64,10 @@ import Testing
         for k in [2, 3] {
             let sub = instances + "/uuid-000\(k)"
             try FileManager.default.createDirectory(atPath: sub, withIntermediateDirectories: true)
-            try FileManager.default.copyItem(atPath: dir + "/Surveys/kenya/followup/submission_00\(k).xml", toPath: sub + "/submission.xml")
+            try FileManager.default.copyItem(
+                atPath: dir + "/Surveys/kenya/followup/submission_00\(k).xml",
+                toPath: sub + "/submission.xml"
+            )
         }
         let r = try CLITests.run(["inspect", instances, "--json"])
         let doc = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any]

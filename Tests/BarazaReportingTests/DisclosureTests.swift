@@ -21,13 +21,16 @@ struct DisclosureTests {
         for (g, n) in sizes {
             var c = ValueCounts()
             for i in 0..<n {
-                c.values[Double(i % 5 + 1), default: WeightedCount()].add(
-                    WeightedCount(count: 1, weight: 1, weightSquared: 1))
+                c.values[Double(i % 5 + 1), default: WeightedCount()]
+                    .add(WeightedCount(count: 1, weight: 1, weightSquared: 1))
             }
             c.missing[.dontKnow] = 1
             items[CellKey(group: g)] = c
             data.respondents[CellKey(group: g)] = WeightedCount(
-                count: n + 1, weight: Double(n + 1), weightSquared: Double(n + 1))
+                count: n + 1,
+                weight: Double(n + 1),
+                weightSquared: Double(n + 1)
+            )
         }
         data.items["q1"] = items
         data.themeScores["enabling_policies"] = items
@@ -36,22 +39,37 @@ struct DisclosureTests {
         data.quality.unmappedGroups = unmapped > 0 ? ["Université": unmapped] : [:]
         data.quality.batches = [
             BatchRecord(
-                id: 1, path: "a.csv", size: 1, sha256: "x", format: "csv", importedAt: nil, records: total,
-                responses: total, rejected: 0, duplicates: 0, superseded: 0, status: "active")
+                id: 1,
+                path: "a.csv",
+                size: 1,
+                sha256: "x",
+                format: "csv",
+                importedAt: nil,
+                records: total,
+                responses: total,
+                rejected: 0,
+                duplicates: 0,
+                superseded: 0,
+                status: "active"
+            )
         ]
         let plan = AnalysisPlan(
-            title: "t", themes: [Theme(id: "enabling_policies", label: "Policies")], groups: groups,
+            title: "t",
+            themes: [Theme(id: "enabling_policies", label: "Policies")],
+            groups: groups,
             questions: [Question(id: "q1", type: .likert, theme: "enabling_policies", scale: "agree5")],
             scales: ["agree5": Scale(id: "agree5", points: (1...5).map { ScalePoint(value: $0, labels: ["p\($0)"]) })],
-            codeInfo: [:], by: ["group"], minCell: minCell)
+            codeInfo: [:],
+            by: ["group"],
+            minCell: minCell
+        )
         return Analyzer(plan: plan).analyze(data)
     }
 
     static let shapes: [[String: Int]] = [
         ["government": 38, "private_sector": 24, "cso": 30, "development_partner": 6, "academia": 3],
         ["government": 38, "private_sector": 24, "cso": 30, "development_partner": 4, "academia": 3],
-        ["government": 12, "cso": 3],
-        ["government": 2, "cso": 1],
+        ["government": 12, "cso": 3], ["government": 2, "cso": 1],
     ]
 
     /// The difference a reader gets is safe when it is 0 or at least the minimum.
@@ -101,9 +119,8 @@ struct DisclosureTests {
     @Test(arguments: shapes) func csvTablesAllowNoSubtraction(sizes: [String: Int]) throws {
         let a = Self.analysis(sizes: sizes)
         let items = try #require(CSVTables.render(a)["items.csv"])
-        let rows = items.split(separator: "\r\n").dropFirst().map {
-            $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        }
+        let rows = items.split(separator: "\r\n").dropFirst()
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         // measure, theme, group, country, wave, suppressed, withheld, n, …
         let groupIDs = Set(Self.groups.map(\.id))
         let shown = rows.filter { groupIDs.contains($0[2]) && $0[5] == "false" }.reduce(0) { $0 + (Int($1[7]) ?? 0) }
@@ -117,20 +134,24 @@ struct DisclosureTests {
     static func measureTables(_ text: String, html: Bool) -> [[(name: String, n: Int?)]] {
         func number(_ s: Substring) -> Int? { Int(s.prefix { $0.isNumber }) }
         if html {
-            return text.components(separatedBy: "<table>").dropFirst().filter { $0.contains("<th>Group</th><th>n") }.map { t in
-                t.components(separatedBy: "<tr><td>").dropFirst().map { row in
-                    let cells = row.components(separatedBy: "</td><td")
-                    let second = cells.count > 1 ? cells[1].drop { $0 != ">" }.dropFirst() : ""
-                    return (cells[0], number(second))
+            return text.components(separatedBy: "<table>").dropFirst().filter { $0.contains("<th>Group</th><th>n") }
+                .map { t in
+                    t.components(separatedBy: "<tr><td>").dropFirst()
+                        .map { row in
+                            let cells = row.components(separatedBy: "</td><td")
+                            let second = cells.count > 1 ? cells[1].drop { $0 != ">" }.dropFirst() : ""
+                            return (cells[0], number(second))
+                        }
                 }
-            }
         }
-        return text.components(separatedBy: "\n\n").filter { $0.hasPrefix("| Group | n") }.map { block in
-            block.split(separator: "\n").dropFirst(2).map { line in
-                let cells = line.dropFirst(2).components(separatedBy: " | ")
-                return (cells[0], cells.count > 1 ? number(Substring(cells[1])) : nil)
+        return text.components(separatedBy: "\n\n").filter { $0.hasPrefix("| Group | n") }
+            .map { block in
+                block.split(separator: "\n").dropFirst(2)
+                    .map { line in
+                        let cells = line.dropFirst(2).components(separatedBy: " | ")
+                        return (cells[0], cells.count > 1 ? number(Substring(cells[1])) : nil)
+                    }
             }
-        }
     }
 
     @Test(arguments: shapes) func htmlAndMarkdownTablesAllowNoSubtraction(sizes: [String: Int]) throws {
@@ -185,10 +206,16 @@ struct WeightedReportTests {
         data.items["q1"] = [CellKey(group: "cso"): c, CellKey(group: "government"): c]
         data.quality.activeResponses = 12
         let plan = AnalysisPlan(
-            title: "t", themes: [Theme(id: "enabling_policies", label: "Policies")], groups: StakeholderGroup.defaults,
+            title: "t",
+            themes: [Theme(id: "enabling_policies", label: "Policies")],
+            groups: StakeholderGroup.defaults,
             questions: [Question(id: "q1", type: .likert, theme: "enabling_policies", scale: "agree5")],
             scales: ["agree5": Scale(id: "agree5", points: (1...5).map { ScalePoint(value: $0, labels: ["p\($0)"]) })],
-            codeInfo: [:], by: ["group"], minCell: 5, weighting: .column)
+            codeInfo: [:],
+            by: ["group"],
+            minCell: 5,
+            weighting: .column
+        )
         let a = Analyzer(plan: plan).analyze(data)
         let nEff = a.themes[0].items[0].byGroup[0].stats?.effectiveN ?? 0
         for out in [HTMLReport().render(a), MarkdownReport().render(a)] {
@@ -197,7 +224,8 @@ struct WeightedReportTests {
             #expect(out.contains("Tests count respondents, unweighted"))
             #expect(
                 out.contains("diverging bars, don")
-                    && out.contains("shares and the tests count respondents, unweighted"))
+                    && out.contains("shares and the tests count respondents, unweighted")
+            )
         }
         #expect(CSVTables.render(a)["items.csv"]?.contains(",n_eff,") == true)
     }

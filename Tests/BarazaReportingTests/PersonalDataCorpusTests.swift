@@ -18,8 +18,7 @@ struct PersonalDataCorpusTests {
         ("en", "my number is 0712/345/678", ["712", "345/678"]),
         ("en", "office line (020) 123-4567", ["123-4567", "4567"]),
         ("en", "passport A1234567 was taken", ["A1234567", "1234567"]),
-        ("en", "my passport number is AB 1234567", ["1234567"]),
-        ("en", "NI number QQ 12 34 56 C", ["QQ 12", "34 56"]),
+        ("en", "my passport number is AB 1234567", ["1234567"]), ("en", "NI number QQ 12 34 56 C", ["QQ 12", "34 56"]),
         ("en", "national insurance QQ123456C", ["QQ123456C", "123456"]),
         ("en", "national ID 12345678 was needed for the loan", ["12345678"]),
         ("en", "see www.example.org/grace for our work", ["example.org", "grace"]),
@@ -36,11 +35,9 @@ struct PersonalDataCorpusTests {
         ("es", "Mi nombre es Luis Pérez", ["Luis", "Pérez"]),
         ("es", "Soy María López, de la alcaldía", ["María", "López"]),
         ("es", "escriba a ana arroba ejemplo punto com", ["ejemplo", "ana arroba"]),
-        ("es", "DNI 12345678Z", ["12345678"]),
-        ("pt", "Meu nome é João Silva", ["João", "Silva"]),
+        ("es", "DNI 12345678Z", ["12345678"]), ("pt", "Meu nome é João Silva", ["João", "Silva"]),
         ("pt", "eu sou o Carlos Mendes da associação", ["Carlos", "Mendes"]),
-        ("pt", "me chamo Rita e preciso de crédito", ["Rita"]),
-        ("pt", "Chamo-me Rui Costa", ["Rui", "Costa"]),
+        ("pt", "me chamo Rita e preciso de crédito", ["Rita"]), ("pt", "Chamo-me Rui Costa", ["Rui", "Costa"]),
         ("pt", "bilhete de identidade 123456789", ["123456789"]),
         ("sw", "Jina langu ni Wanjiku Kamau", ["Wanjiku", "Kamau"]),
         ("sw", "jina langu ni wanjiku kamau, mkulima", ["wanjiku", "kamau"]),
@@ -52,24 +49,17 @@ struct PersonalDataCorpusTests {
 
     /// Quotes with nothing personal: shown unchanged.
     static let clean = [
-        "At this point of view, credit is too expensive.",
-        "We trained 1200 people in 2024.",
-        "Interest rates at 18% make loans impossible.",
-        "I'm worried about the cost of credit.",
-        "We met at the ministry. Then nothing happened.",
-        "Je suis inquiète pour le financement.",
-        "Soy optimista, pero falta capacitación.",
-        "Mikopo ni ghali sana kwa wakulima.",
-        "COVID19 slowed everything down for a year.",
-        "Eu sou agricultora e preciso de formação.",
+        "At this point of view, credit is too expensive.", "We trained 1200 people in 2024.",
+        "Interest rates at 18% make loans impossible.", "I'm worried about the cost of credit.",
+        "We met at the ministry. Then nothing happened.", "Je suis inquiète pour le financement.",
+        "Soy optimista, pero falta capacitación.", "Mikopo ni ghali sana kwa wakulima.",
+        "COVID19 slowed everything down for a year.", "Eu sou agricultora e preciso de formação.",
     ]
 
     @Test(arguments: personal.indices) func noPersonalDataIsPrinted(_ i: Int) {
         let (language, text, secrets) = Self.personal[i]
         guard let shown = QuoteScrubber.publishable(text) else { return }
-        for secret in secrets {
-            #expect(!shown.contains(secret), "\(language): '\(text)' printed as '\(shown)'")
-        }
+        for secret in secrets { #expect(!shown.contains(secret), "\(language): '\(text)' printed as '\(shown)'") }
     }
 
     @Test(arguments: clean) func quotesWithoutPersonalDataPassUnchanged(_ text: String) {
@@ -79,7 +69,9 @@ struct PersonalDataCorpusTests {
     /// Most of the corpus is scrubbed and shown rather than left out: the scrubber is not a filter
     /// that drops everything.
     @Test func whatCanBeScrubbedIsShown() {
-        #expect(QuoteScrubber.publishable("my name is grace wanjiru, we need credit") == "my name is [name], we need credit")
+        #expect(
+            QuoteScrubber.publishable("my name is grace wanjiru, we need credit") == "my name is [name], we need credit"
+        )
         #expect(QuoteScrubber.publishable("Jina langu ni Wanjiku Kamau") == "Jina langu ni [name]")
         #expect(QuoteScrubber.publishable("write to grace dot wanjiru at example dot org") == "write to [email]")
         #expect(QuoteScrubber.publishable("my number is 0712/345/678") == "my number is [phone]")

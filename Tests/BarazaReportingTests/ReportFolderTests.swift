@@ -17,7 +17,9 @@ struct ReportFolderTests {
 
     static func write(_ text: String, _ path: String) throws {
         try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            atPath: (path as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true
+        )
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
     }
 
@@ -61,7 +63,9 @@ struct ReportFolderTests {
     @Test func aMarkedReportIsReplacedWhole() throws {
         let base = try Self.folder()
         try ReportWriter.writeFolder(
-            ["index.html": "<p>old</p>", "report.md": "old", "tables/old.csv": "x"], to: base + "/r")
+            ["index.html": "<p>old</p>", "report.md": "old", "tables/old.csv": "x"],
+            to: base + "/r"
+        )
         try ReportWriter.writeFolder(Self.files, to: base + "/r")
         #expect(Self.read(base + "/r/index.html") == "<p>new</p>")
         #expect(Self.read(base + "/r/report.md") == nil && Self.read(base + "/r/tables/old.csv") == nil)
@@ -127,7 +131,9 @@ struct ReportFolderTests {
         let base = try Self.folder()
         try Self.write("keep", base + "/precious.txt")
         try FileManager.default.createSymbolicLink(
-            atPath: base + "/c.rejects.csv", withDestinationPath: base + "/precious.txt")
+            atPath: base + "/c.rejects.csv",
+            withDestinationPath: base + "/precious.txt"
+        )
         try SafeFiles.replace(base + "/c.rejects.csv", contents: Array("file,line\r\n".utf8))
         #expect(Self.read(base + "/precious.txt") == "keep")
         #expect(Self.read(base + "/c.rejects.csv") == "file,line\r\n")

@@ -9,11 +9,8 @@ import Testing
 /// cells show no figures anywhere.
 struct ReportSafetyTests {
     static let hostile = [
-        "<script>alert(1)</script>",
-        "\"><img src=x onerror=alert(1)>",
-        "=HYPERLINK(\"http://example.com\")",
-        "a | b | c",
-        "[link](javascript:alert(1))",
+        "<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "=HYPERLINK(\"http://example.com\")",
+        "a | b | c", "[link](javascript:alert(1))",
     ]
 
     /// An analysis with one theme, a suppressed group, and hostile quotes and labels.
@@ -24,29 +21,61 @@ struct ReportSafetyTests {
             for (k, n) in v { c.values[k] = WeightedCount(count: n, weight: Double(n), weightSquared: Double(n)) }
             return c
         }
-        data.items["q1"] = [CellKey(group: "government"): counts([4: 6, 5: 3]), CellKey(group: "cso"): counts([1: 4, 2: 5]),
-                            CellKey(group: "development_partner"): counts([3: 2, 4: 1, 5: 1])]
+        data.items["q1"] = [
+            CellKey(group: "government"): counts([4: 6, 5: 3]), CellKey(group: "cso"): counts([1: 4, 2: 5]),
+            CellKey(group: "development_partner"): counts([3: 2, 4: 1, 5: 1]),
+        ]
         data.themeScores["enabling_policies"] = data.items["q1"]
         // One code per hostile answer, so each is shown as a quote in every format.
         var oc = OptionCounts()
         oc.answered = 9
-        for i in 0...hostile.count { oc.options[i == 0 ? "=cmd" : "c\(i)"] = WeightedCount(count: 5, weight: 5, weightSquared: 5) }
-        data.codes["barriers"] = [CellKey(group: "cso"): oc]
-        data.quotes = hostile.enumerated().map { i, t in
-            QuoteCandidate(question: "barriers", code: i == 0 ? "=cmd" : "c\(i)", cell: CellKey(group: "cso"), respondentID: "r\(i)", text: t)
+        for i in 0...hostile.count {
+            oc.options[i == 0 ? "=cmd" : "c\(i)"] = WeightedCount(count: 5, weight: 5, weightSquared: 5)
         }
-            + [QuoteCandidate(question: "barriers", code: "c5", cell: CellKey(group: "cso"), respondentID: "r9",
-                              text: "My name is Grace Wanjiru, write to grace.w@example.org or call +254 712 345 678 or 0712-345-678.")]
+        data.codes["barriers"] = [CellKey(group: "cso"): oc]
+        data.quotes =
+            hostile.enumerated()
+            .map { i, t in
+                QuoteCandidate(
+                    question: "barriers",
+                    code: i == 0 ? "=cmd" : "c\(i)",
+                    cell: CellKey(group: "cso"),
+                    respondentID: "r\(i)",
+                    text: t
+                )
+            } + [
+                QuoteCandidate(
+                    question: "barriers",
+                    code: "c5",
+                    cell: CellKey(group: "cso"),
+                    respondentID: "r9",
+                    text:
+                        "My name is Grace Wanjiru, write to grace.w@example.org or call +254 712 345 678 or 0712-345-678."
+                )
+            ]
         data.quality.unknownLabels = ["q1": ["<b>bold</b>": 2]]
         data.quality.activeResponses = 31
-        let plan = AnalysisPlan(title: "Report <i>title</i>", themes: [Theme(id: "enabling_policies", label: "Policies")],
-                                groups: StakeholderGroup.defaults,
-                                questions: [Question(id: "q1", type: .likert, theme: "enabling_policies", scale: "agree5", text: "<script>q</script>"),
-                                            Question(id: "barriers", type: .text, text: "Barriers")],
-                                scales: ["agree5": Scale(id: "agree5", points: (1...5).map { ScalePoint(value: $0, labels: ["p\($0)"]) })],
-                                codeInfo: Dictionary(uniqueKeysWithValues: (0...hostile.count).map { i in
-                                    (i == 0 ? "=cmd" : "c\(i)", (i == 0 ? "=SUM(A1)" : "code \(i)", "enabling_policies"))
-                                }), by: ["group"], minCell: 5)
+        let plan = AnalysisPlan(
+            title: "Report <i>title</i>",
+            themes: [Theme(id: "enabling_policies", label: "Policies")],
+            groups: StakeholderGroup.defaults,
+            questions: [
+                Question(
+                    id: "q1",
+                    type: .likert,
+                    theme: "enabling_policies",
+                    scale: "agree5",
+                    text: "<script>q</script>"
+                ), Question(id: "barriers", type: .text, text: "Barriers"),
+            ],
+            scales: ["agree5": Scale(id: "agree5", points: (1...5).map { ScalePoint(value: $0, labels: ["p\($0)"]) })],
+            codeInfo: Dictionary(
+                uniqueKeysWithValues: (0...hostile.count)
+                    .map { i in (i == 0 ? "=cmd" : "c\(i)", (i == 0 ? "=SUM(A1)" : "code \(i)", "enabling_policies")) }
+            ),
+            by: ["group"],
+            minCell: 5
+        )
         return Analyzer(plan: plan).analyze(data)
     }
 
@@ -94,13 +123,20 @@ struct ReportSafetyTests {
     }
 
     @Test func quotesAreScrubbedOfEmailsPhonesAndNames() {
-        let s = QuoteScrubber.scrub("My name is Grace Wanjiru, write to grace.w@example.org or call +254 712 345 678 or 0712-345-678.")
+        let s = QuoteScrubber.scrub(
+            "My name is Grace Wanjiru, write to grace.w@example.org or call +254 712 345 678 or 0712-345-678."
+        )
         #expect(s == "My name is [name], write to [email] or call [phone] or [phone].")
-        #expect(QuoteScrubber.scrub("Je m'appelle Awa Diop, joignez-moi au 77 123 45 67") == "Je m'appelle [name], joignez-moi au [phone]")
+        #expect(
+            QuoteScrubber.scrub("Je m'appelle Awa Diop, joignez-moi au 77 123 45 67")
+                == "Je m'appelle [name], joignez-moi au [phone]"
+        )
         #expect(QuoteScrubber.scrub("Me llamo Ana, 2023 fue difícil") == "Me llamo [name], 2023 fue difícil")
         #expect(QuoteScrubber.scrub("We trained 1200 people in 2024") == "We trained 1200 people in 2024")
-        for out in [HTMLReport().render(Self.analysis()), MarkdownReport().render(Self.analysis()), JSONSummary().render(Self.analysis())]
-            + Array(CSVTables.render(Self.analysis()).values) {
+        for out in [
+            HTMLReport().render(Self.analysis()), MarkdownReport().render(Self.analysis()),
+            JSONSummary().render(Self.analysis()),
+        ] + Array(CSVTables.render(Self.analysis()).values) {
             #expect(!out.contains("grace.w@example.org"))
             #expect(!out.contains("345 678"))
             #expect(!out.contains("Wanjiru"))
@@ -126,7 +162,8 @@ struct ReportSafetyTests {
     }
 
     @Test func reportFolderIsReplacedAtomically() throws {
-        let dir = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-report-\(UUID().uuidString)").path
+        let dir = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-report-\(UUID().uuidString)")
+            .path
         let files = try ReportWriter.write(Self.analysis(), to: dir)
         #expect(files.contains(dir + "/index.html") && files.contains(dir + "/tables/items.csv"))
         try Data("old".utf8).write(to: URL(fileURLWithPath: dir + "/stale.txt"))
@@ -142,7 +179,10 @@ struct ReportSafetyTests {
     /// stays inside its `id` and `href`; the page carries its policy; bidi controls are dropped.
     @Test func themeIdsAreEncodedForAttributesAndFragments() {
         var a = Self.analysis()
-        guard !a.themes.isEmpty else { Issue.record("no theme"); return }
+        guard !a.themes.isEmpty else {
+            Issue.record("no theme")
+            return
+        }
         a.themes[0].theme = Theme(id: "x\" onerror=\"alert(1)", label: "Policies \u{202E}gnirts")
         let html = HTMLReport().render(a)
         #expect(!html.contains("onerror=\"alert"))

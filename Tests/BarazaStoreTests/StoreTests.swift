@@ -7,25 +7,54 @@ import Testing
 
 struct StoreTests {
     static func tempStore() throws -> SQLiteStore {
-        try SQLiteStore(path: URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-\(UUID().uuidString).sqlite").path)
+        try SQLiteStore(
+            path: URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-\(UUID().uuidString).sqlite")
+                .path
+        )
     }
 
     static func response(_ id: String, group: String = "cso", value: Double = 4, replaces: String? = nil) -> Response {
-        Response(respondentID: id, replaces: replaces, group: group, rawGroup: group, country: "Kenya", wave: "baseline", submittedAt: nil,
-                 location: SourceLocation(file: "f.csv", line: 2), answers: [CodedAnswer(question: "q1", value: value, missing: nil, raw: "x")])
+        Response(
+            respondentID: id,
+            replaces: replaces,
+            group: group,
+            rawGroup: group,
+            country: "Kenya",
+            wave: "baseline",
+            submittedAt: nil,
+            location: SourceLocation(file: "f.csv", line: 2),
+            answers: [CodedAnswer(question: "q1", value: value, missing: nil, raw: "x")]
+        )
     }
 
     static func input(_ sha: String) -> BatchInput {
-        BatchInput(path: "f-\(sha).csv", size: 10, sha256: sha, format: "csv", wave: nil, country: nil, importedAt: "2026-01-01T00:00:00Z")
+        BatchInput(
+            path: "f-\(sha).csv",
+            size: 10,
+            sha256: sha,
+            format: "csv",
+            wave: nil,
+            country: nil,
+            importedAt: "2026-01-01T00:00:00Z"
+        )
     }
 
-    @discardableResult
-    static func importBatch(_ store: SQLiteStore, _ sha: String, _ responses: [Response], rejects: Int = 0) throws -> BatchRecord {
+    @discardableResult static func importBatch(
+        _ store: SQLiteStore,
+        _ sha: String,
+        _ responses: [Response],
+        rejects: Int = 0
+    ) throws -> BatchRecord {
         try store.importBatch(input(sha)) { sink in
             var counts = BatchCounts()
-            for r in responses { try sink.add(r); counts.records += 1 }
+            for r in responses {
+                try sink.add(r)
+                counts.records += 1
+            }
             for i in 0..<rejects {
-                try sink.reject(RejectedRecord(location: SourceLocation(file: "f.csv", line: 10 + i), reason: "bad", values: ["a"]))
+                try sink.reject(
+                    RejectedRecord(location: SourceLocation(file: "f.csv", line: 10 + i), reason: "bad", values: ["a"])
+                )
                 counts.rejected += 1
             }
             return counts
@@ -36,7 +65,8 @@ struct StoreTests {
         let store = try Self.tempStore()
         let b = try Self.importBatch(store, "abc", [Self.response("r1")])
         #expect(try store.batch(sha256: "abc")?.id == b.id)
-        #expect(throws: (any Error).self) { try Self.importBatch(store, "abc", [Self.response("r1")]) }  // UNIQUE digest
+        // The digest is UNIQUE.
+        #expect(throws: (any Error).self) { try Self.importBatch(store, "abc", [Self.response("r1")]) }
         #expect(try store.responseCounts().active == 1)
         // The failed import turned foreign keys back on as it ended.
         let keysOn = try store.db.read { db in try Int.fetchOne(db, sql: "PRAGMA foreign_keys") }
@@ -46,7 +76,11 @@ struct StoreTests {
     @Test func aLaterBatchSupersedesTheSameRespondentAndDeprecatedIDs() throws {
         let store = try Self.tempStore()
         try Self.importBatch(store, "b1", [Self.response("r1", value: 2), Self.response("r2"), Self.response("r3")])
-        let b2 = try Self.importBatch(store, "b2", [Self.response("r1", value: 5), Self.response("r9", replaces: "r2")])
+        let b2 = try Self.importBatch(
+            store,
+            "b2",
+            [Self.response("r1", value: 5), Self.response("r9", replaces: "r2")]
+        )
         #expect(b2.superseded == 2)
         #expect(try store.responseCounts() == (active: 3, superseded: 2))
         let data = try store.aggregate(by: ["group"], themes: [:], quotesPerCode: 3)
@@ -59,10 +93,11 @@ struct StoreTests {
     static func dump(_ store: SQLiteStore) throws -> [String] {
         try store.db.read { db in
             var rows: [String] = []
-            for sql in ["SELECT * FROM responses ORDER BY id", "SELECT * FROM records ORDER BY response_id",
-                        "SELECT * FROM answers ORDER BY response_id, question", "SELECT id, records, responses, duplicates FROM batches"] {
-                rows += try Row.fetchAll(db, sql: sql).map(\.description)
-            }
+            for sql in [
+                "SELECT * FROM responses ORDER BY id", "SELECT * FROM records ORDER BY response_id",
+                "SELECT * FROM answers ORDER BY response_id, question",
+                "SELECT id, records, responses, duplicates FROM batches",
+            ] { rows += try Row.fetchAll(db, sql: sql).map(\.description) }
             return rows
         }
     }
@@ -75,7 +110,8 @@ struct StoreTests {
             let value: Double = i % 3 == 0 ? 1000 + Double(i) : Double(i % 5 + 1)
             responses.append(Self.response("r\(i % 35)", group: i % 2 == 0 ? "cso" : "government", value: value))
         }
-        let together = try Self.tempStore(), apart = try Self.tempStore()
+        let together = try Self.tempStore()
+        let apart = try Self.tempStore()
         let b = try together.importBatch(Self.input("b1")) { sink in
             var packer = (sink as? SQLiteBatchSink)?.makePacker() ?? ResponsePacker(Registry())
             var chunk = PackedChunk()
@@ -94,7 +130,10 @@ struct StoreTests {
         // Foreign keys are off only while the batch is written: the references it made hold, and
         // they are on again (a rollback cascades).
         let (violations, keysOn) = try together.db.read { db in
-            (try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").count, try Int.fetchOne(db, sql: "PRAGMA foreign_keys"))
+            (
+                try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").count,
+                try Int.fetchOne(db, sql: "PRAGMA foreign_keys")
+            )
         }
         #expect(violations == 0 && keysOn == 1)
         _ = try together.rollback(batch: b.id)
@@ -133,7 +172,8 @@ struct StoreTests {
     /// Either way the duplicates are the exact ones, and the index is built only when needed.
     @Test(arguments: [1 << 16, 8]) func theRepeatFilterNeverGetsTheDuplicatesWrong(candidates: Int) throws {
         for repeated in [false, true] {
-            let path = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-\(UUID().uuidString).sqlite").path
+            let path = URL(fileURLWithPath: scratchDirectory)
+                .appendingPathComponent("baraza-\(UUID().uuidString).sqlite").path
             let store = try SQLiteStore(path: path, repeatFilterLimits: (blocks: 1, candidates: candidates))
             var ids = (0..<300).map { "id-\($0)" }
             if repeated { ids.insert("id-17", at: 150) }
@@ -204,7 +244,12 @@ struct StoreTests {
     }
 
     static func indexNames(_ store: SQLiteStore) throws -> [String] {
-        try store.db.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'responses' ORDER BY name") }
+        try store.db.read { db in
+            try String.fetchAll(
+                db,
+                sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'responses' ORDER BY name"
+            )
+        }
     }
 
     /// Into an empty store the respondent index is dropped for the load and built only when the
@@ -225,18 +270,27 @@ struct StoreTests {
         let b1 = try Self.importBatch(store, "b1", [Self.response("r1", value: 1), Self.response("r2")])
         #expect(b1.duplicates == 0)
         #expect(try Self.indexNames(store) == before.filter { $0 != "responses_respondent" })
-        let b2 = try Self.importBatch(store, "b2", [Self.response("r2", value: 5), Self.response("r3"), Self.response("r3")])
+        let b2 = try Self.importBatch(
+            store,
+            "b2",
+            [Self.response("r2", value: 5), Self.response("r3"), Self.response("r3")]
+        )
         #expect(try Self.indexNames(store) == before)
         #expect(b2.duplicates == 1 && b2.superseded == 1)
         #expect(try store.responseCounts() == (active: 3, superseded: 2))
         let plan = try store.db.read { db in
-            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT id FROM responses WHERE respondent_id = 'r1'").map { $0["detail"] as String }
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT id FROM responses WHERE respondent_id = 'r1'")
+                .map { $0["detail"] as String }
         }
         #expect(plan.contains { $0.contains("responses_respondent") })
         #expect(try store.integrityCheck() == "ok")
 
         let repeating = try Self.tempStore()
-        let first = try Self.importBatch(repeating, "b1", [Self.response("r1", value: 1), Self.response("r2"), Self.response("r1", value: 3)])
+        let first = try Self.importBatch(
+            repeating,
+            "b1",
+            [Self.response("r1", value: 1), Self.response("r2"), Self.response("r1", value: 3)]
+        )
         #expect(first.duplicates == 1)
         #expect(try Self.indexNames(repeating) == before)
 
@@ -251,14 +305,31 @@ struct StoreTests {
     static func mixedResponses(_ n: Int, seed: UInt64) -> [Response] {
         var rng = SplitMix64(seed: seed)
         func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
-        return (0..<n).map { i in
-            var r = Self.response("r\(i)", group: pick(["cso", "government"]), value: Double(rng.next() % 5 + 1))
-            r.answers.append(CodedAnswer(question: "q2", value: pick([1, 2, nil]), missing: pick([nil, .dontKnow]), raw: "x"))
-            let options = Array(Set((0..<Int(rng.next() % 3)).map { _ in pick(["web", "radio", "sms-\(i % 7)"]) })).sorted()
-            r.choices = [ChoiceAnswer(question: "sm", options: options, missing: options.isEmpty ? .blank : nil, other: i % 5 == 0 ? "other \(i)" : nil)]
-            r.texts = [TextAnswer(question: "open", text: "text \(i)", codes: (0..<Int(rng.next() % 3)).map { _ in pick(["funding", "training", "data-\(i % 4)"]) })]
-            return r
-        }
+        return (0..<n)
+            .map { i in
+                var r = Self.response("r\(i)", group: pick(["cso", "government"]), value: Double(rng.next() % 5 + 1))
+                r.answers.append(
+                    CodedAnswer(question: "q2", value: pick([1, 2, nil]), missing: pick([nil, .dontKnow]), raw: "x")
+                )
+                let options = Array(Set((0..<Int(rng.next() % 3)).map { _ in pick(["web", "radio", "sms-\(i % 7)"]) }))
+                    .sorted()
+                r.choices = [
+                    ChoiceAnswer(
+                        question: "sm",
+                        options: options,
+                        missing: options.isEmpty ? .blank : nil,
+                        other: i % 5 == 0 ? "other \(i)" : nil
+                    )
+                ]
+                r.texts = [
+                    TextAnswer(
+                        question: "open",
+                        text: "text \(i)",
+                        codes: (0..<Int(rng.next() % 3)).map { _ in pick(["funding", "training", "data-\(i % 4)"]) }
+                    )
+                ]
+                return r
+            }
     }
 
     /// Worker packers give no registry indices: names they lack get chunk-local numbers that the
@@ -269,26 +340,51 @@ struct StoreTests {
         let responses = Self.mixedResponses(300, seed: 9)
         func rows(_ store: SQLiteStore) throws -> [String] {
             try store.db.read { db in
-                try Row.fetchAll(db, sql: """
-                    SELECT r.respondent_id, hex(r.closed), hex(r.chosen), hex(r.coded), hex(x.texts)
-                    FROM responses r JOIN records x ON x.response_id = r.id ORDER BY r.id
-                    """).map { "\($0)" }
-                + Row.fetchAll(db, sql: "SELECT 'q', idx, question, '' FROM questions UNION ALL SELECT 'o', idx, question, option FROM options UNION ALL SELECT 'c', idx, code, '' FROM code_ids ORDER BY 1, 2").map { "\($0)" }
+                try Row
+                    .fetchAll(
+                        db,
+                        sql: """
+                            SELECT r.respondent_id, hex(r.closed), hex(r.chosen), hex(r.coded), hex(x.texts)
+                            FROM responses r JOIN records x ON x.response_id = r.id ORDER BY r.id
+                            """
+                    )
+                    .map { "\($0)" }
+                    + Row.fetchAll(
+                        db,
+                        sql:
+                            "SELECT 'q', idx, question, '' FROM questions UNION ALL SELECT 'o', idx, question, option FROM options UNION ALL SELECT 'c', idx, code, '' FROM code_ids ORDER BY 1, 2"
+                    )
+                    .map { "\($0)" }
             }
         }
         for registered in [true, false] {
-            let one = try Self.tempStore(), two = try Self.tempStore()
+            let one = try Self.tempStore()
+            let two = try Self.tempStore()
             _ = try one.importBatch(Self.input("b")) { sink in
-                if registered { try sink.register(questions: ["q1", "q2", "sm", "open", "sm.other"], options: [("sm", "web")], codes: ["funding"]) }
+                if registered {
+                    try sink.register(
+                        questions: ["q1", "q2", "sm", "open", "sm.other"],
+                        options: [("sm", "web")],
+                        codes: ["funding"]
+                    )
+                }
                 for r in responses { try sink.add(r) }
                 return BatchCounts()
             }
             _ = try two.importBatch(Self.input("b")) { sink in
-                if registered { try sink.register(questions: ["q1", "q2", "sm", "open", "sm.other"], options: [("sm", "web")], codes: ["funding"]) }
+                if registered {
+                    try sink.register(
+                        questions: ["q1", "q2", "sm", "open", "sm.other"],
+                        options: [("sm", "web")],
+                        codes: ["funding"]
+                    )
+                }
                 var workers = [sink.makePacker().worker(), sink.makePacker().worker()]
                 for (k, start) in stride(from: 0, to: responses.count, by: 37).enumerated() {
                     var chunk = PackedChunk()
-                    for r in responses[start..<min(responses.count, start + 37)] { workers[k % 2].pack(r, into: &chunk) }
+                    for r in responses[start..<min(responses.count, start + 37)] {
+                        workers[k % 2].pack(r, into: &chunk)
+                    }
                     try sink.add(&chunk)
                 }
                 return BatchCounts()
@@ -301,7 +397,9 @@ struct StoreTests {
             }
             let a = try one.aggregate(by: ["group"], themes: [:], quotesPerCode: 3)
             let b = try two.aggregate(by: ["group"], themes: [:], quotesPerCode: 3)
-            #expect(a.items == b.items && a.choices == b.choices && a.codes == b.codes && a.respondents == b.respondents)
+            #expect(
+                a.items == b.items && a.choices == b.choices && a.codes == b.codes && a.respondents == b.respondents
+            )
             #expect(a.quotes == b.quotes)
             let texts = try one.textAnswers()
             #expect(texts.count == 300 && texts.first?.text == "text 0")
@@ -326,11 +424,20 @@ struct StoreTests {
     @Test func themeScoresNeedHalfTheItemsAnswered() throws {
         let store = try Self.tempStore()
         var full = Self.response("a")
-        full.answers = [CodedAnswer(question: "q1", value: 4, missing: nil, raw: ""), CodedAnswer(question: "q2", value: 2, missing: nil, raw: "")]
+        full.answers = [
+            CodedAnswer(question: "q1", value: 4, missing: nil, raw: ""),
+            CodedAnswer(question: "q2", value: 2, missing: nil, raw: ""),
+        ]
         var half = Self.response("b")
-        half.answers = [CodedAnswer(question: "q1", value: 5, missing: nil, raw: ""), CodedAnswer(question: "q2", value: nil, missing: .dontKnow, raw: "")]
+        half.answers = [
+            CodedAnswer(question: "q1", value: 5, missing: nil, raw: ""),
+            CodedAnswer(question: "q2", value: nil, missing: .dontKnow, raw: ""),
+        ]
         var none = Self.response("c")
-        none.answers = [CodedAnswer(question: "q1", value: nil, missing: .blank, raw: ""), CodedAnswer(question: "q2", value: nil, missing: .blank, raw: "")]
+        none.answers = [
+            CodedAnswer(question: "q1", value: nil, missing: .blank, raw: ""),
+            CodedAnswer(question: "q2", value: nil, missing: .blank, raw: ""),
+        ]
         try Self.importBatch(store, "b1", [full, half, none])
         let data = try store.aggregate(by: ["group"], themes: ["t": ["q1", "q2"]], quotesPerCode: 3)
         let scores = try #require(data.themeScores["t"]?[CellKey(group: "cso")])
@@ -345,30 +452,50 @@ struct StoreTests {
         var r = Self.response("r1")
         let fields = ["r1", "  Plus de \"financement\",\nvite \u{1}é ", "autre\tchose", "unrelated"]
         r.raw = FieldRow(fields)
-        r.texts = [TextAnswer(question: "open1", text: "Plus de \"financement\",\nvite \u{1}é", codes: ["funding"], field: 1),
-                   TextAnswer(question: "open2", text: "not in its field", codes: [], field: 3),
-                   TextAnswer(question: "open3", text: "no field", codes: [])]
+        r.texts = [
+            TextAnswer(question: "open1", text: "Plus de \"financement\",\nvite \u{1}é", codes: ["funding"], field: 1),
+            TextAnswer(question: "open2", text: "not in its field", codes: [], field: 3),
+            TextAnswer(question: "open3", text: "no field", codes: []),
+        ]
         r.choices = [ChoiceAnswer(question: "sm1", options: ["a"], missing: nil, other: "autre\tchose", otherField: 2)]
         try Self.importBatch(store, "t", [r])
         let stored = try SQLiteStore.readRecords(store)
         #expect(stored.count == 1)
-        #expect(stored.first?.texts == ["open1": "Plus de \"financement\",\nvite \u{1}é", "open2": "not in its field", "open3": "no field",
-                                        "sm1.other": "autre\tchose"])
+        #expect(
+            stored.first?.texts == [
+                "open1": "Plus de \"financement\",\nvite \u{1}é", "open2": "not in its field", "open3": "no field",
+                "sm1.other": "autre\tchose",
+            ]
+        )
         let kinds = try store.db.read { db in
-            PackedAnswers.decodeTexts([UInt8](try Data.fetchOne(db, sql: "SELECT texts FROM records") ?? Data())).map(\.text)
+            PackedAnswers.decodeTexts([UInt8](try Data.fetchOne(db, sql: "SELECT texts FROM records") ?? Data()))
+                .map(\.text)
         }
-        #expect(kinds == [.field(1, start: 2, count: "Plus de \"financement\",\nvite \u{1}é".utf8.count), .bytes("not in its field"), .bytes("no field"),
-                          .field(2, start: 0, count: 11)])
-        #expect(try store.textAnswers().map(\.text) == ["Plus de \"financement\",\nvite \u{1}é", "not in its field", "no field"])
+        #expect(
+            kinds == [
+                .field(1, start: 2, count: "Plus de \"financement\",\nvite \u{1}é".utf8.count),
+                .bytes("not in its field"), .bytes("no field"), .field(2, start: 0, count: 11),
+            ]
+        )
+        #expect(
+            try store.textAnswers().map(\.text) == [
+                "Plus de \"financement\",\nvite \u{1}é", "not in its field", "no field",
+            ]
+        )
     }
 
     /// A closed answer's packed byte: integral values from −99 to 149 (value + 100); anything else
     /// goes to the answers table (nil).
     @Test func closedBytesTakeIntegralValuesInTheirRange() {
-        let values: [Double] = [1, -99, 149, -0.0, 2.5, 149.5, -99.5, 150, -100, .nan, .infinity, -.infinity, 1e300,
-                                148.99999999999997, -98.99999999999999, 1e-300, -0.5, 0.5, 3.0000000000000004]
-        #expect(values.map { PackedAnswers.closedByte(value: $0, missing: nil) }
-                == [101, 1, 249, 100, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil])
+        let values: [Double] = [
+            1, -99, 149, -0.0, 2.5, 149.5, -99.5, 150, -100, .nan, .infinity, -.infinity, 1e300, 148.99999999999997,
+            -98.99999999999999, 1e-300, -0.5, 0.5, 3.0000000000000004,
+        ]
+        #expect(
+            values.map { PackedAnswers.closedByte(value: $0, missing: nil) } == [
+                101, 1, 249, 100, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil,
+            ]
+        )
         #expect(PackedAnswers.closedByte(value: nil, missing: nil) == PackedAnswers.unrecognised)
     }
 
@@ -379,16 +506,19 @@ struct StoreTests {
         var rng = SplitMix64(seed: 3)
         let pieces = ["", "a", "é", "\"", "\\", "\n", "\u{1}", "𝄞", String(repeating: "x", count: 200), ","]
         for _ in 0..<2000 {
-            let fields = (0..<Int(rng.next() % 50)).map { _ in
-                (0..<Int(rng.next() % 4)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined()
-            }
+            let fields = (0..<Int(rng.next() % 50))
+                .map { _ in
+                    (0..<Int(rng.next() % 4)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined()
+                }
             var out: [UInt8] = []
             FieldRow(fields).withView { RawFields.write($0, to: &out) }
             #expect(RawFields.decode(out) == fields)
             #expect(RawFields.decode(Array(out.dropLast())) == nil)
             #expect(RawFields.decode(out + [0]) == nil)
         }
-        #expect(RawFields.decode([0x80]) == nil && RawFields.decode([2, 5, 0, 65]) == nil && RawFields.decode([]) == nil)
+        #expect(
+            RawFields.decode([0x80]) == nil && RawFields.decode([2, 5, 0, 65]) == nil && RawFields.decode([]) == nil
+        )
         #expect(RawFields.fields(of: Data([2, 1, 0, 65]).databaseValue) == ["A", ""])
         #expect(RawFields.fields(of: "[\"r1\",\"é\"]".databaseValue) == ["r1", "é"])
         #expect(RawFields.fields(of: DatabaseValue.null) == nil)
@@ -414,17 +544,31 @@ struct StoreTests {
 
 struct MigrationTests {
     @Test func aStoreWrittenByTheFirstSchemaIsMigratedAndKeepsItsData() throws {
-        let path = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-old-\(UUID().uuidString).sqlite").path
+        let path = URL(fileURLWithPath: scratchDirectory)
+            .appendingPathComponent("baraza-old-\(UUID().uuidString).sqlite").path
         // Write a store as version v1 of the schema left it.
         do {
             let queue = try DatabaseQueue(path: path)
             try StoreSchema.migrator.migrate(queue, upTo: "v1")
             try queue.write { db in
-                try db.execute(sql: "INSERT INTO batches (id, path, size, sha256, format, imported_at, responses, status) VALUES (1, 'old.csv', 5, 'old', 'csv', 'then', 1, 'imported')")
-                try db.execute(sql: "INSERT INTO responses (id, batch_id, respondent_id, source_file, source_line, grp, raw_group) VALUES (1, 1, 'r1', 'old.csv', 2, 'cso', 'NGO')")
-                try db.execute(sql: "INSERT INTO answers (response_id, question, value, raw) VALUES (1, 'q1', 4, 'Agree')")
-                try db.execute(sql: "INSERT INTO texts (response_id, question, text) VALUES (1, 'open1', 'More funding, please')")
-                try db.execute(sql: "INSERT INTO codes (response_id, question, code, rule, span_start, span_end, source) VALUES (1, 'open1', 'funding', 'funding', 5, 12, 'rule')")
+                try db.execute(
+                    sql:
+                        "INSERT INTO batches (id, path, size, sha256, format, imported_at, responses, status) VALUES (1, 'old.csv', 5, 'old', 'csv', 'then', 1, 'imported')"
+                )
+                try db.execute(
+                    sql:
+                        "INSERT INTO responses (id, batch_id, respondent_id, source_file, source_line, grp, raw_group) VALUES (1, 1, 'r1', 'old.csv', 2, 'cso', 'NGO')"
+                )
+                try db.execute(
+                    sql: "INSERT INTO answers (response_id, question, value, raw) VALUES (1, 'q1', 4, 'Agree')"
+                )
+                try db.execute(
+                    sql: "INSERT INTO texts (response_id, question, text) VALUES (1, 'open1', 'More funding, please')"
+                )
+                try db.execute(
+                    sql:
+                        "INSERT INTO codes (response_id, question, code, rule, span_start, span_end, source) VALUES (1, 'open1', 'funding', 'funding', 5, 12, 'rule')"
+                )
             }
         }
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -435,37 +579,61 @@ struct MigrationTests {
         #expect(data.items["q1"]?[CellKey(group: "cso")]?.values[4]?.count == 1)
         #expect(data.codes["open1"]?[CellKey(group: "cso")]?.options["funding"]?.count == 1)
         #expect(data.quotes.map(\.text) == ["More funding, please"])
-        #expect(try store.textAnswers().map { [$0.respondentID, $0.question, $0.text] } == [["r1", "open1", "More funding, please"]])
+        #expect(
+            try store.textAnswers().map { [$0.respondentID, $0.question, $0.text] } == [
+                ["r1", "open1", "More funding, please"]
+            ]
+        )
         #expect(try store.integrityCheck() == "ok")
     }
 
     /// A v3 store (raw records and texts in tables of their own) keeps both in the v4 records.
     @Test func aV3StoreKeepsItsRawRecordsAndTexts() throws {
-        let path = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("baraza-v3-\(UUID().uuidString).sqlite").path
+        let path = URL(fileURLWithPath: scratchDirectory)
+            .appendingPathComponent("baraza-v3-\(UUID().uuidString).sqlite").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         do {
             let queue = try DatabaseQueue(path: path)
             try StoreSchema.migrator.migrate(queue, upTo: "v3")
             try queue.write { db in
-                try db.execute(sql: "INSERT INTO batches (id, path, size, sha256, format, imported_at, responses, status) VALUES (1, 'a.csv', 5, 'a', 'csv', 'then', 2, 'imported')")
+                try db.execute(
+                    sql:
+                        "INSERT INTO batches (id, path, size, sha256, format, imported_at, responses, status) VALUES (1, 'a.csv', 5, 'a', 'csv', 'then', 2, 'imported')"
+                )
                 for (id, respondent) in [(1, "r1"), (2, "r2")] {
-                    try db.execute(sql: "INSERT INTO responses (id, batch_id, respondent_id, source_file, source_line, grp, raw_group) VALUES (?, 1, ?, 'a.csv', ?, 'cso', 'NGO')",
-                                   arguments: [id, respondent, id + 1])
+                    try db.execute(
+                        sql:
+                            "INSERT INTO responses (id, batch_id, respondent_id, source_file, source_line, grp, raw_group) VALUES (?, 1, ?, 'a.csv', ?, 'cso', 'NGO')",
+                        arguments: [id, respondent, id + 1]
+                    )
                 }
-                try db.execute(sql: "INSERT INTO raw_records (response_id, raw) VALUES (1, '[\"r1\",\"Plus de financement\",\"\"]'), (2, '[\"r2\",\"\",\"x\"]')")
+                try db.execute(
+                    sql:
+                        "INSERT INTO raw_records (response_id, raw) VALUES (1, '[\"r1\",\"Plus de financement\",\"\"]'), (2, '[\"r2\",\"\",\"x\"]')"
+                )
                 try db.execute(sql: "INSERT INTO questions (idx, question) VALUES (1, 'open1')")
                 try db.execute(sql: "UPDATE responses SET coded = x'01001300000000' WHERE id = 1")
-                try db.execute(sql: "INSERT INTO texts (response_id, question, text) VALUES (1, 'open1', 'Plus de financement'), (2, 'sm1.other', 'x')")
+                try db.execute(
+                    sql:
+                        "INSERT INTO texts (response_id, question, text) VALUES (1, 'open1', 'Plus de financement'), (2, 'sm1.other', 'x')"
+                )
             }
         }
         let store = try SQLiteStore(path: path)
         #expect(try store.appliedMigrations() == ["v1", "v2", "v3", "v4", "v5"])
-        #expect(try store.textAnswers().map { [$0.respondentID, $0.question, $0.text] } == [["r1", "open1", "Plus de financement"]])
+        #expect(
+            try store.textAnswers().map { [$0.respondentID, $0.question, $0.text] } == [
+                ["r1", "open1", "Plus de financement"]
+            ]
+        )
         let stored = try SQLiteStore.readRecords(store)
         #expect(stored.map(\.raw) == [["r1", "Plus de financement", ""], ["r2", "", "x"]])  // the v3 rows' JSON, read
         #expect(stored.map(\.texts) == [["open1": "Plus de financement"], ["sm1.other": "x"]])
         // A person's codes can name the "other (specify)" text, which no rule codes.
-        #expect(try store.importPersonCodes([("r2", "sm1.other", "funding"), ("r3", "open1", "x")], coder: "ana").unknown.map(\.respondentID) == ["r3"])
+        #expect(
+            try store.importPersonCodes([("r2", "sm1.other", "funding"), ("r3", "open1", "x")], coder: "ana").unknown
+                .map(\.respondentID) == ["r3"]
+        )
         #expect(try store.integrityCheck() == "ok")
     }
 }
@@ -475,12 +643,19 @@ extension SQLiteStore {
     static func readRecords(_ store: SQLiteStore) throws -> [(raw: [String]?, texts: [String: String])] {
         try store.db.read { db in
             let registry = try Registry.load(db)
-            return try Row.fetchAll(db, sql: "SELECT raw, texts FROM records ORDER BY response_id").map { row in
-                let blob = (row[1] as Data?).map { [UInt8]($0) } ?? []
-                let fields = RawFields.fields(of: row[0])
-                let texts = PackedAnswers.decodeTexts(blob).map { (registry.questionName[$0.question] ?? "?", PackedAnswers.resolve($0.text, raw: fields) ?? "?") }
-                return (fields, Dictionary(texts, uniquingKeysWith: { a, _ in a }))
-            }
+            return try Row.fetchAll(db, sql: "SELECT raw, texts FROM records ORDER BY response_id")
+                .map { row in
+                    let blob = (row[1] as Data?).map { [UInt8]($0) } ?? []
+                    let fields = RawFields.fields(of: row[0])
+                    let texts = PackedAnswers.decodeTexts(blob)
+                        .map {
+                            (
+                                registry.questionName[$0.question] ?? "?",
+                                PackedAnswers.resolve($0.text, raw: fields) ?? "?"
+                            )
+                        }
+                    return (fields, Dictionary(texts, uniquingKeysWith: { a, _ in a }))
+                }
         }
     }
 }
@@ -488,7 +663,10 @@ extension SQLiteStore {
 /// The byte count of characters used when packing open answers equals Swift's `String.count` (in
 /// the AVX-512 BW form on processors that have it).
 @Test func packedCharacterCountEqualsStringCount() {
-    let pieces = ["a", "Z", " ", "\r\n", "\r", "\n", "é", "ñ", "ç", "ß", "œ", "e\u{301}", "🙂", "👍🏽", "日本", "Δ", "\u{00AD}", "\t", "ǅ", "ɏ", "\r\r\n", "🇰🇪"]
+    let pieces = [
+        "a", "Z", " ", "\r\n", "\r", "\n", "é", "ñ", "ç", "ß", "œ", "e\u{301}", "🙂", "👍🏽", "日本", "Δ", "\u{00AD}", "\t",
+        "ǅ", "ɏ", "\r\r\n", "🇰🇪",
+    ]
     var state: UInt64 = 42
     func next(_ bound: Int) -> Int {
         state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -511,15 +689,17 @@ extension SQLiteStore {
 /// an earlier, longer record left in it never shows), and counted and written in place (a record
 /// too large for the scratch buffer), byte for byte the same.
 @Test func rawRecordJSONReadsBackAsItsFields() throws {
-    let pieces = ["a", "\"", "\\", "\n", "\r", "\t", "\u{01}", "\u{1F}", "\u{7F}", "é", "🙂", "日本", " ", "/", "</script>", "",
-                  "a longer piece of text, twenty-odd bytes"]
+    let pieces = [
+        "a", "\"", "\\", "\n", "\r", "\t", "\u{01}", "\u{1F}", "\u{7F}", "é", "🙂", "日本", " ", "/", "</script>", "",
+        "a longer piece of text, twenty-odd bytes",
+    ]
     var rng = SplitMix64(seed: 7)
-    var arena: [UInt8] = Array("prefix".utf8), inPlace: [UInt8] = Array("prefix".utf8)
+    var arena: [UInt8] = Array("prefix".utf8)
+    var inPlace: [UInt8] = Array("prefix".utf8)
     var scratch: [UInt8] = []
     for _ in 0..<2_000 {
-        let fields = (0..<Int(rng.next() % 8)).map { _ in
-            (0..<Int(rng.next() % 6)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined()
-        }
+        let fields = (0..<Int(rng.next() % 8))
+            .map { _ in (0..<Int(rng.next() % 6)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined() }
         let start = arena.count
         RawJSON.write(FieldRow(fields), to: &arena, scratch: &scratch)
         RawJSON.write(FieldRow(fields), to: &inPlace, scratch: &scratch, scratchLimit: 0)
@@ -539,29 +719,35 @@ extension SQLiteStore {
 /// block, at its edges and in the tail.
 @Test func byteScansAgreeWithPlainSwiftAtEveryOffset() throws {
     func plainJSON(_ fields: [String]) -> String {
-        "[" + fields.map { f in
-            "\"" + f.unicodeScalars.map { u -> String in
-                switch u {
-                case "\"": "\\\""
-                case "\\": "\\\\"
-                case "\n": "\\n"
-                case "\r": "\\r"
-                case "\t": "\\t"
-                default: u.value < 0x20 ? String(format: "\\u%04x", u.value) : String(u)
-                }
-            }.joined() + "\""
-        }.joined(separator: ",") + "]"
+        "["
+            + fields.map { f in
+                "\""
+                    + f.unicodeScalars
+                    .map { u -> String in
+                        switch u {
+                        case "\"": "\\\""
+                        case "\\": "\\\\"
+                        case "\n": "\\n"
+                        case "\r": "\\r"
+                        case "\t": "\\t"
+                        default: u.value < 0x20 ? String(format: "\\u%04x", u.value) : String(u)
+                        }
+                    }
+                    .joined() + "\""
+            }
+            .joined(separator: ",") + "]"
     }
     for special in ["\"", "\\", "\n", "\r", "\t", "\u{01}", "\u{1F}", "\u{7F}", "é", "\r\n"] {
         for length in 0...70 {
             for offset in stride(from: 0, to: max(1, length), by: 1) {
                 var field = String(repeating: "a", count: length)
-                if length > 0 {
-                    field = String(field.prefix(offset)) + special + String(field.dropFirst(offset + 1))
-                }
+                if length > 0 { field = String(field.prefix(offset)) + special + String(field.dropFirst(offset + 1)) }
                 var out: [UInt8] = []
                 RawJSON.write(FieldRow([field, "", field + field]), to: &out)
-                #expect(String(decoding: out, as: UTF8.self) == plainJSON([field, "", field + field]), "\(field.debugDescription)")
+                #expect(
+                    String(decoding: out, as: UTF8.self) == plainJSON([field, "", field + field]),
+                    "\(field.debugDescription)"
+                )
                 #expect(PackedAnswers.characterCount(field) == field.count, "\(field.debugDescription)")
             }
         }
@@ -628,7 +814,8 @@ extension SQLiteStore {
     // back to fill again (`spare`): the same digest; a spare is never one still waiting.
     for stop in [whole / 2, 3 * whole + 5, 5 * whole + 1, size] {
         let running = FileDigest.Running()
-        var at = 0, spares = 0
+        var at = 0
+        var spares = 0
         bytes.withUnsafeBytes { all in
             while at < stop {
                 let n = min(stop - at, Int(rng.next() % UInt64(2 * whole)) + 1)
@@ -645,7 +832,10 @@ extension SQLiteStore {
             }
         }
         let d = try running.finish(path: path)
-        #expect(d.hex == String(reference) && d.size == Int64(size), "stopped at \(stop), shared, \(spares) spares taken")
+        #expect(
+            d.hex == String(reference) && d.size == Int64(size),
+            "stopped at \(stop), shared, \(spares) spares taken"
+        )
     }
     // A shared chunk comes back as a spare once hashed.
     do {
@@ -670,9 +860,14 @@ extension SQLiteStore {
 @Test func openAnswerCodesAreStoredEachOnce() throws {
     let store = try StoreTests.tempStore()
     var r = StoreTests.response("r1")
-    r.texts = [TextAnswer(question: "open1", text: "funding and training", codes: ["training", "funding", "training", "data", "funding", "data"]),
-               TextAnswer(question: "open2", text: "data", codes: ["data"]),
-               TextAnswer(question: "open3", text: "nothing", codes: [])]
+    r.texts = [
+        TextAnswer(
+            question: "open1",
+            text: "funding and training",
+            codes: ["training", "funding", "training", "data", "funding", "data"]
+        ), TextAnswer(question: "open2", text: "data", codes: ["data"]),
+        TextAnswer(question: "open3", text: "nothing", codes: []),
+    ]
     try StoreTests.importBatch(store, "codes", [r])
     let stored = try store.textAnswers().map { [$0.question] + $0.codes }
     #expect(stored == [["open1", "data", "funding", "training"], ["open2", "data"], ["open3"]])
@@ -684,12 +879,26 @@ extension SQLiteStore {
     var packer = ResponsePacker(Registry())
     packer.register(questions: [], options: [], codes: [])
     func pack(_ field: String) -> PackedChunk {
-        FieldRow([field]).withView { raw in
-            packer.begin(ResponseHeader(respondentID: "r", replaces: nil, group: nil, rawGroup: "", country: nil, wave: nil,
-                                        submittedAt: nil, weight: nil, location: SourceLocation(file: "f.csv", line: 2)),
-                         raw: raw, questions: [], codes: [])
-            packer.end()
-        }
+        FieldRow([field])
+            .withView { raw in
+                packer.begin(
+                    ResponseHeader(
+                        respondentID: "r",
+                        replaces: nil,
+                        group: nil,
+                        rawGroup: "",
+                        country: nil,
+                        wave: nil,
+                        submittedAt: nil,
+                        weight: nil,
+                        location: SourceLocation(file: "f.csv", line: 2)
+                    ),
+                    raw: raw,
+                    questions: [],
+                    codes: []
+                )
+                packer.end()
+            }
         return packer.takeChunk()
     }
     let huge = pack(String(repeating: "a", count: 20 << 20))
@@ -705,8 +914,10 @@ extension SQLiteStore {
     var packer = ResponsePacker(Registry())
     packer.register(questions: ["q1", "q2", "q3", "q4", "q5"], options: [], codes: [])
     var first = StoreTests.response("r1")
-    first.answers = [CodedAnswer(question: "q2", value: 3, missing: nil, raw: "x"),
-                     CodedAnswer(question: "q5", value: nil, missing: .dontKnow, raw: "DK")]
+    first.answers = [
+        CodedAnswer(question: "q2", value: 3, missing: nil, raw: "x"),
+        CodedAnswer(question: "q5", value: nil, missing: .dontKnow, raw: "DK"),
+    ]
     var second = StoreTests.response("r2")
     second.answers = [CodedAnswer(question: "q1", value: 1, missing: nil, raw: "y")]
     var chunk = PackedChunk()
@@ -716,7 +927,8 @@ extension SQLiteStore {
         let span = chunk.entries[k].closed
         return Array(chunk.bytes[span.start..<span.start + span.count])
     }
-    let three = PackedAnswers.closedByte(value: 3, missing: nil), dontKnow = PackedAnswers.closedByte(value: nil, missing: .dontKnow)
+    let three = PackedAnswers.closedByte(value: 3, missing: nil)
+    let dontKnow = PackedAnswers.closedByte(value: nil, missing: .dontKnow)
     let one = PackedAnswers.closedByte(value: 1, missing: nil)
     #expect(closed(0) == [0, three, 0, 0, dontKnow].map { $0 ?? 255 })
     #expect(closed(1) == [one ?? 255])

@@ -11,9 +11,8 @@ import ZIPFoundation
 /// `consultation` (the consultation-file loader) or `report` (the report writers, with the input's
 /// strings as labels and quotes).
 let format =
-    ProcessInfo.processInfo.environment["BARAZA_FUZZ_FORMAT"].flatMap { f in
-        ["csv", "xml", "xlsx", "consultation", "report"].contains(f) ? f : nil
-    } ?? "csv"
+    ProcessInfo.processInfo.environment["BARAZA_FUZZ_FORMAT"]
+    .flatMap { f in ["csv", "xml", "xlsx", "consultation", "report"].contains(f) ? f : nil } ?? "csv"
 
 /// Small size limits, so that inputs of fuzzing size reach the cut-and-reject paths.
 let fuzzOptions: ReadOptions = {
@@ -54,15 +53,29 @@ func xlsxOne(_ data: UnsafeRawBufferPointer) {
         unlink(path)
         let parts = rest.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false)
         func part(_ i: Int) -> Data { i < parts.count ? Data(parts[i]) : Data() }
-        let workbook = Data(("<workbook xmlns:r=\"r\"><workbookPr date1904=\"\(mode & 2 == 0 ? 0 : 1)\"/>"
-            + "<sheets><sheet name=\"s\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>").utf8)
-        let rels = Data("<Relationships><Relationship Id=\"rId1\" Target=\"worksheets/sheet1.xml\"/></Relationships>".utf8)
-        guard let archive = try? Archive(url: URL(fileURLWithPath: path), accessMode: .create, pathEncoding: nil) else { return }
-        for (name, bytes) in [("xl/workbook.xml", workbook), ("xl/_rels/workbook.xml.rels", rels),
-                              ("xl/worksheets/sheet1.xml", part(0)), ("xl/sharedStrings.xml", part(1)), ("xl/styles.xml", part(2))] {
+        let workbook = Data(
+            ("<workbook xmlns:r=\"r\"><workbookPr date1904=\"\(mode & 2 == 0 ? 0 : 1)\"/>"
+                + "<sheets><sheet name=\"s\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>")
+                .utf8
+        )
+        let rels = Data(
+            "<Relationships><Relationship Id=\"rId1\" Target=\"worksheets/sheet1.xml\"/></Relationships>".utf8
+        )
+        guard let archive = try? Archive(url: URL(fileURLWithPath: path), accessMode: .create, pathEncoding: nil) else {
+            return
+        }
+        for (name, bytes) in [
+            ("xl/workbook.xml", workbook), ("xl/_rels/workbook.xml.rels", rels), ("xl/worksheets/sheet1.xml", part(0)),
+            ("xl/sharedStrings.xml", part(1)), ("xl/styles.xml", part(2)),
+        ] {
             let provider: (Int64, Int) throws -> Data = { pos, size in bytes.subdata(in: Int(pos)..<(Int(pos) + size)) }
-            try? archive.addEntry(with: name, type: .file, uncompressedSize: Int64(bytes.count), compressionMethod: .deflate,
-                                  provider: provider)
+            try? archive.addEntry(
+                with: name,
+                type: .file,
+                uncompressedSize: Int64(bytes.count),
+                compressionMethod: .deflate,
+                provider: provider
+            )
         }
     }
     readFile(path)
@@ -104,7 +117,10 @@ func compareLent(_ path: String, _ given: [RawRecord], _ givenRejects: [Rejected
         case .record(let fields, let line, let column, let file):
             lent.append(
                 RawRecord(
-                    fields: FieldRow(fields), location: SourceLocation(file: file ?? path, line: line, column: column)))
+                    fields: FieldRow(fields),
+                    location: SourceLocation(file: file ?? path, line: line, column: column)
+                )
+            )
         case .rejected(let r): rejects.append(r)
         }
         return true
@@ -123,8 +139,13 @@ func compareTokenizers(_ path: String) {
             var d = Diagnostics()
             guard
                 var tok = try? CSVTokenizer(
-                    path: path, delimiter: UInt8(ascii: ","), encoding: encoding, bomLength: 0,
-                    chunkSize: chunk, commonRecordsAtOnce: atOnce)
+                    path: path,
+                    delimiter: UInt8(ascii: ","),
+                    encoding: encoding,
+                    bomLength: 0,
+                    chunkSize: chunk,
+                    commonRecordsAtOnce: atOnce
+                )
             else { return }
             tok.limits = fuzzOptions.limits
             var rows: [CSVRow] = []
@@ -151,16 +172,14 @@ func loadOne(_ data: UnsafeRawBufferPointer) {
             precondition(ConsultationLoader.isIdentifier(id), "an id that is not an identifier was kept: \(id)")
         }
         precondition(c.tree.contains(c.storePath), "a store outside the tree was kept")
-    } catch {
-        precondition(error.location.line >= 1, "an error without a line")
-    }
+    } catch { precondition(error.location.line >= 1, "an error without a line") }
 }
 
 /// Renders a report whose labels, quotes and unknown labels are the input's strings: every
 /// format is written, and no markup of the input reaches the HTML.
 func renderOne(_ data: UnsafeRawBufferPointer) {
-    let strings = String(decoding: data, as: UTF8.self).split(separator: "\u{0}", omittingEmptySubsequences: false).map(
-        String.init)
+    let strings = String(decoding: data, as: UTF8.self).split(separator: "\u{0}", omittingEmptySubsequences: false)
+        .map(String.init)
     func s(_ i: Int) -> String { strings.isEmpty ? "" : strings[i % strings.count] }
     var data = AggregatedData()
     var counts = ValueCounts()
@@ -173,30 +192,42 @@ func renderOne(_ data: UnsafeRawBufferPointer) {
     oc.answered = 9
     oc.options["c1"] = WeightedCount(count: 5, weight: 5, weightSquared: 5)
     data.codes["open"] = [CellKey(group: "cso"): oc]
-    data.quotes = (0..<4).map {
-        QuoteCandidate(question: "open", code: "c1", cell: CellKey(group: "cso"), respondentID: "r\($0)", text: s($0))
-    }
+    data.quotes = (0..<4)
+        .map {
+            QuoteCandidate(
+                question: "open",
+                code: "c1",
+                cell: CellKey(group: "cso"),
+                respondentID: "r\($0)",
+                text: s($0)
+            )
+        }
     data.quality.unknownLabels = ["q1": [s(4): 2]]
     data.quality.activeResponses = 18
     let plan = AnalysisPlan(
-        title: s(5), themes: [Theme(id: "t1", label: s(6))], groups: StakeholderGroup.defaults,
+        title: s(5),
+        themes: [Theme(id: "t1", label: s(6))],
+        groups: StakeholderGroup.defaults,
         questions: [
             Question(id: "q1", type: .likert, theme: "t1", scale: "agree5", text: s(7)),
             Question(id: "open", type: .text, text: s(8)),
         ],
         scales: ["agree5": Scale(id: "agree5", points: (1...5).map { ScalePoint(value: $0, labels: [s($0 + 8)]) })],
-        codeInfo: ["c1": (s(9), "t1")], by: ["group"], minCell: 5)
+        codeInfo: ["c1": (s(9), "t1")],
+        by: ["group"],
+        minCell: 5
+    )
     let analysis = Analyzer(plan: plan).analyze(data)
     let html = HTMLReport().render(analysis).lowercased()
     precondition(
-        !html.contains("<script") && !html.contains("<img") && !html.contains("<iframe"), "input markup in the HTML")
+        !html.contains("<script") && !html.contains("<img") && !html.contains("<iframe"),
+        "input markup in the HTML"
+    )
     _ = MarkdownReport().render(analysis)
     _ = JSONSummary().render(analysis)
     for (_, table) in CSVTables.render(analysis) {
         for cell in csvCells(table)
-        where cell.unicodeScalars.first.map({ "=+-@".unicodeScalars.contains($0) }) == true
-            && Double(cell) == nil
-        {
+        where cell.unicodeScalars.first.map({ "=+-@".unicodeScalars.contains($0) }) == true && Double(cell) == nil {
             preconditionFailure("a formula in a CSV table: \(cell)")
         }
     }
@@ -246,40 +277,38 @@ func csvCells(_ table: String) -> [String] {
 }
 
 #if BARAZA_FUZZ
-    @_cdecl("LLVMFuzzerTestOneInput")
-    public func fuzzTest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-        fuzzOne(UnsafeRawBufferPointer(start: data, count: size))
-        return 0
-    }
+@_cdecl("LLVMFuzzerTestOneInput") public func fuzzTest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    fuzzOne(UnsafeRawBufferPointer(start: data, count: size))
+    return 0
+}
 
-    @_silgen_name("LLVMFuzzerRunDriver")
-    func LLVMFuzzerRunDriver(
-        _ argc: UnsafeMutablePointer<CInt>,
-        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-        _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-    ) -> CInt
+@_silgen_name("LLVMFuzzerRunDriver") func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
 
-    /// SwiftPM links an executable's entry point under this name; libFuzzer's driver takes over here.
-    @_cdecl("FuzzReaders_main")
-    public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-        var count = argc
-        var vector = argv
-        return LLVMFuzzerRunDriver(&count, &vector, fuzzTest)
-    }
+/// SwiftPM links an executable's entry point under this name; libFuzzer's driver takes over here.
+@_cdecl("FuzzReaders_main") public func fuzzMain(
+    _ argc: CInt,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> CInt {
+    var count = argc
+    var vector = argv
+    return LLVMFuzzerRunDriver(&count, &vector, fuzzTest)
+}
 #else
-    /// Replay: reads every file named on the command line (a crash reproducer or a whole corpus).
-    @main
-    struct Replay {
-        static func main() {
-            for path in CommandLine.arguments.dropFirst() {
-                let files =
-                    (try? FileManager.default.contentsOfDirectory(atPath: path).map { path + "/" + $0 }) ?? [path]
-                for f in files.sorted() {
-                    guard let data = FileManager.default.contents(atPath: f) else { continue }
-                    data.withUnsafeBytes { fuzzOne($0) }
-                }
-                print("replayed \(files.count) input(s) from \(path)")
+/// Replay: reads every file named on the command line (a crash reproducer or a whole corpus).
+@main struct Replay {
+    static func main() {
+        for path in CommandLine.arguments.dropFirst() {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: path).map { path + "/" + $0 }) ?? [path]
+            for f in files.sorted() {
+                guard let data = FileManager.default.contents(atPath: f) else { continue }
+                data.withUnsafeBytes { fuzzOne($0) }
             }
+            print("replayed \(files.count) input(s) from \(path)")
         }
     }
+}
 #endif
