@@ -164,7 +164,7 @@ func writeRejects(_ job: ImportJob, _ c: Consultation) -> Bool {
     }
 }
 
-func rejectsPath(_ c: Consultation) -> String { ((c.storePath as NSString).deletingPathExtension) + ".rejects.csv" }
+func rejectsPath(_ c: Consultation) -> String { RunJob.rejectsPath(c) }
 
 /// Prints results and exits with the contract's code.
 func finish(_ results: [FileImportResult], _ d: Diagnostics, json: Bool, rejects: String) {
@@ -216,13 +216,7 @@ func percent(_ part: Int, _ whole: Int) -> String {
     return p > 0 && p < 1 ? "<1%" : String(format: "%.0f%%", p)
 }
 
-func importExitCode(_ results: [FileImportResult]) -> Int32 {
-    // A file that is not an export is the user's to replace: a usage error, as a bad option is.
-    if results.contains(where: \.refused) { return Exit.usage }
-    if results.contains(where: { $0.outcome == .failed }) { return Exit.failed }
-    if results.contains(where: { $0.rejected > $0.incomplete || $0.needsPerson }) { return Exit.needsPerson }
-    return 0
-}
+func importExitCode(_ results: [FileImportResult]) -> Int32 { ExitStatus.of(results) }
 
 extension Import {
     mutating func validate() throws { if let w = wave, w.isEmpty { throw ValidationError("--wave must not be empty") } }
@@ -368,74 +362,26 @@ struct Run: ParsableCommand {
         let c = try loadConsultation(consultation, allowOutside: allowOutside)
         let lock = try lockStore(c, .exclusive, wait: wait)
         defer { lock.release() }
-        let events = EventLog(path: log)
-        let store = try openStore(c)
-        // The report follows the import: its tallies are kept as the batches are written.
-        ReportJob(consultation: c, store: store).tallyWhileImporting()
-        var job = ImportJob(consultation: c, store: store)
+        var job = RunJob(consultation: c, store: try openStore(c), events: EventLog(path: log))
         if Terminal.isTTY && log == nil {
             job.progress = { file, n in FileHandle.standardError.write(Data("\r\(file): \(n) records…".utf8)) }
         }
-        var d = Diagnostics()
-        var results: [FileImportResult] = []
-        for (path, source) in job.sourceFiles() {
-            events.write(["event": "batch_started", "file": path])
-            let r = job.importFile(path, source: source, diagnostics: &d)
-            results.append(r)
-            events.write([
-                "event": r.outcome == .imported ? "imported" : r.outcome == .skipped ? "skipped" : "failed",
-                "file": r.path, "batch": r.batch.map(String.init) ?? "", "responses": String(r.responses),
-                "rejected": String(r.rejected), "message": r.message ?? "",
-            ])
-            if r.rejected > 0 { events.write(["event": "rejected_rows", "file": r.path, "count": String(r.rejected)]) }
-        }
-        let rejectsWritten = writeRejects(job, c)
-        finish(results, d, json: json, rejects: rejectsPath(c))
-        if !rejectsWritten {
-            events.write(["event": "failed", "message": "cannot write the rejects file \(rejectsPath(c))"])
-            throw ExitCode(Exit.failed)
-        }
-        if results.contains(where: { $0.outcome == .failed }) {
-            events.write(["event": "failed", "message": "one or more files failed to import"])
-            throw ExitCode(importExitCode(results))
-        }
-        do {
-            let report = ReportJob(consultation: c, store: store)
-            let files = try report.write()
-            let dir = (report.outputDirectory(nil) as NSString).standardizingPath
-            events.write(["event": "report_written", "path": dir, "files": String(files.count)])
-            let imported = results.filter { $0.outcome == .imported }
+        let outcome = job.run()
+        finish(outcome.imports, outcome.diagnostics, json: json, rejects: RunJob.rejectsPath(c))
+        if let error = outcome.rejectsError {
             Terminal.err(
-                "done: \(imported.count) files imported, \(results.count - imported.count) already in the store; report in \(dir)"
+                "error: cannot write the rejects file: \(error); the rejected rows are kept in the store "
+                    + "(see baraza batches) and the file will be written by the next import"
             )
-        } catch {
-            events.write(["event": "failed", "message": "\(error)"])
-            Terminal.err("report failed, previous report left in place: \(error)")
-            if let e = error as? ReportError, case .notAReportFolder = e { throw ExitCode(Exit.usage) }
-            throw ExitCode(Exit.failed)
         }
-        let code = importExitCode(results)
-        if code != 0 { throw ExitCode(code) }
-    }
-}
-
-/// JSON-lines event log for scheduled runs.
-struct EventLog {
-    let path: String?
-    func write(_ fields: [String: String]) {
-        guard let path else { return }
-        var f = fields
-        f["time"] = ISO8601DateFormatter().string(from: Date())
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? e.encode(f) else { return }
-        if !FileManager.default.fileExists(atPath: path) {
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
+        if let (dir, _) = outcome.report {
+            let imported = outcome.imports.filter { $0.outcome == .imported }.count
+            Terminal.err(
+                "done: \(imported) files imported, \(outcome.imports.count - imported) already in the store; report in \(dir)"
+            )
         }
-        guard let h = FileHandle(forWritingAtPath: path) else { return }
-        defer { try? h.close() }
-        _ = try? h.seekToEnd()
-        h.write(data + Data("\n".utf8))
+        if let error = outcome.reportError { Terminal.err("report failed, previous report left in place: \(error)") }
+        if outcome.exitStatus != ExitStatus.done { throw ExitCode(outcome.exitStatus) }
     }
 }
 

@@ -1,5 +1,6 @@
 import BarazaModel
 import BarazaReporting
+import BarazaPipeline
 import Foundation
 
 /// Front-end output: JSON on stdout, human messages on stderr. Messages quote values from the
@@ -27,8 +28,9 @@ enum Terminal {
 }
 
 /// Exit codes of the command-line contract.
+/// The contract's exit statuses (`ExitStatus` in the library).
 enum Exit {
-    static let failed: Int32 = 1
-    static let usage: Int32 = 2
-    static let needsPerson: Int32 = 3
+    static let failed = ExitStatus.failed
+    static let usage = ExitStatus.usage
+    static let needsPerson = ExitStatus.needsPerson
 }
