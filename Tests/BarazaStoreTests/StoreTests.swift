@@ -61,6 +61,20 @@ struct StoreTests {
         }
     }
 
+    /// A store a newer Baraza wrote (a migration this version does not know) is refused, untouched.
+    @Test func aStoreFromANewerVersionIsRefused() throws {
+        let path = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("newer-\(UUID().uuidString).sqlite")
+            .path
+        _ = try SQLiteStore(path: path)
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99')") }
+        try queue.close()
+        do {
+            _ = try SQLiteStore(path: path)
+            Issue.record("a newer store was opened")
+        } catch { #expect("\(error)".contains("newer version of Baraza")) }
+    }
+
     @Test func theSameBytesTwiceAreFoundByTheirDigest() throws {
         let store = try Self.tempStore()
         let b = try Self.importBatch(store, "abc", [Self.response("r1")])

@@ -47,8 +47,16 @@ public final class SQLiteStore: ConsultationStore {
                 try db.execute(sql: "PRAGMA page_size = 65536; PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL")
             }
             db = try DatabaseQueue(path: path, configuration: config)
+            // A store a newer Baraza wrote may hold what this one cannot read: refused, untouched.
+            if try db.read({ try StoreSchema.migrator.hasBeenSuperseded($0) }) {
+                throw StoreError.cannotOpen(
+                    path: path,
+                    reason: "it was written by a newer version of Baraza (its schema "
+                        + "has migrations this version does not know); use that version or a newer one"
+                )
+            }
             try StoreSchema.migrator.migrate(db)
-        } catch { throw .cannotOpen(path: path, reason: "\(error)") }
+        } catch let error as StoreError { throw error } catch { throw .cannotOpen(path: path, reason: "\(error)") }
     }
 
     /// The migrations already applied, oldest first.
