@@ -30,30 +30,33 @@ let package = Package(
         // zlib for .gz exports and the deflated parts of workbooks (Debian zlib1g-dev, which
         // ZIPFoundation needs on Linux too).
         .systemLibrary(name: "CBarazaZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
-        .target(name: "BarazaModel", swiftSettings: strict),
+        // The domain-free speed kit: byte views of records, memo and slot tables, channels between
+        // threads, the hand-over box; Model and the stages build on it.
+        .target(name: "BarazaKit", swiftSettings: strict),
+        .target(name: "BarazaModel", dependencies: ["BarazaKit"], swiftSettings: strict),
         // Files Baraza creates: by directory handle, never through a link, flushed before they count.
         .target(name: "CBarazaFiles"),
         .target(name: "BarazaFiles", dependencies: ["CBarazaFiles"], swiftSettings: strict),
         // SSE2 byte scans of the import's hot loops (open-text words, JSON escapes, character counts).
         .target(name: "CBarazaText"),
         .target(name: "CSQLiteSetup", dependencies: [.product(name: "GRDBSQLite", package: "GRDB.swift")]),
-        .target(name: "BarazaIngest", dependencies: ["BarazaModel", "CLibXML2", "CBarazaText", "CBarazaZlib", "ZIPFoundation"],
+        .target(name: "BarazaIngest", dependencies: ["BarazaModel", "BarazaKit", "CLibXML2", "CBarazaText", "CBarazaZlib", "ZIPFoundation"],
                 swiftSettings: strict),
-        .target(name: "BarazaCoding", dependencies: ["BarazaModel", "BarazaFiles", "BarazaIngest", "CBarazaText", "Yams"], swiftSettings: strict),
+        .target(name: "BarazaCoding", dependencies: ["BarazaModel", "BarazaKit", "BarazaFiles", "BarazaIngest", "CBarazaText", "Yams"], swiftSettings: strict),
         .target(
             name: "BarazaStore",
-            dependencies: ["BarazaModel", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["BarazaModel", "BarazaKit", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "GRDBSQLite", package: "GRDB.swift"), "CSQLiteSetup", "CBarazaText",
                            .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
-        .target(name: "BarazaAnalysis", dependencies: ["BarazaModel"], swiftSettings: strict),
+        .target(name: "BarazaAnalysis", dependencies: ["BarazaModel", "BarazaKit"], swiftSettings: strict),
         .target(name: "BarazaReporting", dependencies: ["BarazaModel", "BarazaFiles", "BarazaAnalysis"], swiftSettings: strict),
-        .target(name: "BarazaSynth", dependencies: ["BarazaModel"], swiftSettings: strict),
+        .target(name: "BarazaSynth", dependencies: ["BarazaModel", "BarazaKit"], swiftSettings: strict),
         .target(
             name: "BarazaPipeline",
-            dependencies: ["BarazaModel", "BarazaFiles", "BarazaIngest", "BarazaCoding", "BarazaStore", "BarazaAnalysis", "BarazaReporting",
-                           "BarazaSynth"],
+            dependencies: ["BarazaModel", "BarazaKit", "BarazaFiles", "BarazaIngest", "BarazaCoding", "BarazaStore", "BarazaAnalysis",
+                           "BarazaReporting", "BarazaSynth"],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -63,12 +66,12 @@ let package = Package(
         ),
         // Helpers shared by the test modules (a scratch folder removed at exit).
         .target(name: "BarazaTestSupport", path: "Tests/BarazaTestSupport", swiftSettings: strict),
-        .testTarget(name: "BarazaModelTests", dependencies: ["BarazaModel"], swiftSettings: strict),
-        .testTarget(name: "BarazaIngestTests", dependencies: ["BarazaTestSupport", "BarazaIngest", "ZIPFoundation"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "BarazaCodingTests", dependencies: ["BarazaTestSupport", "BarazaCoding", "BarazaIngest"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "BarazaStoreTests", dependencies: ["BarazaTestSupport", "BarazaStore"], swiftSettings: strict),
+        .testTarget(name: "BarazaModelTests", dependencies: ["BarazaModel", "BarazaKit"], swiftSettings: strict),
+        .testTarget(name: "BarazaIngestTests", dependencies: ["BarazaTestSupport", "BarazaIngest", "BarazaKit", "ZIPFoundation"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "BarazaCodingTests", dependencies: ["BarazaTestSupport", "BarazaCoding", "BarazaKit", "BarazaIngest"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "BarazaStoreTests", dependencies: ["BarazaTestSupport", "BarazaStore", "BarazaKit"], swiftSettings: strict),
         .testTarget(name: "BarazaAnalysisTests", dependencies: ["BarazaAnalysis"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "BarazaReportingTests", dependencies: ["BarazaTestSupport", "BarazaReporting", "BarazaAnalysis", "BarazaFiles"], swiftSettings: strict),
-        .testTarget(name: "BarazaPipelineTests", dependencies: ["BarazaTestSupport", "BarazaPipeline", "BarazaIngest", "BarazaCoding", "BarazaStore", "BarazaSynth", "BarazaAnalysis", .product(name: "GRDB", package: "GRDB.swift"), "ZIPFoundation"], swiftSettings: strict),
+        .testTarget(name: "BarazaPipelineTests", dependencies: ["BarazaTestSupport", "BarazaPipeline", "BarazaKit", "BarazaIngest", "BarazaCoding", "BarazaStore", "BarazaSynth", "BarazaAnalysis", .product(name: "GRDB", package: "GRDB.swift"), "ZIPFoundation"], swiftSettings: strict),
     ]
 )

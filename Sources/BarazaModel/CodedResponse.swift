@@ -1,3 +1,4 @@
+import BarazaKit
 import Foundation
 
 /// A closed answer after coding: a scale value, or the kind of missing it is.

@@ -1,3 +1,4 @@
+import BarazaKit
 /// The export platform shape a file was recognised as.
 public enum ExportProfile: String, Sendable, Hashable, Codable, CaseIterable {
     case koboToolbox = "kobotoolbox"

@@ -1,3 +1,4 @@
+import BarazaKit
 import Testing
 @testable import BarazaModel
 

@@ -1,3 +1,4 @@
+import BarazaKit
 import BarazaCoding
 import BarazaModel
 @testable import BarazaStore

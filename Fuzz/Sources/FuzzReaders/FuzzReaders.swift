@@ -1,3 +1,4 @@
+import BarazaKit
 import BarazaAnalysis
 import BarazaCoding
 @_spi(Testing) import BarazaIngest

@@ -1,3 +1,4 @@
+import BarazaKit
 import BarazaIngest
 import BarazaModel
 import Foundation

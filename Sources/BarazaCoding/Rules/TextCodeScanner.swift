@@ -1,3 +1,4 @@
+import BarazaKit
 import BarazaModel
 internal import CBarazaText
 

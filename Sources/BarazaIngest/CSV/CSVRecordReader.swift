@@ -1,3 +1,4 @@
+import BarazaKit
 import BarazaModel
 
 /// Reads a CSV export: sniffs encoding, delimiter and platform profile, then streams records.

@@ -1,3 +1,4 @@
+import BarazaKit
 import BarazaModel
 
 /// What a reader yields: a usable record, or one kept aside with the reason it cannot be used.

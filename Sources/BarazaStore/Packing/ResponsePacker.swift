@@ -1,3 +1,4 @@
+import BarazaKit
 import Foundation
 import BarazaModel
 import GRDB

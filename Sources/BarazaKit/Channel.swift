@@ -2,17 +2,17 @@ import Foundation
 
 /// A bounded first-in first-out hand-off from one producing thread to one consuming thread. The
 /// producer blocks while `capacity` items wait, so memory stays bounded whichever side is slower.
-final class Channel<Item: Sendable>: @unchecked Sendable {
+public final class Channel<Item: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
     private var items: [Item] = []
     private var closed = false
     private var cancelled = false
-    let capacity: Int
+    public let capacity: Int
 
-    init(capacity: Int) { self.capacity = capacity }
+    public init(capacity: Int) { self.capacity = capacity }
 
     /// Waits for room, then adds `item`; false when the consumer has cancelled (stop producing).
-    func put(_ item: Item) -> Bool {
+    public func put(_ item: Item) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while items.count >= capacity && !cancelled { condition.wait() }
@@ -23,7 +23,7 @@ final class Channel<Item: Sendable>: @unchecked Sendable {
     }
 
     /// No more items will come.
-    func close() {
+    public func close() {
         condition.lock()
         closed = true
         condition.broadcast()
@@ -31,7 +31,7 @@ final class Channel<Item: Sendable>: @unchecked Sendable {
     }
 
     /// The consumer stops early (an error): a waiting producer is released.
-    func cancel() {
+    public func cancel() {
         condition.lock()
         cancelled = true
         items.removeAll()
@@ -40,7 +40,7 @@ final class Channel<Item: Sendable>: @unchecked Sendable {
     }
 
     /// The next item, waiting for one; nil once the channel is closed and drained.
-    func take() -> Item? {
+    public func take() -> Item? {
         condition.lock()
         defer { condition.unlock() }
         while items.isEmpty && !closed && !cancelled { condition.wait() }
@@ -55,32 +55,32 @@ final class Channel<Item: Sendable>: @unchecked Sendable {
 /// Buffers handed back by the thread that is done with them to the one that fills them, so their
 /// memory is used again instead of freed and allocated (and faulted in) once per chunk. Holds at
 /// most `limit`; `take` gives nil when it holds none.
-final class Spares<Item: Sendable>: @unchecked Sendable {
+public final class Spares<Item: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var items: [Item] = []
     private let limit: Int
-    init(limit: Int) { self.limit = limit }
+    public init(limit: Int) { self.limit = limit }
 
-    func put(_ item: consuming Item) {
+    public func put(_ item: consuming Item) {
         lock.lock()
         defer { lock.unlock() }
         if items.count < limit { items.append(item) }
     }
 
-    func take() -> Item? {
+    public func take() -> Item? {
         lock.lock()
         defer { lock.unlock() }
         return items.popLast()
     }
 }
 
-final class Countdown: @unchecked Sendable {
+public final class Countdown: @unchecked Sendable {
     private let lock = NSLock()
     private var count: Int
-    init(_ count: Int) { self.count = count }
+    public init(_ count: Int) { self.count = count }
 
     /// Takes one off; the count left.
-    func decrement() -> Int {
+    public func decrement() -> Int {
         lock.lock()
         defer { lock.unlock() }
         count -= 1
@@ -92,18 +92,18 @@ final class Countdown: @unchecked Sendable {
 /// put with their sequence numbers (0, 1, 2, … each once) in any order and taken in order. A
 /// producer waits while its item is `capacity` or more ahead of the next to be taken, so memory
 /// stays bounded and a slow item holds back at most that many.
-final class OrderedChannel<Item: Sendable>: @unchecked Sendable {
+public final class OrderedChannel<Item: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
     private var waiting: [Int: Item] = [:]
     private var next = 0
     private var closed = false
     private var cancelled = false
-    let capacity: Int
+    public let capacity: Int
 
-    init(capacity: Int) { self.capacity = capacity }
+    public init(capacity: Int) { self.capacity = capacity }
 
     /// Waits for room, then adds item number `sequence`; false when the consumer has cancelled.
-    func put(_ sequence: Int, _ item: Item) -> Bool {
+    public func put(_ sequence: Int, _ item: Item) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while sequence - next >= capacity && !cancelled { condition.wait() }
@@ -114,7 +114,7 @@ final class OrderedChannel<Item: Sendable>: @unchecked Sendable {
     }
 
     /// No more items will come (every producer has finished).
-    func close() {
+    public func close() {
         condition.lock()
         closed = true
         condition.broadcast()
@@ -122,7 +122,7 @@ final class OrderedChannel<Item: Sendable>: @unchecked Sendable {
     }
 
     /// The consumer stops early (an error): waiting producers are released.
-    func cancel() {
+    public func cancel() {
         condition.lock()
         cancelled = true
         waiting.removeAll()
@@ -131,7 +131,7 @@ final class OrderedChannel<Item: Sendable>: @unchecked Sendable {
     }
 
     /// The next item in sequence, waiting for it; nil once the channel is closed without it.
-    func take() -> Item? {
+    public func take() -> Item? {
         condition.lock()
         defer { condition.unlock() }
         while waiting[next] == nil && !closed && !cancelled { condition.wait() }
