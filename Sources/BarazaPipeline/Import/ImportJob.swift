@@ -3,7 +3,6 @@ import BarazaCoding
 import BarazaFiles
 import BarazaIngest
 import BarazaModel
-import BarazaReporting
 import BarazaStore
 import Foundation
 
@@ -592,16 +591,6 @@ public struct ImportJob {
         return abs.hasPrefix(base) ? String(abs.dropFirst(base.count)) : abs
     }
 
-    /// Writes every rejected row in the store to a CSV file (file, line, reason, the row's fields).
-    public func writeRejectsFile(to path: String) throws {
-        let rejects = try store.rejects()
-        var text = "file,line,reason,fields\r\n"
-        for r in rejects {
-            let fields = r.values.joined(separator: " | ")
-            text +=
-                [r.location.file, String(r.location.line), r.reason, fields].map(Escape.csv).joined(separator: ",")
-                + "\r\n"
-        }
-        try SafeFiles.replace(path, contents: text.utf8)
-    }
+    /// Writes every rejected row in the store to a CSV file (see `RejectsFile`).
+    public func writeRejectsFile(to path: String) throws { try RejectsFile.write(from: store, to: path) }
 }
