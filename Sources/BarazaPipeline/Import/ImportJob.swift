@@ -177,9 +177,9 @@ public struct ImportJob {
                 try sink.register(questions: names.questions, options: names.options, codes: names.codes)
                 let workers = max(1, codingWorkers)
                 let records = Channel<(sequence: Int, records: RecordChunk, columns: [ColumnHeader])>(
-                    capacity: 2 * workers + 2
+                    capacity: Tuning.standard.channelCapacity(workers: workers)
                 )
-                let channel = OrderedChannel<CodedChunk>(capacity: 2 * workers + 2)
+                let channel = OrderedChannel<CodedChunk>(capacity: Tuning.standard.channelCapacity(workers: workers))
                 let readStage = Handover((reader: reader, diagnostics: local))
                 // Record chunks this thread has written (their raw records), emptied, for the reader to fill again.
                 let spareChunks = Spares<RecordChunk>(limit: 2 * workers + 4)
@@ -427,7 +427,7 @@ public struct ImportJob {
         }
     }
 
-    static let chunkSize = 512
+    static let chunkSize = Tuning.standard.recordsPerChunk
 
     /// The submission files of a folder not yet in the store (by digest; a file met twice in the
     /// folder counts once), with their paths relative to the consultation's folder, and how many
@@ -450,9 +450,8 @@ public struct ImportJob {
         return (new, files.count)
     }
 
-    /// Coding threads per import: two on two cores or more (coding is the heaviest stage of a CSV
-    /// import), one on one core.
-    public static let defaultCodingWorkers = ProcessInfo.processInfo.activeProcessorCount > 1 ? 2 : 1
+    /// Coding threads per import (see `Tuning`).
+    public static let defaultCodingWorkers = Tuning.standard.codingWorkers
 
     /// Up to `chunkSize` records as the reader handed them over: the usable ones in order, in one
     /// arena, and those it rejected (which go to the rejects file as they are).

@@ -28,10 +28,9 @@ struct AggregateScan: Sendable {
     let localCodes: [String: Int]
 
     var cells: [CellKey] = []
-    /// The most cells (group × country × wave) a report builds: each holds 256 counts per question
-    /// (a quarter MiB at 40 questions), so a country column pointed at free text by mistake would
-    /// take gigabytes. Past it the pass only notes the values it meets, for the message.
-    static let cellLimit = 1000
+    /// The most cells a report builds (see `Tuning`); past it the pass only notes the values it
+    /// meets, for the message.
+    static let cellLimit = Tuning.standard.reportCellLimit
     var overflow: CellOverflow?
     var cellIndex: [CellKey: Int] = [:]
     /// Cell keys mostly differ in length (the groups' names do), so a look-up tries the cell last
