@@ -55,6 +55,12 @@ struct CLITests {
         #expect(first.status == 3, "\(first.err)")
         #expect(first.err.contains("1 of 43 respondents (2%) has no stakeholder group"))
         #expect(first.err.contains("1 answer matches no scale label"))
+        // The warnings point at the first data line where the value occurs, not at line 1.
+        #expect(
+            first.err.contains("baseline_kobo.csv:9: warning: question 'pol2': label 'Agree strongly'"),
+            "\(first.err)"
+        )
+        #expect(first.err.contains("baseline_surveymonkey.csv:45: warning: group value 'Université'"), "\(first.err)")
         #expect(FileManager.default.fileExists(atPath: dir + "/Reports/demo/index.html"))
         let second = try Self.run(["run", dir + "/Surveys/demo.yml", "--json"])
         #expect(second.status == 0)

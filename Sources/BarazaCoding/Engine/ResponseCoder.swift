@@ -36,6 +36,10 @@ public struct ResponseCoder: Sendable {
     public private(set) var unmappedGroups: [String: Int] = [:]
     /// Questions with no column in this file.
     public private(set) var unboundQuestions: [String] = []
+    /// The first line at which each unmatched label (`question`, raw) and group value occurs, for
+    /// warnings that point at the data, not at line 1.
+    public private(set) var firstLabelLines: [String: [String: Int]] = [:]
+    public private(set) var firstGroupLines: [String: Int] = [:]
 
     struct Binding {
         var question: [String: Int] = [:]
@@ -136,6 +140,12 @@ public struct ResponseCoder: Sendable {
             for (raw, n) in labels { unknownLabels[q, default: [:]][raw, default: 0] += n }
         }
         for (g, n) in other.unmappedGroups { unmappedGroups[g, default: 0] += n }
+        for (q, lines) in other.firstLabelLines {
+            for (raw, line) in lines {
+                firstLabelLines[q, default: [:]][raw] = min(firstLabelLines[q]?[raw] ?? line, line)
+            }
+        }
+        for (g, line) in other.firstGroupLines { firstGroupLines[g] = min(firstGroupLines[g] ?? line, line) }
     }
 
     static func findColumn(_ aliases: [String], in columns: [ColumnHeader]) -> Int? {
@@ -390,7 +400,9 @@ public struct ResponseCoder: Sendable {
             group = groupMapper.map(g) ?? g
         }
         if group == nil, source.group == nil, has(binding.group) != nil {
-            unmappedGroups[rawGroup.trimmingWhitespace(), default: 0] += 1
+            let g = rawGroup.trimmingWhitespace()
+            unmappedGroups[g, default: 0] += 1
+            if firstGroupLines[g] == nil { firstGroupLines[g] = location.line }
         }
         var country = self.country
         if let c = has(binding.country) {
@@ -501,8 +513,12 @@ public struct ResponseCoder: Sendable {
                     sink.closed(question: k, point: plan.reverse ? scaleFlip[si] - v : v) { f.string(c) }
                 case .missing(let kind): sink.closed(question: k, value: nil, missing: kind) { f.string(c) }
                 case .unknown:
-                    unknownLabels[planIDs[k], default: [:]][f.string(c), default: 0] += 1
-                    sink.closed(question: k, value: nil, missing: nil) { f.string(c) }
+                    let raw = f.string(c)
+                    unknownLabels[planIDs[k], default: [:]][raw, default: 0] += 1
+                    if firstLabelLines[planIDs[k]]?[raw] == nil {
+                        firstLabelLines[planIDs[k], default: [:]][raw] = location.line
+                    }
+                    sink.closed(question: k, value: nil, missing: nil) { raw }
                 }
             case .number:
                 guard let raw = cell(plan.column) else { continue }
@@ -516,6 +532,9 @@ public struct ResponseCoder: Sendable {
                     sink.closed(question: k, value: nil, missing: kind) { raw }
                 } else {
                     unknownLabels[planIDs[k], default: [:]][raw, default: 0] += 1
+                    if firstLabelLines[planIDs[k]]?[raw] == nil {
+                        firstLabelLines[planIDs[k], default: [:]][raw] = location.line
+                    }
                     sink.closed(question: k, value: nil, missing: nil) { raw }
                 }
             case .multiple, .single:

@@ -314,7 +314,7 @@ public struct ImportJob {
                 for (g, n) in coder.unmappedGroups.sorted(by: { $0.key < $1.key }) {
                     local.warning(
                         "group value '\(g)' (\(n)×) matches no stakeholder group; add it to a group's synonyms",
-                        at: SourceLocation(file: path, line: 1),
+                        at: SourceLocation(file: path, line: folderFiles.isEmpty ? coder.firstGroupLines[g] ?? 1 : 1),
                         expected: "a synonym of a group"
                     )
                 }
@@ -322,7 +322,10 @@ public struct ImportJob {
                     for (raw, n) in labels.sorted(by: { $0.key < $1.key }) {
                         local.warning(
                             "question '\(q)': label '\(raw)' (\(n)×) matches no scale point; counted as missing",
-                            at: SourceLocation(file: path, line: 1),
+                            at: SourceLocation(
+                                file: path,
+                                line: folderFiles.isEmpty ? coder.firstLabelLines[q]?[raw] ?? 1 : 1
+                            ),
                             expected: "a label of the question's scale"
                         )
                     }
