@@ -205,13 +205,15 @@ public struct ImportJob {
                     // reader finds new ones as it goes); a record without a later column's field
                     // reads it as absent.
                     let path = reader.path
+                    // Read once: a global initialised at run time is checked on every access.
+                    let chunkSize = Self.chunkSize
                     reader.forEachRecordLent(&diagnostics) { item, columns in
                         switch item {
                         case .record(let fields, let line, let column, let file):
                             chunk.append(fields, line: line, column: column, file: file, readerPath: path)
                         case .rejected(let r): chunk.rejected.append(r)
                         }
-                        guard chunk.count == Self.chunkSize else { return true }
+                        guard chunk.count == chunkSize else { return true }
                         open = records.put((sequence, chunk, columns))
                         sequence += 1
                         chunk = spareChunks.take() ?? RecordChunk(sizedLike: chunk)
