@@ -27,6 +27,9 @@ public enum ConsultationChecker {
         var codesSeen: Set<String> = []
         var questionsBound: Set<String> = []
         let files = SourceFiles.expandSources(consultation)
+        func add(_ severity: String, _ file: String, line: Int? = nil, _ message: String) {
+            findings.append(.init(severity: severity, file: file, line: line, column: nil, message: message))
+        }
         for (path, source) in files {
             var d = Diagnostics()
             do {
@@ -57,60 +60,45 @@ public enum ConsultationChecker {
                 let unused = reader.columns.enumerated()
                     .filter { !coder.boundColumns.contains($0.offset) && !ConsultationDrafter.isMetadata($0.element) }
                 if !unused.isEmpty {
-                    findings.append(
-                        .init(
-                            severity: "note",
-                            file: path,
-                            line: 1,
-                            column: nil,
-                            message: "columns not mapped to any question: "
-                                + unused.map(\.element.name).joined(separator: ", ")
-                        )
+                    add(
+                        "note",
+                        path,
+                        line: 1,
+                        "columns not mapped to any question: " + unused.map(\.element.name).joined(separator: ", ")
                     )
                 }
                 let withoutGroup = coder.unmappedGroups.values.reduce(0, +)
                 if withoutGroup > 0 {
                     let share = records > 0 ? " — \(withoutGroup) of the file's respondents have no group" : ""
-                    findings.append(
-                        .init(
-                            severity: "warning",
-                            file: path,
-                            line: nil,
-                            column: nil,
-                            message: "\(coder.unmappedGroups.count) group values match no stakeholder group\(share); "
-                                + "they are left out of every group comparison"
-                        )
+                    add(
+                        "warning",
+                        path,
+                        "\(coder.unmappedGroups.count) group values match no stakeholder group\(share); "
+                            + "they are left out of every group comparison"
                     )
                 }
                 for (g, n) in coder.unmappedGroups.sorted(by: { $0.key < $1.key }) {
                     let line = firstLines[g].map { " (first at line \($0))" } ?? ""
-                    findings.append(
-                        .init(
-                            severity: "warning",
-                            file: path,
-                            line: firstLines[g],
-                            column: nil,
-                            message: "group value '\(g)' (\(n)×) matches no stakeholder group\(line)"
-                        )
+                    add(
+                        "warning",
+                        path,
+                        line: firstLines[g],
+                        "group value '\(g)' (\(n)×) matches no stakeholder group\(line)"
                     )
                 }
                 for (q, labels) in coder.unknownLabels.sorted(by: { $0.key < $1.key }) {
                     let scale = consultation.question(q)?.scale.flatMap { consultation.scales[$0] }
                     for (raw, n) in labels.sorted(by: { $0.key < $1.key }) {
                         let near = scale.flatMap { ClosedAnswerCoder(scale: $0).nearestLabel(to: raw) }
-                        findings.append(
-                            .init(
-                                severity: "warning",
-                                file: path,
-                                line: nil,
-                                column: nil,
-                                message: "question '\(q)': label '\(raw)' (\(n)×) matches no scale point"
-                                    + (near.map { "; did you mean '\($0)'?" } ?? "")
-                            )
+                        add(
+                            "warning",
+                            path,
+                            "question '\(q)': label '\(raw)' (\(n)×) matches no scale point"
+                                + (near.map { "; did you mean '\($0)'?" } ?? "")
                         )
                     }
                 }
-            } catch { findings.append(.init(severity: "error", file: path, line: 1, column: nil, message: "\(error)")) }
+            } catch { add("error", path, line: 1, "\(error)") }
             for item in d.items where item.severity != .note {
                 findings.append(
                     .init(
@@ -124,38 +112,18 @@ public enum ConsultationChecker {
             }
         }
         for q in consultation.questions where !questionsBound.contains(q.id) {
-            findings.append(
-                .init(
-                    severity: "warning",
-                    file: consultation.file,
-                    line: nil,
-                    column: nil,
-                    message:
-                        "question '\(q.id)' has no column in any source (aliases: \(q.columns.joined(separator: ", ")))"
-                )
-            )
+            let aliases = q.columns.joined(separator: ", ")
+            add("warning", consultation.file, "question '\(q.id)' has no column in any source (aliases: \(aliases))")
         }
         // What would silently leave something out of the report.
         for q in consultation.questions {
             if (q.type == .likert || q.type == .number) && q.theme == nil {
-                findings.append(
-                    .init(
-                        severity: "warning",
-                        file: consultation.file,
-                        line: nil,
-                        column: nil,
-                        message: "question '\(q.id)' has no theme: it will not appear in the report"
-                    )
-                )
+                add("warning", consultation.file, "question '\(q.id)' has no theme: it will not appear in the report")
             } else if q.type == .text && q.codebook == nil {
-                findings.append(
-                    .init(
-                        severity: "warning",
-                        file: consultation.file,
-                        line: nil,
-                        column: nil,
-                        message: "open question '\(q.id)' has no codebook: its answers will not appear in the report"
-                    )
+                add(
+                    "warning",
+                    consultation.file,
+                    "open question '\(q.id)' has no codebook: its answers will not appear in the report"
                 )
             }
         }
@@ -163,27 +131,15 @@ public enum ConsultationChecker {
         where !consultation.questions.contains(where: { $0.theme == t.id })
             && !consultation.codebooks.values.joined().contains(where: { $0.theme == t.id })
         {
-            findings.append(
-                .init(
-                    severity: "note",
-                    file: consultation.file,
-                    line: nil,
-                    column: nil,
-                    message: "theme '\(t.id)' has no questions or codes: its section of the report will be empty"
-                )
+            add(
+                "note",
+                consultation.file,
+                "theme '\(t.id)' has no questions or codes: its section of the report will be empty"
             )
         }
         for (book, rules) in consultation.codebooks.sorted(by: { $0.key < $1.key }) {
             for r in rules where !codesSeen.contains(r.code) {
-                findings.append(
-                    .init(
-                        severity: "warning",
-                        file: consultation.file,
-                        line: nil,
-                        column: nil,
-                        message: "code '\(r.code)' of codebook '\(book)' matches no answer"
-                    )
-                )
+                add("warning", consultation.file, "code '\(r.code)' of codebook '\(book)' matches no answer")
             }
         }
         return CheckReport(consultation: consultation.file, files: files.count, records: records, findings: findings)
