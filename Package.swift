@@ -5,14 +5,15 @@ import PackageDescription
 // another's types: the coder (BarazaCoding) codes straight into the store's packer (BarazaStore)
 // through a generic sink, which without it ran unspecialised, every call through a witness table
 // (200k-row XML import: 1.87 → 1.83 s median, cycles −3%).
-let strict: [SwiftSetting] = [.swiftLanguageMode(.v6), .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6), .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
+]
 
 let package = Package(
     name: "Baraza",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "baraza", targets: ["baraza"]),
-        .library(name: "BarazaPipeline", targets: ["BarazaPipeline"]),
+        .executable(name: "baraza", targets: ["baraza"]), .library(name: "BarazaPipeline", targets: ["BarazaPipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -40,23 +41,36 @@ let package = Package(
         // SSE2 byte scans of the import's hot loops (open-text words, JSON escapes, character counts).
         .target(name: "CBarazaText"),
         .target(name: "CSQLiteSetup", dependencies: [.product(name: "GRDBSQLite", package: "GRDB.swift")]),
-        .target(name: "BarazaIngest", dependencies: ["BarazaModel", "BarazaKit", "CLibXML2", "CBarazaText", "CBarazaZlib", "ZIPFoundation"],
-                swiftSettings: strict),
-        .target(name: "BarazaCoding", dependencies: ["BarazaModel", "BarazaKit", "BarazaFiles", "BarazaIngest", "CBarazaText", "Yams"], swiftSettings: strict),
         .target(
-            name: "BarazaStore",
-            dependencies: ["BarazaModel", "BarazaKit", .product(name: "GRDB", package: "GRDB.swift"),
-                           .product(name: "GRDBSQLite", package: "GRDB.swift"), "CSQLiteSetup", "CBarazaText",
-                           .product(name: "Crypto", package: "swift-crypto")],
+            name: "BarazaIngest",
+            dependencies: ["BarazaModel", "BarazaKit", "CLibXML2", "CBarazaText", "CBarazaZlib", "ZIPFoundation"],
             swiftSettings: strict
         ),
-        .target(name: "BarazaAnalysis", dependencies: ["BarazaModel", "BarazaKit"], swiftSettings: strict),
-        .target(name: "BarazaReporting", dependencies: ["BarazaModel", "BarazaFiles", "BarazaAnalysis"], swiftSettings: strict),
-        .target(name: "BarazaSynth", dependencies: ["BarazaModel", "BarazaKit"], swiftSettings: strict),
+        .target(
+            name: "BarazaCoding",
+            dependencies: ["BarazaModel", "BarazaKit", "BarazaFiles", "BarazaIngest", "CBarazaText", "Yams"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "BarazaStore",
+            dependencies: [
+                "BarazaModel", "BarazaKit", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"), "CSQLiteSetup", "CBarazaText",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ), .target(name: "BarazaAnalysis", dependencies: ["BarazaModel", "BarazaKit"], swiftSettings: strict),
+        .target(
+            name: "BarazaReporting",
+            dependencies: ["BarazaModel", "BarazaFiles", "BarazaAnalysis"],
+            swiftSettings: strict
+        ), .target(name: "BarazaSynth", dependencies: ["BarazaModel", "BarazaKit"], swiftSettings: strict),
         .target(
             name: "BarazaPipeline",
-            dependencies: ["BarazaModel", "BarazaKit", "BarazaFiles", "BarazaIngest", "BarazaCoding", "BarazaStore", "BarazaAnalysis",
-                           "BarazaReporting", "BarazaSynth"],
+            dependencies: [
+                "BarazaModel", "BarazaKit", "BarazaFiles", "BarazaIngest", "BarazaCoding", "BarazaStore",
+                "BarazaAnalysis", "BarazaReporting", "BarazaSynth",
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -67,11 +81,41 @@ let package = Package(
         // Helpers shared by the test modules (a scratch folder removed at exit).
         .target(name: "BarazaTestSupport", path: "Tests/BarazaTestSupport", swiftSettings: strict),
         .testTarget(name: "BarazaModelTests", dependencies: ["BarazaModel", "BarazaKit"], swiftSettings: strict),
-        .testTarget(name: "BarazaIngestTests", dependencies: ["BarazaTestSupport", "BarazaIngest", "BarazaKit", "ZIPFoundation"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "BarazaCodingTests", dependencies: ["BarazaTestSupport", "BarazaCoding", "BarazaKit", "BarazaIngest"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "BarazaStoreTests", dependencies: ["BarazaTestSupport", "BarazaStore", "BarazaKit"], swiftSettings: strict),
-        .testTarget(name: "BarazaAnalysisTests", dependencies: ["BarazaAnalysis"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "BarazaReportingTests", dependencies: ["BarazaTestSupport", "BarazaReporting", "BarazaAnalysis", "BarazaFiles"], swiftSettings: strict),
-        .testTarget(name: "BarazaPipelineTests", dependencies: ["BarazaTestSupport", "BarazaPipeline", "BarazaKit", "BarazaIngest", "BarazaCoding", "BarazaStore", "BarazaSynth", "BarazaAnalysis", .product(name: "GRDB", package: "GRDB.swift"), "ZIPFoundation"], swiftSettings: strict),
+        .testTarget(
+            name: "BarazaIngestTests",
+            dependencies: ["BarazaTestSupport", "BarazaIngest", "BarazaKit", "ZIPFoundation"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BarazaCodingTests",
+            dependencies: ["BarazaTestSupport", "BarazaCoding", "BarazaKit", "BarazaIngest"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BarazaStoreTests",
+            dependencies: ["BarazaTestSupport", "BarazaStore", "BarazaKit"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BarazaAnalysisTests",
+            dependencies: ["BarazaAnalysis"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BarazaReportingTests",
+            dependencies: ["BarazaTestSupport", "BarazaReporting", "BarazaAnalysis", "BarazaFiles"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BarazaPipelineTests",
+            dependencies: [
+                "BarazaTestSupport", "BarazaPipeline", "BarazaKit", "BarazaIngest", "BarazaCoding", "BarazaStore",
+                "BarazaSynth", "BarazaAnalysis", .product(name: "GRDB", package: "GRDB.swift"), "ZIPFoundation",
+            ],
+            swiftSettings: strict
+        ),
     ]
 )

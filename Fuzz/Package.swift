@@ -11,8 +11,13 @@ let package = Package(
     ],
     targets: [
         // One target for both readers; BARAZA_FUZZ_FORMAT=csv|xml|xlsx|consultation|report picks which.
-        .executableTarget(name: "FuzzReaders", dependencies: [.product(name: "BarazaPipeline", package: "Baraza"),
-                                                                   .product(name: "ZIPFoundation", package: "ZIPFoundation")],
-                          swiftSettings: [.swiftLanguageMode(.v6)]),
+        .executableTarget(
+            name: "FuzzReaders",
+            dependencies: [
+                .product(name: "BarazaPipeline", package: "Baraza"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        )
     ]
 )

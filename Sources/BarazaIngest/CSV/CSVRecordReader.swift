@@ -238,7 +238,8 @@ public struct CSVRecordReader: PullingRecordSource {
             // Exports omit empty trailing fields (ODK Central 2019 leaves `Status` unfilled): the
             // fields present keep their columns, the missing ones at the end read as blank.
             diagnostics.warning(
-                "record has \(row.count) fields; expected \(columns.count): the last \(columns.count - row.count) read as blank",
+                "record has \(row.count) fields; expected \(columns.count): the last \(columns.count - row.count) "
+                    + "read as blank",
                 at: SourceLocation(file: path, line: line, column: 1),
                 expected: "\(columns.count) fields",
                 key: "csv.short.\(path)"

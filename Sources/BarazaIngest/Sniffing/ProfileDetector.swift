@@ -10,7 +10,7 @@ public enum ProfileDetector {
     /// languages it exports in (lowercased).
     static let surveyMonkeyResponseWords: Set<String> = [
         "response", "open-ended response", "réponse", "réponse ouverte", "respuesta", "respuesta abierta", "resposta",
-        "resposta aberta", "antwort", "offene antwort", "other (please specify)",
+        "resposta aberta", "antwort", "offene antwort",
     ]
 
     /// LimeSurvey's response metadata as its "full headings" and "question codes" exports name it,
@@ -57,7 +57,10 @@ public enum ProfileDetector {
         // Without a Collector ID (older exports, or metadata columns deleted): the second header
         // row gives SurveyMonkey away — "Response" over answer columns, blank over metadata.
         if second.first?.trimmingWhitespace().isEmpty ?? false,
-            second.contains(where: { surveyMonkeyResponseWords.contains($0.trimmingWhitespace().lowercased()) })
+            second.contains(where: {
+                let s = $0.trimmingWhitespace().lowercased()
+                return surveyMonkeyResponseWords.contains(s) || s == "other (please specify)"
+            })
         {
             return (.surveyMonkey, 2)
         }
@@ -122,8 +125,8 @@ public enum ProfileDetector {
                 .map { i, n in
                     if !n.isEmpty { current = n }
                     let s = i < sub.count ? sub[i] : ""
-                    let isResponse =
-                        s.isEmpty || s == "Response" || s == "Open-Ended Response" || s == "Réponse" || s == "Respuesta"
+                    // Over a plain answer column the second row names no option.
+                    let isResponse = s.isEmpty || surveyMonkeyResponseWords.contains(s.lowercased())
                     let name =
                         n.isEmpty ? (isResponse ? current : "\(current) / \(s)") : (isResponse ? n : "\(n) / \(s)")
                     return ColumnHeader(name: name, leaf: name, subLabel: s.isEmpty ? nil : s)
