@@ -29,12 +29,15 @@ run "consultation loader" consultation &
 wait
 run "report writers" report &
 wait
-# The C byte scans (SSE2) against their byte loops, under ASan and UBSan.
-inc=../Sources/CBarazaText/include
-sed -e 's/baraza_utf8_simple_count/s_utf8/; s/baraza_json_array_length/s_len/; s/size_t baraza_json_array(/size_t s_arr(/; s/baraza_scan_words/s_words/; s/baraza_word_filter_make/s_filter_make/; s/baraza_csv_run/s_csv/; s/baraza_utf8_valid/s_valid/; s/baraza_csv_record(/s_rec(/; s/baraza_has_wide/s_has_wide/; s/baraza_has_compress/s_has_compress/; s/baraza_json_array_with/s_arr_with/; s/baraza_csv_record_with/s_rec_with/' \
-  ../Sources/CBarazaText/text.c > work/text-scalar.c
-san="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -I$inc"
-clang $san -U__SSE2__ -c work/text-scalar.c -o work/text-scalar.o
-clang $san -c ../Sources/CBarazaText/text.c -o work/text-sse2.o
-clang $san text-scans.c work/text-sse2.o work/text-scalar.o -o work/text-scans 2>/dev/null
+# The C byte scans (SSE2, AVX-512) against their byte loops, each family built twice (the second
+# time without SSE2 and under baraza_scalar_ names), under ASan and UBSan.
+src=../Sources/CBarazaText
+san="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -I$src/include"
+objects=()
+for family in processor utf8 json words csv; do
+  clang $san -c "$src/$family.c" -o "work/$family.o"
+  clang $san -U__SSE2__ -DBARAZA_SCALAR_REFERENCE -c "$src/$family.c" -o "work/$family-scalar.o"
+  objects+=("work/$family.o" "work/$family-scalar.o")
+done
+clang $san text-scans.c "${objects[@]}" -o work/text-scans 2>/dev/null
 echo "== C byte scans, SSE2, AVX-512 BW and VBMI2 against byte loops: $(work/text-scans 300000)"

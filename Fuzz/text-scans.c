@@ -1,11 +1,18 @@
-// The SSE2 byte scans of Sources/CBarazaText against the same file built without SSE2 (its byte
-// loops), on random bytes of random lengths in buffers of exactly their size, under AddressSanitizer
-// and UndefinedBehaviorSanitizer (Fuzz/run.sh builds and runs it). Prints "ok" or the first
-// difference and exits nonzero.
+// The SSE2 byte scans of Sources/CBarazaText against the same files built without SSE2 and with
+// BARAZA_SCALAR_REFERENCE (their byte loops, under baraza_scalar_ names), on random bytes of random
+// lengths in buffers of exactly their size, under AddressSanitizer and UndefinedBehaviorSanitizer
+// (Fuzz/run.sh builds and runs it). Prints "ok" or the first difference and exits nonzero.
 #include "CBarazaText.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#define s_utf8 baraza_scalar_utf8_simple_count
+#define s_len baraza_scalar_json_array_length
+#define s_arr baraza_scalar_json_array
+#define s_csv baraza_scalar_csv_run
+#define s_valid baraza_scalar_utf8_valid
+#define s_rec baraza_scalar_csv_record
+#define s_words baraza_scalar_scan_words
 int64_t s_utf8(const uint8_t*,size_t); size_t s_len(const uint8_t*,const intptr_t*,size_t); size_t s_arr(const uint8_t*,const intptr_t*,size_t,uint8_t*);
 size_t s_csv(const uint8_t*,size_t,uint8_t,int,uint32_t*); int s_valid(const uint8_t*,size_t);
 size_t s_rec(const uint8_t*,size_t,uint8_t,uint8_t*,intptr_t*,size_t,baraza_csv_record_info*);
