@@ -127,8 +127,8 @@ struct StoreTests {
         }
         let together = try Self.tempStore()
         let apart = try Self.tempStore()
-        let b = try together.importBatch(Self.input("b1")) { sink in
-            var packer = (sink as? SQLiteBatchSink)?.makePacker() ?? ResponsePacker(Registry())
+        let b = try together.importPacked(Self.input("b1")) { sink in
+            var packer = sink.makePacker()
             var chunk = PackedChunk()
             for r in responses { packer.pack(r, into: &chunk) }
             try sink.add(&chunk)
@@ -375,7 +375,7 @@ struct StoreTests {
         for registered in [true, false] {
             let one = try Self.tempStore()
             let two = try Self.tempStore()
-            _ = try one.importBatch(Self.input("b")) { sink in
+            _ = try one.importPacked(Self.input("b")) { sink in
                 if registered {
                     try sink.register(
                         questions: ["q1", "q2", "sm", "open", "sm.other"],
@@ -386,7 +386,7 @@ struct StoreTests {
                 for r in responses { try sink.add(r) }
                 return BatchCounts()
             }
-            _ = try two.importBatch(Self.input("b")) { sink in
+            _ = try two.importPacked(Self.input("b")) { sink in
                 if registered {
                     try sink.register(
                         questions: ["q1", "q2", "sm", "open", "sm.other"],

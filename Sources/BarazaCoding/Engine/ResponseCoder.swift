@@ -17,29 +17,29 @@ public struct ResponseCoder: Sendable {
     public let profile: ExportProfile
 
     /// Per question: folded option label or alias → option code.
-    private let optionCodes: [String: [String: String]]
+    let optionCodes: [String: [String: String]]
     /// Folded missing label → kind (the built-in ones, not sentinels), for choice questions.
-    private static let missingLabels: [String: MissingKind] = {
+    static let missingLabels: [String: MissingKind] = {
         var m: [String: MissingKind] = [:]
         for (kind, labels) in BuiltInScales.missing where kind != .sentinel {
             for l in labels { m[Folding.fold(l)] = kind }
         }
         return m
     }()
-    private let groupMapper: GroupMapper
-    private var boundColumnCount = -1
-    private var binding = Binding()
+    let groupMapper: GroupMapper
+    var boundColumnCount = -1
+    var binding = Binding()
 
     /// Raw labels that matched no scale point, by question, with counts.
-    public private(set) var unknownLabels: [String: [String: Int]] = [:]
+    public internal(set) var unknownLabels: [String: [String: Int]] = [:]
     /// Raw group values that matched no stakeholder group, with counts.
-    public private(set) var unmappedGroups: [String: Int] = [:]
+    public internal(set) var unmappedGroups: [String: Int] = [:]
     /// Questions with no column in this file.
-    public private(set) var unboundQuestions: [String] = []
+    public internal(set) var unboundQuestions: [String] = []
     /// The first line at which each unmatched label (`question`, raw) and group value occurs, for
     /// warnings that point at the data, not at line 1.
-    public private(set) var firstLabelLines: [String: [String: Int]] = [:]
-    public private(set) var firstGroupLines: [String: Int] = [:]
+    public internal(set) var firstLabelLines: [String: [String: Int]] = [:]
+    public internal(set) var firstGroupLines: [String: Int] = [:]
 
     struct Binding {
         var question: [String: Int] = [:]
@@ -194,16 +194,16 @@ public struct ResponseCoder: Sendable {
         return out
     }
 
-    private static let idDefaults = [
+    static let idDefaults = [
         "_uuid", "meta/instanceID", "meta-instanceID", "instanceID", "KEY", "Respondent ID", "ResponseId", "ResponseID",
         "V1", "id", "respondent_id", "@instanceID",
     ]
-    private static let submittedDefaults = [
+    static let submittedDefaults = [
         "_submission_time", "SubmissionDate", "meta/submissionDate", "end", "End Date", "EndDate", "Timestamp",
         "Horodateur", "Marca temporal", "submitdate", "submission_time", "meta/timeEnd",
     ]
 
-    private mutating func bind(_ columns: [ColumnHeader]) {
+    mutating func bind(_ columns: [ColumnHeader]) {
         var b = Binding()
         var unbound: [String] = []
         for q in consultation.questions {
@@ -264,30 +264,30 @@ public struct ResponseCoder: Sendable {
         var codebook: Int? { _codebook < 0 ? nil : Int(_codebook) }
         var other: Int? { _other < 0 ? nil : Int(_other) }
     }
-    private var plans: [Plan] = []
-    private var planIDs: [String] = []
-    private let scaleIDs: [String]
-    private var scaleCoderList: [ClosedAnswerCoder]
+    var plans: [Plan] = []
+    var planIDs: [String] = []
+    let scaleIDs: [String]
+    var scaleCoderList: [ClosedAnswerCoder]
     /// Memo caches keyed by a field's raw bytes (see `ByteMemo`): exports repeat a handful of labels,
     /// group names, countries and option sets millions of times.
     /// Per scale, by the label's bytes (the label itself is those bytes, made into a String only
     /// when wanted: an unknown label, a value the store keeps unpacked).
-    private var closedMemo: [ByteMemo<ClosedCode>]
+    var closedMemo: [ByteMemo<ClosedCode>]
     /// Per scale, the label last coded with each length and its code, tried before `closedMemo`
     /// (see `RecentKeys`: a scale's labels mostly differ in length).
-    private var recentLabels: RecentKeys<ClosedCode>
+    var recentLabels: RecentKeys<ClosedCode>
     /// Per scale, min + max: a reversed item's value is this minus the value.
-    private let scaleFlip: [Int]
+    let scaleFlip: [Int]
     /// Per question, the values its declared sentinel codes stand for (number questions only).
-    private let numberSentinels: [Set<Double>]
+    let numberSentinels: [Set<Double>]
     /// Per choice question with a column of its own, by the column's bytes.
-    private var choiceMemo: [ByteMemo<ChoiceAnswer>] = []
+    var choiceMemo: [ByteMemo<ChoiceAnswer>] = []
     /// The binding's number: a `ChoiceKey` is an entry of this binding's `choiceMemo`. Each binding
     /// takes a number of its own (process-wide), so the keys of two coders, or of one coder before
     /// and after it binds new columns, never stand for different answers. (Copies of a coder made
     /// after it bound share its number, so each copy needs a sink of its own, as the import's
     /// workers have.)
-    private var generation = 0
+    var generation = 0
     private static let generations = Counter()
 
     private final class Counter: @unchecked Sendable {
@@ -302,14 +302,14 @@ public struct ResponseCoder: Sendable {
     }
     /// Group and country names, choice fields (below) and scale labels mostly fit the memos' short-key
     /// tables (`ByteMemo.front`).
-    private var groupMemo = ByteMemo<(group: String?, raw: String)>(limit: 10_000, byLength: true, shortKeySlotBits: 6)
-    private var countryMemo = ByteMemo<String?>(limit: 10_000, byLength: true, shortKeySlotBits: 8)
-    private var scanners: [TextCodeScanner]
-    private let codebookIDs: [String]
+    var groupMemo = ByteMemo<(group: String?, raw: String)>(limit: 10_000, byLength: true, shortKeySlotBits: 6)
+    var countryMemo = ByteMemo<String?>(limit: 10_000, byLength: true, shortKeySlotBits: 8)
+    var scanners: [TextCodeScanner]
+    let codebookIDs: [String]
     /// Every codebook's codes, each once: open answers name their codes by index here.
-    private let codeNames: [String]
+    let codeNames: [String]
 
-    private mutating func makePlans() {
+    mutating func makePlans() {
         plans = consultation.questions.enumerated()
             .map { i, q in
                 Plan(
@@ -329,7 +329,7 @@ public struct ResponseCoder: Sendable {
 
     /// A field's text with white space trimmed; made from the bytes directly unless they start or end
     /// with something that may be white space.
-    private static func trimmed(_ f: FieldView, _ i: Int) -> String {
+    static func trimmed(_ f: FieldView, _ i: Int) -> String {
         f.withField(i) { p in
             let s = String(decoding: p, as: UTF8.self)
             return needsNoTrim(p) ? s : s.trimmingWhitespace()
@@ -337,7 +337,7 @@ public struct ResponseCoder: Sendable {
     }
 
     /// Whether bytes start and end with printable ASCII (so trimming leaves them as they are).
-    private static func needsNoTrim(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+    static func needsNoTrim(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let first = p.first, let last = p.last else { return false }
         return first > 0x20 && first < 0x80 && last > 0x20 && last < 0x80
     }
@@ -362,7 +362,8 @@ public struct ResponseCoder: Sendable {
         }
     }
 
-    /// Codes one record's fields, lent (see `FieldView`), found at `location`, into `sink`.
+    /// Codes one record's fields, lent (see `FieldView`), found at `location`, into `sink`: the
+    /// respondent's header (group, country, date, weight, id), then each question's answer.
     public mutating func code<Sink: ResponseSink>(
         _ f: FieldView,
         at location: SourceLocation,
@@ -374,128 +375,17 @@ public struct ResponseCoder: Sendable {
             bind(columns)
             makePlans()
         }
-        func has(_ i: Int?) -> Int? {
-            guard let i, i < f.count else { return nil }
-            return i
-        }
-        func cell(_ i: Int?) -> String? { has(i).map(f.string) }
-        let replaces = has(binding.replaces).map { Self.trimmed(f, $0) }
-
-        var rawGroup = source.group ?? ""
-        var group: String?
-        if let fixed = source.group {
-            group = groupMapper.map(fixed) ?? fixed
-        } else if let c = has(binding.group) {
-            let hit = f.withField(c) { key in groupMemo.value(for: key) }
-            if let hit {
-                (group, rawGroup) = hit
-            } else {
-                rawGroup = f.string(c)
-                group = groupMapper.map(rawGroup)
-                f.withField(c) { key in _ = groupMemo.insert(key, (group, rawGroup)) }
-            }
-        }
-        // An organisation-name lookup fills a blank or unmapped group.
-        if group == nil, let org = cell(binding.organisation), let g = source.groupLookup[Folding.fold(org)] {
-            group = groupMapper.map(g) ?? g
-        }
-        if group == nil, source.group == nil, has(binding.group) != nil {
-            let g = rawGroup.trimmingWhitespace()
-            unmappedGroups[g, default: 0] += 1
-            if firstGroupLines[g] == nil { firstGroupLines[g] = location.line }
-        }
-        var country = self.country
-        if let c = has(binding.country) {
-            let hit = f.withField(c) { key in countryMemo.value(for: key) }
-            let value: String?
-            if let hit {
-                value = hit
-            } else {
-                let t = Self.trimmed(f, c)
-                value = t.isEmpty ? nil : t
-                f.withField(c) { key in _ = countryMemo.insert(key, value) }
-            }
-            if let value { country = value }
-        }
-        var submitted: Date?
-        if let c = has(binding.submitted), !f.isBlank(c) {
-            if let t = f.withField(c, DateParser.parseISO) {
-                submitted = Date(timeIntervalSince1970: t)
-            } else {
-                let s = f.string(c)
-                submitted = DateParser.parse(s)
-                if submitted == nil {
-                    diagnostics.warning(
-                        "date '\(s)' not recognised; kept out of the submission time",
-                        at: location,
-                        expected: "an ISO 8601, SurveyMonkey or Google Forms date",
-                        key: "date.\(source.path)"
-                    )
-                }
-            }
-        }
-        var weight: Double?
-        if let w = cell(binding.weight) {
-            weight = Double(w.trimmingWhitespace())
-            if (weight ?? -1) < 0 {
-                diagnostics.warning(
-                    "weight '\(w)' is not a non-negative number; the record counts with weight 1",
-                    at: location,
-                    expected: "a number ≥ 0",
-                    key: "weight.\(source.path)"
-                )
-                weight = nil
-            }
-        }
-
-        // The respondent id: the field's bytes when trimming leaves them as they are (most ids:
-        // lent as they lie in the record, which outlives this call), else the trimmed text, or the
-        // file and line when it is blank. (Two calls rather than one local function: as a closure,
-        // it retained and released five of its captures per record.)
-        let replacing = (replaces?.isEmpty ?? true) ? nil : replaces
-        let idRange = has(binding.id).map(f.range)
-        if let r = idRange, Self.needsNoTrim(UnsafeBufferPointer(rebasing: f.bytes[r])) {
-            sink.begin(
-                respondentID: UnsafeBufferPointer(rebasing: f.bytes[r]),
-                replaces: replacing,
-                group: group,
-                rawGroup: rawGroup,
-                country: country,
-                wave: wave,
-                submittedAt: submitted,
-                weight: weight,
-                location: location,
-                raw: f,
-                questions: planIDs,
-                codes: codeNames
-            )
-        } else {
-            var id = has(binding.id).map { Self.trimmed(f, $0) } ?? ""
-            if id.isEmpty { id = "\((location.file as NSString).lastPathComponent):\(location.line)" }
-            id.withUTF8 { id in
-                sink.begin(
-                    respondentID: id,
-                    replaces: replacing,
-                    group: group,
-                    rawGroup: rawGroup,
-                    country: country,
-                    wave: wave,
-                    submittedAt: submitted,
-                    weight: weight,
-                    location: location,
-                    raw: f,
-                    questions: planIDs,
-                    codes: codeNames
-                )
-            }
-        }
+        let header = codeHeader(f, at: location, diagnostics: &diagnostics)
+        begin(f, header, at: location, into: &sink)
         // Each plan read from `self.plans` where it lies: the arrays copied to locals for the loop
-        // were retained and released once per record (1% of the import's samples).
+        // were retained and released once per record.
         for k in 0..<plans.count {
             let plan = plans[k]
             switch plan.type {
             case .likert:
-                guard let c = has(plan.column), let si = plan.scale else { continue }
+                // Written here rather than as a step: as a step it was not inlined, and the
+                // import ran 1.2% more instructions.
+                guard let c = Self.present(plan.column, in: f), let si = plan.scale else { continue }
                 let result = f.withField(c) { key -> ClosedCode in
                     if let hit = recentLabels.value(si, key) { return hit }
                     let code: ClosedCode
@@ -520,91 +410,22 @@ public struct ResponseCoder: Sendable {
                     }
                     sink.closed(question: k, value: nil, missing: nil) { raw }
                 }
-            case .number:
-                guard let raw = cell(plan.column) else { continue }
-                let t = raw.trimmingWhitespace()
-                if t.isEmpty {
-                    sink.closed(question: k, value: nil, missing: .blank) { raw }
-                } else if let v = Double(t.replacingOccurrences(of: ",", with: ".")) {
-                    let isSentinel = numberSentinels[k].contains(v)
-                    sink.closed(question: k, value: isSentinel ? nil : v, missing: isSentinel ? .sentinel : nil) { raw }
-                } else if let kind = missingKind(t) {
-                    sink.closed(question: k, value: nil, missing: kind) { raw }
-                } else {
-                    unknownLabels[planIDs[k], default: [:]][raw, default: 0] += 1
-                    if firstLabelLines[planIDs[k]]?[raw] == nil {
-                        firstLabelLines[planIDs[k], default: [:]][raw] = location.line
-                    }
-                    sink.closed(question: k, value: nil, missing: nil) { raw }
-                }
-            case .multiple, .single:
-                let other = has(plan.other)
-                    .flatMap { o in
-                        let t = Self.trimmed(f, o)
-                        return t.isEmpty ? nil : (t, o)
-                    }
-                var choice: ChoiceAnswer?
-                if let c = has(plan.column) {
-                    if let e = f.withField(c, { key in choiceMemo[k].index(of: key) }) {
-                        guard other != nil else {
-                            // Keyed by its memo entry: the packer writes the bytes it made for the
-                            // entry before, and the answer is copied out of the memo only the first time.
-                            sink.choice(question: k, key: ChoiceKey(generation: generation, entry: e)) { lend in
-                                choiceMemo[k].withValue(at: e) { lend($0) }
-                            }
-                            continue
-                        }
-                        choice = choiceMemo[k].withValue(at: e) { copy $0 }
-                    } else {
-                        let coded = codeChoice(consultation.questions[plan.index], cell: cell)
-                        if let coded { f.withField(c) { key in _ = choiceMemo[k].insert(key, coded) } }
-                        choice = coded
-                    }
-                } else {
-                    choice = codeChoice(consultation.questions[plan.index], cell: cell)
-                }
-                if var choice {
-                    if let (text, o) = other {
-                        choice.other = text
-                        choice.otherField = o
-                    }
-                    sink.choice(question: k, key: nil) { lend in lend(choice) }
-                }
-            case .text:
-                guard let c = has(plan.column), !f.isBlank(c) else { continue }
-                // The answer's codes (none without a codebook), lent to the sink with its text.
-                func answer(_ text: UnsafeBufferPointer<UInt8>, trimmed: String?) {
-                    guard let b = plan.codebook else {
-                        sink.text(
-                            question: k,
-                            field: c,
-                            trimmed: trimmed,
-                            codes: UnsafeBufferPointer(start: nil, count: 0)
-                        )
-                        return
-                    }
-                    scanners[b]
-                        .withCodeNumbers(text) { codes in
-                            sink.text(question: k, field: c, trimmed: trimmed, codes: codes)
-                        }
-                }
-                f.withField(c) { p in
-                    if Self.needsNoTrim(p) {
-                        // Nothing to trim (most texts): the field's bytes, with no String made.
-                        answer(p, trimmed: nil)
-                    } else {
-                        var t = String(decoding: p, as: UTF8.self).trimmingWhitespace()
-                        if t.isEmpty { return }
-                        let trimmed = t
-                        t.withUTF8 { answer($0, trimmed: trimmed) }
-                    }
-                }
+
+            case .number: codeNumber(f, plan, k, at: location, into: &sink)
+            case .multiple, .single: codeChoices(f, plan, k, into: &sink)
+            case .text: codeText(f, plan, k, into: &sink)
             }
         }
         sink.end()
     }
 
-    private func codeChoice(_ q: Question, cell: (Int?) -> String?) -> ChoiceAnswer? {
+    /// Field `i` of `f` when the record has it.
+    @inline(__always) static func present(_ i: Int?, in f: FieldView) -> Int? {
+        guard let i, i < f.count else { return nil }
+        return i
+    }
+
+    func codeChoice(_ q: Question, cell: (Int?) -> String?) -> ChoiceAnswer? {
         if let raw = cell(binding.question[q.id]) {
             let t = raw.trimmingWhitespace()
             if t.isEmpty { return ChoiceAnswer(question: q.id, options: [], missing: .blank) }
@@ -628,10 +449,10 @@ public struct ResponseCoder: Sendable {
         return ChoiceAnswer(question: q.id, options: chosen.sorted(), missing: answered ? nil : .blank)
     }
 
-    private func normaliseOption(_ raw: String, _ q: Question) -> String {
+    func normaliseOption(_ raw: String, _ q: Question) -> String {
         let f = Folding.fold(raw)
         return optionCodes[q.id]?[f] ?? f
     }
 
-    private func missingKind(_ t: String) -> MissingKind? { Self.missingLabels[Folding.fold(t)] }
+    func missingKind(_ t: String) -> MissingKind? { Self.missingLabels[Folding.fold(t)] }
 }

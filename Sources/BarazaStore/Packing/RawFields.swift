@@ -12,7 +12,7 @@ import GRDB
 /// fields' bytes copied as they are, without lengths): escaping every record in a scratch buffer
 /// and copying it into the chunk, on the coding workers where both cores are busy. This form:
 /// 3.62 -> 3.48 s mean, user CPU 6.47 -> 6.18 s (ABBA, 8 runs each).
-public enum RawFields {
+package enum RawFields {
     /// Appends the record's encoding to `out`.
     static func write(_ row: FieldView, to out: inout [UInt8]) {
         appendHeader(row, to: &out)
@@ -24,7 +24,7 @@ public enum RawFields {
     ///
     /// Written into room on the stack and appended at once: appended byte by byte, each with its
     /// capacity and uniqueness checks, it was 6% of the CSV reading thread's samples.
-    public static func appendHeader(_ row: FieldView, to out: inout [UInt8]) {
+    package static func appendHeader(_ row: FieldView, to out: inout [UInt8]) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 10 * (row.count + 1)) { room in
             guard let base = room.baseAddress else { return }
             var n = 0
@@ -105,10 +105,10 @@ public enum RawFields {
 /// bytes are bound from there, not copied into the packed chunk first (a copy of each record,
 /// 1.5 KB on the reference workload, on the coding workers, and a packed chunk several times the
 /// size for the writer to read). 1M CSV: 3.78 -> 3.61 s mean, user 6.74 -> 6.45 s (ABBA, 8 runs each).
-public struct RawRecords {
-    public let bytes: UnsafeBufferPointer<UInt8>
-    public let spans: [Range<Int>]
-    public init(bytes: UnsafeBufferPointer<UInt8>, spans: [Range<Int>]) {
+package struct RawRecords {
+    package let bytes: UnsafeBufferPointer<UInt8>
+    package let spans: [Range<Int>]
+    package init(bytes: UnsafeBufferPointer<UInt8>, spans: [Range<Int>]) {
         self.bytes = bytes
         self.spans = spans
     }

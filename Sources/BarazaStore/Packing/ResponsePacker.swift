@@ -8,7 +8,7 @@ import GRDB
 /// coding workers; the writing thread binds straight from the arena. A struct of Strings and arrays
 /// per response, as before, cost the writer two fifths of its time in retain, release and
 /// cross-thread frees (perf, 100k-row import).
-public struct PackedChunk: Sendable {
+package struct PackedChunk: Sendable {
     /// Bytes `start..<start + count` of the arena; `count` −1 for NULL.
     struct Span: Sendable {
         var start: Int
@@ -75,13 +75,13 @@ public struct PackedChunk: Sendable {
         var width: Int
     }
 
-    public init() {}
+    package init() {}
 
     /// `other` emptied, its arrays' storage kept to be filled again (an arena over 4 MiB, after
     /// huge records, is not kept: the spares waiting to be filled hold at most that much each): a
     /// new arena per chunk, freed by the writing thread, was memory faulted in again chunk after
     /// chunk.
-    public init(emptying other: consuming PackedChunk) {
+    package init(emptying other: consuming PackedChunk) {
         if other.bytes.capacity > 4 << 20 { return }
         self = consume other
         bytes.removeAll(keepingCapacity: true)
@@ -139,7 +139,7 @@ extension PackedChunk.Name {
 /// the same whatever the workers' timing. Closed answers are positional (byte k is question k), so
 /// one whose question has no index yet goes to the `answers` table instead; `register` gives every
 /// question of a consultation its index before the workers start, so that does not happen.
-public struct ResponsePacker: Sendable, ResponseSink {
+package struct ResponsePacker: Sendable, ResponseSink {
     struct OptionKey: Hashable, Sendable {
         var question: String
         var option: String
@@ -158,10 +158,10 @@ public struct ResponsePacker: Sendable, ResponseSink {
     private var fresh: [PackedChunk.Name] = []
 
     /// A worker's packer: names without an index get chunk-local numbers (see the type's note).
-    public private(set) var provisional = false
+    package private(set) var provisional = false
     /// The raw records are not written into the chunks: the caller hands them to the sink with
     /// each chunk where they lie (`BatchSink.add(_:raw:)`).
-    public var rawElsewhere = false
+    package var rawElsewhere = false
     /// The current chunk's provisional numbers by name, and the names by number.
     private var localNumbers: [NameKey: Int] = [:]
     private var localNames: [PackedChunk.Name] = []
@@ -178,7 +178,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
     }
 
     /// A copy for a coding worker (see the type's note).
-    public func worker() -> ResponsePacker {
+    package func worker() -> ResponsePacker {
         var p = self
         p.provisional = true
         p.fresh = []
@@ -213,7 +213,8 @@ public struct ResponsePacker: Sendable, ResponseSink {
 
     /// Gives names their indices ahead of the rows (a consultation's questions, declared options and
     /// codes), so that worker packers made afterwards know them.
-    public mutating func register(questions: [String], options: [(question: String, option: String)], codes: [String]) {
+    package mutating func register(questions: [String], options: [(question: String, option: String)], codes: [String])
+    {
         for q in questions { _ = question(q) }
         for (q, o) in options { _ = option(q, o) }
         for c in codes { _ = code(c) }
@@ -390,7 +391,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
     private var codeScratch: [String] = []
 
     /// Packs `r` into `chunk`.
-    public mutating func pack(_ r: Response, into chunk: inout PackedChunk) {
+    package mutating func pack(_ r: Response, into chunk: inout PackedChunk) {
         swap(&self.chunk, &chunk)
         defer { swap(&self.chunk, &chunk) }
         r.raw.withView { raw in pack(r, raw: raw) }
@@ -432,7 +433,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
     // MARK: Packing as the coder codes (`ResponseSink`)
 
     /// The chunk responses are packed into by the `ResponseSink` calls; `takeChunk` hands it over.
-    public private(set) var chunk = PackedChunk()
+    package private(set) var chunk = PackedChunk()
     /// The response's entry: its header's strings are written into the arena at `begin` (keeping a
     /// copy of the header retained its seven Strings and released the last one's), its blobs at `end`.
     private var entry = PackedChunk.Entry.empty
@@ -459,7 +460,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
 
     /// The chunk packed so far; the next response starts a new one.
     /// The next chunk is packed into `spare` (an emptied chunk) when one is given.
-    public mutating func takeChunk(reusing spare: consuming PackedChunk? = nil) -> PackedChunk {
+    package mutating func takeChunk(reusing spare: consuming PackedChunk? = nil) -> PackedChunk {
         var out = spare ?? PackedChunk()
         // The next chunk's arena and entries sized like this one's (up to 8 MiB, so that a chunk
         // with a huge record does not make the next one hold as much): grown by doubling from
@@ -489,7 +490,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
             && a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
     }
 
-    public mutating func begin(_ header: ResponseHeader, raw: FieldView, questions: [String], codes: [String]) {
+    package mutating func begin(_ header: ResponseHeader, raw: FieldView, questions: [String], codes: [String]) {
         var id = header.respondentID
         id.withUTF8 { id in
             begin(
@@ -509,7 +510,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
         }
     }
 
-    public mutating func begin(
+    package mutating func begin(
         respondentID: UnsafeBufferPointer<UInt8>,
         replaces: String?,
         group: String?,
@@ -568,7 +569,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
         others.removeAll(keepingCapacity: true)
     }
 
-    public mutating func closed(question: Int, value: Double?, missing: MissingKind?, raw: () -> String) {
+    package mutating func closed(question: Int, value: Double?, missing: MissingKind?, raw: () -> String) {
         let k = closedCount
         closedCount += 1
         let idx = questionIndices[question]
@@ -637,7 +638,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
     /// Counts the chunks begun (a worker's provisional numbers start again with each).
     private var chunkNumber = 0
 
-    public mutating func choice(question: Int, key: ChoiceKey?, _ answer: ((borrowing ChoiceAnswer) -> Void) -> Void) {
+    package mutating func choice(question: Int, key: ChoiceKey?, _ answer: ((borrowing ChoiceAnswer) -> Void) -> Void) {
         guard let key else { return answer { choice($0) } }
         if key.generation != choiceGeneration {
             choiceGeneration = key.generation
@@ -726,7 +727,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
         if let other = c.other { others.append((c.question, other, c.otherField)) }
     }
 
-    public mutating func text(question: Int, field: Int, trimmed: String?, codes: UnsafeBufferPointer<Int32>) {
+    package mutating func text(question: Int, field: Int, trimmed: String?, codes: UnsafeBufferPointer<Int32>) {
         let k = textCount
         textCount += 1
         let idx = questionIndices[question]
@@ -789,7 +790,7 @@ public struct ResponsePacker: Sendable, ResponseSink {
         return PackedChunk.Span(start: start, count: blob.bytes.count)
     }
 
-    public mutating func end() {
+    package mutating func end() {
         // "Other (specify)" text is kept as an open answer of its own, after the open answers.
         for o in others {
             texts.write(questionRef(o.question + ".other"), width: 2)

@@ -75,21 +75,11 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// Receives one batch's content inside the import transaction.
+/// Receives one batch's content inside the import transaction: its responses, the records that
+/// could not be read, the problems met, and the file's digest when it was computed while reading.
+/// (The SQLite store's sink also takes responses packed on other threads: `SQLiteBatchSink`.)
 public protocol BatchSink {
     mutating func add(_ response: Response) throws
-    /// Responses packed by `makePacker()`'s packer, or by its `worker()` copies, on other threads.
-    /// Chunks are added in file order. The chunk is left to the caller, who may empty it and fill
-    /// it again (`PackedChunk(emptying:)`); its content is not to be added twice.
-    mutating func add(_ chunk: inout PackedChunk) throws
-    /// `add(_:)` for a chunk packed without its raw records (`ResponsePacker.rawElsewhere`): they
-    /// are `raw`'s, one per entry, in order.
-    mutating func add(_ chunk: inout PackedChunk, raw: RawRecords) throws
-    /// The packer for this batch, to pack responses away from the writing thread. Use either this
-    /// or `add(_: Response)` for one batch, not both.
-    func makePacker() -> ResponsePacker
-    /// Gives names their indices before packers are made (see `ResponsePacker.register`).
-    mutating func register(questions: [String], options: [(question: String, option: String)], codes: [String]) throws
     mutating func reject(_ record: RejectedRecord) throws
     mutating func record(_ diagnostic: Diagnostic) throws
     /// Sets the batch's file digest and size, when they were computed while the file was read
