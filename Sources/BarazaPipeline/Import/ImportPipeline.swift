@@ -263,25 +263,16 @@ extension FileImportResult {
     }
 
     init(skipped path: String, message: String, needsPerson: Bool = false) {
-        self.init(
-            path: path,
-            outcome: .skipped,
-            batch: nil,
-            format: nil,
-            records: 0,
-            responses: 0,
-            rejected: 0,
-            duplicates: 0,
-            superseded: 0,
-            message: message,
-            needsPerson: needsPerson
-        )
+        self.init(nothingFrom: path, outcome: .skipped, message: message)
+        self.needsPerson = needsPerson
     }
 
-    init(failed path: String, message: String) {
+    init(failed path: String, message: String) { self.init(nothingFrom: path, outcome: .failed, message: message) }
+
+    private init(nothingFrom path: String, outcome: Outcome, message: String) {
         self.init(
             path: path,
-            outcome: .failed,
+            outcome: outcome,
             batch: nil,
             format: nil,
             records: 0,
