@@ -32,40 +32,40 @@ public struct TextCodeScanner: Sendable {
     }
 
     public let coder: OpenTextCoder
-    private let pats: [Pat]
+    let pats: [Pat]
     /// The codebook's codes, each once, in rule order; per rule, its code's index there.
     public let codeNames: [String]
-    private let ruleCodeIndex: [Int32]
+    let ruleCodeIndex: [Int32]
     /// Per index of `codeNames`, the number `codeNumbers` gives it (its own index unless
     /// `numberCodes` says otherwise).
-    private var codeNumber: [Int32]
+    var codeNumber: [Int32]
     /// Per pattern, its number of words and whether it is an exclusion; per rule, its match and
     /// exclusion patterns as ranges of `rulePatterns`. Flat arrays of plain values: the nested
     /// arrays they replace were retained and released on every look-up.
-    private let patLength: [Int32]
-    private let patExcludes: [Bool]
-    private let rulePatterns: [Int32]
-    private let ruleMatchRange: [Range<Int>]
-    private let ruleExcludeRange: [Range<Int>]
+    let patLength: [Int32]
+    let patExcludes: [Bool]
+    let rulePatterns: [Int32]
+    let ruleMatchRange: [Range<Int>]
+    let ruleExcludeRange: [Range<Int>]
 
-    private var runs: ByteMemo<Run>
+    var runs: ByteMemo<Run>
     /// In front of `runs`, for words of up to 24 bytes: a direct-mapped table of words and their
     /// runs, a word's bytes as three zero-padded words compared at once (`WordSlots`). Only runs
     /// that `runs` keeps are put there (their tokens stay in the pool).
-    private var wordSlots: WordSlots
+    var wordSlots: WordSlots
     /// The table has 2^`wordSlotBits` slots (11 unless a test asks for fewer, to make words share them).
-    private let wordSlotBits: Int
+    let wordSlotBits: Int
     /// `wordSlots.entries`, set by `scanText` once the table is this scanner's own (a copy of the
     /// scanner sent elsewhere makes its own table and sets it again before its first look-up, so
     /// the pointer is only ever written through by its owner).
-    nonisolated(unsafe) private var wordEntries: UnsafeMutablePointer<WordSlots.Entry>?
-    private var pool: [Int32] = []
-    private var poolClause: [Int32] = []
-    private var tokenIDs: [String: Int32] = [:]
+    nonisolated(unsafe) var wordEntries: UnsafeMutablePointer<WordSlots.Entry>?
+    var pool: [Int32] = []
+    var poolClause: [Int32] = []
+    var tokenIDs: [String: Int32] = [:]
     /// Per token id, its hits: a range of `hitPool`.
-    private var hitPool: [Hit] = []
-    private var tokenHitRange: [Range<Int>] = [0..<0]
-    private var isNegator: [Bool] = [false]
+    var hitPool: [Hit] = []
+    var tokenHitRange: [Range<Int>] = [0..<0]
+    var isNegator: [Bool] = [false]
 
     /// For runs of ASCII letters and digits (whose folding is lowercasing and which are one token
     /// each): 1 where a word of these first three characters (these two alone, this one alone)
@@ -73,12 +73,12 @@ public struct TextCodeScanner: Sendable {
     /// without a look-up. Most words of open text are such runs; the look-up was most of the
     /// scanner's time. Three characters rather than two: on the reference workload's open texts,
     /// 16% of words pass instead of 32%.
-    private let relevanceTable: RelevanceTable
+    let relevanceTable: RelevanceTable
 
-    private var kept: [Kept] = []
-    private var anyHit: [UInt32]
-    private var freeHit: [UInt32]
-    private var generation: UInt32 = 0
+    var kept: [Kept] = []
+    var anyHit: [UInt32]
+    var freeHit: [UInt32]
+    var generation: UInt32 = 0
 
     /// `prefilter` caps the word prefilter's level (`baraza_word_filter.enabled`): 0 scans without
     /// it, 1 with it in SSSE3, 2 with the scan's first pass in AVX-512 BW as well; each level is used
@@ -190,7 +190,7 @@ public struct TextCodeScanner: Sendable {
     /// Owned by one scanner: a copy makes its own before it scans (`scanText`), so workers never
     /// share one. (A `ShortKeySlots` holds an Int per slot and is reached through an array; this
     /// one holds the run itself, through a pointer.)
-    private final class WordSlots: @unchecked Sendable {
+    final class WordSlots: @unchecked Sendable {
         struct Entry {
             var k0: UInt64 = 0, k1: UInt64 = 0, k2: UInt64 = 0
             var n: Int32 = -1
@@ -211,7 +211,7 @@ public struct TextCodeScanner: Sendable {
     /// With it, the prefilter made from it (`baraza_word_filter`): the word starts that could be
     /// marked are found sixteen bytes at a time, and only those are visited (the scan visited every
     /// word; that loop was four fifths of `baraza_scan_words`).
-    private final class RelevanceTable: @unchecked Sendable {
+    final class RelevanceTable: @unchecked Sendable {
         let bits: UnsafeMutablePointer<UInt64>
         let filter: UnsafeMutablePointer<baraza_word_filter>
         init(_ words: [UInt64], level: Int32) {
@@ -239,7 +239,7 @@ public struct TextCodeScanner: Sendable {
     }
 
     /// The id of a folded token: 0 when it matches no pattern word and is no negator.
-    private mutating func tokenID(_ w: String) -> Int32 {
+    mutating func tokenID(_ w: String) -> Int32 {
         if let id = tokenIDs[w] { return id }
         var hits: [Hit] = []
         for (p, pat) in pats.enumerated() {
@@ -258,7 +258,7 @@ public struct TextCodeScanner: Sendable {
     }
 
     /// Folds and tokenises one run; appends its token ids (and clause offsets) to the pool.
-    private mutating func tokenise(_ run: UnsafeBufferPointer<UInt8>) -> Run {
+    mutating func tokenise(_ run: UnsafeBufferPointer<UInt8>) -> Run {
         let folded = Folding.fold(String(decoding: run, as: UTF8.self))
         let tokens = OpenTextCoder.tokenize(folded)
         let start = pool.count
@@ -274,8 +274,8 @@ public struct TextCodeScanner: Sendable {
     }
 
     /// Scratch room for `baraza_scan_words`: its bit masks and the words it returns.
-    private var masks: [UInt64] = []
-    private var words: [baraza_word] = []
+    var masks: [UInt64] = []
+    var words: [baraza_word] = []
 
     /// The codes for one answer's UTF-8 bytes, in rule order, each once.
     public mutating func codes(_ text: UnsafeBufferPointer<UInt8>) -> [String] {
@@ -296,7 +296,7 @@ public struct TextCodeScanner: Sendable {
         withCodeNumbers(text) { Array($0) }
     }
 
-    private var numbers: [Int32] = []
+    var numbers: [Int32] = []
 
     /// `codeNumbers`, lent to `body` rather than returned (no array retained for the caller).
     public mutating func withCodeNumbers<R>(
@@ -317,7 +317,7 @@ public struct TextCodeScanner: Sendable {
     /// it passed; the per-byte loop in Swift it replaces was most of the scanner's time. Only
     /// tokens with an id (a pattern word or negator) are kept, with their position among all
     /// tokens and their clause: most words of open text have none.
-    private mutating func scanText(_ text: UnsafeBufferPointer<UInt8>) {
+    mutating func scanText(_ text: UnsafeBufferPointer<UInt8>) {
         kept.removeAll(keepingCapacity: true)
         matched.removeAll(keepingCapacity: true)
         guard let t = text.baseAddress, !text.isEmpty else { return }
@@ -356,187 +356,13 @@ public struct TextCodeScanner: Sendable {
         evaluate()
     }
 
-    private static let window = 1 << 16
+    static let window = 1 << 16
 
     /// Whether `b` is part of a word (an ASCII letter or digit, or a byte from 0x80 on).
-    @inline(__always) private static func isWordByte(_ b: UInt8) -> Bool { b >= 0x80 || slot(b) != nil }
-
-    /// The relevance tables' mark for an ASCII word of letters and digits.
-    private func relevance(_ w: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        let a = Int(w[0] & 31)
-        let i =
-            switch w.count {
-            case 1: 528 * 64 + a
-            case 2: 512 * 64 + (a << 5 | Int(w[1] & 31))
-            default: a << 10 | Int(w[1] & 31) << 5 | Int(w[2] & 31)
-            }
-        return (relevanceTable.bits[i >> 6] >> UInt64(i & 63)) & 1
-    }
-
-    /// Scans one window (whole words) with `baraza_scan_words` and looks up the words it returns.
-    private mutating func scan(_ text: UnsafeBufferPointer<UInt8>, clause: inout Int32, position: inout Int32) {
-        guard let t = text.baseAddress else { return }
-        let n = text.count
-        if masks.count < 4 * ((n + 63) / 64) { masks = Array(repeating: 0, count: 4 * ((Self.window + 63) / 64)) }
-        if words.count < n / 2 + 1 { words = Array(repeating: baraza_word(), count: Self.window / 2 + 1) }
-        var tail = baraza_word()
-        let relevant = relevanceTable.bits
-        let filter = relevanceTable.filter
-        let found = masks.withUnsafeMutableBufferPointer { masks in
-            words.withUnsafeMutableBufferPointer { words in
-                baraza_scan_words(t, n, relevant, filter, masks.baseAddress, words.baseAddress, &tail)
-            }
-        }
-        for w in 0..<found {
-            let word = words[w]
-            position += word.skipped
-            clause += word.clauses
-            look(
-                UnsafeBufferPointer(start: t + Int(word.start), count: Int(word.count)),
-                clause: &clause,
-                position: &position
-            )
-        }
-        position += tail.skipped
-        clause += tail.clauses
-    }
-
-    /// Looks up one word (folding and tokenising it the first time) and keeps its tokens with ids:
-    /// a word of up to 24 bytes in the word table first, then in the run memo.
-    private mutating func look(_ key: UnsafeBufferPointer<UInt8>, clause: inout Int32, position: inout Int32) {
-        let n = key.count
-        var slot = -1
-        var k: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        if n <= ShortKey.maxLength, let p = key.baseAddress, let entries = wordEntries {
-            k = ShortKey.words(p, n)
-            slot = ShortKey.slot(k, n, bits: wordSlotBits)
-            let e = entries[slot]
-            if e.n == Int32(n) && e.k0 == k.0 && e.k1 == k.1 && e.k2 == k.2 {
-                return use(e.run, clause: &clause, position: &position)
-            }
-        }
-        let run: Run
-        if let m = runs.find(key) {
-            run = runs[m]
-        } else {
-            let poolMark = pool.count
-            run = tokenise(key)
-            if runs.insert(key, run) == nil {
-                // The cache is full: use the tokens once, then drop them from the pool.
-                use(run, clause: &clause, position: &position)
-                pool.removeLast(pool.count - poolMark)
-                poolClause.removeLast(poolClause.count - poolMark)
-                return
-            }
-        }
-        // Only runs the memo keeps go in the word table (their tokens stay in the pool).
-        if slot >= 0, let entries = wordEntries {
-            entries[slot] = WordSlots.Entry(k0: k.0, k1: k.1, k2: k.2, n: Int32(n), run: run)
-        }
-        use(run, clause: &clause, position: &position)
-    }
-
-    /// Keeps the run's tokens with ids, at `position` in `clause`, and moves both past the run.
-    @inline(__always) private mutating func use(_ run: Run, clause: inout Int32, position: inout Int32) {
-        keep(run, clause: clause, position: position)
-        clause += run.clauses
-        position += run.count
-    }
-
-    /// A token with an id, where it stands among all the answer's tokens, and its clause.
-    struct Kept {
-        var id: Int32
-        var position: Int32
-        var clause: Int32
-    }
-
-    /// Keeps the run's tokens that have an id.
-    @inline(__always) private mutating func keep(_ run: Run, clause: Int32, position: Int32) {
-        let start = Int(run.start)
-        for k in 0..<Int(run.count) where pool[start + k] != 0 {
-            kept.append(
-                Kept(id: pool[start + k], position: position + Int32(k), clause: clause + poolClause[start + k])
-            )
-        }
-    }
-
-    /// Fills `matched` from `kept`.
-    private mutating func evaluate() {
-        generation &+= 1
-        if generation == 0 {
-            for k in anyHit.indices {
-                anyHit[k] = 0
-                freeHit[k] = 0
-            }
-            generation = 1
-        }
-        let gen = generation
-        let window = Int32(coder.negationWindow)
-        var sawHit = false
-        for j in kept.indices {
-            let tok = kept[j]
-            for hi in tokenHitRange[Int(tok.id)] where hitPool[hi].position == 0 {
-                let h = hitPool[hi]
-                let p = Int(h.pattern)
-                let length = Int(patLength[p])
-                if length > 1 {
-                    // The pattern's next words must be the very next tokens.
-                    var whole = true
-                    for k in 1..<length {
-                        guard j + k < kept.count, kept[j + k].position == tok.position + Int32(k) else {
-                            whole = false
-                            break
-                        }
-                        var next = false
-                        for hj in tokenHitRange[Int(kept[j + k].id)]
-                        where hitPool[hj].pattern == h.pattern && hitPool[hj].position == Int32(k) {
-                            next = true
-                            break
-                        }
-                        if !next {
-                            whole = false
-                            break
-                        }
-                    }
-                    if !whole { continue }
-                }
-                sawHit = true
-                anyHit[p] = gen
-                if !patExcludes[p] && freeHit[p] != gen {
-                    // A negator up to `window` tokens before, in the same clause.
-                    var negated = false
-                    var t = j - 1
-                    while t >= 0, kept[t].position >= tok.position - window {
-                        if isNegator[Int(kept[t].id)] && kept[t].clause == tok.clause {
-                            negated = true
-                            break
-                        }
-                        t -= 1
-                    }
-                    if !negated { freeHit[p] = gen }
-                }
-            }
-        }
-        if !sawHit { return }
-        // Plain loops, not `contains(where:)`: each closure retained and released the arrays it read.
-        for r in ruleCodeIndex.indices {
-            var excluded = false
-            for i in ruleExcludeRange[r] where anyHit[Int(rulePatterns[i])] == gen {
-                excluded = true
-                break
-            }
-            if excluded { continue }
-            var matched = false
-            for i in ruleMatchRange[r] where freeHit[Int(rulePatterns[i])] == gen {
-                matched = true
-                break
-            }
-            if matched, !self.matched.contains(ruleCodeIndex[r]) { self.matched.append(ruleCodeIndex[r]) }
-        }
-    }
+    @inline(__always) static func isWordByte(_ b: UInt8) -> Bool { b >= 0x80 || slot(b) != nil }
 
     /// The answer's codes, as indices in `codeNames`. Buffers kept from answer to answer (as is
     /// `numbers`): the caller has let go of the last answer's by the next call, so they are
     /// unshared again and no array is allocated.
-    private var matched: [Int32] = []
+    var matched: [Int32] = []
 }

@@ -23,30 +23,30 @@ public struct CSVTokenizer {
     public let delimiter: UInt8
     public let encoding: TextEncoding
 
-    private let file: FileChunks
+    let file: FileChunks
     /// The current chunk: its first `bufferEnd` bytes. Read again into the same storage, chunk
     /// after chunk: a new megabyte per chunk was 256 page faults each (the 1M-row import spent
     /// 0.3 s more system time with one new array per chunk). With a chunk observer (the import's
     /// hasher) each chunk is shared with it and never written again: the next is read into an
     /// array the observer gave back (`FileChunks.readShared`), a new one only when none is back.
-    private var buffer: [UInt8] = []
-    private var bufferEnd = 0
-    private var position = 0
-    private var atEOF = false
-    private var utf16Carry: [UInt8] = []
+    var buffer: [UInt8] = []
+    var bufferEnd = 0
+    var position = 0
+    var atEOF = false
+    var utf16Carry: [UInt8] = []
 
     /// The most bytes a field and a record may hold: a longer one is cut, reported with its place
     /// and handed on as a defect (so it goes to the rejects), and the rest of its bytes are read
     /// past without being kept, so one endless line cannot exhaust memory.
     public var limits = SizeLimits()
 
-    private var line = 1
+    var line = 1
     /// Byte-order-mark bytes still to skip at the start of the raw file.
-    private var skipBytes: Int
+    var skipBytes: Int
 
-    private static let quote = UInt8(ascii: "\"")
-    private static let lf = UInt8(ascii: "\n")
-    private static let cr = UInt8(ascii: "\r")
+    static let quote = UInt8(ascii: "\"")
+    static let lf = UInt8(ascii: "\n")
+    static let cr = UInt8(ascii: "\r")
 
     /// Whether a record of the common shape is read in one call (`baraza_csv_record`); off only in
     /// tests, which compare both ways.
@@ -58,10 +58,10 @@ public struct CSVTokenizer {
     /// fields from them retained and released both around every record (perf: 3% of the run's
     /// samples in those releases). `scratch` owns the memory; a tokenizer copied (it is a value)
     /// gets room of its own before it scans.
-    private var scratch: Scratch?
-    private var room: (bytes: UnsafeMutablePointer<UInt8>, ends: UnsafeMutablePointer<Int>)?
+    var scratch: Scratch?
+    var room: (bytes: UnsafeMutablePointer<UInt8>, ends: UnsafeMutablePointer<Int>)?
 
-    private final class Scratch {
+    final class Scratch {
         let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: CSVTokenizer.commonRecordLimit + 16)
         let ends = UnsafeMutablePointer<Int>.allocate(capacity: CSVTokenizer.commonRecordFields)
         deinit {
@@ -71,7 +71,7 @@ public struct CSVTokenizer {
     }
     static let commonRecordLimit = 1 << 16, commonRecordFields = 4096
     /// Records read that way (for tests).
-    @_spi(Testing) public private(set) var commonRecords = 0
+    @_spi(Testing) public internal(set) var commonRecords = 0
 
     /// Opens `path`, skipping `bomLength` bytes, decoding with `encoding`.
     public init(
@@ -113,7 +113,7 @@ public struct CSVTokenizer {
         refill()
     }
 
-    private mutating func refill() {
+    mutating func refill() {
         position = 0
         if skipBytes == 0 && encoding != .utf16LE && encoding != .utf16BE && file.chunkObserver != nil {
             // The chunk is shared with the observer (the import's hasher), never written again here.
@@ -145,15 +145,15 @@ public struct CSVTokenizer {
         bufferEnd = buffer.count
     }
 
-    private enum State { case fieldStart, unquoted, quoted, quotedSawQuote, quotedSawCR, afterQuoted }
+    enum State { case fieldStart, unquoted, quoted, quotedSawQuote, quotedSawCR, afterQuoted }
 
     /// Absolute offset of `buffer[0]` in the (decoded) byte stream, and of the current line's start.
-    private var chunkBase = 0
-    private var lineStart = 0
+    var chunkBase = 0
+    var lineStart = 0
     /// An unquoted CR ended the last record; a LF right after it belongs to that line end.
-    private var skipLF = false
+    var skipLF = false
     /// The line on which each field of the current record ends (for diagnostics on repair).
-    private var fieldLines: [Int] = []
+    var fieldLines: [Int] = []
 
     /// The next record, or nil at end of file.
     public mutating func next(_ diagnostics: inout Diagnostics) -> CSVRow? {
@@ -367,183 +367,5 @@ public struct CSVTokenizer {
             }
         }
         return String(decoding: out, as: UTF8.self)
-    }
-
-    /// Reads the next record when it has the common shape (see `readCommonRecord`) and lends its
-    /// fields to `body` where the scan wrote them, with the line it starts on: no copy into a row
-    /// (that copy was a pass over every byte of the file, with retains and releases per record).
-    /// Nil, with nothing read, when the next record is not of that shape: `nextRow` reads it.
-    public mutating func withCommonRecord<R>(_ body: (FieldView, Int) -> R) -> R? {
-        guard commonRecordsAtOnce && !skipLF && position < bufferEnd, let r = scanCommonRecord() else { return nil }
-        let first = advance(over: r)
-        return body(
-            FieldView(
-                bytes: UnsafeBufferPointer(start: r.room.bytes, count: r.bytes),
-                ends: UnsafeBufferPointer(start: r.room.ends, count: r.fields)
-            ),
-            first
-        )
-    }
-
-    /// A record `scanCommonRecord` read: the scratch room, its bytes and fields there, the input it
-    /// took and the line breaks it passed.
-    private typealias CommonRecord = (
-        room: (bytes: UnsafeMutablePointer<UInt8>, ends: UnsafeMutablePointer<Int>), bytes: Int, fields: Int,
-        consumed: Int, lines: Int
-    )
-
-    /// The common-shape scan of the next record into the scratch room: where it is, the record's
-    /// bytes and fields there, the input it takes and its lines; nil (nothing consumed) when it
-    /// is not of that shape or not valid UTF-8 as it stands.
-    private mutating func scanCommonRecord() -> CommonRecord? {
-        if room == nil || !isKnownUniquelyReferenced(&scratch) {
-            let s = Scratch()
-            scratch = s
-            room = (s.bytes, s.ends)
-        }
-        guard let room else { return nil }
-        let o = room.bytes
-        let e = room.ends
-        let available = min(bufferEnd - position, Self.commonRecordLimit)
-        let start = position
-        let delimiter = self.delimiter
-        var info = baraza_csv_record_info()
-        let consumed = buffer.withUnsafeBufferPointer { input in
-            guard let i = input.baseAddress else { return 0 }
-            return baraza_csv_record(i + start, available, delimiter, o, e, Self.commonRecordFields, &info)
-        }
-        // A record over a size limit is read the general way, which cuts and reports it.
-        guard consumed > 0, info.flags & 2 == 0, info.bytes <= min(limits.fieldBytes, limits.recordBytes) else {
-            return nil
-        }
-        if info.flags & 1 != 0 {
-            guard encoding != .windows1252, UTF8Check.isValid(UnsafeBufferPointer(start: o, count: info.bytes)) else {
-                return nil
-            }
-        }
-        return (room, info.bytes, info.fields, consumed, info.lines)
-    }
-
-    /// Reads the record at `position` in one call when it has the common shape, lies within the
-    /// buffer, and is valid UTF-8 without NUL bytes (see `baraza_csv_record`): then nothing needs
-    /// reporting and no field needs its own line. Returns the line it starts on; nil, with nothing
-    /// consumed and `row` empty, when it must be read the general way.
-    ///
-    /// Measured on the reference workload (100k rows): the state machine's per-field work
-    /// (a switch, appends to two arrays, a line per field) was a fifth of the reading thread.
-    private mutating func readCommonRecord(into row: inout FieldRow) -> Int? {
-        guard let r = scanCommonRecord() else { return nil }
-        row.appendFields(
-            UnsafeBufferPointer(start: r.room.bytes, count: r.bytes),
-            ends: UnsafeBufferPointer(start: r.room.ends, count: r.fields)
-        )
-        return advance(over: r)
-    }
-
-    /// Moves past a record `scanCommonRecord` read; the line it started on.
-    private mutating func advance(over r: CommonRecord) -> Int {
-        let first = line
-        line += r.lines
-        position += r.consumed
-        lineStart = chunkBase + position
-        commonRecords += 1
-        return first
-    }
-
-    /// The length of the run of ordinary bytes in `p` from `s` (see `baraza_csv_run`), noting
-    /// whether it holds a byte from 0x80 on or a NUL.
-    @inline(__always) private func run(
-        _ p: UnsafeBufferPointer<UInt8>,
-        from s: Int,
-        quoted: Bool,
-        high: inout Bool,
-        nul: inout Bool
-    ) -> Int {
-        guard let base = p.baseAddress, s < p.count else { return 0 }
-        var flags: UInt32 = 0
-        let length = baraza_csv_run(base + s, p.count - s, delimiter, quoted ? 1 : 0, &flags)
-        if flags & 1 != 0 { high = true }
-        if flags & 2 != 0 { nul = true }
-        return length
-    }
-
-    /// Reports a record that outgrew a limit; the defect that sends it to the rejects.
-    private func tooLarge(_ o: (line: Int, field: Int, kept: Int), startLine: Int, _ diagnostics: inout Diagnostics)
-        -> String
-    {
-        let reason =
-            "record larger than the limit (\(limits.fieldBytes) bytes a field, " + "\(limits.recordBytes) a record): "
-            + "field \(o.field) cut to its first \(SizeLimits.keptOfOversizeField) bytes, the rest not read"
-        diagnostics.error(
-            reason,
-            at: SourceLocation(file: path, line: o.line, column: o.field),
-            expected: "fields and records within the size limit " + "(a source's max_field_mib, max_record_mib)"
-        )
-        return reason
-    }
-
-    /// Makes the record valid UTF-8 without NUL bytes: as it stands when it already is (the common
-    /// case, checked for the whole record at once), else field by field with diagnostics.
-    private func finish(_ row: inout FieldRow, high: Bool, nul: Bool, _ diagnostics: inout Diagnostics) {
-        if !nul && (!high || (encoding != .windows1252 && UTF8Check.isValid(row.bytes))) { return }
-        var fixed = FieldRow()
-        for i in 0..<row.count {
-            let bytes = Array(row.bytes[row.range(i)])
-            let fieldLine = i < fieldLines.count ? fieldLines[i] : line
-            fixed.append(decode(bytes, &diagnostics, fieldLine: fieldLine, field: i + 1))
-        }
-        row = fixed
-    }
-
-    private func decode(_ bytes: [UInt8], _ diagnostics: inout Diagnostics, fieldLine: Int, field: Int) -> String {
-        if bytes.isEmpty { return "" }
-        var hasNUL = false
-        var ascii = true
-        for b in bytes {
-            if b == 0 { hasNUL = true }
-            if b >= 0x80 { ascii = false }
-        }
-        var s: String
-        if ascii || encoding != .windows1252 {
-            if let v = String(validating: bytes, as: UTF8.self) {
-                s = v
-            } else {
-                diagnostics.warning(
-                    "invalid UTF-8; undecodable bytes replaced with U+FFFD",
-                    at: SourceLocation(file: path, line: fieldLine, column: field),
-                    expected: "UTF-8 text",
-                    key: "csv.invalidUTF8"
-                )
-                s = String(decoding: bytes, as: UTF8.self)
-            }
-        } else {
-            // UTF-8 sequences in a file read as Windows-1252: its first bytes were not UTF-8, but
-            // these are; their labels will not match as read.
-            if TextEncoding.utf8Evidence(bytes[...], allowTruncatedEnd: false).validMultiByte > 0 {
-                diagnostics.warning(
-                    "UTF-8 text in a file read as Windows-1252; its accented labels will not match "
-                        + "(set the source's encoding: UTF-8 if the file is UTF-8)",
-                    at: SourceLocation(file: path, line: fieldLine, column: field),
-                    expected: "Windows-1252 text",
-                    key: "csv.utf8InWindows1252"
-                )
-            }
-            var scalars = String.UnicodeScalarView()
-            for b in bytes {
-                let v: UInt32 = (0x80...0x9F).contains(b) ? windows1252High[Int(b) - 0x80] : UInt32(b)
-                scalars.append(Unicode.Scalar(v) ?? "\u{FFFD}")
-            }
-            s = String(scalars)
-        }
-        if hasNUL {
-            diagnostics.warning(
-                "NUL bytes in field replaced with U+FFFD (one per run)",
-                at: SourceLocation(file: path, line: fieldLine, column: field),
-                expected: "text without NUL bytes",
-                key: "csv.nul"
-            )
-            s = Self.replacingNULRuns(s)
-        }
-        return s
     }
 }
