@@ -196,8 +196,26 @@ struct AggregateScan: Sendable {
     }
 
     /// Tallies one active response (the pass's rows, and the rows a batch writes: see
-    /// `LiveAggregates`).
+    /// `LiveAggregates`): its cell, then its closed answers, choices and coded open answers.
     mutating func tally<Row: ScanRow>(_ row: Row) {
+        guard let ci = cellIndex(row) else { return }
+        let w = row.weight
+        let w2 = w * w
+        // Rows known to weigh 1 (`unitWeights`) are counted only; `settleUnitWeights` gives the sums.
+        let weighted = !unitWeights
+        respondentTally[ci].count &+= 1
+        if weighted {
+            respondentTally[ci].weight += w
+            respondentTally[ci].weightSquared += w2
+        }
+        if let b = row.closed { tallyClosed(b, ci, w, w2, weighted: weighted) }
+        if let b = row.chosen { tallyChosen(b, ci, w, w2, weighted: weighted) }
+        if let b = row.coded { tallyCoded(b, of: row, ci, w, w2, weighted: weighted) }
+    }
+
+    /// The row's cell (group × country × wave as the report asks), added when new; nil when the
+    /// report has more cells than it may (the row is counted in `overflow`).
+    @inline(__always) mutating func cellIndex<Row: ScanRow>(_ row: Row) -> Int? {
         let gcol = row.group
         let ccol = withCountry ? row.country : nil
         let wcol = withWave ? row.wave : nil
@@ -224,51 +242,51 @@ struct AggregateScan: Sendable {
             )
             if overflow != nil || cells.count >= Self.cellLimit {
                 overflow = (overflow ?? CellOverflow()).adding(key)
-                return
+                return nil
             }
             ci = addCell(key)
             cellKey.withUnsafeBufferPointer { _ = cellMemo.insert($0, ci) }
         }
-        let w = row.weight
-        let w2 = w * w
-        // Rows known to weigh 1 (`unitWeights`) are counted only; `settleUnitWeights` gives the sums.
-        let weighted = !unitWeights
-        respondentTally[ci].count &+= 1
-        if weighted {
-            respondentTally[ci].weight += w
-            respondentTally[ci].weightSquared += w2
+        return ci
+    }
+
+    /// closed: one byte per question (0 unanswered, else the point + 100 or a missing kind).
+    @inline(__always) mutating func tallyClosed(
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ ci: Int,
+        _ w: Double,
+        _ w2: Double,
+        weighted: Bool
+    ) {
+        for i in 0..<themeCount {
+            themeSumInt[i] = 0
+            themeAnswered[i] = 0
+            themeAsked[i] = 0
         }
-        if let b = row.closed {
-            for i in 0..<themeCount {
-                themeSumInt[i] = 0
-                themeAnswered[i] = 0
-                themeAsked[i] = 0
-            }
-            let base = ci * width * 256
-            // Unsafe buffers here: the per-answer uniqueness checks of array writes were a
-            // fifth of this loop's time. Counts add without overflow checks (`&+`): an Int count
-            // of rows never nears 2^63, and the checks were a branch per answer.
-            closedTally.withUnsafeMutableBufferPointer { slots in
-                themeAsked.withUnsafeMutableBufferPointer { asked in
-                    themeAnswered.withUnsafeMutableBufferPointer { answered in
-                        themeSumInt.withUnsafeMutableBufferPointer { sum in
-                            themeOfQuestion.withUnsafeBufferPointer { themeOf in
-                                for i in 0..<min(b.count, width - 1) {
-                                    let byte = b[i]
-                                    if byte == 0 { continue }
-                                    let slot = base + (i + 1) * 256 + Int(byte)
-                                    slots[slot].count &+= 1
-                                    if weighted {
-                                        slots[slot].weight += w
-                                        slots[slot].weightSquared += w2
-                                    }
-                                    let t = themeOf[i + 1]
-                                    if t >= 0 {
-                                        asked[t] &+= 1
-                                        if byte < PackedAnswers.unrecognised {
-                                            answered[t] &+= 1
-                                            sum[t] &+= Int(byte) &- 100
-                                        }
+        let base = ci * width * 256
+        // Unsafe buffers here: the per-answer uniqueness checks of array writes were a
+        // fifth of this loop's time. Counts add without overflow checks (`&+`): an Int count
+        // of rows never nears 2^63, and the checks were a branch per answer.
+        closedTally.withUnsafeMutableBufferPointer { slots in
+            themeAsked.withUnsafeMutableBufferPointer { asked in
+                themeAnswered.withUnsafeMutableBufferPointer { answered in
+                    themeSumInt.withUnsafeMutableBufferPointer { sum in
+                        themeOfQuestion.withUnsafeBufferPointer { themeOf in
+                            for i in 0..<min(b.count, width - 1) {
+                                let byte = b[i]
+                                if byte == 0 { continue }
+                                let slot = base + (i + 1) * 256 + Int(byte)
+                                slots[slot].count &+= 1
+                                if weighted {
+                                    slots[slot].weight += w
+                                    slots[slot].weightSquared += w2
+                                }
+                                let t = themeOf[i + 1]
+                                if t >= 0 {
+                                    asked[t] &+= 1
+                                    if byte < PackedAnswers.unrecognised {
+                                        answered[t] &+= 1
+                                        sum[t] &+= Int(byte) &- 100
                                     }
                                 }
                             }
@@ -276,59 +294,74 @@ struct AggregateScan: Sendable {
                     }
                 }
             }
-            // Theme score: mean of the theme's answered items, when at least half of those asked were
-            // answered. The tallies reached through one buffer (per theme through the array, each
-            // add checked its uniqueness).
-            scoreTally.withUnsafeMutableBufferPointer { scores in
-                for t in 0..<themeCount where themeAsked[t] > 0 {
-                    if themeAnswered[t] > 0 && 2 * themeAnswered[t] >= themeAsked[t] {
-                        scores[ci * themeCount + t]
-                            .add(themeSumInt[t] << 16 | themeAnswered[t], w, w2, weighted: weighted)
-                    } else {
-                        unscoredFlat[ci * themeCount + t] += 1
-                    }
+        }
+        // Theme scores (see `ThemeScoreRule`). The tallies reached through one buffer (per theme
+        // through the array, each add checked its uniqueness).
+        scoreTally.withUnsafeMutableBufferPointer { scores in
+            for t in 0..<themeCount where themeAsked[t] > 0 {
+                if ThemeScoreRule.scores(answered: themeAnswered[t], asked: themeAsked[t]) {
+                    scores[ci * themeCount + t].add(themeSumInt[t] << 16 | themeAnswered[t], w, w2, weighted: weighted)
+                } else {
+                    unscoredFlat[ci * themeCount + t] += 1
                 }
             }
         }
-        // chosen: [question u16][n u8][option u32 × n] or n = 255 + missing kind.
-        if let b = row.chosen {
-            var i = 0
-            while i + 3 <= b.count {
-                let q = Int(b[i]) | Int(b[i + 1]) << 8
-                let n = Int(b[i + 2])
-                i += 3
-                let at = ci * width + min(q, width - 1)
-                if n == 255 {
-                    choiceBase[at].missing += 1
-                    i += 1
+    }
+
+    /// chosen: [question u16][n u8][option u32 × n] or n = 255 + missing kind.
+    @inline(__always) mutating func tallyChosen(
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ ci: Int,
+        _ w: Double,
+        _ w2: Double,
+        weighted: Bool
+    ) {
+        var i = 0
+        while i + 3 <= b.count {
+            let q = Int(b[i]) | Int(b[i + 1]) << 8
+            let n = Int(b[i + 2])
+            i += 3
+            let at = ci * width + min(q, width - 1)
+            if n == 255 {
+                choiceBase[at].missing += 1
+                i += 1
+                continue
+            }
+            choiceBase[at].n += 1
+            if weighted {
+                choiceBase[at].w += w
+                choiceBase[at].w2 += w2
+            }
+            let first = i
+            let listed = min(n, (b.count - i) / 4)
+            i += listed * 4
+            for j in 0..<listed {
+                let o = SQLiteStore.read32(b, first + 4 * j)
+                // Count an option once per answer even if written twice (read from the
+                // blob: a scratch array per answer was a tenth of the scan).
+                if o >= optionWidth || (0..<j).contains(where: { SQLiteStore.read32(b, first + 4 * $0) == o }) {
                     continue
                 }
-                choiceBase[at].n += 1
+                let s = ci * optionWidth + o
+                optionFlat[s].count += 1
                 if weighted {
-                    choiceBase[at].w += w
-                    choiceBase[at].w2 += w2
-                }
-                let first = i
-                let listed = min(n, (b.count - i) / 4)
-                i += listed * 4
-                for j in 0..<listed {
-                    let o = SQLiteStore.read32(b, first + 4 * j)
-                    // Count an option once per answer even if written twice (read from the
-                    // blob: a scratch array per answer was a tenth of the scan).
-                    if o >= optionWidth || (0..<j).contains(where: { SQLiteStore.read32(b, first + 4 * $0) == o }) {
-                        continue
-                    }
-                    let s = ci * optionWidth + o
-                    optionFlat[s].count += 1
-                    if weighted {
-                        optionFlat[s].weight += w
-                        optionFlat[s].weightSquared += w2
-                    }
+                    optionFlat[s].weight += w
+                    optionFlat[s].weightSquared += w2
                 }
             }
         }
-        // coded: [question u16][length u32][n u8][code u32 × n].
-        guard let b = row.coded else { return }
+    }
+
+    /// coded: [question u16][length u32][n u8][code u32 × n]; a person's codes (review) replace the
+    /// rules' for their answers, and the answers nearest the quote length are kept as quotes.
+    @inline(__always) mutating func tallyCoded<Row: ScanRow>(
+        _ b: UnsafeBufferPointer<UInt8>,
+        of row: Row,
+        _ ci: Int,
+        _ w: Double,
+        _ w2: Double,
+        weighted: Bool
+    ) {
         var respondent: String?
         let rid = row.id
         let hasOverrides = !person.isEmpty
@@ -371,12 +404,12 @@ struct AggregateScan: Sendable {
                     codeFlat[s].weight += w
                     codeFlat[s].weightSquared += w2
                 }
-                // Quotes: the answers closest to 140 characters, then by respondent id, per code and group.
+                // Quotes (see `QuoteRule`), per code and group.
                 let gs = cellGroupSlot[ci]
                 // The slot key packs 8 bits of group and 32 of code.
                 guard quotesPerCode > 0, gs >= 0, gs < 256, code < 1 << 32 else { continue }
                 let slot = q << 40 | code << 8 | gs
-                let distance = abs(length - 140)
+                let distance = QuoteRule.distance(characters: length)
                 // A candidate farther than a full list's last is out before any look-up; the
                 // respondent id breaks ties only and is read when a candidate could enter.
                 let bar = ((min(q, width - 1) * codeWidth) + code) * 256 + gs
@@ -439,4 +472,17 @@ struct AggregateScan: Sendable {
             quoteBest[key] = Array(list.prefix(quotesPerCode))
         }
     }
+}
+
+/// A theme score is the mean of the theme's answered items, given only when at least half of the
+/// items asked were answered; the others are counted as `too_few_items`.
+enum ThemeScoreRule {
+    @inline(__always) static func scores(answered: Int, asked: Int) -> Bool { answered > 0 && 2 * answered >= asked }
+}
+
+/// The quotes shown for a code are the answers closest to 140 characters (long enough to say
+/// something, short enough to read), then by respondent id.
+enum QuoteRule {
+    static let characters = 140
+    @inline(__always) static func distance(characters n: Int) -> Int { abs(n - characters) }
 }
