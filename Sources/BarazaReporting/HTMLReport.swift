@@ -51,200 +51,185 @@ public struct HTMLReport: ReportFormat {
 
     public static let contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
-    public func render(_ a: ConsultationAnalysis) -> String {
-        var h = ""
-        func label(_ g: String?) -> String {
-            guard let g else { return "All" }
-            return a.groups.first { $0.id == g }?.label ?? g
-        }
-        let supp = "<span class=\"supp\">\(Fmt.suppressedText(a.minCell))</span>"
-        h +=
-            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+    public func render(_ a: ConsultationAnalysis) -> String { render(ReportBuilder.document(a)) }
+
+    /// The document as one HTML page: a table of contents, then each section.
+    public func render(_ d: ReportDocument) -> String {
+        var h =
+            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         // The report runs no script and loads nothing: a policy that says so stops anything a
         // label or quote might smuggle in from running.
         h += "<meta http-equiv=\"Content-Security-Policy\" content=\"\(Self.contentSecurityPolicy)\">\n"
-        h += "<title>\(Escape.html(a.title))</title>\n<style>\n\(Self.css)\n</style>\n</head>\n<body>\n"
-        h += "<header>\n<h1>\(Escape.html(a.title))</h1>\n"
-        h += "<p class=\"muted\">\(Escape.html(HeadlineText.line(a, label: label)))</p>\n</header>\n"
-        h +=
-            "<nav aria-label=\"Contents\"><ol><li><a href=\"#summary\">Summary</a></li><li><a href=\"#heatmap\">Theme scores by group</a></li>"
-        for t in a.themes {
-            h += "<li><a href=\"#theme-\(Escape.anchor(t.theme.id))\">\(Escape.html(t.theme.label))</a></li>"
-        }
-        h +=
-            "\(a.waveChanges.isEmpty ? "" : "<li><a href=\"#waves\">Change between waves</a></li>")<li><a href=\"#choices\">Multiple-choice questions</a></li><li><a href=\"#methodology\">Methodology</a></li><li><a href=\"#quality\">Data quality</a></li></ol></nav>\n"
-
-        // Summary
-        h += "<section id=\"summary\">\n<h2>Summary</h2>\n<ul class=\"summary\">\n"
-        for s in SummaryWriter.sentences(a) { h += "<li>\(Escape.html(s))</li>\n" }
-        h += "</ul>\n</section>\n"
-
-        // Heat map
-        h += "<section id=\"heatmap\">\n<h2>Theme scores by stakeholder group</h2>\n"
-        h += heatMap(a)
-        h += "</section>\n"
-
-        for t in a.themes {
-            h += "<section id=\"theme-\(Escape.anchor(t.theme.id))\">\n<h2>\(Escape.html(t.theme.label))</h2>\n"
-            h += "<h3>Theme score</h3>\n"
-            h += measureTable(t.score, a, label, supp, showBox: false)
-            h += testBlock(t.score, label)
-            for item in t.items {
-                h +=
-                    "<h3>\(Escape.html(item.label))\(item.reverse ? " <span class=\"muted\">(reverse-coded)</span>" : "")</h3>\n"
-                h += divergingBars(item, a, label)
-                h += measureTable(item, a, label, supp, showBox: true)
-                h += testBlock(item, label)
-            }
-            for table in t.codes {
-                h += "<h3>Open answers: \(Escape.html(table.label))</h3>\n"
-                h += shareTable(table, a, label, supp)
-                for row in table.rows {
-                    let sets = a.quotes.filter { $0.question == table.question && $0.code == row.option }
-                    guard sets.contains(where: { !QuoteScrubber.publishable($0.texts).isEmpty }) else { continue }
-                    h += "<p><strong>\(Escape.html(row.label))</strong> — what respondents said:</p>\n"
-                    for set in sets {
-                        for text in QuoteScrubber.publishable(set.texts).prefix(2) {
-                            h +=
-                                "<blockquote>“\(Escape.html(text))” <span class=\"muted\">— \(Escape.html(label(set.group)))</span></blockquote>\n"
-                        }
-                    }
-                }
-            }
+        h += "<title>\(Escape.html(d.title))</title>\n<style>\n\(Self.css)\n</style>\n</head>\n<body>\n"
+        h += "<header>\n<h1>\(Escape.html(d.title))</h1>\n"
+        h += "<p class=\"muted\">\(Escape.html(d.lede))</p>\n</header>\n"
+        h += "<nav aria-label=\"Contents\"><ol>"
+        for s in d.sections { h += "<li><a href=\"#\(Escape.anchor(s.id))\">\(Escape.html(s.contentsTitle))</a></li>" }
+        h += "</ol></nav>\n"
+        for s in d.sections {
+            h += "<section id=\"\(Escape.anchor(s.id))\">\n<h2>\(Escape.html(s.heading))</h2>\n"
+            for block in s.blocks { h += self.block(block) }
             h += "</section>\n"
         }
-
-        if !a.waveChanges.isEmpty {
-            h += "<section id=\"waves\">\n<h2>Change between waves</h2>\n"
-            h +=
-                "<table>\n<thead><tr><th>Theme</th><th>Group</th><th>\(Escape.html(a.waveChanges[0].fromWave))</th><th>\(Escape.html(a.waveChanges[0].toWave))</th><th>Change</th><th>95% CI</th><th>Welch p</th><th>BH q</th></tr></thead>\n<tbody>\n"
-            for w in a.waveChanges {
-                let theme = a.themes.first { $0.theme.id == w.measure }?.theme.label ?? w.measure
-                h += "<tr><td>\(Escape.html(theme))</td><td>\(Escape.html(label(w.group)))</td>"
-                if w.suppressed {
-                    h +=
-                        "<td colspan=\"6\" class=\"supp\">\(Escape.html(w.test.notComputed ?? Fmt.withheldText))</td></tr>\n"
-                    continue
-                }
-                h +=
-                    "<td>\(Fmt.num(w.fromMean)) (\(w.fromN ?? 0))</td><td>\(Fmt.num(w.toMean)) (\(w.toN ?? 0))</td><td>\(w.change.map { ($0 > 0 ? "+" : "") + Fmt.num($0) } ?? "–")</td><td>\(Fmt.num(w.ciLow)) to \(Fmt.num(w.ciHigh))</td><td>\(Fmt.p(w.test.p))</td><td>\(Fmt.p(w.test.q))</td></tr>\n"
-            }
-            h += "</tbody>\n</table>\n</section>\n"
-        }
-        h += "<section id=\"choices\">\n<h2>Multiple-choice questions</h2>\n"
-        for table in a.choices {
-            h += "<h3>\(Escape.html(table.label))</h3>\n"
-            h += shareTable(table, a, label, supp)
-        }
-        h += "</section>\n"
-
-        h += "<section id=\"methodology\">\n<h2>Methodology</h2>\n"
-        for p in MethodologyText.paragraphs(a) { h += "<p>\(Escape.html(p))</p>\n" }
-        h += "</section>\n"
-
-        h += "<section id=\"quality\">\n<h2>Data quality</h2>\n"
-        h +=
-            "<table><thead><tr><th>Batch</th><th>File</th><th>Format</th><th>Records</th><th>Responses</th><th>Rejected</th><th>Duplicates</th><th>Superseded</th><th>Status</th></tr></thead><tbody>\n"
-        for b in a.quality.batches {
-            h +=
-                "<tr><td>\(b.id)</td><td>\(Escape.html(b.path))</td><td>\(Escape.html(b.format))</td><td>\(b.records)</td><td>\(b.responses)</td><td>\(b.rejected)</td><td>\(b.duplicates)</td><td>\(b.superseded)</td><td>\(Escape.html(b.status))</td></tr>\n"
-        }
-        h += "</tbody></table>\n"
-        h +=
-            "<p>\(a.quality.activeResponses) responses counted; \(a.quality.supersededResponses) superseded by a later edit or duplicate (kept for audit, not counted).</p>\n"
-        for line in QualityText.lines(a.quality) { h += "<p>\(Escape.html(line))</p>\n" }
-        h += "</section>\n</body>\n</html>\n"
+        h += "</body>\n</html>\n"
         return h
     }
 
-    func heatMap(_ a: ConsultationAnalysis) -> String {
-        let groups = a.respondents.compactMap(\.cell.group)
+    func block(_ b: ReportDocument.Block) -> String {
+        switch b {
+        case .heading(let text, let aside):
+            return
+                "<h3>\(Escape.html(text))\(aside.map { " <span class=\"muted\">\(Escape.html($0))</span>" } ?? "")</h3>\n"
+        case .paragraph(let runs, let style):
+            return (style == .note ? "<p class=\"note\">" : "<p>") + inline(runs) + "</p>\n"
+        case .bullets(let items):
+            return "<ul class=\"summary\">\n" + items.map { "<li>\(Escape.html($0))</li>\n" }.joined() + "</ul>\n"
+        case .table(let t): return table(t)
+        case .figure(let f):
+            switch f.chart {
+            case .heatMap(let m): return heatMap(m, f)
+            case .divergingBars(let bars): return divergingBars(bars, f)
+            }
+        case .quotes(let label, let quotes):
+            var s = "<p><strong>\(Escape.html(label))</strong> — what respondents said:</p>\n"
+            for q in quotes {
+                s +=
+                    "<blockquote>“\(Escape.html(q.text))” <span class=\"muted\">— \(Escape.html(q.attribution))</span>"
+                    + "</blockquote>\n"
+            }
+            return s
+        }
+    }
+
+    func inline(_ runs: [ReportDocument.Inline]) -> String {
+        runs.map {
+            switch $0 {
+            case .text(let s): Escape.html(s)
+            case .figure(let s): s
+            }
+        }
+        .joined()
+    }
+
+    func table(_ t: ReportDocument.Table) -> String {
+        var s = "<table>\n<thead><tr>"
+        for c in t.columns {
+            s +=
+                "<th>\(Escape.html(c.title))\(c.detail.map { "<br><span class=\"muted\">\(Escape.html($0))</span>" } ?? "")</th>"
+        }
+        s += "</tr></thead>\n<tbody>\n"
+        for row in t.rows {
+            s += "<tr>"
+            for cell in row {
+                switch cell {
+                case .text(let v): s += "<td>\(Escape.html(v))</td>"
+                case .figure(let v): s += "<td>\(v)</td>"
+                case .share(let v, let count): s += "<td>\(v) <span class=\"muted\">(\(count))</span></td>"
+                case .hidden(let why, let span):
+                    s += "<td\(span > 1 ? " colspan=\"\(span)\"" : "") class=\"supp\">\(Escape.html(why))</td>"
+                case .note(let v): s += "<td class=\"note\">\(Escape.html(v))</td>"
+                }
+            }
+            s += "</tr>\n"
+        }
+        return s + "</tbody>\n</table>\n"
+    }
+
+    func heatMap(_ m: ReportDocument.HeatMap, _ f: ReportDocument.Figure) -> String {
         let cw = 150
         let ch = 46
         let lw = 250
         let top = 56
-        let width = lw + cw * groups.count + 10
-        let height = top + ch * a.themes.count + 10
-        func label(_ g: String) -> String { a.groups.first { $0.id == g }?.label ?? g }
+        let width = lw + cw * m.columns.count + 10
+        let height = top + ch * m.rows.count + 10
         var s =
-            "<figure>\n<svg role=\"img\" aria-labelledby=\"hm-title hm-desc\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" xmlns=\"http://www.w3.org/2000/svg\">\n"
-        s += "<title id=\"hm-title\">Theme score (mean, 1–5) by stakeholder group</title>\n"
+            "<figure>\n<svg role=\"img\" aria-labelledby=\"hm-title hm-desc\" viewBox=\"0 0 \(width) \(height)\" "
+            + "width=\"\(width)\" height=\"\(height)\" xmlns=\"http://www.w3.org/2000/svg\">\n"
+        s += "<title id=\"hm-title\">\(Escape.html(f.title))</title>\n"
         var desc: [String] = []
-        for (gi, g) in groups.enumerated() {
+        for (gi, g) in m.columns.enumerated() {
             // Long group names wrap onto two lines so neighbouring columns never collide.
-            let lines = Self.wrap(label(g), width: 18)
+            let lines = Self.wrap(g, width: 18)
             for (li, line) in lines.enumerated() {
                 let y = top - 10 - (lines.count - 1 - li) * 15
                 s +=
-                    "<text x=\"\(lw + gi * cw + cw / 2)\" y=\"\(y)\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"600\">\(Escape.html(line))</text>\n"
+                    "<text x=\"\(lw + gi * cw + cw / 2)\" y=\"\(y)\" text-anchor=\"middle\" font-size=\"13\" "
+                    + "font-weight=\"600\">\(Escape.html(line))</text>\n"
             }
         }
-        for (ti, t) in a.themes.enumerated() {
+        for (ti, row) in m.rows.enumerated() {
             let y = top + ti * ch
-            s += "<text x=\"4\" y=\"\(y + ch / 2 + 5)\" font-size=\"13\">\(Escape.html(t.theme.label))</text>\n"
-            for (gi, g) in groups.enumerated() {
+            s += "<text x=\"4\" y=\"\(y + ch / 2 + 5)\" font-size=\"13\">\(Escape.html(row.label))</text>\n"
+            for (gi, value) in row.cells.enumerated() {
                 let x = lw + gi * cw
-                let cell = t.score.byGroup.first { $0.cell.group == g }
-                if let cell, !cell.suppressed, let m = cell.stats?.mean {
-                    let (fill, ink) = Self.heat(m, lo: t.score.scaleMin, hi: t.score.scaleMax)
+                let g = m.columns[gi]
+                switch value {
+                case .mean(let mean, let n):
+                    let (fill, ink) = Self.heat(mean, lo: row.scaleMin, hi: row.scaleMax)
                     s +=
                         "<rect x=\"\(x + 2)\" y=\"\(y + 2)\" width=\"\(cw - 4)\" height=\"\(ch - 4)\" fill=\"\(fill)\"/>"
                     s +=
-                        "<text x=\"\(x + cw / 2)\" y=\"\(y + ch / 2 + 5)\" text-anchor=\"middle\" font-size=\"13\" fill=\"\(ink)\">\(Fmt.num(m)) (n = \(cell.answered ?? 0))</text>\n"
-                    desc.append("\(t.theme.label), \(label(g)): \(Fmt.num(m)), n = \(cell.answered ?? 0)")
-                } else {
+                        "<text x=\"\(x + cw / 2)\" y=\"\(y + ch / 2 + 5)\" text-anchor=\"middle\" font-size=\"13\" "
+                        + "fill=\"\(ink)\">\(Fmt.num(mean)) (n = \(n))</text>\n"
+                    desc.append("\(row.label), \(g): \(Fmt.num(mean)), n = \(n)")
+                case .hidden(let why):
                     s +=
-                        "<rect x=\"\(x + 2)\" y=\"\(y + 2)\" width=\"\(cw - 4)\" height=\"\(ch - 4)\" fill=\"#f4f4f4\" stroke=\"#d0d0d0\"/>"
-                    let why = cell.map { Fmt.hiddenText($0, a.minCell) } ?? "no answers"
+                        "<rect x=\"\(x + 2)\" y=\"\(y + 2)\" width=\"\(cw - 4)\" height=\"\(ch - 4)\" fill=\"#f4f4f4\" "
+                        + "stroke=\"#d0d0d0\"/>"
                     let lines = Self.wrap(why, width: 20)
                     for (li, line) in lines.enumerated() {
                         let ly = y + ch / 2 + 5 - (lines.count - 1) * 7 + li * 14
                         s +=
-                            "<text x=\"\(x + cw / 2)\" y=\"\(ly)\" text-anchor=\"middle\" font-size=\"12\" fill=\"#5b5b5b\">\(Escape.html(line))</text>\n"
+                            "<text x=\"\(x + cw / 2)\" y=\"\(ly)\" text-anchor=\"middle\" font-size=\"12\" "
+                            + "fill=\"#5b5b5b\">\(Escape.html(line))</text>\n"
                     }
-                    desc.append("\(t.theme.label), \(label(g)): \(why)")
+                    desc.append("\(row.label), \(g): \(why)")
                 }
             }
         }
         s += "<desc id=\"hm-desc\">\(Escape.html(desc.joined(separator: "; ")))</desc>\n</svg>\n"
-        s +=
-            "<figcaption>Mean theme score per group (1 = most negative, 5 = most positive; reverse-coded items flipped). Darker is higher; each cell prints its value and base.</figcaption>\n</figure>\n"
+        s += "<figcaption>\(Escape.html(f.caption))</figcaption>\n</figure>\n"
         return s
     }
 
-    func divergingBars(_ m: MeasureResult, _ a: ConsultationAnalysis, _ label: (String?) -> String) -> String {
-        let rows = m.byGroup
-        guard let points = rows.first(where: { $0.distribution != nil })?.distribution else { return "" }
-        let colours = Self.pointColours(points.count)
+    func divergingBars(_ m: ReportDocument.DivergingBars, _ f: ReportDocument.Figure) -> String {
+        let colours = Self.pointColours(m.points.count)
         let lw = 190
         let bw = 560
         let rh = 30
         let top = 34
         let width = lw + bw + 110
-        let height = top + rh * rows.count + 8
+        let height = top + rh * m.rows.count + 8
         let centre = Double(lw) + Double(bw) / 2
         var s =
-            "<figure>\n<svg role=\"img\" aria-label=\"\(Escape.html("Answers to \(m.label) by group"))\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" xmlns=\"http://www.w3.org/2000/svg\">\n"
-        s += "<title>\(Escape.html("Distribution of answers: \(m.label)"))</title>\n"
+            "<figure>\n<svg role=\"img\" aria-label=\"\(Escape.html("Answers to \(m.item) by group"))\" "
+            + "viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" "
+            + "xmlns=\"http://www.w3.org/2000/svg\">\n"
+        s += "<title>\(Escape.html(f.title))</title>\n"
         // Legend
         var lx = lw
-        for (i, p) in points.enumerated() {
+        for (i, p) in m.points.enumerated() {
             s +=
-                "<rect x=\"\(lx)\" y=\"6\" width=\"12\" height=\"12\" fill=\"\(colours[i])\" stroke=\"#888\" stroke-width=\"0.5\"/><text x=\"\(lx + 16)\" y=\"16\" font-size=\"11\">\(Escape.html(p.label))</text>\n"
-            lx += 24 + p.label.count * 6
+                "<rect x=\"\(lx)\" y=\"6\" width=\"12\" height=\"12\" fill=\"\(colours[i])\" stroke=\"#888\" "
+                + "stroke-width=\"0.5\"/><text x=\"\(lx + 16)\" y=\"16\" font-size=\"11\">\(Escape.html(p))</text>\n"
+            lx += 24 + p.count * 6
         }
         s +=
-            "<line x1=\"\(Int(centre))\" y1=\"\(top - 4)\" x2=\"\(Int(centre))\" y2=\"\(height - 4)\" stroke=\"#555\" stroke-width=\"1\"/>\n"
-        for (ri, row) in rows.enumerated() {
+            "<line x1=\"\(Int(centre))\" y1=\"\(top - 4)\" x2=\"\(Int(centre))\" y2=\"\(height - 4)\" "
+            + "stroke=\"#555\" stroke-width=\"1\"/>\n"
+        for (ri, row) in m.rows.enumerated() {
             let y = top + ri * rh
-            s += "<text x=\"4\" y=\"\(y + 19)\" font-size=\"12\">\(Escape.html(label(row.cell.group)))</text>\n"
-            guard !row.suppressed, let dist = row.distribution, let n = row.answered, n > 0 else {
+            s += "<text x=\"4\" y=\"\(y + 19)\" font-size=\"12\">\(Escape.html(row.label))</text>\n"
+            guard let counts = row.counts else {
                 s +=
-                    "<text x=\"\(Int(centre))\" y=\"\(y + 19)\" text-anchor=\"middle\" font-size=\"12\" fill=\"#5b5b5b\">\(Fmt.hiddenText(row, a.minCell))</text>\n"
+                    "<text x=\"\(Int(centre))\" y=\"\(y + 19)\" text-anchor=\"middle\" font-size=\"12\" "
+                    + "fill=\"#5b5b5b\">\(Escape.html(row.hidden ?? ""))</text>\n"
                 continue
             }
-            let k = dist.count
-            let shares = dist.map { Double($0.count) / Double(n) }
+            let k = counts.count
+            let n = row.n
+            let shares = counts.map { Double($0) / Double(n) }
             // Negative points left of centre, positive right, a middle point split in half.
             let mid = k % 2 == 1 ? k / 2 : -1
             var negative = 0.0
@@ -254,26 +239,24 @@ public struct HTMLReport: ReportFormat {
             for i in 0..<k {
                 let w = shares[i] * Double(bw) / 2
                 if w > 0 {
+                    let tip = "\(row.label): \(m.points[i]) \(Fmt.pct(shares[i])) (\(counts[i]))"
                     s +=
-                        "<rect x=\(quoted(x)) y=\"\(y + 4)\" width=\(quoted(w)) height=\"\(rh - 8)\" fill=\"\(colours[i])\"><title>\(Escape.html("\(label(row.cell.group)): \(dist[i].label) \(Fmt.pct(shares[i])) (\(dist[i].count))"))</title></rect>"
+                        "<rect x=\(quoted(x)) y=\"\(y + 4)\" width=\(quoted(w)) height=\"\(rh - 8)\" "
+                        + "fill=\"\(colours[i])\"><title>\(Escape.html(tip))</title></rect>"
                     if w > 26 {
+                        let ink = i == 0 || i == k - 1 ? "#ffffff" : "#1a1a1a"
                         s +=
-                            "<text x=\(quoted(x + w / 2)) y=\"\(y + 19)\" text-anchor=\"middle\" font-size=\"10\" fill=\"\(i == 0 || i == k - 1 ? "#ffffff" : "#1a1a1a")\">\(Fmt.pct(shares[i]))</text>"
+                            "<text x=\(quoted(x + w / 2)) y=\"\(y + 19)\" text-anchor=\"middle\" font-size=\"10\" "
+                            + "fill=\"\(ink)\">\(Fmt.pct(shares[i]))</text>"
                     }
                 }
                 x += w
             }
-            let miss = row.asked.map { $0 - n } ?? 0
             s +=
-                "<text x=\"\(lw + bw + 6)\" y=\"\(y + 19)\" font-size=\"11\" fill=\"#5b5b5b\">n = \(n)\(miss > 0 ? ", missing \(miss)" : "")</text>\n"
+                "<text x=\"\(lw + bw + 6)\" y=\"\(y + 19)\" font-size=\"11\" fill=\"#5b5b5b\">n = \(n)"
+                + "\(row.missing > 0 ? ", missing \(row.missing)" : "")</text>\n"
         }
-        let ticked =
-            m.reverse
-            ? " Answers are shown as ticked; the item is reverse-coded, so its scores count them the other way round."
-            : ""
-        let unweighted = a.weighting == .none ? "" : " Bars are unweighted shares of respondents."
-        s +=
-            "</svg>\n<figcaption>Share of each answer by group; disagreement to the left of the line, agreement to the right, the neutral point split across it. Missing answers are counted apart, not in the bars.\(ticked)\(unweighted)</figcaption>\n</figure>\n"
+        s += "</svg>\n<figcaption>\(Escape.html(f.caption))</figcaption>\n</figure>\n"
         return s
     }
 
@@ -293,94 +276,4 @@ public struct HTMLReport: ReportFormat {
     }
 
     private func quoted(_ v: Double) -> String { "\"\(Fmt.num(v, 1))\"" }
-
-    func measureTable(
-        _ m: MeasureResult,
-        _ a: ConsultationAnalysis,
-        _ label: (String?) -> String,
-        _ supp: String,
-        showBox: Bool
-    ) -> String {
-        let weighted = a.weighting != .none
-        var s = "<table>\n<thead><tr><th>Group</th><th>n\(weighted ? " (n_eff)" : "")</th><th>Missing</th>"
-        if showBox { s += "<th>Don't know / declined</th>" }
-        s += "<th>Mean</th><th>95% CI</th><th>SD</th><th>Median</th>"
-        if showBox { s += "<th>Top-2-box</th><th>95% CI</th><th>Consensus</th>" }
-        s += "</tr></thead>\n<tbody>\n"
-        let others = m.others.map { [$0] } ?? []
-        let rows = m.byGroup + (m.byCell.isEmpty ? [] : m.byCell) + others + (m.total.map { [$0] } ?? [])
-        for (i, r) in rows.enumerated() {
-            var name = label(r.cell.group)
-            if let c = r.cell.country { name += " · \(c)" }
-            if let w = r.cell.wave { name += " · \(w)" }
-            if r.cell.group == nil { name = "All respondents" }
-            if !others.isEmpty && i == rows.count - 2 {
-                name = "Other groups together (\(m.otherGroups.map { label($0) }.joined(separator: ", ")))"
-            }
-            s += "<tr><td>\(Escape.html(name))</td>"
-            if r.suppressed {
-                s += "<td colspan=\"\(showBox ? 10 : 6)\" class=\"supp\">\(Fmt.hiddenText(r, a.minCell))</td></tr>\n"
-                continue
-            }
-            s += "<td>\(Fmt.base(r, weighted: weighted))</td><td>\(Escape.html(Fmt.missing(r)))</td>"
-            if showBox { s += "<td>\(Fmt.pct(r.dontKnow?.share)) / \(Fmt.pct(r.refused?.share))</td>" }
-            s +=
-                "<td>\(Fmt.num(r.stats?.mean))</td><td>\(Fmt.ci(r.stats))</td><td>\(Fmt.num(r.stats?.sd))</td><td>\(Fmt.num(r.stats?.median, 1))</td>"
-            if showBox {
-                s +=
-                    "<td>\(Fmt.pct(r.topBox?.share))</td><td>\(Fmt.boxCI(r.topBox))</td><td>\(Fmt.num(r.consensus))</td>"
-            }
-            s += "</tr>\n"
-        }
-        s += "</tbody>\n</table>\n"
-        return s
-    }
-
-    func testBlock(_ m: MeasureResult, _ label: (String?) -> String) -> String {
-        if let why = m.test.notComputed {
-            return "<p class=\"note\">Between-group test not computed: \(Escape.html(why)).</p>\n"
-        }
-        var s =
-            "<p class=\"note\">Kruskal–Wallis H = \(Fmt.num(m.test.statistic)), df = \(Fmt.num(m.test.df, 0)), p \(Fmt.pEquals(m.test.p)), BH q \(Fmt.pEquals(m.test.q)), ε² = \(Fmt.num(m.test.effect, 3))."
-        if !m.untestedGroups.isEmpty {
-            s += " Not tested (hidden): \(Escape.html(m.untestedGroups.map { label($0) }.joined(separator: ", ")))."
-        }
-        let pairs = m.pairwise.filter { ($0.pHolm ?? 1) < 0.05 }
-        if !pairs.isEmpty {
-            s +=
-                " Pairs that differ (Mann–Whitney, Holm-adjusted p < 0.05; rank-biserial r, positive when the first is higher): "
-            s +=
-                pairs.map {
-                    "\(Escape.html(label($0.groupA))) vs \(Escape.html(label($0.groupB))) (p \(Fmt.pEquals($0.pHolm)), \(Fmt.rankBiserial($0.effect)))"
-                }
-                .joined(separator: "; ")
-            s += "."
-        }
-        return s + "</p>\n"
-    }
-
-    func shareTable(_ t: ShareTable, _ a: ConsultationAnalysis, _ label: (String?) -> String, _ supp: String) -> String
-    {
-        var s = "<table>\n<thead><tr><th>Option</th>"
-        for b in t.bases {
-            let n = b.answered.map { n in b.effectiveBase.map { "\(n), n_eff \(Fmt.num($0, 1))" } ?? String(n) }
-            s +=
-                "<th>\(Escape.html(label(b.group)))<br><span class=\"muted\">n = \(n ?? Fmt.hiddenText(withheld: b.withheld, a.minCell))</span></th>"
-        }
-        s += "<th>Differs by group?</th></tr></thead>\n<tbody>\n"
-        for row in t.rows {
-            s += "<tr><td>\(Escape.html(row.label))</td>"
-            for b in t.bases {
-                if b.suppressed {
-                    s += "<td class=\"supp\">\(Fmt.hiddenText(withheld: b.withheld, a.minCell))</td>"
-                    continue
-                }
-                let p = row.shares[b.group]
-                s += "<td>\(Fmt.pct(p?.share)) <span class=\"muted\">(\(p?.count ?? 0))</span></td>"
-            }
-            s += "<td class=\"note\">\(Escape.html(SummaryWriter.shortTest(row.test)))</td></tr>\n"
-        }
-        s += "</tbody>\n</table>\n"
-        return s
-    }
 }

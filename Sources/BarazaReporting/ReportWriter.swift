@@ -57,8 +57,10 @@ public enum ReportWriter {
         throws(ReportError) -> [String]
     {
         var files: [String: String] = [:]
-        if formats.contains(.html) { files[HTMLReport().fileName] = HTMLReport().render(analysis) }
-        if formats.contains(.markdown) { files[MarkdownReport().fileName] = MarkdownReport().render(analysis) }
+        // Built once: each format walks the same document.
+        let document = ReportBuilder.document(analysis)
+        if formats.contains(.html) { files[HTMLReport().fileName] = HTMLReport().render(document) }
+        if formats.contains(.markdown) { files[MarkdownReport().fileName] = MarkdownReport().render(document) }
         if formats.contains(.json) { files[JSONSummary().fileName] = JSONSummary().render(analysis) }
         if formats.contains(.csv) { for (n, t) in CSVTables.render(analysis) { files["tables/\(n)"] = t } }
         try writeFolder(files, to: directory)
