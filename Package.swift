@@ -43,7 +43,10 @@ let package = Package(
         .target(name: "CSQLiteSetup", dependencies: [.product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .target(
             name: "BarazaIngest",
-            dependencies: ["BarazaModel", "BarazaKit", "CLibXML2", "CBarazaText", "CBarazaZlib", "ZIPFoundation"],
+            dependencies: [
+                "BarazaModel", "BarazaKit", "CLibXML2", "CBarazaText", "CBarazaZlib", "ZIPFoundation",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -56,7 +59,6 @@ let package = Package(
             dependencies: [
                 "BarazaModel", "BarazaKit", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"), "CSQLiteSetup", "CBarazaText",
-                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ), .target(name: "BarazaAnalysis", dependencies: ["BarazaModel", "BarazaKit"], swiftSettings: strict),

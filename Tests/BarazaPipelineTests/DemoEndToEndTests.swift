@@ -3,6 +3,7 @@ import BarazaModel
 import BarazaStore
 import BarazaSynth
 import BarazaTestSupport
+import BarazaIngest
 import Foundation
 import Testing
 @testable import BarazaPipeline

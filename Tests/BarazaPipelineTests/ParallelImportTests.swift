@@ -2,6 +2,7 @@ import BarazaKit
 import BarazaCoding
 import BarazaModel
 @testable import BarazaStore
+import BarazaIngest
 import Foundation
 import GRDB
 import Testing

@@ -13,7 +13,7 @@ public enum FileDigest {
         var st = stat()
         if stat(path, &st) == 0, st.st_size > 16 << 20 { return try sha256(path: path) }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw StoreError.cannotOpen(path: path, reason: "cannot read file")
+            throw IngestError.fileNotReadable(path: path, reason: "cannot read file")
         }
         return (hex(SHA256.hash(data: data)), Int64(data.count))
     }
@@ -119,7 +119,7 @@ public enum FileDigest {
             filled = 0
             var hasher = pipe.finish()
             guard let handle = FileHandle(forReadingAtPath: path) else {
-                throw StoreError.cannotOpen(path: path, reason: "cannot read file")
+                throw IngestError.fileNotReadable(path: path, reason: "cannot read file")
             }
             defer { try? handle.close() }
             try handle.seek(toOffset: UInt64(count))
@@ -277,7 +277,7 @@ public enum FileDigest {
     public static func size(path: String) throws -> Int64 {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
             let size = attributes[.size] as? NSNumber
-        else { throw StoreError.cannotOpen(path: path, reason: "cannot read file") }
+        else { throw IngestError.fileNotReadable(path: path, reason: "cannot read file") }
         return size.int64Value
     }
 }
