@@ -1,8 +1,8 @@
 /// A record's fields as UTF-8 bytes in one buffer, with each field's end offset.
 ///
 /// The import path reads, codes and stores records without making one `String` per field:
-/// profiling the 1M-row workload showed allocation, retain/release and hashing of per-field
-/// Strings to be the largest share of import time. `strings` gives the fields as Strings where a
+/// allocation, retain/release and hashing of per-field Strings were the largest share of import
+/// time. `strings` gives the fields as Strings where a
 /// caller wants them.
 public struct FieldRow: Sendable, Hashable {
     /// The fields' bytes, one after the other (valid UTF-8).

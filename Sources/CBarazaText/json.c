@@ -88,8 +88,7 @@ static inline __attribute__((always_inline)) size_t json_array(const uint8_t *by
     // escape and ended no field, and the write position then advances only over the bytes that
     // were the field's and came before its first escape. The store past that point is overwritten
     // by what comes next, or is the slack the caller leaves (`out` has room for 16 bytes more).
-    // A copy of each field's tail by `memcpy` (61% of the reference workload's fields are shorter
-    // than sixteen bytes) made this 540 ns per record of that workload; this way, 390 ns.
+    // Most fields are shorter than sixteen bytes, so a `memcpy` of each field's tail cost more.
     size_t w = 0, i = 0, total = fields ? (size_t)ends[fields - 1] : 0;
     out[w++] = '[';
     for (size_t k = 0; k < fields; k++) {

@@ -32,9 +32,8 @@ int64_t baraza_utf8_simple_count(const uint8_t *p, size_t n) {
     if (wide()) return utf8_simple_count_wide(p, n);
 #endif
     // Counted sixteen bytes at a time in per-byte counters, summed every 255 blocks (before one
-    // could overflow) by `psadbw`: no mask, branch or population count per block. With a
-    // population count per block that had something to count, the reference workload's open
-    // texts took 48 ns each; this way, 29.
+    // could overflow) by `psadbw`: no mask, branch or population count per block, which made
+    // short texts markedly slower (docs/performance-log.md).
     int64_t uncounted = 0;  // continuation bytes, and LFs that end a CR LF pair
     size_t i = 0;
 #if defined(__SSE2__)
@@ -82,9 +81,8 @@ int64_t baraza_utf8_simple_count(const uint8_t *p, size_t n) {
 /// continuation, a continuation without a lead, overlong forms, surrogates, code points past
 /// U+10FFFF); a third or fourth continuation is checked against the bytes two and three back. A
 /// block of ASCII only checks that no sequence was left incomplete before it. The last block's
-/// load is masked to the text (zeros after it: a sequence cut short there is an error). On the
-/// reference workload's records (an accent every few words, where the SSE2 form leaves its ASCII
-/// skip for a byte loop), 1.63% -> 1.00% of the 100k-row run's samples.
+/// load is masked to the text (zeros after it: a sequence cut short there is an error). It pays on
+/// texts with an accent every few words, where the SSE2 form leaves its ASCII skip for a byte loop.
 __attribute__((target("avx512f,avx512bw,bmi2"))) static int utf8_valid_wide(const uint8_t *p, size_t n) {
     enum {
         TOO_SHORT = 1 << 0, TOO_LONG = 1 << 1, OVERLONG_3 = 1 << 2, TOO_LARGE = 1 << 3, SURROGATE = 1 << 4,

@@ -25,8 +25,7 @@ public struct CSVTokenizer {
 
     let file: FileChunks
     /// The current chunk: its first `bufferEnd` bytes. Read again into the same storage, chunk
-    /// after chunk: a new megabyte per chunk was 256 page faults each (the 1M-row import spent
-    /// 0.3 s more system time with one new array per chunk). With a chunk observer (the import's
+    /// after chunk: a new megabyte per chunk was 256 page faults each. With a chunk observer (the import's
     /// hasher) each chunk is shared with it and never written again: the next is read into an
     /// array the observer gave back (`FileChunks.readShared`), a new one only when none is back.
     var buffer: [UInt8] = []

@@ -13,9 +13,7 @@ import Foundation
 /// The pull parser rather than the push parser (`xmlParseChunk`, used before): in libxml2 2.9 the
 /// push parser hands CDATA over with CR LF as it stands, and read a UTF-7 file that breaks off (a
 /// fuzz finding) as holding nothing, without an error; the pull parser normalises line breaks and
-/// reports the error. Speed: the push parser looks ahead for the end of every tag and text, about
-/// a tenth of libxml2's time in a C test on the 200k workload with callbacks doing nothing (0.86 s
-/// push, 0.76 s pull); in the whole import the two measured the same (user CPU 3.79 vs 3.80 s).
+/// reports the error. In the whole import the two are as fast.
 ///
 /// Parsed with no network, no entity substitution and no DTD loading: an external entity is
 /// never read and internal entity bombs are stopped by libxml2's amplification checks (what the
@@ -27,9 +25,8 @@ import Foundation
 /// second and later instances are numbered (`members[2]/name`). Attributes of the record element
 /// become `@name` columns.
 ///
-/// SAX instead of `xmlTextReader`: the reader builds and frees a node per element and text, which
-/// was about half of the reading thread's time on the 200k-record workload (libxml2 alone: 1.75 s
-/// with the reader, 0.92 s with SAX callbacks that do nothing, on that 451 MB file).
+/// SAX instead of `xmlTextReader`: the reader builds and frees a node per element and text, about
+/// half of the reading thread's time.
 public struct XMLRecordReader: RecordSource {
     public let path: String
     public var profile: ExportProfile { parse.state.pointee.profile }
@@ -434,8 +431,8 @@ struct SAXState {
 
     /// (parent node, interned element name, instance) → node: libxml2 hands out each element name
     /// from the reader's dictionary, so a path is found by pointer instead of joining strings and
-    /// hashing them per element (which, with the Strings made per element, was most of the time
-    /// the reading thread spent on the 200k-record XML workload).
+    /// hashing them per element (which, with the Strings made per element, was most of the reading
+    /// thread's time).
     struct EdgeTable {
         private var keys: [(parent: Int32, name: UInt, instance: Int32)] = []
         private var values: [Int32] = []

@@ -270,7 +270,7 @@ extension SQLiteStore {
 
     /// Runs `scan` over the active responses: on a large store and more than one core, the lower
     /// half of the ids here and the upper half on a second connection at the same time, then
-    /// merged (the report's pass took 0.8 s at 1M responses on one core). The second connection
+    /// merged (the pass is most of a large report's time). The second connection
     /// reads what this one reads: it starts its read while this transaction holds its shared lock,
     /// so no write can commit in between (rollback journal); when it cannot start at once (a
     /// writer waiting), this connection scans both halves.
@@ -395,7 +395,7 @@ struct IntTally: Sendable {
         // The product's high half: Swift's `>>` binds tighter than `&*`, and without the parentheses
         // the key was multiplied by the constant's high half and its low bits taken, which hang
         // on the key's low bits alone (a score key's answered count): every sum with the same
-        // count probed through one cluster (a seventh of the live tallies' instructions).
+        // count probed through one cluster.
         var s = Int(truncatingIfNeeded: (UInt64(bitPattern: Int64(key)) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
         while slots[s].key != key && slots[s].key != Int.min { s = (s + 1) & mask }
         return s

@@ -8,10 +8,8 @@ import GRDB
 /// after the other. Rows written before hold a TEXT: a JSON array of strings. Both are read back
 /// (`fields(of:)`).
 ///
-/// The JSON form cost the 1M-row import 0.24 s of its 3.70 s (ABBA, 6 runs each, against the
-/// fields' bytes copied as they are, without lengths): escaping every record in a scratch buffer
-/// and copying it into the chunk, on the coding workers where both cores are busy. This form:
-/// 3.62 -> 3.48 s mean, user CPU 6.47 -> 6.18 s (ABBA, 8 runs each).
+/// Lengths and bytes rather than JSON: the JSON form escaped every record in a scratch buffer and
+/// copied it into the chunk, on the coding workers where both cores are busy.
 package enum RawFields {
     /// Appends the record's encoding to `out`.
     static func write(_ row: FieldView, to out: inout [UInt8]) {
@@ -103,8 +101,8 @@ package enum RawFields {
 /// The raw records of a packed chunk kept where the reader put them, in `RawFields`' encoding:
 /// entry k's is `bytes[spans[k]]`. Lent to `BatchSink.add(_:raw:)` for the call: the records'
 /// bytes are bound from there, not copied into the packed chunk first (a copy of each record,
-/// 1.5 KB on the reference workload, on the coding workers, and a packed chunk several times the
-/// size for the writer to read). 1M CSV: 3.78 -> 3.61 s mean, user 6.74 -> 6.45 s (ABBA, 8 runs each).
+/// a kilobyte or two, on the coding workers, and a packed chunk several times the size for the
+/// writer to read).
 package struct RawRecords {
     package let bytes: UnsafeBufferPointer<UInt8>
     package let spans: [Range<Int>]

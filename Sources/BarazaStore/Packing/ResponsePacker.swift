@@ -6,8 +6,8 @@ import GRDB
 /// Responses made ready for the store, a chunk at a time: every string and blob of every response
 /// in one byte arena, and per response a fixed-size entry of spans into it. Made on the import's
 /// coding workers; the writing thread binds straight from the arena. A struct of Strings and arrays
-/// per response, as before, cost the writer two fifths of its time in retain, release and
-/// cross-thread frees (perf, 100k-row import).
+/// per response, as before, cost the writer much of its time in retain, release and cross-thread
+/// frees.
 package struct PackedChunk: Sendable {
     /// Bytes `start..<start + count` of the arena; `count` −1 for NULL.
     struct Span: Sendable {

@@ -21,16 +21,13 @@ package struct SQLiteBatchSink: BatchSink {
     /// The same inserts for `rowsPerInsert` rows at once (one statement step for that many rows),
     /// OR FAIL: a failing row stops the statement without undoing the rows before it, so SQLite
     /// keeps no statement journal for them (the batch's transaction is rolled back whole on any
-    /// error anyway). With foreign keys off for the import, that took the 100k-row import from
-    /// 53,527 writes to 3,446, and the 1M-row run from 5.72 to 5.54 s (medians of 4 alternating
-    /// runs; 100k rows: instructions −7.8%, cycles −6.8%).
+    /// error anyway); with foreign keys off for the import, it also writes a fraction of the pages.
     let insertResponses: Statement
     let insertRecords: Statement
     /// The id the next response gets. The batch's transaction holds the write lock, so ids are
     /// known here, as SQLite gives them (one past the largest), and a response's record row needs
     /// no look-up of the id just inserted. The response rows leave their id to SQLite (an id bound
-    /// made SQLite seek for it per row: 100k run instructions −1.4%, cycles −1.4%), and `writeBatch`
-    /// checks that the two agree.
+    /// made SQLite seek for it per row), and `writeBatch` checks that the two agree.
     var nextID: Int64
     /// Whether the records' ids stand in step with the responses' (the largest the same, as in any
     /// store this version wrote): then SQLite gives the record rows their ids too (one past the

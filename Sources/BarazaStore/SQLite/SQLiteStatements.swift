@@ -24,9 +24,8 @@ enum RawJSON {
     /// written into `scratch` (kept by the caller, grown to the largest such record) and copied
     /// onto `out`. A larger one has its exact length counted first (`baraza_json_array_length`),
     /// `out` grows by that much, and it is written in place: so one huge field never needs six
-    /// times its size. Counting (90 ns for a reference-workload record) and growing `out` by zeros
-    /// to write over were 2–3% of a coding worker's samples; through the scratch buffer and a copy,
-    /// with the one-pass writer, the 100k-row import ran 2.9% fewer instructions, 3.6% fewer cycles.
+    /// times its size. Counting each record first and growing `out` by zeros to write over cost more
+    /// than the scratch buffer's copy.
     static func write(_ row: FieldView, to out: inout [UInt8], scratch: inout [UInt8], scratchLimit: Int = 1 << 20) {
         let empty: UInt8 = 0
         withUnsafePointer(to: empty) { nothing in
@@ -130,7 +129,7 @@ struct RawStatement {
 
 /// Starts the write-back of the store's dirty pages while a batch is written, a quarter second at
 /// a time, on a thread of its own (`sync_file_range`, asynchronous): otherwise the kernel writes
-/// the whole store back only at the commit's `fdatasync`, 2 GB after a 1M-row import, on the
+/// the whole store back only at the commit's `fdatasync`, gigabytes after a large import, on the
 /// import's one thread at its end.
 final class EarlyWriteback: @unchecked Sendable {
     private let condition = NSCondition()

@@ -76,7 +76,7 @@ extension SQLiteStore {
         // Within the batch, the last record with a respondent id wins; earlier ones are duplicates.
         // (UPDATE … FROM over a grouped table: a correlated subquery here went quadratic.)
         // Into an empty store every row is this batch's, so the filter is dropped and the
-        // grouping reads the respondent index alone (0.32 s instead of 0.64 s at 1M rows).
+        // grouping reads the respondent index alone, in half the time.
         let inBatch = fresh ? "" : "WHERE batch_id = ?1"
         var duplicates = 0
         if repeats {

@@ -39,12 +39,10 @@ public final class SQLiteStore: ConsultationStore {
             config.prepareDatabase { db in
                 // A rollback journal, not WAL: a batch is one large transaction, and in WAL mode every
                 // page is written twice (log, then checkpoint) and pages evicted mid-transaction are
-                // appended again and again. Measured on the 1M-row workload: import 43.6 s in WAL
-                // mode, 26.0 s with the rollback journal, same peak memory. FULL sync makes the
-                // commit durable across power loss, at the cost of a few fsyncs per batch.
+                // appended again and again (a large import took far longer in WAL mode). FULL sync
+                // makes the commit durable across power loss, at the cost of a few fsyncs per batch.
                 // 64 KiB pages for a new store (an existing one keeps its own): a raw record is a
-                // kilobyte or two, and with 4 KiB pages a 1M-row import wrote 2.4 GB in 600,000
-                // page writes; with 64 KiB pages, 2.1 GB, and the run took 0.6 s less (16 KiB: 0.3 s).
+                // kilobyte or two, and small pages meant many more page writes.
                 try db.execute(sql: "PRAGMA page_size = 65536; PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL")
             }
             db = try DatabaseQueue(path: path, configuration: config)
@@ -216,8 +214,7 @@ public final class SQLiteStore: ConsultationStore {
     }
 
     /// Builds the respondent index unless the store has it (inside the caller's write transaction).
-    /// SQLite's sorter may use a second thread for it (`PRAGMA threads`): at 1M rows 0.50 -> 0.37 s
-    /// in the sqlite3 shell.
+    /// SQLite's sorter may use a second thread for it (`PRAGMA threads`).
     static func ensureRespondentIndex(_ db: Database) throws {
         if try hasRespondentIndex(db) { return }
         try db.execute(sql: "PRAGMA threads = 1")
@@ -226,9 +223,8 @@ public final class SQLiteStore: ConsultationStore {
     }
 
     /// Whether two responses share a respondent id: the respondent index read in order, each id
-    /// compared with the one before, stopping at the first repeat. At 1M rows a few hundredths of a
-    /// second, against 0.2 s for the grouping query that marks duplicates, at the end of an import
-    /// where one core works alone (1M CSV: 4.55 -> 4.33 s, ABBA, 8 runs each).
+    /// compared with the one before, stopping at the first repeat: much cheaper than the grouping
+    /// query that marks duplicates, at the end of an import where one core works alone.
     static func hasRepeatedRespondent(_ db: Database) throws -> Bool {
         var previous: [UInt8] = []
         var first = true
