@@ -14,6 +14,8 @@ public struct AnalysisPlan: Sendable {
     /// Waves in the consultation's order (first = earliest); wave changes compare the first and last.
     public var waves: [String]
     public var weighting: Weighting
+    public var targets: [Target] = []
+    public var actions: [Action] = []
     public init(
         title: String,
         themes: [Theme],
@@ -178,7 +180,41 @@ public struct ConsultationAnalysis: Sendable, Codable {
     public var quotes: [QuoteSet]
     public var quality: DataQuality
     public var testCount: Int
-    public var dataPeriod: String?
+    /// The first and last days of submissions among the responses counted (UTC), when known.
+    public var fieldwork: Fieldwork?
     public var waveChanges: [WaveChange]
     public var weighting: Weighting
+    /// Respondents by group × country × wave (as the report's dimensions ask), protected within
+    /// each group like a table's cells; a hidden group's cells are all hidden.
+    public var respondentCells: [CellSummary] = []
+    /// The consultation file's targets, checked.
+    public var targets: [TargetResult] = []
+    /// The consultation file's actions, as written.
+    public var actions: [Action] = []
+}
+
+public struct Fieldwork: Sendable, Hashable, Codable {
+    public var first: String
+    public var last: String
+
+    /// Days (yyyy-MM-dd, UTC) of two times in seconds since 1970.
+    public init(_ range: ClosedRange<Double>) {
+        first = Self.day(range.lowerBound)
+        last = Self.day(range.upperBound)
+    }
+
+    static func day(_ t: Double) -> String {
+        // Civil-from-days (Howard Hinnant's algorithm): no calendar or formatter, the same in every locale.
+        let z = Int((t / 86_400).rounded(.down)) + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(y)-\(two(m))-\(two(d))"
+    }
 }

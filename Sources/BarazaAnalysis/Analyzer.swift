@@ -399,10 +399,36 @@ public struct Analyzer: Sendable {
             quotes: quotes,
             quality: data.quality,
             testCount: ps.count,
-            dataPeriod: nil,
+            fieldwork: data.fieldwork.map(Fieldwork.init),
             waveChanges: changes,
-            weighting: plan.weighting
+            weighting: plan.weighting,
+            respondentCells: respondentCells(data, groups: respondentGroups, kinds: respondentKinds),
+            targets: checkTargets(
+                data,
+                byWave: byWave,
+                shownGroups: Set(zip(respondentGroups, respondentKinds).filter { $0.1 == .shown }.map(\.0))
+            ),
+            actions: plan.actions
         )
     }
 
+    /// Respondents per group × country × wave, in the plan's group order: within a group its cells
+    /// are protected like a table whose total is the group's row; a hidden group hides them all.
+    func respondentCells(_ data: AggregatedData, groups: [String], kinds: [Disclosure.Cell]) -> [CellSummary] {
+        guard plan.by.contains("country") || plan.by.contains("wave") else { return [] }
+        var out: [CellSummary] = []
+        for (g, groupKind) in zip(groups, kinds) {
+            let own = data.respondents.keys.filter { $0.group == g }.sorted()
+            let sizes = own.map { data.respondents[$0]?.count ?? 0 }
+            var (cellKinds, _) = Disclosure.protect(sizes, minCell: plan.minCell)
+            if groupKind != .shown { cellKinds = sizes.map { $0 < plan.minCell ? .small : .withheld } }
+            for (k, (n, kind)) in zip(own, zip(sizes, cellKinds)) {
+                out.append(
+                    kind == .shown
+                        ? CellSummary(cell: k, suppressed: false, asked: n, answered: n) : Self.hidden(k, kind)
+                )
+            }
+        }
+        return out
+    }
 }

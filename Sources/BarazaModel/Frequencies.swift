@@ -162,5 +162,8 @@ public struct AggregatedData: Sendable {
     public var respondents: [CellKey: WeightedCount] = [:]
     public var quotes: [QuoteCandidate] = []
     public var quality = DataQuality()
+    /// The first and last submission times of the responses counted (seconds since 1970), when
+    /// the exports give them.
+    public var fieldwork: ClosedRange<Double>?
     public init() {}
 }

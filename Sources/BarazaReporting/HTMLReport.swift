@@ -20,19 +20,21 @@ public struct HTMLReport: ReportFormat {
         }
     }
 
-    /// Sequential colour for a mean on a scale (light to dark teal), readable with the value printed.
-    static func heat(_ mean: Double, lo: Double, hi: Double) -> (fill: String, text: String) {
-        let t = max(0, min(1, (mean - lo) / max(1e-9, hi - lo)))
-        let stops: [(Double, Double, Double)] = [(246, 232, 195), (199, 234, 229), (90, 180, 172), (1, 102, 94)]
-        let x = t * Double(stops.count - 1)
-        let i = min(stops.count - 2, Int(x))
-        let f = x - Double(i)
+    /// Diverging colour for a value between `lo` and `hi` around `centre`: brown below, teal above,
+    /// light grey at the centre, darker the further from it (ColorBrewer BrBG); the text colour that
+    /// stays readable on it.
+    static func diverging(_ v: Double, lo: Double, centre: Double, hi: Double) -> (fill: String, text: String) {
+        let t =
+            v >= centre ? min(1, (v - centre) / max(1e-9, hi - centre)) : -min(1, (centre - v) / max(1e-9, centre - lo))
+        let neutral = (245.0, 245.0, 245.0)
+        let end = t >= 0 ? (1.0, 102.0, 94.0) : (140.0, 81.0, 10.0)
+        let f = abs(t)
         let c = (
-            stops[i].0 + (stops[i + 1].0 - stops[i].0) * f, stops[i].1 + (stops[i + 1].1 - stops[i].1) * f,
-            stops[i].2 + (stops[i + 1].2 - stops[i].2) * f
+            neutral.0 + (end.0 - neutral.0) * f, neutral.1 + (end.1 - neutral.1) * f,
+            neutral.2 + (end.2 - neutral.2) * f
         )
         let fill = String(format: "#%02x%02x%02x", Int(c.0.rounded()), Int(c.1.rounded()), Int(c.2.rounded()))
-        return (fill, t > 0.6 ? "#ffffff" : "#1a1a1a")
+        return (fill, f > 0.55 ? "#ffffff" : "#1a1a1a")
     }
 
     static let css = """
@@ -45,8 +47,11 @@ public struct HTMLReport: ReportFormat {
         nav ol{columns:2}figure{margin:1em 0}figcaption{font-size:.9em;color:var(--muted)}
         blockquote{margin:.4em 0 .4em 1em;padding-left:.8em;border-left:3px solid var(--line)}
         .summary li{margin:.3em 0}.note{font-size:.9em;color:var(--muted)}
-        svg text{font-family:system-ui,sans-serif}
-        @media print{body{max-width:none;padding:0;font-size:11pt}nav{display:none}section,figure,table{break-inside:avoid}h2,h3{break-after:avoid}a{color:inherit;text-decoration:none}}
+        svg text{font-family:system-ui,sans-serif}svg{max-width:100%;height:auto}
+        .findings li{margin:.35em 0}.footnotes{font-size:.85em;color:var(--muted)}sup a{text-decoration:none}
+        .dateline{font-size:.9em;color:var(--muted);margin:0}.annex h2{border-bottom-color:var(--line)}
+        @page{size:A4;margin:16mm 14mm}
+        @media print{body{max-width:none;padding:0;font-size:10pt}nav{display:none}figure,table,blockquote{break-inside:avoid}h2,h3{break-after:avoid}a{color:inherit;text-decoration:none}.annex-start{break-before:page}}
         """
 
     public static let contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -63,33 +68,45 @@ public struct HTMLReport: ReportFormat {
         h += "<meta http-equiv=\"Content-Security-Policy\" content=\"\(Self.contentSecurityPolicy)\">\n"
         h += "<title>\(Escape.html(d.title))</title>\n<style>\n\(Self.css)\n</style>\n</head>\n<body>\n"
         h += "<header>\n<h1>\(Escape.html(d.title))</h1>\n"
-        h += "<p class=\"muted\">\(Escape.html(d.lede))</p>\n</header>\n"
+        h += "<p class=\"muted\">\(Escape.html(d.lede))</p>\n"
+        if !d.dateline.isEmpty { h += "<p class=\"dateline\">\(Escape.html(d.dateline))</p>\n" }
+        h += "</header>\n"
         h += "<nav aria-label=\"Contents\"><ol>"
         for s in d.sections { h += "<li><a href=\"#\(Escape.anchor(s.id))\">\(Escape.html(s.contentsTitle))</a></li>" }
         h += "</ol></nav>\n"
-        for s in d.sections {
-            h += "<section id=\"\(Escape.anchor(s.id))\">\n<h2>\(Escape.html(s.heading))</h2>\n"
-            for block in s.blocks { h += self.block(block) }
+        let firstAnnex = d.sections.firstIndex { $0.annex }
+        for (i, s) in d.sections.enumerated() {
+            let kind = s.annex ? (i == firstAnnex ? " class=\"annex annex-start\"" : " class=\"annex\"") : ""
+            h += "<section id=\"\(Escape.anchor(s.id))\"\(kind)>\n<h2>\(Escape.html(s.heading))</h2>\n"
+            for block in s.blocks { h += self.block(block, in: s) }
             h += "</section>\n"
         }
         h += "</body>\n</html>\n"
         return h
     }
 
-    func block(_ b: ReportDocument.Block) -> String {
+    func block(_ b: ReportDocument.Block, in s: ReportDocument.Section) -> String {
         switch b {
         case .heading(let text, let aside):
             return
                 "<h3>\(Escape.html(text))\(aside.map { " <span class=\"muted\">\(Escape.html($0))</span>" } ?? "")</h3>\n"
         case .paragraph(let runs, let style):
-            return (style == .note ? "<p class=\"note\">" : "<p>") + inline(runs) + "</p>\n"
+            return (style == .note ? "<p class=\"note\">" : "<p>") + inline(runs, in: s) + "</p>\n"
         case .bullets(let items):
-            return "<ul class=\"summary\">\n" + items.map { "<li>\(Escape.html($0))</li>\n" }.joined() + "</ul>\n"
+            return "<ul class=\"findings\">\n" + items.map { "<li>\(inline($0, in: s))</li>\n" }.joined() + "</ul>\n"
+        case .footnotes(let notes):
+            return "<ol class=\"footnotes\">\n"
+                + notes.enumerated()
+                .map { i, n in "<li id=\"\(Escape.anchor(s.id))-note-\(i + 1)\">\(inline(n, in: s))</li>\n" }.joined()
+                + "</ol>\n"
         case .table(let t): return table(t)
         case .figure(let f):
             switch f.chart {
             case .heatMap(let m): return heatMap(m, f)
             case .divergingBars(let bars): return divergingBars(bars, f)
+            case .dots(let chart): return dots(chart, f)
+            case .matrix(let m): return matrix(m, f)
+            case .bars(let bars): return groupedBars(bars, f)
             }
         case .quotes(let label, let quotes):
             var s = "<p><strong>\(Escape.html(label))</strong> — what respondents said:</p>\n"
@@ -102,11 +119,14 @@ public struct HTMLReport: ReportFormat {
         }
     }
 
-    func inline(_ runs: [ReportDocument.Inline]) -> String {
+    func inline(_ runs: [ReportDocument.Inline], in s: ReportDocument.Section) -> String {
         runs.map {
             switch $0 {
-            case .text(let s): Escape.html(s)
-            case .figure(let s): s
+            case .text(let t): Escape.html(t)
+            case .figure(let t): t
+            case .strong(let t): "<strong>\(Escape.html(t))</strong>"
+            case .link(let t, let section): "<a href=\"#\(Escape.anchor(section))\">\(Escape.html(t))</a>"
+            case .reference(let n): "<sup><a href=\"#\(Escape.anchor(s.id))-note-\(n)\">\(n)</a></sup>"
             }
         }
         .joined()
@@ -166,7 +186,12 @@ public struct HTMLReport: ReportFormat {
                 let g = m.columns[gi]
                 switch value {
                 case .mean(let mean, let n):
-                    let (fill, ink) = Self.heat(mean, lo: row.scaleMin, hi: row.scaleMax)
+                    let (fill, ink) = Self.diverging(
+                        mean,
+                        lo: row.scaleMin,
+                        centre: (row.scaleMin + row.scaleMax) / 2,
+                        hi: row.scaleMax
+                    )
                     s +=
                         "<rect x=\"\(x + 2)\" y=\"\(y + 2)\" width=\"\(cw - 4)\" height=\"\(ch - 4)\" fill=\"\(fill)\"/>"
                     s +=

@@ -10,25 +10,31 @@ public struct MarkdownReport: ReportFormat {
 
     public func render(_ d: ReportDocument) -> String {
         var m = "# \(Escape.markdown(d.title))\n\n\(Escape.markdown(d.lede))\n"
+        if !d.dateline.isEmpty { m += "\n\(Escape.markdown(d.dateline))\n" }
         for s in d.sections {
             m += "\n## \(Escape.markdown(s.heading))\n"
-            for b in s.blocks { m += "\n" + block(b) }
+            for b in s.blocks { m += "\n" + block(b, in: s) }
         }
         return m
     }
 
-    func block(_ b: ReportDocument.Block) -> String {
+    func block(_ b: ReportDocument.Block, in s: ReportDocument.Section) -> String {
         switch b {
         case .heading(let text, let aside):
             return "### \(Escape.markdown(text))\(aside.map { " " + Escape.markdown($0) } ?? "")\n"
-        case .paragraph(let runs, _): return inline(runs) + "\n"
-        case .bullets(let items): return items.map { "- \(Escape.markdown($0))\n" }.joined()
+        case .paragraph(let runs, _): return inline(runs, in: s) + "\n"
+        case .bullets(let items): return items.map { "- \(inline($0, in: s))\n" }.joined()
+        case .footnotes(let notes):
+            return notes.enumerated().map { i, n in "[^\(s.id)-\(i + 1)]: \(inline(n, in: s))\n" }.joined()
         case .table(let t): return table(t)
         case .figure(let f):
             let values =
                 switch f.chart {
                 case .heatMap(let h): heatMapTable(h)
                 case .divergingBars(let bars): barsTable(bars)
+                case .dots(let c): dotsTable(c)
+                case .matrix(let m): matrixTable(m)
+                case .bars(let b): groupedBarsTable(b)
                 }
             return "**\(Escape.markdown(f.title))**\n\n" + table(values) + "\n" + Escape.markdown(f.caption) + "\n"
         case .quotes(let label, let quotes):
@@ -38,11 +44,14 @@ public struct MarkdownReport: ReportFormat {
         }
     }
 
-    func inline(_ runs: [ReportDocument.Inline]) -> String {
+    func inline(_ runs: [ReportDocument.Inline], in s: ReportDocument.Section) -> String {
         runs.map {
             switch $0 {
-            case .text(let s): Escape.markdown(s)
-            case .figure(let s): s
+            case .text(let t): Escape.markdown(t)
+            case .figure(let t): t
+            case .strong(let t): "**\(Escape.markdown(t))**"
+            case .link(let t, let section): "[\(Escape.markdown(t))](#\(section))"
+            case .reference(let n): "[^\(s.id)-\(n)]"
             }
         }
         .joined()
@@ -99,6 +108,45 @@ public struct MarkdownReport: ReportFormat {
                 }
                 return [.text(row.label)] + counts.map { .figure(String($0)) }
             }
+        )
+    }
+
+    /// Estimates with their intervals, one row each.
+    func dotsTable(_ c: ReportDocument.DotChart) -> ReportDocument.Table {
+        ReportDocument.Table(
+            columns: [
+                .init(title: ""), .init(title: "Estimate"), .init(title: "95% CI"),
+                .init(title: "Base", numeric: false),
+            ],
+            rows: c.rows.map { row in
+                guard let v = row.value else { return [.text(row.label), .hidden(row.note, span: 3)] }
+                let interval = row.low.flatMap { lo in row.high.map { "\(Fmt.num(lo)) to \(Fmt.num($0))" } } ?? "–"
+                return [.text(row.label), .figure(Fmt.num(v)), .figure(interval), .text(row.note)]
+            }
+        )
+    }
+
+    /// The effect sizes as a group × group table; * marks a pair that differs after correction.
+    func matrixTable(_ m: ReportDocument.EffectMatrix) -> ReportDocument.Table {
+        ReportDocument.Table(
+            columns: [.init(title: "")] + m.groups.map { .init(title: $0) },
+            rows: m.groups.enumerated()
+                .map { i, g in
+                    [.text(g)]
+                        + m.cells[i]
+                        .map { cell -> ReportDocument.Cell in
+                            guard let cell else { return .figure("–") }
+                            return .figure((cell.r > 0 ? "+" : "") + Fmt.num(cell.r) + (cell.significant ? "\\*" : ""))
+                        }
+                }
+        )
+    }
+
+    /// Shares by option and group.
+    func groupedBarsTable(_ b: ReportDocument.GroupedBars) -> ReportDocument.Table {
+        ReportDocument.Table(
+            columns: [.init(title: "Option")] + b.groups.map { .init(title: $0) },
+            rows: b.rows.map { row in [.text(row.label)] + row.shares.map { .figure(Fmt.pct($0)) } }
         )
     }
 }

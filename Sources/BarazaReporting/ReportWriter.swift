@@ -53,12 +53,16 @@ public enum ReportWriter {
     public static let marker = ".baraza-report"
     static let markerText = "This folder is a report written by Baraza. Each report run replaces it whole.\n"
 
-    public static func write(_ analysis: ConsultationAnalysis, to directory: String, formats: ReportFormats = .all)
-        throws(ReportError) -> [String]
-    {
+    /// `date` (yyyy-MM-dd) is the report's date; nil takes the last day of fieldwork.
+    public static func write(
+        _ analysis: ConsultationAnalysis,
+        to directory: String,
+        formats: ReportFormats = .all,
+        date: String? = nil
+    ) throws(ReportError) -> [String] {
         var files: [String: String] = [:]
         // Built once: each format walks the same document.
-        let document = ReportBuilder.document(analysis)
+        let document = ReportBuilder.document(analysis, date: date)
         if formats.contains(.html) { files[HTMLReport().fileName] = HTMLReport().render(document) }
         if formats.contains(.markdown) { files[MarkdownReport().fileName] = MarkdownReport().render(document) }
         if formats.contains(.json) { files[JSONSummary().fileName] = JSONSummary().render(analysis) }
@@ -168,5 +172,19 @@ public enum ReportWriter {
                 try? parent.removeTree(entry)
             }
         }
+    }
+}
+
+/// A report date as the command line and the consultation file give it.
+public enum ReportDate {
+    /// yyyy-MM-dd with a month from 1 to 12 and a day the month has.
+    public static func isValid(_ s: String) -> Bool {
+        let parts = s.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2, let y = Int(parts[0]),
+            let m = Int(parts[1]), let d = Int(parts[2]), (1...12).contains(m)
+        else { return false }
+        let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        return (1...days[m - 1]).contains(d)
     }
 }

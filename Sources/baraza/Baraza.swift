@@ -1,8 +1,9 @@
 import ArgumentParser
+import BarazaModel
 import Foundation
 
 @main struct Baraza: ParsableCommand {
-    static let version = "0.1.0"
+    static let version = BarazaVersion.current
     static let configuration = CommandConfiguration(
         commandName: "baraza",
         abstract: "Turn multistakeholder consultation survey exports into stakeholder comparison reports.",

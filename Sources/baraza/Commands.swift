@@ -289,6 +289,7 @@ struct ReportOptions: ParsableArguments {
     @Option(help: "Breakdown: any of group,country,wave (default: the consultation's report.by).") var by: String?
     @Option(help: "Output folder (default: the consultation's report.out).") var out: String?
     @Option(help: "Formats to write: html,md,csv,json.") var format = "html,md,csv,json"
+    @Option(help: "The report's date, yyyy-MM-dd (default: the last day of fieldwork).") var date: String?
     @Option(help: "Seconds to wait for a command writing the store.") var wait: Double = readerWait
     @Flag(help: "Let the consultation file's paths leave its folder tree, as allow_outside: true in the file does.")
     var allowOutside = false
@@ -300,6 +301,14 @@ struct ReportOptions: ParsableArguments {
             throw ValidationError("--by: unknown dimension '\(d)' (expected group, country or wave)")
         }
         return dims
+    }
+
+    func reportDate() throws -> String? {
+        guard let date else { return nil }
+        guard ReportDate.isValid(date) else {
+            throw ValidationError("--date: '\(date)' is not a date (expected yyyy-MM-dd)")
+        }
+        return date
     }
 
     func formats() throws -> ReportFormats {
@@ -321,13 +330,15 @@ struct Report: ParsableCommand {
     func validate() throws {
         _ = try options.dimensions()
         _ = try options.formats()
+        _ = try options.reportDate()
     }
 
     func run() throws {
         let c = try loadConsultation(consultation, allowOutside: options.allowOutside)
         let lock = try lockStore(c, .shared, wait: options.wait)
         defer { lock.release() }
-        let job = ReportJob(consultation: c, store: try openStore(c))
+        var job = ReportJob(consultation: c, store: try openStore(c))
+        job.date = try options.reportDate()
         do {
             let files = try job.write(by: options.dimensions(), out: options.out, formats: options.formats())
             Terminal.err(
@@ -354,15 +365,23 @@ struct Run: ParsableCommand {
     @Option(help: "Append JSON-lines events to this file.") var log: String?
     @Option(help: "Seconds to wait for another run's lock before giving up.") var wait: Double = 0
     @Flag(help: "Print the import results as one JSON document on stdout.") var json = false
+    @Option(help: "The report's date, yyyy-MM-dd (default: the last day of fieldwork).") var date: String?
 
     @Flag(help: "Let the consultation file's paths leave its folder tree, as allow_outside: true in the file does.")
     var allowOutside = false
+
+    func validate() throws {
+        if let date, !ReportDate.isValid(date) {
+            throw ValidationError("--date: '\(date)' is not a date (expected yyyy-MM-dd)")
+        }
+    }
 
     func run() throws {
         let c = try loadConsultation(consultation, allowOutside: allowOutside)
         let lock = try lockStore(c, .exclusive, wait: wait)
         defer { lock.release() }
         var job = RunJob(consultation: c, store: try openStore(c), events: EventLog(path: log))
+        job.reportDate = date
         if Terminal.isTTY && log == nil {
             job.progress = { file, n in FileHandle.standardError.write(Data("\r\(file): \(n) records…".utf8)) }
         }

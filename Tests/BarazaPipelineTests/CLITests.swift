@@ -1,3 +1,4 @@
+import BarazaModel
 import BarazaTestSupport
 import Foundation
 import Testing
@@ -41,7 +42,7 @@ struct CLITests {
     }
 
     @Test func versionAndHelp() throws {
-        #expect(try Self.run(["--version"]).out.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
+        #expect(try Self.run(["--version"]).out.trimmingCharacters(in: .whitespacesAndNewlines) == BarazaVersion.current)
         let help = try Self.run(["run", "--help"])
         #expect(help.status == 0 && help.out.contains("Example:"))
     }

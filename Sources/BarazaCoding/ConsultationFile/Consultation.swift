@@ -111,6 +111,10 @@ public struct Consultation: Sendable {
     public var report: ReportSettings
     /// The folder tree the file's paths must stay in.
     public var tree: FolderTree
+    /// Criteria of success the report checks (`targets:`).
+    public var targets: [Target] = []
+    /// What will happen in response to what was heard (`actions:`), for the report's closing section.
+    public var actions: [Action] = []
 
     public func theme(_ id: String) -> Theme? { themes.first { $0.id == id } }
 

@@ -179,7 +179,7 @@ struct Parser {
             m,
             allowed: [
                 "version", "consultation", "name", "store", "themes", "groups", "scales", "questions", "codebooks",
-                "negators", "sources", "report", "root", "allow_outside",
+                "negators", "sources", "report", "root", "allow_outside", "targets", "actions",
             ],
             "the consultation file"
         )
@@ -346,6 +346,20 @@ struct Parser {
             try confine(joinPath(base, report.out), written: report.out, nil, "report folder")
         }
 
+        let waves = sources.compactMap(\.wave)
+        let targets =
+            try value(m, "targets")
+            .map { n throws(ConsultationError) in
+                try sequence(n, "targets")
+                    .map { t throws(ConsultationError) in
+                        try target(t, themes: themes, questions: questions, groups: groups, waves: waves)
+                    }
+            } ?? []
+        let actions =
+            try value(m, "actions")
+            .map { n throws(ConsultationError) in
+                try sequence(n, "actions").map { a throws(ConsultationError) in try action(a) }
+            } ?? []
         return Consultation(
             title: title,
             name: name,
@@ -361,7 +375,9 @@ struct Parser {
             negators: negators,
             sources: sources,
             report: report,
-            tree: tree
+            tree: tree,
+            targets: targets,
+            actions: actions
         )
     }
 }

@@ -235,4 +235,151 @@ extension Parser {
         if let t = value(rm, "title") { report.title = try string(t, "title") }
         return report
     }
+
+    /// One entry of `targets:`: `{theme: ID | item: ID, group: ID | all, measure: mean | top_2_box,
+    /// at_least: X | at_most: X, wave: W}`.
+    func target(_ n: Node, themes: [Theme], questions: [Question], groups: [StakeholderGroup], waves: [String])
+        throws(ConsultationError) -> Target
+    {
+        let what = "a target"
+        let m = try mapping(n, what)
+        try checkKeys(m, allowed: ["theme", "item", "group", "measure", "at_least", "at_most", "wave"], what)
+        let theme = try value(m, "theme").map { t throws(ConsultationError) in try string(t, "theme") }
+        let item = try value(m, "item").map { t throws(ConsultationError) in try string(t, "item") }
+        guard (theme == nil) != (item == nil) else {
+            throw ConsultationError(
+                .missingKey,
+                "a target names a theme or an item",
+                at: loc(n),
+                expected: "one of theme, item"
+            )
+        }
+        if let theme, !themes.contains(where: { $0.id == theme }) {
+            throw ConsultationError(
+                .unknownTheme,
+                "unknown theme '\(theme)' in a target",
+                at: loc(value(m, "theme")),
+                expected: "one of: \(themes.map(\.id).joined(separator: ", "))"
+            )
+        }
+        if let item, !questions.contains(where: { $0.id == item && $0.type == .likert }) {
+            throw ConsultationError(
+                .invalidValue,
+                "target item '\(item)' is not a scale question of this file",
+                at: loc(value(m, "item")),
+                expected: "the id of a scale question"
+            )
+        }
+        var group: String?
+        if let g = value(m, "group") {
+            let id = try string(g, "group")
+            if id != "all" {
+                guard groups.contains(where: { $0.id == id }) else {
+                    throw ConsultationError(
+                        .invalidValue,
+                        "unknown group '\(id)' in a target",
+                        at: loc(g),
+                        expected: "all, or one of: \(groups.map(\.id).joined(separator: ", "))"
+                    )
+                }
+                group = id
+            }
+        }
+        let measureNode = try require(m, "measure", in: n, what)
+        let measureText = try string(measureNode, "measure")
+        guard let measure = Target.Measure(rawValue: measureText) else {
+            throw ConsultationError(
+                .invalidValue,
+                "unknown target measure '\(measureText)'",
+                at: loc(measureNode),
+                expected: Target.Measure.allCases.map(\.rawValue).joined(separator: " or ")
+            )
+        }
+        if measure == .top2Box && item == nil {
+            throw ConsultationError(
+                .invalidValue,
+                "top_2_box is a measure of an item, not of a theme's score",
+                at: loc(measureNode),
+                expected: "measure: mean for a theme"
+            )
+        }
+        let least = value(m, "at_least")
+        let most = value(m, "at_most")
+        guard let limit = least ?? most, (least == nil) != (most == nil) else {
+            throw ConsultationError(
+                .missingKey,
+                "a target needs a threshold",
+                at: loc(n),
+                expected: "at_least or at_most"
+            )
+        }
+        guard let threshold = limit.scalar.flatMap({ Double($0.string) }) else {
+            throw ConsultationError(
+                .wrongType,
+                "a target's threshold must be a number",
+                at: loc(limit),
+                expected: "a number"
+            )
+        }
+        if measure == .top2Box && !(0...1).contains(threshold) {
+            throw ConsultationError(
+                .invalidValue,
+                "a top_2_box threshold is a share from 0 to 1",
+                at: loc(limit),
+                expected: "e.g. 0.5 for half"
+            )
+        }
+        var wave: String?
+        if let w = value(m, "wave") {
+            let name = try string(w, "wave")
+            guard waves.contains(name) else {
+                throw ConsultationError(
+                    .invalidValue,
+                    "no source is of wave '\(name)'",
+                    at: loc(w),
+                    expected: waves.isEmpty ? "a wave on a source first" : "one of: \(waves.joined(separator: ", "))"
+                )
+            }
+            wave = name
+        }
+        return Target(
+            theme: theme,
+            item: item,
+            group: group,
+            measure: measure,
+            threshold: threshold,
+            atMost: most != nil,
+            wave: wave
+        )
+    }
+
+    /// One entry of `actions:`: `{finding: …, response: …, owner: …, status: …, reason: …}`.
+    func action(_ n: Node) throws(ConsultationError) -> Action {
+        let what = "an action"
+        let m = try mapping(n, what)
+        try checkKeys(m, allowed: ["finding", "response", "owner", "status", "reason"], what)
+        let finding = try string(try require(m, "finding", in: n, what), "finding")
+        let response = try string(try require(m, "response", in: n, what), "response")
+        let owner = try value(m, "owner").map { o throws(ConsultationError) in try string(o, "owner") }
+        let statusNode = try require(m, "status", in: n, what)
+        let statusText = try string(statusNode, "status")
+        guard let status = Action.Status(rawValue: statusText) else {
+            throw ConsultationError(
+                .invalidValue,
+                "unknown action status '\(statusText)'",
+                at: loc(statusNode),
+                expected: Action.Status.allCases.map(\.rawValue).joined(separator: ", ")
+            )
+        }
+        let reason = try value(m, "reason").map { r throws(ConsultationError) in try string(r, "reason") }
+        if status == .notAdopted && (reason ?? "").isEmpty {
+            throw ConsultationError(
+                .missingKey,
+                "an action not adopted says why",
+                at: loc(statusNode),
+                expected: "reason: …"
+            )
+        }
+        return Action(finding: finding, response: response, owner: owner, status: status, reason: reason)
+    }
 }

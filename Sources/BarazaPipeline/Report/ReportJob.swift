@@ -9,6 +9,9 @@ import Foundation
 public struct ReportJob {
     public let consultation: Consultation
     public let store: SQLiteStore
+    /// The report's date (yyyy-MM-dd); nil takes the last day of fieldwork, so that the same data
+    /// always gives the same report.
+    public var date: String?
 
     public init(consultation: Consultation, store: SQLiteStore) {
         self.consultation = consultation
@@ -19,7 +22,7 @@ public struct ReportJob {
     public func plan(by: [String]? = nil) -> AnalysisPlan {
         var info: [String: (label: String, theme: String?)] = [:]
         for rules in consultation.codebooks.values { for r in rules { info[r.code] = (r.label ?? r.code, r.theme) } }
-        return AnalysisPlan(
+        var plan = AnalysisPlan(
             title: consultation.report.title ?? consultation.title,
             themes: consultation.themes,
             groups: consultation.groups,
@@ -31,6 +34,9 @@ public struct ReportJob {
             waves: consultation.waves,
             weighting: Weighting(rawValue: consultation.report.weights) ?? .none
         )
+        plan.targets = consultation.targets
+        plan.actions = consultation.actions
+        return plan
     }
 
     /// What `analyze` asks the store for: the report's cells with three quotes per code, and by
@@ -75,7 +81,8 @@ public struct ReportJob {
         return try ReportWriter.write(
             analysis,
             to: (outputDirectory(out) as NSString).standardizingPath,
-            formats: formats
+            formats: formats,
+            date: date
         )
     }
 }

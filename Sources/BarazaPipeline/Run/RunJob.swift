@@ -55,6 +55,8 @@ public struct RunJob {
     public let store: SQLiteStore
     public let events: EventLog
     public var progress: (@Sendable (String, Int) -> Void)?
+    /// The report's date (yyyy-MM-dd); nil takes the last day of fieldwork.
+    public var reportDate: String?
 
     public init(consultation: Consultation, store: SQLiteStore, events: EventLog) {
         self.consultation = consultation
@@ -126,7 +128,8 @@ public struct RunJob {
     /// Writes the report; the exit status when it fails, nil when it was written.
     func writeReport(_ outcome: inout Outcome) -> Int32? {
         do {
-            let report = ReportJob(consultation: consultation, store: store)
+            var report = ReportJob(consultation: consultation, store: store)
+            report.date = reportDate
             let files = try report.write()
             let dir = (report.outputDirectory(nil) as NSString).standardizingPath
             events.write(["event": "report_written", "path": dir, "files": String(files.count)])

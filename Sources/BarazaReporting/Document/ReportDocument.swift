@@ -6,6 +6,8 @@ public struct ReportDocument: Sendable, Hashable {
     public var title: String
     /// The line under the title: who took part, in brief.
     public var lede: String
+    /// The report's date and the tool that wrote it ("8 December 2026 · Baraza 0.2.0").
+    public var dateline: String = ""
     public var sections: [Section]
 
     public struct Section: Sendable, Hashable {
@@ -15,14 +17,18 @@ public struct ReportDocument: Sendable, Hashable {
         /// The heading in the table of contents, when shorter than `heading`.
         public var contentsTitle: String
         public var blocks: [Block]
+        /// Detail a reader may skip: printed after the main body, starting on a page of its own.
+        public var annex = false
     }
 
     public enum Block: Sendable, Hashable {
         /// A sub-heading, with a muted aside after it ("(reverse-coded)").
         case heading(String, aside: String?)
         case paragraph([Inline], style: ParagraphStyle)
-        /// The findings list.
-        case bullets([String])
+        /// A list of short findings.
+        case bullets([[Inline]])
+        /// Numbered notes the text refers to (`Inline.reference`), in order.
+        case footnotes([[Inline]])
         case table(Table)
         case figure(Figure)
         /// Respondents' words for one code: its label, then each quote with whose it is.
@@ -40,6 +46,12 @@ public struct ReportDocument: Sendable, Hashable {
     public enum Inline: Sendable, Hashable {
         case text(String)
         case figure(String)
+        /// Text set in bold (a theme's or an item's name leading a finding).
+        case strong(String)
+        /// A link to a section of the document.
+        case link(String, section: String)
+        /// A reference to footnote `n` (1-based) of the section's `footnotes` block.
+        case reference(Int)
     }
 
     public struct Quote: Sendable, Hashable {
@@ -88,6 +100,55 @@ public struct ReportDocument: Sendable, Hashable {
     public enum Chart: Sendable, Hashable {
         case heatMap(HeatMap)
         case divergingBars(DivergingBars)
+        case dots(DotChart)
+        case matrix(EffectMatrix)
+        case bars(GroupedBars)
+    }
+
+    /// Estimates with their 95% intervals on one axis, one row each: each group's mean on the scale,
+    /// or each change between waves around zero.
+    public struct DotChart: Sendable, Hashable {
+        public var axis: String
+        public var lo: Double
+        public var hi: Double
+        /// Where the axis's reference line is drawn (the scale's neutral point, or no change).
+        public var reference: Double
+        public var referenceLabel: String
+        public var rows: [Row]
+        public struct Row: Sendable, Hashable {
+            public var label: String
+            public var value: Double?
+            public var low: Double?
+            public var high: Double?
+            /// The base as printed beside the row ("n = 61"), or why the row is not shown.
+            public var note: String
+        }
+    }
+
+    /// Pairwise effect sizes between groups: rank-biserial r of the row's group against the
+    /// column's, positive when the row's answers are higher.
+    public struct EffectMatrix: Sendable, Hashable {
+        public var groups: [String]
+        /// `cells[i][j]` for i ≠ j; nil on the diagonal and where no test was made.
+        public var cells: [[Cell?]]
+        public struct Cell: Sendable, Hashable {
+            public var r: Double
+            /// Holm-adjusted p under 0.05.
+            public var significant: Bool
+        }
+    }
+
+    /// Shares by group as horizontal bars, one cluster per option or code.
+    public struct GroupedBars: Sendable, Hashable {
+        public var groups: [String]
+        public var rows: [Row]
+        /// Groups left out (too few respondents), said under the chart.
+        public var hiddenNote: String?
+        public struct Row: Sendable, Hashable {
+            public var label: String
+            /// Per group (in `groups`' order): the share 0–1, nil when hidden.
+            public var shares: [Double?]
+        }
     }
 
     /// Theme × group means, shaded from the scale's lowest point to its highest.

@@ -45,6 +45,8 @@ struct AggregateScan: Sendable {
     var choiceBase: [(n: Int, w: Double, w2: Double, missing: Int)] = []  // (cell × width) + question
     var textBase: [(n: Int, w: Double, w2: Double)] = []  // (cell × width) + question
     var respondentTally: [WeightedCount] = []
+    /// The first and last submission times of the responses counted (the fieldwork's dates).
+    var fieldwork: ClosedRange<Double>?
     var optionFlat: [WeightedCount] = []  // cell × optionWidth + option
     var codeFlat: [WeightedCount] = []  // (cell × width + question) × codeWidth + code
     var scoreTally: [IntTally] = []  // cell × themeCount + theme → (sum << 16 | answered) → count
@@ -176,7 +178,8 @@ struct AggregateScan: Sendable {
         // Data iterators and dictionary keys per row made a large report several times slower.
         let statement = try db.makeStatement(
             sql: """
-                SELECT id, respondent_id, grp, country, wave, weight, closed, chosen, coded FROM responses
+                SELECT id, respondent_id, grp, country, wave, weight, closed, chosen, coded, submitted_at
+                FROM responses
                 WHERE superseded_by IS NULL \(ids == nil ? "" : "AND id BETWEEN ? AND ?") ORDER BY id
                 """
         )
@@ -204,6 +207,9 @@ struct AggregateScan: Sendable {
         // Rows known to weigh 1 (`unitWeights`) are counted only; `settleUnitWeights` gives the sums.
         let weighted = !unitWeights
         respondentTally[ci].count &+= 1
+        if let t = row.submittedAt {
+            fieldwork = fieldwork.map { min($0.lowerBound, t)...max($0.upperBound, t) } ?? t...t
+        }
         if weighted {
             respondentTally[ci].weight += w
             respondentTally[ci].weightSquared += w2
@@ -437,6 +443,9 @@ struct AggregateScan: Sendable {
             if let other = o.overflow { all.formUnion(other) }
             overflow = all
             return
+        }
+        if let f = o.fieldwork {
+            fieldwork = fieldwork.map { min($0.lowerBound, f.lowerBound)...max($0.upperBound, f.upperBound) } ?? f
         }
         for (oi, key) in o.cells.enumerated() {
             let ci = cellIndex[key] ?? addCell(key)

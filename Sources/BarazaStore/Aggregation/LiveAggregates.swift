@@ -153,6 +153,7 @@ struct PackedRow: ScanRow {
     var closed: UnsafeBufferPointer<UInt8>? { blob(entry.closed) }
     var chosen: UnsafeBufferPointer<UInt8>? { blob(entry.chosen) }
     var coded: UnsafeBufferPointer<UInt8>? { blob(entry.coded) }
+    var submittedAt: Double? { entry.submittedAt }
     func respondentID() -> String { text(entry.respondentID).map { String(decoding: $0, as: UTF8.self) } ?? "" }
 }
 

@@ -261,6 +261,7 @@ extension SQLiteStore {
             }
             // The scan has counted the active responses; counting them again would be a second pass.
             data.quality = try Self.quality(db, activeResponses: respondentTally.reduce(0) { $0 + $1.count })
+            data.fieldwork = scan.fieldwork
             return data
         }
     }

@@ -15,6 +15,8 @@ protocol ScanRow {
     var closed: UnsafeBufferPointer<UInt8>? { get }
     var chosen: UnsafeBufferPointer<UInt8>? { get }
     var coded: UnsafeBufferPointer<UInt8>? { get }
+    /// When the response was submitted (seconds since 1970), when the export says.
+    var submittedAt: Double? { get }
     func respondentID() -> String
 }
 
@@ -39,6 +41,9 @@ struct StoredRow: ScanRow {
     var closed: UnsafeBufferPointer<UInt8>? { column(6) }
     var chosen: UnsafeBufferPointer<UInt8>? { column(7) }
     var coded: UnsafeBufferPointer<UInt8>? { column(8) }
+    var submittedAt: Double? {
+        sqlite3_column_type(statement, 9) == SQLITE_NULL ? nil : sqlite3_column_double(statement, 9)
+    }
     func respondentID() -> String { column(1).map { String(decoding: $0, as: UTF8.self) } ?? "" }
 }
 
