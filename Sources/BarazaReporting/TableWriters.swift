@@ -173,7 +173,7 @@ public struct JSONSummary: ReportFormat {
     public init() {}
 
     struct Document: Encodable {
-        var schema = "https://baraza.example/schemas/summary-2.json"
+        var schema = "https://baraza.example/schemas/summary-3.json"
         var analysis: ConsultationAnalysis
     }
 

@@ -90,6 +90,27 @@ extension DemoGenerator {
           by: [group, country]
           min_cell: 5
           out: ../Reports/demo
+        # Criteria of success the report checks: a theme's mean score or an item's agreement (top-2-box,
+        # a share from 0 to 1), for a group or all, at a wave or over all the data.
+        targets:
+          - {theme: access_to_finance, group: cso, measure: mean, at_least: 3.0}
+          - {theme: learning_knowledge, group: government, measure: mean, at_least: 3.5, wave: follow-up}
+          - {item: pol3, group: all, measure: top_2_box, at_least: 0.5}
+        # What will happen in response to what was heard: the report's closing section.
+        actions:
+          - finding: "Civil society and the private sector rate access to finance lowest"
+            response: "A guarantee fund for local organisations, proposed for the next budget"
+            owner: "Ministry of Finance"
+            status: under_review
+          - finding: "Local actors are not consulted when policies are designed"
+            response: "A standing consultation forum with CSOs before each policy review"
+            owner: "Ministry of Planning"
+            status: adopted
+          - finding: "Donor funding is too short-term for local priorities"
+            response: "Multi-year pooled funding for local organisations"
+            owner: "Development partners' group"
+            status: not_adopted
+            reason: "Partners' budget rules allow no commitments beyond two years; reviewed again in 2027"
         """#
     }
 }
