@@ -42,7 +42,8 @@ struct CLITests {
     }
 
     @Test func versionAndHelp() throws {
-        #expect(try Self.run(["--version"]).out.trimmingCharacters(in: .whitespacesAndNewlines) == BarazaVersion.current)
+        let version = try Self.run(["--version"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(version == BarazaVersion.current)
         let help = try Self.run(["run", "--help"])
         #expect(help.status == 0 && help.out.contains("Example:"))
     }
