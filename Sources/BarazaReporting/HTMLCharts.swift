@@ -27,7 +27,7 @@ extension HTMLReport {
         let id = chartID(f, "dots")
         let lw = 260
         let pw = 480
-        let rh = 26
+        let rh = 22
         let top = 16
         let width = lw + pw + 150
         let height = top + rh * c.rows.count + 48
@@ -86,7 +86,7 @@ extension HTMLReport {
         let id = chartID(f, "matrix")
         let lw = 220
         let cw = 120
-        let ch = 34
+        let ch = 28
         let top = 52
         let width = lw + cw * m.groups.count + 10
         let height = top + ch * m.groups.count + 10
@@ -136,7 +136,7 @@ extension HTMLReport {
         let colours = ["#01665e", "#8c510a", "#5ab4ac", "#d8b365", "#4d4d4d", "#80cdc1", "#bf812d", "#999999"]
         let lw = 230
         let pw = 460
-        let bh = 11
+        let bh = 9
         let gap = 10
         let legend = 22
         let block = bh * max(1, b.groups.count) + gap

@@ -50,7 +50,7 @@ public struct HTMLReport: ReportFormat {
         svg text{font-family:system-ui,sans-serif}svg{max-width:100%;height:auto}
         .findings li{margin:.35em 0}.footnotes{font-size:.85em;color:var(--muted)}sup a{text-decoration:none}
         .dateline{font-size:.9em;color:var(--muted);margin:0}.annex h2{border-bottom-color:var(--line)}
-        @page{size:A4;margin:16mm 14mm}
+        @page{size:A4;margin:14mm 13mm}
         @media print{body{max-width:none;padding:0;font-size:10pt}nav{display:none}figure,table,blockquote{break-inside:avoid}h2,h3{break-after:avoid}a{color:inherit;text-decoration:none}.annex-start{break-before:page}}
         """
 
@@ -227,11 +227,9 @@ public struct HTMLReport: ReportFormat {
         let width = lw + bw + 110
         let height = top + rh * m.rows.count + 8
         let centre = Double(lw) + Double(bw) / 2
-        var s =
-            "<figure>\n<svg role=\"img\" aria-label=\"\(Escape.html("Answers to \(m.item) by group"))\" "
-            + "viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" "
-            + "xmlns=\"http://www.w3.org/2000/svg\">\n"
-        s += "<title>\(Escape.html(f.title))</title>\n"
+        let id = chartID(f, "answers")
+        var s = svgOpen(id, width: width, height: height, title: f.title)
+        var desc: [String] = []
         // Legend
         var lx = lw
         for (i, p) in m.points.enumerated() {
@@ -247,6 +245,7 @@ public struct HTMLReport: ReportFormat {
             let y = top + ri * rh
             s += "<text x=\"4\" y=\"\(y + 19)\" font-size=\"12\">\(Escape.html(row.label))</text>\n"
             guard let counts = row.counts else {
+                desc.append("\(row.label): \(row.hidden ?? "")")
                 s +=
                     "<text x=\"\(Int(centre))\" y=\"\(y + 19)\" text-anchor=\"middle\" font-size=\"12\" "
                     + "fill=\"#5b5b5b\">\(Escape.html(row.hidden ?? ""))</text>\n"
@@ -255,6 +254,10 @@ public struct HTMLReport: ReportFormat {
             let k = counts.count
             let n = row.n
             let shares = counts.map { Double($0) / Double(n) }
+            desc.append(
+                "\(row.label) (n = \(n)): "
+                    + zip(m.points, shares).map { "\($0) \(Fmt.pct($1))" }.joined(separator: ", ")
+            )
             // Negative points left of centre, positive right, a middle point split in half.
             let mid = k % 2 == 1 ? k / 2 : -1
             var negative = 0.0
@@ -281,8 +284,7 @@ public struct HTMLReport: ReportFormat {
                 "<text x=\"\(lw + bw + 6)\" y=\"\(y + 19)\" font-size=\"11\" fill=\"#5b5b5b\">n = \(n)"
                 + "\(row.missing > 0 ? ", missing \(row.missing)" : "")</text>\n"
         }
-        s += "</svg>\n<figcaption>\(Escape.html(f.caption))</figcaption>\n</figure>\n"
-        return s
+        return s + svgClose(id, desc: desc, caption: f.caption)
     }
 
     /// Splits text into lines of at most `width` characters at spaces (a longer word stays whole).

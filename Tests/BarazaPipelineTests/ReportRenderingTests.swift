@@ -1,3 +1,4 @@
+import BarazaReporting
 import BarazaTestSupport
 import Foundation
 import Testing
@@ -111,5 +112,60 @@ struct ReportRenderingTests {
         #expect(blocked.err.contains("Content Security Policy"))
         let ran = try Self.chromium("file://" + dir + "/without-policy.html")
         #expect(ran.out.contains("<title>PWNED</title>"), "the injected script did not run even without the policy")
+    }
+
+    /// Every chart of the demo report renders in a browser with its title and a text alternative:
+    /// the main body's theme scores with intervals, pairwise effects, change between waves and
+    /// multiple-choice bars, and the annex's answer bars.
+    @Test(.enabled(if: which("chromium") != nil, "chromium is not installed (apt-get install chromium)"))
+    func everyChartRendersWithItsTitleAndATextAlternative() throws {
+        let dom = try Self.chromium("file://" + Self.root + "/Reports/demo/index.html").out
+        var titles = [
+            "Theme score (mean, 1–5) by stakeholder group", "Change in theme scores from baseline to follow-up",
+        ]
+        for theme in [
+            "Enabling policies and regulation", "Market development", "Local capacity development", "Access to finance",
+            "Learning and knowledge sharing",
+        ] { titles += ["\(theme): theme score by group", "\(theme): how far apart each pair of groups is"] }
+        titles += ["Support received in the last 12 months", "Channels used to share information"]
+        for title in titles { #expect(dom.contains(">\(Escape.html(title))</title>"), "\(title)") }
+        let charts = dom.components(separatedBy: "<svg").count - 1
+        #expect(charts >= titles.count)
+        #expect(dom.components(separatedBy: "<desc").count - 1 == charts, "every chart has a text alternative")
+        #expect(dom.components(separatedBy: "<figcaption>").count - 1 == charts, "every chart has a caption")
+    }
+
+    /// The demo report's main body (before the annex) prints to at most twelve A4 pages in Chromium.
+    @Test(.enabled(if: which("chromium") != nil, "chromium is not installed (apt-get install chromium)"))
+    func theMainBodyPrintsToAtMostTwelveA4Pages() throws {
+        let html = try String(contentsOfFile: Self.root + "/Reports/demo/index.html", encoding: .utf8)
+        let annex = try #require(html.range(of: "<section id=\"annex-items\""))
+        let end = try #require(html.range(of: "</body>"))
+        let main = String(html[..<annex.lowerBound]) + String(html[end.lowerBound...])
+        let dir = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("print-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Data(main.utf8).write(to: URL(fileURLWithPath: dir + "/main.html"))
+        for (name, page) in [("main", dir + "/main.html"), ("whole", Self.root + "/Reports/demo/index.html")] {
+            let r = try Self.run(
+                try #require(Self.which("chromium")),
+                [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage",
+                    "--no-pdf-header-footer", "--print-to-pdf=\(dir)/\(name).pdf", "file://" + page,
+                ]
+            )
+            #expect(r.status == 0, "\(r.err.suffix(500))")
+        }
+        func pages(_ name: String) throws -> (count: Int, a4: Bool) {
+            let pdf = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/\(name).pdf"))
+            let text = String(decoding: pdf, as: UTF8.self)
+            // Page objects ("/Type /Page", not "/Pages") and their size in points (A4: 595 × 842).
+            let count = text.components(separatedBy: "/Type /Page").dropFirst().filter { !$0.hasPrefix("s") }.count
+            return (count, text.contains("/MediaBox [0 0 594.9") || text.contains("/MediaBox [0 0 595"))
+        }
+        let body = try pages("main")
+        let whole = try pages("whole")
+        #expect(body.count >= 6 && body.count <= 12, "the main body prints to \(body.count) pages")
+        #expect(body.a4, "A4 pages")
+        #expect(whole.count > body.count, "the annex follows on pages of its own")
     }
 }

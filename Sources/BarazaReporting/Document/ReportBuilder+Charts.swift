@@ -80,7 +80,7 @@ extension Builder {
     }
 
     /// Codes quoted per theme in the main body (the annex has every code's table).
-    static let codesQuoted = 4
+    static let codesQuoted = 3
 
     /// What respondents said, per code of the theme, the codes given most often first: each distinct
     /// answer once in the whole report (answers the same after folding case, accents, spaces and
@@ -96,49 +96,55 @@ extension Builder {
                 return (nx, y.1.label) > (ny, x.1.label)
             }
         for (table, row) in rows {
-            let sets = a.quotes.filter { $0.question == table.question && $0.code == row.option }
-            var distinct: [String: (text: String, groups: [String])] = [:]
-            var order: [String] = []
-            for set in sets {
-                for text in QuoteScrubber.publishable(set.texts) {
-                    let key = Self.normalised(text)
-                    if quoted.contains(key) { continue }
-                    if distinct[key] == nil {
-                        distinct[key] = (text, [])
-                        order.append(key)
-                    }
-                    distinct[key]?.groups.append(set.group)
-                }
-            }
-            guard !order.isEmpty else { continue }
-            // In turn from each group: within a group, the answer given most often first.
-            var byGroup: [String: [String]] = [:]
-            var groupOrder: [String] = []
-            for key in order {
-                guard let first = distinct[key]?.groups.first else { continue }
-                if byGroup[first] == nil { groupOrder.append(first) }
-                byGroup[first, default: []].append(key)
-            }
-            for g in groupOrder {
-                byGroup[g]?.sort { (distinct[$0]?.groups.count ?? 0) > (distinct[$1]?.groups.count ?? 0) }
-            }
-            var picked: [String] = []
-            var round = 0
-            while picked.count < 3 && groupOrder.contains(where: { (byGroup[$0]?.count ?? 0) > round }) {
-                for g in groupOrder where picked.count < 3 {
-                    if let keys = byGroup[g], round < keys.count { picked.append(keys[round]) }
-                }
-                round += 1
-            }
-            let quotes = picked.compactMap { key -> Doc.Quote? in
-                guard let d = distinct[key] else { return nil }
-                return Doc.Quote(text: d.text, attribution: attribution(d.groups))
-            }
-            quoted.formUnion(picked)
-            blocks.append(.quotes(label: "\(row.label) (\(table.label.lowercased()))", quotes))
+            guard let block = quotes(table, row, quoted: &quoted) else { continue }
+            blocks.append(block)
             if blocks.count == Self.codesQuoted { break }
         }
         return blocks
+    }
+
+    /// Up to three answers for one code, not quoted before (see `voices`).
+    func quotes(_ table: ShareTable, _ row: ShareTable.Row, quoted: inout Set<String>) -> Doc.Block? {
+        let sets = a.quotes.filter { $0.question == table.question && $0.code == row.option }
+        var distinct: [String: (text: String, groups: [String])] = [:]
+        var order: [String] = []
+        for set in sets {
+            for text in QuoteScrubber.publishable(set.texts) {
+                let key = Self.normalised(text)
+                if quoted.contains(key) { continue }
+                if distinct[key] == nil {
+                    distinct[key] = (text, [])
+                    order.append(key)
+                }
+                distinct[key]?.groups.append(set.group)
+            }
+        }
+        guard !order.isEmpty else { return nil }
+        // In turn from each group: within a group, the answer given most often first.
+        var byGroup: [String: [String]] = [:]
+        var groupOrder: [String] = []
+        for key in order {
+            guard let first = distinct[key]?.groups.first else { continue }
+            if byGroup[first] == nil { groupOrder.append(first) }
+            byGroup[first, default: []].append(key)
+        }
+        for g in groupOrder {
+            byGroup[g]?.sort { (distinct[$0]?.groups.count ?? 0) > (distinct[$1]?.groups.count ?? 0) }
+        }
+        var picked: [String] = []
+        var round = 0
+        while picked.count < 3 && groupOrder.contains(where: { (byGroup[$0]?.count ?? 0) > round }) {
+            for g in groupOrder where picked.count < 3 {
+                if let keys = byGroup[g], round < keys.count { picked.append(keys[round]) }
+            }
+            round += 1
+        }
+        quoted.formUnion(picked)
+        let quotes = picked.compactMap { key -> Doc.Quote? in
+            guard let d = distinct[key] else { return nil }
+            return Doc.Quote(text: d.text, attribution: attribution(d.groups))
+        }
+        return .quotes(label: "\(row.label) (\(table.label.lowercased()))", quotes)
     }
 
     /// "Civil society (CSOs)", or "×3: 2 Civil society (CSOs), 1 Government".

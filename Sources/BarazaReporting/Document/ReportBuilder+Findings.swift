@@ -261,32 +261,33 @@ extension Builder {
                 )
             )
         }
-        let withCountry = a.respondentCells.contains { $0.cell.country != nil }
-        let withWave = a.respondentCells.contains { $0.cell.wave != nil }
-        var columns = [Doc.Column(title: "Group")]
-        if withCountry { columns.append(Doc.Column(title: "Country", numeric: false)) }
-        if withWave { columns.append(Doc.Column(title: "Wave", numeric: false)) }
-        columns.append(Doc.Column(title: "Respondents"))
+        // Groups as rows, each country (and wave) as a column, the group's total last.
+        var places: [CellKey] = []
+        for c in a.respondentCells {
+            let place = CellKey(country: c.cell.country, wave: c.cell.wave)
+            if !places.contains(place) { places.append(place) }
+        }
+        places.sort { ($0.country ?? "", $0.wave ?? "") < ($1.country ?? "", $1.wave ?? "") }
+        let columns =
+            [Doc.Column(title: "Group")]
+            + places.map { p in Doc.Column(title: [p.country, p.wave].compactMap { $0 }.joined(separator: " · ")) } + [
+                Doc.Column(title: "All")
+            ]
         var rows: [[Doc.Cell]] = []
         for group in a.respondents {
             let g = group.cell.group
-            rows.append(
-                [.text(label(g))] + (withCountry ? [.text("all")] : []) + (withWave ? [.text("all")] : []) + [
-                    count(group)
-                ]
-            )
-            for c in a.respondentCells where c.cell.group == g {
-                rows.append(
-                    [.text("")] + (withCountry ? [.text(c.cell.country ?? "–")] : [])
-                        + (withWave ? [.text(c.cell.wave ?? "–")] : []) + [count(c)]
-                )
+            let cells = places.map { p -> Doc.Cell in
+                guard
+                    let c = a.respondentCells.first(where: {
+                        $0.cell.group == g && $0.cell.country == p.country && $0.cell.wave == p.wave
+                    })
+                else { return .figure("–") }
+                return count(c)
             }
+            rows.append([.text(label(g))] + cells + [count(group)])
         }
         if let others = a.otherRespondents {
-            rows.append(
-                [.text("Other groups together")] + (withCountry ? [.text("all")] : [])
-                    + (withWave ? [.text("all")] : []) + [.figure(String(others))]
-            )
+            rows.append([.text("Other groups together")] + places.map { _ in .figure("–") } + [.figure(String(others))])
         }
         blocks.append(.table(Doc.Table(columns: columns, rows: rows)))
         blocks.append(.heading("From rows received to responses counted", aside: nil))

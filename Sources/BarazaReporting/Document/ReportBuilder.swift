@@ -19,7 +19,7 @@ public enum ReportBuilder {
         if !a.choices.isEmpty { sections.append(b.choices()) }
         if !a.targets.isEmpty { sections.append(b.targets()) }
         if !a.actions.isEmpty { sections.append(b.actions()) }
-        sections += b.annex()
+        sections += b.annex(quoted: &quoted)
         let day = date ?? a.fieldwork?.last
         return ReportDocument(
             title: a.title,
@@ -81,9 +81,7 @@ struct Builder {
         return section("theme-\(t.theme.id)", t.theme.label, blocks)
     }
 
-    func waves() -> Doc.Section {
-        section("waves", "Change between waves", [.figure(changeChart()), .table(waveTable())])
-    }
+    func waves() -> Doc.Section { section("waves", "Change between waves", [.figure(changeChart())]) }
 
     func choices() -> Doc.Section {
         section("choices", "Multiple-choice questions", a.choices.flatMap { [.figure(shareBars($0))] })
@@ -91,7 +89,9 @@ struct Builder {
 
     /// The annex: per-item tables and tests, the open-answer and multiple-choice tables, the
     /// methodology and the data's quality.
-    func annex() -> [Doc.Section] {
+    /// Codes not quoted in the main body get their answers here, under their table (`quoted`: the
+    /// answers quoted so far, each quoted once).
+    func annex(quoted: inout Set<String>) -> [Doc.Section] {
         var out: [Doc.Section] = []
         var items: [Doc.Block] = []
         for t in a.themes {
@@ -116,7 +116,10 @@ struct Builder {
                     "Annex B: open answers by code",
                     contents: "Annex B: open answers",
                     annex: true,
-                    codes.flatMap { [.heading("Open answers: \($0.label)", aside: nil), .table(shareTable($0))] }
+                    codes.flatMap { table in
+                        [.heading("Open answers: \(table.label)", aside: nil), .table(shareTable(table))]
+                            + table.rows.compactMap { quotes(table, $0, quoted: &quoted) }
+                    }
                 )
             )
         }
@@ -128,6 +131,17 @@ struct Builder {
                     contents: "Annex C: multiple choice",
                     annex: true,
                     a.choices.flatMap { [.heading($0.label, aside: nil), .table(shareTable($0))] }
+                )
+            )
+        }
+        if !a.waveChanges.isEmpty {
+            out.append(
+                section(
+                    "annex-waves",
+                    "Annex D: change between waves",
+                    contents: "Annex D: waves",
+                    annex: true,
+                    [.table(waveTable())]
                 )
             )
         }
