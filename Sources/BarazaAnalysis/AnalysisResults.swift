@@ -163,6 +163,8 @@ public struct ThemeResult: Sendable, Hashable, Codable {
     public var items: [MeasureResult]
     public var gap: ThemeGap?
     public var codes: [ShareTable]
+    /// Country by country, when the report is broken down by country.
+    public var countries: CountryComparison?
 }
 
 /// Everything the report shows, as plain values: reporting formats, it does not compute.

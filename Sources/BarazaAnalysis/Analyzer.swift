@@ -283,7 +283,14 @@ public struct Analyzer: Sendable {
                 t.rows = t.rows.filter { $0.theme == theme.id }
                 if !t.rows.isEmpty { codeTables.append(t) }
             }
-            themes.append(ThemeResult(theme: theme, score: score, items: itemResults, gap: gap, codes: codeTables))
+            var result = ThemeResult(theme: theme, score: score, items: itemResults, gap: gap, codes: codeTables)
+            result.countries = compareCountries(
+                scoreCells,
+                groupOrder: score.byGroup.filter { !$0.suppressed }.compactMap(\.cell.group),
+                lo: lo,
+                hi: hi
+            )
+            themes.append(result)
         }
         let choices = plan.questions.filter { $0.type == .multiple || $0.type == .single }
             .map { q in
@@ -304,6 +311,7 @@ public struct Analyzer: Sendable {
             case code(Int, Int, Int)
             case choice(Int, Int)
             case wave(Int)
+            case country(Int, Int)
         }
         var changes = waveChanges(byWave, themes: themes)
         var refs: [Ref] = []
@@ -325,6 +333,12 @@ public struct Analyzer: Sendable {
                         refs.append(.code(ti, ci, ri))
                         ps.append(p)
                     }
+                }
+            }
+            for (gi, w) in (t.countries?.withinGroups ?? []).enumerated() {
+                if let p = w.test.p {
+                    refs.append(.country(ti, gi))
+                    ps.append(p)
                 }
             }
         }
@@ -349,6 +363,7 @@ public struct Analyzer: Sendable {
             case .code(let ti, let ci, let ri): themes[ti].codes[ci].rows[ri].test?.q = q
             case .choice(let ci, let ri): choiceTables[ci].rows[ri].test?.q = q
             case .wave(let wi): changes[wi].test.q = q
+            case .country(let ti, let gi): themes[ti].countries?.withinGroups[gi].test.q = q
             }
         }
         // Respondents per group.

@@ -27,7 +27,7 @@ extension HTMLReport {
         let id = chartID(f, "dots")
         let lw = 260
         let pw = 480
-        let rh = 22
+        let rh = 20
         let top = 16
         let width = lw + pw + 150
         let height = top + rh * c.rows.count + 48
@@ -136,8 +136,8 @@ extension HTMLReport {
         let colours = ["#01665e", "#8c510a", "#5ab4ac", "#d8b365", "#4d4d4d", "#80cdc1", "#bf812d", "#999999"]
         let lw = 230
         let pw = 460
-        let bh = 9
-        let gap = 10
+        let bh = 8
+        let gap = 8
         let legend = 22
         let block = bh * max(1, b.groups.count) + gap
         let width = lw + pw + 60

@@ -51,7 +51,7 @@ public struct HTMLReport: ReportFormat {
         .findings li{margin:.35em 0}.footnotes{font-size:.85em;color:var(--muted)}sup a{text-decoration:none}
         .dateline{font-size:.9em;color:var(--muted);margin:0}.annex h2{border-bottom-color:var(--line)}
         @page{size:A4;margin:14mm 13mm}
-        @media print{body{max-width:none;padding:0;font-size:10pt}nav{display:none}figure,table,blockquote{break-inside:avoid}h2,h3{break-after:avoid}a{color:inherit;text-decoration:none}.annex-start{break-before:page}}
+        @media print{body{max-width:none;padding:0;font-size:9.5pt}nav{display:none}figure,table,blockquote{break-inside:avoid}h2,h3{break-after:avoid}a{color:inherit;text-decoration:none}.annex-start{break-before:page}}
         """
 
     public static let contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -158,7 +158,7 @@ public struct HTMLReport: ReportFormat {
 
     func heatMap(_ m: ReportDocument.HeatMap, _ f: ReportDocument.Figure) -> String {
         let cw = 150
-        let ch = 46
+        let ch = 36
         let lw = 250
         let top = 56
         let width = lw + cw * m.columns.count + 10

@@ -80,7 +80,7 @@ extension Builder {
     }
 
     /// Codes quoted per theme in the main body (the annex has every code's table).
-    static let codesQuoted = 3
+    static let codesQuoted = 2
 
     /// What respondents said, per code of the theme, the codes given most often first: each distinct
     /// answer once in the whole report (answers the same after folding case, accents, spaces and

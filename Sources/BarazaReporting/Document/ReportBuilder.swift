@@ -13,6 +13,7 @@ public enum ReportBuilder {
     public static func document(_ a: ConsultationAnalysis, date: String? = nil) -> ReportDocument {
         let b = Builder(a: a)
         var sections = [b.findings(), b.participation(), b.heatMapSection()]
+        if let countries = b.countries() { sections.append(countries) }
         var quoted = Set<String>()
         for t in a.themes { sections.append(b.theme(t, voices: b.voices(t, quoted: &quoted))) }
         if !a.waveChanges.isEmpty { sections.append(b.waves()) }
@@ -145,6 +146,7 @@ struct Builder {
                 )
             )
         }
+        if let countries = countryAnnex() { out.append(countries) }
         out.append(
             section(
                 "methodology",
