@@ -128,6 +128,7 @@ struct ReportRenderingTests {
             "Learning and knowledge sharing",
         ] { titles += ["\(theme): theme score by group", "\(theme): how far apart each pair of groups is"] }
         titles += ["Support received in the last 12 months", "Channels used to share information"]
+        titles += ["Main barriers to scaling up: codes by group", "Recommendations: codes by group"]
         for title in titles { #expect(dom.contains(">\(Escape.html(title))</title>"), "\(title)") }
         let charts = dom.components(separatedBy: "<svg").count - 1
         #expect(charts >= titles.count)

@@ -215,7 +215,7 @@ extension Builder {
     }
 
     /// A multiple-choice question's options by group, as shares of each group's respondents.
-    func shareBars(_ t: ShareTable) -> Doc.Figure {
+    func shareBars(_ t: ShareTable, codes: Bool = false) -> Doc.Figure {
         let shown = t.bases.filter { !$0.suppressed }
         let hidden = t.bases.filter(\.suppressed).map { label($0.group) }
         let rows = t.rows.map { row in
@@ -223,9 +223,11 @@ extension Builder {
         }
         let bases = shown.map { "\(label($0.group)) \($0.answered ?? 0)" }.joined(separator: ", ")
         return Doc.Figure(
-            title: t.label,
-            caption: "Share of each group's respondents who chose each option (several may be chosen). Bases: " + bases
-                + ".",
+            title: codes ? "\(t.label): codes by group" : t.label,
+            caption: (codes
+                ? "Share of each group's respondents whose answer was given each code (an answer may have several). "
+                : "Share of each group's respondents who chose each option (several may be chosen). ") + "Bases: "
+                + bases + ".",
             chart: .bars(
                 Doc.GroupedBars(
                     groups: shown.map { label($0.group) },

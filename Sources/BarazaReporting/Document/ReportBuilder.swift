@@ -118,8 +118,10 @@ struct Builder {
                     contents: "Annex B: open answers",
                     annex: true,
                     codes.flatMap { table in
-                        [.heading("Open answers: \(table.label)", aside: nil), .table(shareTable(table))]
-                            + table.rows.compactMap { quotes(table, $0, quoted: &quoted) }
+                        [
+                            .heading("Open answers: \(table.label)", aside: nil),
+                            .figure(shareBars(table, codes: true)), .table(shareTable(table)),
+                        ] + table.rows.compactMap { quotes(table, $0, quoted: &quoted) }
                     }
                 )
             )
