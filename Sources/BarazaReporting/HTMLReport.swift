@@ -42,12 +42,13 @@ public struct HTMLReport: ReportFormat {
         body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:var(--ink);max-width:1040px;margin:0 auto;padding:24px}
         h1{font-size:1.8em;margin:.2em 0}h2{border-bottom:2px solid var(--accent);padding-bottom:.2em;margin-top:2em}
         h3{margin-top:1.6em}table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.92em}
-        th,td{border:1px solid var(--line);padding:.3em .55em;text-align:right;vertical-align:top}th:first-child,td:first-child{text-align:left}
+        th,td{border:1px solid var(--line);padding:.3em .55em;text-align:right;vertical-align:top}th:first-child,td:first-child,th.t,td.t{text-align:left}
         thead th{background:#f2f2f2}.muted{color:var(--muted)}.supp{color:var(--muted);font-style:italic}
         nav ol{columns:2}figure{margin:1em 0}figcaption{font-size:.9em;color:var(--muted)}
         blockquote{margin:.4em 0 .4em 1em;padding-left:.8em;border-left:3px solid var(--line)}
         .summary li{margin:.3em 0}.note{font-size:.9em;color:var(--muted)}
-        svg text{font-family:system-ui,sans-serif}svg{max-width:100%;height:auto}
+        svg text{font-family:system-ui,sans-serif}svg{max-width:100%;height:auto}.scroll{overflow-x:auto;max-width:100%}
+        @media (max-width:600px){body{padding:12px;font-size:14px}nav ol{columns:1}h1{font-size:1.4em}}
         .findings li{margin:.35em 0}.footnotes{font-size:.85em;color:var(--muted)}sup a{text-decoration:none}
         .dateline{font-size:.9em;color:var(--muted);margin:0}.annex h2{border-bottom-color:var(--line)}
         @page{size:A4;margin:14mm 13mm}
@@ -133,17 +134,21 @@ public struct HTMLReport: ReportFormat {
     }
 
     func table(_ t: ReportDocument.Table) -> String {
-        var s = "<table>\n<thead><tr>"
-        for c in t.columns {
+        // In a box of its own that scrolls sideways on a narrow screen, so the page never does.
+        // Columns of words are set left, like the first; figures right.
+        let left = t.columns.enumerated().map { i, c in i > 0 && !c.numeric ? " class=\"t\"" : "" }
+        var s = "<div class=\"scroll\"><table>\n<thead><tr>"
+        for (i, c) in t.columns.enumerated() {
             s +=
-                "<th>\(Escape.html(c.title))\(c.detail.map { "<br><span class=\"muted\">\(Escape.html($0))</span>" } ?? "")</th>"
+                "<th\(left[i])>\(Escape.html(c.title))\(c.detail.map { "<br><span class=\"muted\">\(Escape.html($0))</span>" } ?? "")</th>"
         }
         s += "</tr></thead>\n<tbody>\n"
         for row in t.rows {
             s += "<tr>"
-            for cell in row {
+            for (i, cell) in row.enumerated() {
+                let align = i < left.count ? left[i] : ""
                 switch cell {
-                case .text(let v): s += "<td>\(Escape.html(v))</td>"
+                case .text(let v): s += "<td\(align)>\(Escape.html(v))</td>"
                 case .figure(let v): s += "<td>\(v)</td>"
                 case .share(let v, let count): s += "<td>\(v) <span class=\"muted\">(\(count))</span></td>"
                 case .hidden(let why, let span):
@@ -153,7 +158,7 @@ public struct HTMLReport: ReportFormat {
             }
             s += "</tr>\n"
         }
-        return s + "</tbody>\n</table>\n"
+        return s + "</tbody>\n</table></div>\n"
     }
 
     func heatMap(_ m: ReportDocument.HeatMap, _ f: ReportDocument.Figure) -> String {

@@ -169,4 +169,47 @@ struct ReportRenderingTests {
         #expect(body.a4, "A4 pages")
         #expect(whole.count > body.count, "the annex follows on pages of its own")
     }
+
+    /// At a phone's width (390 px) and a laptop's (1280 px) no part of the page scrolls sideways: wide
+    /// tables scroll in their own box and charts scale. The report is measured in a frame of that
+    /// width (headless Chromium's window is at least 500 px wide); without the tables' boxes the same
+    /// check finds the page wider than the frame, so it can fail.
+    @Test(.enabled(if: which("chromium") != nil, "chromium is not installed (apt-get install chromium)"))
+    func theReportFitsAPhoneAndALaptopWithoutScrollingSideways() throws {
+        let dir = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("screen-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let html = try String(contentsOfFile: Self.root + "/Reports/demo/index.html", encoding: .utf8)
+        try Data(html.utf8).write(to: URL(fileURLWithPath: dir + "/report.html"))
+        let unboxed = html.replacingOccurrences(of: ".scroll{overflow-x:auto;max-width:100%}", with: "")
+        try Data(unboxed.utf8).write(to: URL(fileURLWithPath: dir + "/unboxed.html"))
+        func measure(_ page: String, width: Int) throws -> (scroll: Int, client: Int) {
+            let frame = """
+                <!doctype html><html><head><title>probe</title></head><body style="margin:0">
+                <iframe id="f" src="\(page)" style="width:\(width)px;height:800px;border:0"></iframe>
+                <script>document.getElementById('f').onload = function () {
+                  var d = this.contentDocument.documentElement; document.title = 'W' + d.scrollWidth + '/' + d.clientWidth;
+                };</script></body></html>
+                """
+            try Data(frame.utf8).write(to: URL(fileURLWithPath: dir + "/frame.html"))
+            let r = try Self.run(
+                try #require(Self.which("chromium")),
+                [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage",
+                    "--allow-file-access-from-files", "--window-size=1400,900", "--virtual-time-budget=5000",
+                    "--dump-dom", "file://" + dir + "/frame.html",
+                ]
+            )
+            let title = try #require(r.out.range(of: "<title>W"))
+            let rest = r.out[title.upperBound...].prefix { $0 != "<" }
+            let parts = rest.split(separator: "/").compactMap { Int($0) }
+            try #require(parts.count == 2, "\(rest)")
+            return (parts[0], parts[1])
+        }
+        for width in [390, 1280] {
+            let m = try measure("report.html", width: width)
+            #expect(m.scroll <= m.client, "at \(width) px the page is \(m.scroll) px wide in \(m.client)")
+        }
+        let broken = try measure("unboxed.html", width: 390)
+        #expect(broken.scroll > broken.client, "the check finds a page that does scroll sideways")
+    }
 }
