@@ -5,14 +5,77 @@ import Foundation
 extension HTMLReport {
     /// A chart's opening tags: the accessible name and description point at its `title` and `desc`.
     func svgOpen(_ id: String, width: Int, height: Int, title: String) -> String {
-        "<figure>\n<svg role=\"img\" aria-labelledby=\"\(id)-title \(id)-desc\" viewBox=\"0 0 \(width) \(height)\" "
+        "<svg role=\"img\" aria-labelledby=\"\(id)-title \(id)-desc\" viewBox=\"0 0 \(width) \(height)\" "
             + "width=\"\(width)\" height=\"\(height)\" xmlns=\"http://www.w3.org/2000/svg\">\n"
             + "<title id=\"\(id)-title\">\(Escape.html(title))</title>\n"
     }
 
-    func svgClose(_ id: String, desc: [String], caption: String) -> String {
+    func svgClose(_ id: String, desc: [String]) -> String {
         "<desc id=\"\(id)-desc\">\(Escape.html(desc.joined(separator: "; ")))</desc>\n</svg>\n"
-            + "<figcaption>\(Escape.html(caption))</figcaption>\n</figure>\n"
+    }
+
+    /// The chart alone, as SVG.
+    func svg(_ f: ReportDocument.Figure) -> String {
+        switch f.chart {
+        case .heatMap(let m): heatMap(m, f)
+        case .divergingBars(let bars): divergingBars(bars, f)
+        case .dots(let chart): dots(chart, f)
+        case .matrix(let m): matrix(m, f)
+        case .bars(let bars): groupedBars(bars, f)
+        }
+    }
+
+    /// The caption, with what a chart leaves out said after it.
+    static func caption(_ f: ReportDocument.Figure) -> String {
+        if case .bars(let b) = f.chart, let note = b.hiddenNote { return f.caption + " " + note }
+        return f.caption
+    }
+
+    /// Every chart's file name under `figures/`, from its title (ASCII letters and digits, the rest
+    /// as dashes), numbered where two titles give the same name; in document order, so the same
+    /// report always names them the same.
+    static func figureNames(_ d: ReportDocument) -> [ReportDocument.Figure: String] {
+        var names: [ReportDocument.Figure: String] = [:]
+        var used: Set<String> = []
+        for s in d.sections {
+            for case .figure(let f) in s.blocks where names[f] == nil {
+                var slug = ""
+                for c in f.title.lowercased().unicodeScalars {
+                    if ("a"..."z").contains(c) || ("0"..."9").contains(c) {
+                        slug.unicodeScalars.append(c)
+                    } else if !slug.hasSuffix("-") {
+                        slug += "-"
+                    }
+                }
+                slug = String(slug.trimmingCharacters(in: CharacterSet(charactersIn: "-")).prefix(60))
+                var name = slug.isEmpty ? "chart" : slug
+                var k = 2
+                while used.contains(name) {
+                    name = "\(slug)-\(k)"
+                    k += 1
+                }
+                used.insert(name)
+                names[f] = name + ".svg"
+            }
+        }
+        return names
+    }
+
+    /// Each chart as a file of its own (`figures/<name>.svg`): self-contained, its fonts named, its
+    /// title and description inside, for slides and documents.
+    public func figureFiles(_ d: ReportDocument) -> [String: String] {
+        var files: [String: String] = [:]
+        for (f, name) in Self.figureNames(d) {
+            var svg = self.svg(f)
+            if let end = svg.range(of: ">\n") {
+                svg.insert(
+                    contentsOf: "\n<style>text{font-family:\"Noto Sans\",\"DejaVu Sans\",Arial,sans-serif}</style>",
+                    at: svg.index(before: end.upperBound)
+                )
+            }
+            files["figures/" + name] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + svg
+        }
+        return files
     }
 
     /// A stable id for a chart's title and description, from its title.
@@ -78,7 +141,7 @@ extension HTMLReport {
         s +=
             "<text x=\"\(lw + pw / 2)\" y=\"\(bottom + 34)\" text-anchor=\"middle\" font-size=\"12\">"
             + "\(Escape.html(c.axis))</text>\n"
-        return s + svgClose(id, desc: desc, caption: f.caption)
+        return s + svgClose(id, desc: desc)
     }
 
     /// Group × group effect sizes, shaded around 0; significant cells in bold with an asterisk.
@@ -127,7 +190,7 @@ extension HTMLReport {
                 }
             }
         }
-        return s + svgClose(id, desc: desc, caption: f.caption)
+        return s + svgClose(id, desc: desc)
     }
 
     /// Options as rows, one bar per group, the share printed at the bar's end.
@@ -174,7 +237,6 @@ extension HTMLReport {
         s +=
             "<text x=\"\(lw + pw / 2)\" y=\"\(axisY)\" text-anchor=\"middle\" font-size=\"12\">"
             + "Share of the group's respondents</text>\n"
-        let caption = f.caption + (b.hiddenNote.map { " " + $0 } ?? "")
-        return s + svgClose(id, desc: desc, caption: caption)
+        return s + svgClose(id, desc: desc)
     }
 }

@@ -43,7 +43,7 @@ public struct HTMLReport: ReportFormat {
         h1{font-size:1.8em;margin:.2em 0}h2{border-bottom:2px solid var(--accent);padding-bottom:.2em;margin-top:2em}
         h3{margin-top:1.6em}table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.92em}
         th,td{border:1px solid var(--line);padding:.3em .55em;text-align:right;vertical-align:top}th:first-child,td:first-child,th.t,td.t{text-align:left}
-        thead th{background:#f2f2f2}.muted{color:var(--muted)}.supp{color:var(--muted);font-style:italic}
+        thead th{background:#f2f2f2}.muted{color:var(--muted)}.supp{color:var(--muted);font-style:italic}a.file{font-size:.85em;margin-left:.4em}
         nav ol{columns:2}figure{margin:1em 0}figcaption{font-size:.9em;color:var(--muted)}
         blockquote{margin:.4em 0 .4em 1em;padding-left:.8em;border-left:3px solid var(--line)}
         .summary li{margin:.3em 0}.note{font-size:.9em;color:var(--muted)}
@@ -76,17 +76,20 @@ public struct HTMLReport: ReportFormat {
         for s in d.sections { h += "<li><a href=\"#\(Escape.anchor(s.id))\">\(Escape.html(s.contentsTitle))</a></li>" }
         h += "</ol></nav>\n"
         let firstAnnex = d.sections.firstIndex { $0.annex }
+        let figures = Self.figureNames(d)
         for (i, s) in d.sections.enumerated() {
             let kind = s.annex ? (i == firstAnnex ? " class=\"annex annex-start\"" : " class=\"annex\"") : ""
             h += "<section id=\"\(Escape.anchor(s.id))\"\(kind)>\n<h2>\(Escape.html(s.heading))</h2>\n"
-            for block in s.blocks { h += self.block(block, in: s) }
+            for block in s.blocks { h += self.block(block, in: s, figures: figures) }
             h += "</section>\n"
         }
         h += "</body>\n</html>\n"
         return h
     }
 
-    func block(_ b: ReportDocument.Block, in s: ReportDocument.Section) -> String {
+    func block(_ b: ReportDocument.Block, in s: ReportDocument.Section, figures: [ReportDocument.Figure: String] = [:])
+        -> String
+    {
         switch b {
         case .heading(let text, let aside):
             return
@@ -102,13 +105,10 @@ public struct HTMLReport: ReportFormat {
                 + "</ol>\n"
         case .table(let t): return table(t)
         case .figure(let f):
-            switch f.chart {
-            case .heatMap(let m): return heatMap(m, f)
-            case .divergingBars(let bars): return divergingBars(bars, f)
-            case .dots(let chart): return dots(chart, f)
-            case .matrix(let m): return matrix(m, f)
-            case .bars(let bars): return groupedBars(bars, f)
-            }
+            // The chart inline, its caption, and a link to the same chart as a file of its own.
+            let file = figures[f].map { " <a class=\"file\" href=\"figures/\(Escape.attribute($0))\">SVG</a>" } ?? ""
+            return "<figure>\n" + svg(f)
+                + "<figcaption>\(Escape.html(Self.caption(f)))\(file)</figcaption>\n</figure>\n"
         case .quotes(let label, let quotes):
             var s = "<p><strong>\(Escape.html(label))</strong> — what respondents said:</p>\n"
             for q in quotes {
@@ -168,10 +168,8 @@ public struct HTMLReport: ReportFormat {
         let top = 56
         let width = lw + cw * m.columns.count + 10
         let height = top + ch * m.rows.count + 10
-        var s =
-            "<figure>\n<svg role=\"img\" aria-labelledby=\"hm-title hm-desc\" viewBox=\"0 0 \(width) \(height)\" "
-            + "width=\"\(width)\" height=\"\(height)\" xmlns=\"http://www.w3.org/2000/svg\">\n"
-        s += "<title id=\"hm-title\">\(Escape.html(f.title))</title>\n"
+        let id = chartID(f, "heat")
+        var s = svgOpen(id, width: width, height: height, title: f.title)
         var desc: [String] = []
         for (gi, g) in m.columns.enumerated() {
             // Long group names wrap onto two lines so neighbouring columns never collide.
@@ -218,9 +216,7 @@ public struct HTMLReport: ReportFormat {
                 }
             }
         }
-        s += "<desc id=\"hm-desc\">\(Escape.html(desc.joined(separator: "; ")))</desc>\n</svg>\n"
-        s += "<figcaption>\(Escape.html(f.caption))</figcaption>\n</figure>\n"
-        return s
+        return s + svgClose(id, desc: desc)
     }
 
     func divergingBars(_ m: ReportDocument.DivergingBars, _ f: ReportDocument.Figure) -> String {
@@ -289,7 +285,7 @@ public struct HTMLReport: ReportFormat {
                 "<text x=\"\(lw + bw + 6)\" y=\"\(y + 19)\" font-size=\"11\" fill=\"#5b5b5b\">n = \(n)"
                 + "\(row.missing > 0 ? ", missing \(row.missing)" : "")</text>\n"
         }
-        return s + svgClose(id, desc: desc, caption: f.caption)
+        return s + svgClose(id, desc: desc)
     }
 
     /// Splits text into lines of at most `width` characters at spaces (a longer word stays whole).

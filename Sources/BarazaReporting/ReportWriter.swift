@@ -63,7 +63,10 @@ public enum ReportWriter {
         var files: [String: String] = [:]
         // Built once: each format walks the same document.
         let document = ReportBuilder.document(analysis, date: date)
-        if formats.contains(.html) { files[HTMLReport().fileName] = HTMLReport().render(document) }
+        if formats.contains(.html) {
+            files[HTMLReport().fileName] = HTMLReport().render(document)
+            files.merge(HTMLReport().figureFiles(document)) { a, _ in a }
+        }
         if formats.contains(.markdown) { files[MarkdownReport().fileName] = MarkdownReport().render(document) }
         if formats.contains(.json) { files[JSONSummary().fileName] = JSONSummary().render(analysis) }
         if formats.contains(.csv) { for (n, t) in CSVTables.render(analysis) { files["tables/\(n)"] = t } }

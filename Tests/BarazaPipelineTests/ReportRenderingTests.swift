@@ -1,6 +1,9 @@
 import BarazaReporting
 import BarazaTestSupport
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import Testing
 
 /// The committed demo report, checked by outside tools: the JSON Schema in docs/ (python's
@@ -128,7 +131,10 @@ struct ReportRenderingTests {
             "Learning and knowledge sharing",
         ] { titles += ["\(theme): theme score by group", "\(theme): how far apart each pair of groups is"] }
         titles += ["Support received in the last 12 months", "Channels used to share information"]
-        titles += ["Main barriers to scaling up: codes by group", "Recommendations: codes by group"]
+        titles += [
+            "Main barriers to scaling up: access to finance codes by group",
+            "Recommendations: enabling policies and regulation codes by group",
+        ]
         for title in titles { #expect(dom.contains(">\(Escape.html(title))</title>"), "\(title)") }
         let charts = dom.components(separatedBy: "<svg").count - 1
         #expect(charts >= titles.count)
@@ -211,5 +217,25 @@ struct ReportRenderingTests {
         }
         let broken = try measure("unboxed.html", width: 390)
         #expect(broken.scroll > broken.client, "the check finds a page that does scroll sideways")
+    }
+
+    /// Every chart is also a file of its own under figures/, linked beside the chart, and each file
+    /// is a self-contained SVG document (well-formed, its title, description and fonts inside).
+    @Test func everyChartIsAFigureFileLinkedFromTheReport() throws {
+        let html = try String(contentsOfFile: Self.root + "/Reports/demo/index.html", encoding: .utf8)
+        let linked = html.components(separatedBy: "href=\"figures/").dropFirst()
+            .compactMap { $0.split(separator: "\"").first }.map(String.init)
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.root + "/Reports/demo/figures").sorted()
+        #expect(Set(linked) == Set(files))
+        #expect(linked.count == html.components(separatedBy: "<figure>").count - 1, "one file per chart")
+        for f in files {
+            let data = try Data(contentsOf: URL(fileURLWithPath: Self.root + "/Reports/demo/figures/" + f))
+            let svg = String(decoding: data, as: UTF8.self)
+            #expect(svg.hasPrefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg "), "\(f)")
+            #expect(svg.contains("xmlns=\"http://www.w3.org/2000/svg\""), "\(f)")
+            #expect(svg.contains("<title id=") && svg.contains("<desc id=") && svg.contains("font-family:"), "\(f)")
+            let parser = XMLParser(data: data)
+            #expect(parser.parse(), "\(f): \(parser.parserError.map { "\($0)" } ?? "")")
+        }
     }
 }

@@ -50,7 +50,7 @@ import Testing
                         checked += 1
                     }
                 case .figure(let f):
-                    #expect(html.contains("<figcaption>\(Escape.html(f.caption))</figcaption>"))
+                    #expect(html.contains("<figcaption>\(Escape.html(HTMLReport.caption(f)))"))
                     #expect(md.contains(Escape.markdown(f.caption)))
                     checked += 1
                 default: continue

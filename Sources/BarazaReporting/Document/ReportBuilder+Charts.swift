@@ -214,6 +214,12 @@ extension Builder {
         )
     }
 
+    /// The theme a table of codes belongs to (each theme has its own rows of an open question).
+    func codeTheme(_ t: ShareTable) -> String {
+        let id = t.rows.first?.theme
+        return a.themes.first { $0.theme.id == id }?.theme.label.lowercased() ?? "other"
+    }
+
     /// A multiple-choice question's options by group, as shares of each group's respondents.
     func shareBars(_ t: ShareTable, codes: Bool = false) -> Doc.Figure {
         let shown = t.bases.filter { !$0.suppressed }
@@ -223,7 +229,7 @@ extension Builder {
         }
         let bases = shown.map { "\(label($0.group)) \($0.answered ?? 0)" }.joined(separator: ", ")
         return Doc.Figure(
-            title: codes ? "\(t.label): codes by group" : t.label,
+            title: codes ? "\(t.label): \(codeTheme(t)) codes by group" : t.label,
             caption: (codes
                 ? "Share of each group's respondents whose answer was given each code (an answer may have several). "
                 : "Share of each group's respondents who chose each option (several may be chosen). ") + "Bases: "

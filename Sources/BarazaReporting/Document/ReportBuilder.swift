@@ -119,7 +119,7 @@ struct Builder {
                     annex: true,
                     codes.flatMap { table in
                         [
-                            .heading("Open answers: \(table.label)", aside: nil),
+                            .heading("Open answers: \(table.label)", aside: codeTheme(table)),
                             .figure(shareBars(table, codes: true)), .table(shareTable(table)),
                         ] + table.rows.compactMap { quotes(table, $0, quoted: &quoted) }
                     }
