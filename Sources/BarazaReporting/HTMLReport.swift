@@ -5,7 +5,9 @@ import Foundation
 /// The self-contained HTML report: inline CSS and SVG, no script, nothing from the network.
 public struct HTMLReport: ReportFormat {
     public let fileName = "index.html"
-    public init() {}
+    /// Laid out for paper (a cover, running header, page numbers) when the PDF prints it.
+    public var print: PDFReport?
+    public init(print: PDFReport? = nil) { self.print = print }
 
     /// Colour-blind-safe diverging palette (ColorBrewer BrBG), from the lowest to the highest point.
     static let palette5 = ["#a6611a", "#dfc27d", "#e8e8e8", "#80cdc1", "#018571"]
@@ -67,8 +69,11 @@ public struct HTMLReport: ReportFormat {
         // The report runs no script and loads nothing: a policy that says so stops anything a
         // label or quote might smuggle in from running.
         h += "<meta http-equiv=\"Content-Security-Policy\" content=\"\(Self.contentSecurityPolicy)\">\n"
-        h += "<title>\(Escape.html(d.title))</title>\n<style>\n\(Self.css)\n</style>\n</head>\n<body>\n"
-        h += "<header>\n<h1>\(Escape.html(d.title))</h1>\n"
+        h += "<title>\(Escape.html(d.title))</title>\n<style>\n\(Self.css)\n</style>\n"
+        if let print { h += "<style>\n\(print.css(title: d.title))\n</style>\n" }
+        h += "</head>\n<body>\n"
+        h += print == nil ? "<header>\n" : "<header class=\"cover\">\n"
+        h += "<h1>\(Escape.html(d.title))</h1>\n"
         h += "<p class=\"muted\">\(Escape.html(d.lede))</p>\n"
         if !d.dateline.isEmpty { h += "<p class=\"dateline\">\(Escape.html(d.dateline))</p>\n" }
         h += "</header>\n"
@@ -76,9 +81,14 @@ public struct HTMLReport: ReportFormat {
         for s in d.sections { h += "<li><a href=\"#\(Escape.anchor(s.id))\">\(Escape.html(s.contentsTitle))</a></li>" }
         h += "</ol></nav>\n"
         let firstAnnex = d.sections.firstIndex { $0.annex }
-        let figures = Self.figureNames(d)
+        // Links to the figure files beside the report; none on paper (they would point at the
+        // folder the PDF was printed in).
+        let figures = print == nil ? Self.figureNames(d) : [:]
         for (i, s) in d.sections.enumerated() {
-            let kind = s.annex ? (i == firstAnnex ? " class=\"annex annex-start\"" : " class=\"annex\"") : ""
+            let kind =
+                s.annex
+                ? (i == firstAnnex ? " class=\"annex annex-start\"" : " class=\"annex\"")
+                : (s.id.hasPrefix("theme-") ? " class=\"theme\"" : "")
             h += "<section id=\"\(Escape.anchor(s.id))\"\(kind)>\n<h2>\(Escape.html(s.heading))</h2>\n"
             for block in s.blocks { h += self.block(block, in: s, figures: figures) }
             h += "</section>\n"

@@ -10,6 +10,7 @@ public struct ReportFormats: OptionSet, Sendable, Hashable {
     public static let markdown = ReportFormats(rawValue: 2)
     public static let csv = ReportFormats(rawValue: 4)
     public static let json = ReportFormats(rawValue: 8)
+    public static let pdf = ReportFormats(rawValue: 16)
     public static let all: ReportFormats = [.html, .markdown, .csv, .json]
 
     /// Parses `html,md,csv,json`; nil names the first unknown format.
@@ -21,6 +22,7 @@ public struct ReportFormats: OptionSet, Sendable, Hashable {
             case "md", "markdown": f.insert(.markdown)
             case "csv": f.insert(.csv)
             case "json": f.insert(.json)
+            case "pdf": f.insert(.pdf)
             default: return .failure(.unknownFormat(part))
             }
         }
@@ -33,9 +35,16 @@ public enum ReportError: Error, Sendable, CustomStringConvertible, Equatable {
     case cannotWrite(path: String, reason: String)
     /// The output folder exists and is not a report Baraza wrote: it is never replaced.
     case notAReportFolder(path: String, reason: String)
+    /// `--format pdf` without a browser to print with; the other formats were written.
+    case noChromium
+    case printFailed(String)
     public var description: String {
         switch self {
-        case .unknownFormat(let f): "unknown report format '\(f)' (expected html, md, csv or json)"
+        case .unknownFormat(let f): "unknown report format '\(f)' (expected html, md, csv, json or pdf)"
+        case .noChromium:
+            "the PDF needs headless Chromium (apt-get install chromium, or set BARAZA_CHROMIUM to a Chrome or "
+                + "Chromium binary); the other formats were written"
+        case .printFailed(let why): "the PDF could not be printed: \(why); the other formats were written"
         case .cannotWrite(let path, let reason): "\(path): cannot write report: \(reason)"
         case .notAReportFolder(let path, let reason):
             "\(path): \(reason); Baraza writes only into a new folder, an empty one, or one holding a Baraza report "
@@ -58,11 +67,21 @@ public enum ReportWriter {
         _ analysis: ConsultationAnalysis,
         to directory: String,
         formats: ReportFormats = .all,
-        date: String? = nil
+        date: String? = nil,
+        paper: PDFReport.Paper = .a4
     ) throws(ReportError) -> [String] {
         var files: [String: String] = [:]
         // Built once: each format walks the same document.
         let document = ReportBuilder.document(analysis, date: date)
+        var binary: [String: [UInt8]] = [:]
+        var pdfProblem: ReportError?
+        if formats.contains(.pdf) {
+            let pdf = PDFReport(paper: paper)
+            let html = HTMLReport(print: pdf).render(document)
+            do throws(ReportError) {
+                binary[pdf.fileName] = try pdf.print(html: html, date: date ?? analysis.fieldwork?.last ?? "2000-01-01")
+            } catch { pdfProblem = error }
+        }
         if formats.contains(.html) {
             files[HTMLReport().fileName] = HTMLReport().render(document)
             files.merge(HTMLReport().figureFiles(document)) { a, _ in a }
@@ -70,12 +89,21 @@ public enum ReportWriter {
         if formats.contains(.markdown) { files[MarkdownReport().fileName] = MarkdownReport().render(document) }
         if formats.contains(.json) { files[JSONSummary().fileName] = JSONSummary().render(analysis) }
         if formats.contains(.csv) { for (n, t) in CSVTables.render(analysis) { files["tables/\(n)"] = t } }
-        try writeFolder(files, to: directory)
-        return files.keys.sorted().map { (directory as NSString).appendingPathComponent($0) }
+        var all = files.mapValues { Array($0.utf8) }
+        all.merge(binary) { a, _ in a }
+        try writeFolder(all, to: directory)
+        // Without a browser the other formats are written, and the caller says why the PDF is not.
+        if let pdfProblem { throw pdfProblem }
+        return all.keys.sorted().map { (directory as NSString).appendingPathComponent($0) }
     }
 
     /// Writes `files` (relative path → text, at most one folder deep) as the folder `directory`.
     public static func writeFolder(_ files: [String: String], to directory: String) throws(ReportError) {
+        try writeFolder(files.mapValues { Array($0.utf8) }, to: directory)
+    }
+
+    /// Writes `files` (relative path → bytes, at most one folder deep) as the folder `directory`.
+    public static func writeFolder(_ files: [String: [UInt8]], to directory: String) throws(ReportError) {
         let parentPath = (directory as NSString).deletingLastPathComponent
         let name = (directory as NSString).lastPathComponent
         let staging = ".\(name).staging-\(getpid())"
@@ -99,9 +127,9 @@ public enum ReportWriter {
                         try folder.makeDirectory(parts[0])
                         subfolders[parts[0]] = try DirectoryHandle(name: parts[0], in: folder)
                     }
-                    try subfolders[parts[0]]?.createFile(parts[1], contents: text.utf8)
+                    try subfolders[parts[0]]?.createFile(parts[1], contents: text)
                 } else {
-                    try folder.createFile(rel, contents: text.utf8)
+                    try folder.createFile(rel, contents: text)
                 }
             }
             for sub in subfolders.values { try sub.sync() }

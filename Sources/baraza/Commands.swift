@@ -288,7 +288,7 @@ struct Rollback: ParsableCommand {
 struct ReportOptions: ParsableArguments {
     @Option(help: "Breakdown: any of group,country,wave (default: the consultation's report.by).") var by: String?
     @Option(help: "Output folder (default: the consultation's report.out).") var out: String?
-    @Option(help: "Formats to write: html,md,csv,json.") var format = "html,md,csv,json"
+    @Option(help: "Formats to write: html,md,csv,json,pdf.") var format = "html,md,csv,json"
     @Option(help: "The report's date, yyyy-MM-dd (default: the last day of fieldwork).") var date: String?
     @Option(help: "Seconds to wait for a command writing the store.") var wait: Double = readerWait
     @Flag(help: "Let the consultation file's paths leave its folder tree, as allow_outside: true in the file does.")
@@ -345,8 +345,17 @@ struct Report: ParsableCommand {
                 "report written: \((job.outputDirectory(options.out) as NSString).standardizingPath) (\(files.count) files)"
             )
         } catch let e as ValidationError { throw e } catch let e as ReportError {
+            if case .noChromium = e {
+                Terminal.err("report written without its PDF: \(e)")
+                throw ExitCode(Exit.usage)
+            }
+            if case .printFailed = e {
+                Terminal.err("report written without its PDF: \(e)")
+                throw ExitCode(Exit.failed)
+            }
             Terminal.err("report not written: \(e)")
             if case .notAReportFolder = e { throw ExitCode(Exit.usage) }
+            if case .noChromium = e { throw ExitCode(Exit.usage) }
             throw ExitCode(Exit.failed)
         } catch {
             Terminal.err("report failed, previous report left in place: \(error)")

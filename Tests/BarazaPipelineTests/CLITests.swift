@@ -15,12 +15,13 @@ struct CLITests {
         return url.appendingPathComponent(".build/debug/baraza").path
     }()
 
-    static func run(_ args: [String], cwd: String? = nil, executable: String = binary) throws -> (
-        status: Int32, out: String, err: String
-    ) {
+    static func run(_ args: [String], cwd: String? = nil, executable: String = binary, env: [String: String] = [:])
+        throws -> (status: Int32, out: String, err: String)
+    {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
+        if !env.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(env) { _, b in b } }
         if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
         let out = Pipe()
         let err = Pipe()

@@ -193,7 +193,7 @@ struct ReportSafetyTests {
         a.themes[0].theme = Theme(id: "x\" onerror=\"alert(1)", label: "Policies \u{202E}gnirts")
         let html = HTMLReport().render(a)
         #expect(!html.contains("onerror=\"alert"))
-        #expect(html.contains("<section id=\"theme-x.22.20onerror.3D.22alert.281.29\">"))
+        #expect(html.contains("<section id=\"theme-x.22.20onerror.3D.22alert.281.29\" class=\"theme\">"))
         #expect(html.contains("<a href=\"#theme-x.22.20onerror.3D.22alert.281.29\">"))
         #expect(!html.contains("\u{202E}") && html.contains("Policies gnirts"))
         #expect(html.contains("Content-Security-Policy"))

@@ -80,6 +80,8 @@ public struct ReportSettings: Sendable, Hashable {
     public var title: String?
     /// `none`, `column` (the sources' weight_column) or `equal_groups`.
     public var weights: String
+    /// The PDF's paper: `a4` (the default) or `letter`.
+    public var paper = "a4"
     public init(by: [String] = ["group"], minCell: Int = 5, out: String, title: String? = nil, weights: String = "none")
     {
         self.by = by

@@ -193,7 +193,18 @@ extension Parser {
     func report(_ rn: Node, name: String, base: String) throws(ConsultationError) -> ReportSettings {
         var report = ReportSettings(out: "Reports/\(name)")
         let rm = try mapping(rn, "report")
-        try checkKeys(rm, allowed: ["by", "min_cell", "out", "title", "weights"], "report")
+        try checkKeys(rm, allowed: ["by", "min_cell", "out", "title", "weights", "paper"], "report")
+        if let p = value(rm, "paper") {
+            report.paper = try string(p, "paper")
+            guard ["a4", "letter"].contains(report.paper) else {
+                throw ConsultationError(
+                    .invalidValue,
+                    "unknown paper '\(report.paper)'",
+                    at: loc(p),
+                    expected: "a4 or letter"
+                )
+            }
+        }
         if let w = value(rm, "weights") {
             report.weights = try string(w, "weights")
             guard ["none", "column", "equal_groups"].contains(report.weights) else {

@@ -82,7 +82,8 @@ public struct ReportJob {
             analysis,
             to: (outputDirectory(out) as NSString).standardizingPath,
             formats: formats,
-            date: date
+            date: date,
+            paper: PDFReport.Paper(rawValue: consultation.report.paper) ?? .a4
         )
     }
 }
