@@ -64,7 +64,7 @@ let package = Package(
         ), .target(name: "BarazaAnalysis", dependencies: ["BarazaModel", "BarazaKit"], swiftSettings: strict),
         .target(
             name: "BarazaReporting",
-            dependencies: ["BarazaModel", "BarazaFiles", "BarazaAnalysis"],
+            dependencies: ["BarazaModel", "BarazaFiles", "BarazaAnalysis", "ZIPFoundation"],
             swiftSettings: strict
         ), .target(name: "BarazaSynth", dependencies: ["BarazaModel", "BarazaKit"], swiftSettings: strict),
         .target(

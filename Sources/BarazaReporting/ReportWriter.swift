@@ -11,6 +11,7 @@ public struct ReportFormats: OptionSet, Sendable, Hashable {
     public static let csv = ReportFormats(rawValue: 4)
     public static let json = ReportFormats(rawValue: 8)
     public static let pdf = ReportFormats(rawValue: 16)
+    public static let xlsx = ReportFormats(rawValue: 32)
     public static let all: ReportFormats = [.html, .markdown, .csv, .json]
 
     /// Parses `html,md,csv,json`; nil names the first unknown format.
@@ -23,6 +24,7 @@ public struct ReportFormats: OptionSet, Sendable, Hashable {
             case "csv": f.insert(.csv)
             case "json": f.insert(.json)
             case "pdf": f.insert(.pdf)
+            case "xlsx": f.insert(.xlsx)
             default: return .failure(.unknownFormat(part))
             }
         }
@@ -40,7 +42,7 @@ public enum ReportError: Error, Sendable, CustomStringConvertible, Equatable {
     case printFailed(String)
     public var description: String {
         switch self {
-        case .unknownFormat(let f): "unknown report format '\(f)' (expected html, md, csv, json or pdf)"
+        case .unknownFormat(let f): "unknown report format '\(f)' (expected html, md, csv, json, xlsx or pdf)"
         case .noChromium:
             "the PDF needs headless Chromium (apt-get install chromium, or set BARAZA_CHROMIUM to a Chrome or "
                 + "Chromium binary); the other formats were written"
@@ -75,6 +77,7 @@ public enum ReportWriter {
         let document = ReportBuilder.document(analysis, date: date)
         var binary: [String: [UInt8]] = [:]
         var pdfProblem: ReportError?
+        if formats.contains(.xlsx) { binary[XLSXReport().fileName] = try XLSXReport().render(analysis) }
         if formats.contains(.pdf) {
             let pdf = PDFReport(paper: paper)
             let html = HTMLReport(print: pdf).render(document)

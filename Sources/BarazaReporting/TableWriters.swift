@@ -9,6 +9,12 @@ public enum CSVTables {
     typealias Rows = [[String]]
 
     public static func render(_ a: ConsultationAnalysis) -> [String: String] {
+        let labels = Labels(a)
+        return tables(a).mapValues { labels.render($0) }
+    }
+
+    /// The tables as rows of text, ids only (the CSV and the workbook add the labels).
+    static func tables(_ a: ConsultationAnalysis) -> [String: Rows] {
         // Rows: each group, each cell of the breakdown, the hidden groups together ("a+b", when shown)
         // and all respondents (group empty). `withheld`: hidden to protect a smaller cell.
         let missingKinds = MissingKind.allCases.sorted()
@@ -137,12 +143,10 @@ public enum CSVTables {
         for q in a.quotes {
             for t in QuoteScrubber.publishable(q.texts) { quotes.append([q.question, q.code, q.group, t]) }
         }
-        let labels = Labels(a)
         return [
             "theme_scores.csv": themeScores, "items.csv": items, "distributions.csv": dist, "tests.csv": tests,
             "pairwise.csv": pairs, "codes.csv": codes, "choices.csv": choices, "quotes.csv": quotes, "waves.csv": waves,
         ]
-        .mapValues { labels.render($0) }
     }
 
     static func testRow(_ id: String, _ t: TestResult) -> [String] {
@@ -259,20 +263,22 @@ struct Labels {
     }
 
     /// The table as CSV with each id column followed by its labels.
-    func render(_ rows: CSVTables.Rows) -> String {
-        guard let header = rows.first else { return "" }
+    func render(_ rows: CSVTables.Rows) -> String { labelled(rows).map(CSVTables.row).joined() }
+
+    /// The rows with each id column followed by its label column.
+    func labelled(_ rows: CSVTables.Rows) -> CSVTables.Rows {
+        guard let header = rows.first else { return [] }
         let labelled = header.enumerated().filter { label($0.element, "", [:]) != nil }.map(\.offset)
-        var out = ""
-        for (i, r) in rows.enumerated() {
-            let byName = Dictionary(zip(header, r), uniquingKeysWith: { a, _ in a })
-            var cells: [String] = []
-            for (k, v) in r.enumerated() {
-                cells.append(v)
-                guard labelled.contains(k) else { continue }
-                cells.append(i == 0 ? v + "_label" : label(header[k], v, byName) ?? "")
+        return rows.enumerated()
+            .map { i, r in
+                let byName = Dictionary(zip(header, r), uniquingKeysWith: { a, _ in a })
+                var cells: [String] = []
+                for (k, v) in r.enumerated() {
+                    cells.append(v)
+                    guard labelled.contains(k) else { continue }
+                    cells.append(i == 0 ? v + "_label" : label(header[k], v, byName) ?? "")
+                }
+                return cells
             }
-            out += CSVTables.row(cells)
-        }
-        return out
     }
 }

@@ -288,7 +288,7 @@ struct Rollback: ParsableCommand {
 struct ReportOptions: ParsableArguments {
     @Option(help: "Breakdown: any of group,country,wave (default: the consultation's report.by).") var by: String?
     @Option(help: "Output folder (default: the consultation's report.out).") var out: String?
-    @Option(help: "Formats to write: html,md,csv,json,pdf.") var format = "html,md,csv,json"
+    @Option(help: "Formats to write: html,md,csv,json,xlsx,pdf.") var format = "html,md,csv,json"
     @Option(help: "The report's date, yyyy-MM-dd (default: the last day of fieldwork).") var date: String?
     @Option(help: "Seconds to wait for a command writing the store.") var wait: Double = readerWait
     @Flag(help: "Let the consultation file's paths leave its folder tree, as allow_outside: true in the file does.")
