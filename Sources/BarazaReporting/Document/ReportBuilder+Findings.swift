@@ -44,17 +44,18 @@ extension Builder {
         return section("findings", "Key findings", blocks)
     }
 
-    /// "Government is the most positive (3.95) and Civil society (CSOs) the least (2.43), on a 1–5 scale
-    /// where 3 is neutral: a gap of 1.52 points (95% CI 1.30 to 1.74), large, and it holds after
-    /// correction for the 53 comparisons in this report." Nil when no two groups can be compared.
+    /// "The most positive group, Government, scores 3.95 (positive); the least, Civil society (CSOs),
+    /// 2.43 (negative), on a 1–5 scale where 3 is neutral: a gap of 1.52 points (95% CI 1.30 to 1.74).
+    /// The difference … is large and holds after correction for the 90 comparisons in this report."
+    /// (Worded so that no verb agrees with a group's name.) Nil when no two groups can be compared.
     func themeFinding(_ t: ThemeResult) -> [Doc.Inline]? {
         guard let gap = t.gap, let high = t.score.byGroup.first(where: { $0.cell.group == gap.high })?.stats?.mean,
             let low = t.score.byGroup.first(where: { $0.cell.group == gap.low })?.stats?.mean
         else { return nil }
         let scale = ScaleText(lo: t.score.scaleMin, hi: t.score.scaleMax)
         var s =
-            "\(label(gap.high)) is the most positive (\(Fmt.num(high)), \(scale.lean(high))) and "
-            + "\(label(gap.low)) the least (\(Fmt.num(low)), \(scale.lean(low))), \(scale.phrase): a gap of "
+            "The most positive group, \(label(gap.high)), scores \(Fmt.num(high)) (\(scale.lean(high))); the "
+            + "least, \(label(gap.low)), \(Fmt.num(low)) (\(scale.lean(low))), \(scale.phrase): a gap of "
             + "\(Fmt.num(gap.difference)) points"
         if let lo = gap.ciLow, let hi = gap.ciHigh { s += " (95% CI \(Fmt.num(lo)) to \(Fmt.num(hi)))" }
         if let q = t.score.test.q {
