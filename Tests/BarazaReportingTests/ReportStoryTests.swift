@@ -215,4 +215,36 @@ import Testing
         ]
         for (t, day) in cases { #expect(Fieldwork(t...t).first == day, "\(t)") }
     }
+
+    /// Within a group, languages take turns (where the words tell one), so a bilingual consultation is
+    /// heard in both.
+    @Test func quotesTakeLanguagesInTurn() {
+        func q(_ id: String, _ text: String) -> QuoteCandidate {
+            QuoteCandidate(
+                question: "barriers",
+                code: "paperwork",
+                cell: CellKey(group: "cso"),
+                respondentID: id,
+                text: text
+            )
+        }
+        let a = Self.analysis(quotes: [
+            q("r1", "The forms are too long and the office is far."),
+            q("r2", "The fees are high and the process is slow."),
+            q("r3", "We wait for months and the staff is absent."),
+            q("r4", "Les formulaires sont longs et le bureau est loin."),
+        ])
+        let quotes = Self.blocks(ReportBuilder.document(a), "theme-enabling_policies")
+            .flatMap { b -> [String] in
+                if case .quotes(_, let q) = b { return q.map(\.text) }
+                return []
+            }
+        #expect(quotes.count == 3)
+        #expect(quotes.contains("Les formulaires sont longs et le bureau est loin."))
+        #expect(Builder.language(of: "Les fonds sont rares et le crédit est cher.") == "fr")
+        #expect(Builder.language(of: "Los fondos son escasos y el crédito es caro.") == "es")
+        #expect(Builder.language(of: "Os fundos são escassos e o crédito é caro.") == "pt")
+        #expect(Builder.language(of: "Funding is scarce and the credit is expensive.") == "en")
+        #expect(Builder.language(of: "Coordination!") == nil)
+    }
 }

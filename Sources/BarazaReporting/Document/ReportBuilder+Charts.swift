@@ -129,7 +129,18 @@ extension Builder {
             byGroup[first, default: []].append(key)
         }
         for g in groupOrder {
-            byGroup[g]?.sort { (distinct[$0]?.groups.count ?? 0) > (distinct[$1]?.groups.count ?? 0) }
+            // The answer given most often first; then languages in turn (where the words tell one),
+            // so a bilingual consultation is heard in both.
+            var keys = byGroup[g] ?? []
+            keys.sort { (distinct[$0]?.groups.count ?? 0) > (distinct[$1]?.groups.count ?? 0) }
+            var seen: [String: Int] = [:]
+            let turn = keys.map { key -> Int in
+                let language = Self.language(of: distinct[key]?.text ?? "") ?? "?"
+                defer { seen[language, default: 0] += 1 }
+                return seen[language, default: 0]
+            }
+            byGroup[g] = zip(keys, turn).enumerated().sorted { ($0.element.1, $0.offset) < ($1.element.1, $1.offset) }
+                .map(\.element.0)
         }
         var picked: [String] = []
         var round = 0
@@ -145,6 +156,24 @@ extension Builder {
             return Doc.Quote(text: d.text, attribution: attribution(d.groups))
         }
         return .quotes(label: "\(row.label) (\(table.label.lowercased()))", quotes)
+    }
+
+    /// Common words of the consultations' languages, for telling an answer's language apart.
+    static let commonWords: [(String, Set<String>)] = [
+        ("en", ["the", "and", "is", "are", "of", "to", "in", "for", "not", "with", "we", "our"]),
+        ("fr", ["le", "la", "les", "des", "et", "est", "sont", "pour", "pas", "une", "du", "nous", "avec"]),
+        ("es", ["el", "los", "las", "y", "es", "son", "para", "una", "del", "con", "no", "nosotros"]),
+        ("pt", ["o", "os", "as", "e", "é", "são", "para", "uma", "do", "da", "com", "não", "nós"]),
+    ]
+
+    /// The language an answer is most likely in, by its common words: nil when fewer than two of a
+    /// language's words appear or two languages tie.
+    static func language(of text: String) -> String? {
+        let words = text.lowercased().split { !$0.isLetter }.map(String.init)
+        let scores = commonWords.map { code, set in (code, words.filter { set.contains($0) }.count) }
+            .sorted { $0.1 > $1.1 }
+        guard let best = scores.first, best.1 >= 2, scores.count < 2 || scores[1].1 < best.1 else { return nil }
+        return best.0
     }
 
     /// "Civil society (CSOs)", or "×3: 2 Civil society (CSOs), 1 Government".
