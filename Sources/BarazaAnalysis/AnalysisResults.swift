@@ -186,8 +186,9 @@ public struct ConsultationAnalysis: Sendable, Codable {
     public var fieldwork: Fieldwork?
     public var waveChanges: [WaveChange]
     public var weighting: Weighting
-    /// Respondents by group × country × wave (as the report's dimensions ask), protected within
-    /// each group like a table's cells; a hidden group's cells are all hidden.
+    /// Respondents by group × country × wave (as the report's dimensions ask; by group × wave too
+    /// when the data has waves), protected within each group like a table's cells; a hidden group's
+    /// cells are all hidden.
     public var respondentCells: [CellSummary] = []
     /// The consultation file's targets, checked.
     public var targets: [TargetResult] = []

@@ -417,7 +417,11 @@ public struct Analyzer: Sendable {
             fieldwork: data.fieldwork.map(Fieldwork.init),
             waveChanges: changes,
             weighting: plan.weighting,
-            respondentCells: respondentCells(data, groups: respondentGroups, kinds: respondentKinds),
+            respondentCells: respondentCells(data, groups: respondentGroups, kinds: respondentKinds)
+                + (plan.by.contains("wave")
+                    ? []
+                    : byWave.map { respondentCells($0, groups: respondentGroups, kinds: respondentKinds, always: true) }
+                        ?? []),
             targets: checkTargets(
                 data,
                 byWave: byWave,
@@ -429,11 +433,20 @@ public struct Analyzer: Sendable {
 
     /// Respondents per group × country × wave, in the plan's group order: within a group its cells
     /// are protected like a table whose total is the group's row; a hidden group hides them all.
-    func respondentCells(_ data: AggregatedData, groups: [String], kinds: [Disclosure.Cell]) -> [CellSummary] {
-        guard plan.by.contains("country") || plan.by.contains("wave") else { return [] }
+    /// `always`: the cells of `data` whatever the report's dimensions (the group × wave aggregate).
+    func respondentCells(_ data: AggregatedData, groups: [String], kinds: [Disclosure.Cell], always: Bool = false)
+        -> [CellSummary]
+    {
+        guard always || plan.by.contains("country") || plan.by.contains("wave") else { return [] }
         var out: [CellSummary] = []
         for (g, groupKind) in zip(groups, kinds) {
-            let own = data.respondents.keys.filter { $0.group == g }.sorted()
+            // Waves in the consultation's order (the first wave first), the rest by name.
+            let own = data.respondents.keys.filter { $0.group == g }
+                .sorted {
+                    let a = $0.wave.flatMap { plan.waves.firstIndex(of: $0) } ?? Int.max
+                    let b = $1.wave.flatMap { plan.waves.firstIndex(of: $0) } ?? Int.max
+                    return (a, $0) < (b, $1)
+                }
             let sizes = own.map { data.respondents[$0]?.count ?? 0 }
             var (cellKinds, _) = Disclosure.protect(sizes, minCell: plan.minCell)
             if groupKind != .shown { cellKinds = sizes.map { $0 < plan.minCell ? .small : .withheld } }

@@ -247,4 +247,35 @@ import Testing
         #expect(Builder.language(of: "Funding is scarce and the credit is expensive.") == "en")
         #expect(Builder.language(of: "Coordination!") == nil)
     }
+
+    /// Who took part by wave comes from the group × wave aggregate and is protected within each group:
+    /// a wave under the minimum is hidden, and so is the other (its count would give it away).
+    @Test func respondentsByWaveAreProtectedWithinTheirGroup() throws {
+        var byWave = AggregatedData()
+        func n(_ c: Int) -> WeightedCount { WeightedCount(count: c, weight: Double(c), weightSquared: Double(c)) }
+        byWave.respondents = [
+            CellKey(group: "government", wave: "baseline"): n(242),
+            CellKey(group: "government", wave: "follow-up"): n(3), CellKey(group: "cso", wave: "baseline"): n(120),
+            CellKey(group: "cso", wave: "follow-up"): n(125),
+        ]
+        var data = AggregatedData()
+        data.respondents = [CellKey(group: "government"): n(245), CellKey(group: "cso"): n(245)]
+        var plan = AnalysisPlan(
+            title: "Waves",
+            themes: [],
+            groups: StakeholderGroup.defaults,
+            questions: [],
+            scales: [:],
+            codeInfo: [:],
+            by: ["group"],
+            minCell: 5
+        )
+        plan.waves = ["baseline", "follow-up"]
+        let cells = Analyzer(plan: plan).analyze(data, byWave: byWave).respondentCells
+        let gov = cells.filter { $0.cell.group == "government" }
+        #expect(gov.map(\.cell.wave) == ["baseline", "follow-up"])
+        #expect(gov.allSatisfy { $0.suppressed }, "242 shown would give away the 3")
+        let cso = cells.filter { $0.cell.group == "cso" }
+        #expect(cso.map(\.answered) == [120, 125] && !cso.contains { $0.suppressed })
+    }
 }

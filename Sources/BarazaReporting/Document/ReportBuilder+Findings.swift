@@ -268,7 +268,8 @@ extension Builder {
             let place = CellKey(country: c.cell.country, wave: c.cell.wave)
             if !places.contains(place) { places.append(place) }
         }
-        places.sort { ($0.country ?? "", $0.wave ?? "") < ($1.country ?? "", $1.wave ?? "") }
+        // Countries first, then waves, each in the order the analysis gives them.
+        places = places.filter { $0.country != nil } + places.filter { $0.country == nil }
         let columns =
             [Doc.Column(title: "Group")]
             + places.map { p in Doc.Column(title: [p.country, p.wave].compactMap { $0 }.joined(separator: " · ")) } + [
