@@ -168,10 +168,7 @@ extension ResponseCoder {
         } else if let kind = missingKind(t) {
             sink.closed(question: k, value: nil, missing: kind) { raw }
         } else {
-            unknownLabels[planIDs[k], default: [:]][raw, default: 0] += 1
-            if firstLabelLines[planIDs[k]]?[raw] == nil {
-                firstLabelLines[planIDs[k], default: [:]][raw] = location.line
-            }
+            noteUnknownLabel(raw, question: k, line: location.line)
             sink.closed(question: k, value: nil, missing: nil) { raw }
         }
     }
@@ -246,5 +243,11 @@ extension ResponseCoder {
                 t.withUTF8 { answer($0, trimmed: trimmed) }
             }
         }
+    }
+
+    /// Counts a label that matched no scale point, and keeps the line it was first met on.
+    mutating func noteUnknownLabel(_ raw: String, question k: Int, line: Int) {
+        unknownLabels[planIDs[k], default: [:]][raw, default: 0] += 1
+        if firstLabelLines[planIDs[k]]?[raw] == nil { firstLabelLines[planIDs[k], default: [:]][raw] = line }
     }
 }

@@ -404,10 +404,7 @@ public struct ResponseCoder: Sendable {
                 case .missing(let kind): sink.closed(question: k, value: nil, missing: kind) { f.string(c) }
                 case .unknown:
                     let raw = f.string(c)
-                    unknownLabels[planIDs[k], default: [:]][raw, default: 0] += 1
-                    if firstLabelLines[planIDs[k]]?[raw] == nil {
-                        firstLabelLines[planIDs[k], default: [:]][raw] = location.line
-                    }
+                    noteUnknownLabel(raw, question: k, line: location.line)
                     sink.closed(question: k, value: nil, missing: nil) { raw }
                 }
 
