@@ -20,6 +20,26 @@ public enum Escape {
         return out
     }
 
+    /// Text for an XML document other than the report (the workbook's parts): `&`, `<`, `>` and `"`
+    /// as entities, and the characters XML 1.0 cannot hold (C0 controls but tab and line breaks,
+    /// U+FFFE, U+FFFF) dropped.
+    public static func xml(_ s: String) -> String {
+        var out = ""
+        for c in s.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "\t", "\n", "\r": out.unicodeScalars.append(c)
+            default:
+                if c.value < 0x20 || c.value == 0xFFFE || c.value == 0xFFFF { continue }
+                out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+
     /// A quoted attribute value: the same encoding as element text (quotes included).
     public static func attribute(_ s: String) -> String { html(s) }
 

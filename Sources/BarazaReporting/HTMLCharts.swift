@@ -112,7 +112,8 @@ extension HTMLReport {
         }
         let rx = Fmt.num(x(c.reference), 1)
         s +=
-            "<line x1=\"\(rx)\" y1=\"\(top - 6)\" x2=\"\(rx)\" y2=\"\(bottom)\" stroke=\"#555\" stroke-dasharray=\"4 3\"/>"
+            "<line x1=\"\(rx)\" y1=\"\(top - 6)\" x2=\"\(rx)\" y2=\"\(bottom)\" stroke=\"#555\" "
+            + "stroke-dasharray=\"4 3\"/>"
             + "<text x=\"\(rx)\" y=\"\(top - 8)\" text-anchor=\"middle\" font-size=\"10\" fill=\"#5b5b5b\">"
             + "\(Escape.html(c.referenceLabel))</text>\n"
         var desc: [String] = []
@@ -121,8 +122,8 @@ extension HTMLReport {
             s += "<text x=\"4\" y=\"\(y + 4)\" font-size=\"12\">\(Escape.html(row.label))</text>\n"
             guard let v = row.value else {
                 s +=
-                    "<text x=\"\(lw + pw / 2)\" y=\"\(y + 4)\" text-anchor=\"middle\" font-size=\"11\" fill=\"#5b5b5b\">"
-                    + "\(Escape.html(row.note))</text>\n"
+                    "<text x=\"\(lw + pw / 2)\" y=\"\(y + 4)\" text-anchor=\"middle\" font-size=\"11\" "
+                    + "fill=\"#5b5b5b\">" + "\(Escape.html(row.note))</text>\n"
                 desc.append("\(row.label): \(row.note)")
                 continue
             }
@@ -185,7 +186,8 @@ extension HTMLReport {
                     + "fill=\"\(ink)\"\(cell.significant ? " font-weight=\"700\"" : "")>\(text)</text>\n"
                 if i < j {
                     desc.append(
-                        "\(row) against \(column): r = \(Fmt.num(cell.r))\(cell.significant ? ", differs after correction" : "")"
+                        "\(row) against \(column): r = \(Fmt.num(cell.r))"
+                            + (cell.significant ? ", differs after correction" : "")
                     )
                 }
             }

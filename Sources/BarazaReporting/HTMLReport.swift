@@ -41,20 +41,25 @@ public struct HTMLReport: ReportFormat {
 
     static let css = """
         :root{--ink:#1a1a1a;--muted:#5b5b5b;--line:#d0d0d0;--accent:#01665e}
-        body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:var(--ink);max-width:1040px;margin:0 auto;padding:24px}
+        body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:var(--ink);
+        max-width:1040px;margin:0 auto;padding:24px}
         h1{font-size:1.8em;margin:.2em 0}h2{border-bottom:2px solid var(--accent);padding-bottom:.2em;margin-top:2em}
         h3{margin-top:1.6em}table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.92em}
-        th,td{border:1px solid var(--line);padding:.3em .55em;text-align:right;vertical-align:top}th:first-child,td:first-child,th.t,td.t{text-align:left}
-        thead th{background:#f2f2f2}.muted{color:var(--muted)}.supp{color:var(--muted);font-style:italic}a.file{font-size:.85em;margin-left:.4em}
+        th,td{border:1px solid var(--line);padding:.3em .55em;text-align:right;vertical-align:top}
+        th:first-child,td:first-child,th.t,td.t{text-align:left}
+        thead th{background:#f2f2f2}.muted{color:var(--muted)}.supp{color:var(--muted);font-style:italic}
+        a.file{font-size:.85em;margin-left:.4em}
         nav ol{columns:2}figure{margin:1em 0}figcaption{font-size:.9em;color:var(--muted)}
         blockquote{margin:.4em 0 .4em 1em;padding-left:.8em;border-left:3px solid var(--line)}
-        .summary li{margin:.3em 0}.note{font-size:.9em;color:var(--muted)}
+        .note{font-size:.9em;color:var(--muted)}
         svg text{font-family:system-ui,sans-serif}svg{max-width:100%;height:auto}.scroll{overflow-x:auto;max-width:100%}
         @media (max-width:600px){body{padding:12px;font-size:14px}nav ol{columns:1}h1{font-size:1.4em}}
         .findings li{margin:.35em 0}.footnotes{font-size:.85em;color:var(--muted)}sup a{text-decoration:none}
         .dateline{font-size:.9em;color:var(--muted);margin:0}.annex h2{border-bottom-color:var(--line)}
         @page{size:A4;margin:14mm 13mm}
-        @media print{body{max-width:none;padding:0;font-size:9.5pt}nav{display:none}figure,table,blockquote{break-inside:avoid}h2,h3{break-after:avoid}a{color:inherit;text-decoration:none}.annex-start{break-before:page}}
+        @media print{body{max-width:none;padding:0;font-size:9.5pt}nav{display:none}
+        figure,table,blockquote{break-inside:avoid}h2,h3{break-after:avoid}a{color:inherit;text-decoration:none}
+        .annex-start{break-before:page}}
         """
 
     public static let contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -102,8 +107,8 @@ public struct HTMLReport: ReportFormat {
     {
         switch b {
         case .heading(let text, let aside):
-            return
-                "<h3>\(Escape.html(text))\(aside.map { " <span class=\"muted\">\(Escape.html($0))</span>" } ?? "")</h3>\n"
+            return "<h3>\(Escape.html(text))" + (aside.map { " <span class=\"muted\">\(Escape.html($0))</span>" } ?? "")
+                + "</h3>\n"
         case .paragraph(let runs, let style):
             return (style == .note ? "<p class=\"note\">" : "<p>") + inline(runs, in: s) + "</p>\n"
         case .bullets(let items):
@@ -123,8 +128,8 @@ public struct HTMLReport: ReportFormat {
             var s = "<p><strong>\(Escape.html(label))</strong> — what respondents said:</p>\n"
             for q in quotes {
                 s +=
-                    "<blockquote>“\(Escape.html(q.text))” <span class=\"muted\">— \(Escape.html(q.attribution))</span>"
-                    + "</blockquote>\n"
+                    "<blockquote>“\(Escape.html(q.text))” "
+                    + "<span class=\"muted\">— \(Escape.html(q.attribution))</span>" + "</blockquote>\n"
             }
             return s
         }
@@ -150,7 +155,8 @@ public struct HTMLReport: ReportFormat {
         var s = "<div class=\"scroll\"><table>\n<thead><tr>"
         for (i, c) in t.columns.enumerated() {
             s +=
-                "<th\(left[i])>\(Escape.html(c.title))\(c.detail.map { "<br><span class=\"muted\">\(Escape.html($0))</span>" } ?? "")</th>"
+                "<th\(left[i])>\(Escape.html(c.title))"
+                + (c.detail.map { "<br><span class=\"muted\">\(Escape.html($0))</span>" } ?? "") + "</th>"
         }
         s += "</tr></thead>\n<tbody>\n"
         for row in t.rows {
@@ -206,7 +212,8 @@ public struct HTMLReport: ReportFormat {
                         hi: row.scaleMax
                     )
                     s +=
-                        "<rect x=\"\(x + 2)\" y=\"\(y + 2)\" width=\"\(cw - 4)\" height=\"\(ch - 4)\" fill=\"\(fill)\"/>"
+                        "<rect x=\"\(x + 2)\" y=\"\(y + 2)\" width=\"\(cw - 4)\" height=\"\(ch - 4)\" "
+                        + "fill=\"\(fill)\"/>"
                     s +=
                         "<text x=\"\(x + cw / 2)\" y=\"\(y + ch / 2 + 5)\" text-anchor=\"middle\" font-size=\"13\" "
                         + "fill=\"\(ink)\">\(Fmt.num(mean)) (n = \(n))</text>\n"

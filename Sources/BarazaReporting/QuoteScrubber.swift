@@ -56,7 +56,8 @@ public enum QuoteScrubber {
         #"(?i)(\b(?:"# + strongNameIntro + #")\s*[:,\-–]?\s*)[\p{L}'’\-]+(?:\s+[\p{L}'’\-]+){0,2}"#
     )
     static let weakName = regex(
-        #"((?i:\b(?:i['’]m|i am|call me|je suis|soy|sou|mimi ni))\s+)\p{Lu}[\p{L}'’\-]*(?:\s+\p{Lu}[\p{L}'’\-]*){0,2}"#
+        #"((?i:\b(?:i['’]m|i am|call me|je suis|soy|sou|mimi ni))\s+)"#
+            + #"\p{Lu}[\p{L}'’\-]*(?:\s+\p{Lu}[\p{L}'’\-]*){0,2}"#
     )
 
     /// Signs that personal data may be left after scrubbing.

@@ -120,24 +120,6 @@ public struct XLSXReport: Sendable {
         return s
     }
 
-    /// Text for XML: escaped, and without the characters XML 1.0 cannot hold.
-    static func xml(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(c)
-            default:
-                if c.value < 0x20 || c.value == 0xFFFE || c.value == 0xFFFF { continue }
-                out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
-
     static func worksheet(_ sheet: Sheet) -> String {
         let header = sheet.rows.first ?? []
         var s =
@@ -166,7 +148,7 @@ public struct XLSXReport: Sendable {
                 } else {
                     s +=
                         "<c r=\"\(ref)\" t=\"inlineStr\"\(r == 0 ? " s=\"4\"" : "")><is><t xml:space=\"preserve\">"
-                        + xml(value) + "</t></is></c>"
+                        + Escape.xml(value) + "</t></is></c>"
                 }
             }
             s += "</row>"
@@ -217,7 +199,7 @@ public struct XLSXReport: Sendable {
             types +=
                 "<Override PartName=\"/xl/worksheets/sheet\(n).xml\" "
                 + "ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>"
-            workbook += "<sheet name=\"\(xml(sheet.name))\" sheetId=\"\(n)\" r:id=\"rId\(n)\"/>"
+            workbook += "<sheet name=\"\(Escape.xml(sheet.name))\" sheetId=\"\(n)\" r:id=\"rId\(n)\"/>"
             rels +=
                 "<Relationship Id=\"rId\(n)\" Type=\"\(ns)/officeDocument/2006/relationships/worksheet\" "
                 + "Target=\"worksheets/sheet\(n).xml\"/>"

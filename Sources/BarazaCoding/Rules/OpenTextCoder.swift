@@ -6,7 +6,8 @@ import BarazaModel
 /// apostrophe splits, so "l'accès" gives "l" and "acces"). A pattern is one or more tokens; a
 /// token ending in `*` matches any word starting with it. A match is dropped when a negator
 /// ("not", "pas", "no", "não", "sin", "sans", ...) stands within `negationWindow` tokens before
-/// it in the same clause (punctuation ends a clause); a code is not given when one of its exclusion patterns matches anywhere in the answer.
+/// it in the same clause (punctuation ends a clause); a code is not given when one of its
+/// exclusion patterns matches anywhere in the answer.
 /// Each assignment records the rule and the matched span, so every code can be explained.
 public struct OpenTextCoder: Sendable {
     public static let defaultNegators = [

@@ -240,7 +240,8 @@ public struct TripleSReader: PullingRecordSource {
                 }
                 guard v.finish <= chars.count || v.start <= chars.count else {
                     let reason =
-                        "record is \(chars.count) characters; variable \(v.name) needs positions \(v.start)–\(v.finish)"
+                        "record is \(chars.count) characters; variable \(v.name) needs positions "
+                        + "\(v.start)–\(v.finish)"
                     diagnostics.error(
                         reason,
                         at: SourceLocation(file: dataPath, line: lineNumber, column: chars.count + 1),

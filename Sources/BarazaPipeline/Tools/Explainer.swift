@@ -58,8 +58,8 @@ public enum Explainer {
                             question: answer.question,
                             text: answer.text,
                             code: c,
-                            reason:
-                                "rule \"\(m.rule)\" matched \"\(String(folded[m.spanStart..<m.spanEnd]))\" at \(m.spanStart)–\(m.spanEnd)"
+                            reason: "rule \"\(m.rule)\" matched \"\(String(folded[m.spanStart..<m.spanEnd]))\" "
+                                + "at \(m.spanStart)–\(m.spanEnd)"
                         )
                     )
                 } else {

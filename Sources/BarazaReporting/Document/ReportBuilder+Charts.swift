@@ -229,7 +229,8 @@ extension Builder {
         return Doc.Figure(
             title: "Change in theme scores from \(from) to \(to)",
             caption: "Change of each group's mean theme score from \(from) to \(to), with its 95% interval (Welch). "
-                + "Right of the line: higher at \(to); an interval that crosses the line is a change chance could make.",
+                + "Right of the line: higher at \(to); an interval that crosses the line is a change chance "
+                + "could make.",
             chart: .dots(
                 Doc.DotChart(
                     axis: "Change in mean theme score (points)",

@@ -33,7 +33,8 @@ extension Builder {
                 holds.append([
                     .strong("\(t.theme.label), \(label(w.group)):"),
                     .text(
-                        " \(means.joined(separator: ", ")) (q \(Fmt.pEquals(w.test.q)), ε² \(Fmt.num(w.test.effect, 3)))."
+                        " \(means.joined(separator: ", ")) (q \(Fmt.pEquals(w.test.q)), "
+                            + "ε² \(Fmt.num(w.test.effect, 3)))."
                     ),
                 ])
             }
@@ -43,7 +44,8 @@ extension Builder {
                 Doc.Figure(
                     title: "Theme score (mean) by country, the groups shown together",
                     caption: "Mean theme score per country, the groups shown in this report together (1 = most "
-                        + "negative, 5 = most positive). Brown below the neutral point, teal above it. A country's groups may "
+                        + "negative, 5 = most positive). Brown below the neutral point, teal above it. A "
+                        + "country's groups may "
                         + "not have answered in the same proportions: compare within a group below.",
                     chart: .heatMap(Doc.HeatMap(columns: names, rows: rows))
                 )

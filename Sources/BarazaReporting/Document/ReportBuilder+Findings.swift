@@ -289,7 +289,8 @@ extension Builder {
             rows.append([.text(label(g))] + cells + [count(group)])
         }
         if let others = a.otherRespondents {
-            rows.append([.text("Other groups together")] + places.map { _ in .figure("–") } + [.figure(String(others))])
+            let blanks: [Doc.Cell] = places.map { _ in .figure("–") }
+            rows.append([.text("Other groups together")] + blanks + [.figure(String(others))])
         }
         blocks.append(.table(Doc.Table(columns: columns, rows: rows)))
         blocks.append(.heading("From rows received to responses counted", aside: nil))
